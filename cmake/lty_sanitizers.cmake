@@ -1,0 +1,13 @@
+# LTY_ASAN / LTY_UBSAN / LTY_TSAN, libuv style. Applied to every target of the build.
+if(LTY_ASAN)
+    add_compile_options(-fsanitize=address -fno-omit-frame-pointer)
+    add_link_options(-fsanitize=address)
+endif()
+if(LTY_UBSAN)
+    add_compile_options(-fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+    add_link_options(-fsanitize=undefined -fno-sanitize-recover=all)
+endif()
+if(LTY_TSAN)
+    add_compile_options(-fsanitize=thread)
+    add_link_options(-fsanitize=thread)
+endif()

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file lty_limits.h
+ * Every bound of loyaltyd in one place: inputs, buffers, queues, batches, ranges, timeouts.
+ *
+ * Owns: compile-time limits. Limits an operator may tune at run time are declared in the
+ * daemon's config table (daemon/src/config.c) with a min/max/default taken from here.
+ *
+ * Caveats:
+ * - A check against a limit states the limit in its error reply ("limit is 500").
+ * - Changing an on-disk size (LTY_*_SIZE_MAX used in records) needs a schema version bump.
+ */
+#ifndef LTY_LIMITS_H
+#define LTY_LIMITS_H
+
+#include <stdint.h>
+
+/* HTTP framing. */
+#define LTY_HTTP_HEADER_BYTES_MAX (8 * 1024) /* request line + all headers */
+#define LTY_HTTP_BODY_BYTES_MAX (64 * 1024)
+#define LTY_HTTP_URL_BYTES_MAX 2048
+#define LTY_HTTP_HEADERS_COUNT_MAX 64
+#define LTY_HTTP_PIPELINE_BYTES_MAX (128 * 1024) /* unparsed bytes buffered per connection */
+#define LTY_HTTP_RESPONSE_BYTES_MAX (512 * 1024)
+#define LTY_HTTP_REQUESTS_PER_CONNECTION_MAX 100000
+
+/* Connections and timeouts (defaults; config.c bounds them). */
+#define LTY_CONNECTIONS_MAX 4096
+#define LTY_LOOPS_MAX 16
+#define LTY_HANDSHAKE_TIMEOUT_MS_DEFAULT 5000
+#define LTY_IDLE_TIMEOUT_MS_DEFAULT 30000
+#define LTY_REQUEST_TIMEOUT_MS_DEFAULT 10000 /* from first byte of a request to its end */
+#define LTY_WRITE_QUEUE_BYTES_MAX (1024 * 1024)
+
+/* JSON. */
+#define LTY_JSON_DEPTH_MAX 8
+#define LTY_JSON_STRING_BYTES_MAX 1024 /* any single string value or key */
+#define LTY_JSON_ARRAY_ITEMS_MAX 500
+#define LTY_JSON_INT_MAX INT64_C(9007199254740991) /* 2^53 - 1: exact in a double */
+#define LTY_JSON_INT_MIN (-LTY_JSON_INT_MAX)
+
+/* Domain strings (bytes, excluding the terminating NUL). */
+#define LTY_CARD_NO_DIGITS_MIN 12
+#define LTY_CARD_NO_DIGITS_MAX 19
+#define LTY_NAME_BYTES_MAX 128
+#define LTY_PHONE_BYTES_MAX 16 /* E.164: '+' and up to 15 digits */
+#define LTY_EMAIL_BYTES_MAX 254
+#define LTY_REASON_BYTES_MAX 256
+#define LTY_RECEIPT_NO_BYTES_MAX 64
+#define LTY_SKU_BYTES_MAX 64
+#define LTY_CATEGORY_BYTES_MAX 64
+#define LTY_STORE_ID_BYTES_MAX 16
+#define LTY_TILL_ID_BYTES_MAX 16
+#define LTY_OPERATOR_NAME_BYTES_MAX 64
+#define LTY_PRINCIPAL_BYTES_MAX 96
+#define LTY_IDEMPOTENCY_KEY_BYTES_MAX 64
+
+/* Baskets and amounts. */
+#define LTY_BASKET_LINES_MAX 500
+#define LTY_LINE_QTY_MAX 100000
+#define LTY_LINE_AMOUNT_CENTS_MAX INT64_C(100000000)     /* 1,000,000.00 per line */
+#define LTY_SALE_AMOUNT_CENTS_MAX INT64_C(10000000000)   /* 100,000,000.00 per sale */
+#define LTY_POINTS_PER_TXN_MAX INT64_C(10000000)
+#define LTY_POINTS_BALANCE_MAX INT64_C(1000000000000)
+#define LTY_PREPAID_CENTS_PER_TXN_MAX INT64_C(10000000000)
+#define LTY_PREPAID_BALANCE_CENTS_MAX INT64_C(1000000000000)
+
+/* Ledger structure. */
+#define LTY_POSTINGS_PER_ENTRY_MAX 16
+#define LTY_LOTS_PER_REDEMPTION_MAX 1024 /* lots one redemption may touch */
+#define LTY_CARDS_PER_MEMBER_MAX 16
+#define LTY_JOURNAL_PAGE_MAX 200
+#define LTY_JOURNAL_PAGE_DEFAULT 50
+
+/* Writer and storage. */
+#define LTY_COMMIT_BATCH_MAX 256      /* jobs per durable commit */
+#define LTY_WRITER_QUEUE_MAX 16384    /* jobs waiting for the writer; beyond it: 503 */
+#define LTY_MAP_BYTES_DEFAULT (INT64_C(1) << 30)
+#define LTY_MAP_BYTES_MIN (INT64_C(1) << 20)
+#define LTY_MAP_BYTES_MAX (INT64_C(1) << 40)
+#define LTY_IDEMPOTENCY_TTL_MS_DEFAULT (INT64_C(40) * 24 * 3600 * 1000) /* 40 days >= 35 */
+#define LTY_IDEMPOTENCY_RESPONSE_BYTES_MAX (16 * 1024)
+#define LTY_SWEEP_KEYS_PER_TXN_MAX 1000
+
+/* Adding one maximal transaction to a maximal balance cannot overflow int64_t. */
+_Static_assert(LTY_POINTS_BALANCE_MAX <= INT64_MAX - LTY_POINTS_PER_TXN_MAX, "points headroom");
+_Static_assert(LTY_PREPAID_BALANCE_CENTS_MAX <= INT64_MAX - LTY_PREPAID_CENTS_PER_TXN_MAX,
+               "prepaid headroom");
+/* A whole basket of maximal lines stays exact in a double and in int64_t. */
+_Static_assert(LTY_BASKET_LINES_MAX * LTY_LINE_AMOUNT_CENTS_MAX <= LTY_JSON_INT_MAX,
+               "basket total fits a JSON integer");
+_Static_assert(LTY_HTTP_BODY_BYTES_MAX < LTY_HTTP_PIPELINE_BYTES_MAX, "one body fits the buffer");
+_Static_assert(LTY_PRINCIPAL_BYTES_MAX + LTY_IDEMPOTENCY_KEY_BYTES_MAX + 2 <= 511,
+               "idempotency key fits LMDB's key size");
+
+#endif

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file lty_tls.h
+ * The mbedTLS seam: every TLS, X.509 and crypto call of the project goes through this header and
+ * its one implementation file, common/src/lty_tls.c, so moving to mbedTLS 3.6 is one file's work.
+ *
+ * Owns:
+ * - server TLS configuration (programme CA, server key pair, session tickets, revoked serials);
+ * - TLS sessions over memory buffers (the daemon feeds ciphertext from libuv and drains
+ *   ciphertext to libuv; no sockets here);
+ * - a blocking TLS client connection over a socket with timeouts (till library, CLI, tests);
+ * - certificate issuing for `loyaltyctl init`, `till add`, `operator add`;
+ * - SHA-256 and random bytes.
+ *
+ * Policy, fixed here and nowhere else: TLS 1.2 only (min and max set explicitly), ECDHE key
+ * exchange with AEAD suites only (AES-GCM, ChaCha20-Poly1305), renegotiation off, client
+ * certificate requested but optional on the server (a presented certificate must verify against
+ * the programme CA and must not be revoked, else the handshake fails); the client always
+ * verifies the server against the programme CA.
+ *
+ * Certificate subjects carry the role: OU is "till", "operator" or "server"; for a till
+ * CN is "<store>/<till>" (e.g. "S001/T01"); for an operator CN is the operator name.
+ *
+ * Caveats:
+ * - Thread-safe across sessions; one session is used by one thread at a time.
+ * - lty_tls_server_t is reference-counted: sessions keep the configuration they started with,
+ *   so a SIGHUP reload can swap configurations without dropping connections.
+ */
+#ifndef LTY_TLS_H
+#define LTY_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum lty_role {
+    LTY_ROLE_NONE = 0, /* no client certificate */
+    LTY_ROLE_TILL = 1,
+    LTY_ROLE_OPERATOR = 2,
+    LTY_ROLE_SERVER = 3,
+    LTY_ROLE_MEMBER = 4, /* portal session; never in a certificate */
+} lty_role_t;
+
+/** Who is on the other end of a verified session. */
+typedef struct lty_tls_peer_s {
+    lty_role_t role;
+    char name[65];  /* operator name, or till id ("T01") */
+    char store[17]; /* till's store ("S001"); "" otherwise */
+    char serial_hex[41];
+} lty_tls_peer_t;
+
+/* ---- Server configuration ------------------------------------------------------------ */
+
+typedef struct lty_tls_server_s lty_tls_server_t;
+
+typedef struct lty_tls_server_options_s {
+    const char *ca_cert_path;     /* programme CA (PEM) */
+    const char *cert_path;        /* server certificate (PEM) */
+    const char *key_path;         /* server private key (PEM) */
+    const char *revoked_path;     /* text file, one hex serial per line; NULL or absent = none */
+    uint32_t ticket_lifetime_s;   /* session ticket lifetime; 0 disables tickets */
+} lty_tls_server_options_t;
+
+/**
+ * Load keys and certificates and build the server configuration (refcount 1).
+ * @return 0, LTY_E_TLS (unreadable or mismatched files; detail logged), LTY_E_NOMEM.
+ */
+int lty_tls_server_open(lty_tls_server_t **server_out, const lty_tls_server_options_t *options);
+/** Take one more reference (a session holds one). */
+void lty_tls_server_ref(lty_tls_server_t *server);
+/** Drop a reference; the last one frees. NULL is accepted. */
+void lty_tls_server_unref(lty_tls_server_t *server);
+
+/* ---- Sessions over memory buffers --------------------------------------------------- */
+
+typedef struct lty_tls_session_s lty_tls_session_t;
+
+/** Results of lty_tls_session_* progress calls (all non-negative; errors are negative). */
+enum {
+    LTY_TLS_DONE = 0,      /* step complete */
+    LTY_TLS_WANT_READ = 1, /* feed more ciphertext, then call again */
+};
+
+/** A server-side session on server (takes a reference). */
+int lty_tls_session_open_server(lty_tls_session_t **session_out, lty_tls_server_t *server);
+/** Free the session; NULL accepted. Does not send close_notify (see lty_tls_session_shutdown). */
+void lty_tls_session_close(lty_tls_session_t *session);
+/** Append received ciphertext; 0 or LTY_E_NOMEM. Bytes are copied. */
+int lty_tls_session_feed(lty_tls_session_t *session, const void *bytes, size_t size);
+/** Drive the handshake: LTY_TLS_DONE, LTY_TLS_WANT_READ, or LTY_E_TLS_HANDSHAKE. */
+int lty_tls_session_handshake(lty_tls_session_t *session);
+/**
+ * Decrypt available application data into out.
+ * @return > 0: bytes read; 0 with *closed_out=true: the peer sent close_notify; 0 with
+ *         *closed_out=false: more ciphertext is needed; LTY_E_TLS: fatal record error.
+ */
+int lty_tls_session_read(lty_tls_session_t *session, void *out, size_t out_size,
+                         bool *closed_out);
+/** Encrypt size bytes of plaintext into the outgoing ciphertext buffer. 0 or LTY_E_TLS/NOMEM. */
+int lty_tls_session_write(lty_tls_session_t *session, const void *bytes, size_t size);
+/** Queue a close_notify alert into the outgoing buffer. */
+void lty_tls_session_shutdown(lty_tls_session_t *session);
+/** Ciphertext waiting to be sent: a view valid until the next call on session. */
+const void *lty_tls_session_outgoing(lty_tls_session_t *session, size_t *size_out);
+/** Mark size bytes of the outgoing buffer as sent. */
+void lty_tls_session_outgoing_consume(lty_tls_session_t *session, size_t size);
+/** After the handshake: the verified peer (role NONE when no certificate was presented). */
+void lty_tls_session_peer(const lty_tls_session_t *session, lty_tls_peer_t *peer_out);
+/** True when the handshake resumed a session (ticket), for metrics. */
+bool lty_tls_session_resumed(const lty_tls_session_t *session);
+
+/* ---- Blocking client connection ------------------------------------------------------ */
+
+typedef struct lty_tls_client_s lty_tls_client_t;  /* configuration shared by connections */
+typedef struct lty_tls_conn_s lty_tls_conn_t;      /* one connection */
+
+typedef struct lty_tls_client_options_s {
+    const char *ca_cert_path;   /* programme CA: the server must chain to it */
+    const char *cert_path;      /* client certificate, or NULL for none */
+    const char *key_path;       /* client key, or NULL */
+    const char *server_name;    /* expected server name; NULL skips the name check (CA pinned) */
+} lty_tls_client_options_t;
+
+int lty_tls_client_open(lty_tls_client_t **client_out, const lty_tls_client_options_t *options);
+void lty_tls_client_close(lty_tls_client_t *client);
+/**
+ * Connect to host:port and complete the handshake within timeout_ms. Reuses the last session
+ * ticket of client when it has one (resumption).
+ * @return 0, LTY_E_NET, LTY_E_NET_TIMEOUT, LTY_E_TLS_HANDSHAKE, LTY_E_NOMEM.
+ */
+int lty_tls_conn_open(lty_tls_conn_t **conn_out, lty_tls_client_t *client, const char *host,
+                      uint16_t port, int timeout_ms);
+/** Write all bytes or fail: 0, LTY_E_NET, LTY_E_NET_TIMEOUT. */
+int lty_tls_conn_write(lty_tls_conn_t *conn, const void *bytes, size_t size, int timeout_ms);
+/** Read up to out_size bytes: > 0 bytes, 0 on orderly close, or LTY_E_NET/NET_TIMEOUT. */
+int lty_tls_conn_read(lty_tls_conn_t *conn, void *out, size_t out_size, int timeout_ms);
+void lty_tls_conn_close(lty_tls_conn_t *conn);
+
+/* ---- Certificates -------------------------------------------------------------------- */
+
+typedef struct lty_tls_subject_s {
+    lty_role_t role;  /* TILL, OPERATOR or SERVER */
+    const char *name; /* till id, operator name, or server host name */
+    const char *store; /* till's store; NULL otherwise */
+} lty_tls_subject_t;
+
+/** Create a self-signed programme CA (EC P-256), writing PEM files. Refuses existing files. */
+int lty_tls_ca_create(const char *common_name, const char *cert_path, const char *key_path,
+                      int valid_days);
+/**
+ * Issue a certificate signed by the CA for subject, writing a fresh EC P-256 key and the
+ * certificate as PEM (key file mode 0600). A SERVER certificate carries subjectAltName
+ * DNS:<name>, DNS:localhost and IP:127.0.0.1.
+ * @param[out] serial_hex_out  41 bytes or NULL: the new certificate's serial in hex.
+ */
+int lty_tls_cert_issue(const char *ca_cert_path, const char *ca_key_path,
+                       const lty_tls_subject_t *subject, int valid_days, const char *cert_path,
+                       const char *key_path, char *serial_hex_out);
+
+/* ---- Crypto helpers ------------------------------------------------------------------ */
+
+void lty_crypto_sha256(const void *bytes, size_t size, uint8_t digest_out[32]);
+/** Cryptographically strong random bytes; 0 or LTY_E_TLS. Thread-safe. */
+int lty_crypto_random(void *out, size_t size);
+
+#endif

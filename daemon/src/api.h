@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file api.h
+ * The API layer: the route table, realm checks, request decoding helpers, reply helpers and the
+ * glue that turns a mutating request into a writer job.
+ *
+ * Owns: dispatch (api.c) from schema/routes.def; every handler lives in an api_<resource>.c
+ * file and has the shape: parse into a struct (limits checked) -> validate -> (reads: query the
+ * store in a read transaction and reply) / (writes: submit a job whose apply_cb runs the domain
+ * operation inside the writer's child transaction and renders the response).
+ *
+ * Caveats:
+ * - Handlers run on a loop thread; apply callbacks run on the writer thread. An apply callback
+ *   touches only its job, its command and the transaction it is given.
+ * - Responses of mutating requests are rendered inside apply_cb, because the writer stores the
+ *   exact response bytes with the idempotency key.
+ */
+#ifndef LTY_API_H
+#define LTY_API_H
+
+#include "exchange.h"
+#include "lty/lty_err.h"
+#include "lty/lty_json.h"
+#include "store.h"
+#include "writer.h"
+
+#include <stdint.h>
+
+typedef struct lty_programme_s lty_programme_t; /* domain: programme.h */
+typedef struct lty_server_s lty_server_t;
+
+struct lty_api_s {
+    lty_store_t *store;               /* public */
+    lty_writer_t *writer;             /* public */
+    const lty_programme_t *programme; /* public: loaded at start */
+    lty_server_t *server;             /* public: for /metrics; may be NULL */
+    bool test_clock;                  /* public: --test-clock given */
+};
+
+#define LTY_ROUTE_PARAMS_MAX 4
+#define LTY_ROUTE_PARAM_BYTES_MAX 64
+
+typedef struct lty_route_params_s {
+    int count;
+    char values[LTY_ROUTE_PARAMS_MAX][LTY_ROUTE_PARAM_BYTES_MAX + 1]; /* percent-decoded */
+} lty_route_params_t;
+
+typedef int (*lty_api_handler_cb)(lty_api_t *api, lty_exchange_t *exchange,
+                                  const lty_route_params_t *params);
+
+/* Every handler named in schema/routes.def, declared here. */
+#define LTY_ROUTE(method, path, handler, realm, mutating, body_bytes_max)                       \
+    int lty_api_##handler(lty_api_t *api, lty_exchange_t *exchange,                             \
+                          const lty_route_params_t *params);
+#include "routes.def"
+#undef LTY_ROUTE
+
+/** Who made the request, derived by the dispatcher from the certificate or session. */
+typedef struct lty_actor_s {
+    lty_role_t role;
+    char store[LTY_STORE_ID_BYTES_MAX + 1];        /* till's store */
+    char till[LTY_TILL_ID_BYTES_MAX + 1];          /* till id */
+    char operator_name[LTY_OPERATOR_NAME_BYTES_MAX + 1];
+    uint64_t member_id;                            /* portal session */
+    char principal[LTY_PRINCIPAL_BYTES_MAX + 1];   /* "till:S001/T01", "operator:alice" */
+} lty_actor_t;
+
+/** The actor of the exchange being handled (valid after dispatch). */
+const lty_actor_t *lty_api_actor(const lty_exchange_t *exchange);
+
+/* ---- Replies (loop thread) ------------------------------------------------------------ */
+
+/** Reply {"error":{"code","message"[,"field"]}} with the status from errors.def. Returns
+ *  LTY_API_DONE so a handler can `return lty_api_reply_error(...)`. diag may be NULL. */
+int lty_api_reply_error(lty_exchange_t *exchange, int err, const lty_diag_t *diag);
+/** Reply with status; the JSON body is already in exchange->response.body. Returns DONE. */
+int lty_api_reply(lty_exchange_t *exchange, int status);
+
+/* ---- Decoding -------------------------------------------------------------------------- */
+
+/** Parse the body strictly as a JSON object (content type, depth, duplicates checked).
+ *  On error the reply is already made: return LTY_API_DONE. */
+int lty_api_body_parse(lty_exchange_t *exchange, lty_json_doc_t **doc_out);
+/** Query parameter name as a bounded integer: 0 (absent: *present_out=false) or
+ *  LTY_E_INVALID_QUERY with the diag filled. */
+int lty_api_query_int(const lty_exchange_t *exchange, const char *name, int64_t min, int64_t max,
+                      int64_t *value_out, bool *present_out, lty_diag_t *diag);
+/** Query parameter as a string (percent-decoded) into out. */
+int lty_api_query_string(const lty_exchange_t *exchange, const char *name, char *out,
+                         size_t out_size, bool *present_out, lty_diag_t *diag);
+/** Parse a decimal id in [1, LTY_JSON_INT_MAX] (path parameter); LTY_E_NOT_FOUND if malformed. */
+int lty_api_parse_id(const char *text, uint64_t *id_out);
+
+/* ---- Mutations (loop thread submits, writer thread applies) ---------------------------- */
+
+/**
+ * Hand a decoded command to the writer. command is owned by the exchange from here on and
+ * freed with command_free after the response is sent. apply_cb runs on the writer thread
+ * inside a child transaction: it reads the command with lty_api_job_command(job), performs the
+ * domain operation, and renders the response with lty_api_job_reply/lty_api_job_refuse.
+ * @return LTY_API_PENDING, or LTY_API_DONE if the writer refused the job (reply made).
+ */
+int lty_api_submit(lty_api_t *api, lty_exchange_t *exchange, lty_job_apply_cb apply_cb,
+                   void *command, void (*command_free)(void *command));
+/** The command passed to lty_api_submit(). */
+void *lty_api_job_command(const lty_job_t *job);
+/** The api of a job, and the actor of its request. */
+lty_api_t *lty_api_job_api(const lty_job_t *job);
+const lty_actor_t *lty_api_job_actor(const lty_job_t *job);
+/** Set the job's status (body already written into job->body). Returns 0. */
+int lty_api_job_reply(lty_job_t *job, int status);
+/** Render err (and diag) as the job's response and return err, so apply_cb can
+ *  `return lty_api_job_refuse(job, LTY_E_INSUFFICIENT_POINTS, &diag);`. */
+int lty_api_job_refuse(lty_job_t *job, int err, const lty_diag_t *diag);
+
+/** Render the standard error document into out. */
+void lty_api_error_render(lty_buf_t *out, int err, const lty_diag_t *diag);
+
+#endif

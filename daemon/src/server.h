@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file server.h
+ * The network side of loyaltyd: event loops, listener, connection slots, signals.
+ *
+ * Owns: N libuv loops (one thread each) sharing one listening port via SO_REUSEPORT, the
+ * connection slots (LTY_CONNECTIONS_MAX, allocated at start), handshake/idle/request timeouts,
+ * the completion queue each loop drains (lty_exchange_complete), graceful stop on SIGTERM/SIGINT
+ * (stop accepting, finish in-flight exchanges, close), and TLS reload on SIGHUP.
+ *
+ * Does not own: request semantics (api.c), the store or the writer.
+ */
+#ifndef LTY_SERVER_H
+#define LTY_SERVER_H
+
+#include "exchange.h"
+#include "lty/lty_tls.h"
+
+#include <stdint.h>
+
+typedef struct lty_server_s lty_server_t;
+
+typedef struct lty_server_options_s {
+    const char *listen_host;       /* "127.0.0.1" */
+    uint16_t listen_port;          /* 0 = any free port (see lty_server_port) */
+    int loops;                     /* event-loop threads, 1..LTY_LOOPS_MAX */
+    int connections_max;           /* total across loops, <= LTY_CONNECTIONS_MAX */
+    int handshake_timeout_ms;
+    int idle_timeout_ms;           /* keep-alive idle */
+    int request_timeout_ms;        /* first byte of a request to its last */
+    int drain_timeout_ms;          /* SIGTERM: longest wait for in-flight exchanges */
+    lty_tls_server_options_t tls;
+    int ready_fd;                  /* >= 0: write "<port>\n" there once listening, then close */
+} lty_server_options_t;
+
+/** Bind and prepare (does not start threads). 0, LTY_E_NET-ish errors, LTY_E_TLS, LTY_E_NOMEM. */
+int lty_server_open(lty_server_t **server_out, const lty_server_options_t *options,
+                    lty_api_t *api);
+/** The bound port (useful with listen_port 0). */
+uint16_t lty_server_port(const lty_server_t *server);
+/** Run the loops until SIGTERM/SIGINT, then drain and return 0. Blocks the calling thread. */
+int lty_server_run(lty_server_t *server);
+/** Ask a running server to stop as SIGTERM would (thread-safe). */
+void lty_server_stop(lty_server_t *server);
+void lty_server_close(lty_server_t *server);
+
+typedef struct lty_server_stats_s {
+    uint64_t connections_accepted;
+    uint64_t connections_refused;   /* slots full */
+    uint64_t handshakes;
+    uint64_t handshakes_resumed;
+    uint64_t handshake_failures;
+    uint64_t requests;
+    int connections_open;
+} lty_server_stats_t;
+void lty_server_stats(lty_server_t *server, lty_server_stats_t *stats_out);
+
+#endif

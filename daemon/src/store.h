@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file store.h
+ * The LMDB environment: open/close, named databases, transactions, and typed-agnostic key/value
+ * access. store.c is the only file in the project that includes lmdb.h.
+ *
+ * Owns: the environment and its flags (durable: no MDB_NOSYNC/NOMETASYNC/MAPASYNC/WRITEMAP),
+ * database handles (one per record kind, listed in schema/records.def), map growth on
+ * MDB_MAP_FULL, stale-reader cleanup, hot backup (mdb_env_copy2 with compaction), and the
+ * translation of MDB_* codes into lty_err_t (logged once, here).
+ *
+ * Does not own: record encodings (records.c), business rules (ledger.c), batching (writer.c).
+ *
+ * Caveats:
+ * - Write transactions are begun only by the writer thread (or by single-threaded tools such as
+ *   `loyaltyctl init`). Read transactions may be begun by any thread (MDB_NOTLS).
+ * - A view returned by a get or cursor call points into the map: valid only until the end of
+ *   its transaction or the next write in it. Copy before the transaction ends.
+ * - Sticky failure: once any call on a write transaction fails, the transaction is marked failed
+ *   and lty_store_txn_commit() refuses it (returns the first error) and aborts it.
+ */
+#ifndef LTY_STORE_H
+#define LTY_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** The named databases. Order and names are part of the on-disk format (schema/records.def). */
+typedef enum lty_db {
+#define LTY_DB(id, name, flags, doc) LTY_DB_##id,
+#include "records.def"
+#undef LTY_DB
+    LTY_DB_COUNT
+} lty_db_t;
+
+typedef struct lty_store_s lty_store_t;
+typedef struct lty_store_txn_s lty_store_txn_t;
+typedef struct lty_store_cursor_s lty_store_cursor_t;
+
+typedef struct lty_store_options_s {
+    const char *path;      /* directory holding data.mdb */
+    int64_t map_bytes;     /* initial map size; grows on MDB_MAP_FULL up to map_bytes_max */
+    int64_t map_bytes_max; /* 0 = LTY_MAP_BYTES_MAX */
+    unsigned int readers_max;
+    bool read_only;        /* open for verify/backup tools */
+    bool create;           /* create the directory's store if absent (init) */
+} lty_store_options_t;
+
+/** A borrowed byte range. */
+typedef struct lty_bytes_s {
+    const void *data;
+    size_t size;
+} lty_bytes_t;
+
+int lty_store_open(lty_store_t **store_out, const lty_store_options_t *options);
+/** Idempotent; NULL accepted. No transaction may be open. */
+void lty_store_close(lty_store_t *store);
+
+/** Begin a write transaction (parent == NULL) or a nested child of parent. */
+int lty_store_txn_begin(lty_store_t *store, lty_store_txn_t *parent, lty_store_txn_t **txn_out);
+/** Begin a read-only transaction (snapshot). Cheap: handles are reused per thread. */
+int lty_store_read_begin(lty_store_t *store, lty_store_txn_t **txn_out);
+/** Commit (durably, for a top-level write transaction). Refuses a failed transaction. */
+int lty_store_txn_commit(lty_store_txn_t *txn);
+/** Abort; NULL accepted. Ends read transactions too. */
+void lty_store_txn_abort(lty_store_txn_t *txn);
+
+/** 0 and *value_out (a view), or LTY_E_NOT_FOUND. */
+int lty_store_get(lty_store_txn_t *txn, lty_db_t db, lty_bytes_t key, lty_bytes_t *value_out);
+int lty_store_put(lty_store_txn_t *txn, lty_db_t db, lty_bytes_t key, lty_bytes_t value);
+/** Put that refuses an existing key with LTY_E_EXISTS. */
+int lty_store_insert(lty_store_txn_t *txn, lty_db_t db, lty_bytes_t key, lty_bytes_t value);
+/** Append: key must sort after every existing key (MDB_APPEND). */
+int lty_store_append(lty_store_txn_t *txn, lty_db_t db, lty_bytes_t key, lty_bytes_t value);
+/** 0 or LTY_E_NOT_FOUND. */
+int lty_store_del(lty_store_txn_t *txn, lty_db_t db, lty_bytes_t key);
+
+typedef enum lty_store_seek {
+    LTY_SEEK_FIRST,
+    LTY_SEEK_LAST,
+    LTY_SEEK_NEXT,
+    LTY_SEEK_PREV,
+    LTY_SEEK_KEY,   /* exact key */
+    LTY_SEEK_RANGE, /* first key >= the given key */
+} lty_store_seek_t;
+
+int lty_store_cursor_open(lty_store_txn_t *txn, lty_db_t db, lty_store_cursor_t **cursor_out);
+/** Position the cursor. key is read for KEY/RANGE; key_out/value_out are views. LTY_E_NOT_FOUND
+ *  when there is no such entry. */
+int lty_store_cursor_seek(lty_store_cursor_t *cursor, lty_store_seek_t seek, lty_bytes_t key,
+                          lty_bytes_t *key_out, lty_bytes_t *value_out);
+/** Delete the entry under the cursor (write transactions only). */
+int lty_store_cursor_del(lty_store_cursor_t *cursor);
+void lty_store_cursor_close(lty_store_cursor_t *cursor);
+
+/** Number of entries in db. */
+int lty_store_count(lty_store_txn_t *txn, lty_db_t db, uint64_t *count_out);
+
+/** Consistent, compacted copy of the whole environment into directory out_dir (must be empty or
+ *  absent). Safe while the daemon serves. */
+int lty_store_backup(lty_store_t *store, const char *out_dir);
+/** Clear stale reader slots left by dead processes; *cleared_out may be NULL. */
+int lty_store_readers_check(lty_store_t *store, int *cleared_out);
+
+/** Statistics for /metrics and tests. */
+typedef struct lty_store_stats_s {
+    int64_t map_bytes;
+    int64_t used_bytes;
+    uint64_t commits;
+    uint64_t map_grows;
+} lty_store_stats_t;
+void lty_store_stats(lty_store_t *store, lty_store_stats_t *stats_out);
+
+/** Test hook: make the next n top-level commits fail with LTY_E_IO (fault injection). */
+void lty_store_fault_commit_fail(lty_store_t *store, int n);
+
+#endif
