@@ -715,3 +715,22 @@ void lty_jw_kv_bool(lty_json_writer_t *writer, const char *key, bool value)
     lty_jw_key(writer, key);
     lty_jw_bool(writer, value);
 }
+
+void lty_json_error_render(lty_buf_t *out, int err, const lty_diag_t *diag)
+{
+    LTY_ASSERT(out != NULL);
+    LTY_ASSERT(err < 0);
+    bool detailed = diag != NULL && diag->err == err && diag->detail[0] != '\0';
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, out);
+    lty_jw_object_begin(&writer);
+    lty_jw_key(&writer, "error");
+    lty_jw_object_begin(&writer);
+    lty_jw_kv_string(&writer, "code", lty_err_code(err));
+    lty_jw_kv_string(&writer, "message", detailed ? diag->detail : lty_strerror(err));
+    if (diag != NULL && diag->err == err && diag->field[0] != '\0') {
+        lty_jw_kv_string(&writer, "field", diag->field);
+    }
+    lty_jw_object_end(&writer);
+    lty_jw_object_end(&writer);
+}

@@ -113,7 +113,4 @@ int lty_api_job_reply(lty_job_t *job, int status);
  *  `return lty_api_job_refuse(job, LTY_E_INSUFFICIENT_POINTS, &diag);`. */
 int lty_api_job_refuse(lty_job_t *job, int err, const lty_diag_t *diag);
 
-/** Render the standard error document into out. */
-void lty_api_error_render(lty_buf_t *out, int err, const lty_diag_t *diag);
-
 #endif

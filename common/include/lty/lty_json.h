@@ -117,6 +117,10 @@ void lty_jw_kv_string(lty_json_writer_t *writer, const char *key, const char *va
 void lty_jw_kv_int(lty_json_writer_t *writer, const char *key, int64_t value);
 void lty_jw_kv_bool(lty_json_writer_t *writer, const char *key, bool value);
 
+/** Render the standard error document {"error":{"code","message"[,"field"]}} for err into out.
+ *  The message is diag->detail when diag carries one for err, else lty_strerror(err). */
+void lty_json_error_render(lty_buf_t *out, int err, const lty_diag_t *diag);
+
 /** Append value as a JSON string literal (quotes and escapes) to out. */
 void lty_json_escape(lty_buf_t *out, const char *value, size_t size);
 
