@@ -18,6 +18,7 @@
 #ifndef LTY_API_H
 #define LTY_API_H
 
+#include "actor.h"
 #include "exchange.h"
 #include "lty/lty_err.h"
 #include "lty/lty_json.h"
@@ -54,16 +55,6 @@ typedef int (*lty_api_handler_cb)(lty_api_t *api, lty_exchange_t *exchange,
                           const lty_route_params_t *params);
 #include "routes.def"
 #undef LTY_ROUTE
-
-/** Who made the request, derived by the dispatcher from the certificate or session. */
-typedef struct lty_actor_s {
-    lty_role_t role;
-    char store[LTY_STORE_ID_BYTES_MAX + 1];        /* till's store */
-    char till[LTY_TILL_ID_BYTES_MAX + 1];          /* till id */
-    char operator_name[LTY_OPERATOR_NAME_BYTES_MAX + 1];
-    uint64_t member_id;                            /* portal session */
-    char principal[LTY_PRINCIPAL_BYTES_MAX + 1];   /* "till:S001/T01", "operator:alice" */
-} lty_actor_t;
 
 /** The actor of the exchange being handled (valid after dispatch). */
 const lty_actor_t *lty_api_actor(const lty_exchange_t *exchange);
