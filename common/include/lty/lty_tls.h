@@ -83,6 +83,18 @@ enum {
 
 /** A server-side session on server (takes a reference). */
 int lty_tls_session_open_server(lty_tls_session_t **session_out, lty_tls_server_t *server);
+
+typedef struct lty_tls_client_s lty_tls_client_t; /* see "Blocking client connection" */
+
+/**
+ * A client-side session over memory buffers, for callers that own their sockets (event loops,
+ * tests). It offers client's last session for resumption and, once the handshake is done,
+ * stores the new one in client.
+ * @param[in] client  Must outlive the session.
+ * @return 0, LTY_E_NOMEM, LTY_E_TLS.
+ * @note lty_tls_session_peer() then describes the server's certificate.
+ */
+int lty_tls_session_open_client(lty_tls_session_t **session_out, lty_tls_client_t *client);
 /** Free the session; NULL accepted. Does not send close_notify (see lty_tls_session_shutdown). */
 void lty_tls_session_close(lty_tls_session_t *session);
 /** Append received ciphertext; 0 or LTY_E_NOMEM. Bytes are copied. */
@@ -156,6 +168,24 @@ int lty_tls_ca_create(const char *common_name, const char *cert_path, const char
 int lty_tls_cert_issue(const char *ca_cert_path, const char *ca_key_path,
                        const lty_tls_subject_t *subject, int valid_days, const char *cert_path,
                        const char *key_path, char *serial_hex_out);
+
+/**
+ * Read the subject and serial of a certificate file into peer_out (no verification), e.g. for
+ * `loyaltyctl` to print or revoke what it issued.
+ * @return 0 or LTY_E_TLS (unreadable or not a certificate).
+ */
+int lty_tls_cert_peer(const char *cert_path, lty_tls_peer_t *peer_out);
+
+/** Most serials a revoked file may list; more refuses to load (lty_tls_server_open fails). */
+#define LTY_TLS_REVOKED_SERIALS_MAX 100000
+
+/**
+ * Append serial_hex (hex digits, optional ':' separators, any case) as one line to the revoked
+ * file at revoked_path, creating it (0644) if absent. The daemon reads it at start and on
+ * SIGHUP; already-open connections are not cut.
+ * @return 0, LTY_E_CONFIG (not a hex serial of at most 20 bytes), LTY_E_IO.
+ */
+int lty_tls_revoked_add(const char *revoked_path, const char *serial_hex);
 
 /* ---- Crypto helpers ------------------------------------------------------------------ */
 
