@@ -2,7 +2,8 @@
 function(lty_add_test name label)
     add_executable(${name} ${ARGN})
     target_link_libraries(${name} PRIVATE lty_common PkgConfig::LTY_CMOCKA)
-    target_compile_definitions(${name} PRIVATE UNIT_TESTING=1)
+    target_compile_definitions(${name} PRIVATE UNIT_TESTING=1
+                               LTY_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
     target_compile_options(${name} PRIVATE ${LTY_WARNINGS})
     add_test(NAME ${name} COMMAND ${name})
     set_tests_properties(${name} PROPERTIES LABELS ${label} TIMEOUT 60

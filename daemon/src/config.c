@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/* The configuration table (Redis config.c style): each key with its default, minimum and
+ * maximum, read from DIR/loyaltyd.conf. A bad value stops the start with a clear message; it is
+ * never clamped silently. */
+#include "config.h"
+#include "lty/lty_assert.h"
+#include "lty/lty_buf.h"
+#include "lty/lty_json.h"
+#include "lty/lty_limits.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct config_int_s {
+    const char *key;
+    size_t offset;
+    int64_t value_default;
+    int64_t min;
+    int64_t max;
+} config_int_t;
+
+#define CONFIG_INT(field, value_default, min, max)                                             \
+    {#field, offsetof(lty_config_t, field), (value_default), (min), (max)}
+
+static const config_int_t config_ints[] = {
+    CONFIG_INT(listen_port, 8443, 0, 65535),
+    CONFIG_INT(loops, 2, 1, LTY_LOOPS_MAX),
+    CONFIG_INT(connections_max, LTY_CONNECTIONS_MAX, 16, LTY_CONNECTIONS_MAX),
+    CONFIG_INT(handshake_timeout_ms, LTY_HANDSHAKE_TIMEOUT_MS_DEFAULT, 100, 60000),
+    CONFIG_INT(idle_timeout_ms, LTY_IDLE_TIMEOUT_MS_DEFAULT, 100, 3600000),
+    CONFIG_INT(request_timeout_ms, LTY_REQUEST_TIMEOUT_MS_DEFAULT, 100, 600000),
+    CONFIG_INT(drain_timeout_ms, 10000, 0, 600000),
+    CONFIG_INT(map_bytes, LTY_MAP_BYTES_DEFAULT, LTY_MAP_BYTES_MIN, LTY_MAP_BYTES_MAX),
+    CONFIG_INT(map_bytes_max, LTY_MAP_BYTES_MAX, LTY_MAP_BYTES_MIN, LTY_MAP_BYTES_MAX),
+    CONFIG_INT(commit_batch_max, LTY_COMMIT_BATCH_MAX, 1, LTY_COMMIT_BATCH_MAX),
+    CONFIG_INT(commit_wait_us, 0, 0, 10000),
+    CONFIG_INT(writer_queue_max, LTY_WRITER_QUEUE_MAX, 16, LTY_WRITER_QUEUE_MAX),
+    CONFIG_INT(idempotency_ttl_days, 40, 35, 3650),
+    CONFIG_INT(sweep_interval_ms, 60000, 10, 86400000),
+    CONFIG_INT(ticket_lifetime_s, 86400, 0, 604800),
+};
+
+#define CONFIG_INTS_COUNT (sizeof(config_ints) / sizeof(config_ints[0]))
+
+typedef struct config_string_s {
+    const char *key;
+    size_t offset;
+    size_t size;
+    const char *value_default;
+} config_string_t;
+
+#define CONFIG_STRING(field, value_default)                                                    \
+    {#field, offsetof(lty_config_t, field), sizeof(((lty_config_t *)0)->field), (value_default)}
+
+static const config_string_t config_strings[] = {
+    CONFIG_STRING(listen_host, "127.0.0.1"),
+    CONFIG_STRING(log_level, "info"),
+    CONFIG_STRING(tls_ca, "tls/ca.crt"),
+    CONFIG_STRING(tls_cert, "tls/server.crt"),
+    CONFIG_STRING(tls_key, "tls/server.key"),
+    CONFIG_STRING(tls_revoked, "tls/revoked.txt"),
+};
+
+#define CONFIG_STRINGS_COUNT (sizeof(config_strings) / sizeof(config_strings[0]))
+
+static int64_t *config_int_field(lty_config_t *config, const config_int_t *entry)
+{
+    return (int64_t *)(void *)((char *)config + entry->offset);
+}
+
+static char *config_string_field(lty_config_t *config, const config_string_t *entry)
+{
+    return (char *)config + entry->offset;
+}
+
+void lty_config_defaults(lty_config_t *config)
+{
+    LTY_ASSERT(config != NULL);
+    memset(config, 0, sizeof(*config));
+    for (size_t index = 0; index < CONFIG_INTS_COUNT; index++) {
+        *config_int_field(config, &config_ints[index]) = config_ints[index].value_default;
+    }
+    for (size_t index = 0; index < CONFIG_STRINGS_COUNT; index++) {
+        const config_string_t *entry = &config_strings[index];
+        snprintf(config_string_field(config, entry), entry->size, "%s", entry->value_default);
+    }
+}
+
+static int config_read_file(const char *path, lty_buf_t *text, lty_diag_t *diag)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return lty_diag_set(diag, LTY_E_IO, "", "cannot open %s: %s", path, strerror(errno));
+    }
+    char chunk[4096];
+    for (;;) {
+        ssize_t got = read(fd, chunk, sizeof(chunk));
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;
+        lty_buf_append(text, chunk, (size_t)got);
+    }
+    close(fd);
+    if (lty_buf_error(text) != 0) {
+        return lty_diag_set(diag, LTY_E_CONFIG, "", "%s is larger than %d bytes", path,
+                            LTY_CONFIG_FILE_BYTES_MAX);
+    }
+    return 0;
+}
+
+static int config_apply(const lty_json_node_t *root, lty_config_t *config, lty_diag_t *diag)
+{
+    const char *allowed[CONFIG_INTS_COUNT + CONFIG_STRINGS_COUNT + 1];
+    size_t allowed_count = 0;
+    for (size_t index = 0; index < CONFIG_INTS_COUNT; index++) {
+        allowed[allowed_count++] = config_ints[index].key;
+    }
+    for (size_t index = 0; index < CONFIG_STRINGS_COUNT; index++) {
+        allowed[allowed_count++] = config_strings[index].key;
+    }
+    allowed[allowed_count] = NULL;
+    int err = lty_json_keys_check(root, "", allowed, diag);
+    for (size_t index = 0; err == 0 && index < CONFIG_INTS_COUNT; index++) {
+        const config_int_t *entry = &config_ints[index];
+        err = lty_json_get_int(root, "", entry->key, false, entry->min, entry->max,
+                               config_int_field(config, entry), NULL, diag);
+    }
+    for (size_t index = 0; err == 0 && index < CONFIG_STRINGS_COUNT; index++) {
+        const config_string_t *entry = &config_strings[index];
+        err = lty_json_get_string(root, "", entry->key, false, 1, entry->size - 1,
+                                  config_string_field(config, entry), entry->size, NULL, diag);
+    }
+    if (err != 0) return lty_diag_set(diag, LTY_E_CONFIG, diag->field, "%s", diag->detail);
+    if (config->map_bytes > config->map_bytes_max) {
+        return lty_diag_set(diag, LTY_E_CONFIG, "/map_bytes", "map_bytes exceeds map_bytes_max");
+    }
+    return 0;
+}
+
+int lty_config_load(const char *path, lty_config_t *config, lty_diag_t *diag)
+{
+    LTY_ASSERT(path != NULL);
+    LTY_ASSERT(config != NULL);
+    lty_buf_t text;
+    lty_buf_init(&text, LTY_CONFIG_FILE_BYTES_MAX);
+    int err = config_read_file(path, &text, diag);
+    lty_json_doc_t *doc = NULL;
+    if (err == 0) {
+        err = lty_json_parse(text.data != NULL ? text.data : "", text.size, LTY_JSON_DEPTH_MAX,
+                             &doc, diag);
+        if (err != 0) err = lty_diag_set(diag, LTY_E_CONFIG, "", "%s: %s", path, diag->detail);
+    }
+    if (err == 0) err = config_apply(lty_json_doc_root(doc), config, diag);
+    lty_json_doc_free(doc);
+    lty_buf_deinit(&text);
+    return err;
+}
+
+int lty_config_listen_parse(const char *text, lty_config_t *config, lty_diag_t *diag)
+{
+    LTY_ASSERT(text != NULL);
+    const char *colon = strrchr(text, ':');
+    if (colon == NULL || colon == text || (size_t)(colon - text) >= sizeof(config->listen_host)) {
+        return lty_diag_set(diag, LTY_E_CONFIG, "listen", "expected HOST:PORT, got \"%.64s\"",
+                            text);
+    }
+    int64_t port = 0;
+    const char *digit = colon + 1;
+    if (*digit == '\0') return lty_diag_set(diag, LTY_E_CONFIG, "listen", "port missing");
+    for (; *digit != '\0'; digit++) {
+        if (*digit < '0' || *digit > '9' || port > 65535) {
+            return lty_diag_set(diag, LTY_E_CONFIG, "listen", "port must be 0..65535");
+        }
+        port = port * 10 + (*digit - '0');
+    }
+    if (port > 65535) return lty_diag_set(diag, LTY_E_CONFIG, "listen", "port must be 0..65535");
+    memcpy(config->listen_host, text, (size_t)(colon - text));
+    config->listen_host[colon - text] = '\0';
+    config->listen_port = port;
+    return 0;
+}
+
+int lty_config_write(const char *path, const lty_config_t *config_in)
+{
+    LTY_ASSERT(path != NULL);
+    LTY_ASSERT(config_in != NULL);
+    lty_config_t config = *config_in;
+    lty_buf_t text;
+    lty_buf_init(&text, LTY_CONFIG_FILE_BYTES_MAX);
+    /* One key per line, so an operator can edit it comfortably. */
+    lty_buf_append_str(&text, "{\n");
+    for (size_t index = 0; index < CONFIG_STRINGS_COUNT; index++) {
+        const config_string_t *entry = &config_strings[index];
+        const char *value = config_string_field(&config, entry);
+        lty_buf_appendf(&text, "  \"%s\": ", entry->key);
+        lty_json_escape(&text, value, strlen(value));
+        lty_buf_append_str(&text, ",\n");
+    }
+    for (size_t index = 0; index < CONFIG_INTS_COUNT; index++) {
+        const config_int_t *entry = &config_ints[index];
+        lty_buf_appendf(&text, "  \"%s\": %" PRId64 "%s\n", entry->key,
+                        *config_int_field(&config, entry), index + 1 < CONFIG_INTS_COUNT ? "," : "");
+    }
+    lty_buf_append_str(&text, "}\n");
+    int err = lty_buf_error(&text);
+    int fd = err == 0 ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644) : -1;
+    if (err == 0 && fd < 0) err = errno == EEXIST ? LTY_E_EXISTS : LTY_E_IO;
+    if (fd >= 0) {
+        if (write(fd, text.data, text.size) != (ssize_t)text.size) err = LTY_E_IO;
+        if (fsync(fd) != 0) err = LTY_E_IO;
+        close(fd);
+    }
+    lty_buf_deinit(&text);
+    return err;
+}
+
+void lty_config_path_resolve(const char *data_dir, const char *path, char *out, size_t out_size)
+{
+    LTY_ASSERT(path != NULL);
+    LTY_ASSERT(out != NULL);
+    if (path[0] == '/' || data_dir == NULL) {
+        snprintf(out, out_size, "%s", path);
+    } else {
+        snprintf(out, out_size, "%s/%s", data_dir, path);
+    }
+}

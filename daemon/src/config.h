@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file config.h
+ * The daemon's configuration file, DIR/loyaltyd.conf (JSON), and its table of keys.
+ *
+ * Owns: every runtime-tunable setting with its default, minimum and maximum (config.c's table),
+ * parsing and range checks (a value out of range fails start with a message naming the key and
+ * its range), and writing the default file for `loyaltyctl init`.
+ * Programme rules (earning, limits, tiers) are not here: they live in the store (programme.h).
+ */
+#ifndef LTY_CONFIG_H
+#define LTY_CONFIG_H
+
+#include "lty/lty_err.h"
+
+#include <stdint.h>
+
+#define LTY_CONFIG_PATH_BYTES_MAX 1024
+#define LTY_CONFIG_FILE_BYTES_MAX (64 * 1024)
+
+typedef struct lty_config_s {
+    char listen_host[64];
+    int64_t listen_port;
+    int64_t loops;
+    int64_t connections_max;
+    int64_t handshake_timeout_ms;
+    int64_t idle_timeout_ms;
+    int64_t request_timeout_ms;
+    int64_t drain_timeout_ms;
+    int64_t map_bytes;
+    int64_t map_bytes_max;
+    int64_t commit_batch_max;
+    int64_t commit_wait_us;
+    int64_t writer_queue_max;
+    int64_t idempotency_ttl_days;
+    int64_t sweep_interval_ms;
+    int64_t ticket_lifetime_s;
+    char log_level[16];
+    /* TLS file paths, relative to the data directory unless absolute. */
+    char tls_ca[LTY_CONFIG_PATH_BYTES_MAX];
+    char tls_cert[LTY_CONFIG_PATH_BYTES_MAX];
+    char tls_key[LTY_CONFIG_PATH_BYTES_MAX];
+    char tls_revoked[LTY_CONFIG_PATH_BYTES_MAX];
+} lty_config_t;
+
+/** Fill config with every default. */
+void lty_config_defaults(lty_config_t *config);
+/**
+ * Read and check path (JSON object; unknown keys refused). Keys absent keep their defaults.
+ * @return 0, LTY_E_CONFIG (diag says which key and why), LTY_E_IO (unreadable file).
+ */
+int lty_config_load(const char *path, lty_config_t *config, lty_diag_t *diag);
+/** Parse "host:port" into config (listen override). 0 or LTY_E_CONFIG. */
+int lty_config_listen_parse(const char *text, lty_config_t *config, lty_diag_t *diag);
+/** Write config as a JSON document to path (mode 0644); refuses an existing file. */
+int lty_config_write(const char *path, const lty_config_t *config);
+/** Resolve a configured path against the data directory into out. */
+void lty_config_path_resolve(const char *data_dir, const char *path, char *out, size_t out_size);
+
+#endif

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/* loyaltyd: flags and configuration, then the start-up order (store -> schema check ->
+ * programme -> writer -> network) and the reverse shutdown order. main() comes first; the
+ * helpers it calls follow in the order they run. */
+#include "api.h"
+#include "config.h"
+#include "lty/lty_assert.h"
+#include "lty/lty_clock.h"
+#include "lty/lty_log.h"
+#include "migrate.h"
+#include "programme.h"
+#include "server.h"
+#include "store.h"
+#include "writer.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_OPERATING 1
+#define EXIT_USAGE 2
+
+typedef struct daemon_flags_s {
+    const char *data_dir;
+    const char *listen;
+    const char *log_level;
+    int ready_fd;
+    int loops;
+    bool test_clock;
+} daemon_flags_t;
+
+static int flags_parse(int argc, char **argv, daemon_flags_t *flags);
+static int daemon_run(const daemon_flags_t *flags, lty_config_t *config);
+
+int main(int argc, char **argv)
+{
+    daemon_flags_t flags;
+    int exit_code = flags_parse(argc, argv, &flags);
+    if (exit_code >= 0) return exit_code;
+
+    signal(SIGPIPE, SIG_IGN);
+    lty_config_t config;
+    lty_config_defaults(&config);
+    char path[LTY_CONFIG_PATH_BYTES_MAX];
+    lty_config_path_resolve(flags.data_dir, "loyaltyd.conf", path, sizeof(path));
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    if (lty_config_load(path, &config, &diag) != 0 ||
+        (flags.listen != NULL && lty_config_listen_parse(flags.listen, &config, &diag) != 0)) {
+        fprintf(stderr, "loyaltyd: %s%s%s\n", diag.field, diag.field[0] ? ": " : "", diag.detail);
+        return EXIT_OPERATING;
+    }
+    if (flags.loops > 0) config.loops = flags.loops;
+    const char *level_name = flags.log_level != NULL ? flags.log_level : config.log_level;
+    int level = lty_log_level_parse(level_name);
+    if (level < 0) {
+        fprintf(stderr, "loyaltyd: log level must be err, warn, info or debug\n");
+        return EXIT_USAGE;
+    }
+    lty_log_level_max = level;
+    return daemon_run(&flags, &config) == 0 ? 0 : EXIT_OPERATING;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: loyaltyd --data DIR [--listen HOST:PORT] [--loops N] [--log-level LEVEL]\n"
+            "                [--ready-fd FD] [--test-clock]\n"
+            "  --data DIR         data directory made by `loyaltyctl init DIR`\n"
+            "  --listen HOST:PORT overrides loyaltyd.conf (default 127.0.0.1:8443; port 0 = any)\n"
+            "  --loops N          event-loop threads (default 2)\n"
+            "  --log-level LEVEL  err, warn, info or debug\n"
+            "  --ready-fd FD      write the bound port and a newline to FD once serving\n"
+            "  --test-clock       allow POST /v1/admin/clock to move business time (tests only)\n");
+}
+
+static int flags_parse(int argc, char **argv, daemon_flags_t *flags)
+{
+    static const struct option long_options[] = {
+        {"data", required_argument, NULL, 'd'},      {"listen", required_argument, NULL, 'l'},
+        {"log-level", required_argument, NULL, 'v'}, {"ready-fd", required_argument, NULL, 'r'},
+        {"loops", required_argument, NULL, 'n'},     {"test-clock", no_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(flags, 0, sizeof(*flags));
+    flags->ready_fd = -1;
+    int option;
+    while ((option = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+        switch (option) {
+        case 'd': flags->data_dir = optarg; break;
+        case 'l': flags->listen = optarg; break;
+        case 'v': flags->log_level = optarg; break;
+        case 'r': flags->ready_fd = atoi(optarg); break;
+        case 'n': flags->loops = atoi(optarg); break;
+        case 't': flags->test_clock = true; break;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("loyaltyd 0.1.0\n"); return 0;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (flags->data_dir == NULL || optind != argc || flags->loops < 0 ||
+        flags->loops > LTY_LOOPS_MAX) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+static void server_options_fill(const daemon_flags_t *flags, const lty_config_t *config,
+                                lty_server_options_t *options, char paths[4][LTY_CONFIG_PATH_BYTES_MAX])
+{
+    memset(options, 0, sizeof(*options));
+    lty_config_path_resolve(flags->data_dir, config->tls_ca, paths[0], LTY_CONFIG_PATH_BYTES_MAX);
+    lty_config_path_resolve(flags->data_dir, config->tls_cert, paths[1], LTY_CONFIG_PATH_BYTES_MAX);
+    lty_config_path_resolve(flags->data_dir, config->tls_key, paths[2], LTY_CONFIG_PATH_BYTES_MAX);
+    lty_config_path_resolve(flags->data_dir, config->tls_revoked, paths[3],
+                            LTY_CONFIG_PATH_BYTES_MAX);
+    options->listen_host = config->listen_host;
+    options->listen_port = (uint16_t)config->listen_port;
+    options->loops = (int)config->loops;
+    options->connections_max = (int)config->connections_max;
+    options->handshake_timeout_ms = (int)config->handshake_timeout_ms;
+    options->idle_timeout_ms = (int)config->idle_timeout_ms;
+    options->request_timeout_ms = (int)config->request_timeout_ms;
+    options->drain_timeout_ms = (int)config->drain_timeout_ms;
+    options->tls.ca_cert_path = paths[0];
+    options->tls.cert_path = paths[1];
+    options->tls.key_path = paths[2];
+    options->tls.revoked_path = paths[3];
+    options->tls.ticket_lifetime_s = (uint32_t)config->ticket_lifetime_s;
+    options->ready_fd = flags->ready_fd;
+}
+
+static int store_and_programme_open(const daemon_flags_t *flags, const lty_config_t *config,
+                                    lty_store_t **store_out, lty_programme_t *programme)
+{
+    char store_path[LTY_CONFIG_PATH_BYTES_MAX];
+    lty_config_path_resolve(flags->data_dir, "ledger", store_path, sizeof(store_path));
+    lty_store_options_t options = {
+        .path = store_path,
+        .map_bytes = config->map_bytes,
+        .map_bytes_max = config->map_bytes_max,
+        .readers_max = 126,
+        .read_only = false,
+        .create = false,
+    };
+    int err = lty_store_open(store_out, &options);
+    if (err != 0) {
+        LTY_LOG(LTY_LOG_ERR, "msg=\"cannot open store\" path=%s err=%s", store_path,
+                lty_err_name(err));
+        return err;
+    }
+    err = lty_migrate_open_check(*store_out);
+    if (err == 0) err = lty_programme_load(*store_out, programme);
+    if (err != 0) {
+        LTY_LOG(LTY_LOG_ERR, "msg=\"store not usable\" path=%s err=%s", store_path,
+                lty_err_name(err));
+        lty_store_close(*store_out);
+        *store_out = NULL;
+    }
+    return err;
+}
+
+static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
+{
+    static lty_programme_t programme; /* lives as long as the process */
+    lty_store_t *store = NULL;
+    int err = store_and_programme_open(flags, config, &store, &programme);
+    if (err != 0) return err;
+
+    lty_writer_options_t writer_options = {
+        .batch_jobs_max = (int)config->commit_batch_max,
+        .batch_wait_us = (int)config->commit_wait_us,
+        .queue_jobs_max = (int)config->writer_queue_max,
+        .idempotency_ttl_ms = config->idempotency_ttl_days * 24 * 3600 * 1000,
+        .sweep_interval_ms = (int)config->sweep_interval_ms,
+    };
+    lty_writer_t *writer = NULL;
+    err = lty_writer_start(&writer, store, &writer_options);
+    lty_api_t api = {.store = store, .writer = writer, .programme = &programme,
+                     .test_clock = flags->test_clock};
+    lty_server_t *server = NULL;
+    if (err == 0) {
+        lty_server_options_t server_options;
+        char paths[4][LTY_CONFIG_PATH_BYTES_MAX];
+        server_options_fill(flags, config, &server_options, paths);
+        err = lty_server_open(&server, &server_options, &api);
+    }
+    if (err == 0) {
+        api.server = server;
+        LTY_LOG(LTY_LOG_INFO, "msg=\"serving\" url=https://%s:%u/ loops=%d data=%s",
+                config->listen_host, (unsigned)lty_server_port(server), (int)config->loops,
+                flags->data_dir);
+        err = lty_server_run(server);
+    } else {
+        LTY_LOG(LTY_LOG_ERR, "msg=\"cannot start\" err=%s", lty_err_name(err));
+    }
+    lty_server_close(server);
+    lty_writer_stop(writer); /* drains and commits what is queued */
+    lty_store_close(store);
+    LTY_LOG(LTY_LOG_INFO, "msg=\"stopped\" err=%s", lty_err_name(err));
+    return err;
+}

@@ -1,0 +1,163 @@
+# tests/support/lib.sh: helpers for bash integration tests (sourced, never run).
+#
+# Each test script: `source "$LTY_SOURCE_DIR/tests/support/lib.sh"`, then lty_init_demo,
+# lty_start, calls through till/admin/anon (curl over real TLS with client certificates),
+# assertions, and lty_finish (stops the daemon by PID, runs `loyaltyctl verify`, prints the
+# closing "N passed, N failed" line). Servers listen on 127.0.0.1 with a port chosen at run time;
+# readiness comes from --ready-fd through a FIFO (a blocking read, no sleeps).
+set -uo pipefail
+
+: "${LTY_BUILD_DIR:?LTY_BUILD_DIR must point at the build directory}"
+: "${LTY_SOURCE_DIR:?LTY_SOURCE_DIR must point at the source directory}"
+LOYALTYD="$LTY_BUILD_DIR/daemon/loyaltyd"
+LOYALTYCTL="$LTY_BUILD_DIR/admin-cli/loyaltyctl"
+POS_TILL="$LTY_BUILD_DIR/pos-plugin/pos-till"
+
+LTY_TMP=$(mktemp -d "${TMPDIR:-/tmp}/lty-test.XXXXXX")
+LTY_DATA="$LTY_TMP/data"
+LTY_PID=""
+LTY_PORT=""
+LTY_PASSED=0
+LTY_FAILED=0
+STATUS=""
+BODY=""
+HEADERS=""
+
+lty_cleanup() {
+    if [[ -n "$LTY_PID" ]] && kill -0 "$LTY_PID" 2>/dev/null; then
+        kill -KILL "$LTY_PID" 2>/dev/null
+        wait "$LTY_PID" 2>/dev/null
+    fi
+    if [[ "${LTY_KEEP_TMP:-0}" != "1" ]]; then rm -rf "$LTY_TMP"; fi
+}
+trap lty_cleanup EXIT
+
+pass() { LTY_PASSED=$((LTY_PASSED + 1)); echo "ok $((LTY_PASSED + LTY_FAILED)) - $*"; }
+fail() {
+    LTY_FAILED=$((LTY_FAILED + 1))
+    echo "not ok $((LTY_PASSED + LTY_FAILED)) - $*"
+    echo "#   status=$STATUS body=${BODY:0:400}"
+}
+
+# check NAME CONDITION...: passes when the command succeeds.
+check() {
+    local name=$1
+    shift
+    if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+lty_init_demo() {
+    "$LOYALTYCTL" init "$LTY_DATA" --demo >"$LTY_TMP/init.out" 2>"$LTY_TMP/init.err" ||
+        { cat "$LTY_TMP/init.err"; echo "Bail out! loyaltyctl init failed"; exit 1; }
+    CA="$LTY_DATA/tls/ca.crt"
+    TILL_CERT="$LTY_DATA/tls/demo-till.crt"
+    TILL_KEY="$LTY_DATA/tls/demo-till.key"
+    OP_CERT="$LTY_DATA/tls/demo-operator.crt"
+    OP_KEY="$LTY_DATA/tls/demo-operator.key"
+    DEMO_CARD=$(head -1 "$LTY_DATA/demo-cards.txt")
+}
+
+# lty_start [extra loyaltyd flags...]: start the daemon, wait for its port on a FIFO.
+lty_start() {
+    local fifo="$LTY_TMP/ready.$RANDOM"
+    mkfifo "$fifo"
+    "$LOYALTYD" --data "$LTY_DATA" --listen 127.0.0.1:0 --ready-fd 3 "$@" \
+        3>"$fifo" 2>>"$LTY_TMP/daemon.log" &
+    LTY_PID=$!
+    LTY_PORT=""
+    read -r -t 30 LTY_PORT <"$fifo"
+    rm -f "$fifo"
+    if [[ -z "$LTY_PORT" ]]; then
+        cat "$LTY_TMP/daemon.log"
+        echo "Bail out! loyaltyd did not become ready"
+        exit 1
+    fi
+    BASE="https://127.0.0.1:$LTY_PORT"
+}
+
+# lty_stop: graceful stop by PID; fails the test if the exit status is not 0.
+lty_stop() {
+    [[ -n "$LTY_PID" ]] || return 0
+    kill -TERM "$LTY_PID"
+    local rc=0
+    wait "$LTY_PID" || rc=$?
+    LTY_PID=""
+    check "daemon stopped cleanly on SIGTERM (exit $rc)" test "$rc" -eq 0
+}
+
+# lty_kill: SIGKILL, as a crash would.
+lty_kill() {
+    kill -KILL "$LTY_PID"
+    wait "$LTY_PID" 2>/dev/null
+    LTY_PID=""
+}
+
+# request ROLE METHOD PATH [BODY] [extra curl args...]: sets STATUS, BODY, HEADERS.
+# ROLE: till, op (operator), anon (no client certificate).
+request() {
+    local role=$1 method=$2 path=$3 body=${4:-}
+    shift 3
+    [[ $# -gt 0 ]] && shift
+    local auth=()
+    case "$role" in
+    till) auth=(--cert "$TILL_CERT" --key "$TILL_KEY") ;;
+    op) auth=(--cert "$OP_CERT" --key "$OP_KEY") ;;
+    anon) auth=() ;;
+    *) auth=(--cert "$role.crt" --key "$role.key") ;;
+    esac
+    local data=()
+    if [[ -n "$body" ]]; then data=(-H 'Content-Type: application/json' --data-binary "$body"); fi
+    STATUS=$(curl -sS --max-time 20 --cacert "$CA" "${auth[@]}" -X "$method" "${data[@]}" \
+        -D "$LTY_TMP/headers" -o "$LTY_TMP/body" -w '%{http_code}' "$@" "$BASE$path" \
+        2>"$LTY_TMP/curl.err") || STATUS="curl-failed:$(cat "$LTY_TMP/curl.err")"
+    BODY=$(cat "$LTY_TMP/body" 2>/dev/null)
+    HEADERS=$(cat "$LTY_TMP/headers" 2>/dev/null)
+}
+
+# json FILTER: jq over the last BODY.
+json() { jq -r "$1" <<<"$BODY"; }
+
+# expect_error NAME STATUS CODE: the last response is that error document.
+expect_error() {
+    local name=$1 status=$2 code=$3
+    if [[ "$STATUS" == "$status" && "$(json .error.code)" == "$code" ]]; then
+        pass "$name ($status $code)"
+    else
+        fail "$name: expected $status $code"
+    fi
+}
+
+# key: a fresh idempotency key.
+key() { echo "k-$RANDOM$RANDOM$RANDOM-$(date +%s%N)"; }
+
+# snapshot NAME: the member/card state that must not change across a refusal.
+snapshot() {
+    "$LOYALTYCTL" stats "$LTY_DATA" >"$LTY_TMP/snap.$1" 2>&1
+}
+
+lty_verify() {
+    if "$LOYALTYCTL" verify "$LTY_DATA" >"$LTY_TMP/verify.out" 2>&1; then
+        pass "loyaltyctl verify: ledger sound"
+    else
+        fail "loyaltyctl verify: $(cat "$LTY_TMP/verify.out")"
+    fi
+}
+
+# lty_finish: stop, verify, print the closing line, exit with the verdict.
+lty_finish() {
+    lty_stop
+    lty_verify
+    echo "$LTY_PASSED passed, $LTY_FAILED failed"
+    [[ $LTY_FAILED -eq 0 ]]
+    exit $?
+}
+
+# unchanged NAME SNAPSHOT: the store's counts and balances equal the earlier snapshot.
+unchanged() {
+    "$LOYALTYCTL" stats "$LTY_DATA" >"$LTY_TMP/snap.now" 2>&1
+    if cmp -s "$LTY_TMP/snap.$2" "$LTY_TMP/snap.now"; then
+        pass "$1: store unchanged"
+    else
+        fail "$1: store changed: $(diff "$LTY_TMP/snap.$2" "$LTY_TMP/snap.now" | head -5)"
+    fi
+}
