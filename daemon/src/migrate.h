@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file migrate.h
+ * The store's schema version (META "schema_version", u32 big-endian) and migrations.
+ *
+ * Owns: LTY_SCHEMA_VERSION and the list of migrations from each older version. Version 1 is
+ * the first, so there are none yet. Does not own backups (the daemon backs up before calling
+ * lty_migrate_apply on an older store).
+ */
+#ifndef LTY_MIGRATE_H
+#define LTY_MIGRATE_H
+
+#include "store.h"
+
+#include <stdint.h>
+
+#define LTY_SCHEMA_VERSION 1u
+
+/** Read the stored version: 0, LTY_E_NOT_FOUND (never initialised), LTY_E_CORRUPT. */
+int lty_migrate_version_get(lty_store_txn_t *txn, uint32_t *version_out);
+
+/**
+ * Check the schema version at open time (in a read transaction).
+ * @return 0 when the store is at LTY_SCHEMA_VERSION; LTY_E_STORE_VERSION when absent (not
+ *         initialised: run `loyaltyctl init`) or newer than this build; 1 when it is older and
+ *         needs lty_migrate_apply().
+ */
+int lty_migrate_check(lty_store_txn_t *txn, uint32_t *version_out);
+
+/**
+ * Bring an older store up to LTY_SCHEMA_VERSION in one write transaction (txn). Refuses a
+ * newer or absent version with LTY_E_STORE_VERSION; a current store is left unchanged.
+ */
+int lty_migrate_apply(lty_store_txn_t *txn);
+
+#endif

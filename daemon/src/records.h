@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file records.h
+ * The domain records of the LMDB store, their versioned binary encodings and their keys.
+ *
+ * Owns: the in-memory structs of every record kind in schema/records.def except idempotency
+ * (writer.c owns that), the one encoder and the one decoder of each, the big-endian key
+ * builders, and the semantic check of each record (lty_record_<kind>_valid) used as the pair
+ * assertion around puts and gets. Layouts are documented in docs/storage.md ("Domain records").
+ *
+ * Does not own: business rules (ledger.c), transactions (store.c), what is stored when (ops_*.c).
+ *
+ * Caveats:
+ * - Encoding: [u8 record tag][u8 version][fields...], integers big-endian, strings as u16 byte
+ *   length + bytes (no NUL). A decoder accepts every version up to the current one; a newer
+ *   version appends fields, and older records decode with those fields at their defaults.
+ * - Decoders never trust the disk: wrong tag, unknown version, short or trailing bytes, an
+ *   over-long string, an embedded NUL or a value out of range -> LTY_E_CORRUPT, out untouched
+ *   only in the sense that it must not be used.
+ * - Encoders take a record that passes lty_record_<kind>_valid() (asserted: a programmer error
+ *   otherwise) and an output buffer of the kind's *_BYTES_MAX; they cannot fail.
+ * - lty_sale_t is large (~90 KiB, LTY_BASKET_LINES_MAX lines); allocate it, or keep it off small
+ *   stacks.
+ */
+#ifndef LTY_RECORDS_H
+#define LTY_RECORDS_H
+
+#include "lty/lty_card.h"
+#include "lty/lty_limits.h"
+#include "store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Domain limits that exist only on disk (kept next to the layouts; derived from lty_limits.h). */
+#define LTY_BIRTHDAY_BYTES 10          /* "YYYY-MM-DD" */
+#define LTY_AUDIT_ACTION_BYTES_MAX 32  /* "member.create" */
+#define LTY_AUDIT_TARGET_BYTES_MAX 64  /* "member:42", "card:8812..." */
+#define LTY_AUDIT_VALUE_BYTES_MAX LTY_REASON_BYTES_MAX
+#define LTY_REFERENCE_BYTES_MAX LTY_REASON_BYTES_MAX /* receipt_no or an adjustment reason */
+#define LTY_TENDERS_PER_SALE_MAX 4
+#define LTY_STORE_NAME_BYTES_MAX LTY_NAME_BYTES_MAX
+_Static_assert(LTY_RECEIPT_NO_BYTES_MAX <= LTY_REFERENCE_BYTES_MAX, "receipt fits a reference");
+
+/* Record tags: the first byte of every value, so a record read from the wrong database is
+ * refused. Numbers are on-disk format: never reuse one. */
+typedef enum lty_record_tag {
+    LTY_RECORD_MEMBER = 1,
+    LTY_RECORD_CARD = 2,
+    LTY_RECORD_ACCOUNT = 3,
+    LTY_RECORD_ENTRY = 4,
+    LTY_RECORD_LOT = 5,
+    LTY_RECORD_SALE = 6,
+    LTY_RECORD_STORE = 7,
+    LTY_RECORD_TILL = 8,
+    LTY_RECORD_OPERATOR = 9,
+    LTY_RECORD_AUDIT = 10,
+} lty_record_tag_t;
+
+/* ---- Member -------------------------------------------------------------------------- */
+
+typedef enum lty_member_status {
+    LTY_MEMBER_ACTIVE = 1,
+    LTY_MEMBER_CLOSED = 2,
+} lty_member_status_t;
+
+#define LTY_MEMBER_VERSION 1
+typedef struct lty_member_s {
+    uint64_t member_id;                          /* >= 1 */
+    uint8_t status;                              /* lty_member_status_t */
+    uint8_t tier;                                /* 0 = base tier (issue 4 adds levels) */
+    uint8_t gender;                              /* 0 unknown, 1 female, 2 male, 3 other */
+    int64_t created_ms;
+    int64_t updated_ms;
+    int64_t closed_ms;                           /* 0 while active */
+    char name[LTY_NAME_BYTES_MAX + 1];           /* "" after erasure on close */
+    char phone[LTY_PHONE_BYTES_MAX + 1];         /* E.164 "+8613800138000"; "" after erasure */
+    char email[LTY_EMAIL_BYTES_MAX + 1];         /* optional */
+    char birthday[LTY_BIRTHDAY_BYTES + 1];       /* "YYYY-MM-DD" or "" */
+    char preferred_store[LTY_STORE_ID_BYTES_MAX + 1];
+    uint32_t consent_flags;                      /* marketing consents, bit per channel */
+    int64_t consent_ms;                          /* when consent_flags last changed */
+} lty_member_t;
+
+/* ---- Card ---------------------------------------------------------------------------- */
+
+typedef enum lty_card_status {
+    LTY_CARD_UNASSIGNED = 0, /* printed in a batch, not yet linked (member_id 0) */
+    LTY_CARD_ACTIVE = 1,
+    LTY_CARD_LOST = 2,
+    LTY_CARD_REPLACED = 3,
+    LTY_CARD_EXPIRED = 4,    /* set by an operator or sweep; expires_ms <= now also means expired */
+    LTY_CARD_CLOSED = 5,
+} lty_card_status_t;
+
+#define LTY_CARD_VERSION 1
+typedef struct lty_card_s {
+    char card_no[LTY_CARD_NO_SIZE];      /* digits, Luhn-checked */
+    uint64_t member_id;                  /* 0 only while UNASSIGNED */
+    uint8_t status;                      /* lty_card_status_t */
+    int64_t issued_ms;
+    int64_t expires_ms;
+    int64_t status_ms;                   /* when status last changed */
+    char replaced_by[LTY_CARD_NO_SIZE];  /* "" unless REPLACED */
+} lty_card_t;
+
+/* ---- Accounts and journal ------------------------------------------------------------ */
+
+/** The two assets. Numbers are on-disk format. */
+typedef enum lty_asset {
+    LTY_ASSET_POINTS = 1,
+    LTY_ASSET_CURRENCY = 2, /* the programme currency in minor units (fen) */
+} lty_asset_t;
+
+/**
+ * Account kinds. Numbers are on-disk format (the first byte of an ACCOUNTS key).
+ * Member accounts have owner = member_id; system accounts have owner 0.
+ */
+typedef enum lty_account_kind {
+    LTY_ACCOUNT_MEMBER_POINTS = 1,
+    LTY_ACCOUNT_MEMBER_PREPAID = 2,
+    LTY_ACCOUNT_POINTS_ISSUED = 16,
+    LTY_ACCOUNT_POINTS_REDEEMED = 17,
+    LTY_ACCOUNT_POINTS_EXPIRED = 18, /* breakage */
+    LTY_ACCOUNT_POINTS_ADJUSTED = 19,
+    LTY_ACCOUNT_PREPAID_FLOAT = 32,
+    LTY_ACCOUNT_CASH_IN = 33,
+    LTY_ACCOUNT_BANK_CARD_IN = 34,
+    LTY_ACCOUNT_CASH_OUT = 35,
+    LTY_ACCOUNT_COMMISSION_PAYABLE = 36,
+} lty_account_kind_t;
+
+/** True for a kind listed above. */
+bool lty_account_kind_known(unsigned int kind);
+/** True for member kinds (owner = member_id), false for system kinds (owner 0). */
+bool lty_account_kind_is_member(lty_account_kind_t kind);
+/** The asset an account kind holds. */
+lty_asset_t lty_account_kind_asset(lty_account_kind_t kind);
+/** "member-points", "points-issued", ...; "unknown" for others. Never NULL. */
+const char *lty_account_kind_name(unsigned int kind);
+/** "points", "currency"; "unknown" otherwise. */
+const char *lty_asset_name(unsigned int asset);
+
+#define LTY_ACCOUNT_VERSION 1
+typedef struct lty_account_s {
+    uint8_t kind;             /* lty_account_kind_t */
+    uint64_t owner;           /* member_id, or 0 for system accounts */
+    int64_t balance;          /* points, or minor units */
+    uint64_t entries_count;   /* postings applied to this account */
+    int64_t updated_ms;
+} lty_account_t;
+
+/** Journal entry kinds. Numbers are on-disk format. */
+typedef enum lty_entry_kind {
+    LTY_ENTRY_SALE = 1,       /* earn and/or redeem at a till (postings may be empty) */
+    LTY_ENTRY_ADJUST = 2,     /* operator correction with a reason */
+    LTY_ENTRY_BONUS = 3,      /* points granted by an operator or rule */
+    LTY_ENTRY_EXPIRE = 4,     /* issue 3+: expiry sweep */
+    LTY_ENTRY_TOPUP = 5,      /* issue 3 */
+    LTY_ENTRY_RETURN = 6,     /* issue 3 */
+    LTY_ENTRY_VOID = 7,       /* issue 3 */
+    LTY_ENTRY_CLOSE = 8,      /* issue 3: account close (forfeit, payout) */
+} lty_entry_kind_t;
+
+bool lty_entry_kind_known(unsigned int kind);
+/** "sale", "adjust", "bonus", ...; "unknown" otherwise. */
+const char *lty_entry_kind_name(unsigned int kind);
+
+typedef struct lty_posting_s {
+    uint8_t account_kind;     /* lty_account_kind_t */
+    uint8_t asset;            /* lty_asset_t; must equal lty_account_kind_asset(account_kind) */
+    uint64_t owner;
+    int64_t amount;           /* != 0; + credits the account's balance, - debits it */
+} lty_posting_t;
+
+#define LTY_ENTRY_VERSION 1
+typedef struct lty_journal_entry_s {
+    uint64_t entry_id;                              /* >= 1, appended */
+    uint8_t kind;                                   /* lty_entry_kind_t */
+    int64_t created_ms;
+    uint64_t member_id;                             /* 0 if no member is involved */
+    uint64_t related_entry_id;                      /* reversed / returned entry, else 0 */
+    char principal[LTY_PRINCIPAL_BYTES_MAX + 1];    /* "till:S001/T01", "operator:alice" */
+    char store[LTY_STORE_ID_BYTES_MAX + 1];
+    char till[LTY_TILL_ID_BYTES_MAX + 1];
+    char reference[LTY_REFERENCE_BYTES_MAX + 1];    /* receipt_no or reason */
+    uint32_t postings_count;                        /* 0 or 2..LTY_POSTINGS_PER_ENTRY_MAX */
+    lty_posting_t postings[LTY_POSTINGS_PER_ENTRY_MAX];
+} lty_journal_entry_t;
+
+/* ---- Lots ---------------------------------------------------------------------------- */
+
+#define LTY_LOT_VERSION 1
+typedef struct lty_lot_s {
+    uint64_t member_id;
+    int64_t expires_ms;
+    uint64_t entry_id;          /* the entry that created the lot */
+    int64_t points_initial;     /* > 0 */
+    int64_t points_remaining;   /* 0..points_initial */
+} lty_lot_t;
+
+/* ---- Sales --------------------------------------------------------------------------- */
+
+typedef enum lty_sale_status {
+    LTY_SALE_COMPLETED = 1,
+    LTY_SALE_PARTLY_RETURNED = 2, /* issue 3 */
+    LTY_SALE_RETURNED = 3,        /* issue 3 */
+    LTY_SALE_VOIDED = 4,          /* issue 3 */
+} lty_sale_status_t;
+
+typedef enum lty_tender_type {
+    LTY_TENDER_CASH = 1,
+    LTY_TENDER_BANK_CARD = 2,
+    LTY_TENDER_PREPAID = 3,
+} lty_tender_type_t;
+
+typedef struct lty_sale_line_s {
+    char sku[LTY_SKU_BYTES_MAX + 1];
+    char category[LTY_CATEGORY_BYTES_MAX + 1];
+    uint32_t qty;                 /* 1..LTY_LINE_QTY_MAX */
+    uint32_t qty_returned;        /* issue 3; 0..qty */
+    int64_t amount_cents;         /* the line total, 0..LTY_LINE_AMOUNT_CENTS_MAX */
+} lty_sale_line_t;
+
+typedef struct lty_sale_tender_s {
+    uint8_t type;                 /* lty_tender_type_t */
+    int64_t amount_cents;         /* > 0 */
+} lty_sale_tender_t;
+
+#define LTY_SALE_VERSION 1
+typedef struct lty_sale_s {
+    uint64_t sale_id;             /* = the journal entry id of the sale */
+    char card_no[LTY_CARD_NO_SIZE];
+    uint64_t member_id;
+    char store[LTY_STORE_ID_BYTES_MAX + 1];
+    char till[LTY_TILL_ID_BYTES_MAX + 1];
+    char receipt_no[LTY_RECEIPT_NO_BYTES_MAX + 1];
+    int64_t created_ms;
+    uint8_t status;               /* lty_sale_status_t */
+    int64_t total_cents;          /* sum of line totals */
+    int64_t redeem_value_cents;   /* value of the points redeemed */
+    int64_t points_earned;
+    int64_t points_redeemed;
+    uint32_t tenders_count;       /* 0 = paid outside the programme */
+    lty_sale_tender_t tenders[LTY_TENDERS_PER_SALE_MAX];
+    uint32_t lines_count;         /* 1..LTY_BASKET_LINES_MAX */
+    lty_sale_line_t lines[LTY_BASKET_LINES_MAX];
+} lty_sale_t;
+
+/* ---- Stores, tills, operators, audit ------------------------------------------------- */
+
+#define LTY_STORE_VERSION 1
+typedef struct lty_store_record_s {
+    char store_id[LTY_STORE_ID_BYTES_MAX + 1];   /* "S001" */
+    char name[LTY_STORE_NAME_BYTES_MAX + 1];
+    int64_t created_ms;
+    uint8_t active;                              /* 1 active, 0 retired */
+} lty_store_record_t;
+
+#define LTY_TILL_VERSION 1
+typedef struct lty_till_s {
+    char store_id[LTY_STORE_ID_BYTES_MAX + 1];
+    char till_id[LTY_TILL_ID_BYTES_MAX + 1];     /* "T01" */
+    int64_t created_ms;
+    uint8_t active;
+} lty_till_t;
+
+#define LTY_OPERATOR_VERSION 1
+typedef struct lty_operator_s {
+    char name[LTY_OPERATOR_NAME_BYTES_MAX + 1];
+    int64_t created_ms;
+    uint32_t scopes;                             /* 0 = all scopes (issue 2 has one role) */
+    uint8_t active;
+} lty_operator_t;
+
+#define LTY_AUDIT_VERSION 1
+typedef struct lty_audit_s {
+    uint64_t audit_id;                           /* >= 1, appended */
+    int64_t created_ms;
+    char principal[LTY_PRINCIPAL_BYTES_MAX + 1]; /* who; "system" for init */
+    char action[LTY_AUDIT_ACTION_BYTES_MAX + 1]; /* "member.create", "card.issue", "adjust" */
+    char target[LTY_AUDIT_TARGET_BYTES_MAX + 1]; /* "member:42" */
+    char detail[LTY_AUDIT_VALUE_BYTES_MAX + 1];
+    char old_value[LTY_AUDIT_VALUE_BYTES_MAX + 1];
+    char new_value[LTY_AUDIT_VALUE_BYTES_MAX + 1];
+} lty_audit_t;
+
+/* ---- Encoded sizes ------------------------------------------------------------------- */
+
+#define LTY_RECORD_STR(n) (2 + (n))
+#define LTY_RECORD_MEMBER_BYTES_MAX                                                            \
+    (2 + 8 + 3 + 3 * 8 + LTY_RECORD_STR(LTY_NAME_BYTES_MAX) + LTY_RECORD_STR(LTY_PHONE_BYTES_MAX) \
+     + LTY_RECORD_STR(LTY_EMAIL_BYTES_MAX) + LTY_RECORD_STR(LTY_BIRTHDAY_BYTES)                \
+     + LTY_RECORD_STR(LTY_STORE_ID_BYTES_MAX) + 4 + 8)
+#define LTY_RECORD_CARD_BYTES_MAX (2 + 2 * LTY_RECORD_STR(LTY_CARD_NO_DIGITS_MAX) + 8 + 1 + 3 * 8)
+#define LTY_RECORD_ACCOUNT_BYTES_MAX (2 + 1 + 8 + 8 + 8 + 8)
+#define LTY_RECORD_POSTING_BYTES (1 + 1 + 8 + 8)
+#define LTY_RECORD_ENTRY_BYTES_MAX                                                             \
+    (2 + 8 + 1 + 8 + 8 + 8 + LTY_RECORD_STR(LTY_PRINCIPAL_BYTES_MAX)                          \
+     + LTY_RECORD_STR(LTY_STORE_ID_BYTES_MAX) + LTY_RECORD_STR(LTY_TILL_ID_BYTES_MAX)         \
+     + LTY_RECORD_STR(LTY_REFERENCE_BYTES_MAX) + 1                                             \
+     + LTY_POSTINGS_PER_ENTRY_MAX * LTY_RECORD_POSTING_BYTES)
+#define LTY_RECORD_LOT_BYTES_MAX (2 + 5 * 8)
+#define LTY_RECORD_LINE_BYTES_MAX                                                              \
+    (LTY_RECORD_STR(LTY_SKU_BYTES_MAX) + LTY_RECORD_STR(LTY_CATEGORY_BYTES_MAX) + 4 + 4 + 8)
+#define LTY_RECORD_SALE_BYTES_MAX                                                              \
+    (2 + 8 + LTY_RECORD_STR(LTY_CARD_NO_DIGITS_MAX) + 8 + LTY_RECORD_STR(LTY_STORE_ID_BYTES_MAX) \
+     + LTY_RECORD_STR(LTY_TILL_ID_BYTES_MAX) + LTY_RECORD_STR(LTY_RECEIPT_NO_BYTES_MAX) + 8 + 1 \
+     + 5 * 8 + 1 + LTY_TENDERS_PER_SALE_MAX * 9 + 2                                           \
+     + LTY_BASKET_LINES_MAX * LTY_RECORD_LINE_BYTES_MAX)
+#define LTY_RECORD_STORE_BYTES_MAX                                                             \
+    (2 + LTY_RECORD_STR(LTY_STORE_ID_BYTES_MAX) + LTY_RECORD_STR(LTY_STORE_NAME_BYTES_MAX) + 8 + 1)
+#define LTY_RECORD_TILL_BYTES_MAX                                                              \
+    (2 + LTY_RECORD_STR(LTY_STORE_ID_BYTES_MAX) + LTY_RECORD_STR(LTY_TILL_ID_BYTES_MAX) + 8 + 1)
+#define LTY_RECORD_OPERATOR_BYTES_MAX (2 + LTY_RECORD_STR(LTY_OPERATOR_NAME_BYTES_MAX) + 8 + 4 + 1)
+#define LTY_RECORD_AUDIT_BYTES_MAX                                                             \
+    (2 + 8 + 8 + LTY_RECORD_STR(LTY_PRINCIPAL_BYTES_MAX)                                      \
+     + LTY_RECORD_STR(LTY_AUDIT_ACTION_BYTES_MAX) + LTY_RECORD_STR(LTY_AUDIT_TARGET_BYTES_MAX)  \
+     + 3 * LTY_RECORD_STR(LTY_AUDIT_VALUE_BYTES_MAX))
+/** A buffer that holds any record except a sale. */
+#define LTY_RECORD_SMALL_BYTES_MAX 2048
+
+_Static_assert(LTY_RECORD_MEMBER_BYTES_MAX <= LTY_RECORD_SMALL_BYTES_MAX, "member fits");
+_Static_assert(LTY_RECORD_ENTRY_BYTES_MAX <= LTY_RECORD_SMALL_BYTES_MAX, "entry fits");
+_Static_assert(LTY_RECORD_AUDIT_BYTES_MAX <= LTY_RECORD_SMALL_BYTES_MAX, "audit fits");
+_Static_assert(LTY_RECORD_CARD_BYTES_MAX <= LTY_RECORD_SMALL_BYTES_MAX, "card fits");
+_Static_assert(LTY_RECORD_SALE_BYTES_MAX <= 16 * 1024 * 1024, "sale record stays modest");
+_Static_assert(LTY_POSTINGS_PER_ENTRY_MAX <= 255, "postings_count is a u8 on disk");
+_Static_assert(LTY_BASKET_LINES_MAX <= 65535, "lines_count is a u16 on disk");
+_Static_assert(LTY_LINE_QTY_MAX <= UINT32_MAX, "qty is a u32 on disk");
+_Static_assert(LTY_REFERENCE_BYTES_MAX <= 65535, "strings carry a u16 length");
+
+/* ---- Encoders, decoders, checks ------------------------------------------------------ */
+
+/* encode: asserts lty_record_<kind>_valid(), writes at most *_BYTES_MAX bytes, returns the size.
+ * decode: 0, or LTY_E_CORRUPT (malformed, wrong tag/version, or fails the semantic check). */
+bool lty_record_member_valid(const lty_member_t *member);
+size_t lty_record_member_encode(const lty_member_t *member, uint8_t *out, size_t out_size);
+int lty_record_member_decode(lty_bytes_t in, lty_member_t *member_out);
+
+bool lty_record_card_valid(const lty_card_t *card);
+size_t lty_record_card_encode(const lty_card_t *card, uint8_t *out, size_t out_size);
+int lty_record_card_decode(lty_bytes_t in, lty_card_t *card_out);
+
+bool lty_record_account_valid(const lty_account_t *account);
+size_t lty_record_account_encode(const lty_account_t *account, uint8_t *out, size_t out_size);
+int lty_record_account_decode(lty_bytes_t in, lty_account_t *account_out);
+
+/** Also checks every posting (known kind, asset matching the kind, owner 0 iff system kind,
+ *  amount != 0). Does not check that postings sum to zero: that is ledger's rule. */
+bool lty_record_entry_valid(const lty_journal_entry_t *entry);
+size_t lty_record_entry_encode(const lty_journal_entry_t *entry, uint8_t *out, size_t out_size);
+int lty_record_entry_decode(lty_bytes_t in, lty_journal_entry_t *entry_out);
+
+bool lty_record_lot_valid(const lty_lot_t *lot);
+size_t lty_record_lot_encode(const lty_lot_t *lot, uint8_t *out, size_t out_size);
+int lty_record_lot_decode(lty_bytes_t in, lty_lot_t *lot_out);
+
+bool lty_record_sale_valid(const lty_sale_t *sale);
+size_t lty_record_sale_encode(const lty_sale_t *sale, uint8_t *out, size_t out_size);
+int lty_record_sale_decode(lty_bytes_t in, lty_sale_t *sale_out);
+
+bool lty_record_store_valid(const lty_store_record_t *store);
+size_t lty_record_store_encode(const lty_store_record_t *store, uint8_t *out, size_t out_size);
+int lty_record_store_decode(lty_bytes_t in, lty_store_record_t *store_out);
+
+bool lty_record_till_valid(const lty_till_t *till);
+size_t lty_record_till_encode(const lty_till_t *till, uint8_t *out, size_t out_size);
+int lty_record_till_decode(lty_bytes_t in, lty_till_t *till_out);
+
+bool lty_record_operator_valid(const lty_operator_t *operator_record);
+size_t lty_record_operator_encode(const lty_operator_t *operator_record, uint8_t *out,
+                                  size_t out_size);
+int lty_record_operator_decode(lty_bytes_t in, lty_operator_t *operator_out);
+
+bool lty_record_audit_valid(const lty_audit_t *audit);
+size_t lty_record_audit_encode(const lty_audit_t *audit, uint8_t *out, size_t out_size);
+int lty_record_audit_decode(lty_bytes_t in, lty_audit_t *audit_out);
+
+/* ---- Meta values --------------------------------------------------------------------- */
+
+#define LTY_META_SCHEMA_VERSION "schema_version" /* u32 big-endian */
+#define LTY_META_PROGRAMME "programme"           /* JSON text */
+#define LTY_META_CARD_SEQUENCE "card_sequence"   /* u64 big-endian: next card sequence */
+
+/** Encode a meta counter (8 bytes big-endian). */
+void lty_record_u64_encode(uint64_t value, uint8_t out[8]);
+/** 0, or LTY_E_CORRUPT unless in is exactly 8 bytes. */
+int lty_record_u64_decode(lty_bytes_t in, uint64_t *value_out);
+void lty_record_u32_encode(uint32_t value, uint8_t out[4]);
+int lty_record_u32_decode(lty_bytes_t in, uint32_t *value_out);
+
+/* ---- Keys ---------------------------------------------------------------------------- */
+
+#define LTY_KEY_BYTES_MAX (LTY_STORE_ID_BYTES_MAX + 1 + LTY_REASON_BYTES_MAX)
+_Static_assert(LTY_KEY_BYTES_MAX <= 511, "keys fit LMDB's default MDB_MAXKEYSIZE");
+
+/** A key built in place. bytes() gives the store view. */
+typedef struct lty_key_s {
+    uint8_t data[LTY_KEY_BYTES_MAX];
+    size_t size;
+} lty_key_t;
+
+lty_bytes_t lty_key_bytes(const lty_key_t *key);
+/** MEMBERS, JOURNAL, SALES, AUDIT: id u64. */
+void lty_key_id(lty_key_t *key_out, uint64_t id);
+/** MEMBERS_BY_PHONE, CARDS, STORES, OPERATORS: the ASCII string itself (1..LTY_KEY_BYTES_MAX). */
+void lty_key_text(lty_key_t *key_out, const char *text);
+/** CARDS_BY_MEMBER: member_id u64 | card_no digits. */
+void lty_key_member_card(lty_key_t *key_out, uint64_t member_id, const char *card_no);
+/** ACCOUNTS: kind u8 | owner u64. */
+void lty_key_account(lty_key_t *key_out, lty_account_kind_t kind, uint64_t owner);
+/** JOURNAL_BY_MEMBER: member_id u64 | entry_id u64. */
+void lty_key_member_entry(lty_key_t *key_out, uint64_t member_id, uint64_t entry_id);
+/** LOTS: member_id u64 | expires_ms (i64 with the sign bit flipped, so it sorts) | entry_id. */
+void lty_key_lot(lty_key_t *key_out, uint64_t member_id, int64_t expires_ms, uint64_t entry_id);
+/** SALES_BY_RECEIPT: store | 0x00 | receipt_no.  TILLS: store | 0x00 | till. */
+void lty_key_pair(lty_key_t *key_out, const char *first, const char *second);
+
+/** Read a big-endian u64 at offset of a key view; false if the view is too short. */
+bool lty_key_u64_at(lty_bytes_t key, size_t offset, uint64_t *value_out);
+
+#endif
