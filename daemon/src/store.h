@@ -18,6 +18,12 @@
  *   its transaction or the next write in it. Copy before the transaction ends.
  * - Sticky failure: once any call on a write transaction fails, the transaction is marked failed
  *   and lty_store_txn_commit() refuses it (returns the first error) and aborts it.
+ *   LTY_E_NOT_FOUND and LTY_E_EXISTS are answers, not failures: they do not mark it.
+ * - A read transaction must be ended (lty_store_txn_abort or _commit) on the thread that began
+ *   it; ending it keeps the handle in a small per-thread cache for the next lty_store_read_begin.
+ * - Every cursor must be closed before its transaction ends; a parent transaction must not be
+ *   used while its nested child is open.
+ * - lty_store_append() refuses a key that does not sort after the last one with LTY_E_EXISTS.
  */
 #ifndef LTY_STORE_H
 #define LTY_STORE_H
@@ -114,5 +120,21 @@ void lty_store_stats(lty_store_t *store, lty_store_stats_t *stats_out);
 
 /** Test hook: make the next n top-level commits fail with LTY_E_IO (fault injection). */
 void lty_store_fault_commit_fail(lty_store_t *store, int n);
+
+/**
+ * Double the map size (capped at map_bytes_max) after a write failed with LTY_E_STORE_FULL.
+ *
+ * LMDB allows mdb_env_set_mapsize() only while no transaction of this process is active, so
+ * this waits until every read transaction has ended (read transactions hold a shared lock for
+ * their short life; growth takes it exclusively) and new ones wait for the growth to finish.
+ *
+ * @param[in] store  Opened for writing.
+ * @return 0 when the map grew; LTY_E_STORE_FULL when it is already at map_bytes_max;
+ *         LTY_E_IO when LMDB refused the new size.
+ * @note Call it with no transaction open in the calling thread (it would deadlock): the writer
+ *       calls it between batches, after aborting the batch that hit LTY_E_STORE_FULL.
+ *       (Added by the storage engine; additive.)
+ */
+int lty_store_map_grow(lty_store_t *store);
 
 #endif
