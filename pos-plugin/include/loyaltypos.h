@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file loyaltypos.h
+ * libloyaltypos: the C library a till links to talk to loyaltyd (card lookup, sales, and the
+ * offline store-and-forward queue). This is the only installed header; it depends on the C
+ * standard library only.
+ *
+ * A till makes one lty_client_t per daemon connection: lty_client_options_default(), set the
+ * address, the TLS files and the queue directory, lty_client_init(), then call the operations
+ * from one thread, and lty_client_close() at the end.
+ *
+ * Caveats:
+ * - Not thread-safe. One lty_client_t belongs to one thread at a time; use one client per till
+ *   thread if the till is multi-threaded. Two clients must never share a queue directory.
+ * - Every call blocks, for at most about attempts_max * (request_timeout_ms + backoff_max_ms).
+ * - The library never prints, never calls exit() or abort(), and never allocates after
+ *   lty_client_init() returned, except inside the TLS and JSON libraries it wraps (bounded by
+ *   the response size limit). A misuse (NULL where a pointer is required, a call before init)
+ *   is logged through the log callback and returns LTY_E_CLIENT_BUG.
+ * - Mutating calls (lty_client_sale_submit(), lty_client_topup_submit()) write the request,
+ *   with a fresh random Idempotency-Key, to the queue directory and fsync it BEFORE the first
+ *   byte is sent. Retries, resubmissions of the identical request, and deliveries after a till
+ *   crash all use that same key, so the daemon applies each request at most once.
+ * - A mutating call ends in one of four ways:
+ *   1. 0: the daemon applied it (or had applied it: a replayed answer); the journal entry is
+ *      removed.
+ *   2. A refusal (LTY_E_INSUFFICIENT_POINTS, LTY_E_CARD_NOT_FOUND, ...): the daemon refused it
+ *      for good; the entry is removed. Submitting it again is refused again.
+ *   3. LTY_E_QUEUED_OFFLINE: the daemon was unreachable, options.offline_queue is on and the
+ *      request is eligible (no points redeemed, no prepaid tender, no PIN): it stays journaled
+ *      and lty_client_queue_flush() delivers it later. Hand the customer a receipt that says
+ *      points are pending.
+ *   4. LTY_E_NET / LTY_E_NET_TIMEOUT / LTY_E_UNAVAILABLE / LTY_E_TLS_HANDSHAKE /
+ *      LTY_E_BAD_RESPONSE: not applied now. If no byte of it ever reached the daemon, the entry
+ *      is removed and nothing happened. Otherwise the outcome is in doubt: the entry stays
+ *      journaled (lty_client_queue_count() counts it) and is delivered by the next
+ *      lty_client_queue_flush(), or by submitting the identical request again, which reuses
+ *      its key. Either way it is applied exactly once in the end; a till that does not want
+ *      the sale any more voids it after delivery.
+ * - lty_client_queue_flush() delivers journaled requests oldest first. An entry leaves the
+ *   journal only on a definitive answer: 2xx (a replay counts as delivered) or a business
+ *   refusal (4xx), which moves it to the refused list the till reads with
+ *   lty_client_refused_count() and lty_client_refused_get(). 401/403 credential refusals,
+ *   408, 429 and 5xx are not definitive: the flush stops and the entry waits.
+ * - Strings returned by the library (lty_client_last_error_message(), ...) are owned by the
+ *   client and valid until the next call on that client or lty_client_close().
+ * - Numbers: points and money are int64_t in minor units (fen, cents). Never floating point.
+ * - Error codes are the daemon's (schema/errors.def): the numbers below never change.
+ */
+#ifndef LOYALTYPOS_H
+#define LOYALTYPOS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define LTY_POS_API __attribute__((visibility("default")))
+#else
+#define LTY_POS_API
+#endif
+
+/** Version of this header's API; bumped on any incompatible change. */
+#define LTY_CLIENT_API_VERSION 1
+
+/* ---- Error codes ------------------------------------------------------------------------ */
+
+#ifndef LTY_ERR_H /* the library's own sources get the same enum from lty/lty_err.h */
+/**
+ * Every value a call may return: 0 or one of these. The same list as the daemon's
+ * schema/errors.def (a unit test checks the two agree). Likely ones for a till:
+ * LTY_E_INVALID_CARD_NO, LTY_E_CARD_NOT_FOUND, LTY_E_CARD_LOST and the other CARD_* states,
+ * LTY_E_INSUFFICIENT_POINTS, LTY_E_INVALID_FIELD, LTY_E_IDEMPOTENCY_KEY_REUSED, LTY_E_NET,
+ * LTY_E_NET_TIMEOUT, LTY_E_UNAVAILABLE, LTY_E_QUEUED_OFFLINE, LTY_E_BAD_RESPONSE,
+ * LTY_E_CLIENT_BUG.
+ */
+typedef enum lty_err {
+    LTY_OK = 0,
+    LTY_E_NOMEM = -1,
+    LTY_E_IO = -2,
+    LTY_E_STORE_FULL = -3,
+    LTY_E_INTERNAL = -4,
+    LTY_E_UNAVAILABLE = -5,
+    LTY_E_COMMIT_FAILED = -6,
+    LTY_E_STORE_VERSION = -7,
+    LTY_E_CONFIG = -8,
+    LTY_E_TLS = -9,
+    LTY_E_REQUEST_TIMEOUT = -10,
+    LTY_E_EXISTS = -11,
+    LTY_E_CORRUPT = -12,
+    LTY_E_REQUEST_TOO_LARGE = -100,
+    LTY_E_INVALID_JSON = -101,
+    LTY_E_INVALID_FIELD = -102,
+    LTY_E_NOT_FOUND = -103,
+    LTY_E_METHOD_NOT_ALLOWED = -104,
+    LTY_E_UNAUTHENTICATED = -105,
+    LTY_E_FORBIDDEN = -106,
+    LTY_E_IDEMPOTENCY_KEY_REQUIRED = -107,
+    LTY_E_IDEMPOTENCY_KEY_REUSED = -108,
+    LTY_E_HEADERS_TOO_LARGE = -109,
+    LTY_E_BAD_REQUEST = -110,
+    LTY_E_INVALID_CARD_NO = -111,
+    LTY_E_UNSUPPORTED_MEDIA_TYPE = -112,
+    LTY_E_JSON_TOO_DEEP = -113,
+    LTY_E_INVALID_IDEMPOTENCY_KEY = -114,
+    LTY_E_TOO_MANY_REQUESTS = -115,
+    LTY_E_INVALID_QUERY = -116,
+    LTY_E_DUPLICATE_KEY = -117,
+    LTY_E_CARD_NOT_FOUND = -200,
+    LTY_E_MEMBER_NOT_FOUND = -201,
+    LTY_E_INSUFFICIENT_POINTS = -202,
+    LTY_E_INSUFFICIENT_FUNDS = -203,
+    LTY_E_CARD_LOST = -204,
+    LTY_E_CARD_REPLACED = -205,
+    LTY_E_CARD_EXPIRED = -206,
+    LTY_E_CARD_NOT_ACTIVATED = -207,
+    LTY_E_CARD_CLOSED = -208,
+    LTY_E_ACCOUNT_CLOSED = -209,
+    LTY_E_PHONE_TAKEN = -210,
+    LTY_E_PREPAID_BALANCE_LIMIT = -211,
+    LTY_E_TOPUP_LIMIT = -212,
+    LTY_E_POINTS_LIMIT = -213,
+    LTY_E_SALE_NOT_FOUND = -214,
+    LTY_E_ALREADY_RETURNED = -215,
+    LTY_E_RETURN_EXCEEDS_SALE = -216,
+    LTY_E_VOID_WINDOW_CLOSED = -217,
+    LTY_E_VOID_NOT_ALLOWED = -218,
+    LTY_E_TENDER_MISMATCH = -219,
+    LTY_E_PIN_REQUIRED = -220,
+    LTY_E_PIN_INCORRECT = -221,
+    LTY_E_PIN_LOCKED = -222,
+    LTY_E_PIN_ALREADY_SET = -223,
+    LTY_E_REDEEM_EXCEEDS_BASKET = -224,
+    LTY_E_CARD_ALREADY_ACTIVE = -225,
+    LTY_E_STORE_NOT_FOUND = -226,
+    LTY_E_REDEMPTION_BLOCKED = -227,
+    LTY_E_ALREADY_VOIDED = -228,
+    LTY_E_NET = -300,
+    LTY_E_NET_TIMEOUT = -301,
+    LTY_E_CLIENT_BUG = -302,
+    LTY_E_BAD_RESPONSE = -303,
+    LTY_E_TLS_HANDSHAKE = -304,
+    LTY_E_QUEUED_OFFLINE = -305,
+} lty_err_t;
+#endif
+
+/** "INSUFFICIENT_POINTS"; "UNKNOWN" for a value not in the list. Static; never NULL. */
+LTY_POS_API const char *lty_client_err_name(int err);
+/** An English sentence for err. Static; never NULL. */
+LTY_POS_API const char *lty_client_strerror(int err);
+
+/* ---- Client ----------------------------------------------------------------------------- */
+
+/** Log levels of the log callback. */
+enum { LTY_CLIENT_LOG_ERR = 0, LTY_CLIENT_LOG_WARN = 1, LTY_CLIENT_LOG_INFO = 2,
+       LTY_CLIENT_LOG_DEBUG = 3 };
+
+/**
+ * Log callback: one line without a newline, valid only during the call. Never carries card
+ * numbers in full, PINs, keys or bodies. Called on the thread that called the library.
+ */
+typedef void (*lty_client_log_cb)(int level, const char *message, void *userdata);
+
+/** Everything lty_client_init() needs. Fill with lty_client_options_default() first. */
+typedef struct lty_client_options_s {
+    const char *host;          /* public: daemon host name or IP, e.g. "127.0.0.1" */
+    uint16_t port;             /* public: daemon port, e.g. 8443 */
+    const char *ca_cert_path;  /* public: programme CA certificate (PEM), required */
+    const char *cert_path;     /* public: this till's certificate (PEM), required */
+    const char *key_path;      /* public: this till's private key (PEM), required */
+    const char *server_name;   /* public: name the daemon's certificate must carry, or NULL
+                                * to trust any certificate the programme CA signed */
+    const char *queue_dir;     /* public: directory for the request journal, required; created
+                                * if missing (mode 0700). One client per directory. */
+    bool offline_queue;        /* public: allow store-and-forward (LTY_E_QUEUED_OFFLINE) */
+    int request_timeout_ms;    /* public: one attempt, connect included; 100..120000 */
+    int attempts_max;          /* public: tries per call including the first; 1..10 */
+    int backoff_initial_ms;    /* public: pause before the 2nd try, doubled after; 0..60000 */
+    int backoff_max_ms;        /* public: cap of the pause; backoff_initial_ms..60000 */
+    size_t queue_entries_max;  /* public: journal capacity (pending, and refused); 1..100000 */
+    lty_client_log_cb log_cb;  /* public: NULL for silence; see lty_client_set_log_cb() */
+    void *log_userdata;        /* public: passed to log_cb */
+    int log_level_max;         /* public: LTY_CLIENT_LOG_*; lines above it are not produced */
+} lty_client_options_t;
+
+/** A client. Allocate it yourself (stack, static or heap); the library manages its inside. */
+typedef struct lty_client_s {
+    void *impl;        /* private: state allocated by lty_client_init() */
+    uint32_t magic;    /* private: tells an initialised client from garbage */
+} lty_client_t;
+
+/**
+ * Fill options with the defaults: request_timeout_ms 5000, attempts_max 3,
+ * backoff_initial_ms 200, backoff_max_ms 2000, queue_entries_max 10000, offline_queue false,
+ * port 8443, every path NULL, no log callback, log_level_max LTY_CLIENT_LOG_INFO.
+ * @param[out] options  Overwritten entirely.
+ */
+LTY_POS_API void lty_client_options_default(lty_client_options_t *options);
+
+/**
+ * Prepare a client: load the TLS files, open (or create) the queue directory and read the
+ * journal it holds, allocate every buffer the client will use. Does not connect.
+ *
+ * @param[out] client   Caller-allocated; its previous content is ignored.
+ * @param[in]  options  Borrowed during the call only (strings are copied).
+ * @return 0, or:
+ *         LTY_E_CLIENT_BUG (NULL client or options, a required field missing),
+ *         LTY_E_INVALID_FIELD (an option out of its range; the message names it),
+ *         LTY_E_TLS (certificate or key unreadable or not matching),
+ *         LTY_E_IO (queue directory unusable, or a journal file unreadable),
+ *         LTY_E_CORRUPT (a journal file is damaged; it is left in place for inspection),
+ *         LTY_E_NOMEM.
+ *         On failure the client is left closed: lty_client_close() is harmless.
+ * @note Journaled requests from an earlier run (a crash, an offline period) are kept; call
+ *       lty_client_queue_flush() to deliver them.
+ */
+LTY_POS_API int lty_client_init(lty_client_t *client, const lty_client_options_t *options);
+
+/** Close the connection and free everything. Idempotent; accepts a zeroed client. The journal
+ *  stays on disk for the next lty_client_init(). */
+LTY_POS_API void lty_client_close(lty_client_t *client);
+
+/**
+ * Route the library's log lines to cb. Until this is called the library is silent.
+ * @param[in] level_max  Lines above this level (LTY_CLIENT_LOG_*) are not produced.
+ * @param[in] cb         NULL silences the library again.
+ * @return 0 or LTY_E_CLIENT_BUG (client not initialised).
+ */
+LTY_POS_API int lty_client_set_log_cb(lty_client_t *client, int level_max, lty_client_log_cb cb,
+                                      void *userdata);
+
+/**
+ * The daemon's message for the last failed call ("points balance too low"), or the library's
+ * own sentence for local failures. "" after a success. Owned by client; valid until the next
+ * call on client.
+ */
+LTY_POS_API const char *lty_client_last_error_message(const lty_client_t *client);
+/** The JSON field the last refusal named ("/lines/2/qty"), or "". Same lifetime. */
+LTY_POS_API const char *lty_client_last_error_field(const lty_client_t *client);
+/** HTTP status of the last response received (0 if none, e.g. unreachable). */
+LTY_POS_API int lty_client_last_http_status(const lty_client_t *client);
+
+/* ---- Cards ------------------------------------------------------------------------------ */
+
+#define LTY_CLIENT_CARD_NO_SIZE 20       /* 12..19 digits + NUL */
+#define LTY_CLIENT_NAME_SIZE 129         /* up to 128 bytes of UTF-8 + NUL */
+#define LTY_CLIENT_CARD_STATUS_SIZE 24
+#define LTY_CLIENT_KEY_SIZE 33           /* 32 hex digits + NUL */
+
+/** What a card's status word means to a till; OTHER for a word this library does not know. */
+typedef enum lty_card_status {
+    LTY_CARD_STATUS_OTHER = 0,
+    LTY_CARD_STATUS_ACTIVE = 1,
+    LTY_CARD_STATUS_LOST = 2,
+    LTY_CARD_STATUS_REPLACED = 3,
+    LTY_CARD_STATUS_EXPIRED = 4,
+    LTY_CARD_STATUS_CLOSED = 5,
+} lty_card_status_t;
+
+/** A card and its member's balances, as the daemon reported them. */
+typedef struct lty_card_info_s {
+    char card_no[LTY_CLIENT_CARD_NO_SIZE];             /* read-only */
+    char card_status[LTY_CLIENT_CARD_STATUS_SIZE];     /* read-only: the daemon's word */
+    lty_card_status_t status;                          /* read-only: card_status decoded */
+    int64_t member_id;                                 /* read-only */
+    char name[LTY_CLIENT_NAME_SIZE];                   /* read-only: "" if erased */
+    int64_t points;                                    /* read-only: may be < 0 (returns) */
+    int64_t prepaid_cents;                             /* read-only */
+} lty_card_info_t;
+
+/**
+ * Look up a card: GET /v1/till/cards/{card_no}.
+ *
+ * @param[in]  card_no   12..19 digits with a valid check digit; checked before any traffic.
+ * @param[out] card_out  Filled only when 0 is returned.
+ * @return 0, LTY_E_INVALID_CARD_NO, LTY_E_CARD_NOT_FOUND, LTY_E_NET, LTY_E_NET_TIMEOUT,
+ *         LTY_E_UNAVAILABLE, LTY_E_TLS_HANDSHAKE, LTY_E_UNAUTHENTICATED, LTY_E_FORBIDDEN,
+ *         LTY_E_BAD_RESPONSE (a missing or mistyped field), LTY_E_CLIENT_BUG.
+ * @note Read-only: retried on network errors, never journaled.
+ */
+LTY_POS_API int lty_client_card_get(lty_client_t *client, const char *card_no,
+                                    lty_card_info_t *card_out);
+
+/* ---- Sales ------------------------------------------------------------------------------ */
+
+/** One basket line. amount_cents is the line total (qty x unit price after line discounts). */
+typedef struct lty_sale_line_s {
+    const char *sku;       /* public: 1..64 bytes */
+    const char *category;  /* public: 1..64 bytes */
+    int64_t qty;           /* public: 1..100000 */
+    int64_t amount_cents;  /* public: 0..100000000 */
+} lty_sale_line_t;
+
+/** A sale to submit. Everything is borrowed for the call and copied into the journal. */
+typedef struct lty_sale_s {
+    const char *card_no;           /* public: the member's card */
+    const char *receipt_no;        /* public: the till's receipt number, 1..64 bytes */
+    const lty_sale_line_t *lines;  /* public: 1..500 lines */
+    size_t lines_count;            /* public */
+    int64_t redeem_points;         /* public: points to spend off the basket; 0 for none */
+} lty_sale_t;
+
+/** The daemon's answer to a sale. */
+typedef struct lty_receipt_s {
+    int64_t sale_id;                        /* read-only: 0 when queued offline */
+    int64_t points_earned;                  /* read-only */
+    int64_t points_redeemed;                /* read-only */
+    int64_t points_balance;                 /* read-only: the member's balance after it */
+    bool prepaid_present;                   /* read-only: the daemon sent prepaid_cents */
+    int64_t prepaid_cents;                  /* read-only: valid when prepaid_present */
+    bool replayed;                          /* read-only: the daemon had already applied it */
+    char idempotency_key[LTY_CLIENT_KEY_SIZE]; /* read-only: the key this request used */
+} lty_receipt_t;
+
+/**
+ * Submit a sale so the member earns (and optionally redeems) points: POST /v1/till/sales.
+ *
+ * @param[in]  sale         Validated locally first (limits, card check digit): a bad sale is
+ *                          refused without traffic and without a journal entry.
+ * @param[out] receipt_out  Filled when 0 is returned; on LTY_E_QUEUED_OFFLINE only
+ *                          idempotency_key is set (the rest is 0).
+ * @return 0, LTY_E_QUEUED_OFFLINE, LTY_E_INVALID_FIELD, LTY_E_INVALID_CARD_NO,
+ *         LTY_E_CARD_NOT_FOUND, LTY_E_CARD_LOST (and other CARD_* states),
+ *         LTY_E_INSUFFICIENT_POINTS, LTY_E_REDEEM_EXCEEDS_BASKET, LTY_E_REDEMPTION_BLOCKED,
+ *         LTY_E_IDEMPOTENCY_KEY_REUSED, LTY_E_NET, LTY_E_NET_TIMEOUT, LTY_E_UNAVAILABLE,
+ *         LTY_E_TLS_HANDSHAKE, LTY_E_BAD_RESPONSE, LTY_E_STORE_FULL (journal full),
+ *         LTY_E_IO (journal not writable: nothing was sent), LTY_E_CLIENT_BUG.
+ * @note Idempotent: see the Caveats at the top for what each outcome means for the journal.
+ *       After a network error, submitting the same sale unchanged reuses its key.
+ */
+LTY_POS_API int lty_client_sale_submit(lty_client_t *client, const lty_sale_t *sale,
+                                       lty_receipt_t *receipt_out);
+
+/* ---- Top-ups (issue 3 contract; the daemon may not serve it yet) ------------------------ */
+
+/** How a top-up is paid. */
+typedef enum lty_tender_type {
+    LTY_TENDER_CASH = 1,
+    LTY_TENDER_BANK_CARD = 2,
+} lty_tender_type_t;
+
+/** A prepaid top-up to submit. */
+typedef struct lty_topup_s {
+    const char *card_no;        /* public */
+    int64_t amount_cents;       /* public: 1..10000000000 */
+    lty_tender_type_t tender;   /* public: CASH or BANK_CARD */
+} lty_topup_t;
+
+/** The daemon's answer to a top-up. */
+typedef struct lty_topup_receipt_s {
+    int64_t prepaid_cents;                     /* read-only: the balance after it */
+    bool points_present;                       /* read-only */
+    int64_t points_balance;                    /* read-only: valid when points_present */
+    bool replayed;                             /* read-only */
+    char idempotency_key[LTY_CLIENT_KEY_SIZE]; /* read-only */
+} lty_topup_receipt_t;
+
+/**
+ * Add prepaid money to the member's account: POST /v1/till/prepaid/topups.
+ * Money is taken at the till, so a top-up is never queued offline.
+ * @return as lty_client_sale_submit(), plus LTY_E_PREPAID_BALANCE_LIMIT, LTY_E_TOPUP_LIMIT;
+ *         never LTY_E_QUEUED_OFFLINE.
+ */
+LTY_POS_API int lty_client_topup_submit(lty_client_t *client, const lty_topup_t *topup,
+                                        lty_topup_receipt_t *receipt_out);
+
+/* ---- Offline journal -------------------------------------------------------------------- */
+
+/** Requests journaled and not yet definitively answered (queued offline or in doubt). 0 for a
+ *  client that is not initialised. */
+LTY_POS_API size_t lty_client_queue_count(const lty_client_t *client);
+
+/**
+ * Deliver journaled requests, oldest first, each with its original key.
+ *
+ * @param[out] delivered_out  May be NULL: how many left the journal (applied or refused).
+ * @return 0 when the journal is empty afterwards; otherwise the error that stopped the flush
+ *         (LTY_E_NET, LTY_E_NET_TIMEOUT, LTY_E_UNAVAILABLE, LTY_E_UNAUTHENTICATED, ...) with the
+ *         rest still journaled; LTY_E_IO or LTY_E_CORRUPT for a journal file it cannot use.
+ */
+LTY_POS_API int lty_client_queue_flush(lty_client_t *client, size_t *delivered_out);
+
+/** A journaled request the daemon refused during a flush. */
+typedef struct lty_refused_s {
+    uint64_t sequence;                         /* read-only: journal order, unique */
+    char idempotency_key[LTY_CLIENT_KEY_SIZE]; /* read-only */
+    char path[64];                             /* read-only: e.g. "/v1/till/sales" */
+    char label[96];                            /* read-only: e.g. "sale receipt R-0001" */
+    int http_status;                           /* read-only */
+    int err;                                   /* read-only: the daemon's code as lty_err_t */
+    char message[256];                         /* read-only: the daemon's message */
+    int64_t created_ms;                        /* read-only: when it was journaled (epoch) */
+} lty_refused_t;
+
+/** Number of refused entries kept for the till to read. */
+LTY_POS_API size_t lty_client_refused_count(const lty_client_t *client);
+/**
+ * Read refused entry index (0 = oldest).
+ * @return 0, LTY_E_NOT_FOUND (index out of range), LTY_E_IO, LTY_E_CORRUPT, LTY_E_CLIENT_BUG.
+ */
+LTY_POS_API int lty_client_refused_get(lty_client_t *client, size_t index,
+                                       lty_refused_t *refused_out);
+/** Forget a refused entry once the till has dealt with it. 0, LTY_E_NOT_FOUND, LTY_E_IO. */
+LTY_POS_API int lty_client_refused_remove(lty_client_t *client, uint64_t sequence);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,638 @@
+/* SPDX-License-Identifier: MIT */
+/* The till library's public face: lty_client_* calls, the retry policy, and the rules that tie
+ * each mutating request to its journal entry (queue.c) so it is applied exactly once. Wire
+ * formats live in codec.c, HTTP framing in lty_httpc.c, TLS in lty_tls.c. Nothing here prints,
+ * exits or aborts: misuse is logged through the till's callback and answered with
+ * LTY_E_CLIENT_BUG. Everything the client needs is allocated in lty_client_init(). */
+#include "pos_internal.h"
+
+#include "lty/lty_assert.h"
+#include "lty/lty_card.h"
+#include "lty/lty_httpc.h"
+#include "lty/lty_log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define CLIENT_MAGIC UINT32_C(0x4c545943) /* "LTYC" */
+#define PATH_SALES "/v1/till/sales"
+#define PATH_TOPUPS "/v1/till/prepaid/topups"
+
+typedef struct client_impl_s {
+    lty__pos_log_t log;
+    lty_httpc_t httpc;
+    lty_httpc_response_t response;
+    lty_buf_t request_body;
+    lty__pos_queue_t queue;
+    bool offline_queue;
+    int request_timeout_ms;
+    int attempts_max;
+    int backoff_initial_ms;
+    int backoff_max_ms;
+    int last_status;
+    char last_message[LTY_POS_MESSAGE_SIZE];
+    char last_field[LTY_DIAG_FIELD_SIZE];
+} client_impl_t;
+
+/* How one mutating request ended, seen from its journal entry. */
+typedef enum answer_class {
+    ANSWER_APPLIED = 0,   /* 2xx: applied now or earlier (replay) */
+    ANSWER_REFUSED = 1,   /* a business refusal: definitive */
+    ANSWER_TRANSIENT = 2, /* the daemon did not act (5xx, 408, 429, credential refusals) */
+} answer_class_t;
+
+/* ---- Logging -------------------------------------------------------------------------- */
+
+void lty__pos_log(const lty__pos_log_t *log, int level, const char *format, ...)
+{
+    if (log == NULL || log->cb == NULL || level > log->level_max) return;
+    char message[512];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message, sizeof(message), format, args);
+    va_end(args);
+    log->cb(level, message, log->userdata);
+}
+
+/* lty_common (the TLS seam) logs through LTY_LOG, which writes to stderr unless a sink is set.
+ * A till library must not print, so its lines go to the log of the client initialised last. */
+static const lty__pos_log_t *common_log_target;
+
+static void common_log_forward(int level, const char *line, void *userdata)
+{
+    (void)userdata;
+    lty__pos_log(common_log_target, level, "%s", line);
+}
+
+static void httpc_log_forward(int level, const char *message, void *userdata)
+{
+    lty__pos_log(userdata, level, "%s", message);
+}
+
+/* ---- Small helpers ------------------------------------------------------------------------ */
+
+static client_impl_t *impl_of(const lty_client_t *client)
+{
+    if (client == NULL || client->magic != CLIENT_MAGIC || client->impl == NULL) return NULL;
+    return client->impl;
+}
+
+static void error_clear(client_impl_t *impl)
+{
+    impl->last_status = 0;
+    impl->last_message[0] = '\0';
+    impl->last_field[0] = '\0';
+}
+
+static int error_set(client_impl_t *impl, int err, const char *field, const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int error_set(client_impl_t *impl, int err, const char *field, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    vsnprintf(impl->last_message, sizeof(impl->last_message), format, args);
+    va_end(args);
+    snprintf(impl->last_field, sizeof(impl->last_field), "%s", field != NULL ? field : "");
+    return err;
+}
+
+static int error_from_diag(client_impl_t *impl, int err, const lty_diag_t *diag)
+{
+    const char *detail = diag->detail[0] != '\0' ? diag->detail : lty_strerror(err);
+    return error_set(impl, err, diag->field, "%s%s%s", diag->field, diag->field[0] ? " " : "",
+                     detail);
+}
+
+static void sleep_ms(int milliseconds)
+{
+    struct timespec delay = {.tv_sec = milliseconds / 1000,
+                             .tv_nsec = (long)(milliseconds % 1000) * 1000000L};
+    while (nanosleep(&delay, &delay) != 0 && errno == EINTR) {
+    }
+}
+
+static int backoff_ms(const client_impl_t *impl, int retry_index)
+{
+    int64_t delay = impl->backoff_initial_ms;
+    for (int step = 1; step < retry_index && delay < impl->backoff_max_ms; step++) delay *= 2;
+    return (int)(delay < impl->backoff_max_ms ? delay : impl->backoff_max_ms);
+}
+
+static bool status_is_retryable(int status)
+{
+    return status == 502 || status == 503 || status == 504;
+}
+
+/* ---- Options, init, close ------------------------------------------------------------------ */
+
+void lty_client_options_default(lty_client_options_t *options)
+{
+    if (options == NULL) return;
+    memset(options, 0, sizeof(*options));
+    options->port = 8443;
+    options->request_timeout_ms = 5000;
+    options->attempts_max = 3;
+    options->backoff_initial_ms = 200;
+    options->backoff_max_ms = 2000;
+    options->queue_entries_max = 10000;
+    options->log_level_max = LTY_CLIENT_LOG_INFO;
+}
+
+static int options_check(const lty_client_options_t *options, const lty__pos_log_t *log)
+{
+    LTY_POS_CHECK(log, options->host != NULL && options->host[0] != '\0');
+    LTY_POS_CHECK(log, options->ca_cert_path != NULL);
+    LTY_POS_CHECK(log, options->cert_path != NULL);
+    LTY_POS_CHECK(log, options->key_path != NULL);
+    LTY_POS_CHECK(log, options->queue_dir != NULL && options->queue_dir[0] != '\0');
+    struct {
+        const char *name;
+        int64_t value, min, max;
+    } ranges[] = {
+        {"port", options->port, 1, 65535},
+        {"request_timeout_ms", options->request_timeout_ms, 100, 120000},
+        {"attempts_max", options->attempts_max, 1, 10},
+        {"backoff_initial_ms", options->backoff_initial_ms, 0, 60000},
+        {"backoff_max_ms", options->backoff_max_ms, options->backoff_initial_ms, 60000},
+        {"queue_entries_max", (int64_t)options->queue_entries_max, 1, 100000},
+    };
+    for (size_t index = 0; index < sizeof(ranges) / sizeof(ranges[0]); index++) {
+        if (ranges[index].value < ranges[index].min || ranges[index].value > ranges[index].max) {
+            lty__pos_log(log, LTY_CLIENT_LOG_ERR,
+                         "option %s is %lld, must be %lld to %lld", ranges[index].name,
+                         (long long)ranges[index].value, (long long)ranges[index].min,
+                         (long long)ranges[index].max);
+            return LTY_E_INVALID_FIELD;
+        }
+    }
+    return 0;
+}
+
+static int impl_open(client_impl_t *impl, const lty_client_options_t *options)
+{
+    impl->offline_queue = options->offline_queue;
+    impl->request_timeout_ms = options->request_timeout_ms;
+    impl->attempts_max = options->attempts_max;
+    impl->backoff_initial_ms = options->backoff_initial_ms;
+    impl->backoff_max_ms = options->backoff_max_ms;
+    /* Both buffers get their full size now, so no call after init has to grow them. */
+    lty_buf_init(&impl->request_body, LTY_HTTP_BODY_BYTES_MAX);
+    lty_buf_init(&impl->response.body, LTY_POS_RESPONSE_BYTES_MAX);
+    if (lty_buf_reserve(&impl->request_body, LTY_HTTP_BODY_BYTES_MAX) != 0 ||
+        lty_buf_reserve(&impl->response.body, LTY_POS_RESPONSE_BYTES_MAX) != 0) {
+        return LTY_E_NOMEM;
+    }
+    lty_httpc_options_t httpc_options = {
+        .host = options->host,
+        .port = options->port,
+        .ca_cert_path = options->ca_cert_path,
+        .cert_path = options->cert_path,
+        .key_path = options->key_path,
+        .server_name = options->server_name,
+        .log_cb = httpc_log_forward,
+        .log_userdata = &impl->log,
+    };
+    int err = lty_httpc_init(&impl->httpc, &httpc_options);
+    if (err != 0) return err;
+    return lty__pos_queue_open(&impl->queue, options->queue_dir, options->queue_entries_max,
+                               &impl->log);
+}
+
+static void impl_close(client_impl_t *impl)
+{
+    lty__pos_queue_close(&impl->queue);
+    lty_httpc_deinit(&impl->httpc);
+    lty_buf_deinit(&impl->response.body);
+    lty_buf_deinit(&impl->request_body);
+    if (common_log_target == &impl->log) {
+        common_log_target = NULL;
+        lty_log_sink_set(NULL, NULL);
+    }
+}
+
+int lty_client_init(lty_client_t *client, const lty_client_options_t *options)
+{
+    if (client == NULL) return LTY_E_CLIENT_BUG;
+    client->impl = NULL;
+    client->magic = 0;
+    if (options == NULL) return LTY_E_CLIENT_BUG;
+    lty__pos_log_t log = {options->log_cb, options->log_userdata, options->log_level_max};
+    int err = options_check(options, &log);
+    if (err != 0) return err;
+
+    client_impl_t *impl = lty_calloc(1, sizeof(*impl));
+    if (impl == NULL) return LTY_E_NOMEM;
+    impl->log = log;
+    common_log_target = &impl->log;
+    lty_log_sink_set(common_log_forward, NULL);
+    err = impl_open(impl, options);
+    if (err != 0) {
+        lty__pos_log(&impl->log, LTY_CLIENT_LOG_ERR, "client init failed err=%s",
+                     lty_err_name(err));
+        impl_close(impl);
+        lty_free(impl);
+        return err;
+    }
+    client->impl = impl;
+    client->magic = CLIENT_MAGIC;
+    lty__pos_log(&impl->log, LTY_CLIENT_LOG_INFO, "client ready host=%s port=%u queued=%zu",
+                 options->host, (unsigned)options->port, impl->queue.pending_count);
+    return 0;
+}
+
+void lty_client_close(lty_client_t *client)
+{
+    client_impl_t *impl = impl_of(client);
+    if (impl == NULL) return;
+    impl_close(impl);
+    lty_free(impl);
+    client->impl = NULL;
+    client->magic = 0;
+}
+
+int lty_client_set_log_cb(lty_client_t *client, int level_max, lty_client_log_cb cb,
+                          void *userdata)
+{
+    client_impl_t *impl = impl_of(client);
+    if (impl == NULL) return LTY_E_CLIENT_BUG;
+    impl->log.cb = cb;
+    impl->log.userdata = userdata;
+    impl->log.level_max = level_max;
+    common_log_target = &impl->log;
+    return 0;
+}
+
+const char *lty_client_last_error_message(const lty_client_t *client)
+{
+    const client_impl_t *impl = impl_of(client);
+    return impl != NULL ? impl->last_message : "client not initialised";
+}
+
+const char *lty_client_last_error_field(const lty_client_t *client)
+{
+    const client_impl_t *impl = impl_of(client);
+    return impl != NULL ? impl->last_field : "";
+}
+
+int lty_client_last_http_status(const lty_client_t *client)
+{
+    const client_impl_t *impl = impl_of(client);
+    return impl != NULL ? impl->last_status : 0;
+}
+
+const char *lty_client_err_name(int err)
+{
+    return lty_err_name(err);
+}
+
+const char *lty_client_strerror(int err)
+{
+    return lty_strerror(err);
+}
+
+/* ---- One exchange with retries --------------------------------------------------------------- */
+
+/* Send a request up to attempts_max times. 0 means a response is in impl->response (any
+ * status); *in_doubt_out tells whether some attempt reached the daemon without an answer. */
+static int exchange(client_impl_t *impl, const char *method, const char *path, const char *key,
+                    const void *body, size_t body_size, bool *in_doubt_out)
+{
+    lty_httpc_request_t request = {
+        .method = method,
+        .path = path,
+        .idempotency_key = key,
+        .content_type = body_size > 0 ? "application/json" : NULL,
+        .body = body_size > 0 ? body : NULL,
+        .body_size = body_size,
+        .timeout_ms = impl->request_timeout_ms,
+    };
+    *in_doubt_out = false;
+    int err = 0;
+    for (int attempt = 0; attempt < impl->attempts_max; attempt++) {
+        if (attempt > 0) sleep_ms(backoff_ms(impl, attempt));
+        err = lty_httpc_request(&impl->httpc, &request, &impl->response);
+        if (err == 0) {
+            impl->last_status = impl->response.status;
+            if (!status_is_retryable(impl->response.status)) return 0;
+            lty__pos_log(&impl->log, LTY_CLIENT_LOG_WARN, "%s %s status=%d attempt=%d", method,
+                         path, impl->response.status, attempt + 1);
+            continue;
+        }
+        if (impl->httpc.request_written) *in_doubt_out = true;
+        lty__pos_log(&impl->log, LTY_CLIENT_LOG_WARN, "%s %s err=%s attempt=%d", method, path,
+                     lty_err_name(err), attempt + 1);
+        if (err != LTY_E_NET && err != LTY_E_NET_TIMEOUT) break; /* retrying will not help */
+    }
+    if (err == 0) return 0; /* the last attempt's 5xx is the answer */
+    return error_set(impl, err, "", "%s", lty_strerror(err));
+}
+
+static bool body_is_json(const lty_httpc_response_t *response)
+{
+    return strncmp(response->content_type, "application/json", 16) == 0;
+}
+
+/* Record the daemon's error document as the client's last error; returns the code. */
+static int answer_error(client_impl_t *impl, lty__pos_error_t *error)
+{
+    lty__pos_error_parse(impl->response.body.data, impl->response.body.size,
+                         impl->response.status, error);
+    return error_set(impl, error->err, error->field, "%s", error->message);
+}
+
+static answer_class_t answer_classify(int status, int err)
+{
+    if (status >= 200 && status <= 299) return ANSWER_APPLIED;
+    if (status >= 500 || status == 408 || status == 429) return ANSWER_TRANSIENT;
+    /* The credential, not the request, was refused: another day it may pass. */
+    if (err == LTY_E_UNAUTHENTICATED || err == LTY_E_FORBIDDEN) return ANSWER_TRANSIENT;
+    if (status >= 400 && status <= 499) return ANSWER_REFUSED;
+    return ANSWER_TRANSIENT; /* 1xx/3xx: not an answer this API gives */
+}
+
+/* ---- Cards ------------------------------------------------------------------------------------ */
+
+int lty_client_card_get(lty_client_t *client, const char *card_no, lty_card_info_t *card_out)
+{
+    client_impl_t *impl = impl_of(client);
+    if (impl == NULL) return LTY_E_CLIENT_BUG;
+    error_clear(impl);
+    LTY_POS_CHECK(&impl->log, card_no != NULL);
+    LTY_POS_CHECK(&impl->log, card_out != NULL);
+    size_t size = strnlen(card_no, LTY_CARD_NO_DIGITS_MAX + 1);
+    if (lty_card_no_check(card_no, size) != 0) {
+        return error_set(impl, LTY_E_INVALID_CARD_NO, "/card_no", "%s",
+                         lty_strerror(LTY_E_INVALID_CARD_NO));
+    }
+    char path[LTY_POS_PATH_SIZE];
+    snprintf(path, sizeof(path), "/v1/till/cards/%s", card_no);
+    bool in_doubt = false;
+    int err = exchange(impl, "GET", path, NULL, NULL, 0, &in_doubt);
+    if (err != 0) return err;
+    if (impl->response.status != 200) {
+        lty__pos_error_t error;
+        return answer_error(impl, &error);
+    }
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    err = body_is_json(&impl->response)
+              ? lty__pos_card_parse(impl->response.body.data, impl->response.body.size,
+                                    card_out, &diag)
+              : lty_diag_set(&diag, LTY_E_BAD_RESPONSE, "", "response is not application/json");
+    if (err != 0) {
+        lty__pos_log(&impl->log, LTY_CLIENT_LOG_WARN, "card response refused field=%s detail=%s",
+                     diag.field, diag.detail);
+        return error_from_diag(impl, LTY_E_BAD_RESPONSE, &diag);
+    }
+    return 0;
+}
+
+/* ---- The journal ------------------------------------------------------------------------------ */
+
+/* Deliver pending entries oldest first, stopping before sequence stop_before (0: no stop). */
+static int flush_entries(client_impl_t *impl, uint64_t stop_before, size_t *delivered_out)
+{
+    while (impl->queue.pending_count > 0) {
+        uint64_t sequence = impl->queue.pending[0].sequence;
+        if (stop_before != 0 && sequence >= stop_before) break;
+        lty__pos_record_t record;
+        int err = lty__pos_queue_load(&impl->queue, 0, &record);
+        if (err != 0) return error_set(impl, err, "", "journal entry %llu unusable",
+                                       (unsigned long long)sequence);
+        bool in_doubt = false;
+        err = exchange(impl, record.method, record.path, record.key, record.body,
+                       record.body_size, &in_doubt);
+        if (err != 0) return err;
+        lty__pos_error_t error;
+        memset(&error, 0, sizeof(error));
+        int answer_err = impl->response.status >= 300 ? answer_error(impl, &error) : 0;
+        answer_class_t answer = answer_classify(impl->response.status, answer_err);
+        if (answer == ANSWER_TRANSIENT) return answer_err;
+        err = answer == ANSWER_APPLIED
+                  ? lty__pos_queue_remove(&impl->queue, sequence)
+                  : lty__pos_queue_refuse(&impl->queue, sequence, impl->response.status,
+                                          lty_err_code(error.err), error.message);
+        if (err != 0) return error_set(impl, err, "", "journal update failed");
+        lty__pos_log(&impl->log, LTY_CLIENT_LOG_INFO,
+                     "journal delivered sequence=%llu status=%d replayed=%d",
+                     (unsigned long long)sequence, impl->response.status,
+                     (int)impl->response.idempotent_replayed);
+        if (delivered_out != NULL) (*delivered_out)++;
+    }
+    return 0;
+}
+
+size_t lty_client_queue_count(const lty_client_t *client)
+{
+    const client_impl_t *impl = impl_of(client);
+    return impl != NULL ? impl->queue.pending_count : 0;
+}
+
+int lty_client_queue_flush(lty_client_t *client, size_t *delivered_out)
+{
+    client_impl_t *impl = impl_of(client);
+    if (impl == NULL) return LTY_E_CLIENT_BUG;
+    error_clear(impl);
+    if (delivered_out != NULL) *delivered_out = 0;
+    return flush_entries(impl, 0, delivered_out);
+}
+
+size_t lty_client_refused_count(const lty_client_t *client)
+{
+    const client_impl_t *impl = impl_of(client);
+    return impl != NULL ? impl->queue.refused_count : 0;
+}
+
+int lty_client_refused_get(lty_client_t *client, size_t index, lty_refused_t *refused_out)
+{
+    client_impl_t *impl = impl_of(client);
+    if (impl == NULL) return LTY_E_CLIENT_BUG;
+    error_clear(impl);
+    LTY_POS_CHECK(&impl->log, refused_out != NULL);
+    lty__pos_record_t record;
+    int err = lty__pos_queue_refused_load(&impl->queue, index, &record);
+    if (err != 0) return err;
+    memset(refused_out, 0, sizeof(*refused_out));
+    refused_out->sequence = record.sequence;
+    memcpy(refused_out->idempotency_key, record.key, sizeof(refused_out->idempotency_key));
+    snprintf(refused_out->path, sizeof(refused_out->path), "%s", record.path);
+    snprintf(refused_out->label, sizeof(refused_out->label), "%s", record.label);
+    snprintf(refused_out->message, sizeof(refused_out->message), "%s", record.message);
+    refused_out->http_status = record.http_status;
+    int code_err = lty_err_from_code(record.code);
+    refused_out->err = code_err < 0 ? code_err : LTY_E_BAD_RESPONSE;
+    refused_out->created_ms = record.created_ms;
+    return 0;
+}
+
+int lty_client_refused_remove(lty_client_t *client, uint64_t sequence)
+{
+    client_impl_t *impl = impl_of(client);
+    if (impl == NULL) return LTY_E_CLIENT_BUG;
+    error_clear(impl);
+    return lty__pos_queue_refused_remove(&impl->queue, sequence);
+}
+
+/* ---- Mutating requests ------------------------------------------------------------------------ */
+
+/* What a mutating call needs besides its body (which is in impl->request_body). New operations
+ * (returns, voids, PIN set) are one descriptor and one response parser each. */
+typedef struct mutation_s {
+    const char *path;
+    char label[LTY_POS_LABEL_SIZE];
+    bool offline_eligible; /* may wait in the journal (no balance check needed at the till) */
+    char key[LTY_CLIENT_KEY_SIZE]; /* out: the key used */
+    bool replayed;                 /* out */
+} mutation_t;
+
+/* Journal the request (or find the identical one already journaled, and reuse its key). */
+static int mutation_journal(client_impl_t *impl, mutation_t *mutation, uint64_t *sequence_out,
+                            bool *resubmitted_out)
+{
+    const lty_buf_t *body = &impl->request_body;
+    uint8_t digest[32];
+    lty__pos_queue_digest("POST", mutation->path, body->data, body->size, digest);
+    long found = lty__pos_queue_find(&impl->queue, digest);
+    *resubmitted_out = found >= 0;
+    if (found >= 0) {
+        const lty__pos_entry_t *entry = &impl->queue.pending[found];
+        memcpy(mutation->key, entry->key, sizeof(mutation->key));
+        *sequence_out = entry->sequence;
+        lty__pos_log(&impl->log, LTY_CLIENT_LOG_INFO, "resubmission reuses sequence=%llu",
+                     (unsigned long long)entry->sequence);
+        return 0;
+    }
+    int err = lty__pos_key_mint(mutation->key);
+    if (err == 0) {
+        err = lty__pos_queue_append(&impl->queue, mutation->key, "POST", mutation->path,
+                                    mutation->label, body->data, body->size, sequence_out);
+    }
+    if (err != 0) return error_set(impl, err, "", "journal write failed; nothing was sent");
+    return 0;
+}
+
+/* The daemon did not act on it now. Keep it journaled when it may have acted earlier (in doubt)
+ * or may wait offline; forget it when it certainly never arrived. */
+static int mutation_unanswered(client_impl_t *impl, const mutation_t *mutation,
+                               uint64_t sequence, bool may_have_arrived, int err)
+{
+    if (impl->offline_queue && mutation->offline_eligible) {
+        lty__pos_log(&impl->log, LTY_CLIENT_LOG_WARN, "queued offline sequence=%llu cause=%s",
+                     (unsigned long long)sequence, lty_err_name(err));
+        return error_set(impl, LTY_E_QUEUED_OFFLINE, "", "%s (%s)",
+                         lty_strerror(LTY_E_QUEUED_OFFLINE), lty_strerror(err));
+    }
+    if (!may_have_arrived) {
+        int remove_err = lty__pos_queue_remove(&impl->queue, sequence);
+        if (remove_err != 0) return error_set(impl, remove_err, "", "journal update failed");
+    } else {
+        lty__pos_log(&impl->log, LTY_CLIENT_LOG_WARN,
+                     "outcome in doubt; kept for resubmission or flush sequence=%llu",
+                     (unsigned long long)sequence);
+    }
+    return err;
+}
+
+/* Journal, send with retries, and settle the journal entry by the answer. 0 means a 2xx is in
+ * impl->response for the caller to parse. */
+static int mutation_submit(client_impl_t *impl, mutation_t *mutation)
+{
+    uint64_t sequence = 0;
+    bool resubmitted = false;
+    int err = mutation_journal(impl, mutation, &sequence, &resubmitted);
+    if (err != 0) return err;
+
+    /* Offline entries go first, in order; if the daemon is still away this one waits too. */
+    if (impl->offline_queue && mutation->offline_eligible && impl->queue.pending[0].sequence <
+                                                                 sequence) {
+        err = flush_entries(impl, sequence, NULL);
+        if (err != 0) return mutation_unanswered(impl, mutation, sequence, resubmitted, err);
+    }
+    bool in_doubt = false;
+    err = exchange(impl, "POST", mutation->path, mutation->key, impl->request_body.data,
+                   impl->request_body.size, &in_doubt);
+    if (err != 0) {
+        return mutation_unanswered(impl, mutation, sequence, resubmitted || in_doubt, err);
+    }
+    lty__pos_error_t error;
+    memset(&error, 0, sizeof(error));
+    int answer_err = impl->response.status >= 300 ? answer_error(impl, &error) : 0;
+    answer_class_t answer = answer_classify(impl->response.status, answer_err);
+    if (answer == ANSWER_TRANSIENT) {
+        return mutation_unanswered(impl, mutation, sequence, resubmitted || in_doubt, answer_err);
+    }
+    /* Applied or refused for good: either way the entry has done its job. */
+    int remove_err = lty__pos_queue_remove(&impl->queue, sequence);
+    if (remove_err != 0) return error_set(impl, remove_err, "", "journal update failed");
+    mutation->replayed = impl->response.idempotent_replayed;
+    return answer == ANSWER_APPLIED ? 0 : answer_err;
+}
+
+/* Parse failures after a 2xx: the daemon applied it, but the till cannot show the result. */
+static int applied_but_unreadable(client_impl_t *impl, const lty_diag_t *diag)
+{
+    lty__pos_log(&impl->log, LTY_CLIENT_LOG_ERR,
+                 "applied, but the response was refused field=%s detail=%s", diag->field,
+                 diag->detail);
+    return error_from_diag(impl, LTY_E_BAD_RESPONSE, diag);
+}
+
+int lty_client_sale_submit(lty_client_t *client, const lty_sale_t *sale,
+                           lty_receipt_t *receipt_out)
+{
+    client_impl_t *impl = impl_of(client);
+    if (impl == NULL) return LTY_E_CLIENT_BUG;
+    error_clear(impl);
+    LTY_POS_CHECK(&impl->log, sale != NULL);
+    LTY_POS_CHECK(&impl->log, receipt_out != NULL);
+    memset(receipt_out, 0, sizeof(*receipt_out));
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    int err = lty__pos_sale_render(sale, &impl->request_body, &diag);
+    if (err != 0) return error_from_diag(impl, err, &diag);
+
+    mutation_t mutation = {.path = PATH_SALES, .offline_eligible = sale->redeem_points == 0};
+    snprintf(mutation.label, sizeof(mutation.label), "sale receipt %s", sale->receipt_no);
+    err = mutation_submit(impl, &mutation);
+    memcpy(receipt_out->idempotency_key, mutation.key, sizeof(receipt_out->idempotency_key));
+    if (err != 0) return err;
+    receipt_out->replayed = mutation.replayed;
+    err = body_is_json(&impl->response)
+              ? lty__pos_receipt_parse(impl->response.body.data, impl->response.body.size,
+                                       receipt_out, &diag)
+              : lty_diag_set(&diag, LTY_E_BAD_RESPONSE, "", "response is not application/json");
+    return err != 0 ? applied_but_unreadable(impl, &diag) : 0;
+}
+
+int lty_client_topup_submit(lty_client_t *client, const lty_topup_t *topup,
+                            lty_topup_receipt_t *receipt_out)
+{
+    client_impl_t *impl = impl_of(client);
+    if (impl == NULL) return LTY_E_CLIENT_BUG;
+    error_clear(impl);
+    LTY_POS_CHECK(&impl->log, topup != NULL);
+    LTY_POS_CHECK(&impl->log, receipt_out != NULL);
+    memset(receipt_out, 0, sizeof(*receipt_out));
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    int err = lty__pos_topup_render(topup, &impl->request_body, &diag);
+    if (err != 0) return error_from_diag(impl, err, &diag);
+
+    /* Cash changes hands at the till, so the member must see the new balance now. */
+    mutation_t mutation = {.path = PATH_TOPUPS, .offline_eligible = false};
+    snprintf(mutation.label, sizeof(mutation.label), "top-up %lld cents",
+             (long long)topup->amount_cents);
+    err = mutation_submit(impl, &mutation);
+    memcpy(receipt_out->idempotency_key, mutation.key, sizeof(receipt_out->idempotency_key));
+    if (err != 0) return err;
+    receipt_out->replayed = mutation.replayed;
+    err = body_is_json(&impl->response)
+              ? lty__pos_topup_receipt_parse(impl->response.body.data, impl->response.body.size,
+                                             receipt_out, &diag)
+              : lty_diag_set(&diag, LTY_E_BAD_RESPONSE, "", "response is not application/json");
+    return err != 0 ? applied_but_unreadable(impl, &diag) : 0;
+}

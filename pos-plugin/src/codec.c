@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/* The till library's wire codec: renders request bodies after checking them against the same
+ * limits the daemon applies, and turns response documents into fixed structs. It is pure (no
+ * I/O, no state) so the unit tests and a fuzzer can drive it directly. Responses are read
+ * strictly (types, ranges, required fields) but extra fields are ignored, so a newer daemon that
+ * adds fields does not break older tills. */
+#include "pos_internal.h"
+
+#include "lty/lty_card.h"
+#include "lty/lty_json.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- Requests --------------------------------------------------------------------------- */
+
+static int text_check(const char *text, size_t size_min, size_t size_max, const char *field,
+                      lty_diag_t *diag)
+{
+    if (text == NULL) return lty_diag_set(diag, LTY_E_INVALID_FIELD, field, "is required");
+    size_t size = strnlen(text, size_max + 1);
+    if (size < size_min || size > size_max) {
+        return lty_diag_set(diag, LTY_E_INVALID_FIELD, field, "must have %zu to %zu bytes",
+                            size_min, size_max);
+    }
+    for (size_t index = 0; index < size; index++) {
+        unsigned char c = (unsigned char)text[index];
+        if (c < 0x20 || c == 0x7F) {
+            return lty_diag_set(diag, LTY_E_INVALID_FIELD, field, "contains a control character");
+        }
+    }
+    return 0;
+}
+
+static int card_no_check(const char *card_no, const char *field, lty_diag_t *diag)
+{
+    if (card_no == NULL) return lty_diag_set(diag, LTY_E_INVALID_FIELD, field, "is required");
+    size_t size = strnlen(card_no, LTY_CARD_NO_DIGITS_MAX + 1);
+    if (lty_card_no_check(card_no, size) != 0) {
+        return lty_diag_set(diag, LTY_E_INVALID_CARD_NO, field,
+                            "must be %d to %d digits with a valid check digit",
+                            LTY_CARD_NO_DIGITS_MIN, LTY_CARD_NO_DIGITS_MAX);
+    }
+    return 0;
+}
+
+static int line_check(const lty_sale_line_t *line, size_t index, lty_diag_t *diag)
+{
+    char field[LTY_DIAG_FIELD_SIZE];
+    snprintf(field, sizeof(field), "/lines/%zu/sku", index);
+    int err = text_check(line->sku, 1, LTY_SKU_BYTES_MAX, field, diag);
+    if (err != 0) return err;
+    snprintf(field, sizeof(field), "/lines/%zu/category", index);
+    err = text_check(line->category, 1, LTY_CATEGORY_BYTES_MAX, field, diag);
+    if (err != 0) return err;
+    if (line->qty < 1 || line->qty > LTY_LINE_QTY_MAX) {
+        snprintf(field, sizeof(field), "/lines/%zu/qty", index);
+        return lty_diag_set(diag, LTY_E_INVALID_FIELD, field, "is %lld, must be 1 to %d",
+                            (long long)line->qty, LTY_LINE_QTY_MAX);
+    }
+    if (line->amount_cents < 0 || line->amount_cents > LTY_LINE_AMOUNT_CENTS_MAX) {
+        snprintf(field, sizeof(field), "/lines/%zu/amount_cents", index);
+        return lty_diag_set(diag, LTY_E_INVALID_FIELD, field, "is %lld, must be 0 to %lld",
+                            (long long)line->amount_cents,
+                            (long long)LTY_LINE_AMOUNT_CENTS_MAX);
+    }
+    return 0;
+}
+
+static int sale_check(const lty_sale_t *sale, lty_diag_t *diag)
+{
+    int err = card_no_check(sale->card_no, "/card_no", diag);
+    if (err != 0) return err;
+    err = text_check(sale->receipt_no, 1, LTY_RECEIPT_NO_BYTES_MAX, "/receipt_no", diag);
+    if (err != 0) return err;
+    if (sale->lines_count < 1 || sale->lines_count > LTY_BASKET_LINES_MAX) {
+        return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/lines", "has %zu lines, must have 1 to %d",
+                            sale->lines_count, LTY_BASKET_LINES_MAX);
+    }
+    if (sale->lines == NULL) return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/lines", "is NULL");
+    for (size_t index = 0; index < sale->lines_count; index++) {
+        err = line_check(&sale->lines[index], index, diag);
+        if (err != 0) return err;
+    }
+    if (sale->redeem_points < 0 || sale->redeem_points > LTY_POINTS_PER_TXN_MAX) {
+        return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/redeem_points",
+                            "is %lld, must be 0 to %lld", (long long)sale->redeem_points,
+                            (long long)LTY_POINTS_PER_TXN_MAX);
+    }
+    return 0;
+}
+
+int lty__pos_sale_render(const lty_sale_t *sale, lty_buf_t *out, lty_diag_t *diag)
+{
+    if (sale == NULL || out == NULL) return LTY_E_CLIENT_BUG;
+    int err = sale_check(sale, diag);
+    if (err != 0) return err;
+
+    lty_buf_reset(out);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, out);
+    lty_jw_object_begin(&writer);
+    lty_jw_kv_string(&writer, "card_no", sale->card_no);
+    lty_jw_kv_string(&writer, "receipt_no", sale->receipt_no);
+    lty_jw_key(&writer, "lines");
+    lty_jw_array_begin(&writer);
+    for (size_t index = 0; index < sale->lines_count; index++) {
+        const lty_sale_line_t *line = &sale->lines[index];
+        lty_jw_object_begin(&writer);
+        lty_jw_kv_string(&writer, "sku", line->sku);
+        lty_jw_kv_string(&writer, "category", line->category);
+        lty_jw_kv_int(&writer, "qty", line->qty);
+        lty_jw_kv_int(&writer, "amount_cents", line->amount_cents);
+        lty_jw_object_end(&writer);
+    }
+    lty_jw_array_end(&writer);
+    /* Omitted when 0, so an accrual-only sale stays the issue-2 body shape. */
+    if (sale->redeem_points > 0) lty_jw_kv_int(&writer, "redeem_points", sale->redeem_points);
+    lty_jw_object_end(&writer);
+    err = lty_buf_error(out);
+    if (err != 0) return lty_diag_set(diag, LTY_E_REQUEST_TOO_LARGE, "", "sale body too large");
+    return 0;
+}
+
+int lty__pos_topup_render(const lty_topup_t *topup, lty_buf_t *out, lty_diag_t *diag)
+{
+    if (topup == NULL || out == NULL) return LTY_E_CLIENT_BUG;
+    int err = card_no_check(topup->card_no, "/card_no", diag);
+    if (err != 0) return err;
+    if (topup->amount_cents < 1 || topup->amount_cents > LTY_PREPAID_CENTS_PER_TXN_MAX) {
+        return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/amount_cents",
+                            "is %lld, must be 1 to %lld", (long long)topup->amount_cents,
+                            (long long)LTY_PREPAID_CENTS_PER_TXN_MAX);
+    }
+    const char *tender = topup->tender == LTY_TENDER_CASH        ? "cash"
+                         : topup->tender == LTY_TENDER_BANK_CARD ? "bank_card"
+                                                                  : NULL;
+    if (tender == NULL) {
+        return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/tender", "must be cash or bank_card");
+    }
+    lty_buf_reset(out);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, out);
+    lty_jw_object_begin(&writer);
+    lty_jw_kv_string(&writer, "card_no", topup->card_no);
+    lty_jw_kv_int(&writer, "amount_cents", topup->amount_cents);
+    lty_jw_kv_string(&writer, "tender", tender);
+    lty_jw_object_end(&writer);
+    return lty_buf_error(out) != 0 ? LTY_E_REQUEST_TOO_LARGE : 0;
+}
+
+/* ---- Responses -------------------------------------------------------------------------- */
+
+/* Every response field problem is the daemon's (or a middlebox's), never the till's input. */
+static int response_refused(lty_diag_t *diag)
+{
+    if (diag != NULL) diag->err = LTY_E_BAD_RESPONSE;
+    return LTY_E_BAD_RESPONSE;
+}
+
+static int document_open(const char *body, size_t size, lty_json_doc_t **doc_out,
+                         const lty_json_node_t **root_out, lty_diag_t *diag)
+{
+    *doc_out = NULL;
+    if (body == NULL || size == 0 || size > LTY_POS_RESPONSE_BYTES_MAX) {
+        lty_diag_set(diag, LTY_E_BAD_RESPONSE, "", "empty or oversized response body");
+        return LTY_E_BAD_RESPONSE;
+    }
+    int err = lty_json_parse(body, size, LTY_JSON_DEPTH_MAX, doc_out, diag);
+    if (err == LTY_E_NOMEM) return err;
+    if (err != 0) return response_refused(diag);
+    *root_out = lty_json_doc_root(*doc_out);
+    if (lty_json_expect_object(*root_out, "", diag) != 0) {
+        lty_json_doc_free(*doc_out);
+        *doc_out = NULL;
+        return response_refused(diag);
+    }
+    return 0;
+}
+
+lty_card_status_t lty__pos_card_status_decode(const char *word)
+{
+    static const struct {
+        const char *word;
+        lty_card_status_t status;
+    } table[] = {
+        {"active", LTY_CARD_STATUS_ACTIVE},     {"lost", LTY_CARD_STATUS_LOST},
+        {"replaced", LTY_CARD_STATUS_REPLACED}, {"expired", LTY_CARD_STATUS_EXPIRED},
+        {"closed", LTY_CARD_STATUS_CLOSED},
+    };
+    for (size_t index = 0; index < sizeof(table) / sizeof(table[0]); index++) {
+        if (strcmp(table[index].word, word) == 0) return table[index].status;
+    }
+    return LTY_CARD_STATUS_OTHER;
+}
+
+/* The member's name is erased when an account closes; the daemon may then send null. */
+static int name_read(const lty_json_node_t *root, char *out, size_t out_size, lty_diag_t *diag)
+{
+    const lty_json_node_t *node = lty_json_member(root, "name");
+    if (node == NULL) return lty_diag_set(diag, LTY_E_BAD_RESPONSE, "/name", "is required");
+    if (lty_json_is_null(node)) {
+        out[0] = '\0';
+        return 0;
+    }
+    return lty_json_get_string(root, "", "name", true, 0, out_size - 1, out, out_size, NULL,
+                               diag);
+}
+
+int lty__pos_card_parse(const char *body, size_t size, lty_card_info_t *card_out,
+                        lty_diag_t *diag)
+{
+    if (card_out == NULL) return LTY_E_CLIENT_BUG;
+    lty_json_doc_t *doc;
+    const lty_json_node_t *root = NULL;
+    int err = document_open(body, size, &doc, &root, diag);
+    if (err != 0) return err;
+
+    lty_card_info_t card;
+    memset(&card, 0, sizeof(card));
+    err = lty_json_get_string(root, "", "card_no", true, LTY_CARD_NO_DIGITS_MIN,
+                              LTY_CARD_NO_DIGITS_MAX, card.card_no, sizeof(card.card_no), NULL,
+                              diag);
+    if (err == 0) {
+        err = lty_json_get_string(root, "", "card_status", true, 1, sizeof(card.card_status) - 1,
+                                  card.card_status, sizeof(card.card_status), NULL, diag);
+    }
+    if (err == 0) {
+        err = lty_json_get_int(root, "", "member_id", true, 1, LTY_JSON_INT_MAX, &card.member_id,
+                               NULL, diag);
+    }
+    if (err == 0) err = name_read(root, card.name, sizeof(card.name), diag);
+    if (err == 0) {
+        err = lty_json_get_int(root, "", "points", true, -LTY_POINTS_BALANCE_MAX,
+                               LTY_POINTS_BALANCE_MAX, &card.points, NULL, diag);
+    }
+    if (err == 0) {
+        err = lty_json_get_int(root, "", "prepaid_cents", true, 0, LTY_PREPAID_BALANCE_CENTS_MAX,
+                               &card.prepaid_cents, NULL, diag);
+    }
+    lty_json_doc_free(doc);
+    if (err != 0) return response_refused(diag);
+    card.status = lty__pos_card_status_decode(card.card_status);
+    *card_out = card;
+    return 0;
+}
+
+int lty__pos_receipt_parse(const char *body, size_t size, lty_receipt_t *receipt_out,
+                           lty_diag_t *diag)
+{
+    if (receipt_out == NULL) return LTY_E_CLIENT_BUG;
+    lty_json_doc_t *doc;
+    const lty_json_node_t *root = NULL;
+    int err = document_open(body, size, &doc, &root, diag);
+    if (err != 0) return err;
+
+    lty_receipt_t receipt;
+    memset(&receipt, 0, sizeof(receipt));
+    err = lty_json_get_int(root, "", "sale_id", true, 1, LTY_JSON_INT_MAX, &receipt.sale_id, NULL,
+                           diag);
+    if (err == 0) {
+        err = lty_json_get_int(root, "", "points_earned", true, 0, LTY_POINTS_PER_TXN_MAX,
+                               &receipt.points_earned, NULL, diag);
+    }
+    if (err == 0) {
+        err = lty_json_get_int(root, "", "points_redeemed", true, 0, LTY_POINTS_PER_TXN_MAX,
+                               &receipt.points_redeemed, NULL, diag);
+    }
+    if (err == 0) {
+        err = lty_json_get_int(root, "", "points_balance", true, -LTY_POINTS_BALANCE_MAX,
+                               LTY_POINTS_BALANCE_MAX, &receipt.points_balance, NULL, diag);
+    }
+    if (err == 0) {
+        err = lty_json_get_int(root, "", "prepaid_cents", false, 0, LTY_PREPAID_BALANCE_CENTS_MAX,
+                               &receipt.prepaid_cents, &receipt.prepaid_present, diag);
+    }
+    lty_json_doc_free(doc);
+    if (err != 0) return response_refused(diag);
+    /* Keep the caller's fields that are not the daemon's to set (replayed, key). */
+    receipt.replayed = receipt_out->replayed;
+    memcpy(receipt.idempotency_key, receipt_out->idempotency_key, sizeof(receipt.idempotency_key));
+    *receipt_out = receipt;
+    return 0;
+}
+
+int lty__pos_topup_receipt_parse(const char *body, size_t size,
+                                 lty_topup_receipt_t *receipt_out, lty_diag_t *diag)
+{
+    if (receipt_out == NULL) return LTY_E_CLIENT_BUG;
+    lty_json_doc_t *doc;
+    const lty_json_node_t *root = NULL;
+    int err = document_open(body, size, &doc, &root, diag);
+    if (err != 0) return err;
+    int64_t prepaid_cents = 0;
+    int64_t points_balance = 0;
+    bool points_present = false;
+    err = lty_json_get_int(root, "", "prepaid_cents", true, 0, LTY_PREPAID_BALANCE_CENTS_MAX,
+                           &prepaid_cents, NULL, diag);
+    if (err == 0) {
+        err = lty_json_get_int(root, "", "points_balance", false, -LTY_POINTS_BALANCE_MAX,
+                               LTY_POINTS_BALANCE_MAX, &points_balance, &points_present, diag);
+    }
+    lty_json_doc_free(doc);
+    if (err != 0) return response_refused(diag);
+    receipt_out->prepaid_cents = prepaid_cents;
+    receipt_out->points_present = points_present;
+    receipt_out->points_balance = points_present ? points_balance : 0;
+    return 0;
+}
+
+/* A code this library does not know (a newer daemon) still gets a usable class of error. */
+static int error_from_status(int http_status)
+{
+    switch (http_status) {
+    case 400: return LTY_E_BAD_REQUEST;
+    case 401: return LTY_E_UNAUTHENTICATED;
+    case 403: return LTY_E_FORBIDDEN;
+    case 404: return LTY_E_NOT_FOUND;
+    case 408: return LTY_E_REQUEST_TIMEOUT;
+    case 413: return LTY_E_REQUEST_TOO_LARGE;
+    case 422: return LTY_E_INVALID_FIELD;
+    case 429: return LTY_E_TOO_MANY_REQUESTS;
+    case 502: /* fall through: a proxy in front of an unreachable daemon */
+    case 503:
+    case 504: return LTY_E_UNAVAILABLE;
+    default: break;
+    }
+    if (http_status >= 500 && http_status <= 599) return LTY_E_INTERNAL;
+    return LTY_E_BAD_RESPONSE;
+}
+
+static void error_document_read(const char *body, size_t size, lty__pos_error_t *error)
+{
+    lty_json_doc_t *doc;
+    const lty_json_node_t *root = NULL;
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    if (document_open(body, size, &doc, &root, &diag) != 0) return;
+    const lty_json_node_t *object = NULL;
+    if (lty_json_get_object(root, "", "error", true, &object, &diag) == 0) {
+        char code[sizeof(error->code)];
+        if (lty_json_get_string(object, "/error", "code", true, 1, sizeof(code) - 1, code,
+                                sizeof(code), NULL, &diag) == 0) {
+            memcpy(error->code, code, sizeof(code));
+            int err = lty_err_from_code(code);
+            /* Client-only codes (-300..) are ours to raise; a daemon never sends them. */
+            if (err < 0 && err > LTY_E_NET) error->err = err;
+        }
+        /* Message and field are for humans: a bad one is dropped, the code still counts. */
+        char message[sizeof(error->message)];
+        if (lty_json_get_string(object, "/error", "message", false, 0, sizeof(message) - 1,
+                                message, sizeof(message), NULL, &diag) == 0) {
+            snprintf(error->message, sizeof(error->message), "%s", message);
+        }
+        char field[sizeof(error->field)];
+        bool present = false;
+        if (lty_json_get_string(object, "/error", "field", false, 0, sizeof(field) - 1, field,
+                                sizeof(field), &present, &diag) == 0 && present) {
+            memcpy(error->field, field, sizeof(field));
+        }
+    }
+    lty_json_doc_free(doc);
+}
+
+void lty__pos_error_parse(const char *body, size_t size, int http_status,
+                          lty__pos_error_t *error_out)
+{
+    if (error_out == NULL) return;
+    memset(error_out, 0, sizeof(*error_out));
+    error_out->err = 0;
+    if (body != NULL && size > 0) error_document_read(body, size, error_out);
+    /* The local list wins for known codes; a 2xx can never be an error document. */
+    if (error_out->err == 0 || http_status < 300) error_out->err = error_from_status(http_status);
+    if (error_out->message[0] == '\0') {
+        snprintf(error_out->message, sizeof(error_out->message), "%s (HTTP %d)",
+                 lty_strerror(error_out->err), http_status);
+    }
+}
