@@ -145,8 +145,8 @@ static int actor_from_peer(const lty_tls_peer_t *peer, lty_actor_t *actor)
     int written = 0;
     switch (peer->role) {
     case LTY_ROLE_TILL:
-        snprintf(actor->store, sizeof(actor->store), "%s", peer->store);
-        snprintf(actor->till, sizeof(actor->till), "%s", peer->name);
+        snprintf(actor->store, sizeof(actor->store), "%.16s", peer->store);
+        snprintf(actor->till, sizeof(actor->till), "%.16s", peer->name);
         written = snprintf(actor->principal, sizeof(actor->principal), "till:%s/%s",
                            actor->store, actor->till);
         break;

@@ -134,6 +134,33 @@ static void server_options_fill(const daemon_flags_t *flags, const lty_config_t 
     options->ready_fd = flags->ready_fd;
 }
 
+/* Refuse a store from a newer build, migrate an older one, then load the programme. */
+static int schema_check_and_load(lty_store_t *store, lty_programme_t *programme)
+{
+    lty_store_txn_t *txn = NULL;
+    uint32_t version = 0;
+    int err = lty_store_read_begin(store, &txn);
+    int check = err == 0 ? lty_migrate_check(txn, &version) : err;
+    lty_store_txn_abort(txn);
+    if (check < 0) return check;
+    if (check == 1) {
+        LTY_LOG(LTY_LOG_WARN, "msg=\"migrating store\" from=%u to=%u", version,
+                LTY_SCHEMA_VERSION);
+        err = lty_store_txn_begin(store, NULL, &txn);
+        if (err == 0) err = lty_migrate_apply(txn);
+        if (err == 0) {
+            err = lty_store_txn_commit(txn);
+        } else {
+            lty_store_txn_abort(txn);
+        }
+        if (err != 0) return err;
+    }
+    err = lty_store_read_begin(store, &txn);
+    if (err == 0) err = lty_programme_load(txn, programme);
+    lty_store_txn_abort(txn);
+    return err;
+}
+
 static int store_and_programme_open(const daemon_flags_t *flags, const lty_config_t *config,
                                     lty_store_t **store_out, lty_programme_t *programme)
 {
@@ -153,8 +180,7 @@ static int store_and_programme_open(const daemon_flags_t *flags, const lty_confi
                 lty_err_name(err));
         return err;
     }
-    err = lty_migrate_open_check(*store_out);
-    if (err == 0) err = lty_programme_load(*store_out, programme);
+    err = schema_check_and_load(*store_out, programme);
     if (err != 0) {
         LTY_LOG(LTY_LOG_ERR, "msg=\"store not usable\" path=%s err=%s", store_path,
                 lty_err_name(err));

@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: MIT */
+/* loyaltyctl commands on a data directory, safe whether the daemon runs or not: LMDB lets
+ * several processes read while the daemon writes, and init refuses any existing directory.
+ *
+ * Layout of a data directory (docs/operations.md):
+ *   DIR/loyaltyd.conf   daemon configuration (JSON)
+ *   DIR/ledger/         the LMDB environment (data.mdb, lock.mdb)
+ *   DIR/tls/            ca.crt ca.key server.crt server.key [revoked.txt] and issued credentials
+ *   DIR/demo-cards.txt  with --demo: the demo members' card numbers, one per line */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "cli.h"
+#include "config.h"
+#include "lty/lty_clock.h"
+#include "lty/lty_err.h"
+#include "lty/lty_tls.h"
+#include "migrate.h"
+#include "ops.h"
+#include "programme.h"
+#include "store.h"
+#include "verify.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CA_VALID_DAYS 3650
+#define CERT_VALID_DAYS 825
+
+static int store_open_at(const char *data_dir, bool read_only, bool create, lty_store_t **out)
+{
+    char path[LTY_CLI_PATH_SIZE];
+    snprintf(path, sizeof(path), "%s/ledger", data_dir);
+    lty_store_options_t options = {
+        .path = path,
+        .map_bytes = LTY_MAP_BYTES_DEFAULT,
+        .map_bytes_max = LTY_MAP_BYTES_MAX,
+        .readers_max = 126,
+        .read_only = read_only,
+        .create = create,
+    };
+    return lty_store_open(out, &options);
+}
+
+/* ---- init ------------------------------------------------------------------------------- */
+
+static bool dir_is_empty_or_absent(const char *path)
+{
+    struct stat info;
+    if (stat(path, &info) != 0) return errno == ENOENT;
+    if (!S_ISDIR(info.st_mode)) return false;
+    char probe[LTY_CLI_PATH_SIZE + 8];
+    snprintf(probe, sizeof(probe), "%s/.", path);
+    /* rmdir succeeds only on an empty directory; recreate it at once. */
+    if (rmdir(path) != 0) return false;
+    return mkdir(path, 0750) == 0;
+}
+
+static int remove_entry(const char *path, const struct stat *info, int flag, struct FTW *ftw)
+{
+    (void)info;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int credentials_create(const lty_cli_t *cli, const char *dir)
+{
+    char tls[LTY_CLI_PATH_SIZE], ca_cert[LTY_CLI_PATH_SIZE + 16], ca_key[LTY_CLI_PATH_SIZE + 16];
+    char cert[LTY_CLI_PATH_SIZE + 32], key[LTY_CLI_PATH_SIZE + 32];
+    snprintf(tls, sizeof(tls), "%s/tls", dir);
+    if (mkdir(tls, 0700) != 0) return LTY_E_IO;
+    snprintf(ca_cert, sizeof(ca_cert), "%s/ca.crt", tls);
+    snprintf(ca_key, sizeof(ca_key), "%s/ca.key", tls);
+    int err = lty_tls_ca_create("loyaltyd programme CA", ca_cert, ca_key, CA_VALID_DAYS);
+    snprintf(cert, sizeof(cert), "%s/server.crt", tls);
+    snprintf(key, sizeof(key), "%s/server.key", tls);
+    lty_tls_subject_t server = {.role = LTY_ROLE_SERVER, .name = "localhost"};
+    if (err == 0) err = lty_tls_cert_issue(ca_cert, ca_key, &server, CERT_VALID_DAYS, cert, key, NULL);
+    if (err != 0 || !cli->demo) return err;
+    snprintf(cert, sizeof(cert), "%s/demo-till.crt", tls);
+    snprintf(key, sizeof(key), "%s/demo-till.key", tls);
+    lty_tls_subject_t till = {.role = LTY_ROLE_TILL, .name = "T01", .store = "S001"};
+    err = lty_tls_cert_issue(ca_cert, ca_key, &till, CERT_VALID_DAYS, cert, key, NULL);
+    snprintf(cert, sizeof(cert), "%s/demo-operator.crt", tls);
+    snprintf(key, sizeof(key), "%s/demo-operator.key", tls);
+    lty_tls_subject_t operator = {.role = LTY_ROLE_OPERATOR, .name = "demo-operator"};
+    if (err == 0) err = lty_tls_cert_issue(ca_cert, ca_key, &operator, CERT_VALID_DAYS, cert, key, NULL);
+    return err;
+}
+
+static int demo_cards_write(const char *dir, const lty_ops_demo_t *demo)
+{
+    char path[LTY_CLI_PATH_SIZE + 32];
+    snprintf(path, sizeof(path), "%s/demo-cards.txt", dir);
+    FILE *file = fopen(path, "wx");
+    if (file == NULL) return LTY_E_IO;
+    for (size_t index = 0; index < demo->members_count; index++) {
+        fprintf(file, "%s\n", demo->members[index].card_no);
+    }
+    return fclose(file) == 0 ? 0 : LTY_E_IO;
+}
+
+static int ledger_create(const lty_cli_t *cli, const char *dir, lty_ops_demo_t *demo)
+{
+    char ledger[LTY_CLI_PATH_SIZE];
+    snprintf(ledger, sizeof(ledger), "%s/ledger", dir);
+    if (mkdir(ledger, 0700) != 0) return LTY_E_IO;
+    lty_store_t *store = NULL;
+    int err = store_open_at(dir, false, true, &store);
+    lty_store_txn_t *txn = NULL;
+    if (err == 0) err = lty_store_txn_begin(store, NULL, &txn);
+    lty_programme_t programme;
+    lty_programme_demo(&programme);
+    if (err == 0) err = lty_ops_setup_init(txn, &programme);
+    if (err == 0 && cli->demo) {
+        lty_actor_t system;
+        memset(&system, 0, sizeof(system));
+        err = lty_ops_demo_seed(txn, &programme, lty_clock_now_ms(), demo);
+        if (err == 0) err = lty_ops_operator_add(txn, &system, lty_clock_now_ms(), "demo-operator");
+    }
+    if (err == 0) {
+        err = lty_store_txn_commit(txn);
+    } else {
+        lty_store_txn_abort(txn);
+    }
+    lty_store_close(store);
+    if (err == 0 && cli->demo) err = demo_cards_write(dir, demo);
+    return err;
+}
+
+static void init_report(const lty_cli_t *cli, const char *dir, const lty_ops_demo_t *demo)
+{
+    printf("initialised %s\n  config:  %s/loyaltyd.conf\n  ledger:  %s/ledger\n"
+           "  tls:     %s/tls (ca.crt, server.crt, server.key%s)\n",
+           dir, dir, dir, dir, cli->demo ? ", demo-till.*, demo-operator.*" : "");
+    if (!cli->demo) return;
+    printf("demo programme: CNY, 1 point per 1.00, stores S001-S003, till S001/T01\n");
+    printf("demo members:\n");
+    for (size_t index = 0; index < demo->members_count; index++) {
+        printf("  %3" PRIu64 "  %-20s card %s  points %" PRId64 "\n", demo->members[index].member_id,
+               demo->members[index].name, demo->members[index].card_no,
+               demo->members[index].points);
+    }
+}
+
+int lty_cli_init(lty_cli_t *cli)
+{
+    const char *dir = cli->args[0];
+    struct stat info;
+    bool existed = stat(dir, &info) == 0;
+    if (!dir_is_empty_or_absent(dir)) {
+        return lty_cli_fail("%s already exists and is not empty; nothing changed", dir);
+    }
+    if (!existed && mkdir(dir, 0750) != 0) {
+        return lty_cli_fail("cannot create %s: %s", dir, strerror(errno));
+    }
+    lty_ops_demo_t demo;
+    memset(&demo, 0, sizeof(demo));
+    char conf[LTY_CLI_PATH_SIZE + 16];
+    snprintf(conf, sizeof(conf), "%s/loyaltyd.conf", dir);
+    lty_config_t config;
+    lty_config_defaults(&config);
+    int err = credentials_create(cli, dir);
+    if (err == 0) err = lty_config_write(conf, &config);
+    if (err == 0) err = ledger_create(cli, dir, &demo);
+    if (err != 0) {
+        /* Leave nothing half-made: remove what this run created. */
+        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        if (existed) mkdir(dir, 0750);
+        return lty_cli_fail("init %s failed: %s (%s); nothing was left behind", dir,
+                            lty_strerror(err), lty_err_name(err));
+    }
+    init_report(cli, dir, &demo);
+    return LTY_CLI_EXIT_OK;
+}
+
+/* ---- verify ------------------------------------------------------------------------------ */
+
+int lty_cli_verify(lty_cli_t *cli)
+{
+    lty_store_t *store = NULL;
+    int err = store_open_at(cli->args[0], true, false, &store);
+    if (err != 0) return lty_cli_fail("cannot open %s/ledger: %s", cli->args[0], lty_strerror(err));
+    lty_verify_report_t *report = calloc(1, sizeof(*report));
+    if (report == NULL) {
+        lty_store_close(store);
+        return lty_cli_fail("out of memory");
+    }
+    err = lty_verify_store(store, report);
+    lty_store_close(store);
+    if (cli->json) {
+        printf("{\"sound\":%s,\"entries\":%" PRIu64 ",\"postings\":%" PRIu64 ",\"accounts\":%" PRIu64
+               ",\"members\":%" PRIu64 ",\"cards\":%" PRIu64 ",\"lots\":%" PRIu64
+               ",\"sales\":%" PRIu64 ",\"problems\":%" PRIu64 "}\n",
+               err == 0 ? "true" : "false", report->entries, report->postings, report->accounts,
+               report->members, report->cards, report->lots, report->sales,
+               report->problems_total);
+    } else {
+        printf("%s: %" PRIu64 " journal entries, %" PRIu64 " postings, %" PRIu64 " accounts, %" PRIu64
+               " members, %" PRIu64 " cards, %" PRIu64 " lots, %" PRIu64 " sales\n",
+               err == 0 ? "sound" : "UNSOUND", report->entries, report->postings, report->accounts,
+               report->members, report->cards, report->lots, report->sales);
+    }
+    for (size_t index = 0; index < report->problems_count; index++) {
+        fprintf(stderr, "problem: %s\n", report->problems[index]);
+    }
+    if (report->problems_total > report->problems_count) {
+        fprintf(stderr, "... and %" PRIu64 " more problems\n",
+                report->problems_total - report->problems_count);
+    }
+    free(report);
+    if (err != 0 && err != LTY_E_CORRUPT) return lty_cli_fail("verify failed: %s", lty_strerror(err));
+    return err == 0 ? LTY_CLI_EXIT_OK : LTY_CLI_EXIT_FAILED;
+}
+
+/* ---- backup ------------------------------------------------------------------------------ */
+
+static int file_copy(const char *from, const char *to)
+{
+    struct stat info;
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0) return errno == ENOENT ? 0 : LTY_E_IO; /* optional files may be absent */
+    if (fstat(in, &info) != 0) {
+        close(in);
+        return LTY_E_IO;
+    }
+    int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, info.st_mode & 0777);
+    int err = out < 0 ? LTY_E_IO : 0;
+    char chunk[16384];
+    ssize_t got;
+    while (err == 0 && (got = read(in, chunk, sizeof(chunk))) > 0) {
+        if (write(out, chunk, (size_t)got) != got) err = LTY_E_IO;
+    }
+    if (out >= 0 && fsync(out) != 0) err = LTY_E_IO;
+    if (out >= 0) close(out);
+    close(in);
+    return err;
+}
+
+static int backup_side_files(const char *from_dir, const char *to_dir)
+{
+    static const char *const files[] = {
+        "loyaltyd.conf", "demo-cards.txt", "tls/ca.crt", "tls/ca.key", "tls/server.crt",
+        "tls/server.key", "tls/revoked.txt", "tls/demo-till.crt", "tls/demo-till.key",
+        "tls/demo-operator.crt", "tls/demo-operator.key", NULL,
+    };
+    char from[LTY_CLI_PATH_SIZE + 32], to[LTY_CLI_PATH_SIZE + 32];
+    snprintf(to, sizeof(to), "%s/tls", to_dir);
+    if (mkdir(to, 0700) != 0) return LTY_E_IO;
+    for (size_t index = 0; files[index] != NULL; index++) {
+        snprintf(from, sizeof(from), "%s/%s", from_dir, files[index]);
+        snprintf(to, sizeof(to), "%s/%s", to_dir, files[index]);
+        int err = file_copy(from, to);
+        if (err != 0) return err;
+    }
+    return 0;
+}
+
+int lty_cli_backup(lty_cli_t *cli)
+{
+    const char *dir = cli->args[0], *out = cli->args[1];
+    struct stat info;
+    if (stat(out, &info) == 0) return lty_cli_fail("%s already exists; nothing changed", out);
+    lty_store_t *store = NULL;
+    int err = store_open_at(dir, true, false, &store);
+    if (err != 0) return lty_cli_fail("cannot open %s/ledger: %s", dir, lty_strerror(err));
+    int64_t started_ms = lty_clock_monotonic_ms();
+    char ledger[LTY_CLI_PATH_SIZE + 16];
+    snprintf(ledger, sizeof(ledger), "%s/ledger", out);
+    err = mkdir(out, 0750) == 0 ? 0 : LTY_E_IO;
+    if (err == 0) err = lty_store_backup(store, ledger);
+    lty_store_close(store);
+    if (err == 0) err = backup_side_files(dir, out);
+    if (err != 0) {
+        nftw(out, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        return lty_cli_fail("backup of %s failed: %s; %s removed", dir, lty_strerror(err), out);
+    }
+    printf("backup of %s written to %s in %" PRId64 " ms (compacted); check it with "
+           "`loyaltyctl verify %s`\n", dir, out, lty_clock_monotonic_ms() - started_ms, out);
+    return LTY_CLI_EXIT_OK;
+}
+
+/* ---- stats ------------------------------------------------------------------------------- */
+
+static const char *const db_names[] = {
+#define LTY_DB(id, name, flags, doc) name,
+#include "records.def"
+#undef LTY_DB
+};
+
+/* Per database: entry count and a digest of every key and value, so two snapshots compare
+ * equal exactly when the ledger's content is the same. Idempotency records are left out: a
+ * refusal stores one by design while changing nothing else. */
+static int stats_db(lty_store_txn_t *txn, lty_db_t db, uint64_t *count_out, uint8_t digest[32])
+{
+    lty_store_cursor_t *cursor = NULL;
+    int err = lty_store_cursor_open(txn, db, &cursor);
+    if (err != 0) return err;
+    uint8_t running[32] = {0};
+    uint64_t count = 0;
+    lty_bytes_t key, value, none = {NULL, 0};
+    err = lty_store_cursor_seek(cursor, LTY_SEEK_FIRST, none, &key, &value);
+    while (err == 0) {
+        size_t size = 32 + key.size + value.size + 16;
+        uint8_t *block = malloc(size);
+        if (block == NULL) {
+            err = LTY_E_NOMEM;
+            break;
+        }
+        memcpy(block, running, 32);
+        memcpy(block + 32, &key.size, 8);
+        memcpy(block + 40, &value.size, 8);
+        memcpy(block + 48, key.data, key.size);
+        memcpy(block + 48 + key.size, value.data, value.size);
+        lty_crypto_sha256(block, 48 + key.size + value.size, running);
+        free(block);
+        count++;
+        err = lty_store_cursor_seek(cursor, LTY_SEEK_NEXT, none, &key, &value);
+    }
+    lty_store_cursor_close(cursor);
+    memcpy(digest, running, 32);
+    *count_out = count;
+    return err == LTY_E_NOT_FOUND ? 0 : err;
+}
+
+int lty_cli_stats(lty_cli_t *cli)
+{
+    lty_store_t *store = NULL;
+    int err = store_open_at(cli->args[0], true, false, &store);
+    if (err != 0) return lty_cli_fail("cannot open %s/ledger: %s", cli->args[0], lty_strerror(err));
+    lty_store_txn_t *txn = NULL;
+    err = lty_store_read_begin(store, &txn);
+    for (int db = 0; err == 0 && db < LTY_DB_COUNT; db++) {
+        if (db == LTY_DB_IDEMPOTENCY || db == LTY_DB_IDEMPOTENCY_BY_EXPIRY) continue;
+        uint64_t count = 0;
+        uint8_t digest[32];
+        err = stats_db(txn, (lty_db_t)db, &count, digest);
+        if (err != 0) break;
+        printf("%-22s %10" PRIu64 "  ", db_names[db], count);
+        for (int index = 0; index < 8; index++) printf("%02x", digest[index]);
+        printf("\n");
+    }
+    lty_store_txn_abort(txn);
+    lty_store_close(store);
+    return err == 0 ? LTY_CLI_EXIT_OK : lty_cli_fail("stats failed: %s", lty_strerror(err));
+}
