@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/* Members: enrolment (with the unique phone index) and the member view (profile, balances,
+ * cards). Member ids come from the last MEMBERS key + 1: members are never deleted (a closed
+ * member keeps its record), so ids increase and are never reused.
+ *
+ * Not here: cards (ops_card.c), points (ops_adjust.c, ops_sale.c). */
+#include "lty/lty_assert.h"
+#include "ops.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+bool lty_ops_phone_valid(const char *phone)
+{
+    LTY_ASSERT(phone != NULL);
+    size_t size = strnlen(phone, LTY_PHONE_BYTES_MAX + 1);
+    if (size < 9 || size > LTY_PHONE_BYTES_MAX || phone[0] != '+') return false;
+    if (phone[1] < '1' || phone[1] > '9') return false;
+    for (size_t index = 2; index < size; index++) {
+        if (phone[index] < '0' || phone[index] > '9') return false;
+    }
+    return true;
+}
+
+/* Deliberately loose (RFC 5322 is not worth enforcing): printable ASCII without spaces, one
+ * '@' with text on both sides and a dot in the domain. */
+static bool email_valid(const char *email)
+{
+    size_t size = strnlen(email, LTY_EMAIL_BYTES_MAX + 1);
+    if (size == 0) return true;
+    if (size > LTY_EMAIL_BYTES_MAX) return false;
+    const char *at = strchr(email, '@');
+    if (at == NULL || at == email || strchr(at + 1, '@') != NULL) return false;
+    const char *dot = strrchr(at, '.');
+    if (dot == NULL || dot == at + 1 || dot[1] == '\0') return false;
+    for (size_t index = 0; index < size; index++) {
+        if (email[index] <= ' ' || email[index] > '~') return false;
+    }
+    return true;
+}
+
+static int member_new_check(const lty_ops_member_new_t *member_new, lty_diag_t *diag)
+{
+    size_t name_size = strnlen(member_new->name, sizeof(member_new->name));
+    if (name_size == 0 || name_size > LTY_NAME_BYTES_MAX) {
+        return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/name", "name must be 1 to %d bytes",
+                            LTY_NAME_BYTES_MAX);
+    }
+    if (!lty_ops_phone_valid(member_new->phone)) {
+        return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/phone",
+                            "phone must be E.164: '+' and 8 to 15 digits");
+    }
+    if (!email_valid(member_new->email)) {
+        return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/email", "email is malformed");
+    }
+    return 0;
+}
+
+static int member_id_next(lty_store_txn_t *txn, uint64_t *member_id_out)
+{
+    lty_store_cursor_t *cursor = NULL;
+    int err = lty_store_cursor_open(txn, LTY_DB_MEMBERS, &cursor);
+    if (err != 0) return err;
+    lty_bytes_t key = {0};
+    lty_bytes_t value = {0};
+    err = lty_store_cursor_seek(cursor, LTY_SEEK_LAST, (lty_bytes_t){0}, &key, &value);
+    lty_store_cursor_close(cursor);
+    uint64_t last = 0;
+    if (err == LTY_E_NOT_FOUND) err = 0;
+    else if (err == 0 && (key.size != 8 || !lty_key_u64_at(key, 0, &last))) err = LTY_E_CORRUPT;
+    if (err != 0) return err;
+    *member_id_out = last + 1;
+    return 0;
+}
+
+int lty_ops_member_create(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                          const lty_ops_member_new_t *member_new, uint64_t *member_id_out,
+                          lty_diag_t *diag)
+{
+    LTY_ASSERT(txn != NULL && actor != NULL);
+    LTY_ASSERT(member_new != NULL && member_id_out != NULL);
+    int err = member_new_check(member_new, diag);
+    if (err != 0) return err;
+    lty_member_t member;
+    memset(&member, 0, sizeof(member));
+    err = member_id_next(txn, &member.member_id);
+    if (err != 0) return err;
+    member.status = LTY_MEMBER_ACTIVE;
+    member.created_ms = now_ms;
+    member.updated_ms = now_ms;
+    memcpy(member.name, member_new->name, sizeof(member.name));
+    memcpy(member.phone, member_new->phone, sizeof(member.phone));
+    memcpy(member.email, member_new->email, sizeof(member.email));
+
+    uint8_t id_bytes[8];
+    lty_record_u64_encode(member.member_id, id_bytes);
+    lty_key_t key;
+    lty_key_text(&key, member.phone);
+    err = lty_store_insert(txn, LTY_DB_MEMBERS_BY_PHONE, lty_key_bytes(&key),
+                           (lty_bytes_t){.data = id_bytes, .size = sizeof(id_bytes)});
+    if (err == LTY_E_EXISTS) {
+        return lty_diag_set(diag, LTY_E_PHONE_TAKEN, "/phone",
+                            "phone number already belongs to another member");
+    }
+    uint8_t buffer[LTY_RECORD_MEMBER_BYTES_MAX];
+    size_t size = lty_record_member_encode(&member, buffer, sizeof(buffer));
+    lty_key_id(&key, member.member_id);
+    if (err == 0) {
+        err = lty_store_append(txn, LTY_DB_MEMBERS, lty_key_bytes(&key),
+                               (lty_bytes_t){.data = buffer, .size = size});
+    }
+    char target[LTY_AUDIT_TARGET_BYTES_MAX + 1];
+    snprintf(target, sizeof(target), "member:%" PRIu64, member.member_id);
+    if (err == 0) err = lty__ops_audit(txn, actor, now_ms, "member.create", target, "enrolled");
+    if (err == 0) *member_id_out = member.member_id;
+    return err;
+}
+
+/* The member's cards in CARDS_BY_MEMBER order (member id, then card number). */
+static int member_cards_load(lty_store_txn_t *txn, uint64_t member_id,
+                             lty_ops_member_view_t *view)
+{
+    lty_store_cursor_t *cursor = NULL;
+    int err = lty_store_cursor_open(txn, LTY_DB_CARDS_BY_MEMBER, &cursor);
+    if (err != 0) return err;
+    lty_key_t start;
+    lty_key_id(&start, member_id);
+    lty_bytes_t key = {0};
+    lty_bytes_t value = {0};
+    err = lty_store_cursor_seek(cursor, LTY_SEEK_RANGE, lty_key_bytes(&start), &key, &value);
+    while (err == 0) {
+        uint64_t owner = 0;
+        if (!lty_key_u64_at(key, 0, &owner) || owner != member_id) break;
+        size_t digits = key.size - 8;
+        if (view->cards_count == LTY_CARDS_PER_MEMBER_MAX || digits > LTY_CARD_NO_DIGITS_MAX) {
+            err = LTY_E_CORRUPT;
+            break;
+        }
+        lty_key_t card_key = {.size = digits};
+        memcpy(card_key.data, (const uint8_t *)key.data + 8, digits);
+        lty_bytes_t card_value;
+        err = lty_store_get(txn, LTY_DB_CARDS, lty_key_bytes(&card_key), &card_value);
+        if (err == LTY_E_NOT_FOUND) err = LTY_E_CORRUPT;
+        if (err == 0) err = lty_record_card_decode(card_value, &view->cards[view->cards_count]);
+        if (err == 0 && view->cards[view->cards_count].member_id != member_id) err = LTY_E_CORRUPT;
+        if (err != 0) break;
+        view->cards_count++;
+        err = lty_store_cursor_seek(cursor, LTY_SEEK_NEXT, (lty_bytes_t){0}, &key, &value);
+    }
+    lty_store_cursor_close(cursor);
+    return err == LTY_E_NOT_FOUND ? 0 : err;
+}
+
+int lty_ops_member_get(lty_store_txn_t *txn, uint64_t member_id, lty_ops_member_view_t *view_out)
+{
+    LTY_ASSERT(txn != NULL);
+    LTY_ASSERT(view_out != NULL);
+    memset(view_out, 0, sizeof(*view_out));
+    int err = lty__ops_member_load(txn, member_id, &view_out->member);
+    lty_account_t account;
+    if (err == 0) err = lty__ops_account_get(txn, LTY_ACCOUNT_MEMBER_POINTS, member_id, &account);
+    if (err == 0) view_out->points = account.balance;
+    if (err == 0) err = lty__ops_account_get(txn, LTY_ACCOUNT_MEMBER_PREPAID, member_id, &account);
+    if (err == 0) view_out->prepaid_cents = account.balance;
+    if (err == 0) err = member_cards_load(txn, member_id, view_out);
+    return err;
+}
