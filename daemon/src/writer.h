@@ -81,6 +81,17 @@ int lty_writer_submit(lty_writer_t *writer, lty_job_t *job);
 /** Finish every queued job, commit, stop the thread and free. NULL accepted. */
 void lty_writer_stop(lty_writer_t *writer);
 
+/**
+ * Run one sweep of expired idempotency keys now, on the writer thread, and wait until it has
+ * finished (its keys are then counted in lty_writer_stats().keys_swept). The periodic sweep
+ * (every sweep_interval_ms, between batches) needs no call; this is for tests and operators.
+ *
+ * @param[in] writer  Started and not stopping.
+ * @note Blocks the caller; never call it from apply_cb or done_cb (the writer thread), nor
+ *       concurrently with lty_writer_stop(). (Added by the storage engine; additive.)
+ */
+void lty_writer_sweep_run(lty_writer_t *writer);
+
 typedef struct lty_writer_stats_s {
     uint64_t jobs;
     uint64_t batches;

@@ -1,0 +1,633 @@
+/* SPDX-License-Identifier: MIT */
+/* writer.c: the one writer thread of loyaltyd. It owns the job queue (bounded, mutex and condvar),
+ * the batching policy, the parent write transaction of each batch with one nested child per job,
+ * the idempotency records (their value encoding is private to this file and documented in
+ * docs/storage.md), the background sweep of expired keys, and the promise that no done_cb runs
+ * before the commit holding its job returned. It does not know what a job does (apply_cb does)
+ * nor how a response travels back (done_cb hands it off). */
+#include "writer.h"
+#include "lty/lty_assert.h"
+#include "lty/lty_clock.h"
+#include "lty/lty_err.h"
+#include "lty/lty_json.h"
+#include "lty/lty_log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+/* Idempotency record value, version 1, all integers big-endian:
+ *   0 u16 version | 2 u16 status | 4 u32 body_bytes | 8 i64 created_ms | 16 i64 expires_ms |
+ *   24 u8[32] request_hash | 56 body (body_bytes) */
+#define IDEM_VERSION 1u
+#define IDEM_OFFSET_STATUS 2
+#define IDEM_OFFSET_BODY_BYTES 4
+#define IDEM_OFFSET_CREATED 8
+#define IDEM_OFFSET_EXPIRES 16
+#define IDEM_OFFSET_HASH 24
+#define IDEM_HASH_BYTES 32
+#define IDEM_HEADER_BYTES 56
+#define IDEM_KEY_BYTES_MAX (LTY_PRINCIPAL_BYTES_MAX + 1 + LTY_IDEMPOTENCY_KEY_BYTES_MAX)
+#define IDEM_EXPIRY_KEY_BYTES_MAX (8 + IDEM_KEY_BYTES_MAX)
+#define IDEM_TTL_MS_FLOOR 1 /* config.c enforces the 35-day minimum; tests may go lower */
+
+_Static_assert(IDEM_OFFSET_HASH + IDEM_HASH_BYTES == IDEM_HEADER_BYTES, "header layout");
+_Static_assert(sizeof(((lty_job_t *)0)->request_hash) == IDEM_HASH_BYTES, "hash size");
+_Static_assert(IDEM_EXPIRY_KEY_BYTES_MAX <= 511, "expiry key fits LMDB's key size");
+_Static_assert(LTY_IDEMPOTENCY_RESPONSE_BYTES_MAX <= UINT32_MAX, "body length fits u32");
+
+typedef struct idem_record_s {
+    int status;
+    int64_t created_ms;
+    int64_t expires_ms;
+    const uint8_t *request_hash; /* views into the stored value */
+    const uint8_t *body;
+    size_t body_bytes;
+} idem_record_t;
+
+struct lty_writer_s {
+    lty_store_t *store;
+    lty_writer_options_t options;
+    pthread_t thread;
+    pthread_mutex_t mutex;
+    pthread_cond_t wake;  /* jobs queued, a sweep requested, or stop began */
+    pthread_cond_t swept; /* a sweep finished */
+    /* Guarded by mutex. */
+    lty_job_t *head;
+    lty_job_t *tail;
+    int queue_depth;
+    bool stopping;
+    bool sweep_requested;
+    uint64_t sweeps_started;
+    uint64_t sweeps_done;
+    int64_t sweep_due_ms; /* monotonic */
+    lty_writer_stats_t stats;
+    /* Writer thread only: the encoded idempotency record of the job being stored. */
+    uint8_t record[IDEM_HEADER_BYTES + LTY_IDEMPOTENCY_RESPONSE_BYTES_MAX];
+};
+
+/* ---- Big-endian fields ------------------------------------------------------------------- */
+
+static void put_u16(uint8_t *out, uint16_t value)
+{
+    out[0] = (uint8_t)(value >> 8);
+    out[1] = (uint8_t)value;
+}
+
+static void put_u32(uint8_t *out, uint32_t value)
+{
+    for (int index = 0; index < 4; index++) out[index] = (uint8_t)(value >> (24 - 8 * index));
+}
+
+static void put_u64(uint8_t *out, uint64_t value)
+{
+    for (int index = 0; index < 8; index++) out[index] = (uint8_t)(value >> (56 - 8 * index));
+}
+
+static uint16_t get_u16(const uint8_t *in)
+{
+    return (uint16_t)((unsigned int)in[0] << 8 | in[1]);
+}
+
+static uint32_t get_u32(const uint8_t *in)
+{
+    uint32_t value = 0;
+    for (int index = 0; index < 4; index++) value = value << 8 | in[index];
+    return value;
+}
+
+static uint64_t get_u64(const uint8_t *in)
+{
+    uint64_t value = 0;
+    for (int index = 0; index < 8; index++) value = value << 8 | in[index];
+    return value;
+}
+
+/* ---- Idempotency records ----------------------------------------------------------------- */
+
+/* principal | 0x00 | key: the NUL keeps "a" + "bc" apart from "ab" + "c". */
+static size_t idem_key_build(const lty_job_t *job, uint8_t *out)
+{
+    size_t principal_bytes = strnlen(job->principal, sizeof(job->principal));
+    size_t key_bytes = strnlen(job->idempotency_key, sizeof(job->idempotency_key));
+    LTY_ASSERT(principal_bytes <= LTY_PRINCIPAL_BYTES_MAX);
+    LTY_ASSERT(key_bytes >= 1 && key_bytes <= LTY_IDEMPOTENCY_KEY_BYTES_MAX);
+    memcpy(out, job->principal, principal_bytes);
+    out[principal_bytes] = 0x00;
+    memcpy(out + principal_bytes + 1, job->idempotency_key, key_bytes);
+    return principal_bytes + 1 + key_bytes;
+}
+
+static size_t idem_encode(uint8_t *out, const lty_job_t *job, int64_t created_ms,
+                          int64_t expires_ms)
+{
+    LTY_ASSERT(job->status >= 100 && job->status < 500);
+    LTY_ASSERT(job->body->size <= LTY_IDEMPOTENCY_RESPONSE_BYTES_MAX); /* programmer error */
+    LTY_ASSERT(created_ms <= expires_ms);
+    put_u16(out, (uint16_t)IDEM_VERSION);
+    put_u16(out + IDEM_OFFSET_STATUS, (uint16_t)job->status);
+    put_u32(out + IDEM_OFFSET_BODY_BYTES, (uint32_t)job->body->size);
+    put_u64(out + IDEM_OFFSET_CREATED, (uint64_t)created_ms);
+    put_u64(out + IDEM_OFFSET_EXPIRES, (uint64_t)expires_ms);
+    memcpy(out + IDEM_OFFSET_HASH, job->request_hash, IDEM_HASH_BYTES);
+    if (job->body->size > 0) memcpy(out + IDEM_HEADER_BYTES, job->body->data, job->body->size);
+    return IDEM_HEADER_BYTES + job->body->size;
+}
+
+/* Check a stored value before trusting it: a record that fails is reported, never replayed. */
+static int idem_decode(lty_bytes_t value, idem_record_t *record_out)
+{
+    LTY_ASSERT(record_out != NULL);
+    LTY_ASSERT(value.data != NULL || value.size == 0);
+    const uint8_t *in = value.data;
+    if (value.size < IDEM_HEADER_BYTES || get_u16(in) != IDEM_VERSION) return LTY_E_CORRUPT;
+    idem_record_t record = {
+        .status = get_u16(in + IDEM_OFFSET_STATUS),
+        .created_ms = (int64_t)get_u64(in + IDEM_OFFSET_CREATED),
+        .expires_ms = (int64_t)get_u64(in + IDEM_OFFSET_EXPIRES),
+        .request_hash = in + IDEM_OFFSET_HASH,
+        .body = in + IDEM_HEADER_BYTES,
+        .body_bytes = get_u32(in + IDEM_OFFSET_BODY_BYTES),
+    };
+    if (record.body_bytes != value.size - IDEM_HEADER_BYTES) return LTY_E_CORRUPT;
+    if (record.body_bytes > LTY_IDEMPOTENCY_RESPONSE_BYTES_MAX) return LTY_E_CORRUPT;
+    if (record.status < 100 || record.status >= 500) return LTY_E_CORRUPT;
+    if (record.created_ms < 0 || record.expires_ms < record.created_ms) return LTY_E_CORRUPT;
+    *record_out = record;
+    return 0;
+}
+
+/* Replace the job's response with the standard error document for err. */
+static void job_error_set(lty_job_t *job, int err)
+{
+    LTY_ASSERT(job != NULL);
+    LTY_ASSERT(err < 0);
+    lty_buf_reset(job->body);
+    lty_json_error_render(job->body, err, NULL);
+    job->status = lty_err_http_status(err);
+    job->result = err;
+    job->replayed = false;
+}
+
+/* Answer a job from its stored record, if there is one: *handled_out tells. Errors returned
+ * are the parent transaction's (batch failures). */
+static int idem_lookup(lty_store_txn_t *parent, lty_job_t *job, lty_bytes_t key,
+                       bool *handled_out)
+{
+    LTY_ASSERT(parent != NULL);
+    LTY_ASSERT(handled_out != NULL);
+    *handled_out = false;
+    lty_bytes_t value = {0};
+    int err = lty_store_get(parent, LTY_DB_IDEMPOTENCY, key, &value);
+    if (err == LTY_E_NOT_FOUND) return 0;
+    if (err != 0) return err;
+    *handled_out = true;
+    idem_record_t record;
+    err = idem_decode(value, &record);
+    if (err != 0) {
+        LTY_LOG(LTY_LOG_ERR, "event=idempotency_record_invalid bytes=%zu err=%s", value.size,
+                lty_err_name(err));
+        job_error_set(job, err);
+        return 0;
+    }
+    if (memcmp(record.request_hash, job->request_hash, IDEM_HASH_BYTES) != 0) {
+        job_error_set(job, LTY_E_IDEMPOTENCY_KEY_REUSED); /* nothing stored, nothing applied */
+        return 0;
+    }
+    lty_buf_append(job->body, record.body, record.body_bytes);
+    if (lty_buf_error(job->body) != 0) {
+        job_error_set(job, LTY_E_NOMEM);
+        return 0;
+    }
+    job->status = record.status;
+    job->result = 0;
+    job->replayed = true;
+    return 0;
+}
+
+/* Store the job's response under its key, and index it by expiry for the sweep, both in the
+ * parent so they commit (or vanish) with the job's effect. */
+static int idem_store(lty_writer_t *writer, lty_store_txn_t *parent, const lty_job_t *job,
+                      lty_bytes_t key)
+{
+    LTY_ASSERT(job->now_ms >= 0);
+    LTY_ASSERT(job->now_ms <= INT64_MAX - writer->options.idempotency_ttl_ms);
+    int64_t expires_ms = job->now_ms + writer->options.idempotency_ttl_ms;
+    size_t size = idem_encode(writer->record, job, job->now_ms, expires_ms);
+    lty_bytes_t value = {.data = writer->record, .size = size};
+    idem_record_t check;
+    LTY_ASSERT(idem_decode(value, &check) == 0); /* pair assertion: what we write, we can read */
+    LTY_ASSERT(check.expires_ms == expires_ms);
+    int err = lty_store_insert(parent, LTY_DB_IDEMPOTENCY, key, value);
+    LTY_ASSERT(err != LTY_E_EXISTS); /* the lookup in this same transaction found nothing */
+    if (err != 0) return err;
+    uint8_t index_key[IDEM_EXPIRY_KEY_BYTES_MAX];
+    put_u64(index_key, (uint64_t)expires_ms);
+    memcpy(index_key + 8, key.data, key.size);
+    lty_bytes_t index = {.data = index_key, .size = 8 + key.size};
+    lty_bytes_t empty = {.data = NULL, .size = 0};
+    err = lty_store_insert(parent, LTY_DB_IDEMPOTENCY_BY_EXPIRY, index, empty);
+    LTY_ASSERT(err != LTY_E_EXISTS);
+    return err;
+}
+
+/* ---- One job, one batch ------------------------------------------------------------------ */
+
+/* Run apply_cb in a child: keep its changes on 0, drop them on an error. Returns only errors
+ * that fail the whole batch (the parent's, and a full map, which the batch retries after
+ * growing it); the job's own outcome is in job->result and job->status. */
+static int job_apply(lty_store_t *store, lty_store_txn_t *parent, lty_job_t *job)
+{
+    LTY_ASSERT(job->apply_cb != NULL);
+    LTY_ASSERT(job->body != NULL);
+    lty_store_txn_t *child = NULL;
+    int err = lty_store_txn_begin(store, parent, &child);
+    if (err != 0) return err;
+    int result = job->apply_cb(job, child);
+    if (result == 0 && lty_buf_error(job->body) != 0) {
+        LTY_LOG(LTY_LOG_ERR, "event=response_render_failed err=%s",
+                lty_err_name(lty_buf_error(job->body)));
+        result = LTY_E_INTERNAL; /* a response we cannot send must not be committed */
+        job->status = 0;
+    }
+    if (result == 0) {
+        LTY_ASSERT(job->status >= 100 && job->status <= 599); /* apply_cb sets it */
+        err = lty_store_txn_commit(child);
+        if (err != 0) return err; /* the store marked the parent failed */
+    } else {
+        lty_store_txn_abort(child);
+        if (result == LTY_E_STORE_FULL) return result;
+        if (job->status == 0 || lty_buf_error(job->body) != 0) job_error_set(job, result);
+    }
+    job->result = result;
+    LTY_ASSERT(job->status >= 100 && job->status <= 599);
+    return 0;
+}
+
+static int job_run(lty_writer_t *writer, lty_store_txn_t *parent, lty_job_t *job)
+{
+    LTY_ASSERT(writer != NULL);
+    LTY_ASSERT(parent != NULL);
+    job->status = 0;
+    job->result = 0;
+    job->replayed = false;
+    lty_buf_reset(job->body); /* apply callbacks re-run when a batch is retried */
+    bool keyed = job->idempotency_key[0] != '\0';
+    uint8_t key_bytes[IDEM_KEY_BYTES_MAX];
+    lty_bytes_t key = {.data = key_bytes, .size = 0};
+    if (keyed) {
+        key.size = idem_key_build(job, key_bytes);
+        bool handled = false;
+        int err = idem_lookup(parent, job, key, &handled);
+        if (err != 0 || handled) return err;
+    }
+    int err = job_apply(writer->store, parent, job);
+    if (err != 0) return err;
+    if (keyed && job->status < 500) err = idem_store(writer, parent, job, key);
+    return err;
+}
+
+/* One parent transaction over the whole batch, committed once. */
+static int batch_attempt(lty_writer_t *writer, lty_job_t **batch, int count)
+{
+    LTY_ASSERT(count > 0);
+    LTY_ASSERT(count <= writer->options.batch_jobs_max);
+    lty_store_txn_t *parent = NULL;
+    int err = lty_store_txn_begin(writer->store, NULL, &parent);
+    if (err != 0) return err;
+    for (int index = 0; index < count; index++) {
+        err = job_run(writer, parent, batch[index]);
+        if (err != 0) {
+            lty_store_txn_abort(parent);
+            return err;
+        }
+    }
+    return lty_store_txn_commit(parent);
+}
+
+static void batch_run(lty_writer_t *writer, lty_job_t **batch, int count)
+{
+    LTY_ASSERT(writer != NULL);
+    LTY_ASSERT(count > 0);
+    int attempts_failed = 0;
+    int err = batch_attempt(writer, batch, count);
+    if (err != 0) attempts_failed++;
+    if (err == LTY_E_STORE_FULL && lty_store_map_grow(writer->store) == 0) {
+        err = batch_attempt(writer, batch, count);
+        if (err != 0) attempts_failed++;
+    }
+    int replays = 0;
+    for (int index = 0; index < count; index++) {
+        lty_job_t *job = batch[index];
+        if (err != 0 && !job->replayed) {
+            job_error_set(job, err == LTY_E_STORE_FULL ? LTY_E_STORE_FULL : LTY_E_COMMIT_FAILED);
+        }
+        if (job->replayed) replays++;
+    }
+    if (err != 0) {
+        LTY_LOG(LTY_LOG_ERR, "event=batch_failed jobs=%d err=%s", count, lty_err_name(err));
+    }
+    pthread_mutex_lock(&writer->mutex);
+    writer->stats.jobs += (uint64_t)count;
+    writer->stats.batches++;
+    writer->stats.replays += (uint64_t)replays;
+    writer->stats.commit_failures += (uint64_t)attempts_failed;
+    pthread_mutex_unlock(&writer->mutex);
+    /* Only now, with the commit returned, may anyone hear the answer. */
+    for (int index = 0; index < count; index++) batch[index]->done_cb(batch[index]);
+}
+
+/* ---- Sweep ------------------------------------------------------------------------------- */
+
+/* Delete one expired key found under the cursor; the record goes only if it is the one the
+ * index entry names (same expiry). */
+static int sweep_key(lty_store_txn_t *txn, lty_store_cursor_t *cursor, lty_bytes_t index_key,
+                     int64_t expires_ms)
+{
+    LTY_ASSERT(index_key.size > 8);
+    LTY_ASSERT(index_key.size <= IDEM_EXPIRY_KEY_BYTES_MAX);
+    uint8_t key_bytes[IDEM_KEY_BYTES_MAX];
+    lty_bytes_t key = {.data = key_bytes, .size = index_key.size - 8};
+    memcpy(key_bytes, (const uint8_t *)index_key.data + 8, key.size); /* views die on write */
+    lty_bytes_t value = {0};
+    int err = lty_store_get(txn, LTY_DB_IDEMPOTENCY, key, &value);
+    idem_record_t record = {0};
+    bool matches = err == 0 && idem_decode(value, &record) == 0 &&
+                   record.expires_ms == expires_ms;
+    if (err != 0 && err != LTY_E_NOT_FOUND) return err;
+    if (!matches) LTY_LOG(LTY_LOG_WARN, "event=sweep_index_orphan expires_ms=%lld",
+                          (long long)expires_ms);
+    err = lty_store_cursor_del(cursor);
+    if (err == 0 && matches) err = lty_store_del(txn, LTY_DB_IDEMPOTENCY, key);
+    return err;
+}
+
+/* One small transaction: delete up to LTY_SWEEP_KEYS_PER_TXN_MAX keys expired at now_ms. */
+static int sweep_txn(lty_store_t *store, int64_t now_ms, uint64_t *swept_out)
+{
+    LTY_ASSERT(store != NULL);
+    LTY_ASSERT(swept_out != NULL);
+    *swept_out = 0;
+    lty_store_txn_t *txn = NULL;
+    int err = lty_store_txn_begin(store, NULL, &txn);
+    if (err != 0) return err;
+    lty_store_cursor_t *cursor = NULL;
+    err = lty_store_cursor_open(txn, LTY_DB_IDEMPOTENCY_BY_EXPIRY, &cursor);
+    uint64_t swept = 0;
+    lty_bytes_t none = {0};
+    lty_bytes_t index_key = {0};
+    if (err == 0) err = lty_store_cursor_seek(cursor, LTY_SEEK_FIRST, none, &index_key, NULL);
+    while (err == 0 && swept < LTY_SWEEP_KEYS_PER_TXN_MAX) {
+        LTY_ASSERT(index_key.size > 8);
+        int64_t expires_ms = (int64_t)get_u64(index_key.data);
+        if (expires_ms > now_ms) break;
+        err = sweep_key(txn, cursor, index_key, expires_ms);
+        if (err == 0) swept++;
+        if (err == 0) err = lty_store_cursor_seek(cursor, LTY_SEEK_NEXT, none, &index_key, NULL);
+    }
+    lty_store_cursor_close(cursor);
+    if (err != 0 && err != LTY_E_NOT_FOUND) {
+        lty_store_txn_abort(txn);
+        return err;
+    }
+    err = lty_store_txn_commit(txn);
+    if (err == 0) *swept_out = swept;
+    return err;
+}
+
+static void sweep_run(lty_writer_t *writer)
+{
+    LTY_ASSERT(writer != NULL);
+    LTY_ASSERT(writer->options.sweep_interval_ms > 0);
+    uint64_t swept = 0;
+    int err = sweep_txn(writer->store, lty_clock_now_ms(), &swept);
+    if (err != 0) LTY_LOG(LTY_LOG_WARN, "event=sweep_failed err=%s", lty_err_name(err));
+    if (swept > 0) LTY_LOG(LTY_LOG_DEBUG, "event=sweep keys=%llu", (unsigned long long)swept);
+    /* A full sweep suggests more are waiting: the next one is due at once, still between
+     * batches, so requests keep flowing. */
+    bool more = swept == LTY_SWEEP_KEYS_PER_TXN_MAX;
+    pthread_mutex_lock(&writer->mutex);
+    writer->stats.keys_swept += swept;
+    writer->sweeps_done++;
+    writer->sweep_due_ms =
+        lty_clock_monotonic_ms() + (more ? 0 : (int64_t)writer->options.sweep_interval_ms);
+    pthread_cond_broadcast(&writer->swept);
+    pthread_mutex_unlock(&writer->mutex);
+}
+
+/* ---- Queue and thread -------------------------------------------------------------------- */
+
+static struct timespec deadline_after_us(int64_t wait_us)
+{
+    LTY_ASSERT(wait_us >= 0);
+    struct timespec now;
+    int rc = clock_gettime(CLOCK_MONOTONIC, &now); /* the condvars run on CLOCK_MONOTONIC */
+    LTY_ASSERT(rc == 0);
+    int64_t nanoseconds = (int64_t)now.tv_nsec + (wait_us % 1000000) * 1000;
+    struct timespec deadline = {.tv_sec = now.tv_sec + (time_t)(wait_us / 1000000),
+                                .tv_nsec = (long)(nanoseconds % 1000000000)};
+    deadline.tv_sec += (time_t)(nanoseconds / 1000000000);
+    return deadline;
+}
+
+/* Under the mutex: is a sweep due? If so it counts as started. */
+static bool sweep_take_locked(lty_writer_t *writer)
+{
+    LTY_ASSERT(writer != NULL);
+    LTY_ASSERT(writer->sweeps_done <= writer->sweeps_started);
+    if (!writer->sweep_requested && lty_clock_monotonic_ms() < writer->sweep_due_ms) return false;
+    writer->sweep_requested = false;
+    writer->sweeps_started++;
+    return true;
+}
+
+/* Under the mutex: move up to batch_jobs_max jobs from the queue into batch. */
+static int batch_take_locked(lty_writer_t *writer, lty_job_t **batch)
+{
+    LTY_ASSERT(writer->queue_depth > 0);
+    LTY_ASSERT(writer->head != NULL);
+    int count = 0;
+    while (writer->head != NULL && count < writer->options.batch_jobs_max) {
+        lty_job_t *job = writer->head;
+        writer->head = job->next;
+        job->next = NULL;
+        batch[count++] = job;
+    }
+    if (writer->head == NULL) writer->tail = NULL;
+    writer->queue_depth -= count;
+    LTY_ASSERT(writer->queue_depth >= 0);
+    return count;
+}
+
+/* Wait for work: jobs (then briefly for more of them), a due sweep, or stop. Returns false when
+ * the thread should exit: stopping and nothing left to do. */
+static bool work_wait(lty_writer_t *writer, lty_job_t **batch, int *count_out, bool *sweep_out)
+{
+    LTY_ASSERT(count_out != NULL);
+    LTY_ASSERT(sweep_out != NULL);
+    *count_out = 0;
+    *sweep_out = false;
+    pthread_mutex_lock(&writer->mutex);
+    while (writer->queue_depth == 0) {
+        if (writer->stopping) {
+            pthread_mutex_unlock(&writer->mutex);
+            return false;
+        }
+        if (sweep_take_locked(writer)) {
+            *sweep_out = true;
+            pthread_mutex_unlock(&writer->mutex);
+            return true;
+        }
+        int64_t wait_ms = writer->sweep_due_ms - lty_clock_monotonic_ms();
+        struct timespec deadline = deadline_after_us((wait_ms > 0 ? wait_ms : 0) * 1000);
+        pthread_cond_timedwait(&writer->wake, &writer->mutex, &deadline);
+    }
+    if (writer->options.batch_wait_us > 0) {
+        struct timespec deadline = deadline_after_us(writer->options.batch_wait_us);
+        while (writer->queue_depth < writer->options.batch_jobs_max && !writer->stopping) {
+            if (pthread_cond_timedwait(&writer->wake, &writer->mutex, &deadline) == ETIMEDOUT) {
+                break;
+            }
+        }
+    }
+    *count_out = batch_take_locked(writer, batch);
+    *sweep_out = sweep_take_locked(writer); /* runs after this batch, between batches */
+    pthread_mutex_unlock(&writer->mutex);
+    return true;
+}
+
+static void *writer_main(void *argument)
+{
+    lty_writer_t *writer = argument;
+    LTY_ASSERT(writer != NULL);
+    lty_job_t *batch[LTY_COMMIT_BATCH_MAX];
+    int count = 0;
+    bool sweep = false;
+    while (work_wait(writer, batch, &count, &sweep)) {
+        if (count > 0) batch_run(writer, batch, count);
+        if (sweep) sweep_run(writer);
+    }
+    LTY_ASSERT(writer->queue_depth == 0);
+    return NULL;
+}
+
+/* ---- Public ------------------------------------------------------------------------------ */
+
+static void options_check(const lty_writer_options_t *options)
+{
+    LTY_ASSERT(options != NULL);
+    LTY_ASSERT(options->batch_jobs_max >= 1);
+    LTY_ASSERT(options->batch_jobs_max <= LTY_COMMIT_BATCH_MAX);
+    LTY_ASSERT(options->batch_wait_us >= 0);
+    LTY_ASSERT(options->queue_jobs_max >= 1);
+    LTY_ASSERT(options->queue_jobs_max <= LTY_WRITER_QUEUE_MAX);
+    LTY_ASSERT(options->idempotency_ttl_ms >= IDEM_TTL_MS_FLOOR);
+    LTY_ASSERT(options->sweep_interval_ms >= 1);
+}
+
+int lty_writer_start(lty_writer_t **writer_out, lty_store_t *store,
+                     const lty_writer_options_t *options)
+{
+    LTY_ASSERT(writer_out != NULL);
+    LTY_ASSERT(store != NULL);
+    options_check(options);
+    *writer_out = NULL;
+    lty_writer_t *writer = lty_calloc(1, sizeof(*writer));
+    if (writer == NULL) return LTY_E_NOMEM;
+    writer->store = store;
+    writer->options = *options;
+    writer->sweep_due_ms = lty_clock_monotonic_ms() + options->sweep_interval_ms;
+    pthread_condattr_t attributes;
+    pthread_condattr_init(&attributes);
+    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC); /* immune to wall-clock jumps */
+    pthread_cond_init(&writer->wake, &attributes);
+    pthread_cond_init(&writer->swept, &attributes);
+    pthread_condattr_destroy(&attributes);
+    pthread_mutex_init(&writer->mutex, NULL);
+    int rc = pthread_create(&writer->thread, NULL, writer_main, writer);
+    if (rc != 0) {
+        LTY_LOG(LTY_LOG_ERR, "op=pthread_create errno=%d err=NOMEM", rc);
+        pthread_cond_destroy(&writer->wake);
+        pthread_cond_destroy(&writer->swept);
+        pthread_mutex_destroy(&writer->mutex);
+        lty_free(writer);
+        return LTY_E_NOMEM;
+    }
+    *writer_out = writer;
+    return 0;
+}
+
+int lty_writer_submit(lty_writer_t *writer, lty_job_t *job)
+{
+    LTY_ASSERT(writer != NULL);
+    LTY_ASSERT(job != NULL);
+    LTY_ASSERT(job->apply_cb != NULL);
+    LTY_ASSERT(job->done_cb != NULL);
+    LTY_ASSERT(job->body != NULL);
+    LTY_ASSERT(memchr(job->principal, '\0', sizeof(job->principal)) != NULL);
+    LTY_ASSERT(memchr(job->idempotency_key, '\0', sizeof(job->idempotency_key)) != NULL);
+    LTY_ASSERT(job->now_ms >= 0);
+    pthread_mutex_lock(&writer->mutex);
+    if (writer->stopping || writer->queue_depth >= writer->options.queue_jobs_max) {
+        int depth = writer->queue_depth;
+        bool stopping = writer->stopping;
+        pthread_mutex_unlock(&writer->mutex);
+        LTY_LOG(LTY_LOG_WARN, "event=writer_refused queue_depth=%d queue_jobs_max=%d "
+                "stopping=%d err=UNAVAILABLE", depth, writer->options.queue_jobs_max,
+                (int)stopping);
+        return LTY_E_UNAVAILABLE;
+    }
+    job->next = NULL;
+    if (writer->tail != NULL) {
+        writer->tail->next = job;
+    } else {
+        writer->head = job;
+    }
+    writer->tail = job;
+    writer->queue_depth++;
+    pthread_cond_signal(&writer->wake);
+    pthread_mutex_unlock(&writer->mutex);
+    return 0;
+}
+
+void lty_writer_sweep_run(lty_writer_t *writer)
+{
+    LTY_ASSERT(writer != NULL);
+    LTY_ASSERT(!pthread_equal(pthread_self(), writer->thread));
+    pthread_mutex_lock(&writer->mutex);
+    LTY_ASSERT(!writer->stopping);
+    /* Any sweep that starts after this request covers it; sweeps finish in the order begun. */
+    uint64_t target = writer->sweeps_started + 1;
+    writer->sweep_requested = true;
+    pthread_cond_signal(&writer->wake);
+    while (writer->sweeps_done < target) pthread_cond_wait(&writer->swept, &writer->mutex);
+    pthread_mutex_unlock(&writer->mutex);
+}
+
+void lty_writer_stop(lty_writer_t *writer)
+{
+    if (writer == NULL) return;
+    pthread_mutex_lock(&writer->mutex);
+    LTY_ASSERT(!writer->stopping);
+    writer->stopping = true; /* refuse new jobs; the thread drains the queue, then exits */
+    pthread_cond_broadcast(&writer->wake);
+    pthread_mutex_unlock(&writer->mutex);
+    int rc = pthread_join(writer->thread, NULL);
+    LTY_ASSERT(rc == 0);
+    LTY_ASSERT(writer->head == NULL);
+    pthread_cond_destroy(&writer->wake);
+    pthread_cond_destroy(&writer->swept);
+    pthread_mutex_destroy(&writer->mutex);
+    lty_free(writer);
+}
+
+void lty_writer_stats(lty_writer_t *writer, lty_writer_stats_t *stats_out)
+{
+    LTY_ASSERT(writer != NULL);
+    LTY_ASSERT(stats_out != NULL);
+    pthread_mutex_lock(&writer->mutex);
+    *stats_out = writer->stats;
+    stats_out->queue_depth = writer->queue_depth;
+    pthread_mutex_unlock(&writer->mutex);
+}
