@@ -318,6 +318,7 @@ static int error_from_status(int http_status)
     case 403: return LTY_E_FORBIDDEN;
     case 404: return LTY_E_NOT_FOUND;
     case 408: return LTY_E_REQUEST_TIMEOUT;
+    case 409: return LTY_E_EXISTS;
     case 413: return LTY_E_REQUEST_TOO_LARGE;
     case 422: return LTY_E_INVALID_FIELD;
     case 429: return LTY_E_TOO_MANY_REQUESTS;

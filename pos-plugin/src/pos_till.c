@@ -1,2 +1,486 @@
 /* SPDX-License-Identifier: MIT */
-int main(void) { return 0; }
+/* pos-till: a terminal till for cashiers and tests, built on libloyaltypos only. One command from
+ * the argument list, or line commands on stdin. Results go to stdout (human text, or JSON with
+ * --json), diagnostics to stderr. Exit codes: 0 ok, 1 operating error, 2 usage error. It owns
+ * argument parsing and presentation; every rule about the daemon lives in the library. */
+/* lty/ headers first: lty_err.h then supplies the error enum loyaltypos.h would copy. */
+#include "lty/lty_buf.h"
+#include "lty/lty_json.h"
+
+#include "loyaltypos.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_OK 0
+#define EXIT_OPERATING 1
+#define EXIT_USAGE 2
+#define ARGS_MAX 1024
+#define INPUT_LINE_BYTES_MAX 65536
+
+typedef struct till_s {
+    lty_client_t client;
+    bool json;
+    int log_level_max;
+} till_t;
+
+static void usage(FILE *out)
+{
+    fputs("usage: pos-till --host HOST --port N --ca CA.crt --cert TILL.crt --key TILL.key\n"
+          "                --queue DIR [--offline] [--json] [--timeout-ms N] [--attempts N]\n"
+          "                [--verbose] [COMMAND ...]\n"
+          "commands (one from the arguments, or one per line on stdin):\n"
+          "  card CARD_NO\n"
+          "  sale --card CARD_NO --receipt NO --line sku,category,qty,amount_cents ...\n"
+          "       [--redeem POINTS]\n"
+          "  topup --card CARD_NO --amount CENTS [--tender cash|bank_card]\n"
+          "  queue count | queue flush\n"
+          "  refused list | refused remove SEQUENCE\n"
+          "  help | quit\n",
+          out);
+}
+
+static void log_to_stderr(int level, const char *message, void *userdata)
+{
+    (void)userdata;
+    static const char *const names[] = {"ERR", "WARN", "INFO", "DEBUG"};
+    fprintf(stderr, "pos-till %s %s\n", names[level >= 0 && level <= 3 ? level : 0], message);
+}
+
+static bool int_parse(const char *text, int64_t min, int64_t max, int64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long value = strtoll(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || value < min || value > max) return false;
+    *out = value;
+    return true;
+}
+
+/* ---- Output ---------------------------------------------------------------------------- */
+
+static void json_print(lty_buf_t *buf)
+{
+    fwrite(buf->data, 1, buf->size, stdout);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+static int report_error(const till_t *till, int err)
+{
+    const char *message = lty_client_last_error_message(&till->client);
+    if (message[0] == '\0') message = lty_client_strerror(err);
+    if (till->json) {
+        lty_buf_t buf;
+        lty_buf_init(&buf, 0);
+        lty_json_writer_t writer;
+        lty_jw_init(&writer, &buf);
+        lty_jw_object_begin(&writer);
+        lty_jw_key(&writer, "error");
+        lty_jw_object_begin(&writer);
+        lty_jw_kv_string(&writer, "code", lty_err_code(err));
+        lty_jw_kv_string(&writer, "name", lty_client_err_name(err));
+        lty_jw_kv_int(&writer, "number", err);
+        lty_jw_kv_string(&writer, "message", message);
+        const char *field = lty_client_last_error_field(&till->client);
+        if (field[0] != '\0') lty_jw_kv_string(&writer, "field", field);
+        int status = lty_client_last_http_status(&till->client);
+        if (status != 0) lty_jw_kv_int(&writer, "http_status", status);
+        lty_jw_object_end(&writer);
+        lty_jw_object_end(&writer);
+        json_print(&buf);
+        lty_buf_deinit(&buf);
+    } else {
+        printf("error: %s (%s)\n", message, lty_client_err_name(err));
+        fflush(stdout);
+    }
+    return EXIT_OPERATING;
+}
+
+static void card_print(const till_t *till, const lty_card_info_t *card)
+{
+    if (!till->json) {
+        printf("card %s status %s member %" PRId64 " name \"%s\" points %" PRId64
+               " prepaid_cents %" PRId64 "\n",
+               card->card_no, card->card_status, card->member_id, card->name, card->points,
+               card->prepaid_cents);
+        fflush(stdout);
+        return;
+    }
+    lty_buf_t buf;
+    lty_buf_init(&buf, 0);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, &buf);
+    lty_jw_object_begin(&writer);
+    lty_jw_kv_string(&writer, "card_no", card->card_no);
+    lty_jw_kv_string(&writer, "card_status", card->card_status);
+    lty_jw_kv_int(&writer, "member_id", card->member_id);
+    lty_jw_kv_string(&writer, "name", card->name);
+    lty_jw_kv_int(&writer, "points", card->points);
+    lty_jw_kv_int(&writer, "prepaid_cents", card->prepaid_cents);
+    lty_jw_object_end(&writer);
+    json_print(&buf);
+    lty_buf_deinit(&buf);
+}
+
+static void receipt_print(const till_t *till, const lty_receipt_t *receipt, bool queued)
+{
+    if (!till->json) {
+        if (queued) {
+            printf("sale queued offline key %s (points pending)\n", receipt->idempotency_key);
+        } else {
+            printf("sale %" PRId64 " earned %" PRId64 " redeemed %" PRId64 " balance %" PRId64
+                   "%s key %s\n",
+                   receipt->sale_id, receipt->points_earned, receipt->points_redeemed,
+                   receipt->points_balance, receipt->replayed ? " (replayed)" : "",
+                   receipt->idempotency_key);
+        }
+        fflush(stdout);
+        return;
+    }
+    lty_buf_t buf;
+    lty_buf_init(&buf, 0);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, &buf);
+    lty_jw_object_begin(&writer);
+    lty_jw_kv_string(&writer, "status", queued ? "queued_offline" : "ok");
+    if (!queued) {
+        lty_jw_kv_int(&writer, "sale_id", receipt->sale_id);
+        lty_jw_kv_int(&writer, "points_earned", receipt->points_earned);
+        lty_jw_kv_int(&writer, "points_redeemed", receipt->points_redeemed);
+        lty_jw_kv_int(&writer, "points_balance", receipt->points_balance);
+        if (receipt->prepaid_present) {
+            lty_jw_kv_int(&writer, "prepaid_cents", receipt->prepaid_cents);
+        }
+        lty_jw_kv_bool(&writer, "replayed", receipt->replayed);
+    }
+    lty_jw_kv_string(&writer, "idempotency_key", receipt->idempotency_key);
+    lty_jw_object_end(&writer);
+    json_print(&buf);
+    lty_buf_deinit(&buf);
+}
+
+static void count_print(const till_t *till, const char *key, size_t count, const char *extra_key,
+                        size_t extra)
+{
+    if (till->json) {
+        printf("{\"%s\":%zu", key, count);
+        if (extra_key != NULL) printf(",\"%s\":%zu", extra_key, extra);
+        printf("}\n");
+    } else {
+        printf("%s %zu", key, count);
+        if (extra_key != NULL) printf(" %s %zu", extra_key, extra);
+        printf("\n");
+    }
+    fflush(stdout);
+}
+
+/* ---- Commands -------------------------------------------------------------------------- */
+
+static int cmd_card(till_t *till, int argc, char **argv)
+{
+    if (argc != 2) return EXIT_USAGE;
+    lty_card_info_t card;
+    int err = lty_client_card_get(&till->client, argv[1], &card);
+    if (err != 0) return report_error(till, err);
+    card_print(till, &card);
+    return EXIT_OK;
+}
+
+/* "sku,category,qty,amount_cents": split in place; argv strings are ours to modify. */
+static bool line_parse(char *text, lty_sale_line_t *line)
+{
+    char *fields[4];
+    for (int index = 0; index < 4; index++) {
+        fields[index] = text;
+        char *comma = text != NULL ? strchr(text, ',') : NULL;
+        if (index < 3) {
+            if (comma == NULL) return false;
+            *comma = '\0';
+            text = comma + 1;
+        } else if (comma != NULL) {
+            return false;
+        }
+    }
+    line->sku = fields[0];
+    line->category = fields[1];
+    return int_parse(fields[2], INT64_MIN, INT64_MAX, &line->qty) &&
+           int_parse(fields[3], INT64_MIN, INT64_MAX, &line->amount_cents);
+}
+
+static int cmd_sale(till_t *till, int argc, char **argv)
+{
+    static lty_sale_line_t lines[ARGS_MAX];
+    lty_sale_t sale = {.lines = lines};
+    for (int index = 1; index < argc; index++) {
+        const char *flag = argv[index];
+        if (index + 1 >= argc) return EXIT_USAGE;
+        char *value = argv[++index];
+        if (strcmp(flag, "--card") == 0) {
+            sale.card_no = value;
+        } else if (strcmp(flag, "--receipt") == 0) {
+            sale.receipt_no = value;
+        } else if (strcmp(flag, "--redeem") == 0) {
+            if (!int_parse(value, INT64_MIN, INT64_MAX, &sale.redeem_points)) return EXIT_USAGE;
+        } else if (strcmp(flag, "--line") == 0) {
+            if (sale.lines_count == ARGS_MAX) return EXIT_USAGE;
+            if (!line_parse(value, &lines[sale.lines_count++])) return EXIT_USAGE;
+        } else {
+            return EXIT_USAGE;
+        }
+    }
+    if (sale.card_no == NULL || sale.receipt_no == NULL || sale.lines_count == 0) {
+        return EXIT_USAGE;
+    }
+    lty_receipt_t receipt;
+    int err = lty_client_sale_submit(&till->client, &sale, &receipt);
+    if (err == LTY_E_QUEUED_OFFLINE) {
+        receipt_print(till, &receipt, true);
+        return EXIT_OK;
+    }
+    if (err != 0) return report_error(till, err);
+    receipt_print(till, &receipt, false);
+    return EXIT_OK;
+}
+
+static int cmd_topup(till_t *till, int argc, char **argv)
+{
+    lty_topup_t topup = {.tender = LTY_TENDER_CASH};
+    for (int index = 1; index < argc; index++) {
+        const char *flag = argv[index];
+        if (index + 1 >= argc) return EXIT_USAGE;
+        const char *value = argv[++index];
+        if (strcmp(flag, "--card") == 0) {
+            topup.card_no = value;
+        } else if (strcmp(flag, "--amount") == 0) {
+            if (!int_parse(value, INT64_MIN, INT64_MAX, &topup.amount_cents)) return EXIT_USAGE;
+        } else if (strcmp(flag, "--tender") == 0 && strcmp(value, "cash") == 0) {
+            topup.tender = LTY_TENDER_CASH;
+        } else if (strcmp(flag, "--tender") == 0 && strcmp(value, "bank_card") == 0) {
+            topup.tender = LTY_TENDER_BANK_CARD;
+        } else {
+            return EXIT_USAGE;
+        }
+    }
+    if (topup.card_no == NULL || topup.amount_cents == 0) return EXIT_USAGE;
+    lty_topup_receipt_t receipt;
+    int err = lty_client_topup_submit(&till->client, &topup, &receipt);
+    if (err != 0) return report_error(till, err);
+    if (till->json) {
+        printf("{\"status\":\"ok\",\"prepaid_cents\":%" PRId64 ",\"replayed\":%s,"
+               "\"idempotency_key\":\"%s\"}\n",
+               receipt.prepaid_cents, receipt.replayed ? "true" : "false",
+               receipt.idempotency_key);
+    } else {
+        printf("top-up ok prepaid_cents %" PRId64 "%s key %s\n", receipt.prepaid_cents,
+               receipt.replayed ? " (replayed)" : "", receipt.idempotency_key);
+    }
+    fflush(stdout);
+    return EXIT_OK;
+}
+
+static int cmd_queue(till_t *till, int argc, char **argv)
+{
+    if (argc != 2) return EXIT_USAGE;
+    if (strcmp(argv[1], "count") == 0) {
+        count_print(till, "queued", lty_client_queue_count(&till->client), "refused",
+                    lty_client_refused_count(&till->client));
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "flush") != 0) return EXIT_USAGE;
+    size_t delivered = 0;
+    int err = lty_client_queue_flush(&till->client, &delivered);
+    if (err != 0) {
+        if (!till->json) printf("delivered %zu before stopping\n", delivered);
+        return report_error(till, err);
+    }
+    count_print(till, "delivered", delivered, "queued", lty_client_queue_count(&till->client));
+    return EXIT_OK;
+}
+
+static void refused_print(const till_t *till, const lty_refused_t *refused)
+{
+    if (!till->json) {
+        printf("refused %" PRIu64 " %s %s status %d %s: %s key %s\n", refused->sequence,
+               refused->path, refused->label, refused->http_status,
+               lty_client_err_name(refused->err), refused->message, refused->idempotency_key);
+        return;
+    }
+    lty_buf_t buf;
+    lty_buf_init(&buf, 0);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, &buf);
+    lty_jw_object_begin(&writer);
+    lty_jw_kv_int(&writer, "sequence", (int64_t)refused->sequence);
+    lty_jw_kv_string(&writer, "path", refused->path);
+    lty_jw_kv_string(&writer, "label", refused->label);
+    lty_jw_kv_int(&writer, "http_status", refused->http_status);
+    lty_jw_kv_string(&writer, "code", lty_err_code(refused->err));
+    lty_jw_kv_string(&writer, "message", refused->message);
+    lty_jw_kv_string(&writer, "idempotency_key", refused->idempotency_key);
+    lty_jw_object_end(&writer);
+    json_print(&buf);
+    lty_buf_deinit(&buf);
+}
+
+static int cmd_refused(till_t *till, int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "list") == 0) {
+        size_t count = lty_client_refused_count(&till->client);
+        for (size_t index = 0; index < count; index++) {
+            lty_refused_t refused;
+            int err = lty_client_refused_get(&till->client, index, &refused);
+            if (err != 0) return report_error(till, err);
+            refused_print(till, &refused);
+        }
+        fflush(stdout);
+        return EXIT_OK;
+    }
+    int64_t sequence = 0;
+    if (argc != 3 || strcmp(argv[1], "remove") != 0 ||
+        !int_parse(argv[2], 1, INT64_MAX, &sequence)) {
+        return EXIT_USAGE;
+    }
+    int err = lty_client_refused_remove(&till->client, (uint64_t)sequence);
+    if (err != 0) return report_error(till, err);
+    count_print(till, "refused", lty_client_refused_count(&till->client), NULL, 0);
+    return EXIT_OK;
+}
+
+typedef struct command_s {
+    const char *name;
+    int (*run)(till_t *till, int argc, char **argv);
+} command_t;
+
+static const command_t commands[] = {
+    {"card", cmd_card},   {"sale", cmd_sale},       {"topup", cmd_topup},
+    {"queue", cmd_queue}, {"refused", cmd_refused},
+};
+
+static int command_run(till_t *till, int argc, char **argv)
+{
+    for (size_t index = 0; index < sizeof(commands) / sizeof(commands[0]); index++) {
+        if (strcmp(commands[index].name, argv[0]) != 0) continue;
+        int code = commands[index].run(till, argc, argv);
+        if (code == EXIT_USAGE) fprintf(stderr, "pos-till: bad arguments for %s\n", argv[0]);
+        return code;
+    }
+    if (strcmp(argv[0], "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    fprintf(stderr, "pos-till: unknown command %s\n", argv[0]);
+    return EXIT_USAGE;
+}
+
+/* Line mode: whitespace-separated words, one command per line; the exit code is the worst. */
+static int stdin_run(till_t *till)
+{
+    static char line[INPUT_LINE_BYTES_MAX];
+    static char *words[ARGS_MAX];
+    int worst = EXIT_OK;
+    while (fgets(line, sizeof(line), stdin) != NULL) {
+        int count = 0;
+        for (char *save = NULL, *word = strtok_r(line, " \t\r\n", &save);
+             word != NULL && count < ARGS_MAX; word = strtok_r(NULL, " \t\r\n", &save)) {
+            words[count++] = word;
+        }
+        if (count == 0 || words[0][0] == '#') continue;
+        if (strcmp(words[0], "quit") == 0 || strcmp(words[0], "exit") == 0) break;
+        int code = command_run(till, count, words);
+        if (code > worst) worst = code;
+    }
+    return worst;
+}
+
+/* ---- Main ----------------------------------------------------------------------------- */
+
+/* Parse the connection flags; *first_command_out is the index of the first command word. */
+static int flags_parse(int argc, char **argv, lty_client_options_t *options, till_t *till,
+                       int *first_command_out)
+{
+    int index = 1;
+    for (; index < argc && strncmp(argv[index], "--", 2) == 0; index++) {
+        const char *flag = argv[index];
+        if (strcmp(flag, "--json") == 0) {
+            till->json = true;
+            continue;
+        }
+        if (strcmp(flag, "--offline") == 0) {
+            options->offline_queue = true;
+            continue;
+        }
+        if (strcmp(flag, "--verbose") == 0) {
+            till->log_level_max = LTY_CLIENT_LOG_DEBUG;
+            continue;
+        }
+        if (strcmp(flag, "--help") == 0) {
+            usage(stdout);
+            exit(EXIT_OK);
+        }
+        if (index + 1 >= argc) return EXIT_USAGE;
+        const char *value = argv[++index];
+        int64_t number = 0;
+        if (strcmp(flag, "--host") == 0) {
+            options->host = value;
+        } else if (strcmp(flag, "--port") == 0 && int_parse(value, 1, 65535, &number)) {
+            options->port = (uint16_t)number;
+        } else if (strcmp(flag, "--ca") == 0) {
+            options->ca_cert_path = value;
+        } else if (strcmp(flag, "--cert") == 0) {
+            options->cert_path = value;
+        } else if (strcmp(flag, "--key") == 0) {
+            options->key_path = value;
+        } else if (strcmp(flag, "--queue") == 0) {
+            options->queue_dir = value;
+        } else if (strcmp(flag, "--server-name") == 0) {
+            options->server_name = value;
+        } else if (strcmp(flag, "--timeout-ms") == 0 && int_parse(value, 100, 120000, &number)) {
+            options->request_timeout_ms = (int)number;
+        } else if (strcmp(flag, "--attempts") == 0 && int_parse(value, 1, 10, &number)) {
+            options->attempts_max = (int)number;
+        } else if (strcmp(flag, "--backoff-ms") == 0 && int_parse(value, 0, 60000, &number)) {
+            options->backoff_initial_ms = (int)number;
+            if (options->backoff_max_ms < (int)number) options->backoff_max_ms = (int)number;
+        } else {
+            fprintf(stderr, "pos-till: bad flag %s\n", flag);
+            return EXIT_USAGE;
+        }
+    }
+    if (options->host == NULL || options->ca_cert_path == NULL || options->cert_path == NULL ||
+        options->key_path == NULL || options->queue_dir == NULL) {
+        fprintf(stderr, "pos-till: --host, --ca, --cert, --key and --queue are required\n");
+        return EXIT_USAGE;
+    }
+    *first_command_out = index;
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    till_t till = {.json = false, .log_level_max = LTY_CLIENT_LOG_WARN};
+    lty_client_options_t options;
+    lty_client_options_default(&options);
+    int first_command = argc;
+    if (flags_parse(argc, argv, &options, &till, &first_command) != EXIT_OK) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    options.log_cb = log_to_stderr;
+    options.log_level_max = till.log_level_max;
+    int err = lty_client_init(&till.client, &options);
+    if (err != 0) {
+        fprintf(stderr, "pos-till: cannot start the till client: %s (%s)\n",
+                lty_client_strerror(err), lty_client_err_name(err));
+        return err == LTY_E_CLIENT_BUG || err == LTY_E_INVALID_FIELD ? EXIT_USAGE
+                                                                     : EXIT_OPERATING;
+    }
+    int code = first_command < argc
+                   ? command_run(&till, argc - first_command, argv + first_command)
+                   : stdin_run(&till);
+    lty_client_close(&till.client);
+    return code;
+}
