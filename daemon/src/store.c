@@ -22,11 +22,11 @@
 
 /* Local bounds of the LMDB seam. They are LMDB tuning rather than input limits, so they stay
  * next to the only code that uses them. */
-#define STORE_READERS_DEFAULT 126u   /* LMDB's own default, written out */
-#define STORE_READERS_MAX 4096u      /* reader slots in lock.mdb */
-#define STORE_READ_CACHE_SLOTS 4     /* reset read handles kept per thread */
-#define STORE_KEY_BYTES_MAX 511u     /* LMDB's default MDB_MAXKEYSIZE */
-#define STORE_FILE_MODE 0600         /* data.mdb and lock.mdb: the daemon's user only */
+#define STORE_READERS_DEFAULT 126u /* LMDB's own default, written out */
+#define STORE_READERS_MAX 4096u    /* reader slots in lock.mdb */
+#define STORE_READ_CACHE_SLOTS 4   /* reset read handles kept per thread */
+#define STORE_KEY_BYTES_MAX 511u   /* LMDB's default MDB_MAXKEYSIZE */
+#define STORE_FILE_MODE 0600       /* data.mdb and lock.mdb: the daemon's user only */
 #define STORE_DIR_MODE 0700
 
 _Static_assert(STORE_READERS_DEFAULT <= STORE_READERS_MAX, "reader default within bound");
@@ -50,13 +50,13 @@ typedef enum txn_kind { TXN_READ, TXN_WRITE, TXN_CHILD } txn_kind_t;
 struct lty_store_txn_s {
     lty_store_t *store;
     MDB_txn *mdb;
-    lty_store_txn_t *parent;         /* TXN_CHILD only */
+    lty_store_txn_t *parent; /* TXN_CHILD only */
     txn_kind_t kind;
-    int error;                       /* sticky: the first failure of a write transaction */
+    int error; /* sticky: the first failure of a write transaction */
     int cursors_open;
-    bool child_open;                 /* LMDB freezes a parent while its child runs */
-    atomic_bool active;              /* read handles: between begin and end */
-    lty_store_txn_t *registry_next;  /* read handles: the store's list, freed at close */
+    bool child_open;                /* LMDB freezes a parent while its child runs */
+    atomic_bool active;             /* read handles: between begin and end */
+    lty_store_txn_t *registry_next; /* read handles: the store's list, freed at close */
 };
 
 struct lty_store_cursor_s {
@@ -67,9 +67,9 @@ struct lty_store_cursor_s {
 struct lty_store_s {
     MDB_env *env;
     MDB_dbi dbis[LTY_DB_COUNT];
-    bool dbi_present[LTY_DB_COUNT];  /* false only for a database absent in read-only mode */
+    bool dbi_present[LTY_DB_COUNT]; /* false only for a database absent in read-only mode */
     bool read_only;
-    uint64_t id;                     /* never reused: keys the per-thread read cache */
+    uint64_t id; /* never reused: keys the per-thread read cache */
     int64_t map_bytes_max;
     _Atomic int64_t map_bytes;
     /* Shared by every active transaction, exclusive for mdb_env_set_mapsize(). glibc's default
@@ -77,10 +77,10 @@ struct lty_store_s {
      * behind a waiting grower; growth is rare and read transactions are short. */
     pthread_rwlock_t grow_lock;
     pthread_mutex_t registry_mutex;
-    lty_store_txn_t *registry;       /* every read handle ever created, for close */
+    lty_store_txn_t *registry; /* every read handle ever created, for close */
     atomic_uint_fast64_t commits;
     atomic_uint_fast64_t map_grows;
-    atomic_int fault_commits;        /* test hook: commits still to fail */
+    atomic_int fault_commits; /* test hook: commits still to fail */
 };
 
 typedef struct read_cache_slot_s {
@@ -310,8 +310,7 @@ int lty_store_open(lty_store_t **store_out, const lty_store_options_t *options)
     if (store == NULL) return LTY_E_NOMEM;
     store->read_only = options->read_only;
     store->id = atomic_fetch_add(&store_id_next, 1);
-    store->map_bytes_max = options->map_bytes_max != 0 ? options->map_bytes_max
-                                                        : LTY_MAP_BYTES_MAX;
+    store->map_bytes_max = options->map_bytes_max != 0 ? options->map_bytes_max : LTY_MAP_BYTES_MAX;
     pthread_rwlock_init(&store->grow_lock, NULL);
     pthread_mutex_init(&store->registry_mutex, NULL);
     int mdb_rc = mdb_env_create(&store->env);
@@ -513,7 +512,8 @@ static void registry_remove(lty_store_t *store, lty_store_txn_t *txn)
     LTY_ASSERT(txn != NULL);
     pthread_mutex_lock(&store->registry_mutex);
     lty_store_txn_t **link = &store->registry;
-    while (*link != NULL && *link != txn) link = &(*link)->registry_next;
+    while (*link != NULL && *link != txn)
+        link = &(*link)->registry_next;
     LTY_ASSERT(*link == txn);
     *link = txn->registry_next;
     pthread_mutex_unlock(&store->registry_mutex);
@@ -722,12 +722,18 @@ static MDB_cursor_op cursor_op_from_seek(lty_store_seek_t seek)
     LTY_ASSERT(seek >= LTY_SEEK_FIRST);
     LTY_ASSERT(seek <= LTY_SEEK_RANGE);
     switch (seek) {
-    case LTY_SEEK_FIRST: return MDB_FIRST;
-    case LTY_SEEK_LAST: return MDB_LAST;
-    case LTY_SEEK_NEXT: return MDB_NEXT;
-    case LTY_SEEK_PREV: return MDB_PREV;
-    case LTY_SEEK_KEY: return MDB_SET_KEY;
-    case LTY_SEEK_RANGE: return MDB_SET_RANGE;
+    case LTY_SEEK_FIRST:
+        return MDB_FIRST;
+    case LTY_SEEK_LAST:
+        return MDB_LAST;
+    case LTY_SEEK_NEXT:
+        return MDB_NEXT;
+    case LTY_SEEK_PREV:
+        return MDB_PREV;
+    case LTY_SEEK_KEY:
+        return MDB_SET_KEY;
+    case LTY_SEEK_RANGE:
+        return MDB_SET_RANGE;
     }
     return MDB_FIRST; /* unreachable: asserted above */
 }
@@ -867,10 +873,13 @@ void lty_store_stats(lty_store_t *store, lty_store_stats_t *stats_out)
     stats_out->map_grows = (uint64_t)atomic_load(&store->map_grows);
     MDB_envinfo info;
     MDB_stat stat;
+    /* The meta pages live in the map, which growth unmaps and maps again. */
+    grow_lock_shared(store);
     if (mdb_env_info(store->env, &info) == MDB_SUCCESS &&
         mdb_env_stat(store->env, &stat) == MDB_SUCCESS) {
         stats_out->used_bytes = (int64_t)((info.me_last_pgno + 1) * stat.ms_psize);
     }
+    grow_unlock(store);
 }
 
 void lty_store_fault_commit_fail(lty_store_t *store, int n)

@@ -77,12 +77,14 @@ static void put_u16(uint8_t *out, uint16_t value)
 
 static void put_u32(uint8_t *out, uint32_t value)
 {
-    for (int index = 0; index < 4; index++) out[index] = (uint8_t)(value >> (24 - 8 * index));
+    for (int index = 0; index < 4; index++)
+        out[index] = (uint8_t)(value >> (24 - 8 * index));
 }
 
 static void put_u64(uint8_t *out, uint64_t value)
 {
-    for (int index = 0; index < 8; index++) out[index] = (uint8_t)(value >> (56 - 8 * index));
+    for (int index = 0; index < 8; index++)
+        out[index] = (uint8_t)(value >> (56 - 8 * index));
 }
 
 static uint16_t get_u16(const uint8_t *in)
@@ -93,14 +95,16 @@ static uint16_t get_u16(const uint8_t *in)
 static uint32_t get_u32(const uint8_t *in)
 {
     uint32_t value = 0;
-    for (int index = 0; index < 4; index++) value = value << 8 | in[index];
+    for (int index = 0; index < 4; index++)
+        value = value << 8 | in[index];
     return value;
 }
 
 static uint64_t get_u64(const uint8_t *in)
 {
     uint64_t value = 0;
-    for (int index = 0; index < 8; index++) value = value << 8 | in[index];
+    for (int index = 0; index < 8; index++)
+        value = value << 8 | in[index];
     return value;
 }
 
@@ -172,8 +176,7 @@ static void job_error_set(lty_job_t *job, int err)
 
 /* Answer a job from its stored record, if there is one: *handled_out tells. Errors returned
  * are the parent transaction's (batch failures). */
-static int idem_lookup(lty_store_txn_t *parent, lty_job_t *job, lty_bytes_t key,
-                       bool *handled_out)
+static int idem_lookup(lty_store_txn_t *parent, lty_job_t *job, lty_bytes_t key, bool *handled_out)
 {
     LTY_ASSERT(parent != NULL);
     LTY_ASSERT(handled_out != NULL);
@@ -335,7 +338,8 @@ static void batch_run(lty_writer_t *writer, lty_job_t **batch, int count)
     writer->stats.commit_failures += (uint64_t)attempts_failed;
     pthread_mutex_unlock(&writer->mutex);
     /* Only now, with the commit returned, may anyone hear the answer. */
-    for (int index = 0; index < count; index++) batch[index]->done_cb(batch[index]);
+    for (int index = 0; index < count; index++)
+        batch[index]->done_cb(batch[index]);
 }
 
 /* ---- Sweep ------------------------------------------------------------------------------- */
@@ -353,11 +357,10 @@ static int sweep_key(lty_store_txn_t *txn, lty_store_cursor_t *cursor, lty_bytes
     lty_bytes_t value = {0};
     int err = lty_store_get(txn, LTY_DB_IDEMPOTENCY, key, &value);
     idem_record_t record = {0};
-    bool matches = err == 0 && idem_decode(value, &record) == 0 &&
-                   record.expires_ms == expires_ms;
+    bool matches = err == 0 && idem_decode(value, &record) == 0 && record.expires_ms == expires_ms;
     if (err != 0 && err != LTY_E_NOT_FOUND) return err;
-    if (!matches) LTY_LOG(LTY_LOG_WARN, "event=sweep_index_orphan expires_ms=%lld",
-                          (long long)expires_ms);
+    if (!matches)
+        LTY_LOG(LTY_LOG_WARN, "event=sweep_index_orphan expires_ms=%lld", (long long)expires_ms);
     err = lty_store_cursor_del(cursor);
     if (err == 0 && matches) err = lty_store_del(txn, LTY_DB_IDEMPOTENCY, key);
     return err;
@@ -387,9 +390,9 @@ static int sweep_txn(lty_store_t *store, int64_t now_ms, uint64_t *swept_out)
         if (err == 0) err = lty_store_cursor_seek(cursor, LTY_SEEK_NEXT, none, &index_key, NULL);
     }
     lty_store_cursor_close(cursor);
-    if (err != 0 && err != LTY_E_NOT_FOUND) {
-        lty_store_txn_abort(txn);
-        return err;
+    if ((err != 0 && err != LTY_E_NOT_FOUND) || swept == 0) {
+        lty_store_txn_abort(txn); /* nothing to delete: spare the two fsyncs of a commit */
+        return err == LTY_E_NOT_FOUND ? 0 : err;
     }
     err = lty_store_txn_commit(txn);
     if (err == 0) *swept_out = swept;
@@ -573,9 +576,10 @@ int lty_writer_submit(lty_writer_t *writer, lty_job_t *job)
         int depth = writer->queue_depth;
         bool stopping = writer->stopping;
         pthread_mutex_unlock(&writer->mutex);
-        LTY_LOG(LTY_LOG_WARN, "event=writer_refused queue_depth=%d queue_jobs_max=%d "
-                "stopping=%d err=UNAVAILABLE", depth, writer->options.queue_jobs_max,
-                (int)stopping);
+        LTY_LOG(LTY_LOG_WARN,
+                "event=writer_refused queue_depth=%d queue_jobs_max=%d "
+                "stopping=%d err=UNAVAILABLE",
+                depth, writer->options.queue_jobs_max, (int)stopping);
         return LTY_E_UNAVAILABLE;
     }
     job->next = NULL;
@@ -601,7 +605,8 @@ void lty_writer_sweep_run(lty_writer_t *writer)
     uint64_t target = writer->sweeps_started + 1;
     writer->sweep_requested = true;
     pthread_cond_signal(&writer->wake);
-    while (writer->sweeps_done < target) pthread_cond_wait(&writer->swept, &writer->mutex);
+    while (writer->sweeps_done < target)
+        pthread_cond_wait(&writer->swept, &writer->mutex);
     pthread_mutex_unlock(&writer->mutex);
 }
 

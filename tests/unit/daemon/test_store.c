@@ -427,8 +427,8 @@ static void *reader_main(void *argument)
         lty_bytes_t b = {0};
         int err_a = lty_store_get(txn, LTY_DB_META, text("a"), &a);
         int err_b = lty_store_get(txn, LTY_DB_META, text("b"), &b);
-        if (err_a != err_b || (err_a == 0 && (a.size != b.size || memcmp(a.data, b.data,
-                                                                            a.size) != 0))) {
+        if (err_a != err_b ||
+            (err_a == 0 && (a.size != b.size || memcmp(a.data, b.data, a.size) != 0))) {
             arg->mismatches++;
         }
         lty_store_txn_abort(txn);
@@ -492,14 +492,13 @@ static void test_store_backup_copy_opens_with_same_data(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_store_open_missing_without_create_is_not_found,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_open_missing_without_create_is_not_found, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_store_reopen_keeps_committed_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_put_get_del_round_trip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_insert_existing_is_refused_and_unchanged,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_append_out_of_order_is_refused, setup,
+        cmocka_unit_test_setup_teardown(test_store_insert_existing_is_refused_and_unchanged, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_store_append_out_of_order_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_cursor_walks_forward_backward_and_from_range,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_cursor_del_removes_a_range, setup, teardown),
@@ -507,12 +506,12 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_map_full_is_refused_sticky_then_grows, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_store_injected_commit_failure_persists_nothing,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_injected_commit_failure_persists_nothing, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_store_read_sees_its_snapshot_and_handle_is_reused,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            test_store_read_transactions_across_threads_see_snapshots, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_read_transactions_across_threads_see_snapshots,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_backup_copy_opens_with_same_data, setup,
                                         teardown),
     };

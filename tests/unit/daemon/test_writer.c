@@ -161,7 +161,8 @@ static void gate_pass(void)
     pthread_mutex_lock(&fx.mutex);
     fx.gate_entered = true;
     pthread_cond_broadcast(&fx.cond);
-    while (!fx.gate_open) pthread_cond_wait(&fx.cond, &fx.mutex);
+    while (!fx.gate_open)
+        pthread_cond_wait(&fx.cond, &fx.mutex);
     pthread_mutex_unlock(&fx.mutex);
 }
 
@@ -222,7 +223,8 @@ static void tjob_init(tjob_t *tjob, const char *principal, const char *key, uint
 static void wait_done(int count)
 {
     pthread_mutex_lock(&fx.mutex);
-    while (fx.done_count < count) pthread_cond_wait(&fx.cond, &fx.mutex);
+    while (fx.done_count < count)
+        pthread_cond_wait(&fx.cond, &fx.mutex);
     pthread_mutex_unlock(&fx.mutex);
 }
 
@@ -239,7 +241,8 @@ static void run_one(tjob_t *tjob)
 static void gate_wait_entered(void)
 {
     pthread_mutex_lock(&fx.mutex);
-    while (!fx.gate_entered) pthread_cond_wait(&fx.cond, &fx.mutex);
+    while (!fx.gate_entered)
+        pthread_cond_wait(&fx.cond, &fx.mutex);
     pthread_mutex_unlock(&fx.mutex);
 }
 
@@ -500,7 +503,8 @@ static void test_writer_commit_failure_fails_whole_batch_then_retry_succeeds(voi
     assert_int_equal(counter_read(), 0);
     assert_int_equal(entries_count(LTY_DB_IDEMPOTENCY), 0);
     assert_int_equal(entries_count(LTY_DB_IDEMPOTENCY_BY_EXPIRY), 0);
-    for (int index = 0; index < 10; index++) run_one(&jobs[index]); /* same keys, retried */
+    for (int index = 0; index < 10; index++)
+        run_one(&jobs[index]); /* same keys, retried */
     for (int index = 0; index < 10; index++) {
         assert_int_equal(jobs[index].job.result, 0);
         assert_false(jobs[index].job.replayed);
@@ -579,7 +583,8 @@ static void test_writer_sweep_deletes_expired_keys_only(void **state)
     run_one(&fresh);
     assert_false(expired.job.replayed); /* its key is gone: a new request */
     assert_true(fresh.job.replayed);
-    for (int index = 0; index < 5; index++) lty_buf_deinit(&jobs[index].body);
+    for (int index = 0; index < 5; index++)
+        lty_buf_deinit(&jobs[index].body);
     lty_buf_deinit(&expired.body);
     lty_buf_deinit(&fresh.body);
 }
@@ -605,7 +610,8 @@ static void test_writer_full_queue_refuses_unavailable(void **state)
     assert_int_equal(jobs[4].applied, 0); /* refused: never run, done_cb never called */
     assert_int_equal(counter_read(), 5);
     lty_buf_deinit(&gate.body);
-    for (int index = 0; index < 5; index++) lty_buf_deinit(&jobs[index].body);
+    for (int index = 0; index < 5; index++)
+        lty_buf_deinit(&jobs[index].body);
 }
 
 static void test_writer_stop_drains_the_queue(void **state)
@@ -713,10 +719,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_writer_server_error_is_not_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_writer_commit_failure_fails_whole_batch_then_retry_succeeds, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_writer_keys_are_scoped_by_principal, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_writer_jobs_without_key_always_apply, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_writer_keys_are_scoped_by_principal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_jobs_without_key_always_apply, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_sweep_deletes_expired_keys_only, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_writer_full_queue_refuses_unavailable,
