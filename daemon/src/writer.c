@@ -309,6 +309,31 @@ static int batch_attempt(lty_writer_t *writer, lty_job_t **batch, int count)
     return lty_store_txn_commit(parent);
 }
 
+static bool job_same_key(const lty_job_t *a, const lty_job_t *b)
+{
+    LTY_ASSERT(a != NULL);
+    LTY_ASSERT(b != NULL);
+    return strcmp(a->principal, b->principal) == 0 &&
+           strcmp(a->idempotency_key, b->idempotency_key) == 0;
+}
+
+/* Did the replay at index answer from a record an earlier job of this same batch stored? Such
+ * a record is not durable until the batch commits, so when the batch fails the replay fails
+ * with it. An earlier job stored one exactly when it found no record itself (it was neither a
+ * replay nor refused for reuse or corruption) and its status was below 500. */
+static bool replay_is_from_batch(lty_job_t *const *batch, int index)
+{
+    LTY_ASSERT(batch[index]->replayed);
+    LTY_ASSERT(batch[index]->idempotency_key[0] != '\0');
+    for (int earlier = 0; earlier < index; earlier++) {
+        const lty_job_t *job = batch[earlier];
+        bool stored = !job->replayed && job->status < 500 &&
+                      job->result != LTY_E_IDEMPOTENCY_KEY_REUSED && job->result != LTY_E_CORRUPT;
+        if (stored && job_same_key(job, batch[index])) return true;
+    }
+    return false;
+}
+
 static void batch_run(lty_writer_t *writer, lty_job_t **batch, int count)
 {
     LTY_ASSERT(writer != NULL);
@@ -320,10 +345,14 @@ static void batch_run(lty_writer_t *writer, lty_job_t **batch, int count)
         err = batch_attempt(writer, batch, count);
         if (err != 0) attempts_failed++;
     }
+    bool fail[LTY_COMMIT_BATCH_MAX] = {false};
+    for (int index = 0; index < count && err != 0; index++) {
+        fail[index] = !batch[index]->replayed || replay_is_from_batch(batch, index);
+    }
     int replays = 0;
     for (int index = 0; index < count; index++) {
         lty_job_t *job = batch[index];
-        if (err != 0 && !job->replayed) {
+        if (fail[index]) {
             job_error_set(job, err == LTY_E_STORE_FULL ? LTY_E_STORE_FULL : LTY_E_COMMIT_FAILED);
         }
         if (job->replayed) replays++;

@@ -643,6 +643,55 @@ static void test_writer_stop_drains_the_queue(void **state)
     lty_buf_deinit(&gate.body);
 }
 
+/* Two jobs with one key in one batch: the second replays the first's record, which is durable
+ * only with the batch, so a failed commit fails both. */
+static void same_key_batch_run(tjob_t *first, tjob_t *second, const char *key, int faults)
+{
+    tjob_t gate;
+    tjob_init(&gate, "till:S001/T01", "", 0, MODE_GATE);
+    assert_int_equal(lty_writer_submit(fx.writer, &gate.job), 0);
+    gate_wait_entered();
+    tjob_init(first, "till:S001/T01", key, 3, MODE_COUNT);
+    tjob_init(second, "till:S001/T01", key, 3, MODE_COUNT);
+    assert_int_equal(lty_writer_submit(fx.writer, &first->job), 0);
+    assert_int_equal(lty_writer_submit(fx.writer, &second->job), 0);
+    lty_store_fault_commit_fail(fx.store, faults);
+    gate_open();
+    wait_done(3);
+    lty_buf_deinit(&gate.body);
+}
+
+static void test_writer_replay_within_a_batch_shares_its_fate(void **state)
+{
+    (void)state;
+    tjob_t first;
+    tjob_t second;
+    same_key_batch_run(&first, &second, "twice-a", 0);
+    assert_int_equal(first.job.result, 0);
+    assert_true(second.job.replayed);
+    assert_int_equal(second.applied, 0);
+    assert_true(body_is(&second, first.body.data));
+    lty_buf_deinit(&first.body);
+    lty_buf_deinit(&second.body);
+    lty_writer_stop(fx.writer);
+    fx.writer = NULL;
+    fx.gate_entered = false;
+    fx.gate_open = false;
+    fx.done_count = 0;
+    assert_int_equal(lty_writer_start(&fx.writer, fx.store, &writer_options_default), 0);
+    tjob_t third;
+    tjob_t fourth;
+    same_key_batch_run(&third, &fourth, "twice-b",
+                       2); /* the gate's batch and the pair's batch fail */
+    assert_int_equal(third.job.result, LTY_E_COMMIT_FAILED);
+    assert_int_equal(fourth.job.result, LTY_E_COMMIT_FAILED);
+    assert_false(fourth.job.replayed);
+    assert_int_equal(fourth.job.status, 503);
+    assert_int_equal(counter_read(), 2); /* gate + first from the batch that committed */
+    lty_buf_deinit(&third.body);
+    lty_buf_deinit(&fourth.body);
+}
+
 /* Queue BIG_JOBS jobs of 128 KiB each behind a gate so they form one batch of 1 MiB. */
 static void big_batch_run(tjob_t *jobs)
 {
@@ -726,6 +775,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_writer_full_queue_refuses_unavailable,
                                         setup_small_queue, teardown),
         cmocka_unit_test_setup_teardown(test_writer_stop_drains_the_queue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_replay_within_a_batch_shares_its_fate, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_writer_full_map_grows_and_retries_the_batch,
                                         setup_tiny_map_growable, teardown),
         cmocka_unit_test_setup_teardown(test_writer_full_map_at_its_maximum_answers_507,
