@@ -15,12 +15,14 @@
 
 #include <stddef.h>
 
+#ifndef LOYALTYPOS_H /* loyaltypos.h, included first, already declared the same enum */
 typedef enum lty_err {
     LTY_OK = 0,
 #define LTY_ERR(name, number, http_status, wire_code, message) LTY_E_##name = (number),
 #include "errors.def"
 #undef LTY_ERR
 } lty_err_t;
+#endif
 
 /** "INSUFFICIENT_POINTS"; "UNKNOWN" for a value not in the list. Never NULL. */
 const char *lty_err_name(int err);
