@@ -43,6 +43,12 @@ int lty_server_run(lty_server_t *server);
 /** Ask a running server to stop as SIGTERM would (thread-safe). */
 void lty_server_stop(lty_server_t *server);
 void lty_server_close(lty_server_t *server);
+/**
+ * Reopen the TLS files of the options (what SIGHUP does) and use the new configuration for new
+ * connections; open connections keep theirs. Thread-safe.
+ * @return 0, or LTY_E_TLS / LTY_E_NOMEM with the previous configuration kept (logged).
+ */
+int lty_server_reload(lty_server_t *server);
 
 typedef struct lty_server_stats_s {
     uint64_t connections_accepted;

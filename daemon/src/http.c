@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: MIT */
+/* HTTP/1.1 framing. This file owns llhttp (strict mode, never lenient) and every per-request
+ * framing limit: header block size and count, URL length, body size (declared or chunked), and
+ * the headers the API reads. It turns bytes into one lty_request_t at a time and a response
+ * struct into bytes; it knows nothing about sockets, TLS, routes or JSON bodies.
+ *
+ * One message at a time: on_message_complete pauses llhttp, so pipelined bytes after a request
+ * stay unparsed until its response is out. That bounds work per connection and keeps responses
+ * in request order without a queue. */
+#include "http.h"
+#include "lty/lty_assert.h"
+#include "lty/lty_limits.h"
+
+#include <llhttp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define HTTP_FIELD_BYTES_MAX 32 /* longest header name we look at, plus room */
+
+typedef enum header_kind {
+    HEADER_OTHER = 0,
+    HEADER_IDEMPOTENCY_KEY,
+    HEADER_CONTENT_TYPE,
+    HEADER_COOKIE,
+    HEADER_CSRF_TOKEN,
+    HEADER_EXPECT,
+} header_kind_t;
+
+struct lty_http_s {
+    llhttp_t parser;
+    lty_request_t *request; /* target of the parse in progress */
+    lty_buf_t body;
+    size_t header_bytes; /* raw bytes of the current message before its headers ended */
+    size_t url_size;
+    char url[LTY_HTTP_URL_BYTES_MAX + 1];
+    char field[HTTP_FIELD_BYTES_MAX + 1];
+    size_t field_size;
+    char value[LTY_COOKIE_BYTES_MAX + 2]; /* one more than any value we keep, to see overflow */
+    size_t value_size;
+    int headers_count;
+    int err;
+    int error_status;
+    lty_diag_t *diag;
+    bool started;
+    bool headers_done;
+    bool complete;
+    bool keep_alive;
+    bool head;
+    bool continue_wanted;
+    bool content_type_seen;
+    bool value_span_seen;       /* a span of the current header value arrived */
+    bool value_span_at_end;     /* ... and it ended at the end of its buffer */
+    const char *execute_end;    /* end of the bytes given to the running llhttp_execute */
+};
+
+static lty_http_t *http_of(llhttp_t *parser)
+{
+    return parser->data;
+}
+
+/* Records the first framing error and makes the callback fail, which stops llhttp. */
+static int http_fail(lty_http_t *http, int err, int status, const char *detail)
+{
+    if (http->err == 0) {
+        http->err = err;
+        http->error_status = status;
+        if (http->diag != NULL) lty_diag_set(http->diag, err, "", "%s", detail);
+    }
+    return -1;
+}
+
+static int on_message_begin(llhttp_t *parser)
+{
+    lty_http_t *http = http_of(parser);
+    lty_request_t *request = http->request;
+    request->method = LTY_METHOD_OTHER;
+    request->path[0] = '\0';
+    request->query[0] = '\0';
+    request->body = NULL;
+    request->body_size = 0;
+    request->idempotency_key_present = false;
+    request->idempotency_key[0] = '\0';
+    request->idempotency_key_invalid = false;
+    request->content_type[0] = '\0';
+    request->cookie[0] = '\0';
+    request->csrf_token[0] = '\0';
+    http->started = true;
+    return 0;
+}
+
+static int on_url(llhttp_t *parser, const char *at, size_t length)
+{
+    lty_http_t *http = http_of(parser);
+    if (length > LTY_HTTP_URL_BYTES_MAX - http->url_size) {
+        return http_fail(http, LTY_E_BAD_REQUEST, 414, "request target exceeds 2048 bytes");
+    }
+    memcpy(http->url + http->url_size, at, length);
+    http->url_size += length;
+    return 0;
+}
+
+/* Origin-form only ("/path?query"): absolute-form and '*' are for proxies and OPTIONS. */
+static int on_url_complete(llhttp_t *parser)
+{
+    lty_http_t *http = http_of(parser);
+    http->url[http->url_size] = '\0';
+    if (http->url[0] != '/') {
+        return http_fail(http, LTY_E_BAD_REQUEST, 400, "request target must start with '/'");
+    }
+    size_t path_size = strcspn(http->url, "?#");
+    memcpy(http->request->path, http->url, path_size);
+    http->request->path[path_size] = '\0';
+    if (http->url[path_size] == '?') {
+        size_t query_size = strcspn(http->url + path_size + 1, "#");
+        memcpy(http->request->query, http->url + path_size + 1, query_size);
+        http->request->query[query_size] = '\0';
+    }
+    return 0;
+}
+
+/* RFC 9110 token characters: what a header name may contain. */
+static bool token_char(char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+static int on_header_field(llhttp_t *parser, const char *at, size_t length)
+{
+    lty_http_t *http = http_of(parser);
+    /* llhttp 8.1 lets a space inside a name through ("Bad Header: x"); a proxy may not. */
+    for (size_t index = 0; index < length; index++) {
+        if (!token_char(at[index])) {
+            return http_fail(http, LTY_E_BAD_REQUEST, 400, "header name is not a token");
+        }
+    }
+    size_t room = HTTP_FIELD_BYTES_MAX - http->field_size;
+    size_t taken = length < room ? length : room; /* longer names are none we read */
+    memcpy(http->field + http->field_size, at, taken);
+    http->field_size += taken;
+    return 0;
+}
+
+static int on_header_value(llhttp_t *parser, const char *at, size_t length)
+{
+    lty_http_t *http = http_of(parser);
+    /* llhttp 8.1 accepts obs-fold (a line continuation) even in strict mode and reports the
+     * value in two spans. A value may also span two reads, but then the first span ends at the
+     * end of its buffer; one that ended inside it was cut by a fold. RFC 9112 lets a server
+     * refuse folding, and a proxy in front may join the lines differently: refuse. */
+    if (http->value_span_seen && !http->value_span_at_end) {
+        return http_fail(http, LTY_E_BAD_REQUEST, 400, "obsolete line folding in a header");
+    }
+    http->value_span_seen = true;
+    http->value_span_at_end = at + length == http->execute_end;
+    size_t room = sizeof(http->value) - 1 - http->value_size;
+    size_t taken = length < room ? length : room;
+    memcpy(http->value + http->value_size, at, taken);
+    http->value_size += taken;
+    return 0;
+}
+
+static header_kind_t header_kind(const char *name)
+{
+    if (strcasecmp(name, "idempotency-key") == 0) return HEADER_IDEMPOTENCY_KEY;
+    if (strcasecmp(name, "content-type") == 0) return HEADER_CONTENT_TYPE;
+    if (strcasecmp(name, "cookie") == 0) return HEADER_COOKIE;
+    if (strcasecmp(name, "x-csrf-token") == 0) return HEADER_CSRF_TOKEN;
+    if (strcasecmp(name, "expect") == 0) return HEADER_EXPECT;
+    return HEADER_OTHER;
+}
+
+static bool idempotency_key_valid(const char *value, size_t size)
+{
+    if (size == 0 || size > LTY_IDEMPOTENCY_KEY_BYTES_MAX) return false;
+    for (size_t index = 0; index < size; index++) {
+        if (value[index] < 0x20 || value[index] > 0x7e) return false;
+    }
+    return true;
+}
+
+static void header_idempotency_key(lty_http_t *http, const char *value, size_t size)
+{
+    lty_request_t *request = http->request;
+    if (request->idempotency_key_present || !idempotency_key_valid(value, size)) {
+        request->idempotency_key_invalid = true; /* a second key is as bad as a malformed one */
+        request->idempotency_key[0] = '\0';
+    } else {
+        memcpy(request->idempotency_key, value, size);
+        request->idempotency_key[size] = '\0';
+    }
+    request->idempotency_key_present = true;
+}
+
+/* Cookies may come in several headers; they are joined with "; " as RFC 6265 asks. */
+static int header_cookie(lty_http_t *http, const char *value, size_t size)
+{
+    char *cookie = http->request->cookie;
+    size_t used = strlen(cookie);
+    size_t extra = used > 0 ? size + 2 : size;
+    if (size > LTY_COOKIE_BYTES_MAX || extra > LTY_COOKIE_BYTES_MAX - used) {
+        return http_fail(http, LTY_E_HEADERS_TOO_LARGE, 431, "Cookie exceeds 1024 bytes");
+    }
+    if (used > 0) memcpy(cookie + used, "; ", 2), used += 2;
+    memcpy(cookie + used, value, size);
+    cookie[used + size] = '\0';
+    return 0;
+}
+
+static int on_header_value_complete(llhttp_t *parser)
+{
+    lty_http_t *http = http_of(parser);
+    http->field[http->field_size] = '\0';
+    http->value[http->value_size] = '\0';
+    const char *value = http->value;
+    size_t size = http->value_size;
+    http->field_size = 0;
+    http->value_size = 0;
+    http->value_span_seen = false;
+    if (++http->headers_count > LTY_HTTP_HEADERS_COUNT_MAX) {
+        return http_fail(http, LTY_E_HEADERS_TOO_LARGE, 431, "more than 64 header lines");
+    }
+    lty_request_t *request = http->request;
+    switch (header_kind(http->field)) {
+    case HEADER_IDEMPOTENCY_KEY:
+        header_idempotency_key(http, value, size);
+        return 0;
+    case HEADER_CONTENT_TYPE:
+        if (http->content_type_seen) {
+            return http_fail(http, LTY_E_BAD_REQUEST, 400, "Content-Type given twice");
+        }
+        if (size >= sizeof(request->content_type)) {
+            return http_fail(http, LTY_E_UNSUPPORTED_MEDIA_TYPE, 415, "Content-Type too long");
+        }
+        http->content_type_seen = true;
+        memcpy(request->content_type, value, size + 1);
+        return 0;
+    case HEADER_COOKIE:
+        return header_cookie(http, value, size);
+    case HEADER_CSRF_TOKEN:
+        /* An over-long token is dropped: it cannot match, and the API refuses the request. */
+        if (size < sizeof(request->csrf_token)) memcpy(request->csrf_token, value, size + 1);
+        return 0;
+    case HEADER_EXPECT:
+        if (strcasecmp(value, "100-continue") == 0) http->continue_wanted = true;
+        return 0;
+    case HEADER_OTHER:
+        return 0;
+    }
+    return 0;
+}
+
+static lty_method_t method_from_llhttp(uint8_t method)
+{
+    switch (method) {
+    case HTTP_GET: return LTY_METHOD_GET;
+    case HTTP_HEAD: return LTY_METHOD_HEAD;
+    case HTTP_POST: return LTY_METHOD_POST;
+    case HTTP_PUT: return LTY_METHOD_PUT;
+    case HTTP_PATCH: return LTY_METHOD_PATCH;
+    case HTTP_DELETE: return LTY_METHOD_DELETE;
+    default: return LTY_METHOD_OTHER;
+    }
+}
+
+/* The declared body size is judged before a byte of it is read: 413 at once. */
+static int on_headers_complete(llhttp_t *parser)
+{
+    lty_http_t *http = http_of(parser);
+    http->headers_done = true;
+    http->request->method = method_from_llhttp(parser->method);
+    if ((parser->flags & F_CONTENT_LENGTH) != 0 &&
+        parser->content_length > LTY_HTTP_BODY_BYTES_MAX) {
+        return http_fail(http, LTY_E_REQUEST_TOO_LARGE, 413, "body exceeds 65536 bytes");
+    }
+    if (parser->upgrade != 0) {
+        return http_fail(http, LTY_E_BAD_REQUEST, 400, "upgrade and CONNECT are not supported");
+    }
+    if (parser->http_major != 1) {
+        return http_fail(http, LTY_E_BAD_REQUEST, 400, "only HTTP/1.x is supported");
+    }
+    return 0;
+}
+
+static int on_body(llhttp_t *parser, const char *at, size_t length)
+{
+    lty_http_t *http = http_of(parser);
+    if (length > LTY_HTTP_BODY_BYTES_MAX - http->body.size) {
+        return http_fail(http, LTY_E_REQUEST_TOO_LARGE, 413, "body exceeds 65536 bytes");
+    }
+    lty_buf_append(&http->body, at, length);
+    if (lty_buf_error(&http->body) != 0) {
+        return http_fail(http, LTY_E_NOMEM, 503, "out of memory for the body");
+    }
+    return 0;
+}
+
+static int on_message_complete(llhttp_t *parser)
+{
+    lty_http_t *http = http_of(parser);
+    lty_request_t *request = http->request;
+    request->body = http->body.size > 0 ? http->body.data : NULL;
+    request->body_size = http->body.size;
+    http->complete = true;
+    http->head = parser->method == HTTP_HEAD;
+    /* HTTP/1.0 closes even with "Connection: keep-alive": one request per connection. */
+    http->keep_alive = parser->http_minor >= 1 && llhttp_should_keep_alive(parser) != 0;
+    return HPE_PAUSED;
+}
+
+static const llhttp_settings_t http_settings = {
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_url_complete = on_url_complete,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_header_value_complete = on_header_value_complete,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
+
+int lty_http_create(lty_http_t **http_out)
+{
+    LTY_ASSERT(http_out != NULL);
+    lty_http_t *http = lty_calloc(1, sizeof(*http));
+    if (http == NULL) return LTY_E_NOMEM;
+    lty_buf_init(&http->body, LTY_HTTP_BODY_BYTES_MAX);
+    lty_http_reset(http);
+    *http_out = http;
+    return 0;
+}
+
+void lty_http_destroy(lty_http_t *http)
+{
+    if (http == NULL) return;
+    lty_buf_deinit(&http->body);
+    lty_free(http);
+}
+
+static void message_state_clear(lty_http_t *http)
+{
+    lty_buf_reset(&http->body);
+    http->header_bytes = 0;
+    http->url_size = 0;
+    http->field_size = 0;
+    http->value_size = 0;
+    http->headers_count = 0;
+    http->started = false;
+    http->headers_done = false;
+    http->complete = false;
+    http->keep_alive = false;
+    http->head = false;
+    http->continue_wanted = false;
+    http->content_type_seen = false;
+    http->value_span_seen = false;
+}
+
+void lty_http_reset(lty_http_t *http)
+{
+    LTY_ASSERT(http != NULL);
+    llhttp_init(&http->parser, HTTP_REQUEST, &http_settings);
+    http->parser.data = http;
+    http->err = 0;
+    http->error_status = 0;
+    message_state_clear(http);
+}
+
+void lty_http_next(lty_http_t *http)
+{
+    LTY_ASSERT(http != NULL);
+    LTY_ASSERT(http->complete);
+    LTY_ASSERT(http->err == 0);
+    message_state_clear(http);
+    llhttp_resume(&http->parser);
+}
+
+/* Maps llhttp's refusal to ours, keeping an error a callback recorded first. */
+static int parse_error(lty_http_t *http, llhttp_errno_t status)
+{
+    if (http->err == 0) {
+        http->err = LTY_E_BAD_REQUEST;
+        http->error_status = 400;
+        if (http->diag != NULL) {
+            lty_diag_set(http->diag, LTY_E_BAD_REQUEST, "", "malformed HTTP (%s)",
+                         llhttp_errno_name(status));
+        }
+    }
+    return http->err;
+}
+
+int lty_http_parse(lty_http_t *http, lty_request_t *request, const char *data, size_t size,
+                   size_t *consumed_out, lty_diag_t *diag)
+{
+    LTY_ASSERT(http != NULL && request != NULL && consumed_out != NULL);
+    LTY_ASSERT(data != NULL || size == 0);
+    LTY_ASSERT(!http->complete); /* call lty_http_next() first */
+    *consumed_out = 0;
+    if (http->err != 0) return http->err;
+    http->request = request;
+    http->diag = diag;
+    size_t consumed = 0;
+    while (consumed < size) {
+        /* While the header block is open, feed no more than its limit allows, so "headers not
+         * done after LTY_HTTP_HEADER_BYTES_MAX bytes" is exact and the limit itself passes. */
+        size_t chunk = size - consumed;
+        bool in_headers = !http->headers_done;
+        if (in_headers && chunk > LTY_HTTP_HEADER_BYTES_MAX - http->header_bytes) {
+            chunk = LTY_HTTP_HEADER_BYTES_MAX - http->header_bytes;
+        }
+        http->execute_end = data + consumed + chunk;
+        llhttp_errno_t status = llhttp_execute(&http->parser, data + consumed, chunk);
+        if (status == HPE_PAUSED && http->complete) {
+            const char *stop = llhttp_get_error_pos(&http->parser);
+            consumed = (size_t)(stop - data);
+            *consumed_out = consumed;
+            return LTY_HTTP_REQUEST;
+        }
+        if (status != HPE_OK) return parse_error(http, status);
+        consumed += chunk;
+        *consumed_out = consumed;
+        if (in_headers && !http->headers_done) {
+            http->header_bytes += chunk;
+            if (http->header_bytes >= LTY_HTTP_HEADER_BYTES_MAX) {
+                http_fail(http, LTY_E_HEADERS_TOO_LARGE, 431,
+                          "request line and headers exceed 8192 bytes");
+                return http->err;
+            }
+        }
+    }
+    return LTY_HTTP_MORE;
+}
+
+int lty_http_error_status(const lty_http_t *http)
+{
+    LTY_ASSERT(http != NULL);
+    return http->error_status != 0 ? http->error_status : 400;
+}
+
+bool lty_http_started(const lty_http_t *http)
+{
+    LTY_ASSERT(http != NULL);
+    return http->started;
+}
+
+bool lty_http_keep_alive(const lty_http_t *http)
+{
+    LTY_ASSERT(http != NULL);
+    return http->complete && http->keep_alive;
+}
+
+bool lty_http_head(const lty_http_t *http)
+{
+    LTY_ASSERT(http != NULL);
+    return http->complete && http->head;
+}
+
+bool lty_http_continue_take(lty_http_t *http)
+{
+    LTY_ASSERT(http != NULL);
+    if (!http->continue_wanted || !http->headers_done || http->complete || http->err != 0) {
+        return false;
+    }
+    http->continue_wanted = false;
+    return true;
+}
+
+const char *lty_http_reason(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 423: return "Locked";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    case 507: return "Insufficient Storage";
+    default: return "Unknown";
+    }
+}
+
+void lty_http_response_render(lty_buf_t *out, const lty_response_t *response, bool close,
+                              bool head_only)
+{
+    LTY_ASSERT(out != NULL && response != NULL);
+    LTY_ASSERT(response->status >= 100 && response->status <= 599);
+    LTY_ASSERT(response->headers_size < sizeof(response->headers));
+    const char *content_type =
+        response->content_type != NULL ? response->content_type : "application/json";
+    lty_buf_appendf(out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n",
+                    response->status, lty_http_reason(response->status), content_type,
+                    response->body.size);
+    lty_buf_append(out, response->headers, response->headers_size);
+    lty_buf_append_str(out, close ? "Connection: close\r\n\r\n" : "Connection: keep-alive\r\n\r\n");
+    if (!head_only && response->body.size > 0) {
+        lty_buf_append(out, response->body.data, response->body.size);
+    }
+}

@@ -1,0 +1,584 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/unit/daemon/test_server.c
+ * Goal: the network layer serves real TLS over loopback: keep-alive, pipelined requests answered
+ * in order, its own 413/431/408 replies, handshake timeout, TLS reload without dropping open
+ * connections, a PENDING exchange completed from another thread (also after its peer left),
+ * and a graceful stop that still answers the exchange in flight.
+ * Method: lty_server on 127.0.0.1 port 0 (the port read from ready_fd) in a thread, a stub API
+ * defined here (no lty_api), and blocking lty_tls_conn clients in the test thread. Waits are
+ * reads and polls with deadlines, never sleeps. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exchange.h"
+#include "lty/lty_clock.h"
+#include "lty/lty_err.h"
+#include "lty/lty_limits.h"
+#include "lty/lty_tls.h"
+#include "server.h"
+
+#include <cmocka.h>
+
+#define WAIT_MS 5000
+
+/* ---- Stub API ------------------------------------------------------------------------------ */
+
+static pthread_mutex_t stub_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stub_cond = PTHREAD_COND_INITIALIZER;
+static lty_exchange_t *stub_pending;
+static atomic_int stub_releases;
+
+int lty_api_handle(lty_api_t *api, lty_exchange_t *exchange)
+{
+    (void)api;
+    lty_request_t *request = &exchange->request;
+    lty_response_t *response = &exchange->response;
+    if (strcmp(request->path, "/pending") == 0) {
+        pthread_mutex_lock(&stub_mutex);
+        stub_pending = exchange;
+        pthread_cond_broadcast(&stub_cond);
+        pthread_mutex_unlock(&stub_mutex);
+        return LTY_API_PENDING;
+    }
+    response->status = 200;
+    response->content_type = "text/plain";
+    lty_buf_appendf(&response->body, "path=%s body=%zu role=%d name=%s", request->path,
+                    request->body_size, (int)request->peer.role, request->peer.name);
+    lty_response_header_add(response, "X-Request-Id", "r");
+    if (strcmp(request->path, "/close") == 0) response->close = true;
+    return LTY_API_DONE;
+}
+
+void lty_api_exchange_release(lty_api_t *api, lty_exchange_t *exchange)
+{
+    (void)api;
+    (void)exchange;
+    atomic_fetch_add(&stub_releases, 1);
+}
+
+static lty_exchange_t *stub_pending_wait(void)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += WAIT_MS / 1000;
+    pthread_mutex_lock(&stub_mutex);
+    while (stub_pending == NULL) {
+        if (pthread_cond_timedwait(&stub_cond, &stub_mutex, &deadline) == ETIMEDOUT) break;
+    }
+    lty_exchange_t *exchange = stub_pending;
+    stub_pending = NULL;
+    pthread_mutex_unlock(&stub_mutex);
+    return exchange;
+}
+
+static void stub_complete(lty_exchange_t *exchange, const char *body)
+{
+    exchange->response.status = 200;
+    exchange->response.content_type = "text/plain";
+    lty_buf_append_str(&exchange->response.body, body);
+    lty_exchange_complete(exchange);
+}
+
+/* ---- Fixture ------------------------------------------------------------------------------- */
+
+typedef struct files_s {
+    char dir[64];
+    char ca_crt[128], ca_key[128], srv_crt[128], srv_key[128], till_crt[128], till_key[128];
+} files_t;
+
+static files_t files;
+
+typedef struct fixture_s {
+    lty_server_t *server;
+    pthread_t thread;
+    int run_rc;
+    bool running;
+    uint16_t port;
+    lty_tls_client_t *till;
+    lty_tls_client_t *anonymous;
+} fixture_t;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    snprintf(files.dir, sizeof(files.dir), "/tmp/lty_server_test.XXXXXX");
+    if (mkdtemp(files.dir) == NULL) return -1;
+    snprintf(files.ca_crt, sizeof(files.ca_crt), "%s/ca.crt", files.dir);
+    snprintf(files.ca_key, sizeof(files.ca_key), "%s/ca.key", files.dir);
+    snprintf(files.srv_crt, sizeof(files.srv_crt), "%s/server.crt", files.dir);
+    snprintf(files.srv_key, sizeof(files.srv_key), "%s/server.key", files.dir);
+    snprintf(files.till_crt, sizeof(files.till_crt), "%s/till.crt", files.dir);
+    snprintf(files.till_key, sizeof(files.till_key), "%s/till.key", files.dir);
+    lty_tls_subject_t server = {.role = LTY_ROLE_SERVER, .name = "localhost"};
+    lty_tls_subject_t till = {.role = LTY_ROLE_TILL, .name = "T01", .store = "S001"};
+    if (lty_tls_ca_create("Test CA", files.ca_crt, files.ca_key, 10) != 0) return -1;
+    if (lty_tls_cert_issue(files.ca_crt, files.ca_key, &server, 10, files.srv_crt, files.srv_key,
+                           NULL) != 0) {
+        return -1;
+    }
+    return lty_tls_cert_issue(files.ca_crt, files.ca_key, &till, 10, files.till_crt,
+                              files.till_key, NULL);
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    const char *paths[] = {files.ca_crt, files.ca_key, files.srv_crt,
+                           files.srv_key, files.till_crt, files.till_key};
+    for (size_t index = 0; index < sizeof(paths) / sizeof(paths[0]); index++) unlink(paths[index]);
+    rmdir(files.dir);
+    return 0;
+}
+
+static void *server_thread(void *argument)
+{
+    fixture_t *fixture = argument;
+    fixture->run_rc = lty_server_run(fixture->server);
+    return NULL;
+}
+
+static int fixture_start(fixture_t *fixture, int loops, int connections_max)
+{
+    int pipe_fds[2];
+    if (pipe(pipe_fds) != 0) return -1;
+    lty_server_options_t options = {
+        .listen_host = "127.0.0.1", .listen_port = 0, .loops = loops,
+        .connections_max = connections_max, .handshake_timeout_ms = 300,
+        .idle_timeout_ms = 5000, .request_timeout_ms = 300, .drain_timeout_ms = 5000,
+        .tls = {.ca_cert_path = files.ca_crt, .cert_path = files.srv_crt,
+                .key_path = files.srv_key, .revoked_path = NULL, .ticket_lifetime_s = 600},
+        .ready_fd = pipe_fds[1]};
+    if (lty_server_open(&fixture->server, &options, NULL) != 0) return -1;
+    if (pthread_create(&fixture->thread, NULL, server_thread, fixture) != 0) return -1;
+    fixture->running = true;
+    char line[16] = {0};
+    ssize_t got = read(pipe_fds[0], line, sizeof(line) - 1); /* blocks until listening */
+    close(pipe_fds[0]);
+    if (got <= 0) return -1;
+    fixture->port = (uint16_t)atoi(line);
+    if (fixture->port != lty_server_port(fixture->server)) return -1;
+    lty_tls_client_options_t till = {.ca_cert_path = files.ca_crt, .cert_path = files.till_crt,
+                                     .key_path = files.till_key, .server_name = "localhost"};
+    lty_tls_client_options_t anonymous = {.ca_cert_path = files.ca_crt,
+                                          .server_name = "localhost"};
+    if (lty_tls_client_open(&fixture->till, &till) != 0) return -1;
+    return lty_tls_client_open(&fixture->anonymous, &anonymous);
+}
+
+static int setup(void **state)
+{
+    fixture_t *fixture = calloc(1, sizeof(*fixture));
+    if (fixture == NULL) return -1;
+    atomic_store(&stub_releases, 0);
+    *state = fixture;
+    return fixture_start(fixture, 2, 64);
+}
+
+static void fixture_stop(fixture_t *fixture)
+{
+    if (fixture->running) {
+        lty_server_stop(fixture->server);
+        pthread_join(fixture->thread, NULL);
+        fixture->running = false;
+    }
+}
+
+static int teardown(void **state)
+{
+    fixture_t *fixture = *state;
+    fixture_stop(fixture);
+    lty_server_close(fixture->server);
+    lty_tls_client_close(fixture->till);
+    lty_tls_client_close(fixture->anonymous);
+    free(fixture);
+    return 0;
+}
+
+/* ---- Client helpers ------------------------------------------------------------------------ */
+
+typedef struct stream_s {
+    lty_tls_conn_t *conn;
+    char data[256 * 1024];
+    size_t size;
+} stream_t;
+
+typedef struct response_s {
+    int status;
+    char head[4096];
+    char body[1024];
+    size_t body_size;
+} response_t;
+
+static stream_t *stream_open(fixture_t *fixture, lty_tls_client_t *client)
+{
+    stream_t *stream = calloc(1, sizeof(*stream));
+    assert_non_null(stream);
+    assert_int_equal(lty_tls_conn_open(&stream->conn, client, "127.0.0.1", fixture->port,
+                                       WAIT_MS), 0);
+    return stream;
+}
+
+static void stream_close(stream_t *stream)
+{
+    lty_tls_conn_close(stream->conn);
+    free(stream);
+}
+
+static void stream_send(stream_t *stream, const char *text)
+{
+    assert_int_equal(lty_tls_conn_write(stream->conn, text, strlen(text), WAIT_MS), 0);
+}
+
+/* Reads one whole response (head + Content-Length body); leftovers stay for the next. */
+static int stream_response(stream_t *stream, response_t *response)
+{
+    for (;;) {
+        stream->data[stream->size] = '\0';
+        char *end = strstr(stream->data, "\r\n\r\n");
+        if (end != NULL) {
+            size_t head_size = (size_t)(end - stream->data) + 4;
+            const char *length = strstr(stream->data, "Content-Length: ");
+            assert_non_null(length);
+            size_t body_size = (size_t)strtoul(length + 16, NULL, 10);
+            if (stream->size >= head_size + body_size) {
+                assert_true(head_size < sizeof(response->head));
+                assert_true(body_size < sizeof(response->body));
+                memcpy(response->head, stream->data, head_size);
+                response->head[head_size] = '\0';
+                memcpy(response->body, stream->data + head_size, body_size);
+                response->body[body_size] = '\0';
+                response->body_size = body_size;
+                response->status = atoi(stream->data + 9);
+                size_t used = head_size + body_size;
+                memmove(stream->data, stream->data + used, stream->size - used);
+                stream->size -= used;
+                return 0;
+            }
+        }
+        int got = lty_tls_conn_read(stream->conn, stream->data + stream->size,
+                                    sizeof(stream->data) - 1 - stream->size, WAIT_MS);
+        if (got <= 0) return got == 0 ? -1 : got;
+        stream->size += (size_t)got;
+    }
+}
+
+/* The server closed the connection: a read ends (0 or an error), never times out. */
+static void stream_expect_closed(stream_t *stream)
+{
+    char byte;
+    int got = lty_tls_conn_read(stream->conn, &byte, 1, WAIT_MS);
+    assert_true(got == 0 || got == LTY_E_NET);
+}
+
+static int raw_connect(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port)};
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&address, sizeof(address)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* ---- Tests --------------------------------------------------------------------------------- */
+
+static void test_server_keep_alive_serves_two_requests_on_one_connection(void **state)
+{
+    fixture_t *fixture = *state;
+    stream_t *stream = stream_open(fixture, fixture->till);
+    response_t response;
+    stream_send(stream, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_int_equal(stream_response(stream, &response), 0);
+    assert_int_equal(response.status, 200);
+    assert_string_equal(response.body, "path=/a body=0 role=1 name=T01");
+    assert_non_null(strstr(response.head, "Connection: keep-alive\r\n"));
+    assert_non_null(strstr(response.head, "X-Request-Id: r\r\n"));
+    assert_non_null(strstr(response.head, "Content-Type: text/plain\r\n"));
+    stream_send(stream, "POST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nxyz");
+    assert_int_equal(stream_response(stream, &response), 0);
+    assert_string_equal(response.body, "path=/b body=3 role=1 name=T01");
+    lty_server_stats_t stats;
+    lty_server_stats(fixture->server, &stats);
+    assert_int_equal(stats.handshakes, 1);
+    assert_int_equal(stats.requests, 2);
+    assert_int_equal(stats.connections_open, 1);
+    stream_close(stream);
+}
+
+static void test_server_pipelined_requests_are_answered_in_order(void **state)
+{
+    fixture_t *fixture = *state;
+    stream_t *stream = stream_open(fixture, fixture->till);
+    stream_send(stream, "GET /1 HTTP/1.1\r\n\r\nPOST /2 HTTP/1.1\r\nContent-Length: 2\r\n\r\nab"
+                        "GET /3 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n\r\n"
+                        "GET /close HTTP/1.1\r\n\r\nGET /never HTTP/1.1\r\n\r\n");
+    response_t response;
+    const char *expected[] = {"path=/1 body=0", "path=/2 body=2", "path=/3 body=1",
+                              "path=/close body=0"};
+    for (int index = 0; index < 4; index++) {
+        assert_int_equal(stream_response(stream, &response), 0);
+        assert_int_equal(strncmp(response.body, expected[index], strlen(expected[index])), 0);
+    }
+    assert_non_null(strstr(response.head, "Connection: close\r\n"));
+    stream_expect_closed(stream);
+    stream_close(stream);
+}
+
+static void test_server_client_without_cert_is_served_as_role_none(void **state)
+{
+    fixture_t *fixture = *state;
+    stream_t *stream = stream_open(fixture, fixture->anonymous);
+    response_t response;
+    stream_send(stream, "GET /who HTTP/1.0\r\n\r\n");
+    assert_int_equal(stream_response(stream, &response), 0);
+    assert_string_equal(response.body, "path=/who body=0 role=0 name=");
+    assert_non_null(strstr(response.head, "Connection: close\r\n")); /* HTTP/1.0 */
+    stream_expect_closed(stream);
+    stream_close(stream);
+}
+
+static void test_server_declared_body_over_limit_gets_413_and_close(void **state)
+{
+    fixture_t *fixture = *state;
+    stream_t *stream = stream_open(fixture, fixture->till);
+    char head[128];
+    snprintf(head, sizeof(head), "POST /big HTTP/1.1\r\nContent-Length: %d\r\n\r\n",
+             LTY_HTTP_BODY_BYTES_MAX + 1);
+    stream_send(stream, head); /* no body: the answer must not wait for it */
+    response_t response;
+    assert_int_equal(stream_response(stream, &response), 0);
+    assert_int_equal(response.status, 413);
+    assert_non_null(strstr(response.body, "\"code\":\"request_too_large\""));
+    assert_non_null(strstr(response.head, "Connection: close\r\n"));
+    stream_expect_closed(stream);
+    stream_close(stream);
+}
+
+static void test_server_header_block_over_limit_gets_431(void **state)
+{
+    fixture_t *fixture = *state;
+    stream_t *stream = stream_open(fixture, fixture->till);
+    char *text = malloc(LTY_HTTP_HEADER_BYTES_MAX + 64);
+    assert_non_null(text);
+    int used = sprintf(text, "GET / HTTP/1.1\r\nX-Pad: ");
+    memset(text + used, 'p', LTY_HTTP_HEADER_BYTES_MAX);
+    strcpy(text + used + LTY_HTTP_HEADER_BYTES_MAX, "\r\n\r\n");
+    stream_send(stream, text);
+    free(text);
+    response_t response;
+    assert_int_equal(stream_response(stream, &response), 0);
+    assert_int_equal(response.status, 431);
+    assert_non_null(strstr(response.body, "\"code\":\"headers_too_large\""));
+    stream_expect_closed(stream);
+    stream_close(stream);
+}
+
+static void test_server_smuggled_request_gets_400_and_close(void **state)
+{
+    fixture_t *fixture = *state;
+    stream_t *stream = stream_open(fixture, fixture->till);
+    stream_send(stream, "POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n");
+    response_t response;
+    assert_int_equal(stream_response(stream, &response), 0);
+    assert_int_equal(response.status, 400);
+    assert_non_null(strstr(response.body, "\"code\":\"bad_request\""));
+    stream_expect_closed(stream);
+    stream_close(stream);
+}
+
+static void test_server_slow_request_gets_408(void **state)
+{
+    fixture_t *fixture = *state;
+    stream_t *stream = stream_open(fixture, fixture->till);
+    stream_send(stream, "GET /slow HTTP/1.1\r\nHost: x\r\n"); /* never finished */
+    response_t response;
+    assert_int_equal(stream_response(stream, &response), 0);
+    assert_int_equal(response.status, 408);
+    assert_non_null(strstr(response.body, "\"code\":\"request_timeout\""));
+    stream_expect_closed(stream);
+    stream_close(stream);
+}
+
+static void test_server_silent_tcp_client_is_closed_at_handshake_timeout(void **state)
+{
+    fixture_t *fixture = *state;
+    int fd = raw_connect(fixture->port);
+    assert_true(fd >= 0);
+    struct pollfd entry = {.fd = fd, .events = POLLIN};
+    assert_int_equal(poll(&entry, 1, WAIT_MS), 1);
+    char byte;
+    assert_true(read(fd, &byte, 1) <= 0); /* closed, not answered */
+    close(fd);
+    lty_server_stats_t stats;
+    lty_server_stats(fixture->server, &stats);
+    assert_true(stats.handshake_failures >= 1);
+}
+
+static void test_server_reload_keeps_open_connection_and_serves_new_ones(void **state)
+{
+    fixture_t *fixture = *state;
+    stream_t *before = stream_open(fixture, fixture->till);
+    response_t response;
+    stream_send(before, "GET /before HTTP/1.1\r\n\r\n");
+    assert_int_equal(stream_response(before, &response), 0);
+    assert_int_equal(lty_server_reload(fixture->server), 0);
+    stream_send(before, "GET /still HTTP/1.1\r\n\r\n");
+    assert_int_equal(stream_response(before, &response), 0);
+    assert_int_equal(response.status, 200);
+    stream_t *after = stream_open(fixture, fixture->till);
+    stream_send(after, "GET /after HTTP/1.1\r\n\r\n");
+    assert_int_equal(stream_response(after, &response), 0);
+    assert_string_equal(response.body, "path=/after body=0 role=1 name=T01");
+    stream_close(before);
+    stream_close(after);
+}
+
+static void test_server_second_connection_resumes_by_ticket(void **state)
+{
+    fixture_t *fixture = *state;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        stream_t *stream = stream_open(fixture, fixture->till);
+        response_t response;
+        stream_send(stream, "GET /r HTTP/1.1\r\n\r\n");
+        assert_int_equal(stream_response(stream, &response), 0);
+        assert_string_equal(response.body, "path=/r body=0 role=1 name=T01");
+        stream_close(stream);
+    }
+    lty_server_stats_t stats;
+    lty_server_stats(fixture->server, &stats);
+    assert_int_equal(stats.handshakes, 2);
+    assert_int_equal(stats.handshakes_resumed, 1);
+}
+
+static void test_server_pending_exchange_completed_from_other_thread(void **state)
+{
+    fixture_t *fixture = *state;
+    stream_t *stream = stream_open(fixture, fixture->till);
+    stream_send(stream, "GET /pending HTTP/1.1\r\n\r\nGET /next HTTP/1.1\r\n\r\n");
+    lty_exchange_t *exchange = stub_pending_wait();
+    assert_non_null(exchange);
+    stub_complete(exchange, "done");
+    response_t response;
+    assert_int_equal(stream_response(stream, &response), 0);
+    assert_string_equal(response.body, "done");
+    assert_int_equal(stream_response(stream, &response), 0);
+    assert_string_equal(response.body, "path=/next body=0 role=1 name=T01");
+    stream_close(stream);
+}
+
+static void test_server_pending_exchange_outlives_its_peer(void **state)
+{
+    fixture_t *fixture = *state;
+    stream_t *stream = stream_open(fixture, fixture->till);
+    stream_send(stream, "GET /pending HTTP/1.1\r\n\r\n");
+    lty_exchange_t *exchange = stub_pending_wait();
+    assert_non_null(exchange);
+    stream_close(stream);
+    int64_t deadline = lty_clock_monotonic_ms() + WAIT_MS;
+    lty_server_stats_t stats;
+    /* The slot stays taken until the completion, however long the peer is gone. */
+    lty_server_stats(fixture->server, &stats);
+    assert_int_equal(stats.connections_open, 1);
+    stub_complete(exchange, "nobody listens");
+    do {
+        lty_server_stats(fixture->server, &stats);
+        if (stats.connections_open == 0) break;
+        struct pollfd none = {.fd = -1};
+        poll(&none, 1, 5);
+    } while (lty_clock_monotonic_ms() < deadline);
+    assert_int_equal(stats.connections_open, 0);
+    assert_int_equal(atomic_load(&stub_releases), 1);
+}
+
+static void test_server_graceful_stop_answers_the_exchange_in_flight(void **state)
+{
+    fixture_t *fixture = *state;
+    stream_t *stream = stream_open(fixture, fixture->till);
+    stream_send(stream, "GET /pending HTTP/1.1\r\n\r\n");
+    lty_exchange_t *exchange = stub_pending_wait();
+    assert_non_null(exchange);
+    lty_server_stop(fixture->server);
+    /* Once every loop stopped accepting, a new connection is refused. */
+    int64_t deadline = lty_clock_monotonic_ms() + WAIT_MS;
+    int fd = 0;
+    while ((fd = raw_connect(fixture->port)) >= 0 && lty_clock_monotonic_ms() < deadline) {
+        close(fd);
+        struct pollfd none = {.fd = -1};
+        poll(&none, 1, 5);
+    }
+    assert_true(fd < 0);
+    stub_complete(exchange, "drained");
+    response_t response;
+    assert_int_equal(stream_response(stream, &response), 0);
+    assert_string_equal(response.body, "drained");
+    assert_non_null(strstr(response.head, "Connection: close\r\n"));
+    stream_expect_closed(stream);
+    pthread_join(fixture->thread, NULL);
+    fixture->running = false;
+    assert_int_equal(fixture->run_rc, 0);
+    assert_int_equal(atomic_load(&stub_releases), 1);
+    stream_close(stream);
+}
+
+static void test_server_full_slots_refuse_extra_connection(void **state)
+{
+    fixture_t *fixture = *state;
+    fixture_stop(fixture);
+    lty_server_close(fixture->server);
+    lty_tls_client_close(fixture->till);
+    lty_tls_client_close(fixture->anonymous);
+    memset(fixture, 0, sizeof(*fixture));
+    assert_int_equal(fixture_start(fixture, 1, 1), 0);
+    stream_t *first = stream_open(fixture, fixture->till);
+    lty_tls_conn_t *second = NULL;
+    int rc = lty_tls_conn_open(&second, fixture->till, "127.0.0.1", fixture->port, WAIT_MS);
+    assert_true(rc == LTY_E_NET || rc == LTY_E_TLS_HANDSHAKE);
+    lty_server_stats_t stats;
+    lty_server_stats(fixture->server, &stats);
+    assert_int_equal(stats.connections_refused, 1);
+    response_t response;
+    stream_send(first, "GET /ok HTTP/1.1\r\n\r\n");
+    assert_int_equal(stream_response(first, &response), 0);
+    assert_int_equal(response.status, 200);
+    stream_close(first);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_server_keep_alive_serves_two_requests_on_one_connection),
+        T(test_server_pipelined_requests_are_answered_in_order),
+        T(test_server_client_without_cert_is_served_as_role_none),
+        T(test_server_declared_body_over_limit_gets_413_and_close),
+        T(test_server_header_block_over_limit_gets_431),
+        T(test_server_smuggled_request_gets_400_and_close),
+        T(test_server_slow_request_gets_408),
+        T(test_server_silent_tcp_client_is_closed_at_handshake_timeout),
+        T(test_server_reload_keeps_open_connection_and_serves_new_ones),
+        T(test_server_second_connection_resumes_by_ticket),
+        T(test_server_pending_exchange_completed_from_other_thread),
+        T(test_server_pending_exchange_outlives_its_peer),
+        T(test_server_graceful_stop_answers_the_exchange_in_flight),
+        T(test_server_full_slots_refuse_extra_connection),
+    };
+    return cmocka_run_group_tests_name("server", tests, group_setup, group_teardown);
+}
