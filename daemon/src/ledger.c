@@ -72,12 +72,12 @@ int lty_ledger_sale_plan(const lty_programme_t *programme, int64_t total_cents,
     int err = lty_ledger_points_value(programme, redeem_points, &plan.redeem_value_cents);
     if (err != 0 || plan.redeem_value_cents > total_cents) return LTY_E_REDEEM_EXCEEDS_BASKET;
     if (redeem_points > 0 && points_balance < 0) return LTY_E_REDEMPTION_BLOCKED;
-    if (redeem_points > points_balance) return LTY_E_INSUFFICIENT_POINTS;
+    if (redeem_points > 0 && redeem_points > points_balance) return LTY_E_INSUFFICIENT_POINTS;
     plan.eligible_cents = total_cents;
     if (!programme->earn_on_redeemed_part) plan.eligible_cents -= plan.redeem_value_cents;
     err = lty_ledger_points_earn(programme, plan.eligible_cents, &plan.points_earned);
     if (err != 0) return err;
-    int64_t after = points_balance - redeem_points; /* >= 0 here, no overflow */
+    int64_t after = points_balance - redeem_points; /* both bounded: no overflow */
     if (!lty_i64_add(after, plan.points_earned, LTY_POINTS_BALANCE_MAX, &after)) {
         return LTY_E_POINTS_LIMIT;
     }
