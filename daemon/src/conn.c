@@ -218,8 +218,8 @@ static void conn_respond(lty__conn_t *conn)
     /* A peer that never reads its response must not hold the slot forever. */
     conn_timer_set(conn, conn_options(conn)->idle_timeout_ms);
     if (err != 0) {
-        LTY_LOG(LTY_LOG_WARN, "conn=%llu err=%s what=response_encrypt", (unsigned long long)conn->id,
-                lty_err_name(err));
+        LTY_LOG(LTY_LOG_WARN, "conn=%llu err=%s what=response_encrypt",
+                (unsigned long long)conn->id, lty_err_name(err));
         conn_close(conn);
         return;
     }
@@ -268,7 +268,9 @@ static void conn_dispatch(lty__conn_t *conn)
     response->close = false;
     atomic_fetch_add(&server->requests, 1);
     conn->requests_count++;
-    if (conn->requests_count >= LTY_HTTP_REQUESTS_PER_CONNECTION_MAX) conn->close_after_write = true;
+    if (conn->requests_count >= LTY_HTTP_REQUESTS_PER_CONNECTION_MAX) {
+        conn->close_after_write = true;
+    }
     conn->exchange_live = true;
     conn->state = LTY__CONN_PENDING;
     int rc = lty_api_handle(server->api, &conn->exchange);
@@ -286,8 +288,8 @@ static int conn_decrypt(lty__conn_t *conn)
     while (conn->plain_in.size < LTY_HTTP_PIPELINE_BYTES_MAX && !conn->peer_closed) {
         size_t room = LTY_HTTP_PIPELINE_BYTES_MAX - conn->plain_in.size;
         bool closed = false;
-        int got = lty_tls_session_read(conn->tls, chunk, room < sizeof(chunk) ? room : sizeof(chunk),
-                                       &closed);
+        size_t want = room < sizeof(chunk) ? room : sizeof(chunk);
+        int got = lty_tls_session_read(conn->tls, chunk, want, &closed);
         if (got < 0) return got;
         if (got == 0) {
             if (closed) conn->peer_closed = true;

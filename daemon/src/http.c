@@ -52,7 +52,8 @@ struct lty_http_s {
     bool content_type_seen;
     bool value_span_seen;       /* a span of the current header value arrived */
     bool value_span_at_end;     /* ... and it ended at the end of its buffer */
-    const char *execute_end;    /* end of the bytes given to the running llhttp_execute */
+    const char *execute_start;  /* bytes given to the running llhttp_execute */
+    const char *execute_end;
 };
 
 static lty_http_t *http_of(llhttp_t *parser)
@@ -148,9 +149,10 @@ static int on_header_value(llhttp_t *parser, const char *at, size_t length)
     lty_http_t *http = http_of(parser);
     /* llhttp 8.1 accepts obs-fold (a line continuation) even in strict mode and reports the
      * value in two spans. A value may also span two reads, but then the first span ends at the
-     * end of its buffer; one that ended inside it was cut by a fold. RFC 9112 lets a server
-     * refuse folding, and a proxy in front may join the lines differently: refuse. */
-    if (http->value_span_seen && !http->value_span_at_end) {
+     * end of its buffer and the next starts at the start of the next; any other second span
+     * was cut by a fold. RFC 9112 lets a server refuse folding, and a proxy in front may join
+     * the lines differently: refuse. */
+    if (http->value_span_seen && (!http->value_span_at_end || at != http->execute_start)) {
         return http_fail(http, LTY_E_BAD_REQUEST, 400, "obsolete line folding in a header");
     }
     http->value_span_seen = true;
@@ -410,6 +412,7 @@ int lty_http_parse(lty_http_t *http, lty_request_t *request, const char *data, s
         if (in_headers && chunk > LTY_HTTP_HEADER_BYTES_MAX - http->header_bytes) {
             chunk = LTY_HTTP_HEADER_BYTES_MAX - http->header_bytes;
         }
+        http->execute_start = data + consumed;
         http->execute_end = data + consumed + chunk;
         llhttp_errno_t status = llhttp_execute(&http->parser, data + consumed, chunk);
         if (status == HPE_PAUSED && http->complete) {

@@ -393,7 +393,8 @@ int lty_server_run(lty_server_t *server)
     server_signals_start(server);
     int started = 1;
     for (int index = 1; index < server->loops_count; index++) {
-        if (uv_thread_create(&server->loops[index].thread, loop_thread, &server->loops[index]) != 0) {
+        lty__loop_t *loop = &server->loops[index];
+        if (uv_thread_create(&loop->thread, loop_thread, loop) != 0) {
             LTY_LOG(LTY_LOG_ERR, "err=INTERNAL what=thread_create loop=%d", index);
             lty_server_stop(server);
             break;

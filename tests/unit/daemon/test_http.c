@@ -349,6 +349,28 @@ static void test_http_smuggling_shapes_are_refused(void **state)
     refused(fixture, "GET / HTTP/1.1\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n");
 }
 
+/* Parses text in two reads split at split; returns the first non-MORE result. */
+static int parse_split(fixture_t *fixture, const char *text, size_t split)
+{
+    lty_http_reset(fixture->http);
+    int rc = parse(fixture, text, split);
+    if (rc != LTY_HTTP_MORE) return rc;
+    return parse(fixture, text + split, strlen(text) - split);
+}
+
+static void test_http_folded_header_is_refused_however_the_reads_split(void **state)
+{
+    fixture_t *fixture = *state;
+    const char *folded = "GET / HTTP/1.1\r\nHost: a b\r\n folded\r\n\r\n";
+    const char *plain = "GET / HTTP/1.1\r\nX-Long: a b  c\td\r\nHost: x\r\n\r\n";
+    for (size_t split = 0; split <= strlen(folded); split++) {
+        if (parse_split(fixture, folded, split) != LTY_E_BAD_REQUEST) fail_msg("split %zu", split);
+    }
+    for (size_t split = 0; split <= strlen(plain); split++) {
+        if (parse_split(fixture, plain, split) != LTY_HTTP_REQUEST) fail_msg("split %zu", split);
+    }
+}
+
 static void test_http_after_an_error_the_parser_stays_dead(void **state)
 {
     fixture_t *fixture = *state;
@@ -434,6 +456,7 @@ int main(void)
         T(test_http_pipelined_requests_come_one_at_a_time_in_order),
         T(test_http_request_fed_byte_by_byte_is_the_same),
         T(test_http_smuggling_shapes_are_refused),
+        T(test_http_folded_header_is_refused_however_the_reads_split),
         T(test_http_after_an_error_the_parser_stays_dead),
         T(test_http_http10_and_connection_close_do_not_keep_alive),
         T(test_http_expect_continue_is_offered_once_before_the_body),
