@@ -4,6 +4,7 @@
  * commands live in cmd_api.c (daemon API over TLS), cmd_certs.c (credentials) and cmd_data.c
  * (the data directory: init, verify, backup, stats). */
 #include "cli.h"
+#include "lty/lty_log.h"
 #include "lty/lty_limits.h"
 
 #include <getopt.h>
@@ -128,6 +129,7 @@ int main(int argc, char **argv)
 {
     lty_cli_t cli;
     memset(&cli, 0, sizeof(cli));
+    lty_log_level_max = LTY_LOG_WARN; /* the library's INFO lines are for the daemon's log */
     cli.data_dir = getenv("LOYALTYCTL_DATA");
     int parsed = options_parse(argc, argv, &cli);
     if (parsed > 0) return LTY_CLI_EXIT_OK;

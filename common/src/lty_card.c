@@ -66,8 +66,8 @@ int lty_card_no_mint(const char *prefix, uint64_t sequence, char out[LTY_CARD_NO
     for (size_t index = 0; index < body_digits; index++) space *= 10;
     if (sequence >= space) return LTY_E_INVALID_FIELD;
     /* x -> (x * A + B) mod 10^k is a bijection when gcd(A, 10) = 1. */
-    const uint64_t multiplier = 7654321; /* odd and not a multiple of 5 */
-    const uint64_t offset = 1234567;
+    const uint64_t multiplier = 9876543210987; /* coprime to 10 */
+    const uint64_t offset = 3141592653589;
     uint64_t scrambled = (mulmod(sequence, multiplier, space) + offset) % space;
     char digits[LTY_CARD_NO_SIZE];
     int written = snprintf(digits, sizeof(digits), "%s%0*" PRIu64, prefix, (int)body_digits,

@@ -27,6 +27,10 @@ struct lty_json_doc_s {
 
 /* ---- Strict recogniser ---------------------------------------------------------------- */
 
+/* The one reason that more input could still repair: lty_json_prefix_check() tells a truncated
+ * document (maybe valid) from one that is already invalid by comparing against this pointer. */
+static const char json_truncated[] = "unexpected end of input";
+
 static size_t skip_space(const unsigned char *text, size_t size, size_t index)
 {
     while (index < size && (text[index] == ' ' || text[index] == '\t' || text[index] == '\n' ||
@@ -87,6 +91,38 @@ static int read_hex4(const unsigned char *text, size_t size, size_t index, unsig
     return 0;
 }
 
+/* True when text[index..size) is the start of a UTF-8 sequence cut off by the end of input. */
+static bool utf8_truncated(const unsigned char *text, size_t size, size_t index)
+{
+    unsigned char lead = text[index];
+    size_t length = 0;
+    if (lead >= 0xC2 && lead <= 0xDF) length = 2;
+    if (lead >= 0xE0 && lead <= 0xEF) length = 3;
+    if (lead >= 0xF0 && lead <= 0xF4) length = 4;
+    if (length == 0 || size - index >= length) return false;
+    for (size_t offset = 1; index + offset < size; offset++) {
+        if ((text[index + offset] & 0xC0u) != 0x80u) return false;
+    }
+    return true;
+}
+
+/* True when every byte from index to the end is a hex digit (a cut-off \uXXXX). */
+static bool hex_prefix(const unsigned char *text, size_t size, size_t index)
+{
+    for (; index < size; index++) {
+        if (hex_value(text[index]) < 0) return false;
+    }
+    return true;
+}
+
+/* After a high surrogate: is what follows a cut-off "\uDC.."? */
+static bool surrogate_tail_prefix(const unsigned char *text, size_t size, size_t index)
+{
+    if (index < size && text[index] != '\\') return false;
+    if (index + 1 < size && text[index + 1] != 'u') return false;
+    return hex_prefix(text, size, index + 2 < size ? index + 2 : size);
+}
+
 /* Scans the string starting at the opening quote; returns the index after the closing quote,
  * or 0 on error (a string can never end at index 0). */
 static size_t scan_string(const unsigned char *text, size_t size, size_t index, const char **why)
@@ -103,7 +139,7 @@ static size_t scan_string(const unsigned char *text, size_t size, size_t index, 
         if (c != '\\') {
             size_t length = utf8_sequence_size(text, size, index);
             if (length == 0) {
-                *why = "invalid UTF-8";
+                *why = utf8_truncated(text, size, index) ? json_truncated : "invalid UTF-8";
                 return 0;
             }
             index += length;
@@ -111,6 +147,7 @@ static size_t scan_string(const unsigned char *text, size_t size, size_t index, 
         }
         if (index + 1 >= size) break;
         unsigned char escape = text[index + 1];
+        if (escape == 'u' && size - index < 6 && hex_prefix(text, size, index + 2)) break;
         if (strchr("\"\\/bfnrt", escape) != NULL && escape != '\0') {
             index += 2;
             continue;
@@ -131,6 +168,7 @@ static size_t scan_string(const unsigned char *text, size_t size, size_t index, 
         }
         if (unit >= 0xD800 && unit <= 0xDBFF) {
             unsigned int low;
+            if (size - index < 6 && surrogate_tail_prefix(text, size, index)) break;
             if (size - index < 6 || text[index] != '\\' || text[index + 1] != 'u' ||
                 read_hex4(text, size, index + 2, &low) != 0 || low < 0xDC00 || low > 0xDFFF) {
                 *why = "unpaired surrogate escape";
@@ -139,7 +177,7 @@ static size_t scan_string(const unsigned char *text, size_t size, size_t index, 
             index += 6;
         }
     }
-    *why = "unterminated string";
+    *why = json_truncated;
     return 0;
 }
 
@@ -188,6 +226,29 @@ static size_t scan_literal(const unsigned char *text, size_t size, size_t index)
     return 0;
 }
 
+/* A number cut off by the end of input: "-", "1.", "1e", "1e+" at the very end. */
+static bool number_truncated(const unsigned char *text, size_t size, size_t index)
+{
+    size_t end = index;
+    while (end < size && strchr("0123456789+-.eE", text[end]) != NULL && text[end] != '\0') end++;
+    if (end != size) return false;
+    unsigned char last = text[size - 1];
+    return last == '-' || last == '+' || last == '.' || last == 'e' || last == 'E';
+}
+
+/* A literal cut off by the end of input: "tr", "fals", "n". */
+static bool literal_truncated(const unsigned char *text, size_t size, size_t index)
+{
+    static const char *const literals[] = {"true", "false", "null"};
+    size_t rest = size - index;
+    for (size_t which = 0; which < 3; which++) {
+        if (rest < strlen(literals[which]) && memcmp(text + index, literals[which], rest) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 enum scan_state { EXPECT_VALUE, VALUE_OR_CLOSE, EXPECT_KEY, KEY_OR_CLOSE, EXPECT_COLON, AFTER_VALUE };
 
 static int scan_fail(lty_diag_t *diag, size_t index, const char *why)
@@ -195,19 +256,30 @@ static int scan_fail(lty_diag_t *diag, size_t index, const char *why)
     return lty_diag_set(diag, LTY_E_INVALID_JSON, "", "%s at byte %zu", why, index);
 }
 
+static int scan_fail_why(lty_diag_t *diag, size_t index, const char *why, bool *truncated_out)
+{
+    if (truncated_out != NULL && why == json_truncated) *truncated_out = true;
+    return scan_fail(diag, index, why);
+}
+
 static size_t scan_scalar(const unsigned char *text, size_t size, size_t index, const char **why)
 {
     unsigned char c = text[index];
     if (c == '"') return scan_string(text, size, index, why);
     if (c == '-' || (c >= '0' && c <= '9')) {
-        *why = "malformed number";
-        return scan_number(text, size, index);
+        size_t next = scan_number(text, size, index);
+        *why = next == 0 && number_truncated(text, size, index) ? json_truncated
+                                                                : "malformed number";
+        return next;
     }
-    *why = "unexpected character";
-    return scan_literal(text, size, index);
+    size_t next = scan_literal(text, size, index);
+    *why = next == 0 && literal_truncated(text, size, index) ? json_truncated
+                                                              : "unexpected character";
+    return next;
 }
 
-int lty_json_validate(const char *text_in, size_t size, int depth_max, lty_diag_t *diag)
+static int json_scan(const char *text_in, size_t size, int depth_max, lty_diag_t *diag,
+                     bool *truncated_out)
 {
     LTY_ASSERT(text_in != NULL || size == 0);
     LTY_ASSERT(depth_max > 0 && depth_max <= JSON_SCAN_DEPTH_MAX);
@@ -222,7 +294,10 @@ int lty_json_validate(const char *text_in, size_t size, int depth_max, lty_diag_
         if (depth == 0 && state == AFTER_VALUE) {
             return index == size ? 0 : scan_fail(diag, index, "trailing characters");
         }
-        if (index == size) return scan_fail(diag, index, "unexpected end of input");
+        if (index == size) {
+            if (truncated_out != NULL) *truncated_out = true;
+            return scan_fail(diag, index, json_truncated);
+        }
         unsigned char c = text[index];
         const char *why = "unexpected character";
         size_t next;
@@ -240,7 +315,7 @@ int lty_json_validate(const char *text_in, size_t size, int depth_max, lty_diag_
         case EXPECT_KEY:
             if (c != '"') return scan_fail(diag, index, "expected a key");
             next = scan_string(text, size, index, &why);
-            if (next == 0) return scan_fail(diag, index, why);
+            if (next == 0) return scan_fail_why(diag, index, why, truncated_out);
             index = next;
             state = EXPECT_COLON;
             break;
@@ -261,7 +336,7 @@ int lty_json_validate(const char *text_in, size_t size, int depth_max, lty_diag_
                 break;
             }
             next = scan_scalar(text, size, index, &why);
-            if (next == 0) return scan_fail(diag, index, why);
+            if (next == 0) return scan_fail_why(diag, index, why, truncated_out);
             index = next;
             state = AFTER_VALUE;
             break;
@@ -280,6 +355,19 @@ int lty_json_validate(const char *text_in, size_t size, int depth_max, lty_diag_
             break;
         }
     }
+}
+
+int lty_json_validate(const char *text, size_t size, int depth_max, lty_diag_t *diag)
+{
+    return json_scan(text, size, depth_max, diag, NULL);
+}
+
+int lty_json_prefix_check(const char *text, size_t size, int depth_max, lty_diag_t *diag)
+{
+    bool truncated = false;
+    int err = json_scan(text, size, depth_max, diag, &truncated);
+    if (err == LTY_E_INVALID_JSON && truncated) return 0;
+    return err;
 }
 
 /* ---- Tree ----------------------------------------------------------------------------- */

@@ -8,6 +8,7 @@
  * stay unparsed until its response is out. That bounds work per connection and keeps responses
  * in request order without a queue. */
 #include "http.h"
+#include "lty/lty_json.h"
 #include "lty/lty_assert.h"
 #include "lty/lty_limits.h"
 
@@ -52,6 +53,8 @@ struct lty_http_s {
     bool content_type_seen;
     bool value_span_seen;       /* a span of the current header value arrived */
     bool value_span_at_end;     /* ... and it ended at the end of its buffer */
+    bool oversized;             /* the body passed LTY_HTTP_BODY_BYTES_MAX: only a prefix kept */
+    size_t discarded;           /* body bytes dropped beyond the kept prefix */
     const char *execute_start;  /* bytes given to the running llhttp_execute */
     const char *execute_end;
 };
@@ -267,14 +270,15 @@ static lty_method_t method_from_llhttp(uint8_t method)
     }
 }
 
-/* The declared body size is judged before a byte of it is read: 413 at once. */
+/* A declared body beyond LTY_HTTP_DISCARD_BYTES_MAX gets 413 before a byte of it is read; one
+ * merely over LTY_HTTP_BODY_BYTES_MAX is read (prefix kept) and judged at its end. */
 static int on_headers_complete(llhttp_t *parser)
 {
     lty_http_t *http = http_of(parser);
     http->headers_done = true;
     http->request->method = method_from_llhttp(parser->method);
     if ((parser->flags & F_CONTENT_LENGTH) != 0 &&
-        parser->content_length > LTY_HTTP_BODY_BYTES_MAX) {
+        parser->content_length > LTY_HTTP_DISCARD_BYTES_MAX) {
         return http_fail(http, LTY_E_REQUEST_TOO_LARGE, 413, "body exceeds 65536 bytes");
     }
     if (parser->upgrade != 0) {
@@ -289,8 +293,15 @@ static int on_headers_complete(llhttp_t *parser)
 static int on_body(llhttp_t *parser, const char *at, size_t length)
 {
     lty_http_t *http = http_of(parser);
-    if (length > LTY_HTTP_BODY_BYTES_MAX - http->body.size) {
-        return http_fail(http, LTY_E_REQUEST_TOO_LARGE, 413, "body exceeds 65536 bytes");
+    size_t room = LTY_HTTP_BODY_BYTES_MAX - http->body.size;
+    if (length > room) {
+        /* Keep the prefix, count the rest; the verdict comes at the message's end. */
+        http->oversized = true;
+        http->discarded += length - room;
+        if (http->discarded > LTY_HTTP_DISCARD_BYTES_MAX) {
+            return http_fail(http, LTY_E_REQUEST_TOO_LARGE, 413, "body exceeds 65536 bytes");
+        }
+        length = room;
     }
     lty_buf_append(&http->body, at, length);
     if (lty_buf_error(&http->body) != 0) {
@@ -299,9 +310,21 @@ static int on_body(llhttp_t *parser, const char *at, size_t length)
     return 0;
 }
 
+/* An oversized body is refused; when its kept prefix already proves it is not JSON, say so
+ * (400: the more useful answer, and what a malformed body gets whatever its size). */
+static int oversized_refuse(lty_http_t *http)
+{
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    int err = lty_json_prefix_check(http->body.data, http->body.size, LTY_JSON_DEPTH_MAX, &diag);
+    if (err != 0) return http_fail(http, err, 400, diag.detail);
+    return http_fail(http, LTY_E_REQUEST_TOO_LARGE, 413, "body exceeds 65536 bytes");
+}
+
 static int on_message_complete(llhttp_t *parser)
 {
     lty_http_t *http = http_of(parser);
+    if (http->oversized) return oversized_refuse(http);
     lty_request_t *request = http->request;
     request->body = http->body.size > 0 ? http->body.data : NULL;
     request->body_size = http->body.size;
@@ -358,6 +381,8 @@ static void message_state_clear(lty_http_t *http)
     http->continue_wanted = false;
     http->content_type_seen = false;
     http->value_span_seen = false;
+    http->oversized = false;
+    http->discarded = 0;
 }
 
 void lty_http_reset(lty_http_t *http)

@@ -224,8 +224,10 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
     } else {
         LTY_LOG(LTY_LOG_ERR, "msg=\"cannot start\" err=%s", lty_err_name(err));
     }
+    /* The writer first: it completes what is still queued (the server keeps the exchanges of a
+     * drain that timed out alive until lty_server_close). */
+    lty_writer_stop(writer);
     lty_server_close(server);
-    lty_writer_stop(writer); /* drains and commits what is queued */
     lty_store_close(store);
     LTY_LOG(LTY_LOG_INFO, "msg=\"stopped\" err=%s", lty_err_name(err));
     return err;

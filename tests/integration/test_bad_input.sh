@@ -64,8 +64,13 @@ sale "$(printf '{"card_no":"%s","receipt_no":"B\xff","lines":[%s]}' "$DEMO_CARD"
 expect_error "invalid UTF-8" 400 invalid_json
 sale "$(printf '[%.0s' {1..10000})"
 expect_error "10,000 nested arrays" 400 json_too_deep
-sale '{"card_no":"'$DEMO_CARD'","receipt_no":"B1","lines":['$LINE']}' -H 'Content-Type: text/plain'
+STATUS=$(curl -sS --cacert "$CA" --cert "$TILL_CERT" --key "$TILL_KEY" -o "$LTY_TMP/body" \
+    -w '%{http_code}' -H 'Content-Type: text/plain' -H "Idempotency-Key: $(key)" \
+    --data-binary '{"card_no":"'$DEMO_CARD'","receipt_no":"B1","lines":['$LINE']}' "$BASE/v1/till/sales")
+BODY=$(cat "$LTY_TMP/body")
 expect_error "wrong content type" 415 unsupported_media_type
+sale '{}' -H 'Content-Type: text/plain'
+expect_error "Content-Type given twice" 400 bad_request
 
 # Limits: 500 lines pass the parser, 501 do not; a body over 64 KiB is refused.
 LINES=$(printf '{"sku":"A","qty":1,"amount_cents":1},%.0s' {1..501})

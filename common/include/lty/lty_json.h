@@ -37,6 +37,12 @@ int lty_json_parse(const char *text, size_t size, int depth_max, lty_json_doc_t 
                    lty_diag_t *diag);
 /** Only the strict recogniser, no tree. Same codes as lty_json_parse() minus DUPLICATE_KEY. */
 int lty_json_validate(const char *text, size_t size, int depth_max, lty_diag_t *diag);
+/**
+ * Judge the first size bytes of a longer document (a body cut off at its size limit).
+ * @return 0 when those bytes could still begin valid JSON; LTY_E_INVALID_JSON or
+ *         LTY_E_JSON_TOO_DEEP when they already prove it invalid.
+ */
+int lty_json_prefix_check(const char *text, size_t size, int depth_max, lty_diag_t *diag);
 void lty_json_doc_free(lty_json_doc_t *doc);
 const lty_json_node_t *lty_json_doc_root(const lty_json_doc_t *doc);
 

@@ -20,6 +20,10 @@
 #define LTY_HTTP_BODY_BYTES_MAX (64 * 1024)
 #define LTY_HTTP_URL_BYTES_MAX 2048
 #define LTY_HTTP_HEADERS_COUNT_MAX 64
+/* A body over LTY_HTTP_BODY_BYTES_MAX but within this is read to its end (its first 64 KiB kept)
+ * so the answer can say whether it is malformed (400) or only too large (413); beyond this the
+ * 413 comes at once from the declared length. */
+#define LTY_HTTP_DISCARD_BYTES_MAX (1024 * 1024)
 #define LTY_HTTP_PIPELINE_BYTES_MAX (128 * 1024) /* unparsed bytes buffered per connection */
 #define LTY_HTTP_RESPONSE_BYTES_MAX (512 * 1024)
 #define LTY_HTTP_REQUESTS_PER_CONNECTION_MAX 100000

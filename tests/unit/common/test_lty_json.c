@@ -190,6 +190,27 @@ static void test_json_error_render_has_code_message_field(void **state)
     lty_buf_deinit(&out);
 }
 
+static void test_json_prefix_check_tells_truncated_from_invalid(void **state)
+{
+    (void)state;
+    static const char *const truncated[] = {
+        "{\"a\":[1,2", "{\"a\":\"abc", "[\"\\u12", "[\"\\ud83d", "[\"\\ud83d\\u", "[tr", "[-",
+        "[1.", "[1e+", "[\"\xe4\xb8", "{\"a\"", "{", "",
+    };
+    static const char *const invalid[] = {"[1,]", "{\"a\" 1", "[tx", "[\"\xff", "[01", "]"};
+    lty_diag_t diag;
+    for (size_t index = 0; index < sizeof(truncated) / sizeof(truncated[0]); index++) {
+        int err = lty_json_prefix_check(truncated[index], strlen(truncated[index]), 8, &diag);
+        if (err != 0) fail_msg("\"%s\" is a valid prefix but got %d (%s)", truncated[index], err,
+                               diag.detail);
+    }
+    for (size_t index = 0; index < sizeof(invalid) / sizeof(invalid[0]); index++) {
+        assert_int_equal(lty_json_prefix_check(invalid[index], strlen(invalid[index]), 8, &diag),
+                         LTY_E_INVALID_JSON);
+    }
+    assert_int_equal(lty_json_prefix_check("[[[[[[[[[[", 10, 8, &diag), LTY_E_JSON_TOO_DEEP);
+}
+
 static char *read_file(const char *path, size_t *size_out)
 {
     FILE *file = fopen(path, "rb");
@@ -251,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_json_get_string_bounds_and_control_characters),
         cmocka_unit_test(test_json_writer_output_parses_back),
         cmocka_unit_test(test_json_error_render_has_code_message_field),
+        cmocka_unit_test(test_json_prefix_check_tells_truncated_from_invalid),
         cmocka_unit_test(test_json_parse_jsontestsuite_corpus),
     };
     return cmocka_run_group_tests_name("lty_json", tests, NULL, NULL);

@@ -151,15 +151,50 @@ static void test_http_declared_body_at_limit_is_accepted(void **state)
     free(text);
 }
 
-static void test_http_declared_body_over_limit_is_413_before_body(void **state)
+static void test_http_declared_body_over_discard_limit_is_413_before_body(void **state)
 {
     fixture_t *fixture = *state;
     char head[128];
     snprintf(head, sizeof(head), "POST / HTTP/1.1\r\nContent-Length: %d\r\n\r\n",
-             LTY_HTTP_BODY_BYTES_MAX + 1);
+             LTY_HTTP_DISCARD_BYTES_MAX + 1);
     assert_int_equal(parse_str(fixture, head), LTY_E_REQUEST_TOO_LARGE);
     assert_int_equal(lty_http_error_status(fixture->http), 413);
     assert_int_equal(fixture->diag.err, LTY_E_REQUEST_TOO_LARGE);
+}
+
+/* A Content-Length body of body_size bytes: prefix, then filler. */
+static char *sized_request(size_t body_size, const char *prefix, char filler, size_t *size_out)
+{
+    char head[128];
+    int head_size = snprintf(head, sizeof(head), "POST / HTTP/1.1\r\nContent-Length: %zu\r\n\r\n",
+                             body_size);
+    char *text = malloc((size_t)head_size + body_size);
+    assert_non_null(text);
+    memcpy(text, head, (size_t)head_size);
+    memset(text + head_size, filler, body_size);
+    memcpy(text + head_size, prefix, strlen(prefix));
+    *size_out = (size_t)head_size + body_size;
+    return text;
+}
+
+static void test_http_body_one_over_limit_is_judged_by_its_prefix(void **state)
+{
+    fixture_t *fixture = *state;
+    size_t size = 0;
+    char *text = sized_request(LTY_HTTP_BODY_BYTES_MAX + 1, "{\"a\":\"", 'x', &size);
+    assert_int_equal(parse(fixture, text, size), LTY_E_REQUEST_TOO_LARGE);
+    assert_int_equal(lty_http_error_status(fixture->http), 413);
+    free(text);
+    lty_http_reset(fixture->http);
+    text = sized_request(LTY_HTTP_BODY_BYTES_MAX + 1, "", 'b', &size);
+    assert_int_equal(parse(fixture, text, size), LTY_E_INVALID_JSON);
+    assert_int_equal(lty_http_error_status(fixture->http), 400);
+    free(text);
+    lty_http_reset(fixture->http);
+    text = sized_request(100000, "", '[', &size);
+    assert_int_equal(parse(fixture, text, size), LTY_E_JSON_TOO_DEEP);
+    assert_int_equal(lty_http_error_status(fixture->http), 400);
+    free(text);
 }
 
 static char *chunked_request(size_t body_size, size_t *size_out)
@@ -168,10 +203,15 @@ static char *chunked_request(size_t body_size, size_t *size_out)
     char *text = malloc(capacity);
     assert_non_null(text);
     size_t used = (size_t)sprintf(text, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+    bool used_prefix_pending = body_size > LTY_HTTP_BODY_BYTES_MAX;
     while (body_size > 0) {
         size_t chunk = body_size < 1000 ? body_size : 1000;
         used += (size_t)sprintf(text + used, "%zx\r\n", chunk);
         memset(text + used, 'c', chunk);
+        if (used_prefix_pending) {
+            memcpy(text + used, "[\"", 2); /* a JSON prefix: too large, not malformed */
+            used_prefix_pending = false;
+        }
         used += chunk;
         used += (size_t)sprintf(text + used, "\r\n");
         body_size -= chunk;
@@ -445,7 +485,8 @@ int main(void)
         T(test_http_post_fills_headers_the_api_reads),
         T(test_http_idempotency_key_validity_at_limits),
         T(test_http_declared_body_at_limit_is_accepted),
-        T(test_http_declared_body_over_limit_is_413_before_body),
+        T(test_http_declared_body_over_discard_limit_is_413_before_body),
+        T(test_http_body_one_over_limit_is_judged_by_its_prefix),
         T(test_http_chunked_body_at_limit_is_decoded),
         T(test_http_chunked_body_over_limit_is_413),
         T(test_http_header_block_at_limit_is_accepted),

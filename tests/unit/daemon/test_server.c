@@ -359,7 +359,7 @@ static void test_server_declared_body_over_limit_gets_413_and_close(void **state
     stream_t *stream = stream_open(fixture, fixture->till);
     char head[128];
     snprintf(head, sizeof(head), "POST /big HTTP/1.1\r\nContent-Length: %d\r\n\r\n",
-             LTY_HTTP_BODY_BYTES_MAX + 1);
+             LTY_HTTP_DISCARD_BYTES_MAX + 1);
     stream_send(stream, head); /* no body: the answer must not wait for it */
     response_t response;
     assert_int_equal(stream_response(stream, &response), 0);
