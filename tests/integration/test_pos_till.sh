@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Goal: pos-till, the terminal till, drives the real daemon: one-shot card look-up and sale with
+# JSON output, a refusal with exit code 1, a usage error with exit code 2, and line mode on
+# stdin as a cashier would type it.
+# Method: the real daemon over TLS; pos-till with the demo till credential; verify at the end.
+source "$LTY_SOURCE_DIR/tests/support/lib.sh"
+lty_init_demo
+lty_start
+TILL_ARGS=(--host 127.0.0.1 --port "$LTY_PORT" --ca "$CA" --cert "$TILL_CERT" --key "$TILL_KEY"
+    --queue "$LTY_TMP/queue" --json)
+
+OUT=$("$POS_TILL" "${TILL_ARGS[@]}" card "$DEMO_CARD")
+check "pos-till card: exit 0 and the card's points" test $? = 0 -a "$(jq -r .points <<<"$OUT")" = 1200
+OUT=$("$POS_TILL" "${TILL_ARGS[@]}" sale --card "$DEMO_CARD" --receipt T-1 --line 690123,dairy,2,2590 --line 690124,snacks,1,1000 --redeem 200)
+check "pos-till sale: redeemed 200, earned 33, balance 1033" \
+    test "$(jq -r '.points_redeemed,.points_earned,.points_balance' <<<"$OUT" | tr '\n' /)" = "200/33/1033/"
+"$POS_TILL" "${TILL_ARGS[@]}" sale --card "$DEMO_CARD" --receipt T-2 --line A,c,1,100 --redeem 5000 >/dev/null 2>&1
+check "pos-till refusal (insufficient points) exits 1" test $? = 1
+"$POS_TILL" "${TILL_ARGS[@]}" sale --card "$DEMO_CARD" >/dev/null 2>&1
+check "pos-till usage error exits 2" test $? = 2
+OUT=$(printf 'card %s\nsale --card %s --receipt T-3 --line A,c,1,1000\nquit\n' "$DEMO_CARD" "$DEMO_CARD" |
+    "$POS_TILL" "${TILL_ARGS[@]}")
+check "pos-till line mode: two answers, the sale earned 10" \
+    test "$(grep -c . <<<"$OUT")" -ge 2 -a "$(tail -1 <<<"$OUT" | jq -r .points_earned)" = 10
+request till GET "/v1/till/cards/$DEMO_CARD"
+check "the daemon agrees: 1043 points" test "$(json .points)" = 1043
+lty_finish
