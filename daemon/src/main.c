@@ -175,6 +175,11 @@ static int store_and_programme_open(const daemon_flags_t *flags, const lty_confi
         .create = false,
     };
     int err = lty_store_open(store_out, &options);
+    /* Reader slots of processes that died holding a read transaction; the writer repeats this
+     * on its sweep schedule. */
+    if (err == 0 && lty_store_readers_check(*store_out, NULL) != 0) {
+        LTY_LOG(LTY_LOG_WARN, "msg=\"stale reader check failed\" path=%s", store_path);
+    }
     if (err != 0) {
         LTY_LOG(LTY_LOG_ERR, "msg=\"cannot open store\" path=%s err=%s", store_path,
                 lty_err_name(err));

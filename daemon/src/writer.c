@@ -436,6 +436,10 @@ static void sweep_run(lty_writer_t *writer)
     int err = sweep_txn(writer->store, lty_clock_now_ms(), &swept);
     if (err != 0) LTY_LOG(LTY_LOG_WARN, "event=sweep_failed err=%s", lty_err_name(err));
     if (swept > 0) LTY_LOG(LTY_LOG_DEBUG, "event=sweep keys=%llu", (unsigned long long)swept);
+    /* Reader slots left by a killed reader process (loyaltyctl backup/verify) pin old pages and
+     * would grow the map without bound: clear them on the sweep's schedule too. */
+    err = lty_store_readers_check(writer->store, NULL);
+    if (err != 0) LTY_LOG(LTY_LOG_WARN, "event=reader_check_failed err=%s", lty_err_name(err));
     /* A full sweep suggests more are waiting: the next one is due at once, still between
      * batches, so requests keep flowing. */
     bool more = swept == LTY_SWEEP_KEYS_PER_TXN_MAX;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,6 +75,7 @@ int lty_spawn_start(lty_spawn_t *spawn, const char *extra_flag)
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* no orphaned daemon when a test dies */
         close(ready[0]);
         char binary[LTY_SPAWN_PATH_SIZE];
         char fd_text[16];
