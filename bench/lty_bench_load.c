@@ -17,6 +17,7 @@
 #include "lty/lty_log.h"
 #include "lty/lty_tls.h"
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -339,6 +340,38 @@ static int idle_run(load_t *load)
     return opened == load->connections ? 0 : 1;
 }
 
+/* ---- fsync probe: the disk's durable-write latency ------------------------------------- */
+
+static int fsync_probe(const char *dir)
+{
+    LTY_ASSERT(dir != NULL);
+    char path[LOAD_PATH_SIZE + 32];
+    snprintf(path, sizeof(path), "%s/lty-fsync-probe", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) return 1;
+    static char page[4096];
+    uint32_t samples[200];
+    int rc = 0;
+    for (int index = 0; index < 16 && rc == 0; index++) {
+        rc = pwrite(fd, page, sizeof(page), (off_t)index * 4096) == (ssize_t)sizeof(page) ? 0 : 1;
+    }
+    if (rc == 0) rc = fsync(fd);
+    for (int index = 0; index < 200 && rc == 0; index++) {
+        page[0] = (char)index;
+        int64_t started = now_ns();
+        /* An overwrite of an allocated page, then fdatasync: what a commit pays per sync. */
+        rc = pwrite(fd, page, sizeof(page), (off_t)(index % 16) * 4096) == (ssize_t)sizeof(page)
+                 ? fdatasync(fd) : 1;
+        samples[index] = (uint32_t)((now_ns() - started) / 1000);
+    }
+    close(fd);
+    unlink(path);
+    if (rc != 0) return 1;
+    qsort(samples, 200, sizeof(samples[0]), compare_u32);
+    printf("RESULT workload=fsync_probe p50_us=%u p99_us=%u\n", samples[100], samples[198]);
+    return 0;
+}
+
 /* ---- main ------------------------------------------------------------------------------- */
 
 static int cards_load(load_t *load)
@@ -371,6 +404,7 @@ static int usage(void)
             "usage: lty-load --data DIR --port PORT [--workload sales|lookup|mixed|reconnect|idle]\n"
             "       [--connections N] [--duration S] [--warmup S] [--cards FILE] [--run-id ID]\n"
             "       [--cert F --key F] [--daemon-pid PID]\n"
+            "       lty-load --fsync-probe DIR   (median and p99 of 4 KiB overwrite + fdatasync)\n"
             "  DIR holds tls/ca.crt, tls/demo-till.{crt,key} and bench-cards.txt.\n");
     return 2;
 }
@@ -465,6 +499,7 @@ int main(int argc, char **argv)
     load.warmup_s = 1;
     workload_parse(&load, "sales");
     lty_log_level_max = LTY_LOG_WARN;
+    if (argc == 3 && strcmp(argv[1], "--fsync-probe") == 0) return fsync_probe(argv[2]);
     if (options_parse(&load, argc, argv) != 0) return usage();
     if (load.workload == LOAD_IDLE) return idle_run(&load);
     if (cards_load(&load) != 0) {
