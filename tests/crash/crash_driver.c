@@ -532,7 +532,7 @@ static int copy_check(crash_t *crash, const char *copy_dir, size_t first, size_t
 {
     lty_spawn_t copy = crash->spawn;
     copy.pid = -1;
-    snprintf(copy.data, sizeof(copy.data), "%s", copy_dir);
+    snprintf(copy.data, sizeof(copy.data), "%.500s", copy_dir);
     if (lty_spawn_start(&copy, NULL) != 0) return crash_fail(crash, "no daemon on the copy");
     if (last - first > CRASH_REPLAY_PER_CYCLE_MAX) first = last - CRASH_REPLAY_PER_CYCLE_MAX;
     int err = acks_replay(crash, copy.port, first, last, "power-loss copy");
