@@ -83,8 +83,8 @@ static int hex_digit(char c)
 }
 
 /* Percent-decode text[0..size) into out; false if malformed, too long, or it decodes to a
- * control character or '/'. */
-static bool percent_decode(const char *text, size_t size, char *out, size_t out_size)
+ * control character or '/'. In a query (form encoding) '+' means a space; in a path it is '+'. */
+static bool percent_decode(const char *text, size_t size, bool query, char *out, size_t out_size)
 {
     size_t used = 0;
     for (size_t index = 0; index < size; index++) {
@@ -97,7 +97,7 @@ static bool percent_decode(const char *text, size_t size, char *out, size_t out_
             c = (char)(high * 16 + low);
             index += 2;
             if (c == '/') return false;
-        } else if (c == '+') {
+        } else if (c == '+' && query) {
             c = ' ';
         }
         if ((unsigned char)c < 0x20 || c == 0x7F) return false;
@@ -123,7 +123,7 @@ static bool route_match(const char *pattern, const char *path, lty_route_params_
         if (pattern_size > 0 && pattern[0] == '{') {
             if (path_size == 0 || params->count >= LTY_ROUTE_PARAMS_MAX) return false;
             char *value = params->values[params->count];
-            if (!percent_decode(path, path_size, value, LTY_ROUTE_PARAM_BYTES_MAX + 1)) {
+            if (!percent_decode(path, path_size, false, value, LTY_ROUTE_PARAM_BYTES_MAX + 1)) {
                 return false;
             }
             params->count++;
@@ -349,7 +349,7 @@ int lty_api_query_string(const lty_exchange_t *exchange, const char *name, char 
     bool present = query_find(exchange->request.query, name, &value, &size);
     if (present_out != NULL) *present_out = present;
     if (!present) return 0;
-    if (!percent_decode(value, size, out, out_size)) {
+    if (!percent_decode(value, size, true, out, out_size)) {
         return lty_diag_set(diag, LTY_E_INVALID_QUERY, name, "query parameter %s is malformed",
                             name);
     }
