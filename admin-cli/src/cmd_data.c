@@ -169,6 +169,7 @@ int lty_cli_init(lty_cli_t *cli)
     int err = credentials_create(cli, dir);
     if (err == 0) err = lty_config_write(conf, &config);
     if (err == 0) err = ledger_create(cli, dir, &demo);
+    if (err == 0) err = lty_ops_pin_pepper_create(dir); /* the PIN secret, outside LMDB */
     if (err != 0) {
         /* Leave nothing half-made: remove what this run created. */
         nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -248,7 +249,7 @@ static int backup_side_files(const char *from_dir, const char *to_dir)
     static const char *const files[] = {
         "loyaltyd.conf", "demo-cards.txt", "tls/ca.crt", "tls/ca.key", "tls/server.crt",
         "tls/server.key", "tls/revoked.txt", "tls/demo-till.crt", "tls/demo-till.key",
-        "tls/demo-operator.crt", "tls/demo-operator.key", NULL,
+        "tls/demo-operator.crt", "tls/demo-operator.key", LTY_PIN_PEPPER_FILE, NULL,
     };
     char from[LTY_CLI_PATH_SIZE + 32], to[LTY_CLI_PATH_SIZE + 32];
     snprintf(to, sizeof(to), "%s/tls", to_dir);

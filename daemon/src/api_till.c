@@ -6,6 +6,7 @@
  * way it is refused in a sale (423 card_lost / card_replaced / card_expired / card_closed, 409
  * card_not_activated, 410 account_closed), so the cashier learns it at the first scan. */
 #include "api.h"
+#include "api_prepaid.h"
 #include "api_render.h"
 #include "lty/lty_assert.h"
 #include "lty/lty_card.h"
@@ -69,9 +70,17 @@ static int sale_apply(lty_job_t *job, lty_store_txn_t *txn)
     lty_ops_sale_result_t result;
     lty_diag_t diag;
     lty_diag_clear(&diag);
-    int err = lty_ops_sale(txn, lty_api_job_actor(job), lty_api_job_api(job)->programme,
+    bool keep = false; /* a wrong PIN's failure count is committed though the sale is refused */
+    int err = lty_ops_pin_gate(txn, lty_api_job_api(job)->programme, job->now_ms, command, &keep,
+                               &diag);
+    if (err == 0) {
+        err = lty_ops_sale(txn, lty_api_job_actor(job), lty_api_job_api(job)->programme,
                            job->now_ms, command, &result, &diag);
-    if (err != 0) return lty_api_job_refuse(job, err, &diag);
+    }
+    if (err != 0) {
+        lty_api_job_refuse(job, err, &diag);
+        return keep ? 0 : err;
+    }
     lty_json_writer_t writer;
     lty_jw_init(&writer, job->body);
     lty_jw_object_begin(&writer);
@@ -116,7 +125,8 @@ static int sale_line_parse(const lty_json_node_t *line, size_t index, lty_sale_l
 
 static int sale_parse(const lty_json_node_t *root, lty_ops_sale_t *command, lty_diag_t *diag)
 {
-    static const char *const keys[] = {"card_no", "receipt_no", "lines", "redeem_points", NULL};
+    static const char *const keys[] = {"card_no", "receipt_no", "lines", "redeem_points",
+                                       "tenders", "pin", NULL};
     int err = lty_json_keys_check(root, "", keys, diag);
     if (err == 0) {
         err = lty_json_get_string(root, "", "card_no", true, 1, LTY_CARD_NO_SIZE - 1,
@@ -160,6 +170,7 @@ int lty_api_till_sale_create(lty_api_t *api, lty_exchange_t *exchange,
     lty_diag_t diag;
     lty_diag_clear(&diag);
     int err = command != NULL ? sale_parse(lty_json_doc_root(doc), command, &diag) : LTY_E_NOMEM;
+    if (err == 0) err = lty__api_sale_payment_parse(api, lty_json_doc_root(doc), command, &diag);
     lty_json_doc_free(doc);
     if (err != 0) {
         lty_free(command);

@@ -191,3 +191,45 @@ int lty_ledger_account_apply(lty_account_t *account, int64_t amount, int64_t now
     if (now_ms > account->updated_ms) account->updated_ms = now_ms;
     return 0;
 }
+
+/* ---- Returns ------------------------------------------------------------------------------ */
+
+__extension__ typedef __int128 wide_t; /* products of two amounts may exceed int64_t */
+
+int64_t lty_ledger_pro_rata(int64_t value, int64_t returned, int64_t total)
+{
+    LTY_ASSERT(value >= 0 && total >= 0);
+    LTY_ASSERT(returned >= 0 && returned <= total);
+    if (total == 0) return 0;
+    int64_t share = (int64_t)((wide_t)value * returned / total);
+    LTY_ASSERT(share >= 0 && share <= value);
+    return share;
+}
+
+int64_t lty_ledger_line_refund_cum(int64_t amount_cents, uint32_t qty, uint32_t returned)
+{
+    LTY_ASSERT(amount_cents >= 0 && amount_cents <= LTY_LINE_AMOUNT_CENTS_MAX);
+    LTY_ASSERT(qty >= 1 && returned <= qty);
+    return lty_ledger_pro_rata(amount_cents, returned, qty);
+}
+
+void lty_ledger_refund_split(const int64_t *parts, size_t count, int64_t total, int64_t returned,
+                             int64_t *shares_out)
+{
+    LTY_ASSERT(parts != NULL && shares_out != NULL);
+    LTY_ASSERT(count >= 1 && count <= 8);
+    LTY_ASSERT(returned >= 0 && returned <= total);
+    int64_t left = returned;
+    int64_t parts_left = total;
+    for (size_t index = 0; index < count; index++) {
+        LTY_ASSERT(parts[index] >= 0 && parts[index] <= parts_left);
+        int64_t share = index + 1 == count ? left
+                                           : lty_ledger_pro_rata(parts[index], left, parts_left);
+        LTY_ASSERT(share >= 0 && share <= parts[index]);
+        shares_out[index] = share;
+        left -= share;
+        parts_left -= parts[index];
+        LTY_ASSERT(left >= 0 && left <= parts_left);
+    }
+    LTY_ASSERT(left == 0);
+}

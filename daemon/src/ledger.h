@@ -98,4 +98,30 @@ bool lty_ledger_entry_balanced(const lty_journal_entry_t *entry);
  */
 int lty_ledger_account_apply(lty_account_t *account, int64_t amount, int64_t now_ms);
 
+/* ---- Returns (issue 3): pro-rata amounts that never create or lose a fen ----------------
+ *
+ * Every amount of a return is computed cumulatively: what has come back after this return
+ * minus what had come back before it. The cumulative functions are monotone and exact at the
+ * end (everything returned = the original amounts), so partial returns in any order and size
+ * add up to the sale exactly; the last return of a line or of a sale takes the remainder. */
+
+/** Cumulative refund of a line of qty units and amount_cents once returned (0..qty) of them
+ *  have come back: floor(amount_cents * returned / qty). */
+int64_t lty_ledger_line_refund_cum(int64_t amount_cents, uint32_t qty, uint32_t returned);
+
+/**
+ * Split a cumulative returned amount over the parts it was paid with ("nested floor"): part i
+ * gets floor(parts[i] * left / parts_left), where left and parts_left are what remains for
+ * parts i..count-1; the last part takes what is left. Each part's share is monotone in
+ * returned, within 0..parts[i], and the shares sum to returned exactly.
+ * @param[in] parts     count (1..8) amounts >= 0 summing to total.
+ * @param[in] returned  0..total.
+ */
+void lty_ledger_refund_split(const int64_t *parts, size_t count, int64_t total, int64_t returned,
+                             int64_t *shares_out);
+
+/** Cumulative share of value (>= 0) for a returned part of total: floor(value * returned /
+ *  total); value when returned == total; 0 when total == 0. Used for points earned. */
+int64_t lty_ledger_pro_rata(int64_t value, int64_t returned, int64_t total);
+
 #endif

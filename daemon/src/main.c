@@ -8,6 +8,7 @@
 #include "lty/lty_clock.h"
 #include "lty/lty_log.h"
 #include "migrate.h"
+#include "ops.h"
 #include "programme.h"
 #include "server.h"
 #include "store.h"
@@ -213,6 +214,11 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
     err = lty_writer_start(&writer, store, &writer_options);
     lty_api_t api = {.store = store, .writer = writer, .programme = &programme,
                      .test_clock = flags->test_clock};
+    if (err == 0 && lty_ops_pin_pepper_load(flags->data_dir, api.pin_pepper) != 0) {
+        LTY_LOG(LTY_LOG_ERR, "msg=\"DIR/%s missing, not 32 bytes or readable by others "
+                "(loyaltyctl init creates it)\"", LTY_PIN_PEPPER_FILE);
+        err = LTY_E_CONFIG;
+    }
     lty_server_t *server = NULL;
     if (err == 0) {
         lty_server_options_t server_options;

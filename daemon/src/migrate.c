@@ -53,8 +53,8 @@ int lty_migrate_apply(lty_store_txn_t *txn)
     int err = lty_migrate_check(txn, &version);
     if (err <= 0) return err; /* current (0) or refused */
     LTY_ASSERT(version >= 1 && version < LTY_SCHEMA_VERSION);
-    /* No older versions exist yet: each future step goes here, version by version, then the
-     * new version is written in the same transaction. */
+    /* Each step goes here, version by version, then the new version is written in the same
+     * transaction. 1 -> 2 (issue 3) needs no data step: card-pins is created empty at open. */
     uint8_t bytes[4];
     lty_record_u32_encode(LTY_SCHEMA_VERSION, bytes);
     lty_key_t key;

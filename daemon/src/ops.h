@@ -137,11 +137,24 @@ int lty_ops_adjust(lty_store_txn_t *txn, const lty_actor_t *actor,
                    const lty_ops_adjust_t *adjust, lty_ops_adjust_result_t *result_out,
                    lty_diag_t *diag);
 
+/** The outcome of the PIN check the API made on its loop thread (argon2 is too slow for the
+ *  writer thread); the writer re-checks version and lock in its transaction (ops_pin.c). */
+typedef enum lty_ops_pin_check {
+    LTY_OPS_PIN_NONE = 0,   /* no PIN in the request */
+    LTY_OPS_PIN_MATCHED,    /* matched the hash of pin_version */
+    LTY_OPS_PIN_WRONG,      /* did not match the hash of pin_version */
+    LTY_OPS_PIN_UNSET,      /* a PIN was sent but the card has none */
+} lty_ops_pin_check_t;
+
 /** A sale as a till submits it. */
 typedef struct lty_ops_sale_s {
     char card_no[LTY_CARD_NO_SIZE];
     char receipt_no[LTY_RECEIPT_NO_BYTES_MAX + 1]; /* 1..LTY_RECEIPT_NO_BYTES_MAX bytes */
     int64_t redeem_points;                         /* 0..LTY_POINTS_PER_TXN_MAX */
+    size_t tenders_count;                          /* 0 = paid outside the programme */
+    lty_sale_tender_t tenders[LTY_TENDERS_PER_SALE_MAX]; /* one of each type at most */
+    lty_ops_pin_check_t pin_check;
+    uint32_t pin_version;
     size_t lines_count;                            /* 1..LTY_BASKET_LINES_MAX */
     lty_sale_line_t lines[LTY_BASKET_LINES_MAX];   /* qty_returned ignored */
 } lty_ops_sale_t;
@@ -168,6 +181,202 @@ typedef struct lty_ops_sale_result_s {
 int lty_ops_sale(lty_store_txn_t *txn, const lty_actor_t *actor,
                  const lty_programme_t *programme, int64_t now_ms, const lty_ops_sale_t *sale,
                  lty_ops_sale_result_t *result_out, lty_diag_t *diag);
+
+/* ---- Prepaid, PINs, returns, voids, close, settlement (issue 3) ------------------------- */
+
+/** Which card states may pay, earn or top up (ops_sale.c). 0 or the card's refusal code. */
+int lty__ops_card_usable(const lty_card_t *card, int64_t now_ms);
+/** Load a usable card and its active member: LTY_E_CARD_NOT_FOUND, card refusals,
+ *  LTY_E_ACCOUNT_CLOSED, LTY_E_CORRUPT. */
+int lty__ops_card_member(lty_store_txn_t *txn, const char *card_no, int64_t now_ms,
+                         lty_card_t *card_out, lty_member_t *member_out);
+/** Consume points like lty__ops_lots_debit() and say which lots gave them (sale records keep
+ *  it so a return or void refills the same lots). */
+int lty__ops_lots_debit_record(lty_store_txn_t *txn, uint64_t member_id, int64_t points,
+                               lty_sale_lot_t *used_out, uint32_t *used_count_out);
+/** Put points back into the lot a sale took them from (returns, voids). */
+int lty__ops_lot_refill(lty_store_txn_t *txn, uint64_t member_id, const lty_sale_lot_t *from,
+                        int64_t points);
+/** The prepaid part of a sale: tenders add up (LTY_E_TENDER_MISMATCH), prepaid covers it
+ *  (LTY_E_INSUFFICIENT_FUNDS), the PIN gate passed; adds the prepaid postings to entry. */
+int lty__ops_sale_tenders(lty_store_txn_t *txn, const lty_programme_t *programme,
+                          const lty_ops_sale_t *sale, int64_t left_to_pay, uint64_t member_id,
+                          lty_journal_entry_t *entry, lty_diag_t *diag);
+
+typedef struct lty_ops_topup_s {
+    char card_no[LTY_CARD_NO_SIZE];           /* till: the card scanned; operator: "" */
+    uint64_t member_id;                       /* operator: the member; till: 0 */
+    int64_t amount_cents;                     /* 1..programme->topup_cents_max */
+    uint8_t tender;                           /* LTY_TENDER_CASH or LTY_TENDER_BANK_CARD */
+    char reason[LTY_REASON_BYTES_MAX + 1];    /* operator: required; till: "" */
+} lty_ops_topup_t;
+
+/** What a till shows after any money or points movement. */
+typedef struct lty_ops_balances_s {
+    uint64_t entry_id;
+    uint64_t member_id;
+    int64_t points_balance;
+    int64_t prepaid_cents;
+} lty_ops_balances_t;
+
+/**
+ * Top up a member's prepaid balance (one TOPUP entry: member-prepaid +, cash-in or
+ * bank-card-in -). @return 0, LTY_E_INVALID_FIELD, card/member refusals, LTY_E_TOPUP_LIMIT,
+ * LTY_E_PREPAID_BALANCE_LIMIT.
+ */
+int lty_ops_topup(lty_store_txn_t *txn, const lty_actor_t *actor,
+                  const lty_programme_t *programme, int64_t now_ms, const lty_ops_topup_t *topup,
+                  lty_ops_balances_t *result_out, lty_diag_t *diag);
+
+/** A member's two balances. */
+int lty__ops_balances(lty_store_txn_t *txn, uint64_t member_id, lty_ops_balances_t *out);
+
+/* PINs (ops_pin.c, the only file that calls argon2). The pepper is a 32-byte secret kept in
+ * DIR/pin-pepper (0600), never in LMDB. */
+#define LTY_PIN_PEPPER_BYTES 32
+#define LTY_PIN_PEPPER_FILE "pin-pepper"
+/** Create DIR/pin-pepper with fresh random bytes (mode 0600); LTY_E_EXISTS if present. */
+int lty_ops_pin_pepper_create(const char *data_dir);
+/** Load DIR/pin-pepper: 0, LTY_E_CONFIG (missing, wrong size or readable by others). */
+int lty_ops_pin_pepper_load(const char *data_dir, uint8_t pepper_out[LTY_PIN_PEPPER_BYTES]);
+/** True for 4..LTY_PIN_DIGITS_MAX ASCII digits. */
+bool lty_ops_pin_syntax_ok(const char *pin);
+/** Read a card's PIN record: 0, LTY_E_NOT_FOUND (never set), LTY_E_CORRUPT. */
+int lty_ops_pin_get(lty_store_txn_t *txn, const char *card_no, lty_pin_t *pin_out);
+/** Hash pin with a fresh salt into pin_io (salt, hash, costs); slow (argon2id): loop thread. */
+int lty_ops_pin_hash(const uint8_t pepper[LTY_PIN_PEPPER_BYTES], const char *pin,
+                     lty_pin_t *pin_io);
+/** True when pin matches pin_record's hash; slow (argon2id): loop thread. */
+bool lty_ops_pin_matches(const uint8_t pepper[LTY_PIN_PEPPER_BYTES], const char *pin,
+                         const lty_pin_t *pin_record);
+
+typedef struct lty_ops_pin_set_s {
+    char card_no[LTY_CARD_NO_SIZE];
+    lty_pin_t hashed;                          /* salt, hash, costs from lty_ops_pin_hash() */
+    bool reset_code_given;
+    uint8_t reset_code_hash[32];               /* SHA-256 of the code the member typed */
+} lty_ops_pin_set_t;
+
+/** Store a PIN: allowed while none is set, or with the pending reset code.
+ *  @return 0, card refusals, LTY_E_PIN_ALREADY_SET, LTY_E_FORBIDDEN (wrong/expired code). */
+int lty_ops_pin_set(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                    const lty_ops_pin_set_t *pin_set, lty_diag_t *diag);
+/** Store a one-time reset code (its SHA-256) valid for LTY_PIN_RESET_MS. */
+int lty_ops_pin_reset_issue(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                            const char *card_no, const uint8_t code_hash[32]);
+/**
+ * The PIN gate of a prepaid payment of prepaid_cents (run first in the writer's child txn).
+ * Refusals: LTY_E_PIN_REQUIRED, LTY_E_PIN_LOCKED, LTY_E_PIN_INCORRECT. For a wrong PIN it has
+ * already WRITTEN the failure (and the lock) when it returns: *keep_out = true tells the caller
+ * to commit that write while refusing the request. A right PIN clears the failure count.
+ */
+int lty_ops_pin_gate(lty_store_txn_t *txn, const lty_programme_t *programme, int64_t now_ms,
+                     const lty_ops_sale_t *sale, bool *keep_out, lty_diag_t *diag);
+
+/* Returns and voids (ops_return.c). */
+typedef struct lty_ops_return_line_s {
+    char sku[LTY_SKU_BYTES_MAX + 1];
+    uint32_t qty;                              /* >= 1 */
+    bool amount_given;                         /* the till sent the line's amount_cents: */
+    int64_t amount_cents;                      /* must equal the sale line's */
+    bool category_given;
+    char category[LTY_CATEGORY_BYTES_MAX + 1];
+} lty_ops_return_line_t;
+
+typedef struct lty_ops_return_s {
+    uint64_t sale_id;                          /* or 0 and: */
+    char store[LTY_STORE_ID_BYTES_MAX + 1];    /* the sale's store ("" = the till's store) */
+    char receipt_no[LTY_RECEIPT_NO_BYTES_MAX + 1];
+    size_t lines_count;                        /* 0 = everything not yet returned */
+    lty_ops_return_line_t lines[LTY_BASKET_LINES_MAX];
+} lty_ops_return_t;
+
+typedef struct lty_ops_return_result_s {
+    uint64_t entry_id;
+    uint64_t sale_id;
+    uint64_t member_id;
+    int64_t refund_cents;                      /* goods value returned */
+    int64_t refund_prepaid_cents;
+    int64_t refund_cash_cents;
+    int64_t refund_bank_card_cents;
+    int64_t refund_outside_cents;              /* the sale had no tenders: paid outside */
+    int64_t points_refunded;                   /* redeemed points put back into their lots */
+    int64_t points_taken_back;                 /* earned points taken back */
+    int64_t points_not_recovered;              /* held back by the negative floor */
+    uint8_t sale_status;
+    int64_t points_balance;
+    int64_t prepaid_cents;
+} lty_ops_return_result_t;
+
+/** Return goods of a sale (any store of the chain). @return 0, LTY_E_INVALID_FIELD,
+ *  LTY_E_SALE_NOT_FOUND, LTY_E_ALREADY_RETURNED, LTY_E_RETURN_EXCEEDS_SALE,
+ *  LTY_E_ALREADY_VOIDED, LTY_E_ACCOUNT_CLOSED, LTY_E_PREPAID_BALANCE_LIMIT. */
+int lty_ops_return(lty_store_txn_t *txn, const lty_actor_t *actor,
+                   const lty_programme_t *programme, int64_t now_ms,
+                   const lty_ops_return_t *request, lty_ops_return_result_t *result_out,
+                   lty_diag_t *diag);
+
+/** Void a sale of the actor's till within programme->void_window_ms: the whole entry reversed.
+ *  @return 0, LTY_E_SALE_NOT_FOUND, LTY_E_VOID_NOT_ALLOWED, LTY_E_VOID_WINDOW_CLOSED,
+ *  LTY_E_ALREADY_VOIDED, LTY_E_ALREADY_RETURNED, LTY_E_INSUFFICIENT_POINTS (below the floor). */
+int lty_ops_void(lty_store_txn_t *txn, const lty_actor_t *actor,
+                 const lty_programme_t *programme, int64_t now_ms, uint64_t sale_id,
+                 lty_ops_return_result_t *result_out, lty_diag_t *diag);
+
+/* Account close (ops_close.c). */
+typedef struct lty_ops_close_s {
+    uint64_t member_id;
+    char reason[LTY_REASON_BYTES_MAX + 1];     /* 1.. bytes */
+    char payout[16];                           /* "cash" or "bank_transfer" */
+    char store[LTY_STORE_ID_BYTES_MAX + 1];    /* where the payout happens ("" = head office) */
+    bool erase_personal_data;
+} lty_ops_close_t;
+
+typedef struct lty_ops_close_result_s {
+    uint64_t entry_id;                         /* 0 when nothing was left to pay out or forfeit */
+    int64_t prepaid_paid_out_cents;
+    int64_t points_forfeited;
+    size_t cards_blocked;
+    bool erased;
+} lty_ops_close_result_t;
+
+/** Close a member account. @return 0, LTY_E_INVALID_FIELD, LTY_E_MEMBER_NOT_FOUND,
+ *  LTY_E_ACCOUNT_CLOSED, LTY_E_STORE_NOT_FOUND. */
+int lty_ops_member_close(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                         const lty_ops_close_t *close, lty_ops_close_result_t *result_out,
+                         lty_diag_t *diag);
+
+/* Settlement (ops_report.c): per store, till and UTC day, from the journal and sale records. */
+#define LTY_OPS_SETTLEMENT_ROWS_MAX 4096
+typedef struct lty_ops_settlement_row_s {
+    char store[LTY_STORE_ID_BYTES_MAX + 1];
+    char till[LTY_TILL_ID_BYTES_MAX + 1];
+    int64_t day;                               /* days since the epoch, UTC */
+    int64_t sales_count;
+    int64_t returns_count;
+    int64_t voids_count;
+    int64_t points_earned;                     /* net of returns and voids: see docs/api.md */
+    int64_t points_redeemed;
+    int64_t prepaid_topped_up_cash;
+    int64_t prepaid_topped_up_bank_card;
+    int64_t prepaid_spent;
+    int64_t prepaid_refunded;
+    int64_t prepaid_paid_out;
+    int64_t points_forfeited;
+    int64_t sales_cash_cents;                  /* tenders of sales (sale records) */
+    int64_t sales_bank_card_cents;
+    int64_t sales_prepaid_cents;
+} lty_ops_settlement_row_t;
+
+typedef struct lty_ops_settlement_s {
+    size_t rows_count;
+    bool truncated;
+    lty_ops_settlement_row_t rows[LTY_OPS_SETTLEMENT_ROWS_MAX];
+} lty_ops_settlement_t;
+
+/** Settlement of entries with from_ms <= created_ms < to_ms, for store ("" = all). */
+int lty_ops_settlement(lty_store_txn_t *txn, const char *store, int64_t from_ms, int64_t to_ms,
+                       lty_ops_settlement_t *report_out);
 
 /* ---- Setup (loyaltyctl init: single-threaded, one write transaction) --------------------- */
 

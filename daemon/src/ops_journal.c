@@ -171,7 +171,12 @@ int lty__ops_lots_debit(lty_store_txn_t *txn, uint64_t member_id, int64_t points
 {
     LTY_ASSERT(txn != NULL && member_id != 0);
     LTY_ASSERT(points > 0);
-    static _Thread_local lty_lot_t lots[LTY_LOTS_PER_REDEMPTION_MAX];
+    return lty__ops_lots_debit_record(txn, member_id, points, NULL, NULL);
+}
+
+static int lots_load(lty_store_txn_t *txn, uint64_t member_id, int64_t points, lty_lot_t *lots,
+                     size_t *lots_count_out)
+{
     size_t lots_count = 0;
     int64_t found = 0;
     lty_store_cursor_t *cursor = NULL;
@@ -196,12 +201,53 @@ int lty__ops_lots_debit(lty_store_txn_t *txn, uint64_t member_id, int64_t points
         err = lty_store_cursor_seek(cursor, LTY_SEEK_NEXT, (lty_bytes_t){0}, &key, &value);
     }
     lty_store_cursor_close(cursor);
-    if (err == LTY_E_NOT_FOUND) err = 0;
+    *lots_count_out = lots_count;
+    return err == LTY_E_NOT_FOUND ? 0 : err;
+}
+
+int lty__ops_lots_debit_record(lty_store_txn_t *txn, uint64_t member_id, int64_t points,
+                               lty_sale_lot_t *used_out, uint32_t *used_count_out)
+{
+    LTY_ASSERT(txn != NULL && member_id != 0);
+    LTY_ASSERT(points > 0 && (used_out == NULL) == (used_count_out == NULL));
+    static _Thread_local lty_lot_t lots[LTY_LOTS_PER_REDEMPTION_MAX];
+    static _Thread_local int64_t before[LTY_LOTS_PER_REDEMPTION_MAX];
+    size_t lots_count = 0;
+    int err = lots_load(txn, member_id, points, lots, &lots_count);
     if (err != 0) return err;
+    for (size_t index = 0; index < lots_count; index++) before[index] = lots[index].points_remaining;
     size_t touched = 0;
     err = lty_ledger_lots_consume(lots, lots_count, points, &touched);
     for (size_t index = 0; err == 0 && index < touched; index++) err = lot_put(txn, &lots[index]);
-    return err;
+    if (err != 0 || used_out == NULL) return err;
+    for (size_t index = 0; index < touched; index++) {
+        used_out[index] = (lty_sale_lot_t){.expires_ms = lots[index].expires_ms,
+                                           .entry_id = lots[index].entry_id,
+                                           .points = before[index] - lots[index].points_remaining};
+    }
+    *used_count_out = (uint32_t)touched;
+    return 0;
+}
+
+/* Put points back into a lot that gave them (returns, voids): the lot is found by its key;
+ * a lot that no longer exists is created again with that key (it cannot vanish today, but a
+ * future expiry sweep may delete spent lots). LTY_E_CORRUPT if it would exceed its initial. */
+int lty__ops_lot_refill(lty_store_txn_t *txn, uint64_t member_id, const lty_sale_lot_t *from,
+                        int64_t points)
+{
+    LTY_ASSERT(txn != NULL && from != NULL);
+    LTY_ASSERT(member_id != 0 && points > 0 && points <= from->points);
+    lty_key_t key;
+    lty_key_lot(&key, member_id, from->expires_ms, from->entry_id);
+    lty_bytes_t value;
+    lty_lot_t lot = {.member_id = member_id, .expires_ms = from->expires_ms,
+                     .entry_id = from->entry_id, .points_initial = points};
+    int err = lty_store_get(txn, LTY_DB_LOTS, lty_key_bytes(&key), &value);
+    if (err == 0) err = lty_record_lot_decode(value, &lot);
+    if (err != 0 && err != LTY_E_NOT_FOUND) return err;
+    if (lot.points_remaining > lot.points_initial - points) return LTY_E_CORRUPT;
+    lot.points_remaining += points;
+    return lot_put(txn, &lot);
 }
 
 /* ---- Journal page ----------------------------------------------------------------------- */

@@ -51,7 +51,7 @@ static int sale_check(const lty_ops_sale_t *sale, lty_diag_t *diag)
 }
 
 /* Which card states may buy. Expiry by date counts even if no sweep has marked the card. */
-static int card_usable(const lty_card_t *card, int64_t now_ms)
+int lty__ops_card_usable(const lty_card_t *card, int64_t now_ms)
 {
     switch (card->status) {
     case LTY_CARD_ACTIVE: break;
@@ -79,7 +79,7 @@ static int sale_parties(lty_store_txn_t *txn, const lty_actor_t *actor, const ch
     err = lty_store_get(txn, LTY_DB_CARDS, lty_key_bytes(&key), &value);
     if (err == LTY_E_NOT_FOUND) return LTY_E_CARD_NOT_FOUND;
     if (err == 0) err = lty_record_card_decode(value, card_out);
-    if (err == 0) err = card_usable(card_out, now_ms);
+    if (err == 0) err = lty__ops_card_usable(card_out, now_ms);
     if (err != 0) return err;
     lty_member_t member;
     err = lty__ops_member_load(txn, card_out->member_id, &member);
@@ -112,7 +112,8 @@ static void sale_entry_build(const lty_actor_t *actor, const lty_ops_sale_t *sal
 
 static int sale_record_store(lty_store_txn_t *txn, const lty_ops_sale_t *sale,
                              const lty_journal_entry_t *entry,
-                             const lty_ledger_sale_plan_t *plan)
+                             const lty_ledger_sale_plan_t *plan, const lty_sale_lot_t *lots,
+                             uint32_t lots_count)
 {
     static _Thread_local lty_sale_t record;
     static _Thread_local uint8_t buffer[LTY_RECORD_SALE_BYTES_MAX];
@@ -129,6 +130,10 @@ static int sale_record_store(lty_store_txn_t *txn, const lty_ops_sale_t *sale,
     record.redeem_value_cents = plan->redeem_value_cents;
     record.points_earned = plan->points_earned;
     record.points_redeemed = plan->points_redeemed;
+    record.tenders_count = (uint32_t)sale->tenders_count;
+    memcpy(record.tenders, sale->tenders, sizeof(record.tenders));
+    record.lots_count = lots_count;
+    if (lots_count > 0) memcpy(record.lots, lots, lots_count * sizeof(lots[0]));
     record.lines_count = (uint32_t)sale->lines_count;
     memcpy(record.lines, sale->lines, sale->lines_count * sizeof(sale->lines[0]));
     for (size_t index = 0; index < sale->lines_count; index++) record.lines[index].qty_returned = 0;
@@ -189,7 +194,17 @@ int lty_ops_sale(lty_store_txn_t *txn, const lty_actor_t *actor,
     if (err != 0) return err;
     lty_journal_entry_t entry;
     sale_entry_build(actor, sale, card.member_id, &plan, &entry);
-    if (plan.points_redeemed > 0) err = lty__ops_lots_debit(txn, card.member_id, plan.points_redeemed);
+    if (sale->tenders_count > 0) { /* issue 3: paid through the programme (ops_prepaid.c) */
+        err = lty__ops_sale_tenders(txn, programme, sale,
+                                    plan.total_cents - plan.redeem_value_cents, card.member_id,
+                                    &entry, diag);
+    }
+    static _Thread_local lty_sale_lot_t lots[LTY_LOTS_PER_REDEMPTION_MAX];
+    uint32_t lots_count = 0;
+    if (err == 0 && plan.points_redeemed > 0) {
+        err = lty__ops_lots_debit_record(txn, card.member_id, plan.points_redeemed, lots,
+                                         &lots_count);
+    }
     if (err == 0) err = lty__ops_journal_post(txn, &entry, now_ms);
     if (err == 0) err = receipt_claim(txn, actor->store, sale->receipt_no, entry.entry_id);
     if (err == LTY_E_EXISTS) {
@@ -202,7 +217,9 @@ int lty_ops_sale(lty_store_txn_t *txn, const lty_actor_t *actor,
                                    now_ms + programme->points_lot_days * MS_PER_DAY,
                                    entry.entry_id);
     }
-    if (err == 0) err = sale_record_store(txn, sale, &entry, &plan);
+    if (err == 0) err = sale_record_store(txn, sale, &entry, &plan, lots, lots_count);
+    if (err == 0) err = lty__ops_account_get(txn, LTY_ACCOUNT_MEMBER_PREPAID, card.member_id,
+                                             &prepaid);
     if (err != 0) return err;
     *result_out = (lty_ops_sale_result_t){.sale_id = entry.entry_id,
                                           .member_id = card.member_id,

@@ -643,7 +643,16 @@ bool lty_record_sale_valid(const lty_sale_t *sale)
     for (uint32_t index = 0; index < sale->lines_count; index++) {
         if (!sale_line_valid(&sale->lines[index])) return false;
     }
-    return true;
+    if (sale->lots_count > LTY_LOTS_PER_REDEMPTION_MAX) return false;
+    int64_t lot_points = 0;
+    for (uint32_t index = 0; index < sale->lots_count; index++) {
+        const lty_sale_lot_t *lot = &sale->lots[index];
+        if (lot->entry_id == 0 || lot->points <= 0 || lot->points > LTY_POINTS_PER_TXN_MAX) {
+            return false;
+        }
+        lot_points += lot->points; /* bounded: 1024 * 10^7 */
+    }
+    return sale->lots_count == 0 || lot_points == sale->points_redeemed;
 }
 
 size_t lty_record_sale_encode(const lty_sale_t *sale, uint8_t *out, size_t out_size)
@@ -679,8 +688,25 @@ size_t lty_record_sale_encode(const lty_sale_t *sale, uint8_t *out, size_t out_s
         out_u32(&writer, line->qty_returned);
         out_i64(&writer, line->amount_cents);
     }
+    out_u16(&writer, (uint16_t)sale->lots_count); /* version 2 */
+    for (uint32_t index = 0; index < sale->lots_count; index++) {
+        out_i64(&writer, sale->lots[index].expires_ms);
+        out_u64(&writer, sale->lots[index].entry_id);
+        out_i64(&writer, sale->lots[index].points);
+    }
     LTY_ASSERT(writer.size <= LTY_RECORD_SALE_BYTES_MAX);
     return writer.size;
+}
+
+static void sale_lots_decode(rec_in_t *reader, lty_sale_t *sale_out)
+{
+    sale_out->lots_count = in_u16(reader);
+    if (sale_out->lots_count > LTY_LOTS_PER_REDEMPTION_MAX) reader->ok = false;
+    for (uint32_t index = 0; reader->ok && index < sale_out->lots_count; index++) {
+        sale_out->lots[index].expires_ms = in_i64(reader);
+        sale_out->lots[index].entry_id = in_u64(reader);
+        sale_out->lots[index].points = in_i64(reader);
+    }
 }
 
 static void sale_lists_decode(rec_in_t *reader, lty_sale_t *sale_out)
@@ -708,7 +734,7 @@ int lty_record_sale_decode(lty_bytes_t in, lty_sale_t *sale_out)
     LTY_ASSERT(sale_out != NULL);
     rec_in_t reader;
     memset(sale_out, 0, offsetof(lty_sale_t, lines)); /* lines are written as they are read */
-    (void)in_header(&reader, in, LTY_RECORD_SALE, LTY_SALE_VERSION);
+    uint8_t version = in_header(&reader, in, LTY_RECORD_SALE, LTY_SALE_VERSION);
     sale_out->sale_id = in_u64(&reader);
     in_str(&reader, sale_out->card_no, LTY_CARD_NO_DIGITS_MAX);
     sale_out->member_id = in_u64(&reader);
@@ -723,6 +749,7 @@ int lty_record_sale_decode(lty_bytes_t in, lty_sale_t *sale_out)
     sale_out->points_redeemed = in_i64(&reader);
     if (in_i64(&reader) != 0) reader.ok = false; /* reserved, see encode */
     sale_lists_decode(&reader, sale_out);
+    if (version >= 2) sale_lots_decode(&reader, sale_out);
     return in_finish(&reader, reader.ok && lty_record_sale_valid(sale_out));
 }
 
@@ -973,4 +1000,68 @@ bool lty_key_u64_at(lty_bytes_t key, size_t offset, uint64_t *value_out)
     rec_in_t reader = {.data = (const uint8_t *)key.data + offset, .size = 8, .ok = true};
     *value_out = in_u64(&reader);
     return true;
+}
+
+/* ---- PIN (issue 3) ---------------------------------------------------------------------- */
+
+bool lty_record_pin_valid(const lty_pin_t *pin)
+{
+    LTY_ASSERT(pin != NULL);
+    if (!card_no_syntax(pin->card_no) || pin->set > 1) return false;
+    if (pin->set == 1 && (pin->t_cost == 0 || pin->m_cost_kib == 0 || pin->version == 0)) {
+        return false;
+    }
+    if (pin->locked_until_ms < 0 || pin->reset_expires_ms < 0) return false;
+    return time_ok(pin->updated_ms);
+}
+
+size_t lty_record_pin_encode(const lty_pin_t *pin, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_pin_valid(pin));
+    LTY_ASSERT(out_size >= LTY_RECORD_PIN_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, LTY_RECORD_PIN, LTY_PIN_VERSION);
+    out_str(&writer, pin->card_no, LTY_CARD_NO_DIGITS_MAX);
+    out_u8(&writer, pin->set);
+    out_u32(&writer, pin->version);
+    out_u32(&writer, pin->t_cost);
+    out_u32(&writer, pin->m_cost_kib);
+    out_bytes(&writer, pin->salt, sizeof(pin->salt));
+    out_bytes(&writer, pin->hash, sizeof(pin->hash));
+    out_u32(&writer, pin->failures);
+    out_i64(&writer, pin->locked_until_ms);
+    out_bytes(&writer, pin->reset_hash, sizeof(pin->reset_hash));
+    out_i64(&writer, pin->reset_expires_ms);
+    out_i64(&writer, pin->updated_ms);
+    LTY_ASSERT(writer.size <= LTY_RECORD_PIN_BYTES_MAX);
+    return writer.size;
+}
+
+static void in_copy(rec_in_t *reader, uint8_t *out, size_t size)
+{
+    LTY_ASSERT(reader != NULL && out != NULL);
+    LTY_ASSERT(size <= 64);
+    const uint8_t *bytes = in_take(reader, size);
+    if (bytes != NULL) memcpy(out, bytes, size);
+}
+
+int lty_record_pin_decode(lty_bytes_t in, lty_pin_t *pin_out)
+{
+    LTY_ASSERT(pin_out != NULL);
+    rec_in_t reader;
+    memset(pin_out, 0, sizeof(*pin_out));
+    (void)in_header(&reader, in, LTY_RECORD_PIN, LTY_PIN_VERSION);
+    in_str(&reader, pin_out->card_no, LTY_CARD_NO_DIGITS_MAX);
+    pin_out->set = in_u8(&reader);
+    pin_out->version = in_u32(&reader);
+    pin_out->t_cost = in_u32(&reader);
+    pin_out->m_cost_kib = in_u32(&reader);
+    in_copy(&reader, pin_out->salt, sizeof(pin_out->salt));
+    in_copy(&reader, pin_out->hash, sizeof(pin_out->hash));
+    pin_out->failures = in_u32(&reader);
+    pin_out->locked_until_ms = in_i64(&reader);
+    in_copy(&reader, pin_out->reset_hash, sizeof(pin_out->reset_hash));
+    pin_out->reset_expires_ms = in_i64(&reader);
+    pin_out->updated_ms = in_i64(&reader);
+    return in_finish(&reader, reader.ok && lty_record_pin_valid(pin_out));
 }

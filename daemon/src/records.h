@@ -56,6 +56,7 @@ typedef enum lty_record_tag {
     LTY_RECORD_TILL = 8,
     LTY_RECORD_OPERATOR = 9,
     LTY_RECORD_AUDIT = 10,
+    LTY_RECORD_PIN = 11,
 } lty_record_tag_t;
 
 /* ---- Member -------------------------------------------------------------------------- */
@@ -228,7 +229,15 @@ typedef struct lty_sale_tender_s {
     int64_t amount_cents;         /* > 0 */
 } lty_sale_tender_t;
 
-#define LTY_SALE_VERSION 1
+/** Where redeemed points came from (version 2): returns and voids put them back there. */
+typedef struct lty_sale_lot_s {
+    int64_t expires_ms;           /* the lot's key: member_id of the sale, expires_ms, entry_id */
+    uint64_t entry_id;
+    int64_t points;               /* > 0: taken from that lot by this sale */
+} lty_sale_lot_t;
+
+/* Version 2 appends the lots the redeemed points came from (version 1 reads as none). */
+#define LTY_SALE_VERSION 2
 typedef struct lty_sale_s {
     uint64_t sale_id;             /* = the journal entry id of the sale */
     char card_no[LTY_CARD_NO_SIZE];
@@ -244,6 +253,8 @@ typedef struct lty_sale_s {
     int64_t points_redeemed;
     uint32_t tenders_count;       /* 0 = paid outside the programme */
     lty_sale_tender_t tenders[LTY_TENDERS_PER_SALE_MAX];
+    uint32_t lots_count;          /* 0..LTY_LOTS_PER_REDEMPTION_MAX; sum of points = redeemed */
+    lty_sale_lot_t lots[LTY_LOTS_PER_REDEMPTION_MAX];
     uint32_t lines_count;         /* 1..LTY_BASKET_LINES_MAX */
     lty_sale_line_t lines[LTY_BASKET_LINES_MAX];
 } lty_sale_t;
@@ -286,6 +297,35 @@ typedef struct lty_audit_s {
     char new_value[LTY_AUDIT_VALUE_BYTES_MAX + 1];
 } lty_audit_t;
 
+/* ---- Card PINs (issue 3) ------------------------------------------------------------ */
+
+#define LTY_PIN_SALT_BYTES 16
+#define LTY_PIN_HASH_BYTES 32
+#define LTY_PIN_VERSION 1
+/** A card's PIN state: the argon2id hash (never the PIN), the failure throttle and a pending
+ *  one-time reset code (its SHA-256 only). Stored in CARD_PINS under the card number. */
+typedef struct lty_pin_s {
+    char card_no[LTY_CARD_NO_SIZE];
+    uint8_t set;                             /* 1 when hash holds a PIN */
+    uint32_t version;                        /* +1 on every PIN change (race check) */
+    uint32_t t_cost;                         /* argon2id passes */
+    uint32_t m_cost_kib;                     /* argon2id memory */
+    uint8_t salt[LTY_PIN_SALT_BYTES];
+    uint8_t hash[LTY_PIN_HASH_BYTES];
+    uint32_t failures;                       /* wrong PINs since the last right one */
+    int64_t locked_until_ms;                 /* 0, or refused until then */
+    uint8_t reset_hash[32];                  /* SHA-256 of the reset code */
+    int64_t reset_expires_ms;                /* 0 = no reset code pending */
+    int64_t updated_ms;
+} lty_pin_t;
+#define LTY_RECORD_PIN_BYTES_MAX                                                               \
+    (2 + LTY_RECORD_STR(LTY_CARD_NO_DIGITS_MAX) + 1 + 3 * 4 + LTY_PIN_SALT_BYTES              \
+     + LTY_PIN_HASH_BYTES + 4 + 8 + 32 + 8 + 8)
+
+bool lty_record_pin_valid(const lty_pin_t *pin);
+size_t lty_record_pin_encode(const lty_pin_t *pin, uint8_t *out, size_t out_size);
+int lty_record_pin_decode(lty_bytes_t in, lty_pin_t *pin_out);
+
 /* ---- Encoded sizes ------------------------------------------------------------------- */
 
 #define LTY_RECORD_STR(n) (2 + (n))
@@ -308,7 +348,7 @@ typedef struct lty_audit_s {
     (2 + 8 + LTY_RECORD_STR(LTY_CARD_NO_DIGITS_MAX) + 8 + LTY_RECORD_STR(LTY_STORE_ID_BYTES_MAX) \
      + LTY_RECORD_STR(LTY_TILL_ID_BYTES_MAX) + LTY_RECORD_STR(LTY_RECEIPT_NO_BYTES_MAX) + 8 + 1 \
      + 5 * 8 + 1 + LTY_TENDERS_PER_SALE_MAX * 9 + 2                                           \
-     + LTY_BASKET_LINES_MAX * LTY_RECORD_LINE_BYTES_MAX)
+     + LTY_BASKET_LINES_MAX * LTY_RECORD_LINE_BYTES_MAX + 2 + LTY_LOTS_PER_REDEMPTION_MAX * 24)
 #define LTY_RECORD_STORE_BYTES_MAX                                                             \
     (2 + LTY_RECORD_STR(LTY_STORE_ID_BYTES_MAX) + LTY_RECORD_STR(LTY_STORE_NAME_BYTES_MAX) + 8 + 1)
 #define LTY_RECORD_TILL_BYTES_MAX                                                              \

@@ -69,6 +69,14 @@
 #define LTY_PREPAID_CENTS_PER_TXN_MAX INT64_C(10000000000)
 #define LTY_PREPAID_BALANCE_CENTS_MAX INT64_C(1000000000000)
 
+/* PINs (issue 3). */
+#define LTY_PIN_DIGITS_MIN 4
+#define LTY_PIN_DIGITS_MAX 8
+#define LTY_PIN_FAILURES_MAX 5                        /* wrong PINs in a row before a lock */
+#define LTY_PIN_LOCK_MS (INT64_C(30) * 60 * 1000)     /* 30 minutes */
+#define LTY_PIN_RESET_MS (INT64_C(24) * 3600 * 1000)  /* a reset code is valid one day */
+#define LTY_PIN_RESET_CODE_DIGITS 8
+
 /* Ledger structure. */
 #define LTY_POSTINGS_PER_ENTRY_MAX 16
 #define LTY_LOTS_PER_REDEMPTION_MAX 1024 /* lots one redemption may touch */
