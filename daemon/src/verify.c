@@ -223,6 +223,10 @@ static int walk_accounts_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value
         problem(verify, "account %s/%" PRIu64 ": stored balance %" PRId64 ", journal says %" PRId64,
                 name, account.owner, account.balance, journal);
     }
+    if (account.kind == LTY_ACCOUNT_MEMBER_PREPAID && account.balance < 0) { /* issue 3 */
+        problem(verify, "account %s/%" PRIu64 ": prepaid balance %" PRId64 " is below zero", name,
+                account.owner, account.balance);
+    }
     if (count != account.entries_count) {
         problem(verify, "account %s/%" PRIu64 ": stored entries_count %" PRIu64
                 ", journal has %" PRIu64, name, account.owner, account.entries_count, count);
