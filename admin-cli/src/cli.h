@@ -64,6 +64,7 @@ int lty_cli_card_issue(lty_cli_t *cli);
 int lty_cli_journal(lty_cli_t *cli);
 int lty_cli_adjust(lty_cli_t *cli);
 int lty_cli_health(lty_cli_t *cli);
+int lty_cli_cards_batch(lty_cli_t *cli); /* issue 4 */
 
 /* cmd_certs.c: credentials issued from the programme CA in DIR/tls. */
 int lty_cli_till_add(lty_cli_t *cli);

@@ -9,6 +9,7 @@
 #include "lty/lty_err.h"
 #include "lty/lty_httpc.h"
 #include "lty/lty_json.h"
+#include "lty/lty_limits.h"
 #include "lty/lty_tls.h"
 
 #include <inttypes.h>
@@ -20,6 +21,8 @@ typedef struct api_call_s {
     const char *path;
     const lty_buf_t *body; /* NULL for none */
     bool mutating;
+    const char *idempotency_key; /* NULL: --idempotency-key or a random one */
+    lty_buf_t *response_out;     /* NULL: print the answer; else append its body here */
 } api_call_t;
 
 static int api_client_open(const lty_cli_t *cli, lty_httpc_t *httpc)
@@ -104,8 +107,10 @@ static int api_call(const lty_cli_t *cli, const api_call_t *call)
     lty_httpc_request_t request = {
         .method = call->method,
         .path = call->path,
-        .idempotency_key = call->mutating ? (cli->idempotency_key ? cli->idempotency_key : key)
-                                          : NULL,
+        .idempotency_key = !call->mutating          ? NULL
+                           : call->idempotency_key ? call->idempotency_key
+                           : cli->idempotency_key  ? cli->idempotency_key
+                                                   : key,
         .content_type = call->body != NULL ? "application/json" : NULL,
         .body = call->body != NULL ? call->body->data : NULL,
         .body_size = call->body != NULL ? call->body->size : 0,
@@ -117,7 +122,9 @@ static int api_call(const lty_cli_t *cli, const api_call_t *call)
     if (err != 0) {
         exit_code = lty_cli_fail("%s %s: %s", call->method, call->path, lty_strerror(err));
     } else if (response.status >= 200 && response.status < 300) {
-        if (cli->json) {
+        if (call->response_out != NULL) {
+            lty_buf_append(call->response_out, response.body.data, response.body.size);
+        } else if (cli->json) {
             fwrite(response.body.data, 1, response.body.size, stdout);
             fputc('\n', stdout);
         } else {
@@ -229,5 +236,84 @@ int lty_cli_adjust(lty_cli_t *cli)
                        .mutating = true};
     int exit_code = api_call(cli, &call);
     lty_buf_deinit(&body);
+    return exit_code;
+}
+
+/* ---- cards batch (issue 4) ---------------------------------------------------------------- */
+
+/* One request of up to LTY_CARD_BATCH_MAX numbers; appends them to out as CSV lines. */
+static int cards_batch_chunk(const lty_cli_t *cli, const char *key, int64_t count, FILE *out)
+{
+    char body_text[64];
+    snprintf(body_text, sizeof(body_text), "{\"count\":%" PRId64 "}", count);
+    lty_buf_t body, response;
+    lty_buf_init(&body, 64);
+    lty_buf_append_str(&body, body_text);
+    lty_buf_init(&response, 64 * 1024);
+    api_call_t call = {.method = "POST", .path = "/v1/admin/cards/batches", .body = &body,
+                       .mutating = true, .idempotency_key = key, .response_out = &response};
+    int exit_code = api_call(cli, &call);
+    lty_json_doc_t *doc = NULL;
+    lty_diag_t diag;
+    if (exit_code == LTY_CLI_EXIT_OK &&
+        lty_json_parse(response.data, response.size, 8, &doc, &diag) != 0) {
+        exit_code = lty_cli_fail("cards batch: the daemon's answer is not JSON");
+    }
+    const lty_json_node_t *cards = doc != NULL ? lty_json_member(lty_json_doc_root(doc), "cards")
+                                               : NULL;
+    size_t found = cards != NULL ? lty_json_count(cards) : 0;
+    if (exit_code == LTY_CLI_EXIT_OK && found != (size_t)count) {
+        exit_code = lty_cli_fail("cards batch: asked for %" PRId64 " numbers, got %zu", count,
+                                 found);
+    }
+    for (size_t index = 0; exit_code == LTY_CLI_EXIT_OK && index < found; index++) {
+        const char *card_no = lty_json_node_string(lty_json_item(cards, index));
+        if (card_no == NULL || fprintf(out, "%s\n", card_no) < 0) {
+            exit_code = lty_cli_fail("cards batch: cannot write a number");
+        }
+    }
+    lty_json_doc_free(doc);
+    lty_buf_deinit(&response);
+    lty_buf_deinit(&body);
+    return exit_code;
+}
+
+/* Numbers are minted by the daemon in requests of LTY_CARD_BATCH_MAX; request i carries the
+ * idempotency key "<base>-<i>", so rerunning with the same --idempotency-key after a failure
+ * gets the same numbers back instead of minting new ones. */
+int lty_cli_cards_batch(lty_cli_t *cli)
+{
+    if (cli->count < 1 || cli->count > LTY_CARD_BATCH_CLI_MAX || cli->out_dir == NULL) {
+        fprintf(stderr, "usage: loyaltyctl cards batch --count N (1..%d) --out FILE.csv\n",
+                LTY_CARD_BATCH_CLI_MAX);
+        return LTY_CLI_EXIT_USAGE;
+    }
+    char base[LTY_IDEMPOTENCY_KEY_BYTES_MAX - 8 + 1];
+    if (cli->idempotency_key != NULL) {
+        snprintf(base, sizeof(base), "%s", cli->idempotency_key);
+    } else {
+        uint8_t random[16];
+        if (lty_crypto_random(random, sizeof(random)) != 0) return lty_cli_fail("no randomness");
+        for (size_t index = 0; index < sizeof(random); index++) {
+            snprintf(base + 2 * index, 3, "%02x", random[index]);
+        }
+    }
+    FILE *out = fopen(cli->out_dir, "w");
+    if (out == NULL) return lty_cli_fail("cannot create %s", cli->out_dir);
+    int exit_code = fprintf(out, "card_no\n") < 0 ? LTY_CLI_EXIT_FAILED : LTY_CLI_EXIT_OK;
+    for (int64_t done = 0, chunk = 0; exit_code == LTY_CLI_EXIT_OK && done < cli->count; chunk++) {
+        int64_t count = cli->count - done < LTY_CARD_BATCH_MAX ? cli->count - done
+                                                               : LTY_CARD_BATCH_MAX;
+        char key[LTY_IDEMPOTENCY_KEY_BYTES_MAX + 32]; /* base <= 56 bytes + "-" + <= 4 digits */
+        snprintf(key, sizeof(key), "%s-%" PRId64, base, chunk);
+        exit_code = cards_batch_chunk(cli, key, count, out);
+        done += count;
+    }
+    if (fclose(out) != 0 && exit_code == LTY_CLI_EXIT_OK) {
+        exit_code = lty_cli_fail("cannot write %s", cli->out_dir);
+    }
+    if (exit_code == LTY_CLI_EXIT_OK) {
+        printf("%" PRId64 " card numbers written to %s\n", cli->count, cli->out_dir);
+    }
     return exit_code;
 }

@@ -27,6 +27,8 @@ static const lty_cli_command_t cli_commands[] = {
     {"member", "show", 1, 1, lty_cli_member_show, "MEMBER_ID",
      "profile, points, prepaid balance and cards"},
     {"card", "issue", 1, 1, lty_cli_card_issue, "MEMBER_ID", "issue a new card to a member"},
+    {"cards", "batch", 0, 0, lty_cli_cards_batch, "--count N --out FILE.csv",
+     "mint N unassigned card numbers for printing (never reused) into a CSV file"},
     {"journal", NULL, 1, 1, lty_cli_journal, "MEMBER_ID [--after ENTRY_ID] [--limit N]",
      "a member's journal entries, newest first"},
     {"adjust", NULL, 2, 2, lty_cli_adjust, "MEMBER_ID POINTS --reason TEXT",

@@ -5,6 +5,7 @@
  * domain operation (ops.h) in a child transaction and renders the response it stores with the
  * idempotency key. */
 #include "api.h"
+#include "api_members.h"
 #include "api_render.h"
 #include "lty/lty_assert.h"
 #include "lty/lty_clock.h"
@@ -25,40 +26,24 @@ static int member_create_apply(lty_job_t *job, lty_store_txn_t *txn)
     if (err != 0) return lty_api_job_refuse(job, err, &diag);
     lty_json_writer_t writer;
     lty_jw_init(&writer, job->body);
+    lty_member_t member; /* issue 4: the whole profile, as GET shows it */
+    err = lty__ops_member_load(txn, member_id, &member);
+    if (err != 0) return lty_api_job_refuse(job, err, NULL);
     lty_jw_object_begin(&writer);
-    lty_jw_kv_int(&writer, "member_id", (int64_t)member_id);
-    lty_jw_kv_string(&writer, "name", command->name);
-    lty_jw_kv_string(&writer, "phone", command->phone);
-    if (command->email[0] != '\0') lty_jw_kv_string(&writer, "email", command->email);
-    lty_api_render_time(&writer, "created_at", job->now_ms);
+    lty__api_member_profile_render(&writer, &member, lty_api_job_api(job)->programme);
     lty_jw_kv_int(&writer, "points", 0);
     lty_jw_kv_int(&writer, "prepaid_cents", 0);
     lty_jw_object_end(&writer);
     return lty_api_job_reply(job, 201);
 }
 
+/* issue 4: name and phone required; email, birthday, gender, preferred_store, consents
+ * optional (api_members.c parses every profile field). */
 static int member_new_parse(const lty_json_node_t *root, lty_ops_member_new_t *command,
                             lty_diag_t *diag)
 {
-    static const char *const keys[] = {"name", "phone", "email", NULL};
-    int err = lty_json_keys_check(root, "", keys, diag);
-    if (err == 0) {
-        err = lty_json_get_string(root, "", "name", true, 1, LTY_NAME_BYTES_MAX, command->name,
-                                  sizeof(command->name), NULL, diag);
-    }
-    if (err == 0) {
-        err = lty_json_get_string(root, "", "phone", true, 1, LTY_PHONE_BYTES_MAX, command->phone,
-                                  sizeof(command->phone), NULL, diag);
-    }
-    if (err == 0 && !lty_ops_phone_valid(command->phone)) {
-        err = lty_diag_set(diag, LTY_E_INVALID_FIELD, "/phone",
-                           "phone must be E.164: '+' then 8 to 15 digits");
-    }
-    if (err == 0) {
-        err = lty_json_get_string(root, "", "email", false, 3, LTY_EMAIL_BYTES_MAX, command->email,
-                                  sizeof(command->email), NULL, diag);
-    }
-    return err;
+    uint32_t fields = 0, consent_mask = 0;
+    return lty__api_member_profile_parse(root, true, command, &fields, &consent_mask, diag);
 }
 
 int lty_api_admin_member_create(lty_api_t *api, lty_exchange_t *exchange,
@@ -83,18 +68,10 @@ int lty_api_admin_member_create(lty_api_t *api, lty_exchange_t *exchange,
 /* ---- GET /v1/admin/members/{member_id} ---------------------------------------------------- */
 
 static void member_render(lty_json_writer_t *writer, const lty_ops_member_view_t *view,
-                          int64_t now_ms)
+                          const lty_programme_t *programme, int64_t now_ms)
 {
-    const lty_member_t *member = &view->member;
     lty_jw_object_begin(writer);
-    lty_jw_kv_int(writer, "member_id", (int64_t)member->member_id);
-    lty_jw_kv_string(writer, "status", member->status == LTY_MEMBER_CLOSED ? "closed" : "active");
-    lty_jw_kv_string(writer, "name", member->name);
-    lty_jw_kv_string(writer, "phone", member->phone);
-    if (member->email[0] != '\0') lty_jw_kv_string(writer, "email", member->email);
-    if (member->birthday[0] != '\0') lty_jw_kv_string(writer, "birthday", member->birthday);
-    lty_jw_kv_int(writer, "tier", member->tier);
-    lty_api_render_time(writer, "created_at", member->created_ms);
+    lty__api_member_profile_render(writer, &view->member, programme); /* issue 4 */
     lty_jw_kv_int(writer, "points", view->points);
     lty_jw_kv_int(writer, "prepaid_cents", view->prepaid_cents);
     lty_jw_key(writer, "cards");
@@ -122,7 +99,7 @@ int lty_api_admin_member_get(lty_api_t *api, lty_exchange_t *exchange,
     if (err == 0) {
         lty_json_writer_t writer;
         lty_jw_init(&writer, &exchange->response.body);
-        member_render(&writer, view, lty_clock_now_ms());
+        member_render(&writer, view, api->programme, lty_clock_now_ms());
     }
     lty_free(view);
     return err == 0 ? lty_api_reply(exchange, 200) : lty_api_reply_error(exchange, err, NULL);

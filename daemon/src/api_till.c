@@ -7,6 +7,7 @@
  * card_not_activated, 410 account_closed), so the cashier learns it at the first scan. */
 #include "api.h"
 #include "api_prepaid.h"
+#include "api_members.h"
 #include "api_render.h"
 #include "lty/lty_assert.h"
 #include "lty/lty_card.h"
@@ -43,6 +44,11 @@ int lty_api_till_card_get(lty_api_t *api, lty_exchange_t *exchange,
     lty_store_txn_t *txn = NULL;
     int err = lty_store_read_begin(api->store, &txn);
     if (err == 0) err = lty_ops_card_lookup(txn, card_no, now_ms, &view);
+    lty_ops_tier_status_t tier; /* issue 4: the tier and what the next one still needs */
+    memset(&tier, 0, sizeof(tier));
+    if (err == 0 && view.member_id != 0) {
+        err = lty_ops_tier_status(txn, api->programme, now_ms, view.member_id, &tier);
+    }
     lty_store_txn_abort(txn);
     if (err == 0) err = card_usable(&view);
     if (err != 0) return lty_api_reply_error(exchange, err, NULL);
@@ -58,6 +64,7 @@ int lty_api_till_card_get(lty_api_t *api, lty_exchange_t *exchange,
     lty_jw_kv_int(&writer, "points", view.points);
     lty_jw_kv_int(&writer, "prepaid_cents", view.prepaid_cents);
     lty_api_render_time(&writer, "expires_at", view.expires_ms);
+    lty__api_tier_render(&writer, api->programme, &tier);
     lty_jw_object_end(&writer);
     return lty_api_reply(exchange, 200);
 }
@@ -92,6 +99,8 @@ static int sale_apply(lty_job_t *job, lty_store_txn_t *txn)
     lty_jw_kv_int(&writer, "points_redeemed", result.points_redeemed);
     lty_jw_kv_int(&writer, "points_balance", result.points_balance);
     lty_jw_kv_int(&writer, "prepaid_cents", result.prepaid_cents);
+    lty_jw_kv_string(&writer, "tier", lty_api_job_api(job)->programme->tiers[result.tier].name);
+    lty_jw_kv_bool(&writer, "tier_upgraded", result.tier_upgraded);
     lty_jw_object_end(&writer);
     return lty_api_job_reply(job, 201);
 }

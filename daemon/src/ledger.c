@@ -233,3 +233,78 @@ void lty_ledger_refund_split(const int64_t *parts, size_t count, int64_t total, 
     }
     LTY_ASSERT(left == 0);
 }
+
+/* ---- Issue 4: tiers (pure) ------------------------------------------------------------- */
+
+#define MS_PER_DAY_LEDGER INT64_C(86400000)
+
+uint64_t lty_ledger_month_index(int64_t time_ms)
+{
+    LTY_ASSERT(time_ms >= 0);
+    LTY_ASSERT(MS_PER_DAY_LEDGER > 0);
+    /* Civil date from days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm). */
+    int64_t days = time_ms / MS_PER_DAY_LEDGER + 719468;
+    int64_t era = days / 146097;
+    int64_t day_of_era = days - era * 146097;
+    int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 -
+                           day_of_era / 146096) / 365;
+    int64_t year = year_of_era + era * 400;
+    int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    int64_t month_shifted = (5 * day_of_year + 2) / 153; /* 0 = March */
+    int64_t month = month_shifted < 10 ? month_shifted + 3 : month_shifted - 9;
+    if (month <= 2) year++;
+    LTY_ASSERT(year >= 1970 && month >= 1 && month <= 12);
+    return (uint64_t)((year - 1970) * 12 + (month - 1));
+}
+
+uint32_t lty_ledger_tier_for(const lty_programme_t *programme, int64_t qualifying)
+{
+    LTY_ASSERT(programme != NULL);
+    LTY_ASSERT(programme->tiers_count >= 1 && programme->tiers_count <= LTY_TIERS_MAX);
+    uint32_t tier = 0;
+    for (uint32_t index = 1; index < programme->tiers_count; index++) {
+        if (qualifying >= programme->tiers[index].threshold) tier = index;
+    }
+    return tier;
+}
+
+int lty_ledger_sale_plan_tier(const lty_programme_t *programme, uint32_t tier,
+                              lty_ledger_sale_plan_t *plan)
+{
+    LTY_ASSERT(programme != NULL && plan != NULL);
+    LTY_ASSERT(plan->points_earned >= 0 && plan->points_earned <= LTY_POINTS_PER_TXN_MAX);
+    if (tier >= programme->tiers_count) tier = programme->tiers_count - 1; /* programme shrank */
+    int64_t percent = programme->tiers[tier].earn_percent;
+    LTY_ASSERT(percent >= 0 && percent <= LTY_PROGRAMME_EARN_PERCENT_MAX);
+    int64_t earned = plan->points_earned * percent / 100; /* <= 10^7 * 10^3: no overflow */
+    if (earned > LTY_POINTS_PER_TXN_MAX) return LTY_E_POINTS_LIMIT;
+    int64_t after = plan->points_balance_after - plan->points_earned + earned;
+    if (after > LTY_POINTS_BALANCE_MAX) return LTY_E_POINTS_LIMIT;
+    plan->points_earned = earned;
+    plan->points_balance_after = after;
+    return 0;
+}
+
+uint32_t lty_ledger_tier_review(const lty_programme_t *programme, uint32_t tier,
+                                int64_t qualifying_now, int64_t qualifying_grace)
+{
+    LTY_ASSERT(programme != NULL);
+    LTY_ASSERT(qualifying_now >= 0 && qualifying_grace >= 0);
+    uint32_t now = lty_ledger_tier_for(programme, qualifying_now);
+    uint32_t then = lty_ledger_tier_for(programme, qualifying_grace);
+    uint32_t kept = now > then ? now : then;
+    if (tier >= programme->tiers_count) tier = programme->tiers_count - 1;
+    return kept < tier ? kept : tier;
+}
+
+bool lty_ledger_tier_next(const lty_programme_t *programme, uint32_t tier, int64_t qualifying,
+                          uint32_t *next_out, int64_t *needed_out)
+{
+    LTY_ASSERT(programme != NULL && next_out != NULL && needed_out != NULL);
+    LTY_ASSERT(qualifying >= 0);
+    if (tier + 1 >= programme->tiers_count) return false;
+    int64_t needed = programme->tiers[tier + 1].threshold - qualifying;
+    *next_out = tier + 1;
+    *needed_out = needed > 0 ? needed : 0;
+    return true;
+}

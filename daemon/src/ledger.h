@@ -124,4 +124,32 @@ void lty_ledger_refund_split(const int64_t *parts, size_t count, int64_t total, 
  *  total); value when returned == total; 0 when total == 0. Used for points earned. */
 int64_t lty_ledger_pro_rata(int64_t value, int64_t returned, int64_t total);
 
+/* ---- Issue 4: tiers (pure) ------------------------------------------------------------- */
+
+/** The rolling qualification window: this month and the 11 before it. */
+#define LTY_LEDGER_TIER_WINDOW_MONTHS 12
+
+/** Months since 1970-01 (UTC) of time_ms (>= 0): 0 for January 1970. */
+uint64_t lty_ledger_month_index(int64_t time_ms);
+/** The highest tier (index) whose threshold is <= qualifying (>= 0). */
+uint32_t lty_ledger_tier_for(const lty_programme_t *programme, int64_t qualifying);
+/**
+ * Apply the earning multiplier of tier to a planned sale: points_earned becomes
+ * floor(points_earned * earn_percent / 100) and points_balance_after follows.
+ * @return 0, or LTY_E_POINTS_LIMIT (per-transaction or balance limit); plan untouched then.
+ */
+int lty_ledger_sale_plan_tier(const lty_programme_t *programme, uint32_t tier,
+                              lty_ledger_sale_plan_t *plan);
+/**
+ * The tier a member keeps at a review. Reviews only lower tiers; the grace rule keeps a tier
+ * while the member qualified for it either now or grace days ago:
+ * min(tier, max(tier_for(qualifying_now), tier_for(qualifying_grace))).
+ */
+uint32_t lty_ledger_tier_review(const lty_programme_t *programme, uint32_t tier,
+                                int64_t qualifying_now, int64_t qualifying_grace);
+/** The tier above tier and how much qualifying value is still missing for it (>= 0).
+ *  false (outputs untouched) when tier is the top tier. */
+bool lty_ledger_tier_next(const lty_programme_t *programme, uint32_t tier, int64_t qualifying,
+                          uint32_t *next_out, int64_t *needed_out);
+
 #endif

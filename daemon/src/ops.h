@@ -91,6 +91,11 @@ typedef struct lty_ops_member_new_s {
     char name[LTY_NAME_BYTES_MAX + 1];    /* 1..LTY_NAME_BYTES_MAX bytes */
     char phone[LTY_PHONE_BYTES_MAX + 1];  /* E.164: '+' then 8..15 digits, first digit 1..9 */
     char email[LTY_EMAIL_BYTES_MAX + 1];  /* "" or one '@' with text on both sides */
+    /* issue 4: profile fields (all optional) */
+    char birthday[LTY_BIRTHDAY_BYTES + 1];            /* "" or a past date "YYYY-MM-DD" */
+    uint8_t gender;                                   /* 0 unknown, 1 female, 2 male, 3 other */
+    char preferred_store[LTY_STORE_ID_BYTES_MAX + 1]; /* "" or an existing store */
+    uint32_t consent_flags;                           /* LTY_CONSENT_* bits */
 } lty_ops_member_new_t;
 
 /** True for '+' followed by 8..15 digits, the first not 0. */
@@ -166,6 +171,8 @@ typedef struct lty_ops_sale_result_s {
     int64_t points_redeemed;
     int64_t points_balance;
     int64_t prepaid_cents;
+    uint32_t tier;               /* issue 4: the member's tier after the sale */
+    bool tier_upgraded;          /* issue 4: this sale lifted the member to it */
 } lty_ops_sale_result_t;
 
 /**
@@ -437,5 +444,189 @@ int lty__ops_lots_credit(lty_store_txn_t *txn, uint64_t member_id, int64_t balan
 int lty__ops_lots_debit(lty_store_txn_t *txn, uint64_t member_id, int64_t points);
 /** The principal string of actor ("system" for LTY_ROLE_NONE). */
 const char *lty__ops_principal(const lty_actor_t *actor);
+
+/* ---- Issue 4: member profiles, search and audit (ops_member_profile.c) ------------------- */
+
+#define LTY_CONSENT_SMS 1u
+#define LTY_CONSENT_EMAIL 2u
+#define LTY_CONSENT_PUSH 4u
+#define LTY_CONSENT_ALL 7u
+
+/* Which fields of a profile update are given. */
+#define LTY_MEMBER_FIELD_NAME 1u
+#define LTY_MEMBER_FIELD_PHONE 2u
+#define LTY_MEMBER_FIELD_EMAIL 4u
+#define LTY_MEMBER_FIELD_BIRTHDAY 8u
+#define LTY_MEMBER_FIELD_GENDER 16u
+#define LTY_MEMBER_FIELD_STORE 32u
+#define LTY_MEMBER_FIELD_CONSENT 64u
+
+typedef struct lty_ops_member_patch_s {
+    uint64_t member_id;
+    uint32_t fields;             /* LTY_MEMBER_FIELD_* bits: only these change */
+    uint32_t consent_mask;       /* with FIELD_CONSENT: the consent bits given */
+    lty_ops_member_new_t values; /* new values of the given fields ("" clears optional text) */
+} lty_ops_member_patch_t;
+
+/** Validate the profile fields (which: LTY_MEMBER_FIELD_* bits) of profile; the store is read
+ *  for preferred_store. 0 or LTY_E_INVALID_FIELD with the diag naming the field. */
+int lty_ops_member_profile_check(lty_store_txn_t *txn, const lty_ops_member_new_t *profile,
+                                 uint32_t which, int64_t now_ms, lty_diag_t *diag);
+
+/**
+ * Change a member's profile. Every changed field gets an audit record (who, when, old and new
+ * value); the phone and name indexes follow. Nothing changes when no value differs.
+ * @return 0, LTY_E_MEMBER_NOT_FOUND, LTY_E_ACCOUNT_CLOSED, LTY_E_INVALID_FIELD,
+ *         LTY_E_PHONE_TAKEN. *changed_count_out: fields that changed.
+ */
+int lty_ops_member_update(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                          const lty_ops_member_patch_t *patch, size_t *changed_count_out,
+                          lty_diag_t *diag);
+
+typedef enum lty_ops_member_search_by {
+    LTY_OPS_SEARCH_PHONE = 1,
+    LTY_OPS_SEARCH_CARD = 2,
+    LTY_OPS_SEARCH_NAME = 3, /* prefix, ASCII case-insensitive; sorted by name, then id */
+} lty_ops_member_search_by_t;
+
+typedef struct lty_ops_member_page_s {
+    size_t members_count;
+    lty_member_t members[LTY_MEMBER_PAGE_MAX];
+    uint64_t next_after;         /* member id to pass as after; 0 = no more */
+} lty_ops_member_page_t;
+
+/** Search members. after: 0, or the last member id of the previous page (name search).
+ *  @return 0 (an empty page when nothing matches), LTY_E_INVALID_FIELD. */
+int lty_ops_member_search(lty_store_txn_t *txn, lty_ops_member_search_by_t by, const char *text,
+                          uint64_t after, size_t limit, lty_ops_member_page_t *page_out);
+
+typedef struct lty_ops_audit_page_s {
+    size_t audits_count;
+    lty_audit_t audits[LTY_AUDIT_PAGE_MAX];
+    uint64_t next_after;         /* audit id to pass as after; 0 = no more */
+} lty_ops_audit_page_t;
+
+/** A member's audit records, newest first (after: 0 or an audit id: only older ones).
+ *  @return 0, LTY_E_MEMBER_NOT_FOUND, LTY_E_CORRUPT. */
+int lty_ops_member_audit_page(lty_store_txn_t *txn, uint64_t member_id, uint64_t after,
+                              size_t limit, lty_ops_audit_page_t *page_out);
+
+/** Position cursor (on a member_id | u64 index) on the member's newest key whose second part
+ *  is < before (UINT64_MAX: the newest of all). LTY_E_NOT_FOUND when the member has none. */
+int lty__ops_index_seek_before(lty_store_cursor_t *cursor, uint64_t member_id, uint64_t before,
+                               lty_bytes_t *key_out, lty_bytes_t *value_out);
+/** Overwrite a member's record (valid, asserted). */
+int lty__ops_member_store(lty_store_txn_t *txn, const lty_member_t *member);
+/** Add (present) or remove a member's name index entry. */
+int lty__ops_member_name_index(lty_store_txn_t *txn, const lty_member_t *member, bool present);
+/** Append an audit record with old and new values (lty__ops_audit has none). A target
+ *  "member:<id>" is also indexed in AUDIT_BY_MEMBER. */
+int lty__ops_audit_change(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                          const char *action, const char *target, const char *detail,
+                          const char *old_value, const char *new_value);
+
+/* ---- Issue 4: card life (ops_card_life.c) ------------------------------------------------ */
+
+typedef struct lty_ops_card_batch_s {
+    size_t cards_count;
+    char cards[LTY_CARD_BATCH_MAX][LTY_CARD_NO_SIZE];
+} lty_ops_card_batch_t;
+
+/** Mint count (1..LTY_CARD_BATCH_MAX) unassigned cards from the card sequence (never reused).
+ *  @return 0, LTY_E_INVALID_FIELD. */
+int lty_ops_card_batch(lty_store_txn_t *txn, const lty_actor_t *actor,
+                       const lty_programme_t *programme, int64_t now_ms, size_t count,
+                       lty_ops_card_batch_t *batch_out);
+
+typedef struct lty_ops_card_activate_s {
+    char card_no[LTY_CARD_NO_SIZE];
+    char phone[LTY_PHONE_BYTES_MAX + 1];
+    char name[LTY_NAME_BYTES_MAX + 1];  /* needed when no member has the phone */
+} lty_ops_card_activate_t;
+
+/**
+ * Activate an unassigned card on its first scan: link it to the member with that phone, or
+ * enrol one. Valid for programme->card_valid_days from now.
+ * @return 0, LTY_E_INVALID_CARD_NO, LTY_E_CARD_NOT_FOUND, LTY_E_CARD_ALREADY_ACTIVE (any status
+ *         but unassigned), LTY_E_INVALID_FIELD, LTY_E_ACCOUNT_CLOSED. *created_out: enrolled.
+ */
+int lty_ops_card_activate(lty_store_txn_t *txn, const lty_actor_t *actor,
+                          const lty_programme_t *programme, int64_t now_ms,
+                          const lty_ops_card_activate_t *activate, lty_card_t *card_out,
+                          bool *created_out, lty_diag_t *diag);
+
+/** Report a card lost (active or expired by date): refused at every till at once. Reporting a
+ *  lost card again changes nothing. @return 0, LTY_E_CARD_NOT_FOUND, LTY_E_CARD_REPLACED,
+ *  LTY_E_CARD_CLOSED, LTY_E_CARD_NOT_ACTIVATED. */
+int lty_ops_card_lost(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                      const char *card_no, const char *reason, lty_card_t *card_out);
+
+/** Replace a card (active, lost or expired) with a new number for the same member; the old
+ *  number is blocked for ever. @return 0 and *new_out, or the lty_ops_card_lost refusals and
+ *  LTY_E_INVALID_FIELD (the member holds LTY_CARDS_PER_MEMBER_MAX cards). */
+int lty_ops_card_replace(lty_store_txn_t *txn, const lty_actor_t *actor,
+                         const lty_programme_t *programme, int64_t now_ms, const char *card_no,
+                         lty_card_t *old_out, lty_card_t *new_out);
+
+/** Extend a card's validity by days (1..LTY_PROGRAMME_DAYS_MAX) from the later of now and its
+ *  current expiry; an expired card becomes active again. Refusals as for lost, plus
+ *  LTY_E_CARD_LOST. */
+int lty_ops_card_extend(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                        const char *card_no, int64_t days, lty_card_t *card_out);
+
+/** Activity at a till with card: with programme->card_extend_on_activity the validity moves to
+ *  now + card_valid_days when that is later. Called by a sale, after its card checks. */
+int lty__ops_card_activity(lty_store_txn_t *txn, const lty_programme_t *programme,
+                           int64_t now_ms, const lty_card_t *card);
+
+/** Shared card plumbing of ops_card.c: load by number (LTY_E_CARD_NOT_FOUND), take the next
+ *  card sequence number, count a member's cards (every status). */
+int lty__ops_card_load(lty_store_txn_t *txn, const char *card_no, lty_card_t *card_out);
+int lty__ops_card_sequence_take(lty_store_txn_t *txn, uint64_t *sequence_out);
+int lty__ops_member_cards_count(lty_store_txn_t *txn, uint64_t member_id, size_t *count_out);
+
+/* ---- Issue 4: tiers (ops_tier.c) --------------------------------------------------------- */
+
+typedef struct lty_ops_tier_status_s {
+    uint32_t tier;               /* the member's tier */
+    int64_t qualifying;          /* rolling 12-month value (programme->tier_basis) */
+    bool has_next;
+    uint32_t next_tier;
+    int64_t next_needed;         /* qualifying value still missing for next_tier */
+} lty_ops_tier_status_t;
+
+/** The member's tier and how far the next one is. */
+int lty_ops_tier_status(lty_store_txn_t *txn, const lty_programme_t *programme, int64_t now_ms,
+                        uint64_t member_id, lty_ops_tier_status_t *status_out);
+
+/** A sale's effect on tiers: add spend and points to the month's bucket, upgrade at once when
+ *  the rolling value reaches a higher tier (history and audit). *tier_out: the tier after. */
+int lty__ops_tier_sale(lty_store_txn_t *txn, const lty_actor_t *actor,
+                       const lty_programme_t *programme, int64_t now_ms, uint64_t member_id,
+                       int64_t spend_cents, int64_t points, uint32_t *tier_out,
+                       bool *upgraded_out);
+
+struct lty_ledger_sale_plan_s; /* ledger.h */
+/** Apply the earning multiplier of the member's tier (before the sale) to plan. */
+int lty__ops_tier_plan(lty_store_txn_t *txn, const lty_programme_t *programme,
+                       uint64_t member_id, struct lty_ledger_sale_plan_s *plan);
+
+typedef struct lty_ops_tier_review_s {
+    uint64_t members_reviewed;   /* members above the base tier */
+    uint64_t members_downgraded;
+} lty_ops_tier_review_t;
+
+/** Review every member above the base tier; downgrade by lty_ledger_tier_review(). */
+int lty_ops_tier_review(lty_store_txn_t *txn, const lty_actor_t *actor,
+                        const lty_programme_t *programme, int64_t now_ms,
+                        lty_ops_tier_review_t *review_out);
+
+typedef struct lty_ops_tier_history_s {
+    size_t changes_count;
+    lty_tier_change_t changes[LTY_TIER_HISTORY_MAX]; /* newest first */
+} lty_ops_tier_history_t;
+
+int lty_ops_tier_history(lty_store_txn_t *txn, uint64_t member_id,
+                         lty_ops_tier_history_t *history_out);
 
 #endif

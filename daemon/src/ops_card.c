@@ -13,7 +13,7 @@
 
 #define MS_PER_DAY INT64_C(86400000)
 
-static int card_load(lty_store_txn_t *txn, const char *card_no, lty_card_t *card_out)
+int lty__ops_card_load(lty_store_txn_t *txn, const char *card_no, lty_card_t *card_out)
 {
     lty_key_t key;
     lty_key_text(&key, card_no);
@@ -34,7 +34,7 @@ int lty_ops_card_lookup(lty_store_txn_t *txn, const char *card_no, int64_t now_m
     int err = lty_card_no_check(card_no, strnlen(card_no, LTY_CARD_NO_SIZE));
     if (err != 0) return err;
     lty_card_t card;
-    err = card_load(txn, card_no, &card);
+    err = lty__ops_card_load(txn, card_no, &card);
     if (err != 0) return err;
     lty_ops_card_view_t view;
     memset(&view, 0, sizeof(view));
@@ -63,7 +63,7 @@ int lty_ops_card_lookup(lty_store_txn_t *txn, const char *card_no, int64_t now_m
 }
 
 /* Take the next card sequence number from META and store its successor. */
-static int card_sequence_take(lty_store_txn_t *txn, uint64_t *sequence_out)
+int lty__ops_card_sequence_take(lty_store_txn_t *txn, uint64_t *sequence_out)
 {
     lty_key_t key;
     lty_key_text(&key, LTY_META_CARD_SEQUENCE);
@@ -82,7 +82,7 @@ static int card_sequence_take(lty_store_txn_t *txn, uint64_t *sequence_out)
     return err;
 }
 
-static int member_cards_count(lty_store_txn_t *txn, uint64_t member_id, size_t *count_out)
+int lty__ops_member_cards_count(lty_store_txn_t *txn, uint64_t member_id, size_t *count_out)
 {
     lty_ops_member_view_t view; /* ~3 KiB of cards: fine on the writer's stack */
     int err = lty_ops_member_get(txn, member_id, &view);
@@ -118,13 +118,13 @@ int lty_ops_card_issue(lty_store_txn_t *txn, const lty_actor_t *actor,
     if (err != 0) return err;
     if (member.status == LTY_MEMBER_CLOSED) return LTY_E_ACCOUNT_CLOSED;
     size_t cards_count = 0;
-    err = member_cards_count(txn, member_id, &cards_count);
+    err = lty__ops_member_cards_count(txn, member_id, &cards_count);
     if (err != 0) return err;
     if (cards_count >= LTY_CARDS_PER_MEMBER_MAX) return LTY_E_INVALID_FIELD;
     lty_card_t card;
     memset(&card, 0, sizeof(card));
     uint64_t sequence = 0;
-    err = card_sequence_take(txn, &sequence);
+    err = lty__ops_card_sequence_take(txn, &sequence);
     if (err == 0) err = lty_card_no_mint(programme->card_prefix, sequence, card.card_no);
     if (err != 0) return err;
     card.member_id = member_id;

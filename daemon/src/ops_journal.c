@@ -46,21 +46,8 @@ int lty__ops_audit(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_m
 {
     LTY_ASSERT(txn != NULL && actor != NULL);
     LTY_ASSERT(action != NULL && target != NULL && detail != NULL);
-    lty_audit_t audit;
-    memset(&audit, 0, sizeof(audit));
-    int err = next_id(txn, LTY_DB_AUDIT, &audit.audit_id);
-    if (err != 0) return err;
-    audit.created_ms = now_ms;
-    snprintf(audit.principal, sizeof(audit.principal), "%s", lty__ops_principal(actor));
-    snprintf(audit.action, sizeof(audit.action), "%s", action);
-    snprintf(audit.target, sizeof(audit.target), "%s", target);
-    snprintf(audit.detail, sizeof(audit.detail), "%s", detail);
-    uint8_t buffer[LTY_RECORD_AUDIT_BYTES_MAX];
-    size_t size = lty_record_audit_encode(&audit, buffer, sizeof(buffer));
-    lty_key_t key;
-    lty_key_id(&key, audit.audit_id);
-    return lty_store_append(txn, LTY_DB_AUDIT, lty_key_bytes(&key),
-                            (lty_bytes_t){.data = buffer, .size = size});
+    /* issue 4: one writer of audit records, which also indexes them per member */
+    return lty__ops_audit_change(txn, actor, now_ms, action, target, detail, "", "");
 }
 
 int lty__ops_account_get(lty_store_txn_t *txn, lty_account_kind_t kind, uint64_t owner,

@@ -23,38 +23,11 @@ bool lty_ops_phone_valid(const char *phone)
     return true;
 }
 
-/* Deliberately loose (RFC 5322 is not worth enforcing): printable ASCII without spaces, one
- * '@' with text on both sides and a dot in the domain. */
-static bool email_valid(const char *email)
+/* Every profile field is checked by lty_ops_member_profile_check (ops_member_profile.c). */
+static int member_new_check(lty_store_txn_t *txn, const lty_ops_member_new_t *member_new,
+                            int64_t now_ms, lty_diag_t *diag)
 {
-    size_t size = strnlen(email, LTY_EMAIL_BYTES_MAX + 1);
-    if (size == 0) return true;
-    if (size > LTY_EMAIL_BYTES_MAX) return false;
-    const char *at = strchr(email, '@');
-    if (at == NULL || at == email || strchr(at + 1, '@') != NULL) return false;
-    const char *dot = strrchr(at, '.');
-    if (dot == NULL || dot == at + 1 || dot[1] == '\0') return false;
-    for (size_t index = 0; index < size; index++) {
-        if (email[index] <= ' ' || email[index] > '~') return false;
-    }
-    return true;
-}
-
-static int member_new_check(const lty_ops_member_new_t *member_new, lty_diag_t *diag)
-{
-    size_t name_size = strnlen(member_new->name, sizeof(member_new->name));
-    if (name_size == 0 || name_size > LTY_NAME_BYTES_MAX) {
-        return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/name", "name must be 1 to %d bytes",
-                            LTY_NAME_BYTES_MAX);
-    }
-    if (!lty_ops_phone_valid(member_new->phone)) {
-        return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/phone",
-                            "phone must be E.164: '+' and 8 to 15 digits");
-    }
-    if (!email_valid(member_new->email)) {
-        return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/email", "email is malformed");
-    }
-    return 0;
+    return lty_ops_member_profile_check(txn, member_new, 127u, now_ms, diag);
 }
 
 static int member_id_next(lty_store_txn_t *txn, uint64_t *member_id_out)
@@ -80,7 +53,7 @@ int lty_ops_member_create(lty_store_txn_t *txn, const lty_actor_t *actor, int64_
 {
     LTY_ASSERT(txn != NULL && actor != NULL);
     LTY_ASSERT(member_new != NULL && member_id_out != NULL);
-    int err = member_new_check(member_new, diag);
+    int err = member_new_check(txn, member_new, now_ms, diag);
     if (err != 0) return err;
     lty_member_t member;
     memset(&member, 0, sizeof(member));
@@ -92,6 +65,11 @@ int lty_ops_member_create(lty_store_txn_t *txn, const lty_actor_t *actor, int64_
     memcpy(member.name, member_new->name, sizeof(member.name));
     memcpy(member.phone, member_new->phone, sizeof(member.phone));
     memcpy(member.email, member_new->email, sizeof(member.email));
+    memcpy(member.birthday, member_new->birthday, sizeof(member.birthday));
+    memcpy(member.preferred_store, member_new->preferred_store, sizeof(member.preferred_store));
+    member.gender = member_new->gender;
+    member.consent_flags = member_new->consent_flags;
+    member.consent_ms = member_new->consent_flags != 0 ? now_ms : 0;
 
     uint8_t id_bytes[8];
     lty_record_u64_encode(member.member_id, id_bytes);
@@ -110,6 +88,7 @@ int lty_ops_member_create(lty_store_txn_t *txn, const lty_actor_t *actor, int64_
         err = lty_store_append(txn, LTY_DB_MEMBERS, lty_key_bytes(&key),
                                (lty_bytes_t){.data = buffer, .size = size});
     }
+    if (err == 0) err = lty__ops_member_name_index(txn, &member, true);
     char target[LTY_AUDIT_TARGET_BYTES_MAX + 1];
     snprintf(target, sizeof(target), "member:%" PRIu64, member.member_id);
     if (err == 0) err = lty__ops_audit(txn, actor, now_ms, "member.create", target, "enrolled");

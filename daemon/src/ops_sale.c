@@ -191,6 +191,7 @@ int lty_ops_sale(lty_store_txn_t *txn, const lty_actor_t *actor,
     lty_ledger_sale_plan_t plan;
     if (err == 0) err = lty_ledger_sale_plan(programme, total_cents, sale->redeem_points,
                                              points.balance, &plan);
+    if (err == 0) err = lty__ops_tier_plan(txn, programme, card.member_id, &plan); /* issue 4 */
     if (err != 0) return err;
     lty_journal_entry_t entry;
     sale_entry_build(actor, sale, card.member_id, &plan, &entry);
@@ -220,12 +221,20 @@ int lty_ops_sale(lty_store_txn_t *txn, const lty_actor_t *actor,
     if (err == 0) err = sale_record_store(txn, sale, &entry, &plan, lots, lots_count);
     if (err == 0) err = lty__ops_account_get(txn, LTY_ACCOUNT_MEMBER_PREPAID, card.member_id,
                                              &prepaid);
+    uint32_t tier = 0; /* issue 4: card validity on activity, spend buckets, upgrade at once */
+    bool tier_upgraded = false;
+    if (err == 0) err = lty__ops_card_activity(txn, programme, now_ms, &card);
+    if (err == 0) err = lty__ops_tier_sale(txn, actor, programme, now_ms, card.member_id,
+                                           plan.eligible_cents, plan.points_earned, &tier,
+                                           &tier_upgraded);
     if (err != 0) return err;
     *result_out = (lty_ops_sale_result_t){.sale_id = entry.entry_id,
                                           .member_id = card.member_id,
                                           .points_earned = plan.points_earned,
                                           .points_redeemed = plan.points_redeemed,
                                           .points_balance = plan.points_balance_after,
-                                          .prepaid_cents = prepaid.balance};
+                                          .prepaid_cents = prepaid.balance,
+                                          .tier = tier,
+                                          .tier_upgraded = tier_upgraded};
     return 0;
 }

@@ -9,6 +9,7 @@
 #include "records.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef enum field_type { FIELD_INT, FIELD_BOOL, FIELD_TEXT } field_type_t;
@@ -41,11 +42,136 @@ static const field_t fields[] = {
     INT_FIELD(void_window_ms, 0, INT64_C(86400000)),
     INT_FIELD(points_negative_floor, -LTY_POINTS_BALANCE_MAX, 0),
     BOOL_FIELD(card_extend_on_activity),
+    INT_FIELD(tier_grace_days, 0, LTY_PROGRAMME_DAYS_MAX), /* issue 4 */
 };
 #define FIELDS_COUNT (sizeof(fields) / sizeof(fields[0]))
 
 /* minor_unit is an int, handled beside the table: it is the only field of that width. */
 #define MINOR_UNIT_MAX 4
+
+/* ---- Issue 4: tiers (an array, so parsed beside the table) ------------------------------- */
+
+static void tiers_demo(lty_programme_t *programme)
+{
+    static const lty_programme_tier_t demo[] = {
+        {"Member", 0, 100},
+        {"Silver", INT64_C(1000000), 125},   /* 10,000.00 in 12 months */
+        {"Gold", INT64_C(5000000), 150},     /* 50,000.00 */
+        {"Platinum", INT64_C(20000000), 200}, /* 200,000.00 */
+    };
+    _Static_assert(sizeof(demo) / sizeof(demo[0]) <= LTY_TIERS_MAX, "demo tiers fit");
+    LTY_ASSERT(programme != NULL);
+    programme->tier_grace_days = 90;
+    programme->tier_basis = LTY_TIER_BASIS_SPEND;
+    programme->tiers_count = (uint32_t)(sizeof(demo) / sizeof(demo[0]));
+    memcpy(programme->tiers, demo, sizeof(demo));
+}
+
+static bool tiers_valid(const lty_programme_t *programme)
+{
+    LTY_ASSERT(programme != NULL);
+    LTY_ASSERT(LTY_TIERS_MAX >= 1);
+    if (programme->tiers_count < 1 || programme->tiers_count > LTY_TIERS_MAX) return false;
+    if (programme->tier_basis != LTY_TIER_BASIS_SPEND &&
+        programme->tier_basis != LTY_TIER_BASIS_POINTS) {
+        return false;
+    }
+    for (uint32_t index = 0; index < programme->tiers_count; index++) {
+        const lty_programme_tier_t *tier = &programme->tiers[index];
+        size_t size = strnlen(tier->name, sizeof(tier->name));
+        if (size == 0 || size > LTY_TIER_NAME_BYTES_MAX) return false;
+        if (tier->earn_percent < 0 || tier->earn_percent > LTY_PROGRAMME_EARN_PERCENT_MAX) {
+            return false;
+        }
+        if (index == 0 && tier->threshold != 0) return false;
+        if (index > 0 && (tier->threshold <= programme->tiers[index - 1].threshold ||
+                          tier->threshold > LTY_PROGRAMME_TIER_THRESHOLD_MAX)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int tier_parse(const lty_json_node_t *node, size_t index, lty_programme_tier_t *tier,
+                      lty_diag_t *diag)
+{
+    static const char *const keys[] = {"name", "threshold", "earn_percent", NULL};
+    char path[32];
+    snprintf(path, sizeof(path), "/tiers/%zu", index);
+    int err = lty_json_expect_object(node, path, diag);
+    if (err == 0) err = lty_json_keys_check(node, path, keys, diag);
+    if (err == 0) {
+        err = lty_json_get_string(node, path, "name", true, 1, LTY_TIER_NAME_BYTES_MAX,
+                                  tier->name, sizeof(tier->name), NULL, diag);
+    }
+    if (err == 0) {
+        err = lty_json_get_int(node, path, "threshold", true, 0,
+                               LTY_PROGRAMME_TIER_THRESHOLD_MAX, &tier->threshold, NULL, diag);
+    }
+    tier->earn_percent = 100;
+    if (err == 0) {
+        err = lty_json_get_int(node, path, "earn_percent", false, 0,
+                               LTY_PROGRAMME_EARN_PERCENT_MAX, &tier->earn_percent, NULL, diag);
+    }
+    return err;
+}
+
+static int tiers_parse(const lty_json_node_t *root, lty_programme_t *out,
+                                      lty_diag_t *diag)
+{
+    LTY_ASSERT(root != NULL && out != NULL);
+    char basis[8] = "";
+    bool present = false;
+    if (lty_json_get_string(root, "", "tier_basis", false, 5, 6, basis, sizeof(basis), &present,
+                            diag) != 0) {
+        return LTY_E_CONFIG;
+    }
+    if (present && strcmp(basis, "spend") != 0 && strcmp(basis, "points") != 0) {
+        return lty_diag_set(diag, LTY_E_CONFIG, "/tier_basis", "tier_basis is spend or points");
+    }
+    if (present) out->tier_basis = strcmp(basis, "points") == 0 ? LTY_TIER_BASIS_POINTS
+                                                                : LTY_TIER_BASIS_SPEND;
+    const lty_json_node_t *tiers = NULL;
+    size_t count = 0;
+    if (lty_json_get_array(root, "", "tiers", false, LTY_TIERS_MAX, &tiers, &count, diag) != 0) {
+        return LTY_E_CONFIG;
+    }
+    if (tiers == NULL) return 0;
+    lty_programme_t parsed = *out;
+    memset(parsed.tiers, 0, sizeof(parsed.tiers));
+    parsed.tiers_count = (uint32_t)count;
+    for (size_t index = 0; index < count; index++) {
+        if (tier_parse(lty_json_item(tiers, index), index, &parsed.tiers[index], diag) != 0) {
+            return LTY_E_CONFIG;
+        }
+    }
+    if (!tiers_valid(&parsed)) {
+        return lty_diag_set(diag, LTY_E_CONFIG, "/tiers",
+                            "tiers: 1 to %d, the first at threshold 0, thresholds increasing",
+                            LTY_TIERS_MAX);
+    }
+    *out = parsed;
+    return 0;
+}
+
+static void tiers_render(const lty_programme_t *programme,
+                                        lty_json_writer_t *writer)
+{
+    LTY_ASSERT(programme != NULL && writer != NULL);
+    LTY_ASSERT(programme->tiers_count <= LTY_TIERS_MAX);
+    lty_jw_kv_string(writer, "tier_basis",
+                     programme->tier_basis == LTY_TIER_BASIS_POINTS ? "points" : "spend");
+    lty_jw_key(writer, "tiers");
+    lty_jw_array_begin(writer);
+    for (uint32_t index = 0; index < programme->tiers_count; index++) {
+        lty_jw_object_begin(writer);
+        lty_jw_kv_string(writer, "name", programme->tiers[index].name);
+        lty_jw_kv_int(writer, "threshold", programme->tiers[index].threshold);
+        lty_jw_kv_int(writer, "earn_percent", programme->tiers[index].earn_percent);
+        lty_jw_object_end(writer);
+    }
+    lty_jw_array_end(writer);
+}
 
 void lty_programme_demo(lty_programme_t *programme_out)
 {
@@ -65,6 +191,7 @@ void lty_programme_demo(lty_programme_t *programme_out)
     programme_out->void_window_ms = 10 * 60 * 1000;
     programme_out->points_negative_floor = -10000;
     programme_out->card_extend_on_activity = false;
+    tiers_demo(programme_out); /* issue 4 */
     LTY_ASSERT(lty_programme_valid(programme_out));
 }
 
@@ -84,6 +211,7 @@ bool lty_programme_valid(const lty_programme_t *programme)
     LTY_ASSERT(programme != NULL);
     LTY_ASSERT(FIELDS_COUNT > 0);
     if (programme->minor_unit < 0 || programme->minor_unit > MINOR_UNIT_MAX) return false;
+    if (!tiers_valid(programme)) return false; /* issue 4 */
     const char *base = (const char *)programme;
     for (size_t index = 0; index < FIELDS_COUNT; index++) {
         const field_t *field = &fields[index];
@@ -144,8 +272,11 @@ static int root_parse(const lty_json_node_t *root, lty_programme_t *out, lty_dia
                                           "void_window_ms",
                                           "points_negative_floor",
                                           "card_extend_on_activity",
+                                          "tier_grace_days", /* issue 4 */
+                                          "tier_basis",
+                                          "tiers",
                                           NULL};
-    _Static_assert(sizeof(allowed) / sizeof(allowed[0]) == FIELDS_COUNT + 2, "a key per field");
+    _Static_assert(sizeof(allowed) / sizeof(allowed[0]) == FIELDS_COUNT + 4, "a key per field");
     if (lty_json_expect_object(root, "", diag) != 0) return LTY_E_CONFIG;
     if (lty_json_keys_check(root, "", allowed, diag) != 0) return LTY_E_CONFIG;
     int64_t minor_unit = out->minor_unit;
@@ -159,7 +290,7 @@ static int root_parse(const lty_json_node_t *root, lty_programme_t *out, lty_dia
         int err = field_parse(root, &fields[index], out, diag);
         if (err != 0) return err;
     }
-    return 0;
+    return tiers_parse(root, out, diag); /* issue 4 */
 }
 
 int lty_programme_parse(const char *json, size_t size, lty_programme_t *programme_out,
@@ -172,11 +303,15 @@ int lty_programme_parse(const char *json, size_t size, lty_programme_t *programm
                             LTY_PROGRAMME_JSON_BYTES_MAX);
     }
     lty_json_doc_t *doc = NULL;
-    if (lty_json_parse(json, size, LTY_JSON_DEPTH_MAX, &doc, diag) != 0) return LTY_E_CONFIG;
+    if (lty_json_parse(json, size, LTY_JSON_DEPTH_MAX, &doc, diag) != 0) {
+        if (diag != NULL) diag->err = LTY_E_CONFIG; /* the diag names the code returned */
+        return LTY_E_CONFIG;
+    }
     lty_programme_t programme;
     lty_programme_demo(&programme);
     int err = root_parse(lty_json_doc_root(doc), &programme, diag);
     lty_json_doc_free(doc);
+    if (err != 0 && diag != NULL) diag->err = err; /* readers named INVALID_FIELD */
     if (err != 0) return err;
     LTY_ASSERT(lty_programme_valid(&programme)); /* each field was range-checked on the way */
     *programme_out = programme;
@@ -206,6 +341,7 @@ void lty_programme_render(const lty_programme_t *programme, lty_buf_t *out)
             lty_jw_kv_string(&writer, field->key, base + field->offset);
         }
     }
+    tiers_render(programme, &writer); /* issue 4 */
     lty_jw_object_end(&writer);
 }
 

@@ -18,6 +18,7 @@
 
 #include "lty/lty_buf.h"
 #include "lty/lty_err.h"
+#include "lty/lty_limits.h"
 #include "store.h"
 
 #include <stdbool.h>
@@ -27,6 +28,19 @@
 #define LTY_PROGRAMME_CARD_PREFIX_BYTES_MAX 4
 #define LTY_PROGRAMME_DAYS_MAX 36500                    /* 100 years */
 #define LTY_PROGRAMME_CENTS_PER_POINT_MAX INT64_C(1000000)
+
+/* issue 4: tiers */
+#define LTY_PROGRAMME_EARN_PERCENT_MAX 1000 /* a tier earns at most 10x */
+#define LTY_PROGRAMME_TIER_THRESHOLD_MAX LTY_POINTS_BALANCE_MAX
+typedef enum lty_tier_basis {
+    LTY_TIER_BASIS_SPEND = 0,  /* rolling 12-month eligible spend in minor units */
+    LTY_TIER_BASIS_POINTS = 1, /* rolling 12-month points earned */
+} lty_tier_basis_t;
+typedef struct lty_programme_tier_s {
+    char name[LTY_TIER_NAME_BYTES_MAX + 1]; /* "Gold" */
+    int64_t threshold;                      /* rolling 12-month value to qualify; tier 0: 0 */
+    int64_t earn_percent;                   /* earning multiplier: 100 = 1x, 150 = 1.5x */
+} lty_programme_tier_t;
 
 typedef struct lty_programme_s lty_programme_t;
 struct lty_programme_s {
@@ -46,6 +60,11 @@ struct lty_programme_s {
     int64_t points_negative_floor;       /* -10000: returns may push the balance down to this */
     /* issue 4: cards */
     bool card_extend_on_activity;        /* false */
+    /* issue 4: tiers (see docs/tiers.md): parsed beside the field table in programme.c */
+    int64_t tier_grace_days;             /* 90: a downgrade waits until also short this long ago */
+    int tier_basis;                      /* lty_tier_basis_t; JSON "spend" / "points" */
+    uint32_t tiers_count;                /* 1..LTY_TIERS_MAX; tier 0 is the base tier */
+    lty_programme_tier_t tiers[LTY_TIERS_MAX]; /* thresholds strictly increasing */
 };
 
 /** Fill the demo programme (also the defaults for absent JSON keys). */

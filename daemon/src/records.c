@@ -1002,6 +1002,118 @@ bool lty_key_u64_at(lty_bytes_t key, size_t offset, uint64_t *value_out)
     return true;
 }
 
+/* ---- Issue 4: tier history, monthly spend, the member name key -------------------------- */
+
+bool lty_record_tier_change_valid(const lty_tier_change_t *change)
+{
+    LTY_ASSERT(change != NULL);
+    LTY_ASSERT(LTY_TIERS_MAX <= 255);
+    if (change->member_id == 0 || change->index == 0 || !time_ok(change->changed_ms)) {
+        return false;
+    }
+    if (change->tier_from >= LTY_TIERS_MAX || change->tier_to >= LTY_TIERS_MAX) return false;
+    if (change->tier_from == change->tier_to) return false;
+    if (change->reason != LTY_TIER_REASON_SALE && change->reason != LTY_TIER_REASON_REVIEW) {
+        return false;
+    }
+    return change->qualifying >= 0;
+}
+
+size_t lty_record_tier_change_encode(const lty_tier_change_t *change, uint8_t *out,
+                                     size_t out_size)
+{
+    LTY_ASSERT(lty_record_tier_change_valid(change));
+    LTY_ASSERT(out_size >= LTY_RECORD_TIER_CHANGE_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, (lty_record_tag_t)LTY_RECORD_TAG_TIER_CHANGE,
+               LTY_TIER_CHANGE_VERSION);
+    out_u64(&writer, change->member_id);
+    out_u64(&writer, change->index);
+    out_i64(&writer, change->changed_ms);
+    out_u8(&writer, change->tier_from);
+    out_u8(&writer, change->tier_to);
+    out_u8(&writer, change->reason);
+    out_i64(&writer, change->qualifying);
+    LTY_ASSERT(writer.size == LTY_RECORD_TIER_CHANGE_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_tier_change_decode(lty_bytes_t in, lty_tier_change_t *change_out)
+{
+    LTY_ASSERT(change_out != NULL);
+    rec_in_t reader;
+    memset(change_out, 0, sizeof(*change_out));
+    (void)in_header(&reader, in, (lty_record_tag_t)LTY_RECORD_TAG_TIER_CHANGE,
+                    LTY_TIER_CHANGE_VERSION);
+    change_out->member_id = in_u64(&reader);
+    change_out->index = in_u64(&reader);
+    change_out->changed_ms = in_i64(&reader);
+    change_out->tier_from = in_u8(&reader);
+    change_out->tier_to = in_u8(&reader);
+    change_out->reason = in_u8(&reader);
+    change_out->qualifying = in_i64(&reader);
+    return in_finish(&reader, reader.ok && lty_record_tier_change_valid(change_out));
+}
+
+bool lty_record_spend_month_valid(const lty_spend_month_t *month)
+{
+    LTY_ASSERT(month != NULL);
+    LTY_ASSERT(LTY_SALE_AMOUNT_CENTS_MAX > 0);
+    if (month->member_id == 0 || month->month > UINT32_MAX) return false;
+    return month->spend_cents >= 0 && month->points >= 0;
+}
+
+size_t lty_record_spend_month_encode(const lty_spend_month_t *month, uint8_t *out,
+                                     size_t out_size)
+{
+    LTY_ASSERT(lty_record_spend_month_valid(month));
+    LTY_ASSERT(out_size >= LTY_RECORD_SPEND_MONTH_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, (lty_record_tag_t)LTY_RECORD_TAG_SPEND_MONTH,
+               LTY_SPEND_MONTH_VERSION);
+    out_u64(&writer, month->member_id);
+    out_u64(&writer, month->month);
+    out_i64(&writer, month->spend_cents);
+    out_i64(&writer, month->points);
+    LTY_ASSERT(writer.size == LTY_RECORD_SPEND_MONTH_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_spend_month_decode(lty_bytes_t in, lty_spend_month_t *month_out)
+{
+    LTY_ASSERT(month_out != NULL);
+    rec_in_t reader;
+    memset(month_out, 0, sizeof(*month_out));
+    (void)in_header(&reader, in, (lty_record_tag_t)LTY_RECORD_TAG_SPEND_MONTH,
+                    LTY_SPEND_MONTH_VERSION);
+    month_out->member_id = in_u64(&reader);
+    month_out->month = in_u64(&reader);
+    month_out->spend_cents = in_i64(&reader);
+    month_out->points = in_i64(&reader);
+    return in_finish(&reader, reader.ok && lty_record_spend_month_valid(month_out));
+}
+
+void lty_key_name_fold(const char *name, size_t size, uint8_t *out)
+{
+    LTY_ASSERT(name != NULL || size == 0);
+    LTY_ASSERT(out != NULL || size == 0);
+    for (size_t index = 0; index < size; index++) {
+        char c = name[index];
+        out[index] = (uint8_t)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+}
+
+void lty_key_member_name(lty_key_t *key_out, const char *name, uint64_t member_id)
+{
+    LTY_ASSERT(key_out != NULL && name != NULL);
+    size_t size = strnlen(name, LTY_NAME_BYTES_MAX + 1);
+    LTY_ASSERT(size >= 1 && size <= LTY_NAME_BYTES_MAX);
+    lty_key_name_fold(name, size, key_out->data);
+    key_out->data[size] = 0;
+    lty_record_u64_encode(member_id, key_out->data + size + 1);
+    key_out->size = size + 1 + 8;
+}
+
 /* ---- PIN (issue 3) ---------------------------------------------------------------------- */
 
 bool lty_record_pin_valid(const lty_pin_t *pin)

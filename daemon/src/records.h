@@ -461,4 +461,54 @@ void lty_key_pair(lty_key_t *key_out, const char *first, const char *second);
 /** Read a big-endian u64 at offset of a key view; false if the view is too short. */
 bool lty_key_u64_at(lty_bytes_t key, size_t offset, uint64_t *value_out);
 
+/* ---- Issue 4: tier history, monthly spend, the member name key -------------------------- */
+
+/* Tags for the issue-4 records: numbered from 20 so other issues can keep appending at 11.. */
+#define LTY_RECORD_TAG_TIER_CHANGE 20
+#define LTY_RECORD_TAG_SPEND_MONTH 21
+
+typedef enum lty_tier_reason {
+    LTY_TIER_REASON_SALE = 1,   /* upgrade at once on a qualifying sale */
+    LTY_TIER_REASON_REVIEW = 2, /* downgrade at the periodic review */
+} lty_tier_reason_t;
+
+#define LTY_TIER_CHANGE_VERSION 1
+typedef struct lty_tier_change_s {
+    uint64_t member_id;         /* >= 1 */
+    uint64_t index;             /* 1, 2, ... per member (the key's second part) */
+    int64_t changed_ms;
+    uint8_t tier_from;          /* < LTY_TIERS_MAX */
+    uint8_t tier_to;            /* < LTY_TIERS_MAX, != tier_from */
+    uint8_t reason;             /* lty_tier_reason_t */
+    int64_t qualifying;         /* the rolling 12-month value (cents or points) that decided */
+} lty_tier_change_t;
+
+#define LTY_SPEND_MONTH_VERSION 1
+typedef struct lty_spend_month_s {
+    uint64_t member_id;         /* >= 1 */
+    uint64_t month;             /* months since 1970-01 (UTC) */
+    int64_t spend_cents;        /* eligible spend that month, >= 0 */
+    int64_t points;             /* points earned that month, >= 0 */
+} lty_spend_month_t;
+
+#define LTY_RECORD_TIER_CHANGE_BYTES_MAX (2 + 8 + 8 + 8 + 3 + 8)
+#define LTY_RECORD_SPEND_MONTH_BYTES_MAX (2 + 4 * 8)
+
+bool lty_record_tier_change_valid(const lty_tier_change_t *change);
+size_t lty_record_tier_change_encode(const lty_tier_change_t *change, uint8_t *out,
+                                     size_t out_size);
+int lty_record_tier_change_decode(lty_bytes_t in, lty_tier_change_t *change_out);
+
+bool lty_record_spend_month_valid(const lty_spend_month_t *month);
+size_t lty_record_spend_month_encode(const lty_spend_month_t *month, uint8_t *out,
+                                     size_t out_size);
+int lty_record_spend_month_decode(lty_bytes_t in, lty_spend_month_t *month_out);
+
+/** MEMBERS_BY_NAME: the folded name (ASCII letters lower-cased, other bytes as they are)
+ *  | 0x00 | member_id u64. name is 1..LTY_NAME_BYTES_MAX bytes. */
+void lty_key_member_name(lty_key_t *key_out, const char *name, uint64_t member_id);
+/** The folded form of name[0..size) into out (size bytes, no NUL added). */
+void lty_key_name_fold(const char *name, size_t size, uint8_t *out);
+_Static_assert(LTY_NAME_BYTES_MAX + 1 + 8 <= LTY_KEY_BYTES_MAX, "a name key fits");
+
 #endif

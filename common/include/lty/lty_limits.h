@@ -83,6 +83,17 @@
 #define LTY_CARDS_PER_MEMBER_MAX 16
 #define LTY_JOURNAL_PAGE_MAX 200
 #define LTY_JOURNAL_PAGE_DEFAULT 50
+/* Issue 4: member search, audit pages, card batches, tiers. */
+#define LTY_MEMBER_PAGE_MAX 100
+#define LTY_MEMBER_PAGE_DEFAULT 20
+#define LTY_AUDIT_PAGE_MAX 100
+#define LTY_AUDIT_PAGE_DEFAULT 50
+#define LTY_CARD_BATCH_MAX 500        /* cards per batch request (its answer fits 16 KiB) */
+#define LTY_CARD_BATCH_CLI_MAX 1000000 /* loyaltyctl cards batch --count: requests of 500 */
+#define LTY_TIERS_MAX 8
+#define LTY_TIER_NAME_BYTES_MAX 16
+#define LTY_TIER_HISTORY_MAX 100      /* tier changes shown per request (newest first) */
+#define LTY_TIER_REVIEW_MEMBERS_MAX 1000000 /* members one review transaction may visit */
 
 /* Writer and storage. */
 #define LTY_COMMIT_BATCH_MAX 256      /* jobs per durable commit */
