@@ -13,6 +13,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -28,6 +29,9 @@
 #define STORE_KEY_BYTES_MAX 511u   /* LMDB's default MDB_MAXKEYSIZE */
 #define STORE_FILE_MODE 0600       /* data.mdb and lock.mdb: the daemon's user only */
 #define STORE_DIR_MODE 0700
+/* Preallocation ahead of LMDB's last page: a quarter of the used size, within these bounds. */
+#define STORE_PREALLOC_BYTES_MIN (4 * 1024 * 1024)
+#define STORE_PREALLOC_BYTES_MAX (256 * 1024 * 1024)
 
 _Static_assert(STORE_READERS_DEFAULT <= STORE_READERS_MAX, "reader default within bound");
 _Static_assert(LTY_MAP_BYTES_MIN <= LTY_MAP_BYTES_DEFAULT, "map default within bounds");
@@ -81,6 +85,8 @@ struct lty_store_s {
     atomic_uint_fast64_t commits;
     atomic_uint_fast64_t map_grows;
     atomic_int fault_commits; /* test hook: commits still to fail */
+    /* Writer thread only: data.mdb's allocated size (preallocation), or -1 once it failed. */
+    int64_t file_bytes;
 };
 
 typedef struct read_cache_slot_s {
@@ -424,6 +430,45 @@ static void write_txn_release(lty_store_txn_t *txn)
 
 static void read_end(lty_store_txn_t *txn);
 
+/* Keep data.mdb allocated well ahead of LMDB's last page. A commit that writes past the end of
+ * the file changes its size and allocates blocks, so its fdatasync must also commit the file
+ * system's journal: measured on ext4, that made each of the two syncs of a commit cost 3-4 ms
+ * instead of well under 1 ms. With the blocks allocated ahead (posix_fallocate, a metadata-only
+ * operation on ext4/xfs), a commit's syncs flush only its pages. LMDB ignores the file's size
+ * beyond its last page; the map is never extended here (at most its current size). Called on the
+ * writer thread after a top-level commit; a failure (no space, unsupported) is logged once and
+ * turns preallocation off: commits stay correct, only slower. */
+static void file_preallocate(lty_store_t *store)
+{
+    LTY_ASSERT(store != NULL);
+    LTY_ASSERT(!store->read_only);
+    MDB_envinfo info;
+    MDB_stat stat;
+    mdb_filehandle_t fd;
+    if (store->file_bytes < 0 || mdb_env_info(store->env, &info) != MDB_SUCCESS ||
+        mdb_env_stat(store->env, &stat) != MDB_SUCCESS || mdb_env_get_fd(store->env, &fd) != 0) {
+        return;
+    }
+    int64_t used = (int64_t)(info.me_last_pgno + 1) * (int64_t)stat.ms_psize;
+    int64_t chunk = used / 4;
+    if (chunk < STORE_PREALLOC_BYTES_MIN) chunk = STORE_PREALLOC_BYTES_MIN;
+    if (chunk > STORE_PREALLOC_BYTES_MAX) chunk = STORE_PREALLOC_BYTES_MAX;
+    if (store->file_bytes - used >= chunk / 2) return;
+    struct stat file;
+    if (fstat(fd, &file) != 0) return;
+    store->file_bytes = (int64_t)file.st_size;
+    int64_t target = used + chunk;
+    if (target > (int64_t)info.me_mapsize) target = (int64_t)info.me_mapsize;
+    if (target <= store->file_bytes) return;
+    int rc = posix_fallocate(fd, (off_t)store->file_bytes, (off_t)(target - store->file_bytes));
+    if (rc != 0) {
+        LTY_LOG(LTY_LOG_WARN, "event=preallocate_off bytes=%lld errno=%d", (long long)target, rc);
+        store->file_bytes = -1;
+        return;
+    }
+    store->file_bytes = target;
+}
+
 int lty_store_txn_commit(lty_store_txn_t *txn)
 {
     LTY_ASSERT(txn != NULL);
@@ -453,7 +498,9 @@ int lty_store_txn_commit(lty_store_txn_t *txn)
             atomic_fetch_add(&store->commits, 1);
         }
     }
+    bool top_level = txn->kind == TXN_WRITE;
     write_txn_release(txn);
+    if (top_level && err == 0) file_preallocate(store);
     return err;
 }
 

@@ -57,6 +57,7 @@ struct lty_writer_s {
     lty_job_t *head;
     lty_job_t *tail;
     int queue_depth;
+    int batch_last; /* jobs in the previous batch: the adaptive wait's target */
     bool stopping;
     bool sweep_requested;
     uint64_t sweeps_started;
@@ -519,15 +520,21 @@ static bool work_wait(lty_writer_t *writer, lty_job_t **batch, int *count_out, b
         struct timespec deadline = deadline_after_us((wait_ms > 0 ? wait_ms : 0) * 1000);
         pthread_cond_timedwait(&writer->wake, &writer->mutex, &deadline);
     }
-    if (writer->options.batch_wait_us > 0) {
+    /* Adaptive: wait (at most batch_wait_us) only until as many jobs are queued as the previous
+     * batch held. Under steady load that evens batches out; a lone till (previous batch of one)
+     * never waits. */
+    int target = writer->batch_last < writer->options.batch_jobs_max
+                     ? writer->batch_last : writer->options.batch_jobs_max;
+    if (writer->options.batch_wait_us > 0 && writer->queue_depth < target) {
         struct timespec deadline = deadline_after_us(writer->options.batch_wait_us);
-        while (writer->queue_depth < writer->options.batch_jobs_max && !writer->stopping) {
+        while (writer->queue_depth < target && !writer->stopping) {
             if (pthread_cond_timedwait(&writer->wake, &writer->mutex, &deadline) == ETIMEDOUT) {
                 break;
             }
         }
     }
     *count_out = batch_take_locked(writer, batch);
+    writer->batch_last = *count_out;
     *sweep_out = sweep_take_locked(writer); /* runs after this batch, between batches */
     pthread_mutex_unlock(&writer->mutex);
     return true;

@@ -64,7 +64,8 @@ struct lty_job_s {
 
 typedef struct lty_writer_options_s {
     int batch_jobs_max;           /* <= LTY_COMMIT_BATCH_MAX */
-    int batch_wait_us;            /* how long to wait for more jobs once one is queued; 0 = none */
+    int batch_wait_us;            /* once a job is queued, wait at most this long for as many
+                                   * jobs as the previous batch held (adaptive); 0 = never wait */
     int queue_jobs_max;           /* beyond it lty_writer_submit refuses with LTY_E_UNAVAILABLE */
     int64_t idempotency_ttl_ms;   /* how long keys are kept (>= 35 days) */
     int sweep_interval_ms;        /* how often expired keys are purged */
