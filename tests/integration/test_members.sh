@@ -95,4 +95,7 @@ NEXT=$(json .next_after)
 request op GET "/v1/admin/members/$MEMBER/audit?limit=10&after=$NEXT"
 check "audit paging: 2 then the 3 older records" test "$(json '.audit|length')/$(json .next_after)" = "3/null"
 
+request op POST /v1/admin/clock '{"offset_ms":1000}'
+expect_error "the test clock without --test-clock" 404 not_found
+
 lty_finish
