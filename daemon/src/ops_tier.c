@@ -19,6 +19,16 @@
 
 #define MS_PER_DAY INT64_C(86400000)
 
+/* SPEND_MONTHS key member_id | month (month 0, January 1970, is a valid month). */
+static void month_key(lty_key_t *key, uint64_t member_id, uint64_t month)
+{
+    LTY_ASSERT(member_id != 0);
+    lty_key_id(key, member_id);
+    LTY_ASSERT(key->size == 8);
+    lty_record_u64_encode(month, key->data + 8);
+    key->size = 16;
+}
+
 /* Sum of the buckets of months (end - 11) .. end for the programme's basis. */
 static int qualifying_sum(lty_store_txn_t *txn, const lty_programme_t *programme,
                           uint64_t member_id, uint64_t end_month, int64_t *sum_out)
@@ -30,7 +40,7 @@ static int qualifying_sum(lty_store_txn_t *txn, const lty_programme_t *programme
     int err = lty_store_cursor_open(txn, LTY_DB_SPEND_MONTHS, &cursor);
     if (err != 0) return err;
     lty_key_t start;
-    lty_key_member_entry(&start, member_id, first);
+    month_key(&start, member_id, first);
     lty_bytes_t key = {0}, value = {0};
     int64_t sum = 0;
     err = lty_store_cursor_seek(cursor, LTY_SEEK_RANGE, lty_key_bytes(&start), &key, &value);
@@ -56,7 +66,7 @@ static int spend_add(lty_store_txn_t *txn, uint64_t member_id, uint64_t month_in
                      int64_t spend_cents, int64_t points)
 {
     lty_key_t key;
-    lty_key_member_entry(&key, member_id, month_index);
+    month_key(&key, member_id, month_index);
     lty_bytes_t value;
     lty_spend_month_t month = {.member_id = member_id, .month = month_index};
     int err = lty_store_get(txn, LTY_DB_SPEND_MONTHS, lty_key_bytes(&key), &value);
