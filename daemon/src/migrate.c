@@ -8,6 +8,7 @@
 #include "lty/lty_assert.h"
 #include "lty/lty_err.h"
 #include "lty/lty_log.h"
+#include "ops.h"
 #include "records.h"
 
 #include <string.h>
@@ -55,6 +56,10 @@ int lty_migrate_apply(lty_store_txn_t *txn)
     LTY_ASSERT(version >= 1 && version < LTY_SCHEMA_VERSION);
     /* Each step goes here, version by version, then the new version is written in the same
      * transaction. 1 -> 2 (issue 3) needs no data step: card-pins is created empty at open. */
+    /* issue 4: members-by-name and audit-by-member are built from the records of any older
+     * store (idempotent puts, so it is safe whatever the old version was). */
+    err = lty_ops_member_indexes_backfill(txn);
+    if (err != 0) return err;
     uint8_t bytes[4];
     lty_record_u32_encode(LTY_SCHEMA_VERSION, bytes);
     lty_key_t key;

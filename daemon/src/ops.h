@@ -517,6 +517,9 @@ int lty__ops_index_seek_before(lty_store_cursor_t *cursor, uint64_t member_id, u
                                lty_bytes_t *key_out, lty_bytes_t *value_out);
 /** Overwrite a member's record (valid, asserted). */
 int lty__ops_member_store(lty_store_txn_t *txn, const lty_member_t *member);
+/** Migration (any older schema): build members-by-name and audit-by-member from MEMBERS and
+ *  AUDIT. Idempotent (puts), so it may run on a store that already has them. */
+int lty_ops_member_indexes_backfill(lty_store_txn_t *txn);
 /** Add (present) or remove a member's name index entry. */
 int lty__ops_member_name_index(lty_store_txn_t *txn, const lty_member_t *member, bool present);
 /** Append an audit record with old and new values (lty__ops_audit has none). A target

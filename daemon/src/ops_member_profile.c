@@ -482,3 +482,50 @@ int lty_ops_member_audit_page(lty_store_txn_t *txn, uint64_t member_id, uint64_t
     lty_store_cursor_close(cursor);
     return err == LTY_E_NOT_FOUND ? 0 : err;
 }
+
+/* ---- Migration: backfill the issue-4 indexes -------------------------------------------- */
+
+static int backfill_walk(lty_store_txn_t *txn, lty_db_t db, int (*each)(lty_store_txn_t *txn,
+                                                                        lty_bytes_t value))
+{
+    lty_store_cursor_t *cursor = NULL;
+    int err = lty_store_cursor_open(txn, db, &cursor);
+    if (err != 0) return err;
+    lty_bytes_t key = {0}, value = {0};
+    err = lty_store_cursor_seek(cursor, LTY_SEEK_FIRST, (lty_bytes_t){0}, &key, &value);
+    while (err == 0) {
+        err = each(txn, value);
+        if (err == 0) err = lty_store_cursor_seek(cursor, LTY_SEEK_NEXT, (lty_bytes_t){0}, &key,
+                                                  &value);
+    }
+    lty_store_cursor_close(cursor);
+    return err == LTY_E_NOT_FOUND ? 0 : err;
+}
+
+static int backfill_member(lty_store_txn_t *txn, lty_bytes_t value)
+{
+    lty_member_t member;
+    int err = lty_record_member_decode(value, &member);
+    return err == 0 ? lty__ops_member_name_index(txn, &member, true) : err;
+}
+
+static int backfill_audit(lty_store_txn_t *txn, lty_bytes_t value)
+{
+    lty_audit_t audit;
+    int err = lty_record_audit_decode(value, &audit);
+    uint64_t member_id = err == 0 ? audit_target_member(audit.target) : 0;
+    if (err != 0 || member_id == 0) return err;
+    lty_key_t key;
+    lty_key_member_entry(&key, member_id, audit.audit_id);
+    return lty_store_put(txn, LTY_DB_AUDIT_BY_MEMBER, lty_key_bytes(&key),
+                         (lty_bytes_t){.data = "", .size = 0});
+}
+
+int lty_ops_member_indexes_backfill(lty_store_txn_t *txn)
+{
+    LTY_ASSERT(txn != NULL);
+    LTY_ASSERT(LTY_DB_MEMBERS_BY_NAME < LTY_DB_COUNT);
+    int err = backfill_walk(txn, LTY_DB_MEMBERS, backfill_member);
+    if (err == 0) err = backfill_walk(txn, LTY_DB_AUDIT, backfill_audit);
+    return err;
+}
