@@ -36,6 +36,7 @@ struct lty_api_s {
     const lty_programme_t *programme; /* public: loaded at start */
     lty_server_t *server;             /* public: for /metrics; may be NULL */
     bool test_clock;                  /* public: --test-clock given */
+    bool test_faults;                 /* public: --test-faults given (POST /v1/admin/faults) */
     uint8_t pin_pepper[32];           /* public: DIR/pin-pepper, loaded at start (issue 3) */
 };
 

@@ -112,6 +112,16 @@ static int config_read_file(const char *path, lty_buf_t *text, lty_diag_t *diag)
     return 0;
 }
 
+/* Turn whatever error diag holds into LTY_E_CONFIG, keeping its field and putting prefix (may
+ * be "") before its sentence. Copies first: lty_diag_set must not read what it writes. */
+static int config_diag_wrap(lty_diag_t *diag, const char *prefix)
+{
+    if (diag == NULL) return LTY_E_CONFIG;
+    lty_diag_t inner = *diag;
+    return lty_diag_set(diag, LTY_E_CONFIG, inner.field, "%s%s%s", prefix,
+                        prefix[0] != '\0' ? ": " : "", inner.detail);
+}
+
 static int config_apply(const lty_json_node_t *root, lty_config_t *config, lty_diag_t *diag)
 {
     const char *allowed[CONFIG_INTS_COUNT + CONFIG_STRINGS_COUNT + 1];
@@ -134,11 +144,27 @@ static int config_apply(const lty_json_node_t *root, lty_config_t *config, lty_d
         err = lty_json_get_string(root, "", entry->key, false, 1, entry->size - 1,
                                   config_string_field(config, entry), entry->size, NULL, diag);
     }
-    if (err != 0) return lty_diag_set(diag, LTY_E_CONFIG, diag->field, "%s", diag->detail);
+    if (err != 0) return config_diag_wrap(diag, "");
     if (config->map_bytes > config->map_bytes_max) {
         return lty_diag_set(diag, LTY_E_CONFIG, "/map_bytes", "map_bytes exceeds map_bytes_max");
     }
     return 0;
+}
+
+int lty_config_parse(const char *text, size_t size, lty_config_t *config, lty_diag_t *diag)
+{
+    LTY_ASSERT(text != NULL || size == 0);
+    LTY_ASSERT(config != NULL);
+    if (size > LTY_CONFIG_FILE_BYTES_MAX) {
+        return lty_diag_set(diag, LTY_E_CONFIG, "", "larger than %d bytes",
+                            LTY_CONFIG_FILE_BYTES_MAX);
+    }
+    lty_json_doc_t *doc = NULL;
+    int err = lty_json_parse(text != NULL ? text : "", size, LTY_JSON_DEPTH_MAX, &doc, diag);
+    if (err != 0) err = config_diag_wrap(diag, "");
+    if (err == 0) err = config_apply(lty_json_doc_root(doc), config, diag);
+    lty_json_doc_free(doc);
+    return err;
 }
 
 int lty_config_load(const char *path, lty_config_t *config, lty_diag_t *diag)
@@ -148,14 +174,11 @@ int lty_config_load(const char *path, lty_config_t *config, lty_diag_t *diag)
     lty_buf_t text;
     lty_buf_init(&text, LTY_CONFIG_FILE_BYTES_MAX);
     int err = config_read_file(path, &text, diag);
-    lty_json_doc_t *doc = NULL;
     if (err == 0) {
-        err = lty_json_parse(text.data != NULL ? text.data : "", text.size, LTY_JSON_DEPTH_MAX,
-                             &doc, diag);
-        if (err != 0) err = lty_diag_set(diag, LTY_E_CONFIG, "", "%s: %s", path, diag->detail);
+        err = lty_config_parse(text.data, text.size, config, diag);
+        /* The file's name leads the message, so an operator knows which file to fix. */
+        if (err != 0) err = config_diag_wrap(diag, path);
     }
-    if (err == 0) err = config_apply(lty_json_doc_root(doc), config, diag);
-    lty_json_doc_free(doc);
     lty_buf_deinit(&text);
     return err;
 }

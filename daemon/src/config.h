@@ -50,6 +50,15 @@ void lty_config_defaults(lty_config_t *config);
  * @return 0, LTY_E_CONFIG (diag says which key and why), LTY_E_IO (unreadable file).
  */
 int lty_config_load(const char *path, lty_config_t *config, lty_diag_t *diag);
+/**
+ * Parse and check a configuration document held in memory (the file's contents), applying the
+ * keys it sets over config (absent keys keep what config holds). lty_config_load() uses it.
+ * @param[in] text  size bytes, need not be NUL-terminated; NULL only when size is 0.
+ * @return 0, or LTY_E_CONFIG (diag says which key and why; larger than
+ *         LTY_CONFIG_FILE_BYTES_MAX, not JSON, unknown key, wrong type, out of range).
+ *         On error config may hold some of the document's values: start no daemon with it.
+ */
+int lty_config_parse(const char *text, size_t size, lty_config_t *config, lty_diag_t *diag);
 /** Parse "host:port" into config (listen override). 0 or LTY_E_CONFIG. */
 int lty_config_listen_parse(const char *text, lty_config_t *config, lty_diag_t *diag);
 /** Write config as a JSON document to path (mode 0644); refuses an existing file. */

@@ -30,6 +30,7 @@ typedef struct daemon_flags_s {
     int ready_fd;
     int loops;
     bool test_clock;
+    bool test_faults;
 } daemon_flags_t;
 
 static int flags_parse(int argc, char **argv, daemon_flags_t *flags);
@@ -68,13 +69,14 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: loyaltyd --data DIR [--listen HOST:PORT] [--loops N] [--log-level LEVEL]\n"
-            "                [--ready-fd FD] [--test-clock]\n"
+            "                [--ready-fd FD] [--test-clock] [--test-faults]\n"
             "  --data DIR         data directory made by `loyaltyctl init DIR`\n"
             "  --listen HOST:PORT overrides loyaltyd.conf (default 127.0.0.1:8443; port 0 = any)\n"
             "  --loops N          event-loop threads (default 2)\n"
             "  --log-level LEVEL  err, warn, info or debug\n"
             "  --ready-fd FD      write the bound port and a newline to FD once serving\n"
-            "  --test-clock       allow POST /v1/admin/clock to move business time (tests only)\n");
+            "  --test-clock       allow POST /v1/admin/clock to move business time (tests only)\n"
+            "  --test-faults      allow POST /v1/admin/faults to make commits fail (tests only)\n");
 }
 
 static int flags_parse(int argc, char **argv, daemon_flags_t *flags)
@@ -84,6 +86,7 @@ static int flags_parse(int argc, char **argv, daemon_flags_t *flags)
         {"log-level", required_argument, NULL, 'v'}, {"ready-fd", required_argument, NULL, 'r'},
         {"loops", required_argument, NULL, 'n'},     {"test-clock", no_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
+        {"test-faults", no_argument, NULL, 'f'},
         {NULL, 0, NULL, 0},
     };
     memset(flags, 0, sizeof(*flags));
@@ -97,6 +100,7 @@ static int flags_parse(int argc, char **argv, daemon_flags_t *flags)
         case 'r': flags->ready_fd = atoi(optarg); break;
         case 'n': flags->loops = atoi(optarg); break;
         case 't': flags->test_clock = true; break;
+        case 'f': flags->test_faults = true; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("loyaltyd 0.1.0\n"); return 0;
         default: usage(stderr); return EXIT_USAGE;
@@ -213,7 +217,7 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
     lty_writer_t *writer = NULL;
     err = lty_writer_start(&writer, store, &writer_options);
     lty_api_t api = {.store = store, .writer = writer, .programme = &programme,
-                     .test_clock = flags->test_clock};
+                     .test_clock = flags->test_clock, .test_faults = flags->test_faults};
     if (err == 0 && lty_ops_pin_pepper_load(flags->data_dir, api.pin_pepper) != 0) {
         LTY_LOG(LTY_LOG_ERR, "msg=\"DIR/%s missing, not 32 bytes or readable by others "
                 "(loyaltyctl init creates it)\"", LTY_PIN_PEPPER_FILE);

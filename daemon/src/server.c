@@ -41,17 +41,6 @@ void lty_exchange_complete(lty_exchange_t *exchange)
     pthread_mutex_unlock(&loop->mutex);
 }
 
-void lty_response_header_add(lty_response_t *response, const char *name, const char *value)
-{
-    LTY_ASSERT(response != NULL && name != NULL && value != NULL);
-    LTY_ASSERT(strpbrk(name, "\r\n:") == NULL && strpbrk(value, "\r\n") == NULL);
-    size_t room = sizeof(response->headers) - response->headers_size;
-    int written = snprintf(response->headers + response->headers_size, room, "%s: %s\r\n", name,
-                           value);
-    LTY_ASSERT(written > 0 && (size_t)written < room); /* truncation is a bug */
-    response->headers_size += (size_t)written;
-}
-
 /* ---- Loop lifecycle ---------------------------------------------------------------------- */
 
 static bool loop_busy_slots(const lty__loop_t *loop, bool orphans_count)
