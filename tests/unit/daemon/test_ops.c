@@ -19,175 +19,9 @@
 #include "migrate.h"
 #include "ops.h"
 #include "verify.h"
+#include "domain_fixture.h"
 
 #include <cmocka.h>
-
-#define NOW INT64_C(1780000000000)
-#define DAY INT64_C(86400000)
-
-static char dir[64];
-static lty_store_t *store;
-static lty_programme_t programme;
-static lty_actor_t operator_actor;
-static lty_actor_t till_actor;
-
-static void remove_tree(const char *path)
-{
-    DIR *handle = opendir(path);
-    if (handle == NULL) return;
-    for (struct dirent *entry = readdir(handle); entry != NULL; entry = readdir(handle)) {
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
-        char child[512];
-        snprintf(child, sizeof(child), "%s/%s", path, entry->d_name);
-        unlink(child);
-    }
-    closedir(handle);
-    rmdir(path);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/lty_test_ops.XXXXXX");
-    if (mkdtemp(dir) == NULL) return -1;
-    lty_store_options_t options = {.path = dir, .map_bytes = 64 << 20, .create = true};
-    if (lty_store_open(&store, &options) != 0) return -1;
-    lty_programme_demo(&programme);
-    memset(&operator_actor, 0, sizeof(operator_actor));
-    operator_actor.role = LTY_ROLE_OPERATOR;
-    strcpy(operator_actor.operator_name, "alice");
-    strcpy(operator_actor.principal, "operator:alice");
-    memset(&till_actor, 0, sizeof(till_actor));
-    till_actor.role = LTY_ROLE_TILL;
-    strcpy(till_actor.store, "S001");
-    strcpy(till_actor.till, "T01");
-    strcpy(till_actor.principal, "till:S001/T01");
-    lty_store_txn_t *txn = NULL;
-    if (lty_store_txn_begin(store, NULL, &txn) != 0) return -1;
-    int err = lty_ops_setup_init(txn, &programme);
-    if (err == 0) err = lty_ops_store_add(txn, &operator_actor, NOW, "S001", "Central");
-    if (err == 0) err = lty_ops_store_add(txn, &operator_actor, NOW, "S002", "East");
-    if (err == 0) err = lty_ops_till_add(txn, &operator_actor, NOW, "S001", "T01");
-    if (err != 0) {
-        lty_store_txn_abort(txn);
-        return -1;
-    }
-    return lty_store_txn_commit(txn) == 0 ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    lty_store_close(store);
-    store = NULL;
-    remove_tree(dir);
-    return 0;
-}
-
-static lty_store_txn_t *write_begin(void)
-{
-    lty_store_txn_t *txn = NULL;
-    assert_int_equal(lty_store_txn_begin(store, NULL, &txn), 0);
-    return txn;
-}
-
-static int finish(lty_store_txn_t *txn, int err)
-{
-    if (err == 0) {
-        assert_int_equal(lty_store_txn_commit(txn), 0);
-    } else {
-        lty_store_txn_abort(txn);
-    }
-    return err;
-}
-
-static int member_create(const char *name, const char *phone, uint64_t *member_id_out)
-{
-    lty_ops_member_new_t member_new;
-    memset(&member_new, 0, sizeof(member_new));
-    snprintf(member_new.name, sizeof(member_new.name), "%s", name);
-    snprintf(member_new.phone, sizeof(member_new.phone), "%s", phone);
-    lty_store_txn_t *txn = write_begin();
-    return finish(txn, lty_ops_member_create(txn, &operator_actor, NOW, &member_new,
-                                             member_id_out, NULL));
-}
-
-static void card_issue(uint64_t member_id, lty_card_t *card_out)
-{
-    lty_store_txn_t *txn = write_begin();
-    assert_int_equal(finish(txn, lty_ops_card_issue(txn, &operator_actor, &programme, NOW,
-                                                    member_id, card_out)),
-                     0);
-}
-
-static int adjust(uint64_t member_id, int64_t points, int64_t now_ms,
-                  lty_ops_adjust_result_t *result_out)
-{
-    lty_ops_adjust_t request = {.member_id = member_id, .points = points};
-    strcpy(request.reason, "test");
-    lty_store_txn_t *txn = write_begin();
-    return finish(txn, lty_ops_adjust(txn, &operator_actor, &programme, now_ms, &request,
-                                      result_out, NULL));
-}
-
-static lty_ops_sale_t sale_request;
-
-static int sale(const char *card_no, const char *receipt_no, int64_t total_cents,
-                int64_t redeem_points, int64_t now_ms, lty_ops_sale_result_t *result_out)
-{
-    memset(&sale_request, 0, sizeof(sale_request));
-    snprintf(sale_request.card_no, sizeof(sale_request.card_no), "%s", card_no);
-    snprintf(sale_request.receipt_no, sizeof(sale_request.receipt_no), "%s", receipt_no);
-    sale_request.redeem_points = redeem_points;
-    sale_request.lines_count = 2;
-    strcpy(sale_request.lines[0].sku, "6901234567890");
-    strcpy(sale_request.lines[0].category, "dairy");
-    sale_request.lines[0].qty = 1;
-    sale_request.lines[0].amount_cents = total_cents / 2;
-    strcpy(sale_request.lines[1].sku, "6909876543210");
-    sale_request.lines[1].qty = 3;
-    sale_request.lines[1].amount_cents = total_cents - total_cents / 2;
-    lty_store_txn_t *txn = write_begin();
-    return finish(txn, lty_ops_sale(txn, &till_actor, &programme, now_ms, &sale_request,
-                                    result_out, NULL));
-}
-
-static lty_ops_member_view_t member_view;
-
-static int64_t points_of(uint64_t member_id)
-{
-    lty_store_txn_t *txn = NULL;
-    assert_int_equal(lty_store_read_begin(store, &txn), 0);
-    assert_int_equal(lty_ops_member_get(txn, member_id, &member_view), 0);
-    lty_store_txn_abort(txn);
-    return member_view.points;
-}
-
-static uint64_t count_of(lty_db_t db)
-{
-    lty_store_txn_t *txn = NULL;
-    uint64_t count = 0;
-    assert_int_equal(lty_store_read_begin(store, &txn), 0);
-    assert_int_equal(lty_store_count(txn, db, &count), 0);
-    lty_store_txn_abort(txn);
-    return count;
-}
-
-static void assert_sound(void)
-{
-    static lty_verify_report_t report;
-    int err = lty_verify_store(store, &report);
-    for (size_t index = 0; index < report.problems_count; index++) {
-        print_message("problem: %s\n", report.problems[index]);
-    }
-    assert_int_equal(err, 0);
-}
-
-static void member_with_card(const char *phone, uint64_t *member_id, lty_card_t *card)
-{
-    assert_int_equal(member_create("王芳", phone, member_id), 0);
-    card_issue(*member_id, card);
-}
 
 /* ---- Members and cards ------------------------------------------------------------------ */
 
@@ -205,9 +39,9 @@ static void test_member_ids_start_at_one_and_phone_is_unique(void **state)
     assert_int_equal(third, 0);
     assert_int_equal(count_of(LTY_DB_MEMBERS), 2);
     assert_int_equal(member_create("x", "+1234567", &third), LTY_E_INVALID_FIELD); /* 7 digits */
-    assert_int_equal(member_create("x", "+12345678", &third), 0);                 /* 8 */
+    assert_int_equal(member_create("x", "+12345678", &third), 0);                  /* 8 */
     assert_int_equal(member_create("x", "+123456789012345", &third), 0); /* 15: max; 16 cannot be
-                                                                               * held (API edge) */
+                                                                          * held (API edge) */
     assert_int_equal(member_create("x", "+86138001380a", &third), LTY_E_INVALID_FIELD);
     assert_int_equal(member_create("x", "8613800138009", &third), LTY_E_INVALID_FIELD);
     assert_int_equal(member_create("", "+8613800138009", &third), LTY_E_INVALID_FIELD);
@@ -291,17 +125,14 @@ static void test_sale_refusals_change_nothing(void **state)
     uint64_t entries = count_of(LTY_DB_JOURNAL);
     assert_int_equal(sale(card.card_no, "R2", 100000, 101, NOW, &result),
                      LTY_E_INSUFFICIENT_POINTS);
-    assert_int_equal(sale(card.card_no, "R2", 99, 100, NOW, &result),
-                     LTY_E_REDEEM_EXCEEDS_BASKET);
+    assert_int_equal(sale(card.card_no, "R2", 99, 100, NOW, &result), LTY_E_REDEEM_EXCEEDS_BASKET);
     assert_int_equal(sale(card.card_no, "R2", 100, 100, NOW, &result), 0); /* exact */
     assert_int_equal(points_of(member_id), 0);
     assert_int_equal(sale(card.card_no, "R3", 100, 1, NOW, &result), LTY_E_INSUFFICIENT_POINTS);
     assert_int_equal(sale(card.card_no, "R3", 100, 0, NOW + 1096 * DAY, &result),
                      LTY_E_CARD_EXPIRED);
-    assert_int_equal(sale("4111111111111111", "R3", 100, 0, NOW, &result),
-                     LTY_E_CARD_NOT_FOUND);
-    assert_int_equal(sale("4111111111111112", "R3", 100, 0, NOW, &result),
-                     LTY_E_INVALID_CARD_NO);
+    assert_int_equal(sale("4111111111111111", "R3", 100, 0, NOW, &result), LTY_E_CARD_NOT_FOUND);
+    assert_int_equal(sale("4111111111111112", "R3", 100, 0, NOW, &result), LTY_E_INVALID_CARD_NO);
     assert_int_equal(count_of(LTY_DB_JOURNAL), entries + 1);
     assert_int_equal(points_of(member_id), 0);
     assert_sound();
@@ -317,9 +148,8 @@ static void card_status_set(const lty_card_t *card, uint8_t status)
     lty_key_t key;
     lty_key_text(&key, card->card_no);
     lty_store_txn_t *txn = write_begin();
-    assert_int_equal(lty_store_put(txn, LTY_DB_CARDS, lty_key_bytes(&key),
-                                   (lty_bytes_t){buffer, size}),
-                     0);
+    assert_int_equal(
+        lty_store_put(txn, LTY_DB_CARDS, lty_key_bytes(&key), (lty_bytes_t){buffer, size}), 0);
     assert_int_equal(lty_store_txn_commit(txn), 0);
 }
 
@@ -375,12 +205,10 @@ static void test_sale_basket_lines_at_max_and_over(void **state)
         sale_request.lines[index].amount_cents = 100;
     }
     lty_store_txn_t *txn = write_begin();
-    assert_int_equal(lty_ops_sale(txn, &till_actor, &programme, NOW, &sale_request, &result,
-                                  NULL),
+    assert_int_equal(lty_ops_sale(txn, &till_actor, &programme, NOW, &sale_request, &result, NULL),
                      LTY_E_INVALID_FIELD);
     sale_request.lines_count = LTY_BASKET_LINES_MAX;
-    assert_int_equal(lty_ops_sale(txn, &till_actor, &programme, NOW, &sale_request, &result,
-                                  NULL),
+    assert_int_equal(lty_ops_sale(txn, &till_actor, &programme, NOW, &sale_request, &result, NULL),
                      0);
     assert_int_equal(finish(txn, 0), 0);
     assert_int_equal(result.points_earned, LTY_BASKET_LINES_MAX);
@@ -474,7 +302,7 @@ static void test_demo_seed_and_schema_version(void **state)
     lty_store_txn_t *txn = write_begin();
     assert_int_equal(lty_ops_demo_seed(txn, &programme, NOW, &demo), LTY_E_EXISTS); /* S001 */
     lty_store_txn_abort(txn);
-    teardown(NULL);
+    domain_fixture_teardown(NULL);
     snprintf(dir, sizeof(dir), "/tmp/lty_test_ops.XXXXXX");
     assert_non_null(mkdtemp(dir));
     lty_store_options_t options = {.path = dir, .map_bytes = 64 << 20, .create = true};
@@ -506,22 +334,27 @@ static void test_demo_seed_and_schema_version(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_member_ids_start_at_one_and_phone_is_unique, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_member_ids_start_at_one_and_phone_is_unique,
+                                        domain_fixture_setup, domain_fixture_teardown),
         cmocka_unit_test_setup_teardown(
-            test_card_issue_mints_luhn_numbers_and_lookup_shows_the_member, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sale_earns_then_redeems_through_lots, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_sale_refusals_change_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sale_with_lost_or_replaced_card_is_refused, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_sale_receipt_is_unique_per_store, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sale_basket_lines_at_max_and_over, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_adjust_credits_lots_and_debits_soonest_first, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_journal_pages_newest_first_with_cursor, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_demo_seed_and_schema_version, setup, teardown),
+            test_card_issue_mints_luhn_numbers_and_lookup_shows_the_member, domain_fixture_setup,
+            domain_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_sale_earns_then_redeems_through_lots,
+                                        domain_fixture_setup, domain_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_sale_refusals_change_nothing, domain_fixture_setup,
+                                        domain_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_sale_with_lost_or_replaced_card_is_refused,
+                                        domain_fixture_setup, domain_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_sale_receipt_is_unique_per_store, domain_fixture_setup,
+                                        domain_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_sale_basket_lines_at_max_and_over,
+                                        domain_fixture_setup, domain_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_adjust_credits_lots_and_debits_soonest_first,
+                                        domain_fixture_setup, domain_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_journal_pages_newest_first_with_cursor,
+                                        domain_fixture_setup, domain_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_demo_seed_and_schema_version, domain_fixture_setup,
+                                        domain_fixture_teardown),
     };
     return cmocka_run_group_tests_name("ops", tests, NULL, NULL);
 }

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/support/domain_fixture.c: a temporary LMDB store with the demo programme, an operator
+ * and a till actor, and small helpers that run one domain operation per write transaction the
+ * way the writer does (commit on success, abort on refusal). Shared by the store-level domain
+ * tests (test_ops.c, test_verify.c); see domain_fixture.h. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lty/lty_card.h"
+#include "lty/lty_err.h"
+#include "migrate.h"
+#include "ops.h"
+#include "verify.h"
+#include "domain_fixture.h"
+
+#include <cmocka.h>
+
+char dir[64];
+lty_store_t *store;
+lty_programme_t programme;
+lty_actor_t operator_actor;
+lty_actor_t till_actor;
+
+void remove_tree(const char *path)
+{
+    DIR *handle = opendir(path);
+    if (handle == NULL) return;
+    for (struct dirent *entry = readdir(handle); entry != NULL; entry = readdir(handle)) {
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
+        char child[512];
+        snprintf(child, sizeof(child), "%s/%s", path, entry->d_name);
+        unlink(child);
+    }
+    closedir(handle);
+    rmdir(path);
+}
+
+int domain_fixture_setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/lty_test_domain.XXXXXX");
+    if (mkdtemp(dir) == NULL) return -1;
+    lty_store_options_t options = {.path = dir, .map_bytes = 64 << 20, .create = true};
+    if (lty_store_open(&store, &options) != 0) return -1;
+    lty_programme_demo(&programme);
+    memset(&operator_actor, 0, sizeof(operator_actor));
+    operator_actor.role = LTY_ROLE_OPERATOR;
+    strcpy(operator_actor.operator_name, "alice");
+    strcpy(operator_actor.principal, "operator:alice");
+    memset(&till_actor, 0, sizeof(till_actor));
+    till_actor.role = LTY_ROLE_TILL;
+    strcpy(till_actor.store, "S001");
+    strcpy(till_actor.till, "T01");
+    strcpy(till_actor.principal, "till:S001/T01");
+    lty_store_txn_t *txn = NULL;
+    if (lty_store_txn_begin(store, NULL, &txn) != 0) return -1;
+    int err = lty_ops_setup_init(txn, &programme);
+    if (err == 0) err = lty_ops_store_add(txn, &operator_actor, NOW, "S001", "Central");
+    if (err == 0) err = lty_ops_store_add(txn, &operator_actor, NOW, "S002", "East");
+    if (err == 0) err = lty_ops_till_add(txn, &operator_actor, NOW, "S001", "T01");
+    if (err != 0) {
+        lty_store_txn_abort(txn);
+        return -1;
+    }
+    return lty_store_txn_commit(txn) == 0 ? 0 : -1;
+}
+
+int domain_fixture_teardown(void **state)
+{
+    (void)state;
+    lty_store_close(store);
+    store = NULL;
+    remove_tree(dir);
+    return 0;
+}
+
+lty_store_txn_t *write_begin(void)
+{
+    lty_store_txn_t *txn = NULL;
+    assert_int_equal(lty_store_txn_begin(store, NULL, &txn), 0);
+    return txn;
+}
+
+int finish(lty_store_txn_t *txn, int err)
+{
+    if (err == 0) {
+        assert_int_equal(lty_store_txn_commit(txn), 0);
+    } else {
+        lty_store_txn_abort(txn);
+    }
+    return err;
+}
+
+int member_create(const char *name, const char *phone, uint64_t *member_id_out)
+{
+    lty_ops_member_new_t member_new;
+    memset(&member_new, 0, sizeof(member_new));
+    snprintf(member_new.name, sizeof(member_new.name), "%s", name);
+    snprintf(member_new.phone, sizeof(member_new.phone), "%s", phone);
+    lty_store_txn_t *txn = write_begin();
+    return finish(
+        txn, lty_ops_member_create(txn, &operator_actor, NOW, &member_new, member_id_out, NULL));
+}
+
+void card_issue(uint64_t member_id, lty_card_t *card_out)
+{
+    lty_store_txn_t *txn = write_begin();
+    assert_int_equal(
+        finish(txn, lty_ops_card_issue(txn, &operator_actor, &programme, NOW, member_id, card_out)),
+        0);
+}
+
+int adjust(uint64_t member_id, int64_t points, int64_t now_ms, lty_ops_adjust_result_t *result_out)
+{
+    lty_ops_adjust_t request = {.member_id = member_id, .points = points};
+    strcpy(request.reason, "test");
+    lty_store_txn_t *txn = write_begin();
+    return finish(
+        txn, lty_ops_adjust(txn, &operator_actor, &programme, now_ms, &request, result_out, NULL));
+}
+
+lty_ops_sale_t sale_request;
+
+int sale(const char *card_no, const char *receipt_no, int64_t total_cents, int64_t redeem_points,
+         int64_t now_ms, lty_ops_sale_result_t *result_out)
+{
+    memset(&sale_request, 0, sizeof(sale_request));
+    snprintf(sale_request.card_no, sizeof(sale_request.card_no), "%s", card_no);
+    snprintf(sale_request.receipt_no, sizeof(sale_request.receipt_no), "%s", receipt_no);
+    sale_request.redeem_points = redeem_points;
+    sale_request.lines_count = 2;
+    strcpy(sale_request.lines[0].sku, "6901234567890");
+    strcpy(sale_request.lines[0].category, "dairy");
+    sale_request.lines[0].qty = 1;
+    sale_request.lines[0].amount_cents = total_cents / 2;
+    strcpy(sale_request.lines[1].sku, "6909876543210");
+    sale_request.lines[1].qty = 3;
+    sale_request.lines[1].amount_cents = total_cents - total_cents / 2;
+    lty_store_txn_t *txn = write_begin();
+    return finish(
+        txn, lty_ops_sale(txn, &till_actor, &programme, now_ms, &sale_request, result_out, NULL));
+}
+
+lty_ops_member_view_t member_view;
+
+int64_t points_of(uint64_t member_id)
+{
+    lty_store_txn_t *txn = NULL;
+    assert_int_equal(lty_store_read_begin(store, &txn), 0);
+    assert_int_equal(lty_ops_member_get(txn, member_id, &member_view), 0);
+    lty_store_txn_abort(txn);
+    return member_view.points;
+}
+
+uint64_t count_of(lty_db_t db)
+{
+    lty_store_txn_t *txn = NULL;
+    uint64_t count = 0;
+    assert_int_equal(lty_store_read_begin(store, &txn), 0);
+    assert_int_equal(lty_store_count(txn, db, &count), 0);
+    lty_store_txn_abort(txn);
+    return count;
+}
+
+void assert_sound(void)
+{
+    static lty_verify_report_t report;
+    int err = lty_verify_store(store, &report);
+    for (size_t index = 0; index < report.problems_count; index++) {
+        print_message("problem: %s\n", report.problems[index]);
+    }
+    assert_int_equal(err, 0);
+}
+
+void member_with_card(const char *phone, uint64_t *member_id, lty_card_t *card)
+{
+    assert_int_equal(member_create("王芳", phone, member_id), 0);
+    card_issue(*member_id, card);
+}
