@@ -313,11 +313,18 @@ typedef struct lty_ops_return_result_s {
     uint8_t sale_status;
     int64_t points_balance;
     int64_t prepaid_cents;
+    uint32_t qty_returned;                     /* units that came back with this return */
+    char receipt_no[LTY_RECEIPT_NO_BYTES_MAX + 1];
+    char store[LTY_STORE_ID_BYTES_MAX + 1];    /* the sale's store */
+    size_t lines_count;                        /* the sale's lines after the return */
+    lty_sale_line_t lines[LTY_BASKET_LINES_MAX];
 } lty_ops_return_result_t;
 
-/** Return goods of a sale (any store of the chain). @return 0, LTY_E_INVALID_FIELD,
- *  LTY_E_SALE_NOT_FOUND, LTY_E_ALREADY_RETURNED, LTY_E_RETURN_EXCEEDS_SALE,
- *  LTY_E_ALREADY_VOIDED, LTY_E_ACCOUNT_CLOSED, LTY_E_PREPAID_BALANCE_LIMIT. */
+/** Return goods of a sale (any store of the chain). The result is large (~60 KiB: lines):
+ *  allocate it. @return 0, LTY_E_INVALID_FIELD, LTY_E_SALE_NOT_FOUND, LTY_E_ALREADY_RETURNED,
+ *  LTY_E_RETURN_EXCEEDS_SALE, LTY_E_ALREADY_VOIDED, LTY_E_ACCOUNT_CLOSED,
+ *  LTY_E_PREPAID_BALANCE_LIMIT, LTY_E_POINTS_FLOOR (the earned points taken back would push
+ *  the balance below programme->points_negative_floor). */
 int lty_ops_return(lty_store_txn_t *txn, const lty_actor_t *actor,
                    const lty_programme_t *programme, int64_t now_ms,
                    const lty_ops_return_t *request, lty_ops_return_result_t *result_out,
@@ -325,7 +332,7 @@ int lty_ops_return(lty_store_txn_t *txn, const lty_actor_t *actor,
 
 /** Void a sale of the actor's till within programme->void_window_ms: the whole entry reversed.
  *  @return 0, LTY_E_SALE_NOT_FOUND, LTY_E_VOID_NOT_ALLOWED, LTY_E_VOID_WINDOW_CLOSED,
- *  LTY_E_ALREADY_VOIDED, LTY_E_ALREADY_RETURNED, LTY_E_INSUFFICIENT_POINTS (below the floor). */
+ *  LTY_E_ALREADY_VOIDED, LTY_E_ALREADY_RETURNED, LTY_E_POINTS_FLOOR (below the floor). */
 int lty_ops_void(lty_store_txn_t *txn, const lty_actor_t *actor,
                  const lty_programme_t *programme, int64_t now_ms, uint64_t sale_id,
                  lty_ops_return_result_t *result_out, lty_diag_t *diag);

@@ -1177,3 +1177,82 @@ int lty_record_pin_decode(lty_bytes_t in, lty_pin_t *pin_out)
     pin_out->updated_ms = in_i64(&reader);
     return in_finish(&reader, reader.ok && lty_record_pin_valid(pin_out));
 }
+
+/* ---- Issue 3: return and void records --------------------------------------------------- */
+
+bool lty_record_return_valid(const lty_return_t *record)
+{
+    LTY_ASSERT(record != NULL);
+    if (record->entry_id == 0 || record->sale_id == 0 || record->sale_id >= record->entry_id) {
+        return false;
+    }
+    if (record->member_id == 0 || !time_ok(record->created_ms)) return false;
+    if (record->kind != LTY_ENTRY_RETURN && record->kind != LTY_ENTRY_VOID) return false;
+    if (!text_nonempty_fits(record->store, LTY_STORE_ID_BYTES_MAX)) return false;
+    if (!text_nonempty_fits(record->till, LTY_TILL_ID_BYTES_MAX)) return false;
+    const int64_t parts[] = {record->refund_points_value_cents, record->refund_prepaid_cents,
+                             record->refund_cash_cents, record->refund_bank_card_cents,
+                             record->refund_outside_cents};
+    int64_t sum = 0;
+    for (size_t index = 0; index < sizeof(parts) / sizeof(parts[0]); index++) {
+        if (parts[index] < 0 || parts[index] > LTY_SALE_AMOUNT_CENTS_MAX) return false;
+        sum += parts[index];
+    }
+    if (sum != record->refund_cents) return false;
+    if (record->points_refunded < 0 || record->points_refunded > LTY_POINTS_PER_TXN_MAX) {
+        return false;
+    }
+    return record->points_taken_back >= 0 && record->points_taken_back <= LTY_POINTS_PER_TXN_MAX;
+}
+
+size_t lty_record_return_encode(const lty_return_t *record, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_return_valid(record));
+    LTY_ASSERT(out_size >= LTY_RECORD_RETURN_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, (lty_record_tag_t)LTY_RECORD_TAG_RETURN,
+               LTY_RETURN_VERSION);
+    out_u64(&writer, record->entry_id);
+    out_u64(&writer, record->sale_id);
+    out_u64(&writer, record->member_id);
+    out_u8(&writer, record->kind);
+    out_i64(&writer, record->created_ms);
+    out_str(&writer, record->store, LTY_STORE_ID_BYTES_MAX);
+    out_str(&writer, record->till, LTY_TILL_ID_BYTES_MAX);
+    out_i64(&writer, record->refund_cents);
+    out_i64(&writer, record->refund_points_value_cents);
+    out_i64(&writer, record->refund_prepaid_cents);
+    out_i64(&writer, record->refund_cash_cents);
+    out_i64(&writer, record->refund_bank_card_cents);
+    out_i64(&writer, record->refund_outside_cents);
+    out_i64(&writer, record->points_refunded);
+    out_i64(&writer, record->points_taken_back);
+    out_u32(&writer, record->qty_returned);
+    LTY_ASSERT(writer.size <= LTY_RECORD_RETURN_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_return_decode(lty_bytes_t in, lty_return_t *record_out)
+{
+    LTY_ASSERT(record_out != NULL);
+    rec_in_t reader;
+    memset(record_out, 0, sizeof(*record_out));
+    (void)in_header(&reader, in, (lty_record_tag_t)LTY_RECORD_TAG_RETURN, LTY_RETURN_VERSION);
+    record_out->entry_id = in_u64(&reader);
+    record_out->sale_id = in_u64(&reader);
+    record_out->member_id = in_u64(&reader);
+    record_out->kind = in_u8(&reader);
+    record_out->created_ms = in_i64(&reader);
+    in_str(&reader, record_out->store, LTY_STORE_ID_BYTES_MAX);
+    in_str(&reader, record_out->till, LTY_TILL_ID_BYTES_MAX);
+    record_out->refund_cents = in_i64(&reader);
+    record_out->refund_points_value_cents = in_i64(&reader);
+    record_out->refund_prepaid_cents = in_i64(&reader);
+    record_out->refund_cash_cents = in_i64(&reader);
+    record_out->refund_bank_card_cents = in_i64(&reader);
+    record_out->refund_outside_cents = in_i64(&reader);
+    record_out->points_refunded = in_i64(&reader);
+    record_out->points_taken_back = in_i64(&reader);
+    record_out->qty_returned = in_u32(&reader);
+    return in_finish(&reader, reader.ok && lty_record_return_valid(record_out));
+}

@@ -511,4 +511,39 @@ void lty_key_member_name(lty_key_t *key_out, const char *name, uint64_t member_i
 void lty_key_name_fold(const char *name, size_t size, uint8_t *out);
 _Static_assert(LTY_NAME_BYTES_MAX + 1 + 8 <= LTY_KEY_BYTES_MAX, "a name key fits");
 
+/* ---- Issue 3: return and void records --------------------------------------------------- */
+
+/* Tag 12: after PIN (11); issue 4 numbers its tags from 20. */
+#define LTY_RECORD_TAG_RETURN 12
+#define LTY_RETURN_VERSION 1
+/** What a return or a void gave back, by tender, kept beside its journal entry in RETURNS (key:
+ *  the entry id). Cash and bank-card refunds leave the till without touching a member account,
+ *  so this record is where settlement finds them. */
+typedef struct lty_return_s {
+    uint64_t entry_id;            /* the RETURN or VOID journal entry (>= 1) */
+    uint64_t sale_id;             /* the sale it gives back (>= 1, < entry_id) */
+    uint64_t member_id;           /* >= 1 */
+    uint8_t kind;                 /* LTY_ENTRY_RETURN or LTY_ENTRY_VOID */
+    int64_t created_ms;
+    char store[LTY_STORE_ID_BYTES_MAX + 1];   /* where the goods came back */
+    char till[LTY_TILL_ID_BYTES_MAX + 1];
+    int64_t refund_cents;         /* goods value = the five parts below summed */
+    int64_t refund_points_value_cents;        /* the part paid with points (refunded as points) */
+    int64_t refund_prepaid_cents;
+    int64_t refund_cash_cents;
+    int64_t refund_bank_card_cents;
+    int64_t refund_outside_cents; /* the sale was paid outside the programme */
+    int64_t points_refunded;      /* redeemed points put back into their lots */
+    int64_t points_taken_back;    /* earned points taken back */
+    uint32_t qty_returned;        /* units that came back with this return */
+} lty_return_t;
+#define LTY_RECORD_RETURN_BYTES_MAX                                                            \
+    (2 + 3 * 8 + 1 + 8 + LTY_RECORD_STR(LTY_STORE_ID_BYTES_MAX)                               \
+     + LTY_RECORD_STR(LTY_TILL_ID_BYTES_MAX) + 8 * 8 + 4)
+_Static_assert(LTY_RECORD_RETURN_BYTES_MAX <= LTY_RECORD_SMALL_BYTES_MAX, "return fits");
+
+bool lty_record_return_valid(const lty_return_t *record);
+size_t lty_record_return_encode(const lty_return_t *record, uint8_t *out, size_t out_size);
+int lty_record_return_decode(lty_bytes_t in, lty_return_t *record_out);
+
 #endif

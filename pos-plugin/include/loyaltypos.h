@@ -139,6 +139,7 @@ typedef enum lty_err {
     LTY_E_STORE_NOT_FOUND = -226,
     LTY_E_REDEMPTION_BLOCKED = -227,
     LTY_E_ALREADY_VOIDED = -228,
+    LTY_E_POINTS_FLOOR = -229,
     LTY_E_NET = -300,
     LTY_E_NET_TIMEOUT = -301,
     LTY_E_CLIENT_BUG = -302,

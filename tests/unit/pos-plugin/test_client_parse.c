@@ -362,6 +362,7 @@ static void test_public_error_list_matches_errors_def(void **state)
         LTY_E_STORE_NOT_FOUND,
         LTY_E_REDEMPTION_BLOCKED,
         LTY_E_ALREADY_VOIDED,
+        LTY_E_POINTS_FLOOR,
         LTY_E_NET,
         LTY_E_NET_TIMEOUT,
         LTY_E_CLIENT_BUG,
