@@ -13,7 +13,12 @@ endfunction()
 # lty_add_script_test(name label script): a bash integration test. It gets the build dir and the
 # source dir in its environment and finds every binary there.
 function(lty_add_script_test name label script)
+    set(sanitized 0)
+    if(LTY_ASAN)
+        set(sanitized 1)
+    endif()
     add_test(NAME ${name} COMMAND bash ${script})
     set_tests_properties(${name} PROPERTIES LABELS ${label} TIMEOUT 180
-        ENVIRONMENT "LTY_BUILD_DIR=${PROJECT_BINARY_DIR};LTY_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+        ENVIRONMENT
+        "LTY_BUILD_DIR=${PROJECT_BINARY_DIR};LTY_SOURCE_DIR=${PROJECT_SOURCE_DIR};LTY_SANITIZED=${sanitized}")
 endfunction()
