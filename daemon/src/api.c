@@ -312,6 +312,25 @@ int lty_api_body_parse(lty_exchange_t *exchange, lty_json_doc_t **doc_out)
     return 0;
 }
 
+int lty_api_body_int_parse(lty_exchange_t *exchange, const char *key, int64_t min, int64_t max,
+                           int64_t *value_out)
+{
+    LTY_ASSERT(key != NULL && value_out != NULL);
+    LTY_ASSERT(min <= max);
+    lty_json_doc_t *doc = NULL;
+    int err = lty_api_body_parse(exchange, &doc);
+    if (err != 0) return err;
+    const char *const keys[] = {key, NULL};
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    const lty_json_node_t *root = lty_json_doc_root(doc);
+    err = lty_json_keys_check(root, "", keys, &diag);
+    if (err == 0) err = lty_json_get_int(root, "", key, true, min, max, value_out, NULL, &diag);
+    lty_json_doc_free(doc);
+    if (err != 0) lty_api_reply_error(exchange, err, &diag);
+    return err;
+}
+
 /* Find name=value in the query; value view returned via start/size. */
 static bool query_find(const char *query, const char *name, const char **value_out,
                        size_t *size_out)

@@ -74,6 +74,11 @@ int lty_api_reply(lty_exchange_t *exchange, int status);
 /** Parse the body strictly as a JSON object (content type, depth, duplicates checked).
  *  On error the reply is already made: return LTY_API_DONE. */
 int lty_api_body_parse(lty_exchange_t *exchange, lty_json_doc_t **doc_out);
+/** Parse a body that is an object holding exactly one member, key, an integer in [min, max]
+ *  (the shape of the test-only admin routes). On error the reply is already made (invalid_json,
+ *  invalid_field naming the key): return LTY_API_DONE. */
+int lty_api_body_int_parse(lty_exchange_t *exchange, const char *key, int64_t min, int64_t max,
+                           int64_t *value_out);
 /** Query parameter name as a bounded integer: 0 (absent: *present_out=false) or
  *  LTY_E_INVALID_QUERY with the diag filled. */
 int lty_api_query_int(const lty_exchange_t *exchange, const char *name, int64_t min, int64_t max,

@@ -16,20 +16,11 @@ int lty_api_admin_clock_set(lty_api_t *api, lty_exchange_t *exchange,
     (void)params;
     LTY_ASSERT(api != NULL && exchange != NULL);
     if (!api->test_clock) return lty_api_reply_error(exchange, LTY_E_NOT_FOUND, NULL);
-    lty_json_doc_t *doc = NULL;
-    if (lty_api_body_parse(exchange, &doc) != 0) return LTY_API_DONE;
-    static const char *const keys[] = {"offset_ms", NULL};
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
     int64_t offset_ms = 0;
-    const lty_json_node_t *root = lty_json_doc_root(doc);
-    int err = lty_json_keys_check(root, "", keys, &diag);
-    if (err == 0) {
-        err = lty_json_get_int(root, "", "offset_ms", true, -CLOCK_OFFSET_MS_MAX,
-                               CLOCK_OFFSET_MS_MAX, &offset_ms, NULL, &diag);
+    if (lty_api_body_int_parse(exchange, "offset_ms", -CLOCK_OFFSET_MS_MAX, CLOCK_OFFSET_MS_MAX,
+                               &offset_ms) != 0) {
+        return LTY_API_DONE;
     }
-    lty_json_doc_free(doc);
-    if (err != 0) return lty_api_reply_error(exchange, err, &diag);
     lty_clock_offset_set(offset_ms);
     char now[32];
     lty_clock_format(lty_clock_now_ms(), now, sizeof(now));

@@ -17,20 +17,11 @@ int lty_api_admin_faults_set(lty_api_t *api, lty_exchange_t *exchange,
     (void)params;
     LTY_ASSERT(api != NULL && exchange != NULL);
     if (!api->test_faults) return lty_api_reply_error(exchange, LTY_E_NOT_FOUND, NULL);
-    lty_json_doc_t *doc = NULL;
-    if (lty_api_body_parse(exchange, &doc) != 0) return LTY_API_DONE;
-    static const char *const keys[] = {"commit_failures", NULL};
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
     int64_t failures = 0;
-    const lty_json_node_t *root = lty_json_doc_root(doc);
-    int err = lty_json_keys_check(root, "", keys, &diag);
-    if (err == 0) {
-        err = lty_json_get_int(root, "", "commit_failures", true, 0, FAULTS_COMMIT_FAILURES_MAX,
-                               &failures, NULL, &diag);
+    if (lty_api_body_int_parse(exchange, "commit_failures", 0, FAULTS_COMMIT_FAILURES_MAX,
+                               &failures) != 0) {
+        return LTY_API_DONE;
     }
-    lty_json_doc_free(doc);
-    if (err != 0) return lty_api_reply_error(exchange, err, &diag);
     LTY_ASSERT(failures >= 0 && failures <= FAULTS_COMMIT_FAILURES_MAX);
     lty_store_fault_commit_fail(api->store, (int)failures);
     LTY_LOG(LTY_LOG_WARN, "event=faults_injected commit_failures=%d by=%s", (int)failures,
