@@ -347,7 +347,7 @@ typedef struct lty_ops_close_s {
 } lty_ops_close_t;
 
 typedef struct lty_ops_close_result_s {
-    uint64_t entry_id;                         /* 0 when nothing was left to pay out or forfeit */
+    uint64_t entry_id;                         /* the CLOSE entry (written even with no postings) */
     int64_t prepaid_paid_out_cents;
     int64_t points_forfeited;
     size_t cards_blocked;

@@ -79,13 +79,14 @@ static int sale_parties(lty_store_txn_t *txn, const lty_actor_t *actor, const ch
     err = lty_store_get(txn, LTY_DB_CARDS, lty_key_bytes(&key), &value);
     if (err == LTY_E_NOT_FOUND) return LTY_E_CARD_NOT_FOUND;
     if (err == 0) err = lty_record_card_decode(value, card_out);
-    if (err == 0) err = lty__ops_card_usable(card_out, now_ms);
     if (err != 0) return err;
-    lty_member_t member;
-    err = lty__ops_member_load(txn, card_out->member_id, &member);
+    lty_member_t member; /* a closed account answers 410 whatever its (blocked) cards say */
+    err = card_out->member_id == 0 ? 0 : lty__ops_member_load(txn, card_out->member_id, &member);
     if (err == LTY_E_MEMBER_NOT_FOUND) return LTY_E_CORRUPT;
-    if (err == 0 && member.status == LTY_MEMBER_CLOSED) return LTY_E_ACCOUNT_CLOSED;
-    return err;
+    if (err == 0 && card_out->member_id != 0 && member.status == LTY_MEMBER_CLOSED) {
+        return LTY_E_ACCOUNT_CLOSED;
+    }
+    return err == 0 ? lty__ops_card_usable(card_out, now_ms) : err;
 }
 
 static void sale_entry_build(const lty_actor_t *actor, const lty_ops_sale_t *sale,
