@@ -380,6 +380,9 @@ typedef struct lty_ops_settlement_row_s {
     int64_t sales_cash_cents;                  /* tenders of sales (sale records) */
     int64_t sales_bank_card_cents;
     int64_t sales_prepaid_cents;
+    int64_t refunded_cash_cents;               /* cash and bank card paid back by returns and */
+    int64_t refunded_bank_card_cents;          /* voids (return records) */
+    int64_t points_adjusted;                   /* operator adjustments and bonuses, net */
 } lty_ops_settlement_row_t;
 
 typedef struct lty_ops_settlement_s {
