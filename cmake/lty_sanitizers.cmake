@@ -17,5 +17,5 @@ endif()
 if(LTY_FUZZ)
     add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
                         -fno-omit-frame-pointer)
-    add_link_options(-fsanitize=address,undefined -fno-sanitize-recover=all)
+    add_link_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all)
 endif()
