@@ -151,6 +151,37 @@ static void test_missing_index_and_garbage_record_are_named(void **state)
     assert_true(report.problems_total >= 2);
 }
 
+/* Issue 3: a closed member still holding points, and a return record with no entry behind
+ * it pointing at a sale that was never returned, are both named. */
+static void test_closed_member_and_stray_return_are_named(void **state)
+{
+    (void)state;
+    uint64_t member_id = 0;
+    seed(&member_id);
+    lty_member_t member;
+    lty_store_txn_t *txn = NULL;
+    assert_int_equal(lty_store_read_begin(store, &txn), 0);
+    assert_int_equal(lty__ops_member_load(txn, member_id, &member), 0);
+    lty_store_txn_abort(txn);
+    member.status = LTY_MEMBER_CLOSED;
+    member.closed_ms = NOW;
+    uint8_t bytes[LTY_RECORD_MEMBER_BYTES_MAX];
+    size_t size = lty_record_member_encode(&member, bytes, sizeof(bytes));
+    lty_key_t key;
+    lty_key_id(&key, member_id);
+    raw_put(LTY_DB_MEMBERS, &key, bytes, size);
+    lty_return_t record = {.entry_id = 9, .sale_id = 2, .member_id = member_id,
+                           .kind = LTY_ENTRY_RETURN, .created_ms = NOW, .store = "S001",
+                           .till = "T01", .refund_cents = 100, .refund_outside_cents = 100};
+    uint8_t record_bytes[LTY_RECORD_RETURN_BYTES_MAX];
+    size = lty_record_return_encode(&record, record_bytes, sizeof(record_bytes));
+    lty_key_id(&key, 9);
+    raw_put(LTY_DB_RETURNS, &key, record_bytes, size);
+    assert_int_equal(lty_verify_store(store, &report), LTY_E_CORRUPT);
+    assert_true(report_mentions("member 1: closed but still holds points or prepaid"));
+    assert_true(report_mentions("return 9: its journal entry is missing or differs"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +194,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_corrupt_lot_is_named, domain_fixture_setup,
                                         domain_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_missing_index_and_garbage_record_are_named,
+                                        domain_fixture_setup, domain_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_closed_member_and_stray_return_are_named,
                                         domain_fixture_setup, domain_fixture_teardown),
     };
     return cmocka_run_group_tests_name("verify", tests, NULL, NULL);
