@@ -121,8 +121,13 @@ static int gen_run(gen_t *gen)
         serial += count;
     }
     double seconds = (double)(lty_clock_monotonic_ms() - started_ms) / 1000.0;
+    lty_store_stats_t stats;
+    lty_store_stats(gen->store, &stats);
     fprintf(stderr, "lty-bench-gen: %" PRIu64 " members with cards in %.1f s (%.0f/s)\n",
             gen->members, seconds, seconds > 0 ? (double)gen->members / seconds : 0.0);
+    /* used_bytes: LMDB's pages in use (data.mdb itself is preallocated beyond them). */
+    printf("RESULT members=%" PRIu64 " seconds=%.1f used_bytes=%" PRId64 "\n", gen->members,
+           seconds, stats.used_bytes);
     return 0;
 }
 
