@@ -37,6 +37,9 @@ typedef struct lty_cli_s {
     const char *email;
     const char *reason;
     const char *out_dir;
+    const char *store; /* --store (report) */
+    const char *from;  /* --from YYYY-MM-DD (report) */
+    const char *to;    /* --to YYYY-MM-DD (report) */
     int64_t after;
     int64_t limit;
     int64_t count;
@@ -65,6 +68,12 @@ int lty_cli_journal(lty_cli_t *cli);
 int lty_cli_adjust(lty_cli_t *cli);
 int lty_cli_health(lty_cli_t *cli);
 int lty_cli_cards_batch(lty_cli_t *cli); /* issue 4 */
+/** GET path from the daemon: the body is appended to response_out, or printed when it is NULL
+ *  (JSON as is with --json). Errors are printed; returns an LTY_CLI_EXIT_* code. */
+int lty_cli_api_get(const lty_cli_t *cli, const char *path, lty_buf_t *response_out);
+
+/* cmd_report.c: reports read from the daemon. */
+int lty_cli_report_settlement(lty_cli_t *cli); /* issue 3 */
 
 /* cmd_certs.c: credentials issued from the programme CA in DIR/tls. */
 int lty_cli_till_add(lty_cli_t *cli);

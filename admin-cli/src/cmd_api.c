@@ -138,6 +138,12 @@ static int api_call(const lty_cli_t *cli, const api_call_t *call)
     return exit_code;
 }
 
+int lty_cli_api_get(const lty_cli_t *cli, const char *path, lty_buf_t *response_out)
+{
+    api_call_t call = {.method = "GET", .path = path, .response_out = response_out};
+    return api_call(cli, &call);
+}
+
 int lty_cli_health(lty_cli_t *cli)
 {
     api_call_t call = {.method = "GET", .path = "/healthz"};

@@ -33,6 +33,9 @@ static const lty_cli_command_t cli_commands[] = {
      "a member's journal entries, newest first"},
     {"adjust", NULL, 2, 2, lty_cli_adjust, "MEMBER_ID POINTS --reason TEXT",
      "correct a member's points (positive or negative) with a reason"},
+    {"report", "settlement", 0, 0, lty_cli_report_settlement,
+     "--from YYYY-MM-DD [--to YYYY-MM-DD] [--store STORE] [--json]",
+     "settlement per store, till and UTC day: sales, points, prepaid, tenders; totals"},
     {"till", "add", 2, 2, lty_cli_till_add, "STORE TILL [--out DIR]",
      "issue a till certificate for STORE/TILL from the programme CA"},
     {"operator", "add", 1, 1, lty_cli_operator_add, "NAME [--out DIR]",
@@ -76,6 +79,8 @@ static int options_parse(int argc, char **argv, lty_cli_t *cli)
         {"out", required_argument, NULL, 'o'},   {"after", required_argument, NULL, 'a'},
         {"limit", required_argument, NULL, 'l'}, {"count", required_argument, NULL, 'N'},
         {"idempotency-key", required_argument, NULL, 'i'},
+        {"store", required_argument, NULL, 'S'}, {"from", required_argument, NULL, 'F'},
+        {"to", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     int option;
@@ -102,6 +107,9 @@ static int options_parse(int argc, char **argv, lty_cli_t *cli)
         case 'l': if (!parse_number_option(optarg, &cli->limit)) return -1; break;
         case 'N': if (!parse_number_option(optarg, &cli->count)) return -1; break;
         case 'i': cli->idempotency_key = optarg; break;
+        case 'S': cli->store = optarg; break;
+        case 'F': cli->from = optarg; break;
+        case 'T': cli->to = optarg; break;
         case 'h': usage(stdout); return 1;
         default: return -1;
         }

@@ -77,6 +77,22 @@ check "rows add up to the totals" \
 check "rows: S001/T01, S002/T01 and head office (operator entries)" \
     test "$(jq -r '[.rows[] | "\(.store)/\(.till)"] | unique | join(",")' <<<"$REPORT")" = "/,S001/,S001/T01,S002/T01"
 
+# loyaltyctl report settlement: --json is the API's document; the table has a line per row
+"$LOYALTYCTL" --data "$LTY_DATA" --port "$LTY_PORT" --json report settlement --from "$FROM" \
+    --to "$TO" >"$LTY_TMP/cli.json" 2>"$LTY_TMP/cli.err"
+check "loyaltyctl report settlement --json = the API's document" \
+    test "$(jq -S . "$LTY_TMP/cli.json")" = "$(jq -S . <<<"$REPORT")"
+"$LOYALTYCTL" --data "$LTY_DATA" --port "$LTY_PORT" report settlement --store S002 \
+    --from "$FROM" --to "$TO" >"$LTY_TMP/cli.txt" 2>"$LTY_TMP/cli.err"
+check "loyaltyctl report settlement --store S002: header, one S002/T01 line, totals" \
+    test "$(grep -c ' S002 *T01 ' "$LTY_TMP/cli.txt")/$(grep -c '^total ' "$LTY_TMP/cli.txt")/$(tail -1 "$LTY_TMP/cli.txt")" = "1/1/1 row"
+"$LOYALTYCTL" --data "$LTY_DATA" --port "$LTY_PORT" report settlement --from 2026-13-01 \
+    >/dev/null 2>"$LTY_TMP/cli.err"
+check "loyaltyctl report settlement with a bad date: exit 1, the daemon's invalid_query" \
+    test "$?/$(grep -c invalid_query "$LTY_TMP/cli.err")" = "1/1"
+"$LOYALTYCTL" --data "$LTY_DATA" --port "$LTY_PORT" report settlement >/dev/null 2>&1
+check "loyaltyctl report settlement without --from: usage (exit 2)" test "$?" = "2"
+
 request op GET "/v1/admin/reports/settlement?store=S002&from=$FROM&to=$TO"
 check "store=S002: one row, the return" \
     test "$(json '.rows|length')/$(json '.rows[0].returns_count')/$(json '.rows[0].sales_count')" = "1/1/0"
