@@ -182,8 +182,8 @@ static void *worker_main(void *arg)
         if (load->workload == LOAD_RECONNECT) lty_httpc_disconnect(&httpc);
         int rc = lty_httpc_request(&httpc, &request, &response);
         int64_t finished = now_ns();
-        worker_account(worker, rc, &response, started >= load->measure_ns && finished <= load->end_ns,
-                       finished - started);
+        bool measured = started >= load->measure_ns && finished <= load->end_ns;
+        worker_account(worker, rc, &response, measured, finished - started);
     }
     lty_buf_deinit(&response.body);
     lty_httpc_deinit(&httpc);
@@ -401,7 +401,8 @@ static int cards_load(load_t *load)
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: lty-load --data DIR --port PORT [--workload sales|lookup|mixed|reconnect|idle]\n"
+            "usage: lty-load --data DIR --port PORT\n"
+            "       [--workload sales|lookup|mixed|reconnect|idle]\n"
             "       [--connections N] [--duration S] [--warmup S] [--cards FILE] [--run-id ID]\n"
             "       [--cert F --key F] [--daemon-pid PID]\n"
             "       lty-load --fsync-probe DIR   (median and p99 of 4 KiB overwrite + fdatasync)\n"
@@ -427,19 +428,28 @@ static int options_parse(load_t *load, int argc, char **argv)
     const char *data = NULL;
     for (int index = 1; index + 1 < argc; index += 2) {
         const char *name = argv[index], *value = argv[index + 1];
-        if (strcmp(name, "--data") == 0) data = value;
-        else if (strcmp(name, "--port") == 0) load->port = (uint16_t)atoi(value);
-        else if (strcmp(name, "--connections") == 0) load->connections = atoi(value);
-        else if (strcmp(name, "--duration") == 0) load->duration_s = atof(value);
-        else if (strcmp(name, "--warmup") == 0) load->warmup_s = atof(value);
-        else if (strcmp(name, "--daemon-pid") == 0) load->daemon_pid = atoi(value);
-        else if (strcmp(name, "--run-id") == 0) snprintf(load->run_id, sizeof(load->run_id), "%s", value);
-        else if (strcmp(name, "--cards") == 0) snprintf(load->cards_path, LOAD_PATH_SIZE, "%s", value);
-        else if (strcmp(name, "--cert") == 0) snprintf(load->cert, LOAD_PATH_SIZE, "%s", value);
-        else if (strcmp(name, "--key") == 0) snprintf(load->key, LOAD_PATH_SIZE, "%s", value);
-        else if (strcmp(name, "--workload") == 0) {
-            if (workload_parse(load, value) != 0) return 1;
-        } else return 1;
+        char *path = NULL;
+        if (strcmp(name, "--data") == 0) {
+            data = value;
+        } else if (strcmp(name, "--port") == 0) {
+            load->port = (uint16_t)atoi(value);
+        } else if (strcmp(name, "--connections") == 0) {
+            load->connections = atoi(value);
+        } else if (strcmp(name, "--duration") == 0) {
+            load->duration_s = atof(value);
+        } else if (strcmp(name, "--warmup") == 0) {
+            load->warmup_s = atof(value);
+        } else if (strcmp(name, "--daemon-pid") == 0) {
+            load->daemon_pid = atoi(value);
+        } else if (strcmp(name, "--run-id") == 0) {
+            snprintf(load->run_id, sizeof(load->run_id), "%s", value);
+        } else if (strcmp(name, "--cards") == 0 || strcmp(name, "--cert") == 0 ||
+                   strcmp(name, "--key") == 0) {
+            path = name[2] == 'c' ? (name[3] == 'a' ? load->cards_path : load->cert) : load->key;
+        } else if (strcmp(name, "--workload") != 0 || workload_parse(load, value) != 0) {
+            return 1;
+        }
+        if (path != NULL) snprintf(path, LOAD_PATH_SIZE, "%s", value);
     }
     if (data == NULL || load->port == 0 || load->connections < 1 ||
         load->connections > LOAD_CONNECTIONS_MAX || load->duration_s <= 0 ||
@@ -473,8 +483,8 @@ static int load_run(load_t *load)
                                            (uint64_t)load->start_ns};
         if (pthread_create(&threads[index], NULL, worker_main, &workers[index]) != 0) return 1;
     }
-    struct timespec until = {.tv_sec = (time_t)load->warmup_s,
-                             .tv_nsec = (long)((load->warmup_s - (double)(time_t)load->warmup_s) * 1e9)};
+    double fraction = load->warmup_s - (double)(time_t)load->warmup_s;
+    struct timespec until = {.tv_sec = (time_t)load->warmup_s, .tv_nsec = (long)(fraction * 1e9)};
     nanosleep(&until, NULL); /* a measurement window edge, not synchronisation */
     proc_sample(load->daemon_pid, &cpu_daemon_before, &rss);
     double cpu_self_measure = self_cpu_s() - cpu_self_before;
