@@ -13,7 +13,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* One round trip per kind: 1 when in decoded as that kind, else 0. Records and buffers are static: a sale is ~90 KiB. */
+/* One round trip per kind: 1 when in decoded as that kind, else 0. Records and buffers are
+ * static: a sale is ~90 KiB. */
 #define FUZZ_RECORD(kind, type, bytes_max, version_current)                                    \
     static int kind##_round_trip(lty_bytes_t in)                                              \
     {                                                                                          \

@@ -10,7 +10,9 @@ lty_init_demo
 # No idempotency sweep during the test: it commits too, and would take an injected failure.
 jq '.sweep_interval_ms = 86400000' "$LTY_DATA/loyaltyd.conf" >"$LTY_TMP/conf" &&
     mv "$LTY_TMP/conf" "$LTY_DATA/loyaltyd.conf"
-sale_body() { echo '{"card_no":"'$DEMO_CARD'","receipt_no":"'$1'","lines":[{"sku":"A","qty":1,"amount_cents":'$2'}]}'; }
+sale_body() { # RECEIPT CENTS
+    echo '{"card_no":"'$DEMO_CARD'","receipt_no":"'$1'","lines":[{"sku":"A","qty":1,"amount_cents":'$2'}]}'
+}
 points() { request till GET "/v1/till/cards/$DEMO_CARD" && json .points; }
 
 # Without --test-faults the route does not exist, and nothing is injected.

@@ -110,6 +110,25 @@ static void test_invalid_programme_cannot_be_rendered(void **state)
     lty_buf_deinit(&buf);
 }
 
+/* Found by fuzz_config: the diag must name the code returned (LTY_E_CONFIG), not the JSON
+ * layer's code (invalid_json, invalid_field), for documents that are not JSON, not an object, or
+ * hold a bad field. */
+static void test_refusal_diag_names_config_error(void **state)
+{
+    (void)state;
+    const char *documents[] = {"\"\"", "{", "[]", "{\"currency\":\"XX\"}",
+                               "{\"earn_cents_per_point\":0}", "{\"unknown\":1}"};
+    for (size_t index = 0; index < sizeof(documents) / sizeof(documents[0]); index++) {
+        lty_programme_t programme;
+        lty_diag_t diag;
+        lty_diag_clear(&diag);
+        assert_int_equal(lty_programme_parse(documents[index], strlen(documents[index]),
+                                             &programme, &diag),
+                         LTY_E_CONFIG);
+        assert_int_equal(diag.err, LTY_E_CONFIG);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -119,6 +138,7 @@ int main(void)
         cmocka_unit_test(test_ranges_at_max_and_max_plus_one),
         cmocka_unit_test(test_strictness),
         cmocka_unit_test(test_invalid_programme_cannot_be_rendered),
+        cmocka_unit_test(test_refusal_diag_names_config_error),
     };
     return cmocka_run_group_tests_name("programme", tests, NULL, NULL);
 }
