@@ -619,6 +619,12 @@ int lty__ops_tier_sale(lty_store_txn_t *txn, const lty_actor_t *actor,
                        int64_t spend_cents, int64_t points, uint32_t *tier_out,
                        bool *upgraded_out);
 
+/** A return or void (issue 3): take the returned eligible spend and the points taken back out
+ *  of the bucket of the sale's month (floored at zero). No tier changes here: a member only
+ *  moves down at the review (docs/tiers.md). */
+int lty__ops_tier_give_back(lty_store_txn_t *txn, uint64_t member_id, int64_t sale_created_ms,
+                            int64_t spend_cents, int64_t points);
+
 struct lty_ledger_sale_plan_s; /* ledger.h */
 /** Apply the earning multiplier of the member's tier (before the sale) to plan. */
 int lty__ops_tier_plan(lty_store_txn_t *txn, const lty_programme_t *programme,

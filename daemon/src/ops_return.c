@@ -324,6 +324,20 @@ static void result_fill(const lty_sale_t *sale, const lty_journal_entry_t *entry
     memcpy(result->lines, sale->lines, sale->lines_count * sizeof(sale->lines[0]));
 }
 
+/* The eligible spend (what earned points, as the tier buckets counted it) of the goods given
+ * back now: the cumulative pro-rata share after minus before, so partial returns add up to the
+ * sale's eligible amount exactly. */
+static int64_t eligible_given_back(const lty_programme_t *programme, const lty_sale_t *sale,
+                                   const uint32_t *before, const uint32_t *after)
+{
+    LTY_ASSERT(programme != NULL && sale != NULL);
+    LTY_ASSERT(before != NULL && after != NULL);
+    int64_t eligible = sale->total_cents;
+    if (!programme->earn_on_redeemed_part) eligible -= sale->redeem_value_cents;
+    return lty_ledger_pro_rata(eligible, returned_value(sale, after), sale->total_cents) -
+           lty_ledger_pro_rata(eligible, returned_value(sale, before), sale->total_cents);
+}
+
 /* The shared core of a return and a void: sale (loaded) gives back up to after[] per line. */
 static int give_back(lty_store_txn_t *txn, const lty_actor_t *actor,
                      const lty_programme_t *programme, int64_t now_ms, lty_sale_t *sale,
@@ -367,6 +381,9 @@ static int give_back(lty_store_txn_t *txn, const lty_actor_t *actor,
                    : all                  ? LTY_SALE_RETURNED
                                           : LTY_SALE_PARTLY_RETURNED;
     if (err == 0) err = sale_save(txn, sale);
+    if (err == 0) err = lty__ops_tier_give_back(txn, sale->member_id, sale->created_ms,
+                                                eligible_given_back(programme, sale, before, after),
+                                                plan.points_taken_back);
     lty_ops_balances_t balances;
     if (err == 0) err = lty__ops_balances(txn, sale->member_id, &balances);
     if (err != 0) return err;

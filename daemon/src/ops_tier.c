@@ -158,6 +158,17 @@ int lty__ops_tier_sale(lty_store_txn_t *txn, const lty_actor_t *actor,
     return err;
 }
 
+int lty__ops_tier_give_back(lty_store_txn_t *txn, uint64_t member_id, int64_t sale_created_ms,
+                            int64_t spend_cents, int64_t points)
+{
+    LTY_ASSERT(txn != NULL && member_id != 0);
+    LTY_ASSERT(spend_cents >= 0 && points >= 0);
+    if (spend_cents == 0 && points == 0) return 0;
+    /* The sale's own month: the rolling window then loses exactly what the sale added. */
+    return spend_add(txn, member_id, lty_ledger_month_index(sale_created_ms), -spend_cents,
+                     -points);
+}
+
 int lty_ops_tier_status(lty_store_txn_t *txn, const lty_programme_t *programme, int64_t now_ms,
                         uint64_t member_id, lty_ops_tier_status_t *status_out)
 {

@@ -60,4 +60,37 @@ request op POST /v1/admin/tiers/review '' -H "Idempotency-Key: $(key)"
 check "a second review changes nothing" test "$STATUS/$(json .members_reviewed)" = "200/0"
 request op POST /v1/admin/clock '{"offset_ms":0}'
 
+# Returns and voids take the spend back out of the buckets; the tier only falls at the review.
+CARD=$(sed -n 4p "$LTY_DATA/demo-cards.txt") # member 4
+sale R-1 1000000
+SALE=$(json .sale_id)
+check "member 4: a 10,000.00 sale upgrades to Silver" \
+    test "$STATUS/$(json .tier)/$(json .tier_upgraded)" = "201/Silver/true"
+request till POST /v1/till/returns '{"sale_id":'$SALE',"lines":[{"sku":"A","qty":1}]}' -H "Idempotency-Key: $(key)"
+check "the sale returned" test "$STATUS" = "201"
+request till GET "/v1/till/cards/$CARD"
+check "after the return: nothing qualifies, still Silver until the review" \
+    test "$(json .tier_qualifying)/$(json .tier)" = "0/Silver"
+request op POST /v1/admin/tiers/review '' -H "Idempotency-Key: $(key)"
+check "the review downgrades at once: the returned spend counts neither now nor in the grace window" \
+    test "$STATUS/$(json .members_reviewed)/$(json .members_downgraded)" = "200/1/1"
+request op GET "/v1/admin/members/4/tiers"
+check "member 4 history: review downgrade, then the sale upgrade" \
+    test "$(json .tier)/$(json '[.history[] | .from + ">" + .to + ":" + .reason] | join(",")')" = "Member/Silver>Member:review,Member>Silver:sale"
+CARD=$(sed -n 5p "$LTY_DATA/demo-cards.txt") # member 5: a partial return, then a void
+sale R-2 600000
+sale R-3 500000
+check "member 5: 6,000.00 + 5,000.00 -> Silver" test "$STATUS/$(json .tier)" = "201/Silver"
+VOIDED=$(json .sale_id)
+request till POST "/v1/till/sales/$VOIDED/void" '' -H "Idempotency-Key: $(key)"
+check "the second sale voided" test "$STATUS" = "201"
+request till GET "/v1/till/cards/$CARD"
+check "after the void: 6,000.00 qualifies, still Silver" \
+    test "$(json .tier_qualifying)/$(json .tier)" = "600000/Silver"
+request op POST /v1/admin/tiers/review '' -H "Idempotency-Key: $(key)"
+check "the review downgrades member 5" test "$STATUS/$(json .members_downgraded)" = "200/1"
+request till GET "/v1/till/cards/$CARD"
+check "member 5: Member, 4,000.00 to Silver" \
+    test "$(json .tier)/$(json .tier_next_needed)" = "Member/400000"
+
 lty_finish
