@@ -470,7 +470,10 @@ static int acks_replay(crash_t *crash, uint16_t port, size_t first, size_t last,
     lty_buf_init(&response.body, CRASH_RESPONSE_BYTES_MAX);
     int failures_before = atomic_load(&crash->failures);
     for (size_t index = first; index < last && atomic_load(&crash->failures) < 10; index++) {
-        ack_replay_check(crash, &till, &operator_client, &crash->acks[index], &response, where);
+        pthread_mutex_lock(&crash->lock); /* workers may grow (realloc) the array meanwhile */
+        ack_t ack = crash->acks[index];
+        pthread_mutex_unlock(&crash->lock);
+        ack_replay_check(crash, &till, &operator_client, &ack, &response, where);
     }
     lty_buf_deinit(&response.body);
     lty_httpc_deinit(&till);
