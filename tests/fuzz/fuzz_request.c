@@ -12,6 +12,7 @@
  * - the status is 2xx or 4xx; a 5xx only as 507 storage_full (the map is bounded);
  * - an error response is the standard error document of a listed code matching its status;
  *   a 2xx JSON body parses; bodies and extra headers stay within their limits;
+ * - a write carrying an Idempotency-Key, sent again, gets the same status and bytes;
  * and every FUZZ_VERIFY_EVERY requests the ledger verifier finds the store sound (postings
  * balance, balances equal the journal, indexes agree): no input, however hostile, leaves money
  * or points half-written. */
@@ -186,23 +187,25 @@ static void response_check(const lty_response_t *response)
     }
 }
 
-/* Dispatch one complete request as conn.c would, waiting for a mutation's completion. */
-static void exchange_run(const lty_request_t *request, const lty_tls_peer_t *peer)
+/* Dispatch one complete request as conn.c would, waiting for a mutation's completion, into
+ * exchange (its body buffer reused from the last call). */
+static void exchange_run(const lty_request_t *request, const lty_tls_peer_t *peer,
+                         lty_exchange_t *exchange)
 {
-    static lty_exchange_t exchange;
-    lty_buf_deinit(&exchange.response.body);
-    memset(&exchange, 0, sizeof(exchange));
-    lty_buf_init(&exchange.response.body, 0);
-    exchange.request = *request;
-    exchange.request.peer = *peer;
-    exchange.request.request_id = ++fuzz.requests;
-    snprintf(exchange.request.remote_addr, sizeof(exchange.request.remote_addr), "127.0.0.1");
-    exchange.net_owner = &fuzz;
+    lty_buf_t body = exchange->response.body;
+    memset(exchange, 0, sizeof(*exchange));
+    exchange->response.body = body;
+    lty_buf_reset(&exchange->response.body);
+    exchange->request = *request;
+    exchange->request.peer = *peer;
+    exchange->request.request_id = ++fuzz.requests;
+    snprintf(exchange->request.remote_addr, sizeof(exchange->request.remote_addr), "127.0.0.1");
+    exchange->net_owner = &fuzz;
 
     pthread_mutex_lock(&fuzz.mutex);
     fuzz.completed = false;
     pthread_mutex_unlock(&fuzz.mutex);
-    int result = lty_api_handle(&fuzz.api, &exchange);
+    int result = lty_api_handle(&fuzz.api, exchange);
     LTY_ASSERT(result == LTY_API_DONE || result == LTY_API_PENDING);
     pthread_mutex_lock(&fuzz.mutex);
     while (result == LTY_API_PENDING && !fuzz.completed) {
@@ -211,13 +214,39 @@ static void exchange_run(const lty_request_t *request, const lty_tls_peer_t *pee
     LTY_ASSERT(result == LTY_API_PENDING || !fuzz.completed);
     pthread_mutex_unlock(&fuzz.mutex);
     if (fuzz.trace) {
-        fprintf(stderr, "fuzz_request: %d %s %.*s\n", exchange.response.status, request->path,
-                (int)(exchange.response.body.size < 160 ? exchange.response.body.size : 160),
-                exchange.response.body.data != NULL ? exchange.response.body.data : "");
+        fprintf(stderr, "fuzz_request: %d %s %.*s\n", exchange->response.status, request->path,
+                (int)(exchange->response.body.size < 160 ? exchange->response.body.size : 160),
+                exchange->response.body.data != NULL ? exchange->response.body.data : "");
     }
-    response_check(&exchange.response);
-    lty_api_exchange_release(&fuzz.api, &exchange);
-    LTY_ASSERT(exchange.api_state == NULL);
+    response_check(&exchange->response);
+    lty_api_exchange_release(&fuzz.api, exchange);
+    LTY_ASSERT(exchange->api_state == NULL);
+}
+
+/* Run the request; a write carrying an Idempotency-Key is then sent again, as a till retrying
+ * after a lost answer would, and must get the same status and the same bytes (a replay, or the
+ * same refusal): nothing is applied twice. 5xx answers are retryable by design and skipped. */
+static void request_run(const lty_request_t *request, const lty_tls_peer_t *peer)
+{
+    static lty_exchange_t first; /* static: bodies are reused, exchanges are large */
+    static lty_exchange_t again;
+    static bool buffers_ready = false;
+    if (!buffers_ready) {
+        lty_buf_init(&first.response.body, 0);
+        lty_buf_init(&again.response.body, 0);
+        buffers_ready = true;
+    }
+    exchange_run(request, peer, &first);
+    bool write = request->method == LTY_METHOD_POST || request->method == LTY_METHOD_PATCH ||
+                 request->method == LTY_METHOD_PUT || request->method == LTY_METHOD_DELETE;
+    if (!write || !request->idempotency_key_present || first.response.status >= 500) return;
+    exchange_run(request, peer, &again);
+    LTY_ASSERT(again.response.status == first.response.status);
+    LTY_ASSERT(again.response.body.size == first.response.body.size);
+    if (first.response.body.size > 0) {
+        LTY_ASSERT(memcmp(again.response.body.data, first.response.body.data,
+                          first.response.body.size) == 0);
+    }
 }
 
 static void store_verify(void)
@@ -255,7 +284,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (rc < 0) fuzz_err_listed(rc);
             break;
         }
-        exchange_run(&request, &peer);
+        request_run(&request, &peer);
         lty_http_next(fuzz.http);
         if (fuzz.requests % FUZZ_VERIFY_EVERY == 0) store_verify();
     }
