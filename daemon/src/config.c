@@ -43,6 +43,7 @@ static const config_int_t config_ints[] = {
     CONFIG_INT(idempotency_ttl_days, 40, 35, 3650),
     CONFIG_INT(sweep_interval_ms, 60000, 10, 86400000),
     CONFIG_INT(ticket_lifetime_s, 86400, 0, 604800),
+    CONFIG_INT(tier_review_interval_ms, 86400000, 10, 2592000000), /* scheduler.c: 1 day */
 };
 
 #define CONFIG_INTS_COUNT (sizeof(config_ints) / sizeof(config_ints[0]))

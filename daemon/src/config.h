@@ -35,6 +35,7 @@ typedef struct lty_config_s {
     int64_t idempotency_ttl_days;
     int64_t sweep_interval_ms;
     int64_t ticket_lifetime_s;
+    int64_t tier_review_interval_ms; /* the scheduled tier review (scheduler.c) */
     char log_level[16];
     /* TLS file paths, relative to the data directory unless absolute. */
     char tls_ca[LTY_CONFIG_PATH_BYTES_MAX];

@@ -12,6 +12,7 @@
 #include "programme.h"
 #include "server.h"
 #include "store.h"
+#include "scheduler.h"
 #include "writer.h"
 
 #include <getopt.h>
@@ -223,6 +224,13 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
                 "(loyaltyctl init creates it)\"", LTY_PIN_PEPPER_FILE);
         err = LTY_E_CONFIG;
     }
+    lty_scheduler_t *scheduler = NULL; /* issue 4: the periodic tier review */
+    if (err == 0) {
+        lty_scheduler_options_t scheduler_options = {
+            .writer = writer, .programme = &programme,
+            .tier_review_interval_ms = config->tier_review_interval_ms};
+        err = lty_scheduler_start(&scheduler, &scheduler_options);
+    }
     lty_server_t *server = NULL;
     if (err == 0) {
         lty_server_options_t server_options;
@@ -240,7 +248,9 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
         LTY_LOG(LTY_LOG_ERR, "msg=\"cannot start\" err=%s", lty_err_name(err));
     }
     /* The writer first: it completes what is still queued (the server keeps the exchanges of a
-     * drain that timed out alive until lty_server_close). */
+     * drain that timed out alive until lty_server_close). The scheduler before it: its job in
+     * flight needs the writer. */
+    lty_scheduler_stop(scheduler);
     lty_writer_stop(writer);
     lty_server_close(server);
     lty_store_close(store);
