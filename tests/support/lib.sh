@@ -76,10 +76,17 @@ lty_start() {
 }
 
 # lty_stop: graceful stop by PID; fails the test if the exit status is not 0.
+# A daemon that does not stop within 30 s fails the check (with its log) instead of hanging the
+# suite; `tail --pid` blocks until the process is gone, no polling.
 lty_stop() {
     [[ -n "$LTY_PID" ]] || return 0
     kill -TERM "$LTY_PID"
     local rc=0
+    if ! timeout 30 tail --pid="$LTY_PID" -f /dev/null; then
+        echo "# loyaltyd did not stop within 30 s of SIGTERM; last log lines:"
+        tail -n 20 "$LTY_TMP/daemon.log" | sed 's/^/#   /'
+        kill -KILL "$LTY_PID" 2>/dev/null
+    fi
     wait "$LTY_PID" || rc=$?
     LTY_PID=""
     check "daemon stopped cleanly on SIGTERM (exit $rc)" test "$rc" -eq 0
