@@ -423,6 +423,16 @@ int lty_api_parse_id(const char *text, uint64_t *id_out)
     return 0;
 }
 
+bool lty_api_member_id_param(lty_exchange_t *exchange, const lty_route_params_t *params,
+                             uint64_t *member_id_out)
+{
+    LTY_ASSERT(params != NULL);
+    LTY_ASSERT(params->count >= 1);
+    if (lty_api_parse_id(params->values[0], member_id_out) == 0) return true;
+    lty_api_reply_error(exchange, LTY_E_MEMBER_NOT_FOUND, NULL);
+    return false;
+}
+
 /* ---- Writer glue -------------------------------------------------------------------------- */
 
 static void api_job_done(lty_job_t *job)

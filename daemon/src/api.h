@@ -87,6 +87,10 @@ int lty_api_query_int(const lty_exchange_t *exchange, const char *name, int64_t 
 int lty_api_query_string(const lty_exchange_t *exchange, const char *name, char *out,
                          size_t out_size, bool *present_out, lty_diag_t *diag);
 /** Parse a decimal id in [1, LTY_JSON_INT_MAX] (path parameter); LTY_E_NOT_FOUND if malformed. */
+/** The member id in path parameter 0: true, or false after replying 404 member_not_found
+ *  (a malformed id names no member). */
+bool lty_api_member_id_param(lty_exchange_t *exchange, const lty_route_params_t *params,
+                             uint64_t *member_id_out);
 int lty_api_parse_id(const char *text, uint64_t *id_out);
 
 /* ---- Mutations (loop thread submits, writer thread applies) ---------------------------- */

@@ -87,9 +87,7 @@ int lty_api_admin_member_get(lty_api_t *api, lty_exchange_t *exchange,
                              const lty_route_params_t *params)
 {
     uint64_t member_id = 0;
-    if (lty_api_parse_id(params->values[0], &member_id) != 0) {
-        return lty_api_reply_error(exchange, LTY_E_MEMBER_NOT_FOUND, NULL);
-    }
+    if (!lty_api_member_id_param(exchange, params, &member_id)) return LTY_API_DONE;
     lty_ops_member_view_t *view = lty_alloc(sizeof(*view));
     if (view == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
     lty_store_txn_t *txn = NULL;
@@ -129,9 +127,7 @@ int lty_api_admin_card_issue(lty_api_t *api, lty_exchange_t *exchange,
                              const lty_route_params_t *params)
 {
     uint64_t member_id = 0;
-    if (lty_api_parse_id(params->values[0], &member_id) != 0) {
-        return lty_api_reply_error(exchange, LTY_E_MEMBER_NOT_FOUND, NULL);
-    }
+    if (!lty_api_member_id_param(exchange, params, &member_id)) return LTY_API_DONE;
     if (exchange->request.body_size > 0) {
         /* The body is optional; when sent it must be an empty object (room for options). */
         lty_json_doc_t *doc = NULL;
@@ -154,9 +150,7 @@ int lty_api_admin_journal_list(lty_api_t *api, lty_exchange_t *exchange,
                                const lty_route_params_t *params)
 {
     uint64_t member_id = 0;
-    if (lty_api_parse_id(params->values[0], &member_id) != 0) {
-        return lty_api_reply_error(exchange, LTY_E_MEMBER_NOT_FOUND, NULL);
-    }
+    if (!lty_api_member_id_param(exchange, params, &member_id)) return LTY_API_DONE;
     int64_t after = 0, limit = LTY_JOURNAL_PAGE_DEFAULT;
     lty_diag_t diag;
     lty_diag_clear(&diag);

@@ -59,9 +59,7 @@ int lty_api_admin_member_close(lty_api_t *api, lty_exchange_t *exchange,
 {
     LTY_ASSERT(api != NULL && params != NULL);
     uint64_t member_id = 0;
-    if (lty_api_parse_id(params->values[0], &member_id) != 0) {
-        return lty_api_reply_error(exchange, LTY_E_MEMBER_NOT_FOUND, NULL);
-    }
+    if (!lty_api_member_id_param(exchange, params, &member_id)) return LTY_API_DONE;
     lty_json_doc_t *doc = NULL;
     if (lty_api_body_parse(exchange, &doc) != 0) return LTY_API_DONE;
     lty_ops_close_t *command = lty_calloc(1, sizeof(*command));

@@ -178,9 +178,7 @@ int lty_api_admin_member_update(lty_api_t *api, lty_exchange_t *exchange,
                                 const lty_route_params_t *params)
 {
     uint64_t member_id = 0;
-    if (lty_api_parse_id(params->values[0], &member_id) != 0) {
-        return lty_api_reply_error(exchange, LTY_E_MEMBER_NOT_FOUND, NULL);
-    }
+    if (!lty_api_member_id_param(exchange, params, &member_id)) return LTY_API_DONE;
     lty_json_doc_t *doc = NULL;
     if (lty_api_body_parse(exchange, &doc) != 0) return LTY_API_DONE;
     lty_ops_member_patch_t *patch = lty_calloc(1, sizeof(*patch));
@@ -304,9 +302,7 @@ int lty_api_admin_member_audit(lty_api_t *api, lty_exchange_t *exchange,
                                const lty_route_params_t *params)
 {
     uint64_t member_id = 0;
-    if (lty_api_parse_id(params->values[0], &member_id) != 0) {
-        return lty_api_reply_error(exchange, LTY_E_MEMBER_NOT_FOUND, NULL);
-    }
+    if (!lty_api_member_id_param(exchange, params, &member_id)) return LTY_API_DONE;
     int64_t after = 0, limit = LTY_AUDIT_PAGE_DEFAULT;
     lty_diag_t diag;
     lty_diag_clear(&diag);
@@ -378,9 +374,7 @@ int lty_api_admin_member_tiers(lty_api_t *api, lty_exchange_t *exchange,
                                const lty_route_params_t *params)
 {
     uint64_t member_id = 0;
-    if (lty_api_parse_id(params->values[0], &member_id) != 0) {
-        return lty_api_reply_error(exchange, LTY_E_MEMBER_NOT_FOUND, NULL);
-    }
+    if (!lty_api_member_id_param(exchange, params, &member_id)) return LTY_API_DONE;
     lty_ops_tier_history_t *history = lty_alloc(sizeof(*history));
     if (history == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
     lty_ops_tier_status_t status;
