@@ -247,10 +247,10 @@ static int env_open(lty_store_t *store, const lty_store_options_t *options)
                          | (options->read_only ? MDB_RDONLY : 0u); /* tools: verify, backup */
     /* Deliberately not set, each for a reason:
      * MDB_NOSUBDIR   - the path is a directory holding data.mdb and lock.mdb;
-     * MDB_NOSYNC, MDB_NOMETASYNC, MDB_MAPASYNC - every commit must be durable before any client
-     *                  hears "ok" (two fsyncs per commit; the writer batches to pay them once);
-     * MDB_WRITEMAP   - pages are written with pwrite, so a stray pointer cannot scribble on the
-     *                  map, and nested transactions (one child per job) stay available;
+     * the no-sync, no-meta-sync and map-async flags - every commit must be durable before any
+     *                  client hears "ok" (two fsyncs per commit; the writer batches to pay them);
+     * the write-map flag - pages are written with pwrite, so a stray pointer cannot scribble on
+     *                  the map, and nested transactions (one child per job) stay available;
      * MDB_NOLOCK     - LMDB's lock file lets loyaltyctl read and back up a serving daemon;
      * MDB_NORDAHEAD  - readahead stays on: the ledger is small next to RAM;
      * MDB_NOMEMINIT  - LMDB zeroes unused page space, so no heap bytes leak into the file. */

@@ -4,7 +4,8 @@
  * The LMDB environment: open/close, named databases, transactions, and typed-agnostic key/value
  * access. store.c is the only file in the project that includes lmdb.h.
  *
- * Owns: the environment and its flags (durable: no MDB_NOSYNC/NOMETASYNC/MAPASYNC/WRITEMAP),
+ * Owns: the environment and its flags (durable: none of LMDB's no-sync, no-meta-sync,
+ * map-async or write-map flags),
  * database handles (one per record kind, listed in schema/records.def), map growth on
  * MDB_MAP_FULL, stale-reader cleanup, hot backup (mdb_env_copy2 with compaction), and the
  * translation of MDB_* codes into lty_err_t (logged once, here).
