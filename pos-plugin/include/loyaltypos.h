@@ -17,7 +17,8 @@
  *   lty_client_init() returned, except inside the TLS and JSON libraries it wraps (bounded by
  *   the response size limit). A misuse (NULL where a pointer is required, a call before init)
  *   is logged through the log callback and returns LTY_E_CLIENT_BUG.
- * - Mutating calls (lty_client_sale_submit(), lty_client_topup_submit()) write the request,
+ * - Mutating calls (lty_client_sale_submit(), lty_client_topup_submit(), lty_client_pin_set(),
+ *   lty_client_return_submit(), lty_client_void_submit()) write the request,
  *   with a fresh random Idempotency-Key, to the queue directory and fsync it BEFORE the first
  *   byte is sent. Retries, resubmissions of the identical request, and deliveries after a till
  *   crash all use that same key, so the daemon applies each request at most once.
@@ -64,7 +65,7 @@ extern "C" {
 #define LTY_POS_API
 #endif
 
-/** Version of this header's API; bumped on any incompatible change. */
+/** Version of this header's API; bumped on any incompatible change (issue 3 only added). */
 #define LTY_CLIENT_API_VERSION 1
 
 /* ---- Error codes ------------------------------------------------------------------------ */
@@ -288,6 +289,20 @@ LTY_POS_API int lty_client_card_get(lty_client_t *client, const char *card_no,
 
 /* ---- Sales ------------------------------------------------------------------------------ */
 
+/** How a sale or a top-up is paid. A top-up takes CASH or BANK_CARD only. */
+typedef enum lty_tender_type {
+    LTY_TENDER_CASH = 1,
+    LTY_TENDER_BANK_CARD = 2,
+    LTY_TENDER_PREPAID = 3, /* the member's prepaid balance (sales only) */
+} lty_tender_type_t;
+
+/** One way a sale is paid. */
+typedef struct lty_tender_s {
+    lty_tender_type_t type; /* public: each type at most once per sale */
+    int64_t amount_cents;   /* public: 0..100000000 */
+} lty_tender_t;
+
+
 /** One basket line. amount_cents is the line total (qty x unit price after line discounts). */
 typedef struct lty_sale_line_s {
     const char *sku;       /* public: 1..64 bytes */
@@ -303,6 +318,18 @@ typedef struct lty_sale_s {
     const lty_sale_line_t *lines;  /* public: 1..500 lines */
     size_t lines_count;            /* public */
     int64_t redeem_points;         /* public: points to spend off the basket; 0 for none */
+    /* Added in issue 3, at the end so that callers written before them (zero-initialised or
+     * designated initialisers) keep their meaning: zero/NULL means absent. */
+    const lty_tender_t *tenders;   /* public: NULL (with tenders_count 0): paid outside the
+                                    * programme. Otherwise 1..3 tenders, each type once, adding
+                                    * up exactly to the basket minus the points value (the
+                                    * daemon refuses a mismatch with LTY_E_TENDER_MISMATCH). */
+    size_t tenders_count;          /* public: 0..3 */
+    const char *pin;               /* public: the member's PIN (4..8 digits) typed on the PIN
+                                    * pad, or NULL/"": needed when the prepaid tender is above
+                                    * the programme's threshold (demo 200.00). Never logged; it
+                                    * is in the journal file (mode 0600) only until the daemon
+                                    * answered for good. */
 } lty_sale_t;
 
 /** The daemon's answer to a sale. */
@@ -327,22 +354,20 @@ typedef struct lty_receipt_s {
  * @return 0, LTY_E_QUEUED_OFFLINE, LTY_E_INVALID_FIELD, LTY_E_INVALID_CARD_NO,
  *         LTY_E_CARD_NOT_FOUND, LTY_E_CARD_LOST (and other CARD_* states),
  *         LTY_E_INSUFFICIENT_POINTS, LTY_E_REDEEM_EXCEEDS_BASKET, LTY_E_REDEMPTION_BLOCKED,
+ *         LTY_E_TENDER_MISMATCH, LTY_E_INSUFFICIENT_FUNDS (prepaid short), LTY_E_PIN_REQUIRED
+ *         (no PIN sent, or none set on the card), LTY_E_PIN_INCORRECT, LTY_E_PIN_LOCKED,
  *         LTY_E_IDEMPOTENCY_KEY_REUSED, LTY_E_NET, LTY_E_NET_TIMEOUT, LTY_E_UNAVAILABLE,
  *         LTY_E_TLS_HANDSHAKE, LTY_E_BAD_RESPONSE, LTY_E_STORE_FULL (journal full),
  *         LTY_E_IO (journal not writable: nothing was sent), LTY_E_CLIENT_BUG.
  * @note Idempotent: see the Caveats at the top for what each outcome means for the journal.
  *       After a network error, submitting the same sale unchanged reuses its key.
+ * @note A sale with redeem_points, a prepaid tender or a PIN is never queued offline (the
+ *       balance must be checked now); cash and bank-card tenders alone may be.
  */
 LTY_POS_API int lty_client_sale_submit(lty_client_t *client, const lty_sale_t *sale,
                                        lty_receipt_t *receipt_out);
 
-/* ---- Top-ups (issue 3 contract; the daemon may not serve it yet) ------------------------ */
-
-/** How a top-up is paid. */
-typedef enum lty_tender_type {
-    LTY_TENDER_CASH = 1,
-    LTY_TENDER_BANK_CARD = 2,
-} lty_tender_type_t;
+/* ---- Top-ups (issue 3) ------------------------------------------------------------------ */
 
 /** A prepaid top-up to submit. */
 typedef struct lty_topup_s {
@@ -368,6 +393,98 @@ typedef struct lty_topup_receipt_s {
  */
 LTY_POS_API int lty_client_topup_submit(lty_client_t *client, const lty_topup_t *topup,
                                         lty_topup_receipt_t *receipt_out);
+
+/* ---- PINs (issue 3) --------------------------------------------------------------------- */
+
+/**
+ * The member sets the card's PIN on the PIN pad: POST /v1/till/cards/{card_no}/pin.
+ *
+ * @param[in] pin         4..8 digits; checked before any traffic.
+ * @param[in] reset_code  NULL while the card has no PIN; to change a PIN, the one-time 8-digit
+ *                        code an operator obtained (POST /v1/admin/cards/{card_no}/pin-reset).
+ * @return 0, LTY_E_INVALID_CARD_NO, LTY_E_INVALID_FIELD, LTY_E_CARD_NOT_FOUND (and CARD_*
+ *         states), LTY_E_PIN_ALREADY_SET (a PIN is set and no reset code was given),
+ *         LTY_E_FORBIDDEN (wrong, used or expired reset code), and the network and journal
+ *         errors of lty_client_sale_submit(); never LTY_E_QUEUED_OFFLINE.
+ * @note Journaled and retried with one key like every mutating call; never queued offline
+ *       (the member is standing at the PIN pad). The PIN is never logged.
+ */
+LTY_POS_API int lty_client_pin_set(lty_client_t *client, const char *card_no, const char *pin,
+                                   const char *reset_code);
+
+/* ---- Returns and voids (issue 3) --------------------------------------------------------- */
+
+#define LTY_CLIENT_STORE_SIZE 17         /* up to 16 bytes + NUL */
+#define LTY_CLIENT_RECEIPT_NO_SIZE 65    /* up to 64 bytes + NUL */
+#define LTY_CLIENT_SALE_STATUS_SIZE 24
+
+/** One line to give back: the sale's line named by sku, and how many units. */
+typedef struct lty_return_line_s {
+    const char *sku;  /* public: 1..64 bytes; must be on the sale */
+    int64_t qty;      /* public: 1..100000 */
+} lty_return_line_t;
+
+/** A return to submit: which sale (sale_id, or receipt_no with an optional store), and what. */
+typedef struct lty_return_s {
+    int64_t sale_id;                 /* public: the sale's id, or 0 to name it by receipt_no */
+    const char *receipt_no;          /* public: with sale_id 0: the sale's receipt number */
+    const char *store;               /* public: with receipt_no: the store that sold; NULL for
+                                      * the returning till's own store */
+    const lty_return_line_t *lines;  /* public: NULL (lines_count 0): everything not yet
+                                      * returned */
+    size_t lines_count;              /* public: 0..500 */
+} lty_return_t;
+
+/** The daemon's answer to a return or a void: what the cashier gives back, and the balances. */
+typedef struct lty_return_receipt_s {
+    int64_t entry_id;                            /* read-only: the return's journal entry */
+    int64_t sale_id;                             /* read-only */
+    char store[LTY_CLIENT_STORE_SIZE];           /* read-only: the store that sold */
+    char receipt_no[LTY_CLIENT_RECEIPT_NO_SIZE]; /* read-only: the sale's receipt number */
+    int64_t member_id;                           /* read-only */
+    int64_t qty_returned;                        /* read-only: units given back this time */
+    int64_t refund_cents;                        /* read-only: the goods value given back */
+    int64_t refund_prepaid_cents;     /* read-only: credited back to the prepaid balance */
+    int64_t refund_cash_cents;        /* read-only: the cashier pays out in cash */
+    int64_t refund_bank_card_cents;   /* read-only: refunded to the bank card */
+    int64_t refund_outside_cents;     /* read-only: part paid outside the programme */
+    int64_t points_refunded;          /* read-only: redeemed points given back */
+    int64_t points_taken_back;        /* read-only: earned points taken back */
+    char sale_status[LTY_CLIENT_SALE_STATUS_SIZE]; /* read-only: "partly_returned", "returned",
+                                                    * "voided" */
+    int64_t points_balance;           /* read-only: after it; may be < 0 */
+    int64_t prepaid_cents;            /* read-only: after it */
+    bool replayed;                             /* read-only */
+    char idempotency_key[LTY_CLIENT_KEY_SIZE]; /* read-only */
+} lty_return_receipt_t;
+
+/**
+ * Give back goods of a sale (whole or partial, at any till of the chain): POST
+ * /v1/till/returns. Amounts come pro rata from the sale's lines; refunds are split by what paid
+ * for the sale (docs/api.md).
+ *
+ * @param[out] receipt_out  Filled when 0 is returned (idempotency_key always).
+ * @return 0, LTY_E_INVALID_FIELD, LTY_E_SALE_NOT_FOUND, LTY_E_ALREADY_RETURNED,
+ *         LTY_E_RETURN_EXCEEDS_SALE, LTY_E_ALREADY_VOIDED, LTY_E_POINTS_FLOOR,
+ *         LTY_E_ACCOUNT_CLOSED, and the network and journal errors of
+ *         lty_client_sale_submit(); never LTY_E_QUEUED_OFFLINE.
+ * @note Journaled and retried with one key; never queued offline: money goes back across the
+ *       counter now, so the cashier must see the daemon's answer first.
+ */
+LTY_POS_API int lty_client_return_submit(lty_client_t *client, const lty_return_t *ret,
+                                         lty_return_receipt_t *receipt_out);
+
+/**
+ * Void a sale this till made, within the programme's void window: POST
+ * /v1/till/sales/{sale_id}/void. The whole sale is given back (points earned and redeemed,
+ * prepaid).
+ * @return 0, LTY_E_INVALID_FIELD (sale_id < 1), LTY_E_SALE_NOT_FOUND, LTY_E_VOID_NOT_ALLOWED
+ *         (another till's sale), LTY_E_VOID_WINDOW_CLOSED, LTY_E_ALREADY_VOIDED,
+ *         LTY_E_ALREADY_RETURNED, and the network and journal errors of
+ *         lty_client_sale_submit(); never LTY_E_QUEUED_OFFLINE (as for returns).
+ */
+LTY_POS_API int lty_client_void_submit(lty_client_t *client, int64_t sale_id,
+                                       lty_return_receipt_t *receipt_out);
 
 /* ---- Offline journal -------------------------------------------------------------------- */
 

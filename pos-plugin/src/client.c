@@ -20,6 +20,7 @@
 #define CLIENT_MAGIC UINT32_C(0x4c545943) /* "LTYC" */
 #define PATH_SALES "/v1/till/sales"
 #define PATH_TOPUPS "/v1/till/prepaid/topups"
+#define PATH_RETURNS "/v1/till/returns"
 
 typedef struct client_impl_s {
     lty__pos_log_t log;
@@ -581,6 +582,23 @@ static int applied_but_unreadable(client_impl_t *impl, const lty_diag_t *diag)
     return error_from_diag(impl, LTY_E_BAD_RESPONSE, diag);
 }
 
+/* The daemon must check a balance or a PIN now: such a sale cannot wait in the journal. */
+static bool sale_offline_eligible(const lty_sale_t *sale)
+{
+    if (sale->redeem_points != 0 || (sale->pin != NULL && sale->pin[0] != '\0')) return false;
+    for (size_t index = 0; index < sale->tenders_count; index++) {
+        if (sale->tenders[index].type == LTY_TENDER_PREPAID) return false;
+    }
+    return true;
+}
+
+/* After a 2xx: the body must be JSON before a parser reads it. */
+static int response_json_require(const client_impl_t *impl, lty_diag_t *diag)
+{
+    if (body_is_json(&impl->response)) return 0;
+    return lty_diag_set(diag, LTY_E_BAD_RESPONSE, "", "response is not application/json");
+}
+
 int lty_client_sale_submit(lty_client_t *client, const lty_sale_t *sale,
                            lty_receipt_t *receipt_out)
 {
@@ -595,16 +613,17 @@ int lty_client_sale_submit(lty_client_t *client, const lty_sale_t *sale,
     int err = lty__pos_sale_render(sale, &impl->request_body, &diag);
     if (err != 0) return error_from_diag(impl, err, &diag);
 
-    mutation_t mutation = {.path = PATH_SALES, .offline_eligible = sale->redeem_points == 0};
+    mutation_t mutation = {.path = PATH_SALES, .offline_eligible = sale_offline_eligible(sale)};
     snprintf(mutation.label, sizeof(mutation.label), "sale receipt %s", sale->receipt_no);
     err = mutation_submit(impl, &mutation);
     memcpy(receipt_out->idempotency_key, mutation.key, sizeof(receipt_out->idempotency_key));
     if (err != 0) return err;
     receipt_out->replayed = mutation.replayed;
-    err = body_is_json(&impl->response)
-              ? lty__pos_receipt_parse(impl->response.body.data, impl->response.body.size,
-                                       receipt_out, &diag)
-              : lty_diag_set(&diag, LTY_E_BAD_RESPONSE, "", "response is not application/json");
+    err = response_json_require(impl, &diag);
+    if (err == 0) {
+        err = lty__pos_receipt_parse(impl->response.body.data, impl->response.body.size,
+                                     receipt_out, &diag);
+    }
     return err != 0 ? applied_but_unreadable(impl, &diag) : 0;
 }
 
@@ -630,9 +649,104 @@ int lty_client_topup_submit(lty_client_t *client, const lty_topup_t *topup,
     memcpy(receipt_out->idempotency_key, mutation.key, sizeof(receipt_out->idempotency_key));
     if (err != 0) return err;
     receipt_out->replayed = mutation.replayed;
-    err = body_is_json(&impl->response)
-              ? lty__pos_topup_receipt_parse(impl->response.body.data, impl->response.body.size,
-                                             receipt_out, &diag)
-              : lty_diag_set(&diag, LTY_E_BAD_RESPONSE, "", "response is not application/json");
+    err = response_json_require(impl, &diag);
+    if (err == 0) {
+        err = lty__pos_topup_receipt_parse(impl->response.body.data, impl->response.body.size,
+                                           receipt_out, &diag);
+    }
     return err != 0 ? applied_but_unreadable(impl, &diag) : 0;
+}
+
+/* The last four digits only: labels are shown to staff and logged. */
+static const char *card_tail(const char *card_no)
+{
+    size_t size = strlen(card_no);
+    return size > 4 ? card_no + size - 4 : card_no;
+}
+
+int lty_client_pin_set(lty_client_t *client, const char *card_no, const char *pin,
+                       const char *reset_code)
+{
+    client_impl_t *impl = impl_of(client);
+    if (impl == NULL) return LTY_E_CLIENT_BUG;
+    error_clear(impl);
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    int err = lty__pos_pin_render(card_no, pin, reset_code, &impl->request_body, &diag);
+    if (err != 0) return error_from_diag(impl, err, &diag);
+
+    /* The member is at the PIN pad: the answer is needed now, never later. */
+    char path[LTY_POS_PATH_SIZE];
+    snprintf(path, sizeof(path), "/v1/till/cards/%s/pin", card_no);
+    mutation_t mutation = {.path = path, .offline_eligible = false};
+    snprintf(mutation.label, sizeof(mutation.label), "PIN set card ...%s", card_tail(card_no));
+    err = mutation_submit(impl, &mutation);
+    if (err != 0) return err;
+    err = response_json_require(impl, &diag);
+    if (err == 0) err = lty__pos_pin_set_parse(impl->response.body.data, impl->response.body.size,
+                                               &diag);
+    return err != 0 ? applied_but_unreadable(impl, &diag) : 0;
+}
+
+/* Submit the return or void already rendered into impl->request_body, and read its receipt. */
+static int return_like_submit(client_impl_t *impl, mutation_t *mutation,
+                              lty_return_receipt_t *receipt_out)
+{
+    int err = mutation_submit(impl, mutation);
+    memcpy(receipt_out->idempotency_key, mutation->key, sizeof(receipt_out->idempotency_key));
+    if (err != 0) return err;
+    receipt_out->replayed = mutation->replayed;
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    err = response_json_require(impl, &diag);
+    if (err == 0) {
+        err = lty__pos_return_receipt_parse(impl->response.body.data, impl->response.body.size,
+                                            receipt_out, &diag);
+    }
+    return err != 0 ? applied_but_unreadable(impl, &diag) : 0;
+}
+
+int lty_client_return_submit(lty_client_t *client, const lty_return_t *ret,
+                             lty_return_receipt_t *receipt_out)
+{
+    client_impl_t *impl = impl_of(client);
+    if (impl == NULL) return LTY_E_CLIENT_BUG;
+    error_clear(impl);
+    LTY_POS_CHECK(&impl->log, ret != NULL);
+    LTY_POS_CHECK(&impl->log, receipt_out != NULL);
+    memset(receipt_out, 0, sizeof(*receipt_out));
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    int err = lty__pos_return_render(ret, &impl->request_body, &diag);
+    if (err != 0) return error_from_diag(impl, err, &diag);
+
+    /* Money goes back across the counter now: never queued offline. */
+    mutation_t mutation = {.path = PATH_RETURNS, .offline_eligible = false};
+    if (ret->sale_id > 0) {
+        snprintf(mutation.label, sizeof(mutation.label), "return of sale %lld",
+                 (long long)ret->sale_id);
+    } else {
+        snprintf(mutation.label, sizeof(mutation.label), "return of receipt %s", ret->receipt_no);
+    }
+    return return_like_submit(impl, &mutation, receipt_out);
+}
+
+int lty_client_void_submit(lty_client_t *client, int64_t sale_id,
+                           lty_return_receipt_t *receipt_out)
+{
+    client_impl_t *impl = impl_of(client);
+    if (impl == NULL) return LTY_E_CLIENT_BUG;
+    error_clear(impl);
+    LTY_POS_CHECK(&impl->log, receipt_out != NULL);
+    memset(receipt_out, 0, sizeof(*receipt_out));
+    if (sale_id < 1 || sale_id > LTY_JSON_INT_MAX) {
+        return error_set(impl, LTY_E_INVALID_FIELD, "/sale_id", "is %lld, must be positive",
+                         (long long)sale_id);
+    }
+    char path[LTY_POS_PATH_SIZE];
+    snprintf(path, sizeof(path), "/v1/till/sales/%lld/void", (long long)sale_id);
+    lty_buf_reset(&impl->request_body); /* no body: the path names the sale */
+    mutation_t mutation = {.path = path, .offline_eligible = false};
+    snprintf(mutation.label, sizeof(mutation.label), "void of sale %lld", (long long)sale_id);
+    return return_like_submit(impl, &mutation, receipt_out);
 }

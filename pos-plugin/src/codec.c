@@ -68,6 +68,65 @@ static int line_check(const lty_sale_line_t *line, size_t index, lty_diag_t *dia
     return 0;
 }
 
+const char *lty__pos_tender_name(lty_tender_type_t type)
+{
+    switch (type) {
+    case LTY_TENDER_CASH: return "cash";
+    case LTY_TENDER_BANK_CARD: return "bank_card";
+    case LTY_TENDER_PREPAID: return "prepaid";
+    default: return NULL;
+    }
+}
+
+/* Each type once, amounts in range; that they add up to the basket is the daemon's rule. */
+static int tenders_check(const lty_sale_t *sale, lty_diag_t *diag)
+{
+    if (sale->tenders_count == 0) return 0;
+    if (sale->tenders == NULL || sale->tenders_count > LTY_POS_TENDERS_MAX) {
+        return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/tenders",
+                            "must be 1 to %d tenders (NULL for none)", LTY_POS_TENDERS_MAX);
+    }
+    unsigned seen = 0;
+    char field[LTY_DIAG_FIELD_SIZE];
+    for (size_t index = 0; index < sale->tenders_count; index++) {
+        const lty_tender_t *tender = &sale->tenders[index];
+        unsigned bit = 1u << ((unsigned)tender->type & 7u);
+        if (lty__pos_tender_name(tender->type) == NULL || (seen & bit) != 0) {
+            snprintf(field, sizeof(field), "/tenders/%zu/type", index);
+            return lty_diag_set(diag, LTY_E_INVALID_FIELD, field,
+                                "must be prepaid, cash or bank_card, each at most once");
+        }
+        seen |= bit;
+        if (tender->amount_cents < 0 || tender->amount_cents > LTY_LINE_AMOUNT_CENTS_MAX) {
+            snprintf(field, sizeof(field), "/tenders/%zu/amount_cents", index);
+            return lty_diag_set(diag, LTY_E_INVALID_FIELD, field, "is %lld, must be 0 to %lld",
+                                (long long)tender->amount_cents,
+                                (long long)LTY_LINE_AMOUNT_CENTS_MAX);
+        }
+    }
+    return 0;
+}
+
+static int digits_check(const char *text, size_t digits_min, size_t digits_max,
+                        const char *field, lty_diag_t *diag)
+{
+    size_t size = text != NULL ? strnlen(text, digits_max + 1) : 0;
+    bool digits = size >= digits_min && size <= digits_max;
+    for (size_t index = 0; digits && index < size; index++) {
+        digits = text[index] >= '0' && text[index] <= '9';
+    }
+    if (!digits) {
+        return lty_diag_set(diag, LTY_E_INVALID_FIELD, field, "must be %zu to %zu digits",
+                            digits_min, digits_max);
+    }
+    return 0;
+}
+
+static int pin_check(const char *pin, lty_diag_t *diag)
+{
+    return digits_check(pin, LTY_PIN_DIGITS_MIN, LTY_PIN_DIGITS_MAX, "/pin", diag);
+}
+
 static int sale_check(const lty_sale_t *sale, lty_diag_t *diag)
 {
     int err = card_no_check(sale->card_no, "/card_no", diag);
@@ -88,7 +147,9 @@ static int sale_check(const lty_sale_t *sale, lty_diag_t *diag)
                             "is %lld, must be 0 to %lld", (long long)sale->redeem_points,
                             (long long)LTY_POINTS_PER_TXN_MAX);
     }
-    return 0;
+    err = tenders_check(sale, diag);
+    if (err == 0 && sale->pin != NULL && sale->pin[0] != '\0') err = pin_check(sale->pin, diag);
+    return err;
 }
 
 int lty__pos_sale_render(const lty_sale_t *sale, lty_buf_t *out, lty_diag_t *diag)
@@ -117,6 +178,18 @@ int lty__pos_sale_render(const lty_sale_t *sale, lty_buf_t *out, lty_diag_t *dia
     lty_jw_array_end(&writer);
     /* Omitted when 0, so an accrual-only sale stays the issue-2 body shape. */
     if (sale->redeem_points > 0) lty_jw_kv_int(&writer, "redeem_points", sale->redeem_points);
+    if (sale->tenders_count > 0) {
+        lty_jw_key(&writer, "tenders");
+        lty_jw_array_begin(&writer);
+        for (size_t index = 0; index < sale->tenders_count; index++) {
+            lty_jw_object_begin(&writer);
+            lty_jw_kv_string(&writer, "type", lty__pos_tender_name(sale->tenders[index].type));
+            lty_jw_kv_int(&writer, "amount_cents", sale->tenders[index].amount_cents);
+            lty_jw_object_end(&writer);
+        }
+        lty_jw_array_end(&writer);
+    }
+    if (sale->pin != NULL && sale->pin[0] != '\0') lty_jw_kv_string(&writer, "pin", sale->pin);
     lty_jw_object_end(&writer);
     err = lty_buf_error(out);
     if (err != 0) return lty_diag_set(diag, LTY_E_REQUEST_TOO_LARGE, "", "sale body too large");
@@ -148,6 +221,90 @@ int lty__pos_topup_render(const lty_topup_t *topup, lty_buf_t *out, lty_diag_t *
     lty_jw_kv_string(&writer, "tender", tender);
     lty_jw_object_end(&writer);
     return lty_buf_error(out) != 0 ? LTY_E_REQUEST_TOO_LARGE : 0;
+}
+
+int lty__pos_pin_render(const char *card_no, const char *pin, const char *reset_code,
+                        lty_buf_t *out, lty_diag_t *diag)
+{
+    if (out == NULL) return LTY_E_CLIENT_BUG;
+    int err = card_no_check(card_no, "/card_no", diag);
+    if (err == 0) err = pin_check(pin, diag);
+    if (err == 0 && reset_code != NULL) {
+        err = digits_check(reset_code, LTY_PIN_RESET_CODE_DIGITS, LTY_PIN_RESET_CODE_DIGITS,
+                           "/reset_code", diag);
+    }
+    if (err != 0) return err;
+    lty_buf_reset(out);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, out);
+    lty_jw_object_begin(&writer);
+    lty_jw_kv_string(&writer, "pin", pin);
+    if (reset_code != NULL) lty_jw_kv_string(&writer, "reset_code", reset_code);
+    lty_jw_object_end(&writer);
+    return lty_buf_error(out) != 0 ? LTY_E_REQUEST_TOO_LARGE : 0;
+}
+
+static int return_check(const lty_return_t *ret, lty_diag_t *diag)
+{
+    int err = 0;
+    if (ret->sale_id < 0) {
+        err = lty_diag_set(diag, LTY_E_INVALID_FIELD, "/sale_id", "must be positive");
+    } else if ((ret->sale_id > 0) == (ret->receipt_no != NULL)) {
+        err = lty_diag_set(diag, LTY_E_INVALID_FIELD, "/sale_id",
+                           "give either sale_id or receipt_no (with an optional store)");
+    } else if (ret->receipt_no != NULL) {
+        err = text_check(ret->receipt_no, 1, LTY_RECEIPT_NO_BYTES_MAX, "/receipt_no", diag);
+    } else if (ret->store != NULL) {
+        err = lty_diag_set(diag, LTY_E_INVALID_FIELD, "/store", "store goes with receipt_no");
+    }
+    if (err == 0 && ret->store != NULL) {
+        err = text_check(ret->store, 1, LTY_STORE_ID_BYTES_MAX, "/store", diag);
+    }
+    if (err == 0 && ret->lines_count > 0 &&
+        (ret->lines == NULL || ret->lines_count > LTY_BASKET_LINES_MAX)) {
+        err = lty_diag_set(diag, LTY_E_INVALID_FIELD, "/lines",
+                           "must be 1 to %d lines (NULL for everything)", LTY_BASKET_LINES_MAX);
+    }
+    char field[LTY_DIAG_FIELD_SIZE];
+    for (size_t index = 0; err == 0 && index < ret->lines_count; index++) {
+        snprintf(field, sizeof(field), "/lines/%zu/sku", index);
+        err = text_check(ret->lines[index].sku, 1, LTY_SKU_BYTES_MAX, field, diag);
+        if (err == 0 && (ret->lines[index].qty < 1 || ret->lines[index].qty > LTY_LINE_QTY_MAX)) {
+            snprintf(field, sizeof(field), "/lines/%zu/qty", index);
+            err = lty_diag_set(diag, LTY_E_INVALID_FIELD, field, "is %lld, must be 1 to %d",
+                               (long long)ret->lines[index].qty, LTY_LINE_QTY_MAX);
+        }
+    }
+    return err;
+}
+
+int lty__pos_return_render(const lty_return_t *ret, lty_buf_t *out, lty_diag_t *diag)
+{
+    if (ret == NULL || out == NULL) return LTY_E_CLIENT_BUG;
+    int err = return_check(ret, diag);
+    if (err != 0) return err;
+    lty_buf_reset(out);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, out);
+    lty_jw_object_begin(&writer);
+    if (ret->sale_id > 0) lty_jw_kv_int(&writer, "sale_id", ret->sale_id);
+    if (ret->receipt_no != NULL) lty_jw_kv_string(&writer, "receipt_no", ret->receipt_no);
+    if (ret->store != NULL) lty_jw_kv_string(&writer, "store", ret->store);
+    if (ret->lines_count > 0) {
+        lty_jw_key(&writer, "lines");
+        lty_jw_array_begin(&writer);
+        for (size_t index = 0; index < ret->lines_count; index++) {
+            lty_jw_object_begin(&writer);
+            lty_jw_kv_string(&writer, "sku", ret->lines[index].sku);
+            lty_jw_kv_int(&writer, "qty", ret->lines[index].qty);
+            lty_jw_object_end(&writer);
+        }
+        lty_jw_array_end(&writer);
+    }
+    lty_jw_object_end(&writer);
+    err = lty_buf_error(out);
+    if (err != 0) return lty_diag_set(diag, LTY_E_REQUEST_TOO_LARGE, "", "return body too large");
+    return 0;
 }
 
 /* ---- Responses -------------------------------------------------------------------------- */
@@ -306,6 +463,112 @@ int lty__pos_topup_receipt_parse(const char *body, size_t size,
     receipt_out->prepaid_cents = prepaid_cents;
     receipt_out->points_present = points_present;
     receipt_out->points_balance = points_present ? points_balance : 0;
+    return 0;
+}
+
+int lty__pos_pin_set_parse(const char *body, size_t size, lty_diag_t *diag)
+{
+    lty_json_doc_t *doc;
+    const lty_json_node_t *root = NULL;
+    int err = document_open(body, size, &doc, &root, diag);
+    if (err != 0) return err;
+    char card_no[LTY_CLIENT_CARD_NO_SIZE];
+    bool pin_set = false;
+    err = lty_json_get_string(root, "", "card_no", true, LTY_CARD_NO_DIGITS_MIN,
+                              LTY_CARD_NO_DIGITS_MAX, card_no, sizeof(card_no), NULL, diag);
+    if (err == 0) err = lty_json_get_bool(root, "", "pin_set", true, &pin_set, NULL, diag);
+    if (err == 0 && !pin_set) err = lty_diag_set(diag, LTY_E_BAD_RESPONSE, "/pin_set", "is false");
+    lty_json_doc_free(doc);
+    return err != 0 ? response_refused(diag) : 0;
+}
+
+/* One integer member of a return document and the range it must be in. */
+typedef struct int_field_s {
+    const char *path;
+    const char *key;
+    int64_t min;
+    int64_t max;
+    int64_t *out;
+} int_field_t;
+
+static int int_fields_read(const lty_json_node_t *object, const int_field_t *fields,
+                           size_t count, lty_diag_t *diag)
+{
+    int err = 0;
+    for (size_t index = 0; err == 0 && index < count; index++) {
+        const int_field_t *field = &fields[index];
+        err = lty_json_get_int(object, field->path, field->key, true, field->min, field->max,
+                               field->out, NULL, diag);
+    }
+    return err;
+}
+
+static int return_ints_read(const lty_json_node_t *root, lty_return_receipt_t *receipt,
+                            lty_diag_t *diag)
+{
+    const int64_t money_max = LTY_BASKET_LINES_MAX * LTY_LINE_AMOUNT_CENTS_MAX;
+    const int64_t points_max = LTY_POINTS_PER_TXN_MAX;
+    const int_field_t fields[] = {
+        {"", "entry_id", 1, LTY_JSON_INT_MAX, &receipt->entry_id},
+        {"", "sale_id", 1, LTY_JSON_INT_MAX, &receipt->sale_id},
+        {"", "member_id", 1, LTY_JSON_INT_MAX, &receipt->member_id},
+        {"", "qty_returned", 0, (int64_t)LTY_BASKET_LINES_MAX * LTY_LINE_QTY_MAX,
+         &receipt->qty_returned},
+        {"", "refund_cents", 0, money_max, &receipt->refund_cents},
+        {"", "points_refunded", 0, points_max, &receipt->points_refunded},
+        {"", "points_taken_back", 0, points_max, &receipt->points_taken_back},
+        {"", "points_balance", -LTY_POINTS_BALANCE_MAX, LTY_POINTS_BALANCE_MAX,
+         &receipt->points_balance},
+        {"", "prepaid_cents", 0, LTY_PREPAID_BALANCE_CENTS_MAX, &receipt->prepaid_cents},
+    };
+    int err = int_fields_read(root, fields, sizeof(fields) / sizeof(fields[0]), diag);
+    const lty_json_node_t *refunds = NULL;
+    if (err == 0) err = lty_json_get_object(root, "", "refunds", true, &refunds, diag);
+    const int_field_t by_tender[] = {
+        {"/refunds", "prepaid_cents", 0, money_max, &receipt->refund_prepaid_cents},
+        {"/refunds", "cash_cents", 0, money_max, &receipt->refund_cash_cents},
+        {"/refunds", "bank_card_cents", 0, money_max, &receipt->refund_bank_card_cents},
+        {"/refunds", "outside_cents", 0, money_max, &receipt->refund_outside_cents},
+    };
+    if (err == 0) err = int_fields_read(refunds, by_tender, 4, diag);
+    return err;
+}
+
+int lty__pos_return_receipt_parse(const char *body, size_t size,
+                                  lty_return_receipt_t *receipt_out, lty_diag_t *diag)
+{
+    if (receipt_out == NULL) return LTY_E_CLIENT_BUG;
+    lty_json_doc_t *doc;
+    const lty_json_node_t *root = NULL;
+    int err = document_open(body, size, &doc, &root, diag);
+    if (err != 0) return err;
+    lty_return_receipt_t receipt;
+    memset(&receipt, 0, sizeof(receipt));
+    err = return_ints_read(root, &receipt, diag);
+    if (err == 0) {
+        err = lty_json_get_string(root, "", "store", true, 1, sizeof(receipt.store) - 1,
+                                  receipt.store, sizeof(receipt.store), NULL, diag);
+    }
+    if (err == 0) {
+        err = lty_json_get_string(root, "", "receipt_no", true, 1, sizeof(receipt.receipt_no) - 1,
+                                  receipt.receipt_no, sizeof(receipt.receipt_no), NULL, diag);
+    }
+    if (err == 0) {
+        err = lty_json_get_string(root, "", "sale_status", true, 1,
+                                  sizeof(receipt.sale_status) - 1, receipt.sale_status,
+                                  sizeof(receipt.sale_status), NULL, diag);
+    }
+    bool parts_agree = receipt.refund_prepaid_cents + receipt.refund_cash_cents +
+                           receipt.refund_bank_card_cents + receipt.refund_outside_cents <=
+                       receipt.refund_cents;
+    if (err == 0 && !parts_agree) {
+        err = lty_diag_set(diag, LTY_E_BAD_RESPONSE, "/refunds", "exceed refund_cents");
+    }
+    lty_json_doc_free(doc);
+    if (err != 0) return response_refused(diag);
+    receipt.replayed = receipt_out->replayed;
+    memcpy(receipt.idempotency_key, receipt_out->idempotency_key, sizeof(receipt.idempotency_key));
+    *receipt_out = receipt;
     return 0;
 }
 

@@ -50,6 +50,17 @@ typedef struct lty__pos_error_s {
 
 int lty__pos_sale_render(const lty_sale_t *sale, lty_buf_t *out, lty_diag_t *diag);
 int lty__pos_topup_render(const lty_topup_t *topup, lty_buf_t *out, lty_diag_t *diag);
+#define LTY_POS_TENDERS_MAX 3 /* prepaid, cash, bank card: each at most once */
+
+/** "cash", "bank_card", "prepaid"; NULL for a value outside the enum. */
+const char *lty__pos_tender_name(lty_tender_type_t type);
+int lty__pos_pin_render(const char *card_no, const char *pin, const char *reset_code,
+                        lty_buf_t *out, lty_diag_t *diag);
+int lty__pos_return_render(const lty_return_t *ret, lty_buf_t *out, lty_diag_t *diag);
+/** {"card_no", "pin_set": true}. */
+int lty__pos_pin_set_parse(const char *body, size_t size, lty_diag_t *diag);
+int lty__pos_return_receipt_parse(const char *body, size_t size,
+                                  lty_return_receipt_t *receipt_out, lty_diag_t *diag);
 int lty__pos_card_parse(const char *body, size_t size, lty_card_info_t *card_out,
                         lty_diag_t *diag);
 int lty__pos_receipt_parse(const char *body, size_t size, lty_receipt_t *receipt_out,

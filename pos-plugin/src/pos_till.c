@@ -20,6 +20,7 @@
 #define EXIT_USAGE 2
 #define ARGS_MAX 1024
 #define INPUT_LINE_BYTES_MAX 65536
+#define TENDERS_MAX 3
 
 typedef struct till_s {
     lty_client_t client;
@@ -35,8 +36,11 @@ static void usage(FILE *out)
           "commands (one from the arguments, or one per line on stdin):\n"
           "  card CARD_NO\n"
           "  sale --card CARD_NO --receipt NO --line sku,category,qty,amount_cents ...\n"
-          "       [--redeem POINTS]\n"
+          "       [--redeem POINTS] [--tender prepaid|cash|bank_card:CENTS ...] [--pin PIN]\n"
           "  topup --card CARD_NO --amount CENTS [--tender cash|bank_card]\n"
+          "  pin set --card CARD_NO --pin PIN [--reset-code CODE]\n"
+          "  return (--sale SALE_ID | --receipt NO [--store STORE]) [--line sku,qty ...]\n"
+          "  void SALE_ID\n"
           "  queue count | queue flush\n"
           "  refused list | refused remove SEQUENCE\n"
           "  help | quit\n",
@@ -69,16 +73,29 @@ static void json_print(lty_buf_t *buf)
     fflush(stdout);
 }
 
+/* One JSON object on one stdout line: open, add members, close. */
+static void json_open(lty_buf_t *buf, lty_json_writer_t *writer)
+{
+    lty_buf_init(buf, 0);
+    lty_jw_init(writer, buf);
+    lty_jw_object_begin(writer);
+}
+
+static void json_close(lty_buf_t *buf, lty_json_writer_t *writer)
+{
+    lty_jw_object_end(writer);
+    json_print(buf);
+    lty_buf_deinit(buf);
+}
+
 static int report_error(const till_t *till, int err)
 {
     const char *message = lty_client_last_error_message(&till->client);
     if (message[0] == '\0') message = lty_client_strerror(err);
     if (till->json) {
         lty_buf_t buf;
-        lty_buf_init(&buf, 0);
         lty_json_writer_t writer;
-        lty_jw_init(&writer, &buf);
-        lty_jw_object_begin(&writer);
+        json_open(&buf, &writer);
         lty_jw_key(&writer, "error");
         lty_jw_object_begin(&writer);
         lty_jw_kv_string(&writer, "code", lty_err_code(err));
@@ -90,9 +107,7 @@ static int report_error(const till_t *till, int err)
         int status = lty_client_last_http_status(&till->client);
         if (status != 0) lty_jw_kv_int(&writer, "http_status", status);
         lty_jw_object_end(&writer);
-        lty_jw_object_end(&writer);
-        json_print(&buf);
-        lty_buf_deinit(&buf);
+        json_close(&buf, &writer);
     } else {
         printf("error: %s (%s)\n", message, lty_client_err_name(err));
         fflush(stdout);
@@ -111,19 +126,15 @@ static void card_print(const till_t *till, const lty_card_info_t *card)
         return;
     }
     lty_buf_t buf;
-    lty_buf_init(&buf, 0);
     lty_json_writer_t writer;
-    lty_jw_init(&writer, &buf);
-    lty_jw_object_begin(&writer);
+    json_open(&buf, &writer);
     lty_jw_kv_string(&writer, "card_no", card->card_no);
     lty_jw_kv_string(&writer, "card_status", card->card_status);
     lty_jw_kv_int(&writer, "member_id", card->member_id);
     lty_jw_kv_string(&writer, "name", card->name);
     lty_jw_kv_int(&writer, "points", card->points);
     lty_jw_kv_int(&writer, "prepaid_cents", card->prepaid_cents);
-    lty_jw_object_end(&writer);
-    json_print(&buf);
-    lty_buf_deinit(&buf);
+    json_close(&buf, &writer);
 }
 
 static void receipt_print(const till_t *till, const lty_receipt_t *receipt, bool queued)
@@ -133,19 +144,17 @@ static void receipt_print(const till_t *till, const lty_receipt_t *receipt, bool
             printf("sale queued offline key %s (points pending)\n", receipt->idempotency_key);
         } else {
             printf("sale %" PRId64 " earned %" PRId64 " redeemed %" PRId64 " balance %" PRId64
-                   "%s key %s\n",
+                   " prepaid_cents %" PRId64 "%s key %s\n",
                    receipt->sale_id, receipt->points_earned, receipt->points_redeemed,
-                   receipt->points_balance, receipt->replayed ? " (replayed)" : "",
-                   receipt->idempotency_key);
+                   receipt->points_balance, receipt->prepaid_cents,
+                   receipt->replayed ? " (replayed)" : "", receipt->idempotency_key);
         }
         fflush(stdout);
         return;
     }
     lty_buf_t buf;
-    lty_buf_init(&buf, 0);
     lty_json_writer_t writer;
-    lty_jw_init(&writer, &buf);
-    lty_jw_object_begin(&writer);
+    json_open(&buf, &writer);
     lty_jw_kv_string(&writer, "status", queued ? "queued_offline" : "ok");
     if (!queued) {
         lty_jw_kv_int(&writer, "sale_id", receipt->sale_id);
@@ -158,9 +167,7 @@ static void receipt_print(const till_t *till, const lty_receipt_t *receipt, bool
         lty_jw_kv_bool(&writer, "replayed", receipt->replayed);
     }
     lty_jw_kv_string(&writer, "idempotency_key", receipt->idempotency_key);
-    lty_jw_object_end(&writer);
-    json_print(&buf);
-    lty_buf_deinit(&buf);
+    json_close(&buf, &writer);
 }
 
 static void count_print(const till_t *till, const char *key, size_t count, const char *extra_key,
@@ -211,9 +218,27 @@ static bool line_parse(char *text, lty_sale_line_t *line)
            int_parse(fields[3], INT64_MIN, INT64_MAX, &line->amount_cents);
 }
 
+/* "prepaid:CENTS", "cash:CENTS" or "bank_card:CENTS". */
+static bool tender_parse(const char *text, lty_tender_t *tender)
+{
+    static const struct {
+        const char *prefix;
+        lty_tender_type_t type;
+    } types[] = {{"prepaid:", LTY_TENDER_PREPAID}, {"cash:", LTY_TENDER_CASH},
+                 {"bank_card:", LTY_TENDER_BANK_CARD}};
+    for (size_t index = 0; index < sizeof(types) / sizeof(types[0]); index++) {
+        size_t size = strlen(types[index].prefix);
+        if (strncmp(text, types[index].prefix, size) != 0) continue;
+        tender->type = types[index].type;
+        return int_parse(text + size, INT64_MIN, INT64_MAX, &tender->amount_cents);
+    }
+    return false;
+}
+
 static int cmd_sale(till_t *till, int argc, char **argv)
 {
     static lty_sale_line_t lines[ARGS_MAX];
+    static lty_tender_t tenders[TENDERS_MAX];
     lty_sale_t sale = {.lines = lines};
     for (int index = 1; index < argc; index++) {
         const char *flag = argv[index];
@@ -228,10 +253,16 @@ static int cmd_sale(till_t *till, int argc, char **argv)
         } else if (strcmp(flag, "--line") == 0) {
             if (sale.lines_count == ARGS_MAX) return EXIT_USAGE;
             if (!line_parse(value, &lines[sale.lines_count++])) return EXIT_USAGE;
+        } else if (strcmp(flag, "--tender") == 0) {
+            if (sale.tenders_count == TENDERS_MAX) return EXIT_USAGE;
+            if (!tender_parse(value, &tenders[sale.tenders_count++])) return EXIT_USAGE;
+        } else if (strcmp(flag, "--pin") == 0) {
+            sale.pin = value;
         } else {
             return EXIT_USAGE;
         }
     }
+    if (sale.tenders_count > 0) sale.tenders = tenders;
     if (sale.card_no == NULL || sale.receipt_no == NULL || sale.lines_count == 0) {
         return EXIT_USAGE;
     }
@@ -282,6 +313,122 @@ static int cmd_topup(till_t *till, int argc, char **argv)
     return EXIT_OK;
 }
 
+static int cmd_pin(till_t *till, int argc, char **argv)
+{
+    const char *card_no = NULL;
+    const char *pin = NULL;
+    const char *reset_code = NULL;
+    if (argc < 2 || strcmp(argv[1], "set") != 0) return EXIT_USAGE;
+    for (int index = 2; index < argc; index++) {
+        const char *flag = argv[index];
+        if (index + 1 >= argc) return EXIT_USAGE;
+        const char *value = argv[++index];
+        if (strcmp(flag, "--card") == 0) {
+            card_no = value;
+        } else if (strcmp(flag, "--pin") == 0) {
+            pin = value;
+        } else if (strcmp(flag, "--reset-code") == 0) {
+            reset_code = value;
+        } else {
+            return EXIT_USAGE;
+        }
+    }
+    if (card_no == NULL || pin == NULL) return EXIT_USAGE;
+    int err = lty_client_pin_set(&till->client, card_no, pin, reset_code);
+    if (err != 0) return report_error(till, err);
+    printf(till->json ? "{\"status\":\"ok\",\"pin_set\":true}\n" : "PIN set\n");
+    fflush(stdout);
+    return EXIT_OK;
+}
+
+static void return_receipt_print(const till_t *till, const lty_return_receipt_t *receipt)
+{
+    if (!till->json) {
+        printf("%s sale %" PRId64 " entry %" PRId64 " refund %" PRId64 " (prepaid %" PRId64
+               " cash %" PRId64 " bank_card %" PRId64 " outside %" PRId64 ") points refunded %"
+               PRId64 " taken back %" PRId64 " balance %" PRId64 " prepaid_cents %" PRId64
+               "%s key %s\n",
+               receipt->sale_status, receipt->sale_id, receipt->entry_id, receipt->refund_cents,
+               receipt->refund_prepaid_cents, receipt->refund_cash_cents,
+               receipt->refund_bank_card_cents, receipt->refund_outside_cents,
+               receipt->points_refunded, receipt->points_taken_back, receipt->points_balance,
+               receipt->prepaid_cents, receipt->replayed ? " (replayed)" : "",
+               receipt->idempotency_key);
+        fflush(stdout);
+        return;
+    }
+    lty_buf_t buf;
+    lty_json_writer_t writer;
+    json_open(&buf, &writer);
+    lty_jw_kv_string(&writer, "status", "ok");
+    lty_jw_kv_int(&writer, "entry_id", receipt->entry_id);
+    lty_jw_kv_int(&writer, "sale_id", receipt->sale_id);
+    lty_jw_kv_string(&writer, "sale_status", receipt->sale_status);
+    lty_jw_kv_int(&writer, "refund_cents", receipt->refund_cents);
+    lty_jw_kv_int(&writer, "refund_prepaid_cents", receipt->refund_prepaid_cents);
+    lty_jw_kv_int(&writer, "refund_cash_cents", receipt->refund_cash_cents);
+    lty_jw_kv_int(&writer, "refund_bank_card_cents", receipt->refund_bank_card_cents);
+    lty_jw_kv_int(&writer, "refund_outside_cents", receipt->refund_outside_cents);
+    lty_jw_kv_int(&writer, "points_refunded", receipt->points_refunded);
+    lty_jw_kv_int(&writer, "points_taken_back", receipt->points_taken_back);
+    lty_jw_kv_int(&writer, "points_balance", receipt->points_balance);
+    lty_jw_kv_int(&writer, "prepaid_cents", receipt->prepaid_cents);
+    lty_jw_kv_bool(&writer, "replayed", receipt->replayed);
+    lty_jw_kv_string(&writer, "idempotency_key", receipt->idempotency_key);
+    json_close(&buf, &writer);
+}
+
+/* "sku,qty": split in place. */
+static bool return_line_parse(char *text, lty_return_line_t *line)
+{
+    char *comma = strchr(text, ',');
+    if (comma == NULL) return false;
+    *comma = '\0';
+    line->sku = text;
+    return int_parse(comma + 1, INT64_MIN, INT64_MAX, &line->qty);
+}
+
+static int cmd_return(till_t *till, int argc, char **argv)
+{
+    static lty_return_line_t lines[ARGS_MAX];
+    lty_return_t ret = {.sale_id = 0};
+    for (int index = 1; index < argc; index++) {
+        const char *flag = argv[index];
+        if (index + 1 >= argc) return EXIT_USAGE;
+        char *value = argv[++index];
+        if (strcmp(flag, "--sale") == 0) {
+            if (!int_parse(value, 1, INT64_MAX, &ret.sale_id)) return EXIT_USAGE;
+        } else if (strcmp(flag, "--receipt") == 0) {
+            ret.receipt_no = value;
+        } else if (strcmp(flag, "--store") == 0) {
+            ret.store = value;
+        } else if (strcmp(flag, "--line") == 0) {
+            if (ret.lines_count == ARGS_MAX) return EXIT_USAGE;
+            if (!return_line_parse(value, &lines[ret.lines_count++])) return EXIT_USAGE;
+        } else {
+            return EXIT_USAGE;
+        }
+    }
+    if (ret.lines_count > 0) ret.lines = lines;
+    if ((ret.sale_id > 0) == (ret.receipt_no != NULL)) return EXIT_USAGE;
+    lty_return_receipt_t receipt;
+    int err = lty_client_return_submit(&till->client, &ret, &receipt);
+    if (err != 0) return report_error(till, err);
+    return_receipt_print(till, &receipt);
+    return EXIT_OK;
+}
+
+static int cmd_void(till_t *till, int argc, char **argv)
+{
+    int64_t sale_id = 0;
+    if (argc != 2 || !int_parse(argv[1], 1, INT64_MAX, &sale_id)) return EXIT_USAGE;
+    lty_return_receipt_t receipt;
+    int err = lty_client_void_submit(&till->client, sale_id, &receipt);
+    if (err != 0) return report_error(till, err);
+    return_receipt_print(till, &receipt);
+    return EXIT_OK;
+}
+
 static int cmd_queue(till_t *till, int argc, char **argv)
 {
     if (argc != 2) return EXIT_USAGE;
@@ -310,10 +457,8 @@ static void refused_print(const till_t *till, const lty_refused_t *refused)
         return;
     }
     lty_buf_t buf;
-    lty_buf_init(&buf, 0);
     lty_json_writer_t writer;
-    lty_jw_init(&writer, &buf);
-    lty_jw_object_begin(&writer);
+    json_open(&buf, &writer);
     lty_jw_kv_int(&writer, "sequence", (int64_t)refused->sequence);
     lty_jw_kv_string(&writer, "path", refused->path);
     lty_jw_kv_string(&writer, "label", refused->label);
@@ -321,9 +466,7 @@ static void refused_print(const till_t *till, const lty_refused_t *refused)
     lty_jw_kv_string(&writer, "code", lty_err_code(refused->err));
     lty_jw_kv_string(&writer, "message", refused->message);
     lty_jw_kv_string(&writer, "idempotency_key", refused->idempotency_key);
-    lty_jw_object_end(&writer);
-    json_print(&buf);
-    lty_buf_deinit(&buf);
+    json_close(&buf, &writer);
 }
 
 static int cmd_refused(till_t *till, int argc, char **argv)
@@ -357,7 +500,8 @@ typedef struct command_s {
 
 static const command_t commands[] = {
     {"card", cmd_card},   {"sale", cmd_sale},       {"topup", cmd_topup},
-    {"queue", cmd_queue}, {"refused", cmd_refused},
+    {"queue", cmd_queue}, {"refused", cmd_refused}, {"pin", cmd_pin},
+    {"return", cmd_return}, {"void", cmd_void},
 };
 
 static int command_run(till_t *till, int argc, char **argv)

@@ -299,6 +299,144 @@ static void test_topup_render_and_receipt(void **state)
 }
 
 /* The public header carries its own copy of the list (it is the only installed header). */
+static void test_sale_render_tenders_and_pin(void **state)
+{
+    (void)state;
+    lty_buf_t buf;
+    lty_buf_init(&buf, LTY_HTTP_BODY_BYTES_MAX);
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    lty_sale_line_t line = {"TV", "tv", 1, 30000};
+    lty_tender_t tenders[] = {{LTY_TENDER_PREPAID, 20000}, {LTY_TENDER_CASH, 10000}};
+    lty_sale_t sale = {.card_no = "8800000000000005", .receipt_no = "R", .lines = &line,
+                       .lines_count = 1, .tenders = tenders, .tenders_count = 2, .pin = "4821"};
+    assert_int_equal(lty__pos_sale_render(&sale, &buf, &diag), 0);
+    assert_string_equal(buf.data,
+                        "{\"card_no\":\"8800000000000005\",\"receipt_no\":\"R\",\"lines\":[{\"sku\":"
+                        "\"TV\",\"category\":\"tv\",\"qty\":1,\"amount_cents\":30000}],\"tenders\":"
+                        "[{\"type\":\"prepaid\",\"amount_cents\":20000},{\"type\":\"cash\","
+                        "\"amount_cents\":10000}],\"pin\":\"4821\"}");
+    sale.pin = "48a1";
+    assert_int_equal(lty__pos_sale_render(&sale, &buf, &diag), LTY_E_INVALID_FIELD);
+    assert_string_equal(diag.field, "/pin");
+    sale.pin = "";
+    tenders[1].type = LTY_TENDER_PREPAID;
+    assert_int_equal(lty__pos_sale_render(&sale, &buf, &diag), LTY_E_INVALID_FIELD);
+    assert_string_equal(diag.field, "/tenders/1/type");
+    tenders[1] = (lty_tender_t){(lty_tender_type_t)9, 1};
+    assert_int_equal(lty__pos_sale_render(&sale, &buf, &diag), LTY_E_INVALID_FIELD);
+    tenders[1] = (lty_tender_t){LTY_TENDER_BANK_CARD, -1};
+    assert_int_equal(lty__pos_sale_render(&sale, &buf, &diag), LTY_E_INVALID_FIELD);
+    assert_string_equal(diag.field, "/tenders/1/amount_cents");
+    sale.tenders = NULL;
+    assert_int_equal(lty__pos_sale_render(&sale, &buf, &diag), LTY_E_INVALID_FIELD);
+    lty_topup_t topup = {"8800000000000005", 100, LTY_TENDER_PREPAID};
+    assert_int_equal(lty__pos_topup_render(&topup, &buf, &diag), LTY_E_INVALID_FIELD);
+    lty_buf_deinit(&buf);
+}
+
+static void test_pin_and_return_render(void **state)
+{
+    (void)state;
+    lty_buf_t buf;
+    lty_buf_init(&buf, LTY_HTTP_BODY_BYTES_MAX);
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    assert_int_equal(lty__pos_pin_render("8800000000000005", "1234", NULL, &buf, &diag), 0);
+    assert_string_equal(buf.data, "{\"pin\":\"1234\"}");
+    assert_int_equal(lty__pos_pin_render("8800000000000005", "1234", "12345678", &buf, &diag), 0);
+    assert_string_equal(buf.data, "{\"pin\":\"1234\",\"reset_code\":\"12345678\"}");
+    assert_int_equal(lty__pos_pin_render("8800000000000005", "123", NULL, &buf, &diag),
+                     LTY_E_INVALID_FIELD);
+    assert_int_equal(lty__pos_pin_render("8800000000000005", "123456789", NULL, &buf, &diag),
+                     LTY_E_INVALID_FIELD);
+    assert_int_equal(lty__pos_pin_render("8800000000000005", "1234", "1234567", &buf, &diag),
+                     LTY_E_INVALID_FIELD);
+    assert_string_equal(diag.field, "/reset_code");
+    assert_int_equal(lty__pos_pin_render("8800000000000006", "1234", NULL, &buf, &diag),
+                     LTY_E_INVALID_CARD_NO);
+
+    lty_return_line_t lines[] = {{"MILK", 2}};
+    lty_return_t ret = {.receipt_no = "R-1", .store = "S001", .lines = lines, .lines_count = 1};
+    assert_int_equal(lty__pos_return_render(&ret, &buf, &diag), 0);
+    assert_string_equal(buf.data, "{\"receipt_no\":\"R-1\",\"store\":\"S001\",\"lines\":"
+                                  "[{\"sku\":\"MILK\",\"qty\":2}]}");
+    lty_return_t by_id = {.sale_id = 7};
+    assert_int_equal(lty__pos_return_render(&by_id, &buf, &diag), 0);
+    assert_string_equal(buf.data, "{\"sale_id\":7}");
+    by_id.store = "S001";
+    assert_int_equal(lty__pos_return_render(&by_id, &buf, &diag), LTY_E_INVALID_FIELD);
+    assert_string_equal(diag.field, "/store");
+    lty_return_t neither = {.sale_id = 0};
+    assert_int_equal(lty__pos_return_render(&neither, &buf, &diag), LTY_E_INVALID_FIELD);
+    ret.sale_id = 7;
+    assert_int_equal(lty__pos_return_render(&ret, &buf, &diag), LTY_E_INVALID_FIELD);
+    ret.sale_id = 0;
+    lines[0].qty = 0;
+    assert_int_equal(lty__pos_return_render(&ret, &buf, &diag), LTY_E_INVALID_FIELD);
+    assert_string_equal(diag.field, "/lines/0/qty");
+    lty_buf_deinit(&buf);
+}
+
+#define RETURN_DOC_HEAD                                                                        \
+    "{\"entry_id\":9,\"sale_id\":7,\"store\":\"S001\",\"receipt_no\":\"R-1\",\"member_id\":1,"   \
+    "\"qty_returned\":1,\"refund_cents\":1000,"
+
+static void test_return_receipt_and_pin_set_parse(void **state)
+{
+    (void)state;
+    lty_return_receipt_t receipt;
+    memset(&receipt, 0, sizeof(receipt));
+    receipt.replayed = true;
+    assert_int_equal(lty__pos_return_receipt_parse(
+                         DOC(RETURN_DOC_HEAD "\"refunds\":{\"prepaid_cents\":500,\"cash_cents\":375,"
+                             "\"bank_card_cents\":0,\"outside_cents\":0},\"points_refunded\":125,"
+                             "\"points_taken_back\":8,\"sale_status\":\"partly_returned\","
+                             "\"points_balance\":-3,\"prepaid_cents\":98500,\"lines\":[]}"),
+                         &receipt, NULL),
+                     0);
+    assert_int_equal(receipt.entry_id, 9);
+    assert_int_equal(receipt.refund_cash_cents, 375);
+    assert_int_equal(receipt.points_refunded, 125);
+    assert_int_equal(receipt.points_balance, -3);
+    assert_string_equal(receipt.sale_status, "partly_returned");
+    assert_string_equal(receipt.store, "S001");
+    assert_true(receipt.replayed);
+    /* refunds missing, a part negative, parts above the total, a status missing */
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    assert_int_equal(lty__pos_return_receipt_parse(
+                         DOC(RETURN_DOC_HEAD "\"points_refunded\":0,\"points_taken_back\":0,"
+                             "\"sale_status\":\"returned\",\"points_balance\":0,\"prepaid_cents\":0}"),
+                         &receipt, &diag),
+                     LTY_E_BAD_RESPONSE);
+    assert_string_equal(diag.field, "/refunds");
+    const char *const bad[] = {
+        RETURN_DOC_HEAD "\"refunds\":{\"prepaid_cents\":-1,\"cash_cents\":0,\"bank_card_cents\":0,"
+                        "\"outside_cents\":0},\"points_refunded\":0,\"points_taken_back\":0,"
+                        "\"sale_status\":\"returned\",\"points_balance\":0,\"prepaid_cents\":0}",
+        RETURN_DOC_HEAD "\"refunds\":{\"prepaid_cents\":900,\"cash_cents\":900,\"bank_card_cents\":0,"
+                        "\"outside_cents\":0},\"points_refunded\":0,\"points_taken_back\":0,"
+                        "\"sale_status\":\"returned\",\"points_balance\":0,\"prepaid_cents\":0}",
+        RETURN_DOC_HEAD "\"refunds\":{\"prepaid_cents\":0,\"cash_cents\":0,\"bank_card_cents\":0,"
+                        "\"outside_cents\":0},\"points_refunded\":0,\"points_taken_back\":0,"
+                        "\"points_balance\":0,\"prepaid_cents\":0}",
+    };
+    for (size_t index = 0; index < sizeof(bad) / sizeof(bad[0]); index++) {
+        lty_diag_clear(&diag);
+        assert_int_equal(lty__pos_return_receipt_parse(bad[index], strlen(bad[index]), &receipt,
+                                                       &diag),
+                         LTY_E_BAD_RESPONSE);
+        assert_string_not_equal(diag.field, ""); /* a named field, not a syntax error */
+    }
+    assert_int_equal(lty__pos_pin_set_parse(DOC("{\"card_no\":\"8800000000000005\","
+                                                "\"pin_set\":true}"), NULL), 0);
+    assert_int_equal(lty__pos_pin_set_parse(DOC("{\"card_no\":\"8800000000000005\","
+                                                "\"pin_set\":false}"), NULL),
+                     LTY_E_BAD_RESPONSE);
+    assert_int_equal(lty__pos_pin_set_parse(DOC("{\"pin_set\":true}"), NULL), LTY_E_BAD_RESPONSE);
+}
+
 static void test_public_error_list_matches_errors_def(void **state)
 {
     (void)state;
@@ -397,6 +535,9 @@ int main(void)
         cmocka_unit_test(test_sale_render_writes_the_contract_body),
         cmocka_unit_test(test_sale_render_refuses_bad_input_naming_the_field),
         cmocka_unit_test(test_topup_render_and_receipt),
+        cmocka_unit_test(test_sale_render_tenders_and_pin),
+        cmocka_unit_test(test_pin_and_return_render),
+        cmocka_unit_test(test_return_receipt_and_pin_set_parse),
         cmocka_unit_test(test_public_error_list_matches_errors_def),
     };
     return cmocka_run_group_tests_name("client_parse", tests, NULL, NULL);
