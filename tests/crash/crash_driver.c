@@ -5,8 +5,11 @@
  * same port, and finally proves:
  *   - every acknowledged operation is present exactly once: a replay of its Idempotency-Key
  *     answers Idempotent-Replayed: true with the same status and the same body;
- *   - each member's points balance equals the start balance plus the acknowledged effects, so
- *     nothing unacknowledged was half-applied and nothing was applied twice;
+ *   - each member's points and prepaid balances equal the start balances plus the acknowledged
+ *     effects (read from the acknowledged answers: earned/redeemed points of a sale, a top-up's
+ *     amount, a return's points_refunded, points_taken_back and refunds.prepaid_cents; a valid
+ *     refusal such as insufficient_funds or already_returned has none), so nothing
+ *     unacknowledged was half-applied and nothing was applied twice;
  *   - requests cut off by a kill and retried with the same key after the restart are either
  *     replayed (they were committed before the kill) or applied once (they were not);
  *   - `loyaltyctl verify` is clean and the daemon still stops cleanly on SIGTERM.
@@ -49,22 +52,48 @@ static const char *const routes_known[] = {
 };
 #undef LTY_ROUTE
 
-typedef enum op_kind_e { OP_SALE, OP_SALE_REDEEM, OP_ADJUST, OP_KINDS } op_kind_t;
+typedef enum op_kind_e {
+    OP_SALE,
+    OP_SALE_REDEEM,
+    OP_ADJUST,
+    OP_TOPUP,
+    OP_SALE_PREPAID,
+    OP_RETURN,
+    OP_KINDS
+} op_kind_t;
 
+#define CRASH_REFUSALS_MAX 3
+
+/* refusals: the 409 codes that are a valid acknowledged outcome of the kind (zero effect). */
 static const struct {
     const char *name;
     const char *route; /* "METHOD /path" as in routes.def */
     bool operator_realm;
+    const char *refusals[CRASH_REFUSALS_MAX];
 } op_table[OP_KINDS] = {
-    [OP_SALE] = {"sale", "POST /v1/till/sales", false},
-    [OP_SALE_REDEEM] = {"sale_redeem", "POST /v1/till/sales", false},
-    [OP_ADJUST] = {"adjust", "POST /v1/admin/adjustments", true},
+    [OP_SALE] = {"sale", "POST /v1/till/sales", false, {NULL}},
+    [OP_SALE_REDEEM] = {"sale_redeem", "POST /v1/till/sales", false,
+                        {"insufficient_points", "redemption_blocked", NULL}},
+    [OP_ADJUST] = {"adjust", "POST /v1/admin/adjustments", true, {"insufficient_points", NULL}},
+    [OP_TOPUP] = {"topup", "POST /v1/till/prepaid/topups", false,
+                  {"prepaid_balance_limit", NULL}},
+    [OP_SALE_PREPAID] = {"sale_prepaid", "POST /v1/till/sales", false,
+                         {"insufficient_funds", NULL}},
+    [OP_RETURN] = {"return", "POST /v1/till/returns", false,
+                   {"already_returned", "points_floor_reached", NULL}},
 };
+
+/* The effect of one acknowledged answer on the member's two balances. */
+typedef struct effect_s {
+    int64_t points;
+    int64_t prepaid_cents;
+} effect_t;
 
 typedef struct card_s {
     char card_no[32];
     int64_t member_id;
     int64_t points_start;
+    int64_t prepaid_start;
 } card_t;
 
 typedef struct ack_s {
@@ -73,7 +102,7 @@ typedef struct ack_s {
     int status;
     bool retried;  /* a transport failure came first: the kill cut the request off */
     bool replayed; /* the acknowledgement itself was a replay */
-    int64_t effect;
+    effect_t effect;
     char key[CRASH_KEY_SIZE];
     char *path;
     char *body;
@@ -103,11 +132,22 @@ typedef struct crash_s {
     long power_loss_checked;
 } crash_t;
 
+#define CRASH_WORKER_SALES 32
+
+/* A sale this worker had acknowledged (201): what its returns may name. */
+typedef struct sale_ref_s {
+    int64_t sale_id;
+    int card_index;
+} sale_ref_t;
+
 typedef struct worker_s {
     crash_t *crash;
     int index;
     uint64_t rng;
     long sequence;
+    sale_ref_t sales[CRASH_WORKER_SALES]; /* a ring of the latest acknowledged sales */
+    int sales_count;
+    int sales_next;
     lty_httpc_t till;
     lty_httpc_t operator_client;
 } worker_t;
@@ -181,14 +221,27 @@ static int client_send(lty_httpc_t *client, const char *method, const char *path
     return lty_httpc_request(client, &request, response);
 }
 
-static bool json_int(const char *text, size_t size, const char *key, int64_t *value_out)
+/* The integer member key of the document's object member outer (NULL: of the root). */
+static bool json_int_in(const char *text, size_t size, const char *outer, const char *key,
+                        int64_t *value_out)
 {
+    LTY_ASSERT(key != NULL);
+    LTY_ASSERT(value_out != NULL);
     lty_json_doc_t *doc = NULL;
-    if (lty_json_parse(text, size, LTY_JSON_DEPTH_MAX, &doc, NULL) != 0) return false;
-    const lty_json_node_t *node = lty_json_member(lty_json_doc_root(doc), key);
+    if (text == NULL || lty_json_parse(text, size, LTY_JSON_DEPTH_MAX, &doc, NULL) != 0) {
+        return false;
+    }
+    const lty_json_node_t *object = lty_json_doc_root(doc);
+    if (outer != NULL) object = lty_json_member(object, outer);
+    const lty_json_node_t *node = object != NULL ? lty_json_member(object, key) : NULL;
     bool found = node != NULL && lty_json_node_int(node, value_out);
     lty_json_doc_free(doc);
     return found;
+}
+
+static bool json_int(const char *text, size_t size, const char *key, int64_t *value_out)
+{
+    return json_int_in(text, size, NULL, key, value_out);
 }
 
 static void sleep_ms(long ms)
@@ -210,7 +263,8 @@ static int64_t now_ms(void)
 typedef struct op_s {
     op_kind_t kind;
     int card_index;
-    int64_t points; /* adjustments: the requested delta */
+    int64_t points;        /* adjustments: the requested delta */
+    int64_t prepaid_cents; /* prepaid payments: the prepaid tender */
     char key[CRASH_KEY_SIZE];
     char path[64];
     char body[CRASH_BODY_SIZE];
@@ -221,8 +275,32 @@ static op_kind_t op_pick(worker_t *worker)
     const crash_t *crash = worker->crash;
     for (;;) {
         op_kind_t kind = (op_kind_t)rng_range(&worker->rng, 0, OP_KINDS - 1);
+        if (kind == OP_RETURN && worker->sales_count == 0) kind = OP_SALE; /* nothing to return */
         if (crash->op_enabled[kind]) return kind;
     }
+}
+
+/* A sale of one line: plain, with redemption, or paid in full from prepaid below the PIN
+ * threshold (so no PIN). */
+static void op_build_sale(worker_t *worker, op_t *op, const card_t *card)
+{
+    const crash_t *crash = worker->crash;
+    int64_t amount = rng_range(&worker->rng, 100, 20000);
+    LTY_ASSERT(amount <= 20000); /* programme.pin_required_above_cents of the demo */
+    char extra[96] = "";
+    if (op->kind == OP_SALE_REDEEM) {
+        snprintf(extra, sizeof(extra), "\"redeem_points\":%" PRId64 ",",
+                 rng_range(&worker->rng, 1, amount / 4));
+    } else if (op->kind == OP_SALE_PREPAID) {
+        op->prepaid_cents = amount;
+        snprintf(extra, sizeof(extra),
+                 "\"tenders\":[{\"type\":\"prepaid\",\"amount_cents\":%" PRId64 "}],", amount);
+    }
+    snprintf(op->path, sizeof(op->path), "/v1/till/sales");
+    snprintf(op->body, sizeof(op->body),
+             "{\"card_no\":\"%s\",\"receipt_no\":\"CR-%u-%d-%ld\",%s"
+             "\"lines\":[{\"sku\":\"A\",\"qty\":1,\"amount_cents\":%" PRId64 "}]}",
+             card->card_no, crash->seed, worker->index, worker->sequence, extra, amount);
 }
 
 static void op_build(worker_t *worker, op_t *op)
@@ -235,21 +313,10 @@ static void op_build(worker_t *worker, op_t *op)
     worker->sequence++;
     snprintf(op->key, sizeof(op->key), "cr-%u-%d-%ld", crash->seed, worker->index,
              worker->sequence);
-    int64_t amount = rng_range(&worker->rng, 100, 20000);
     switch (op->kind) {
     case OP_SALE:
     case OP_SALE_REDEEM:
-        snprintf(op->path, sizeof(op->path), "/v1/till/sales");
-        char redeem[48] = "";
-        if (op->kind == OP_SALE_REDEEM) {
-            snprintf(redeem, sizeof(redeem), "\"redeem_points\":%" PRId64 ",",
-                     rng_range(&worker->rng, 1, amount / 4));
-        }
-        snprintf(op->body, sizeof(op->body),
-                 "{\"card_no\":\"%s\",\"receipt_no\":\"CR-%u-%d-%ld\",%s"
-                 "\"lines\":[{\"sku\":\"A\",\"qty\":1,\"amount_cents\":%" PRId64 "}]}",
-                 card->card_no, crash->seed, worker->index, worker->sequence, redeem, amount);
-        break;
+    case OP_SALE_PREPAID: op_build_sale(worker, op, card); break;
     case OP_ADJUST:
         op->points = rng_range(&worker->rng, -150, 300);
         if (op->points == 0) op->points = 1;
@@ -258,32 +325,92 @@ static void op_build(worker_t *worker, op_t *op)
                  "{\"member_id\":%" PRId64 ",\"points\":%" PRId64 ",\"reason\":\"crash test\"}",
                  card->member_id, op->points);
         break;
+    case OP_TOPUP:
+        snprintf(op->path, sizeof(op->path), "/v1/till/prepaid/topups");
+        snprintf(op->body, sizeof(op->body),
+                 "{\"card_no\":\"%s\",\"amount_cents\":%" PRId64 ",\"tender\":\"%s\"}",
+                 card->card_no, rng_range(&worker->rng, 500, 30000),
+                 rng_range(&worker->rng, 0, 1) == 0 ? "cash" : "bank_card");
+        break;
+    case OP_RETURN: {
+        /* a whole earlier sale of this worker; one already returned is refused, validly */
+        const sale_ref_t *sale = &worker->sales[rng_range(&worker->rng, 0,
+                                                          worker->sales_count - 1)];
+        op->card_index = sale->card_index;
+        snprintf(op->path, sizeof(op->path), "/v1/till/returns");
+        snprintf(op->body, sizeof(op->body), "{\"sale_id\":%" PRId64 "}", sale->sale_id);
+        break;
+    }
     default: LTY_ASSERT(false); /* an operation kind without a body builder */
     }
     LTY_ASSERT(strlen(op->body) < sizeof(op->body) - 1);
 }
 
-/* The change an acknowledged answer made to the member's points; false if the answer is not
- * one this workload expects (a test failure). Refusals change nothing. */
-static bool op_effect(const op_t *op, int status, const lty_buf_t *body, int64_t *effect_out)
+/* Which of the kind's valid refusals the answer is, or -1. */
+static int op_refusal_index(op_kind_t kind, int status, const char *body)
+{
+    LTY_ASSERT(kind < OP_KINDS);
+    LTY_ASSERT(status >= 100);
+    if (status != 409 || body == NULL) return -1;
+    for (int index = 0; index < CRASH_REFUSALS_MAX; index++) {
+        const char *code = op_table[kind].refusals[index];
+        if (code == NULL) return -1;
+        char quoted[64];
+        snprintf(quoted, sizeof(quoted), "\"%s\"", code);
+        if (strstr(body, quoted) != NULL) return index;
+    }
+    return -1;
+}
+
+/* The change an acknowledged answer made to the member's points and prepaid balance, read from
+ * the answer (the request for an adjustment's delta and a prepaid tender, which the answers do
+ * not echo); false if the answer is not one this workload expects (a test failure). Refusals
+ * change nothing. */
+static bool op_effect(const op_t *op, int status, const lty_buf_t *body, effect_t *effect_out)
 {
     LTY_ASSERT(op != NULL);
     LTY_ASSERT(effect_out != NULL);
-    *effect_out = 0;
-    if (status == 409 && strstr(body->data, "\"insufficient_points\"") != NULL) return true;
-    if (status != 201) return false;
-    if (op->kind == OP_ADJUST) {
-        *effect_out = op->points;
-        return true;
+    memset(effect_out, 0, sizeof(*effect_out));
+    if (op_refusal_index(op->kind, status, body->data) >= 0) return true;
+    if (status != 201 || body->data == NULL) return false;
+    const char *text = body->data;
+    int64_t gained = 0;
+    int64_t lost = 0;
+    switch (op->kind) {
+    case OP_ADJUST: effect_out->points = op->points; return true;
+    case OP_TOPUP: return json_int(text, body->size, "amount_cents", &effect_out->prepaid_cents);
+    case OP_RETURN:
+        if (!json_int(text, body->size, "points_refunded", &gained) ||
+            !json_int(text, body->size, "points_taken_back", &lost) ||
+            !json_int_in(text, body->size, "refunds", "prepaid_cents",
+                         &effect_out->prepaid_cents)) {
+            return false;
+        }
+        break;
+    default:
+        if (!json_int(text, body->size, "points_earned", &gained) ||
+            !json_int(text, body->size, "points_redeemed", &lost)) {
+            return false;
+        }
+        effect_out->prepaid_cents = -op->prepaid_cents;
+        break;
     }
-    int64_t earned = 0;
-    int64_t redeemed = 0;
-    if (!json_int(body->data, body->size, "points_earned", &earned) ||
-        !json_int(body->data, body->size, "points_redeemed", &redeemed)) {
-        return false;
-    }
-    *effect_out = earned - redeemed;
+    effect_out->points = gained - lost;
     return true;
+}
+
+/* A sale acknowledged with 201 joins the worker's ring of sales its returns may name. */
+static void op_sale_remember(worker_t *worker, const op_t *op, const lty_buf_t *body)
+{
+    LTY_ASSERT(worker != NULL);
+    LTY_ASSERT(op != NULL);
+    int64_t sale_id = 0;
+    bool sale = op->kind == OP_SALE || op->kind == OP_SALE_REDEEM || op->kind == OP_SALE_PREPAID;
+    if (!sale || !json_int(body->data, body->size, "sale_id", &sale_id)) return;
+    worker->sales[worker->sales_next] = (sale_ref_t){.sale_id = sale_id,
+                                                     .card_index = op->card_index};
+    worker->sales_next = (worker->sales_next + 1) % CRASH_WORKER_SALES;
+    if (worker->sales_count < CRASH_WORKER_SALES) worker->sales_count++;
 }
 
 /* Send until a definitive answer (any status but 503) arrives; a transport failure or a 503
@@ -320,7 +447,7 @@ static char *text_dup(const char *text, size_t size)
 
 /* Append to the log (fdatasync'd) and to memory; wakes the orchestrator. */
 static void ack_record(crash_t *crash, const op_t *op, const lty_httpc_response_t *response,
-                       bool retried, int64_t effect)
+                       bool retried, effect_t effect)
 {
     ack_t ack = {
         .kind = op->kind,
@@ -342,9 +469,9 @@ static void ack_record(crash_t *crash, const op_t *op, const lty_httpc_response_
         LTY_ASSERT(crash->acks != NULL);
     }
     crash->acks[crash->acks_count++] = ack;
-    fprintf(crash->log, "%s\t%s\t%d\t%d\t%d\t%" PRId64 "\t%s\t%s\n", ack.key,
-            op_table[ack.kind].name, ack.status, ack.replayed, ack.retried, ack.effect, ack.body,
-            ack.response);
+    fprintf(crash->log, "%s\t%s\t%d\t%d\t%d\t%" PRId64 "\t%" PRId64 "\t%s\t%s\n", ack.key,
+            op_table[ack.kind].name, ack.status, ack.replayed, ack.retried, ack.effect.points,
+            ack.effect.prepaid_cents, ack.body, ack.response);
     fflush(crash->log);
     fdatasync(fileno(crash->log));
     pthread_cond_broadcast(&crash->progress);
@@ -360,7 +487,7 @@ static void op_run(worker_t *worker, lty_httpc_response_t *response)
     op_build(worker, &op);
     bool retried = false;
     if (op_send(worker, &op, response, &retried) != 0) return;
-    int64_t effect = 0;
+    effect_t effect;
     if (!op_effect(&op, response->status, &response->body, &effect)) {
         crash_fail(crash, "%s %s: unexpected answer %d %.300s", op_table[op.kind].name, op.key,
                    response->status, response->body.data);
@@ -374,6 +501,7 @@ static void op_run(worker_t *worker, lty_httpc_response_t *response)
                    op.key);
     }
     ack_record(crash, &op, response, retried, effect);
+    if (response->status == 201) op_sale_remember(worker, &op, &response->body);
     if (rng_range(&worker->rng, 0, 9) == 0) {
         atomic_fetch_add(&crash->duplicates_sent, 1);
         if (op_send(worker, &op, response, &retried) == 0 && !response->idempotent_replayed) {
@@ -399,9 +527,9 @@ static void *worker_main(void *argument)
 
 /* ---- Checks ------------------------------------------------------------------------------ */
 
-/* The member's card as the daemon sees it now: member id and points. */
+/* The member's card as the daemon sees it now: member id, points and prepaid balance. */
 static int card_read(crash_t *crash, lty_httpc_t *client, const char *card_no,
-                     int64_t *member_id_out, int64_t *points_out)
+                     int64_t *member_id_out, int64_t *points_out, int64_t *prepaid_out)
 {
     lty_httpc_response_t response;
     memset(&response, 0, sizeof(response));
@@ -411,7 +539,8 @@ static int card_read(crash_t *crash, lty_httpc_t *client, const char *card_no,
     int err = client_send(client, "GET", path, NULL, NULL, &response);
     bool good = err == 0 && response.status == 200 &&
                 json_int(response.body.data, response.body.size, "member_id", member_id_out) &&
-                json_int(response.body.data, response.body.size, "points", points_out);
+                json_int(response.body.data, response.body.size, "points", points_out) &&
+                json_int(response.body.data, response.body.size, "prepaid_cents", prepaid_out);
     lty_buf_deinit(&response.body);
     return good ? 0 : crash_fail(crash, "card %s could not be read (%s)", card_no,
                                  lty_err_name(err));
@@ -427,7 +556,10 @@ static int cards_load(crash_t *crash, lty_httpc_t *client)
     while (crash->cards_count < CRASH_CARDS_MAX && fscanf(file, "%31s", card_no) == 1) {
         card_t *card = &crash->cards[crash->cards_count];
         snprintf(card->card_no, sizeof(card->card_no), "%s", card_no);
-        if (card_read(crash, client, card_no, &card->member_id, &card->points_start) != 0) break;
+        if (card_read(crash, client, card_no, &card->member_id, &card->points_start,
+                      &card->prepaid_start) != 0) {
+            break;
+        }
         crash->cards_count++;
     }
     fclose(file);
@@ -481,22 +613,31 @@ static int acks_replay(crash_t *crash, uint16_t port, size_t first, size_t last,
     return atomic_load(&crash->failures) == failures_before ? 0 : -1;
 }
 
-/* Every member's balance is its start balance plus the acknowledged effects. */
+/* Every member's points and prepaid balance are the start balances plus the acknowledged
+ * effects. */
 static int balances_check(crash_t *crash, lty_httpc_t *client)
 {
     int failures_before = atomic_load(&crash->failures);
     for (int card_index = 0; card_index < crash->cards_count; card_index++) {
         const card_t *card = &crash->cards[card_index];
-        int64_t expected = card->points_start;
+        effect_t expected = {.points = card->points_start, .prepaid_cents = card->prepaid_start};
         for (size_t index = 0; index < crash->acks_count; index++) {
-            if (crash->acks[index].card_index == card_index) expected += crash->acks[index].effect;
+            const ack_t *ack = &crash->acks[index];
+            if (ack->card_index != card_index) continue;
+            expected.points += ack->effect.points;
+            expected.prepaid_cents += ack->effect.prepaid_cents;
         }
         int64_t member_id = 0;
-        int64_t points = 0;
-        if (card_read(crash, client, card->card_no, &member_id, &points) != 0) continue;
-        if (points != expected) {
-            crash_fail(crash, "card %s: points %" PRId64 ", acknowledged effects say %" PRId64,
-                       card->card_no, points, expected);
+        effect_t now = {0, 0};
+        if (card_read(crash, client, card->card_no, &member_id, &now.points,
+                      &now.prepaid_cents) != 0) {
+            continue;
+        }
+        if (now.points != expected.points || now.prepaid_cents != expected.prepaid_cents) {
+            crash_fail(crash, "card %s: points %" PRId64 " prepaid %" PRId64 " cents, "
+                              "acknowledged effects say %" PRId64 " and %" PRId64,
+                       card->card_no, now.points, now.prepaid_cents, expected.points,
+                       expected.prepaid_cents);
         }
     }
     return atomic_load(&crash->failures) == failures_before ? 0 : -1;
@@ -669,6 +810,28 @@ static int workload_start(crash_t *crash, pthread_t *threads, worker_t *workers)
     return 0;
 }
 
+/* Per operation kind: applied (201) and validly refused (409, by code). */
+static void outcomes_print(const crash_t *crash)
+{
+    LTY_ASSERT(crash != NULL);
+    LTY_ASSERT(crash->acks_count == 0 || crash->acks != NULL);
+    long applied[OP_KINDS] = {0};
+    long refused[OP_KINDS][CRASH_REFUSALS_MAX] = {{0}};
+    for (size_t index = 0; index < crash->acks_count; index++) {
+        const ack_t *ack = &crash->acks[index];
+        int refusal = op_refusal_index(ack->kind, ack->status, ack->response);
+        if (refusal >= 0) refused[ack->kind][refusal]++;
+        else applied[ack->kind]++;
+    }
+    for (int kind = 0; kind < OP_KINDS; kind++) {
+        printf("# %-12s %6ld applied", op_table[kind].name, applied[kind]);
+        for (int code = 0; code < CRASH_REFUSALS_MAX && op_table[kind].refusals[code]; code++) {
+            printf(", %ld %s", refused[kind][code], op_table[kind].refusals[code]);
+        }
+        printf("\n");
+    }
+}
+
 int main(int argc, char **argv)
 {
     static crash_t crash;
@@ -700,6 +863,7 @@ int main(int argc, char **argv)
         lty_spawn_kill(&crash.spawn);
         _exit(1); /* workers may still be running */
     }
+    outcomes_print(&crash);
     printf("ok - every acknowledged operation present exactly once after %d kills\n", cycle - 1);
     if (crash.log != NULL) fclose(crash.log);
     lty_spawn_cleanup(&crash.spawn);
