@@ -15,6 +15,7 @@
 
 #include "loyaltypos.h"
 #include "spawn.h"
+#include "till_options.h"
 
 #include <cmocka.h>
 
@@ -28,17 +29,7 @@ static int client_open(fixture_t *fixture, lty_client_t *client, const char *que
                        bool offline)
 {
     lty_client_options_t options;
-    lty_client_options_default(&options);
-    options.host = "127.0.0.1";
-    options.port = fixture->spawn.port;
-    options.ca_cert_path = fixture->spawn.ca;
-    options.cert_path = fixture->spawn.till_cert;
-    options.key_path = fixture->spawn.till_key;
-    options.queue_dir = queue_dir;
-    options.offline_queue = offline;
-    options.attempts_max = 2;
-    options.backoff_initial_ms = 10;
-    options.backoff_max_ms = 20;
+    lty_test_till_options(&fixture->spawn, queue_dir, offline, &options);
     options.request_timeout_ms = 5000;
     return lty_client_init(client, &options);
 }
@@ -59,12 +50,7 @@ static int teardown(void **state)
 {
     fixture_t *fixture = *state;
     lty_client_close(&fixture->client);
-    int stopped = fixture->spawn.pid > 0 ? lty_spawn_stop(&fixture->spawn) : 0;
-    int verified = lty_spawn_verify(&fixture->spawn);
-    lty_spawn_cleanup(&fixture->spawn);
-    if (stopped != 0) fprintf(stderr, "daemon exit status %d\n", stopped);
-    if (verified != 0) fprintf(stderr, "loyaltyctl verify failed\n");
-    return stopped == 0 && verified == 0 ? 0 : -1;
+    return lty_spawn_finish(&fixture->spawn);
 }
 
 static int64_t points_of(fixture_t *fixture)

@@ -16,6 +16,7 @@
 
 #include "loyaltypos.h"
 #include "spawn.h"
+#include "till_options.h"
 
 #include <cmocka.h>
 
@@ -38,17 +39,8 @@ static int setup(void **state)
     if (lty_spawn_start(&fixture.spawn, NULL) != 0) return -1;
     snprintf(fixture.queue_dir, sizeof(fixture.queue_dir), "%s/queue", fixture.spawn.dir);
     lty_client_options_t options;
-    lty_client_options_default(&options);
-    options.host = "127.0.0.1";
-    options.port = fixture.spawn.port;
-    options.ca_cert_path = fixture.spawn.ca;
-    options.cert_path = fixture.spawn.till_cert;
-    options.key_path = fixture.spawn.till_key;
-    options.queue_dir = fixture.queue_dir;
-    options.offline_queue = true; /* none of these operations may use it even so */
-    options.attempts_max = 2;
-    options.backoff_initial_ms = 10;
-    options.backoff_max_ms = 20;
+    /* Offline allowed: none of these operations may use it even so. */
+    lty_test_till_options(&fixture.spawn, fixture.queue_dir, true, &options);
     if (lty_client_init(&fixture.client, &options) != 0) return -1;
     *state = &fixture;
     return 0;
@@ -58,12 +50,7 @@ static int teardown(void **state)
 {
     fixture_t *fixture = *state;
     lty_client_close(&fixture->client);
-    int stopped = fixture->spawn.pid > 0 ? lty_spawn_stop(&fixture->spawn) : 0;
-    int verified = lty_spawn_verify(&fixture->spawn);
-    lty_spawn_cleanup(&fixture->spawn);
-    if (stopped != 0) fprintf(stderr, "daemon exit status %d\n", stopped);
-    if (verified != 0) fprintf(stderr, "loyaltyctl verify failed\n");
-    return stopped == 0 && verified == 0 ? 0 : -1;
+    return lty_spawn_finish(&fixture->spawn);
 }
 
 static balances_t balances_of(fixture_t *fixture)

@@ -137,3 +137,13 @@ void lty_spawn_cleanup(lty_spawn_t *spawn)
     snprintf(command, sizeof(command), "rm -rf '%.500s'", spawn->dir);
     if (system(command) != 0) fprintf(stderr, "spawn: could not remove %s\n", spawn->dir);
 }
+
+int lty_spawn_finish(lty_spawn_t *spawn)
+{
+    int stopped = spawn->pid > 0 ? lty_spawn_stop(spawn) : 0;
+    int verified = lty_spawn_verify(spawn);
+    lty_spawn_cleanup(spawn);
+    if (stopped != 0) fprintf(stderr, "daemon exit status %d\n", stopped);
+    if (verified != 0) fprintf(stderr, "loyaltyctl verify failed\n");
+    return stopped == 0 && verified == 0 ? 0 : -1;
+}

@@ -38,6 +38,9 @@ void lty_spawn_kill(lty_spawn_t *spawn);
 int lty_spawn_verify(const lty_spawn_t *spawn);
 /** Run a command line through /bin/sh with $LOYALTYCTL etc. in the environment; exit status. */
 int lty_spawn_shell(const lty_spawn_t *spawn, const char *command);
+/** End of a test: stop the daemon (SIGTERM, must exit 0), run `loyaltyctl verify`, remove the
+ *  temp directory. 0 when both were clean, else -1 (the reason printed on stderr). */
+int lty_spawn_finish(lty_spawn_t *spawn);
 /** Kill if running, remove the temp directory. */
 void lty_spawn_cleanup(lty_spawn_t *spawn);
 
