@@ -436,6 +436,8 @@ int lty_ops_demo_seed(lty_store_txn_t *txn, const lty_programme_t *programme, in
 
 /* ---- Shared by ops_*.c (not for the API) ------------------------------------------------ */
 
+/** The next id of an appended database keyed by u64: its last key + 1 (ids start at 1). */
+int lty__ops_id_next(lty_store_txn_t *txn, lty_db_t db, uint64_t *id_out);
 /** Append an audit record for actor. */
 int lty__ops_audit(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
                    const char *action, const char *target, const char *detail);

@@ -20,7 +20,7 @@ const char *lty__ops_principal(const lty_actor_t *actor)
 }
 
 /* The next id of an appended database: its last key + 1 (ids start at 1). */
-static int next_id(lty_store_txn_t *txn, lty_db_t db, uint64_t *id_out)
+int lty__ops_id_next(lty_store_txn_t *txn, lty_db_t db, uint64_t *id_out)
 {
     lty_store_cursor_t *cursor = NULL;
     int err = lty_store_cursor_open(txn, db, &cursor);
@@ -91,7 +91,7 @@ int lty__ops_journal_post(lty_store_txn_t *txn, lty_journal_entry_t *entry, int6
 {
     LTY_ASSERT(txn != NULL && entry != NULL);
     LTY_ASSERT(lty_ledger_entry_balanced(entry));
-    int err = next_id(txn, LTY_DB_JOURNAL, &entry->entry_id);
+    int err = lty__ops_id_next(txn, LTY_DB_JOURNAL, &entry->entry_id);
     if (err != 0) return err;
     entry->created_ms = now_ms;
     uint8_t buffer[LTY_RECORD_ENTRY_BYTES_MAX];

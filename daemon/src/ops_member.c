@@ -30,23 +30,6 @@ static int member_new_check(lty_store_txn_t *txn, const lty_ops_member_new_t *me
     return lty_ops_member_profile_check(txn, member_new, 127u, now_ms, diag);
 }
 
-static int member_id_next(lty_store_txn_t *txn, uint64_t *member_id_out)
-{
-    lty_store_cursor_t *cursor = NULL;
-    int err = lty_store_cursor_open(txn, LTY_DB_MEMBERS, &cursor);
-    if (err != 0) return err;
-    lty_bytes_t key = {0};
-    lty_bytes_t value = {0};
-    err = lty_store_cursor_seek(cursor, LTY_SEEK_LAST, (lty_bytes_t){0}, &key, &value);
-    lty_store_cursor_close(cursor);
-    uint64_t last = 0;
-    if (err == LTY_E_NOT_FOUND) err = 0;
-    else if (err == 0 && (key.size != 8 || !lty_key_u64_at(key, 0, &last))) err = LTY_E_CORRUPT;
-    if (err != 0) return err;
-    *member_id_out = last + 1;
-    return 0;
-}
-
 int lty_ops_member_create(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
                           const lty_ops_member_new_t *member_new, uint64_t *member_id_out,
                           lty_diag_t *diag)
@@ -57,7 +40,7 @@ int lty_ops_member_create(lty_store_txn_t *txn, const lty_actor_t *actor, int64_
     if (err != 0) return err;
     lty_member_t member;
     memset(&member, 0, sizeof(member));
-    err = member_id_next(txn, &member.member_id);
+    err = lty__ops_id_next(txn, LTY_DB_MEMBERS, &member.member_id);
     if (err != 0) return err;
     member.status = LTY_MEMBER_ACTIVE;
     member.created_ms = now_ms;

@@ -16,24 +16,6 @@
 
 /* ---- Audit with old and new values ------------------------------------------------------ */
 
-static int audit_id_next(lty_store_txn_t *txn, uint64_t *id_out)
-{
-    lty_store_cursor_t *cursor = NULL;
-    int err = lty_store_cursor_open(txn, LTY_DB_AUDIT, &cursor);
-    if (err != 0) return err;
-    lty_bytes_t key = {0};
-    lty_bytes_t value = {0};
-    err = lty_store_cursor_seek(cursor, LTY_SEEK_LAST, (lty_bytes_t){0}, &key, &value);
-    lty_store_cursor_close(cursor);
-    uint64_t last = 0;
-    if (err == LTY_E_NOT_FOUND) err = 0;
-    else if (err == 0 && (key.size != 8 || !lty_key_u64_at(key, 0, &last))) err = LTY_E_CORRUPT;
-    if (err != 0) return err;
-    LTY_ASSERT(last < UINT64_MAX);
-    *id_out = last + 1;
-    return 0;
-}
-
 /* "member:42" -> 42; 0 for any other target. */
 static uint64_t audit_target_member(const char *target)
 {
@@ -55,7 +37,7 @@ int lty__ops_audit_change(lty_store_txn_t *txn, const lty_actor_t *actor, int64_
     LTY_ASSERT(old_value != NULL && new_value != NULL);
     lty_audit_t audit;
     memset(&audit, 0, sizeof(audit));
-    int err = audit_id_next(txn, &audit.audit_id);
+    int err = lty__ops_id_next(txn, LTY_DB_AUDIT, &audit.audit_id);
     if (err != 0) return err;
     audit.created_ms = now_ms;
     snprintf(audit.principal, sizeof(audit.principal), "%s", lty__ops_principal(actor));
