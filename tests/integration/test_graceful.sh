@@ -55,7 +55,10 @@ worker() { # INDEX
 request till GET "/v1/till/cards/$DEMO_CARD"
 START_POINTS=$(json .points)
 for index in $(seq 1 8); do worker "$index" >"$LTY_TMP/g.$index" & done
-until [[ $(cat "$LTY_TMP"/g.* | grep -c ' 201$') -ge 40 ]]; do sleep 0.05; done
+# Wait (bounded) until 40 sales are acknowledged, so the SIGTERM lands under load.
+DEADLINE=$((SECONDS + 60))
+until [[ $(cat "$LTY_TMP"/g.* | grep -c ' 201$') -ge 40 ]] || ((SECONDS >= DEADLINE)); do sleep 0.05; done
+check "40 sales acknowledged before the SIGTERM" test "$(cat "$LTY_TMP"/g.* | grep -c ' 201$')" -ge 40
 kill -TERM "$LTY_PID"
 RC=0
 wait "$LTY_PID" || RC=$?
