@@ -27,13 +27,25 @@ typedef struct fixture_s {
 } fixture_t;
 
 enum {
-    CA_CRT, CA_KEY, SRV_CRT, SRV_KEY, TILL_CRT, TILL_KEY, OP_CRT, OP_KEY,
-    CA2_CRT, CA2_KEY, ROGUE_CRT, ROGUE_KEY, REVOKED, PATHS_COUNT
+    CA_CRT,
+    CA_KEY,
+    SRV_CRT,
+    SRV_KEY,
+    TILL_CRT,
+    TILL_KEY,
+    OP_CRT,
+    OP_KEY,
+    CA2_CRT,
+    CA2_KEY,
+    ROGUE_CRT,
+    ROGUE_KEY,
+    REVOKED,
+    PATHS_COUNT
 };
 
 static const char *const file_names[] = {
-    "ca.crt", "ca.key", "server.crt", "server.key", "till.crt", "till.key", "op.crt", "op.key",
-    "ca2.crt", "ca2.key", "rogue.crt", "rogue.key", "revoked.txt",
+    "ca.crt", "ca.key",  "server.crt", "server.key", "till.crt",  "till.key",    "op.crt",
+    "op.key", "ca2.crt", "ca2.key",    "rogue.crt",  "rogue.key", "revoked.txt",
 };
 
 static int group_setup(void **state)
@@ -70,17 +82,19 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     fixture_t *fixture = *state;
-    for (int index = 0; index < PATHS_COUNT; index++) unlink(fixture->path[index]);
+    for (int index = 0; index < PATHS_COUNT; index++)
+        unlink(fixture->path[index]);
     rmdir(fixture->dir);
     return 0;
 }
 
 static lty_tls_server_t *server_open(const fixture_t *fixture, const char *revoked_path)
 {
-    lty_tls_server_options_t options = {
-        .ca_cert_path = fixture->path[CA_CRT], .cert_path = fixture->path[SRV_CRT],
-        .key_path = fixture->path[SRV_KEY], .revoked_path = revoked_path,
-        .ticket_lifetime_s = 3600};
+    lty_tls_server_options_t options = {.ca_cert_path = fixture->path[CA_CRT],
+                                        .cert_path = fixture->path[SRV_CRT],
+                                        .key_path = fixture->path[SRV_KEY],
+                                        .revoked_path = revoked_path,
+                                        .ticket_lifetime_s = 3600};
     lty_tls_server_t *server = NULL;
     assert_int_equal(lty_tls_server_open(&server, &options), 0);
     return server;
@@ -89,11 +103,10 @@ static lty_tls_server_t *server_open(const fixture_t *fixture, const char *revok
 static lty_tls_client_t *client_open(const fixture_t *fixture, int cert, int key,
                                      const char *server_name)
 {
-    lty_tls_client_options_t options = {
-        .ca_cert_path = fixture->path[CA_CRT],
-        .cert_path = cert >= 0 ? fixture->path[cert] : NULL,
-        .key_path = key >= 0 ? fixture->path[key] : NULL,
-        .server_name = server_name};
+    lty_tls_client_options_t options = {.ca_cert_path = fixture->path[CA_CRT],
+                                        .cert_path = cert >= 0 ? fixture->path[cert] : NULL,
+                                        .key_path = key >= 0 ? fixture->path[key] : NULL,
+                                        .server_name = server_name};
     lty_tls_client_t *client = NULL;
     assert_int_equal(lty_tls_client_open(&client, &options), 0);
     return client;
@@ -128,22 +141,36 @@ static void handshake_run(lty_tls_session_t *server, lty_tls_session_t *client, 
     }
 }
 
-static void pair_connect(lty_tls_server_t *server, lty_tls_client_t *client,
-                         lty_tls_session_t **server_session, lty_tls_session_t **client_session,
-                         int *server_rc, int *client_rc)
+/* A server and a client session joined in memory, with each side's handshake result. */
+typedef struct pair_s {
+    lty_tls_session_t *server_session;
+    lty_tls_session_t *client_session;
+    int server_rc;
+    int client_rc;
+} pair_t;
+
+static void pair_connect(lty_tls_server_t *server, lty_tls_client_t *client, pair_t *pair)
 {
-    assert_int_equal(lty_tls_session_open_server(server_session, server), 0);
-    assert_int_equal(lty_tls_session_open_client(client_session, client), 0);
-    handshake_run(*server_session, *client_session, server_rc, client_rc);
+    pair->server_session = NULL;
+    pair->client_session = NULL;
+    assert_int_equal(lty_tls_session_open_server(&pair->server_session, server), 0);
+    assert_int_equal(lty_tls_session_open_client(&pair->client_session, client), 0);
+    handshake_run(pair->server_session, pair->client_session, &pair->server_rc, &pair->client_rc);
+}
+
+static void pair_close(pair_t *pair)
+{
+    lty_tls_session_close(pair->server_session);
+    lty_tls_session_close(pair->client_session);
 }
 
 static void test_crypto_sha256_abc_matches_known_vector(void **state)
 {
     (void)state;
-    static const uint8_t expected[32] = {
-        0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22,
-        0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00,
-        0x15, 0xad};
+    static const uint8_t expected[32] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+                                         0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+                                         0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+                                         0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
     uint8_t digest[32];
     lty_crypto_sha256("abc", 3, digest);
     assert_memory_equal(digest, expected, 32);
@@ -208,12 +235,12 @@ static void test_cert_issue_name_with_dn_specials_is_refused(void **state)
     snprintf(cert_path, sizeof(cert_path), "%s/bad.crt", fixture->dir);
     snprintf(key_path, sizeof(key_path), "%s/bad.key", fixture->dir);
     lty_tls_subject_t bad_op = {.role = LTY_ROLE_OPERATOR, .name = "eve,OU=till"};
-    assert_int_equal(lty_tls_cert_issue(fixture->path[CA_CRT], fixture->path[CA_KEY], &bad_op,
-                                        30, cert_path, key_path, NULL),
+    assert_int_equal(lty_tls_cert_issue(fixture->path[CA_CRT], fixture->path[CA_KEY], &bad_op, 30,
+                                        cert_path, key_path, NULL),
                      LTY_E_CONFIG);
     lty_tls_subject_t bad_till = {.role = LTY_ROLE_TILL, .name = "T/1", .store = "S001"};
-    assert_int_equal(lty_tls_cert_issue(fixture->path[CA_CRT], fixture->path[CA_KEY], &bad_till,
-                                        30, cert_path, key_path, NULL),
+    assert_int_equal(lty_tls_cert_issue(fixture->path[CA_CRT], fixture->path[CA_KEY], &bad_till, 30,
+                                        cert_path, key_path, NULL),
                      LTY_E_CONFIG);
     assert_int_equal(access(cert_path, F_OK), -1);
     assert_int_equal(access(key_path, F_OK), -1);
@@ -224,38 +251,34 @@ static void test_handshake_till_cert_gives_till_peer_and_data_flows(void **state
     fixture_t *fixture = *state;
     lty_tls_server_t *server = server_open(fixture, NULL);
     lty_tls_client_t *client = client_open(fixture, TILL_CRT, TILL_KEY, "loyalty.example");
-    lty_tls_session_t *server_session = NULL;
-    lty_tls_session_t *client_session = NULL;
-    int server_rc = 0;
-    int client_rc = 0;
-    pair_connect(server, client, &server_session, &client_session, &server_rc, &client_rc);
-    assert_int_equal(server_rc, LTY_TLS_DONE);
-    assert_int_equal(client_rc, LTY_TLS_DONE);
+    pair_t pair;
+    pair_connect(server, client, &pair);
+    assert_int_equal(pair.server_rc, LTY_TLS_DONE);
+    assert_int_equal(pair.client_rc, LTY_TLS_DONE);
     lty_tls_peer_t peer;
-    lty_tls_session_peer(server_session, &peer);
+    lty_tls_session_peer(pair.server_session, &peer);
     assert_int_equal(peer.role, LTY_ROLE_TILL);
     assert_string_equal(peer.store, "S001");
     assert_string_equal(peer.name, "T01");
     assert_string_equal(peer.serial_hex, fixture->till_serial);
-    lty_tls_session_peer(client_session, &peer);
+    lty_tls_session_peer(pair.client_session, &peer);
     assert_int_equal(peer.role, LTY_ROLE_SERVER);
 
-    assert_int_equal(lty_tls_session_write(client_session, "ping", 4), 0);
-    pump(client_session, server_session);
+    assert_int_equal(lty_tls_session_write(pair.client_session, "ping", 4), 0);
+    pump(pair.client_session, pair.server_session);
     char text[16];
     bool closed = true;
-    assert_int_equal(lty_tls_session_read(server_session, text, sizeof(text), &closed), 4);
+    assert_int_equal(lty_tls_session_read(pair.server_session, text, sizeof(text), &closed), 4);
     assert_false(closed);
     assert_memory_equal(text, "ping", 4);
-    assert_int_equal(lty_tls_session_read(server_session, text, sizeof(text), &closed), 0);
+    assert_int_equal(lty_tls_session_read(pair.server_session, text, sizeof(text), &closed), 0);
     assert_false(closed);
-    lty_tls_session_shutdown(client_session);
-    pump(client_session, server_session);
-    assert_int_equal(lty_tls_session_read(server_session, text, sizeof(text), &closed), 0);
+    lty_tls_session_shutdown(pair.client_session);
+    pump(pair.client_session, pair.server_session);
+    assert_int_equal(lty_tls_session_read(pair.server_session, text, sizeof(text), &closed), 0);
     assert_true(closed);
 
-    lty_tls_session_close(server_session);
-    lty_tls_session_close(client_session);
+    pair_close(&pair);
     lty_tls_client_close(client);
     lty_tls_server_unref(server);
 }
@@ -265,19 +288,15 @@ static void test_handshake_operator_cert_gives_operator_peer(void **state)
     fixture_t *fixture = *state;
     lty_tls_server_t *server = server_open(fixture, NULL);
     lty_tls_client_t *client = client_open(fixture, OP_CRT, OP_KEY, "localhost");
-    lty_tls_session_t *server_session = NULL;
-    lty_tls_session_t *client_session = NULL;
-    int server_rc = 0;
-    int client_rc = 0;
-    pair_connect(server, client, &server_session, &client_session, &server_rc, &client_rc);
-    assert_int_equal(server_rc, LTY_TLS_DONE);
-    assert_int_equal(client_rc, LTY_TLS_DONE);
+    pair_t pair;
+    pair_connect(server, client, &pair);
+    assert_int_equal(pair.server_rc, LTY_TLS_DONE);
+    assert_int_equal(pair.client_rc, LTY_TLS_DONE);
     lty_tls_peer_t peer;
-    lty_tls_session_peer(server_session, &peer);
+    lty_tls_session_peer(pair.server_session, &peer);
     assert_int_equal(peer.role, LTY_ROLE_OPERATOR);
     assert_string_equal(peer.name, "alice");
-    lty_tls_session_close(server_session);
-    lty_tls_session_close(client_session);
+    pair_close(&pair);
     lty_tls_client_close(client);
     lty_tls_server_unref(server);
 }
@@ -287,19 +306,15 @@ static void test_handshake_without_client_cert_is_accepted_as_role_none(void **s
     fixture_t *fixture = *state;
     lty_tls_server_t *server = server_open(fixture, NULL);
     lty_tls_client_t *client = client_open(fixture, -1, -1, NULL);
-    lty_tls_session_t *server_session = NULL;
-    lty_tls_session_t *client_session = NULL;
-    int server_rc = 0;
-    int client_rc = 0;
-    pair_connect(server, client, &server_session, &client_session, &server_rc, &client_rc);
-    assert_int_equal(server_rc, LTY_TLS_DONE);
-    assert_int_equal(client_rc, LTY_TLS_DONE);
+    pair_t pair;
+    pair_connect(server, client, &pair);
+    assert_int_equal(pair.server_rc, LTY_TLS_DONE);
+    assert_int_equal(pair.client_rc, LTY_TLS_DONE);
     lty_tls_peer_t peer;
-    lty_tls_session_peer(server_session, &peer);
+    lty_tls_session_peer(pair.server_session, &peer);
     assert_int_equal(peer.role, LTY_ROLE_NONE);
     assert_string_equal(peer.name, "");
-    lty_tls_session_close(server_session);
-    lty_tls_session_close(client_session);
+    pair_close(&pair);
     lty_tls_client_close(client);
     lty_tls_server_unref(server);
 }
@@ -309,16 +324,12 @@ static void test_handshake_client_cert_from_other_ca_is_refused(void **state)
     fixture_t *fixture = *state;
     lty_tls_server_t *server = server_open(fixture, NULL);
     lty_tls_client_t *client = client_open(fixture, ROGUE_CRT, ROGUE_KEY, NULL);
-    lty_tls_session_t *server_session = NULL;
-    lty_tls_session_t *client_session = NULL;
-    int server_rc = 0;
-    int client_rc = 0;
-    pair_connect(server, client, &server_session, &client_session, &server_rc, &client_rc);
-    assert_int_equal(server_rc, LTY_E_TLS_HANDSHAKE);
-    assert_int_not_equal(client_rc, LTY_TLS_DONE);
-    assert_int_equal(lty_tls_session_handshake(server_session), LTY_E_TLS_HANDSHAKE);
-    lty_tls_session_close(server_session);
-    lty_tls_session_close(client_session);
+    pair_t pair;
+    pair_connect(server, client, &pair);
+    assert_int_equal(pair.server_rc, LTY_E_TLS_HANDSHAKE);
+    assert_int_not_equal(pair.client_rc, LTY_TLS_DONE);
+    assert_int_equal(lty_tls_session_handshake(pair.server_session), LTY_E_TLS_HANDSHAKE);
+    pair_close(&pair);
     lty_tls_client_close(client);
     lty_tls_server_unref(server);
 }
@@ -337,23 +348,18 @@ static void test_handshake_revoked_till_serial_is_refused(void **state)
     assert_int_equal(lty_tls_revoked_add(fixture->path[REVOKED], "xyz"), LTY_E_CONFIG);
     lty_tls_server_t *server = server_open(fixture, fixture->path[REVOKED]);
     lty_tls_client_t *till = client_open(fixture, TILL_CRT, TILL_KEY, NULL);
-    lty_tls_session_t *server_session = NULL;
-    lty_tls_session_t *client_session = NULL;
-    int server_rc = 0;
-    int client_rc = 0;
-    pair_connect(server, till, &server_session, &client_session, &server_rc, &client_rc);
-    assert_int_equal(server_rc, LTY_E_TLS_HANDSHAKE);
-    assert_int_not_equal(client_rc, LTY_TLS_DONE);
-    lty_tls_session_close(server_session);
-    lty_tls_session_close(client_session);
+    pair_t pair;
+    pair_connect(server, till, &pair);
+    assert_int_equal(pair.server_rc, LTY_E_TLS_HANDSHAKE);
+    assert_int_not_equal(pair.client_rc, LTY_TLS_DONE);
+    pair_close(&pair);
     lty_tls_client_close(till);
 
     /* The operator is not revoked: the same server still accepts it. */
     lty_tls_client_t *op = client_open(fixture, OP_CRT, OP_KEY, NULL);
-    pair_connect(server, op, &server_session, &client_session, &server_rc, &client_rc);
-    assert_int_equal(server_rc, LTY_TLS_DONE);
-    lty_tls_session_close(server_session);
-    lty_tls_session_close(client_session);
+    pair_connect(server, op, &pair);
+    assert_int_equal(pair.server_rc, LTY_TLS_DONE);
+    pair_close(&pair);
     lty_tls_client_close(op);
     lty_tls_server_unref(server);
     unlink(fixture->path[REVOKED]);
@@ -365,21 +371,17 @@ static void test_handshake_second_session_resumes_by_ticket(void **state)
     lty_tls_server_t *server = server_open(fixture, NULL);
     lty_tls_client_t *client = client_open(fixture, TILL_CRT, TILL_KEY, NULL);
     for (int attempt = 0; attempt < 2; attempt++) {
-        lty_tls_session_t *server_session = NULL;
-        lty_tls_session_t *client_session = NULL;
-        int server_rc = 0;
-        int client_rc = 0;
-        pair_connect(server, client, &server_session, &client_session, &server_rc, &client_rc);
-        assert_int_equal(server_rc, LTY_TLS_DONE);
-        assert_int_equal(client_rc, LTY_TLS_DONE);
-        assert_int_equal(lty_tls_session_resumed(server_session), attempt == 1);
-        assert_int_equal(lty_tls_session_resumed(client_session), attempt == 1);
+        pair_t pair;
+        pair_connect(server, client, &pair);
+        assert_int_equal(pair.server_rc, LTY_TLS_DONE);
+        assert_int_equal(pair.client_rc, LTY_TLS_DONE);
+        assert_int_equal(lty_tls_session_resumed(pair.server_session), attempt == 1);
+        assert_int_equal(lty_tls_session_resumed(pair.client_session), attempt == 1);
         lty_tls_peer_t peer;
-        lty_tls_session_peer(server_session, &peer);
+        lty_tls_session_peer(pair.server_session, &peer);
         assert_int_equal(peer.role, LTY_ROLE_TILL); /* the ticket keeps the certificate */
         assert_string_equal(peer.name, "T01");
-        lty_tls_session_close(server_session);
-        lty_tls_session_close(client_session);
+        pair_close(&pair);
     }
     lty_tls_client_close(client);
     lty_tls_server_unref(server);
@@ -390,14 +392,10 @@ static void test_handshake_wrong_server_name_is_refused_by_client(void **state)
     fixture_t *fixture = *state;
     lty_tls_server_t *server = server_open(fixture, NULL);
     lty_tls_client_t *client = client_open(fixture, -1, -1, "evil.example");
-    lty_tls_session_t *server_session = NULL;
-    lty_tls_session_t *client_session = NULL;
-    int server_rc = 0;
-    int client_rc = 0;
-    pair_connect(server, client, &server_session, &client_session, &server_rc, &client_rc);
-    assert_int_equal(client_rc, LTY_E_TLS_HANDSHAKE);
-    lty_tls_session_close(server_session);
-    lty_tls_session_close(client_session);
+    pair_t pair;
+    pair_connect(server, client, &pair);
+    assert_int_equal(pair.client_rc, LTY_E_TLS_HANDSHAKE);
+    pair_close(&pair);
     lty_tls_client_close(client);
     lty_tls_server_unref(server);
 }
@@ -405,9 +403,10 @@ static void test_handshake_wrong_server_name_is_refused_by_client(void **state)
 static void test_server_open_key_of_other_cert_is_refused(void **state)
 {
     fixture_t *fixture = *state;
-    lty_tls_server_options_t options = {
-        .ca_cert_path = fixture->path[CA_CRT], .cert_path = fixture->path[SRV_CRT],
-        .key_path = fixture->path[TILL_KEY], .ticket_lifetime_s = 0};
+    lty_tls_server_options_t options = {.ca_cert_path = fixture->path[CA_CRT],
+                                        .cert_path = fixture->path[SRV_CRT],
+                                        .key_path = fixture->path[TILL_KEY],
+                                        .ticket_lifetime_s = 0};
     lty_tls_server_t *server = (lty_tls_server_t *)(uintptr_t)1;
     assert_int_equal(lty_tls_server_open(&server, &options), LTY_E_TLS);
     assert_null(server);
