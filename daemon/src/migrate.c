@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Schema versions and migrations. Version 1 is the first, so the migration table is empty; a
- * future version adds one step function per older version, each run in the caller's write
- * transaction after the daemon has backed the store up.
+/* Schema versions and migrations, each run in the caller's write transaction after the daemon
+ * has backed the store up. Every step is idempotent, so they simply all run on any older store.
  *
  * Not here: backups (store.c) or deciding when to migrate (main.c / loyaltyctl). */
 #include "migrate.h"
@@ -47,6 +46,73 @@ int lty_migrate_check(lty_store_txn_t *txn, uint32_t *version_out)
     return version < LTY_SCHEMA_VERSION ? 1 : 0;
 }
 
+/* 3 -> 4 (issue 5): the new key of one record of a database that member-ledger replaces. 1 when
+ * the record stays (system accounts, which sort after every member account: kinds 1 and 2). */
+static int member_ledger_key(lty_db_t from, lty_bytes_t key, lty_bytes_t value, lty_key_t *out)
+{
+    uint64_t member_id = 0, entry_id = 0;
+    lty_account_t account;
+    lty_lot_t lot;
+    lty_spend_month_t month;
+    switch (from) {
+    case LTY_DB_ACCOUNTS:
+        if (lty_record_account_decode(value, &account) != 0) return LTY_E_CORRUPT;
+        if (account.owner == 0) return 1;
+        (void)lty_key_account(out, (lty_account_kind_t)account.kind, account.owner);
+        return 0;
+    case LTY_DB_JOURNAL_BY_MEMBER:
+        if (key.size != 16 || !lty_key_u64_at(key, 0, &member_id) ||
+            !lty_key_u64_at(key, 8, &entry_id) || member_id == 0 || entry_id == 0) {
+            return LTY_E_CORRUPT;
+        }
+        lty_key_member_journal(out, member_id, entry_id);
+        return 0;
+    case LTY_DB_LOTS:
+        if (lty_record_lot_decode(value, &lot) != 0) return LTY_E_CORRUPT;
+        lty_key_lot(out, lot.member_id, lot.expires_ms, lot.entry_id);
+        return 0;
+    case LTY_DB_SPEND_MONTHS:
+        if (lty_record_spend_month_decode(value, &month) != 0) return LTY_E_CORRUPT;
+        lty_key_spend_month(out, month.member_id, month.month);
+        return 0;
+    default: LTY_ASSERT(false && "not a database member-ledger replaces"); return LTY_E_CORRUPT;
+    }
+}
+
+/* Move every record of from into member-ledger, first key first, until from is empty (or only
+ * system accounts are left). Each step copies the record before writing: views die on write. */
+static int member_ledger_move(lty_store_txn_t *txn, lty_db_t from, uint64_t *moved_out)
+{
+    static _Thread_local uint8_t value_copy[LTY_RECORD_ACCOUNT_BYTES_MAX + LTY_RECORD_LOT_BYTES_MAX +
+                                            LTY_RECORD_SPEND_MONTH_BYTES_MAX];
+    lty_key_t old_key;
+    lty_key_t new_key;
+    for (;;) {
+        lty_store_cursor_t *cursor = NULL;
+        int err = lty_store_cursor_open(txn, from, &cursor);
+        if (err != 0) return err;
+        lty_bytes_t key = {0}, value = {0};
+        err = lty_store_cursor_seek(cursor, LTY_SEEK_FIRST, (lty_bytes_t){0}, &key, &value);
+        if (err == 0 && (key.size > sizeof(old_key.data) || value.size > sizeof(value_copy))) {
+            err = LTY_E_CORRUPT;
+        }
+        if (err == 0) {
+            memcpy(old_key.data, key.data, key.size);
+            old_key.size = key.size;
+            if (value.size > 0) memcpy(value_copy, value.data, value.size);
+        }
+        lty_store_cursor_close(cursor);
+        if (err == LTY_E_NOT_FOUND) return 0;
+        lty_bytes_t copy = {.data = value_copy, .size = value.size};
+        if (err == 0) err = member_ledger_key(from, lty_key_bytes(&old_key), copy, &new_key);
+        if (err == 1) return 0;
+        if (err == 0) err = lty_store_put(txn, LTY_DB_MEMBER_LEDGER, lty_key_bytes(&new_key), copy);
+        if (err == 0) err = lty_store_del(txn, from, lty_key_bytes(&old_key));
+        if (err != 0) return err;
+        (*moved_out)++;
+    }
+}
+
 int lty_migrate_apply(lty_store_txn_t *txn)
 {
     LTY_ASSERT(txn != NULL);
@@ -60,6 +126,16 @@ int lty_migrate_apply(lty_store_txn_t *txn)
      * store (idempotent puts, so it is safe whatever the old version was). */
     err = lty_ops_member_indexes_backfill(txn);
     if (err != 0) return err;
+    /* issue 5: schema 4 keeps a member's ledger records under one prefix (records.h). */
+    static const lty_db_t moved_dbs[] = {LTY_DB_ACCOUNTS, LTY_DB_JOURNAL_BY_MEMBER, LTY_DB_LOTS,
+                                         LTY_DB_SPEND_MONTHS};
+    uint64_t moved = 0;
+    for (size_t index = 0; err == 0 && index < sizeof(moved_dbs) / sizeof(moved_dbs[0]); index++) {
+        err = member_ledger_move(txn, moved_dbs[index], &moved);
+    }
+    if (err != 0) return err;
+    if (version < 4) LTY_LOG(LTY_LOG_INFO, "event=member_ledger_moved records=%llu",
+                             (unsigned long long)moved);
     uint8_t bytes[4];
     lty_record_u32_encode(LTY_SCHEMA_VERSION, bytes);
     lty_key_t key;

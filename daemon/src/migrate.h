@@ -17,7 +17,9 @@
 /* 2 (issue 3): the card-pins database; sale records may be version 2. Both need no data step:
  * the database is created empty at open and version-1 sales still decode. */
 /* 3 (issue 3): the returns database (created empty at open, no data step). */
-#define LTY_SCHEMA_VERSION 3u
+/* 4 (issue 5): member accounts, journal-by-member, lots and spend-months move into
+ * member-ledger under member_id | part (records.h); the four old places are emptied. */
+#define LTY_SCHEMA_VERSION 4u
 
 /** Read the stored version: 0, LTY_E_NOT_FOUND (never initialised), LTY_E_CORRUPT. */
 int lty_migrate_version_get(lty_store_txn_t *txn, uint32_t *version_out);

@@ -3,7 +3,8 @@
  * account balances), lots, the audit log, and the member journal page read.
  *
  * The one rule kept here: a balance is never written without its journal entry, in the same
- * transaction. lty__ops_journal_post() is the only function that writes ACCOUNTS. */
+ * transaction. lty__ops_journal_post() is the only function that writes accounts (ACCOUNTS for
+ * the system's, MEMBER_LEDGER for members': lty_key_account() says which). */
 #include "ledger.h"
 #include "lty/lty_assert.h"
 #include "ops.h"
@@ -56,9 +57,9 @@ int lty__ops_account_get(lty_store_txn_t *txn, lty_account_kind_t kind, uint64_t
     LTY_ASSERT(txn != NULL && account_out != NULL);
     LTY_ASSERT(lty_account_kind_is_member(kind) == (owner != 0));
     lty_key_t key;
-    lty_key_account(&key, kind, owner);
+    lty_db_t db = lty_key_account(&key, kind, owner);
     lty_bytes_t value;
-    int err = lty_store_get(txn, LTY_DB_ACCOUNTS, lty_key_bytes(&key), &value);
+    int err = lty_store_get(txn, db, lty_key_bytes(&key), &value);
     if (err == LTY_E_NOT_FOUND) {
         *account_out = (lty_account_t){.kind = (uint8_t)kind, .owner = owner};
         return 0;
@@ -82,8 +83,8 @@ static int account_post(lty_store_txn_t *txn, const lty_posting_t *posting, int6
     uint8_t buffer[LTY_RECORD_ACCOUNT_BYTES_MAX];
     size_t size = lty_record_account_encode(&account, buffer, sizeof(buffer));
     lty_key_t key;
-    lty_key_account(&key, kind, posting->owner);
-    return lty_store_put(txn, LTY_DB_ACCOUNTS, lty_key_bytes(&key),
+    lty_db_t db = lty_key_account(&key, kind, posting->owner);
+    return lty_store_put(txn, db, lty_key_bytes(&key),
                          (lty_bytes_t){.data = buffer, .size = size});
 }
 
@@ -101,8 +102,8 @@ int lty__ops_journal_post(lty_store_txn_t *txn, lty_journal_entry_t *entry, int6
     err = lty_store_append(txn, LTY_DB_JOURNAL, lty_key_bytes(&key),
                            (lty_bytes_t){.data = buffer, .size = size});
     if (err == 0 && entry->member_id != 0) {
-        lty_key_member_entry(&key, entry->member_id, entry->entry_id);
-        err = lty_store_put(txn, LTY_DB_JOURNAL_BY_MEMBER, lty_key_bytes(&key),
+        lty_key_member_journal(&key, entry->member_id, entry->entry_id);
+        err = lty_store_put(txn, LTY_DB_MEMBER_LEDGER, lty_key_bytes(&key),
                             (lty_bytes_t){.data = "", .size = 0});
     }
     for (uint32_t index = 0; err == 0 && index < entry->postings_count; index++) {
@@ -132,7 +133,7 @@ static int lot_put(lty_store_txn_t *txn, const lty_lot_t *lot)
     size_t size = lty_record_lot_encode(lot, buffer, sizeof(buffer));
     lty_key_t key;
     lty_key_lot(&key, lot->member_id, lot->expires_ms, lot->entry_id);
-    return lty_store_put(txn, LTY_DB_LOTS, lty_key_bytes(&key),
+    return lty_store_put(txn, LTY_DB_MEMBER_LEDGER, lty_key_bytes(&key),
                          (lty_bytes_t){.data = buffer, .size = size});
 }
 
@@ -167,16 +168,15 @@ static int lots_load(lty_store_txn_t *txn, uint64_t member_id, int64_t points, l
     size_t lots_count = 0;
     int64_t found = 0;
     lty_store_cursor_t *cursor = NULL;
-    int err = lty_store_cursor_open(txn, LTY_DB_LOTS, &cursor);
+    int err = lty_store_cursor_open(txn, LTY_DB_MEMBER_LEDGER, &cursor);
     if (err != 0) return err;
     lty_key_t start;
-    lty_key_id(&start, member_id);
+    lty_key_member_part(&start, member_id, LTY_PART_LOT);
     lty_bytes_t key = {0};
     lty_bytes_t value = {0};
     err = lty_store_cursor_seek(cursor, LTY_SEEK_RANGE, lty_key_bytes(&start), &key, &value);
     while (err == 0 && found < points) {
-        uint64_t owner = 0;
-        if (!lty_key_u64_at(key, 0, &owner) || owner != member_id) break;
+        if (!lty_key_member_part_is(key, member_id, LTY_PART_LOT)) break;
         if (lots_count == LTY_LOTS_PER_REDEMPTION_MAX) {
             err = LTY_E_POINTS_LIMIT;
             break;
@@ -229,7 +229,7 @@ int lty__ops_lot_refill(lty_store_txn_t *txn, uint64_t member_id, const lty_sale
     lty_bytes_t value;
     lty_lot_t lot = {.member_id = member_id, .expires_ms = from->expires_ms,
                      .entry_id = from->entry_id, .points_initial = points};
-    int err = lty_store_get(txn, LTY_DB_LOTS, lty_key_bytes(&key), &value);
+    int err = lty_store_get(txn, LTY_DB_MEMBER_LEDGER, lty_key_bytes(&key), &value);
     if (err == 0) err = lty_record_lot_decode(value, &lot);
     if (err != 0 && err != LTY_E_NOT_FOUND) return err;
     if (lot.points_remaining > lot.points_initial - points) return LTY_E_CORRUPT;
@@ -263,16 +263,15 @@ int lty_ops_journal_page(lty_store_txn_t *txn, uint64_t member_id, uint64_t afte
     page_out->entries_count = 0;
     page_out->next_after = 0;
     lty_store_cursor_t *cursor = NULL;
-    err = lty_store_cursor_open(txn, LTY_DB_JOURNAL_BY_MEMBER, &cursor);
+    err = lty_store_cursor_open(txn, LTY_DB_MEMBER_LEDGER, &cursor);
     if (err != 0) return err;
-    /* Position on the first key >= (member, after) [or the next member], then step back: that
-     * is the newest entry older than the cursor. */
+    /* Position on the first key >= (member, JOURNAL, after) [or the member's next part], then
+     * step back: that is the newest entry older than the cursor. */
     lty_key_t start;
     if (after != 0) {
-        lty_key_member_entry(&start, member_id, after);
+        lty_key_member_journal(&start, member_id, after);
     } else {
-        LTY_ASSERT(member_id < UINT64_MAX);
-        lty_key_id(&start, member_id + 1);
+        lty_key_member_part(&start, member_id, LTY_PART_LOT); /* the part after JOURNAL */
     }
     lty_bytes_t key = {0};
     lty_bytes_t value = {0};
@@ -282,10 +281,10 @@ int lty_ops_journal_page(lty_store_txn_t *txn, uint64_t member_id, uint64_t afte
     err = lty_store_cursor_seek(cursor, step, (lty_bytes_t){0}, &key, &value);
     uint64_t last_id = 0;
     while (err == 0) {
-        uint64_t owner = 0;
         uint64_t entry_id = 0;
-        if (!lty_key_u64_at(key, 0, &owner) || owner != member_id) break;
-        if (key.size != 16 || !lty_key_u64_at(key, 8, &entry_id)) {
+        if (!lty_key_member_part_is(key, member_id, LTY_PART_JOURNAL)) break;
+        if (key.size != LTY_MEMBER_PART_PREFIX_BYTES + 8 ||
+            !lty_key_u64_at(key, LTY_MEMBER_PART_PREFIX_BYTES, &entry_id)) {
             err = LTY_E_CORRUPT;
             break;
         }

@@ -19,16 +19,6 @@
 
 #define MS_PER_DAY INT64_C(86400000)
 
-/* SPEND_MONTHS key member_id | month (month 0, January 1970, is a valid month). */
-static void month_key(lty_key_t *key, uint64_t member_id, uint64_t month)
-{
-    LTY_ASSERT(member_id != 0);
-    lty_key_id(key, member_id);
-    LTY_ASSERT(key->size == 8);
-    lty_record_u64_encode(month, key->data + 8);
-    key->size = 16;
-}
-
 /* Sum of the buckets of months (end - 11) .. end for the programme's basis. */
 static int qualifying_sum(lty_store_txn_t *txn, const lty_programme_t *programme,
                           uint64_t member_id, uint64_t end_month, int64_t *sum_out)
@@ -37,17 +27,20 @@ static int qualifying_sum(lty_store_txn_t *txn, const lty_programme_t *programme
                          ? end_month - (LTY_LEDGER_TIER_WINDOW_MONTHS - 1)
                          : 0;
     lty_store_cursor_t *cursor = NULL;
-    int err = lty_store_cursor_open(txn, LTY_DB_SPEND_MONTHS, &cursor);
+    int err = lty_store_cursor_open(txn, LTY_DB_MEMBER_LEDGER, &cursor);
     if (err != 0) return err;
     lty_key_t start;
-    month_key(&start, member_id, first);
+    lty_key_spend_month(&start, member_id, first); /* month 0, January 1970, is a valid month */
     lty_bytes_t key = {0}, value = {0};
     int64_t sum = 0;
     err = lty_store_cursor_seek(cursor, LTY_SEEK_RANGE, lty_key_bytes(&start), &key, &value);
     while (err == 0) {
-        uint64_t owner = 0, month_index = 0;
-        if (!lty_key_u64_at(key, 0, &owner) || owner != member_id) break;
-        if (!lty_key_u64_at(key, 8, &month_index) || month_index > end_month) break;
+        uint64_t month_index = 0;
+        if (!lty_key_member_part_is(key, member_id, LTY_PART_SPEND)) break;
+        if (!lty_key_u64_at(key, LTY_MEMBER_PART_PREFIX_BYTES, &month_index) ||
+            month_index > end_month) {
+            break;
+        }
         lty_spend_month_t month;
         err = lty_record_spend_month_decode(value, &month);
         if (err != 0) break;
@@ -66,10 +59,10 @@ static int spend_add(lty_store_txn_t *txn, uint64_t member_id, uint64_t month_in
                      int64_t spend_cents, int64_t points)
 {
     lty_key_t key;
-    month_key(&key, member_id, month_index);
+    lty_key_spend_month(&key, member_id, month_index);
     lty_bytes_t value;
     lty_spend_month_t month = {.member_id = member_id, .month = month_index};
-    int err = lty_store_get(txn, LTY_DB_SPEND_MONTHS, lty_key_bytes(&key), &value);
+    int err = lty_store_get(txn, LTY_DB_MEMBER_LEDGER, lty_key_bytes(&key), &value);
     if (err == 0) err = lty_record_spend_month_decode(value, &month);
     else if (err == LTY_E_NOT_FOUND) err = 0;
     if (err != 0) return err;
@@ -81,7 +74,7 @@ static int spend_add(lty_store_txn_t *txn, uint64_t member_id, uint64_t month_in
     if (month.points < 0) month.points = 0;
     uint8_t buffer[LTY_RECORD_SPEND_MONTH_BYTES_MAX];
     size_t size = lty_record_spend_month_encode(&month, buffer, sizeof(buffer));
-    return lty_store_put(txn, LTY_DB_SPEND_MONTHS, lty_key_bytes(&key),
+    return lty_store_put(txn, LTY_DB_MEMBER_LEDGER, lty_key_bytes(&key),
                          (lty_bytes_t){.data = buffer, .size = size});
 }
 

@@ -954,13 +954,19 @@ void lty_key_member_card(lty_key_t *key_out, uint64_t member_id, const char *car
     key_text(key_out, card_no);
 }
 
-void lty_key_account(lty_key_t *key_out, lty_account_kind_t kind, uint64_t owner)
+lty_db_t lty_key_account(lty_key_t *key_out, lty_account_kind_t kind, uint64_t owner)
 {
     LTY_ASSERT(key_out != NULL);
     LTY_ASSERT(lty_account_kind_known((unsigned int)kind));
-    key_out->data[0] = (uint8_t)kind;
-    key_out->size = 1;
-    key_u64(key_out, owner);
+    if (owner == 0) {
+        key_out->data[0] = (uint8_t)kind;
+        key_out->size = 1;
+        key_u64(key_out, owner);
+        return LTY_DB_ACCOUNTS;
+    }
+    lty_key_member_part(key_out, owner, LTY_PART_ACCOUNT);
+    key_out->data[key_out->size++] = (uint8_t)kind;
+    return LTY_DB_MEMBER_LEDGER;
 }
 
 void lty_key_member_entry(lty_key_t *key_out, uint64_t member_id, uint64_t entry_id)
@@ -972,14 +978,43 @@ void lty_key_member_entry(lty_key_t *key_out, uint64_t member_id, uint64_t entry
     key_u64(key_out, entry_id);
 }
 
-void lty_key_lot(lty_key_t *key_out, uint64_t member_id, int64_t expires_ms, uint64_t entry_id)
+void lty_key_member_part(lty_key_t *key_out, uint64_t member_id, lty_member_part_t part)
 {
     LTY_ASSERT(key_out != NULL);
-    LTY_ASSERT(member_id != 0);
+    LTY_ASSERT(part >= LTY_PART_ACCOUNT && part <= LTY_PART_SPEND);
     key_out->size = 0;
     key_u64(key_out, member_id);
+    key_out->data[key_out->size++] = (uint8_t)part;
+    LTY_ASSERT(key_out->size == LTY_MEMBER_PART_PREFIX_BYTES);
+}
+
+bool lty_key_member_part_is(lty_bytes_t key, uint64_t member_id, lty_member_part_t part)
+{
+    uint64_t owner = 0;
+    return key.size >= LTY_MEMBER_PART_PREFIX_BYTES && lty_key_u64_at(key, 0, &owner) &&
+           owner == member_id && ((const uint8_t *)key.data)[8] == (uint8_t)part;
+}
+
+void lty_key_member_journal(lty_key_t *key_out, uint64_t member_id, uint64_t entry_id)
+{
+    LTY_ASSERT(member_id != 0 && entry_id != 0);
+    lty_key_member_part(key_out, member_id, LTY_PART_JOURNAL);
+    key_u64(key_out, entry_id);
+}
+
+void lty_key_lot(lty_key_t *key_out, uint64_t member_id, int64_t expires_ms, uint64_t entry_id)
+{
+    LTY_ASSERT(member_id != 0);
+    lty_key_member_part(key_out, member_id, LTY_PART_LOT);
     key_u64(key_out, (uint64_t)expires_ms ^ (UINT64_C(1) << 63)); /* negative sorts first */
     key_u64(key_out, entry_id);
+}
+
+void lty_key_spend_month(lty_key_t *key_out, uint64_t member_id, uint64_t month)
+{
+    LTY_ASSERT(member_id != 0);
+    lty_key_member_part(key_out, member_id, LTY_PART_SPEND);
+    key_u64(key_out, month);
 }
 
 void lty_key_pair(lty_key_t *key_out, const char *first, const char *second)

@@ -449,12 +449,35 @@ void lty_key_id(lty_key_t *key_out, uint64_t id);
 void lty_key_text(lty_key_t *key_out, const char *text);
 /** CARDS_BY_MEMBER: member_id u64 | card_no digits. */
 void lty_key_member_card(lty_key_t *key_out, uint64_t member_id, const char *card_no);
-/** ACCOUNTS: kind u8 | owner u64. */
-void lty_key_account(lty_key_t *key_out, lty_account_kind_t kind, uint64_t owner);
-/** JOURNAL_BY_MEMBER: member_id u64 | entry_id u64. */
+/** AUDIT_BY_MEMBER, TIER_HISTORY: member_id u64 | id u64. */
 void lty_key_member_entry(lty_key_t *key_out, uint64_t member_id, uint64_t entry_id);
-/** LOTS: member_id u64 | expires_ms (i64 with the sign bit flipped, so it sorts) | entry_id. */
+
+/* ---- Issue 5 (schema 4): a member's ledger records under one key prefix ------------------
+ * MEMBER_LEDGER keys are member_id u64 | part u8 | rest, so everything a sale changes for its
+ * member (points and prepaid accounts, journal index, new lot, month's spend) sits in one or two
+ * neighbouring leaf pages of one B-tree: a commit writes those, not one random page per
+ * database. System accounts (owner 0) stay in ACCOUNTS under kind u8 | owner u64. */
+typedef enum lty_member_part {
+    LTY_PART_ACCOUNT = 1, /* | kind u8 -> account record (member-points, member-prepaid) */
+    LTY_PART_JOURNAL = 2, /* | entry_id u64 -> empty (the member's journal index) */
+    LTY_PART_LOT = 3,     /* | expires_ms (i64, sign bit flipped) | entry_id u64 -> lot */
+    LTY_PART_SPEND = 4,   /* | month index u64 -> spend month */
+} lty_member_part_t;
+#define LTY_MEMBER_PART_PREFIX_BYTES 9
+
+/** An account's key and database: ACCOUNTS kind | 0 for a system account, MEMBER_LEDGER
+ * member | ACCOUNT | kind for a member's. */
+lty_db_t lty_key_account(lty_key_t *key_out, lty_account_kind_t kind, uint64_t owner);
+/** MEMBER_LEDGER: member_id | JOURNAL | entry_id. */
+void lty_key_member_journal(lty_key_t *key_out, uint64_t member_id, uint64_t entry_id);
+/** MEMBER_LEDGER: member_id | LOT | expires_ms (sign bit flipped, so it sorts) | entry_id. */
 void lty_key_lot(lty_key_t *key_out, uint64_t member_id, int64_t expires_ms, uint64_t entry_id);
+/** MEMBER_LEDGER: member_id | SPEND | month index. */
+void lty_key_spend_month(lty_key_t *key_out, uint64_t member_id, uint64_t month);
+/** MEMBER_LEDGER: the prefix member_id | part, where a seek starts. */
+void lty_key_member_part(lty_key_t *key_out, uint64_t member_id, lty_member_part_t part);
+/** Whether a MEMBER_LEDGER key starts with member_id | part. */
+bool lty_key_member_part_is(lty_bytes_t key, uint64_t member_id, lty_member_part_t part);
 /** SALES_BY_RECEIPT: store | 0x00 | receipt_no.  TILLS: store | 0x00 | till. */
 void lty_key_pair(lty_key_t *key_out, const char *first, const char *second);
 

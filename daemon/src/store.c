@@ -49,6 +49,12 @@ static const struct {
 #undef LTY_DB
 };
 
+const char *lty_store_db_name(lty_db_t db)
+{
+    LTY_ASSERT(db >= 0 && db < LTY_DB_COUNT);
+    return db_table[db].name;
+}
+
 typedef enum txn_kind { TXN_READ, TXN_WRITE, TXN_CHILD } txn_kind_t;
 
 struct lty_store_txn_s {

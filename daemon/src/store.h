@@ -60,6 +60,9 @@ typedef struct lty_bytes_s {
     size_t size;
 } lty_bytes_t;
 
+/** The database's name in records.def ("member-ledger", ...), for messages. */
+const char *lty_store_db_name(lty_db_t db);
+
 int lty_store_open(lty_store_t **store_out, const lty_store_options_t *options);
 /** Idempotent; NULL accepted. No transaction may be open. */
 void lty_store_close(lty_store_t *store);

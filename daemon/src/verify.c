@@ -35,6 +35,7 @@ typedef struct verify_s {
     size_t sums_count;
     int64_t asset_totals[3];
     lty_sale_t *sale;      /* scratch: too large for the stack */
+    lty_db_t walking;      /* the database walk() is going through */
 } verify_t;
 
 typedef int (*walk_cb)(verify_t *verify, lty_bytes_t key, lty_bytes_t value);
@@ -102,6 +103,7 @@ static int walk(verify_t *verify, lty_db_t db, walk_cb cb)
     if (err != 0) return err;
     lty_bytes_t key = {0};
     lty_bytes_t value = {0};
+    verify->walking = db;
     err = lty_store_cursor_seek(cursor, LTY_SEEK_FIRST, (lty_bytes_t){0}, &key, &value);
     while (err == 0) {
         err = cb(verify, key, value);
@@ -166,11 +168,11 @@ static int walk_journal_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value)
     int err = entry_postings_check(verify, &entry);
     if (err != 0 || entry.member_id == 0) return err;
     lty_key_t index_key;
-    lty_key_member_entry(&index_key, entry.member_id, entry.entry_id);
+    lty_key_member_journal(&index_key, entry.member_id, entry.entry_id);
     bool found = false;
-    err = exists(verify, LTY_DB_JOURNAL_BY_MEMBER, &index_key, NULL, &found);
+    err = exists(verify, LTY_DB_MEMBER_LEDGER, &index_key, NULL, &found);
     if (err == 0 && !found) {
-        problem(verify, "journal entry %" PRIu64 ": missing from journal-by-member of member %"
+        problem(verify, "journal entry %" PRIu64 ": missing from the journal index of member %"
                 PRIu64, entry.entry_id, entry.member_id);
     }
     return err;
@@ -180,9 +182,11 @@ static int walk_journal_index_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t 
 {
     uint64_t member_id = 0;
     uint64_t entry_id = 0;
-    if (key.size != 16 || value.size != 0 || !lty_key_u64_at(key, 0, &member_id) ||
-        !lty_key_u64_at(key, 8, &entry_id) || member_id == 0 || entry_id == 0) {
-        problem(verify, "journal-by-member: a malformed key of %zu bytes", key.size);
+    if (key.size != LTY_MEMBER_PART_PREFIX_BYTES + 8 || value.size != 0 ||
+        !lty_key_u64_at(key, 0, &member_id) ||
+        !lty_key_u64_at(key, LTY_MEMBER_PART_PREFIX_BYTES, &entry_id) || member_id == 0 ||
+        entry_id == 0) {
+        problem(verify, "journal index: a malformed key of %zu bytes", key.size);
         return 0;
     }
     lty_key_t entry_key;
@@ -193,7 +197,7 @@ static int walk_journal_index_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t 
     lty_journal_entry_t entry;
     if (err == 0 && (!found || lty_record_entry_decode(entry_value, &entry) != 0 ||
                      entry.member_id != member_id)) {
-        problem(verify, "journal-by-member: member %" PRIu64 " lists entry %" PRIu64
+        problem(verify, "journal index: member %" PRIu64 " lists entry %" PRIu64
                 " which is missing or not theirs", member_id, entry_id);
     }
     return err;
@@ -210,9 +214,10 @@ static int walk_accounts_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value
         return 0;
     }
     lty_key_t expected;
-    lty_key_account(&expected, (lty_account_kind_t)account.kind, account.owner);
+    lty_db_t db = lty_key_account(&expected, (lty_account_kind_t)account.kind, account.owner);
     const char *name = lty_account_kind_name(account.kind);
-    if (key.size != expected.size || memcmp(key.data, expected.data, key.size) != 0) {
+    if (db != verify->walking || key.size != expected.size ||
+        memcmp(key.data, expected.data, key.size) != 0) {
         problem(verify, "account %s/%" PRIu64 ": stored under another key", name, account.owner);
     }
     sum_t *sum = sum_find(verify, account.kind, account.owner, false);
@@ -260,18 +265,17 @@ static void accounts_unseen_check(verify_t *verify)
 static int member_lots_check(verify_t *verify, uint64_t member_id)
 {
     lty_store_cursor_t *cursor = NULL;
-    int err = lty_store_cursor_open(verify->txn, LTY_DB_LOTS, &cursor);
+    int err = lty_store_cursor_open(verify->txn, LTY_DB_MEMBER_LEDGER, &cursor);
     if (err != 0) return err;
     lty_key_t start;
-    lty_key_id(&start, member_id);
+    lty_key_member_part(&start, member_id, LTY_PART_LOT);
     lty_bytes_t key = {0};
     lty_bytes_t value = {0};
     int64_t remaining = 0;
     err = lty_store_cursor_seek(cursor, LTY_SEEK_RANGE, lty_key_bytes(&start), &key, &value);
     while (err == 0) {
-        uint64_t owner = 0;
         lty_lot_t lot;
-        if (!lty_key_u64_at(key, 0, &owner) || owner != member_id) break;
+        if (!lty_key_member_part_is(key, member_id, LTY_PART_LOT)) break;
         if (lty_record_lot_decode(value, &lot) == 0) {
             (void)lty_i64_add(remaining, lot.points_remaining, INT64_MAX, &remaining);
         }
@@ -359,6 +363,39 @@ static int walk_lots_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value)
                 lot.entry_id, lot.member_id);
     }
     return err;
+}
+
+static int walk_spend_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value);
+
+/* Schema 4: member-ledger holds each member's accounts, journal index, lots and spend months
+ * under member_id | part; each part gets the check its old database had. */
+static int walk_member_ledger_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value)
+{
+    uint64_t member_id = 0;
+    if (key.size <= LTY_MEMBER_PART_PREFIX_BYTES || !lty_key_u64_at(key, 0, &member_id) ||
+        member_id == 0) {
+        problem(verify, "member-ledger: a malformed key of %zu bytes", key.size);
+        return 0;
+    }
+    switch (((const uint8_t *)key.data)[8]) {
+    case LTY_PART_ACCOUNT: return walk_accounts_cb(verify, key, value);
+    case LTY_PART_JOURNAL: return walk_journal_index_cb(verify, key, value);
+    case LTY_PART_LOT: return walk_lots_cb(verify, key, value);
+    case LTY_PART_SPEND: return walk_spend_cb(verify, key, value);
+    default:
+        problem(verify, "member-ledger: member %" PRIu64 " has a record of unknown part %u",
+                member_id, (unsigned int)((const uint8_t *)key.data)[8]);
+        return 0;
+    }
+}
+
+/* A database that schema 4 emptied (its records moved to member-ledger) must stay empty. */
+static int walk_retired_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value)
+{
+    (void)value;
+    problem(verify, "%s: holds a record (key of %zu bytes) though schema 4 moved them to "
+            "member-ledger", lty_store_db_name(verify->walking), key.size);
+    return 0;
 }
 
 /* ---- Cards ------------------------------------------------------------------------------ */
@@ -586,8 +623,9 @@ static int walk_spend_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value)
 {
     lty_spend_month_t month;
     uint64_t member_id = 0, month_index = 0;
-    if (lty_record_spend_month_decode(value, &month) != 0 || key.size != 16 ||
-        !lty_key_u64_at(key, 0, &member_id) || !lty_key_u64_at(key, 8, &month_index) ||
+    if (lty_record_spend_month_decode(value, &month) != 0 ||
+        key.size != LTY_MEMBER_PART_PREFIX_BYTES + 8 || !lty_key_u64_at(key, 0, &member_id) ||
+        !lty_key_u64_at(key, LTY_MEMBER_PART_PREFIX_BYTES, &month_index) ||
         member_id != month.member_id || month_index != month.month) {
         problem(verify, "spend-months: a record does not decode or is under another key");
     }
@@ -630,7 +668,6 @@ static int verify_issue4(verify_t *verify)
     if (err == 0) err = walk(verify, LTY_DB_MEMBERS_BY_NAME, walk_names_cb);
     if (err == 0) err = walk(verify, LTY_DB_AUDIT_BY_MEMBER, walk_audit_index_cb);
     if (err == 0) err = walk(verify, LTY_DB_AUDIT, walk_audit_cb);
-    if (err == 0) err = walk(verify, LTY_DB_SPEND_MONTHS, walk_spend_cb);
     if (err == 0) err = walk(verify, LTY_DB_TIER_HISTORY, walk_tier_history_cb);
     if (err == 0) err = walk(verify, LTY_DB_CARDS, walk_replaced_cb);
     return err;
@@ -731,12 +768,14 @@ int lty_verify_txn(lty_store_txn_t *txn, lty_verify_report_t *report_out)
     int err = verify.sale == NULL ? LTY_E_NOMEM : sums_grow(&verify);
     /* The journal first: every later check compares against its sums. */
     if (err == 0) err = walk(&verify, LTY_DB_JOURNAL, walk_journal_cb);
-    if (err == 0) err = walk(&verify, LTY_DB_JOURNAL_BY_MEMBER, walk_journal_index_cb);
     if (err == 0) err = walk(&verify, LTY_DB_ACCOUNTS, walk_accounts_cb);
+    if (err == 0) err = walk(&verify, LTY_DB_MEMBER_LEDGER, walk_member_ledger_cb); /* schema 4 */
+    if (err == 0) err = walk(&verify, LTY_DB_JOURNAL_BY_MEMBER, walk_retired_cb);
+    if (err == 0) err = walk(&verify, LTY_DB_LOTS, walk_retired_cb);
+    if (err == 0) err = walk(&verify, LTY_DB_SPEND_MONTHS, walk_retired_cb);
     if (err == 0) accounts_unseen_check(&verify);
     if (err == 0) err = walk(&verify, LTY_DB_MEMBERS, walk_members_cb);
     if (err == 0) err = walk(&verify, LTY_DB_MEMBERS_BY_PHONE, walk_phones_cb);
-    if (err == 0) err = walk(&verify, LTY_DB_LOTS, walk_lots_cb);
     if (err == 0) err = walk(&verify, LTY_DB_CARDS, walk_cards_cb);
     if (err == 0) err = walk(&verify, LTY_DB_CARDS_BY_MEMBER, walk_card_index_cb);
     if (err == 0) err = walk(&verify, LTY_DB_SALES, walk_sales_cb);

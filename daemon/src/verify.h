@@ -7,9 +7,10 @@
  * Checks: every record decodes; each entry's postings sum to zero per asset; every account
  * balance and entries_count equals what the journal says; all accounts of one asset sum to
  * zero; a member's lots sum to their points balance (when it is >= 0; else to zero) and each
- * lot has 0 <= remaining <= initial; JOURNAL_BY_MEMBER and the journal agree both ways; cards
- * name existing members and CARDS_BY_MEMBER agrees; the phone index agrees with members; sales
- * name existing sale entries and SALES_BY_RECEIPT agrees.
+ * lot has 0 <= remaining <= initial; each member's journal index (MEMBER_LEDGER) and the
+ * journal agree both ways; cards name existing members and CARDS_BY_MEMBER agrees; the phone
+ * index agrees with members; sales name existing sale entries and SALES_BY_RECEIPT agrees;
+ * schema 4: member records are only in MEMBER_LEDGER (the databases it replaced stay empty).
  *
  * Owns: the checks and the report. Allocates a working table (freed before return); it is a
  * tool, not a request path.

@@ -169,6 +169,27 @@ uint64_t count_of(lty_db_t db)
     return count;
 }
 
+uint64_t lots_of(uint64_t member_id)
+{
+    lty_store_txn_t *txn = NULL;
+    lty_store_cursor_t *cursor = NULL;
+    uint64_t count = 0;
+    assert_int_equal(lty_store_read_begin(store, &txn), 0);
+    assert_int_equal(lty_store_cursor_open(txn, LTY_DB_MEMBER_LEDGER, &cursor), 0);
+    lty_key_t start;
+    lty_key_member_part(&start, member_id, LTY_PART_LOT);
+    lty_bytes_t key = {0}, value = {0};
+    int err = lty_store_cursor_seek(cursor, LTY_SEEK_RANGE, lty_key_bytes(&start), &key, &value);
+    while (err == 0 && lty_key_member_part_is(key, member_id, LTY_PART_LOT)) {
+        count++;
+        err = lty_store_cursor_seek(cursor, LTY_SEEK_NEXT, (lty_bytes_t){0}, &key, &value);
+    }
+    assert_true(err == 0 || err == LTY_E_NOT_FOUND);
+    lty_store_cursor_close(cursor);
+    lty_store_txn_abort(txn);
+    return count;
+}
+
 void assert_sound(void)
 {
     static lty_verify_report_t report;

@@ -37,6 +37,8 @@ int sale(const char *card_no, const char *receipt_no, int64_t total_cents, int64
          int64_t now_ms, lty_ops_sale_result_t *result_out);
 int64_t points_of(uint64_t member_id);
 uint64_t count_of(lty_db_t db);
+/** The member's lots in member-ledger (schema 4), empty ones included. */
+uint64_t lots_of(uint64_t member_id);
 void assert_sound(void);
 void member_with_card(const char *phone, uint64_t *member_id, lty_card_t *card);
 

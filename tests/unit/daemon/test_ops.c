@@ -105,7 +105,8 @@ static void test_sale_earns_then_redeems_through_lots(void **state)
     assert_int_equal(result.points_earned, 4);
     assert_int_equal(result.points_balance, 19);
     assert_int_equal(points_of(member_id), 19);
-    assert_int_equal(count_of(LTY_DB_LOTS), 2);
+    assert_int_equal(lots_of(member_id), 2);
+    assert_int_equal(count_of(LTY_DB_LOTS), 0); /* schema 4: lots live in member-ledger */
     assert_int_equal(count_of(LTY_DB_SALES), 2);
     /* A basket worth less than a point still records the sale (empty entry). */
     assert_int_equal(sale(card.card_no, "R3", 99, 0, NOW, &result), 0);
@@ -236,7 +237,7 @@ static void test_adjust_credits_lots_and_debits_soonest_first(void **state)
     lty_key_lot(&key, member_id, NOW + 730 * DAY, 2);
     lty_bytes_t value;
     lty_lot_t lot;
-    assert_int_equal(lty_store_get(txn, LTY_DB_LOTS, lty_key_bytes(&key), &value), 0);
+    assert_int_equal(lty_store_get(txn, LTY_DB_MEMBER_LEDGER, lty_key_bytes(&key), &value), 0);
     assert_int_equal(lty_record_lot_decode(value, &lot), 0);
     assert_int_equal(lot.points_remaining, 0);
     lty_store_txn_abort(txn);

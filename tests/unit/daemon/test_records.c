@@ -352,12 +352,25 @@ static void test_keys_sort_numerically_and_by_expiry(void **state)
     assert_true(memcmp(low.data, high.data, 8) < 0);
     lty_key_lot(&low, 1, 1000, 9);
     lty_key_lot(&high, 1, 2000, 1);
-    assert_int_equal(low.size, 24);
-    assert_true(memcmp(low.data, high.data, 24) < 0);
+    assert_int_equal(low.size, 25);
+    assert_true(memcmp(low.data, high.data, 25) < 0);
+    assert_true(lty_key_member_part_is(lty_key_bytes(&low), 1, LTY_PART_LOT));
+    assert_false(lty_key_member_part_is(lty_key_bytes(&low), 2, LTY_PART_LOT));
+    assert_false(lty_key_member_part_is(lty_key_bytes(&low), 1, LTY_PART_SPEND));
+    /* schema 4: a member's parts sort together and in part order, before the next member */
+    lty_key_spend_month(&high, 1, 0);
+    assert_true(memcmp(low.data, high.data, 9) < 0);
+    lty_key_member_journal(&high, 1, UINT64_MAX);
+    assert_true(memcmp(high.data, low.data, 9) < 0);
+    lty_key_member_part(&high, 2, LTY_PART_ACCOUNT);
+    assert_true(memcmp(low.data, high.data, 9) < 0);
     lty_key_pair(&low, "S001", "R1");
     assert_int_equal(low.size, 7);
     assert_int_equal(low.data[4], 0);
-    lty_key_account(&low, LTY_ACCOUNT_MEMBER_POINTS, 5);
+    assert_int_equal(lty_key_account(&low, LTY_ACCOUNT_MEMBER_POINTS, 5), LTY_DB_MEMBER_LEDGER);
+    assert_int_equal(low.size, 10);
+    assert_true(lty_key_member_part_is(lty_key_bytes(&low), 5, LTY_PART_ACCOUNT));
+    assert_int_equal(lty_key_account(&low, LTY_ACCOUNT_POINTS_ISSUED, 0), LTY_DB_ACCOUNTS);
     assert_int_equal(low.size, 9);
     uint64_t value = 0;
     lty_key_member_entry(&high, 5, 6);

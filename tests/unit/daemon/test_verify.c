@@ -65,7 +65,7 @@ static void test_sound_store_verifies_with_counts(void **state)
     assert_int_equal(report.accounts, 4); /* member-points, adjusted, issued, redeemed */
     assert_int_equal(report.problems_count, 0);
     assert_int_equal(points_of(member_id), 89);
-    assert_int_equal(count_of(LTY_DB_LOTS), report.lots);
+    assert_int_equal(count_of(LTY_DB_LOTS), 0); /* schema 4: in member-ledger */
 }
 
 static void test_corrupt_balance_is_named(void **state)
@@ -81,8 +81,7 @@ static void test_corrupt_balance_is_named(void **state)
     uint8_t bytes[LTY_RECORD_ACCOUNT_BYTES_MAX];
     size_t size = lty_record_account_encode(&account, bytes, sizeof(bytes));
     lty_key_t key;
-    lty_key_account(&key, LTY_ACCOUNT_MEMBER_POINTS, member_id);
-    raw_put(LTY_DB_ACCOUNTS, &key, bytes, size);
+    raw_put(lty_key_account(&key, LTY_ACCOUNT_MEMBER_POINTS, member_id), &key, bytes, size);
     assert_int_equal(lty_verify_store(store, &report), LTY_E_CORRUPT);
     assert_true(report_mentions("account member-points/1: stored balance 120, journal says 89"));
     assert_true(report_mentions("sum to 31, not zero"));
@@ -127,7 +126,7 @@ static void test_corrupt_lot_is_named(void **state)
     size_t size = lty_record_lot_encode(&lot, bytes, sizeof(bytes));
     lty_key_t key;
     lty_key_lot(&key, member_id, lot.expires_ms, lot.entry_id);
-    raw_put(LTY_DB_LOTS, &key, bytes, size);
+    raw_put(LTY_DB_MEMBER_LEDGER, &key, bytes, size);
     assert_int_equal(lty_verify_store(store, &report), LTY_E_CORRUPT);
     assert_true(report_mentions("member 1: lots hold 94 points, balance is 89"));
 }
@@ -138,17 +137,46 @@ static void test_missing_index_and_garbage_record_are_named(void **state)
     uint64_t member_id = 0;
     seed(&member_id);
     lty_key_t key;
-    lty_key_member_entry(&key, member_id, 2);
+    lty_key_member_journal(&key, member_id, 2);
     lty_store_txn_t *txn = write_begin();
-    assert_int_equal(lty_store_del(txn, LTY_DB_JOURNAL_BY_MEMBER, lty_key_bytes(&key)), 0);
+    assert_int_equal(lty_store_del(txn, LTY_DB_MEMBER_LEDGER, lty_key_bytes(&key)), 0);
     lty_key_id(&key, 1);
     assert_int_equal(
         lty_store_put(txn, LTY_DB_SALES, lty_key_bytes(&key), (lty_bytes_t){"garbage", 7}), 0);
     assert_int_equal(lty_store_txn_commit(txn), 0);
     assert_int_equal(lty_verify_store(store, &report), LTY_E_CORRUPT);
-    assert_true(report_mentions("journal entry 2: missing from journal-by-member of member 1"));
+    assert_true(report_mentions("journal entry 2: missing from the journal index of member 1"));
     assert_true(report_mentions("sale 1: record does not decode"));
     assert_true(report.problems_total >= 2);
+}
+
+/* Issue 5 (schema 4): a record left in a database member-ledger replaced, a member-ledger
+ * record of an unknown part, and a member account stored in ACCOUNTS are all named. */
+static void test_member_ledger_misplacements_are_named(void **state)
+{
+    (void)state;
+    uint64_t member_id = 0;
+    seed(&member_id);
+    lty_key_t key;
+    lty_key_member_entry(&key, member_id, 2); /* the schema-3 journal-by-member key */
+    raw_put(LTY_DB_JOURNAL_BY_MEMBER, &key, (const uint8_t *)"", 0);
+    lty_key_member_part(&key, member_id, LTY_PART_SPEND);
+    key.data[8] = 9; /* no such part */
+    key.data[key.size++] = 1;
+    raw_put(LTY_DB_MEMBER_LEDGER, &key, (const uint8_t *)"x", 1);
+    lty_account_t account = {.kind = LTY_ACCOUNT_MEMBER_POINTS, .owner = member_id,
+                             .balance = 89, .entries_count = 2, .updated_ms = NOW};
+    uint8_t bytes[LTY_RECORD_ACCOUNT_BYTES_MAX];
+    size_t size = lty_record_account_encode(&account, bytes, sizeof(bytes));
+    key.size = 0;
+    key.data[key.size++] = LTY_ACCOUNT_MEMBER_POINTS; /* the schema-3 accounts key */
+    for (int shift = 56; shift >= 0; shift -= 8) key.data[key.size++] = (uint8_t)(member_id >> shift);
+    raw_put(LTY_DB_ACCOUNTS, &key, bytes, size);
+    assert_int_equal(lty_verify_store(store, &report), LTY_E_CORRUPT);
+    assert_true(report_mentions("journal-by-member: holds a record (key of 16 bytes) though "
+                                "schema 4 moved them to member-ledger"));
+    assert_true(report_mentions("member-ledger: member 1 has a record of unknown part 9"));
+    assert_true(report_mentions("account member-points/1: stored under another key"));
 }
 
 /* Issue 3: a closed member still holding points, and a return record with no entry behind
@@ -194,6 +222,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_corrupt_lot_is_named, domain_fixture_setup,
                                         domain_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_missing_index_and_garbage_record_are_named,
+                                        domain_fixture_setup, domain_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_member_ledger_misplacements_are_named,
                                         domain_fixture_setup, domain_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_closed_member_and_stray_return_are_named,
                                         domain_fixture_setup, domain_fixture_teardown),
