@@ -188,6 +188,21 @@ int lty_cli_verify(lty_cli_t *cli)
     lty_store_t *store = NULL;
     int err = store_open_at(cli->args[0], true, false, &store);
     if (err != 0) return lty_cli_fail("cannot open %s/ledger: %s", cli->args[0], lty_strerror(err));
+    /* The checks are those of this build's layout: an older store is migrated first. */
+    lty_store_txn_t *txn = NULL;
+    uint32_t version = 0;
+    err = lty_store_read_begin(store, &txn);
+    int check = err == 0 ? lty_migrate_check(txn, &version) : err;
+    lty_store_txn_abort(txn);
+    if (check != 0) {
+        lty_store_close(store);
+        if (check == 1) {
+            return lty_cli_fail("%s/ledger is schema %u; this loyaltyctl verifies schema %u: "
+                                "start loyaltyd on it once to migrate it", cli->args[0], version,
+                                LTY_SCHEMA_VERSION);
+        }
+        return lty_cli_fail("cannot verify %s/ledger: %s", cli->args[0], lty_strerror(check));
+    }
     lty_verify_report_t *report = calloc(1, sizeof(*report));
     if (report == NULL) {
         lty_store_close(store);

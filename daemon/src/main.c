@@ -152,13 +152,18 @@ static int schema_check_and_load(lty_store_t *store, lty_programme_t *programme)
     if (check == 1) {
         LTY_LOG(LTY_LOG_WARN, "msg=\"migrating store\" from=%u to=%u", version,
                 LTY_SCHEMA_VERSION);
-        err = lty_store_txn_begin(store, NULL, &txn);
-        if (err == 0) err = lty_migrate_apply(txn);
-        if (err == 0) {
-            err = lty_store_txn_commit(txn);
-        } else {
-            lty_store_txn_abort(txn);
-        }
+        /* A migration may rewrite much of the store in its one transaction (3 -> 4 moves every
+         * member's ledger records): when the map fills, grow it and run the migration again
+         * from the start, as the writer does for a batch. Nothing of a failed run is kept. */
+        do {
+            err = lty_store_txn_begin(store, NULL, &txn);
+            if (err == 0) err = lty_migrate_apply(txn);
+            if (err == 0) {
+                err = lty_store_txn_commit(txn);
+            } else {
+                lty_store_txn_abort(txn);
+            }
+        } while (err == LTY_E_STORE_FULL && lty_store_map_grow(store) == 0);
         if (err != 0) return err;
     }
     err = lty_store_read_begin(store, &txn);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Schema versions and migrations, each run in the caller's write transaction after the daemon
- * has backed the store up. Every step is idempotent, so they simply all run on any older store.
+/* Schema versions and migrations, all run in the caller's one write transaction (atomic: a crash
+ * leaves the older store). Every step is idempotent, so they simply all run on any older store.
  *
- * Not here: backups (store.c) or deciding when to migrate (main.c / loyaltyctl). */
+ * Not here: deciding when to migrate (main.c, which also grows the map when a run fills it). */
 #include "migrate.h"
 #include "lty/lty_assert.h"
 #include "lty/lty_err.h"

@@ -3,9 +3,10 @@
  * @file migrate.h
  * The store's schema version (META "schema_version", u32 big-endian) and migrations.
  *
- * Owns: LTY_SCHEMA_VERSION and the list of migrations from each older version. Version 1 is
- * the first, so there are none yet. Does not own backups (the daemon backs up before calling
- * lty_migrate_apply on an older store).
+ * Owns: LTY_SCHEMA_VERSION and the migrations from each older version. All of a migration runs
+ * in the caller's one write transaction, so a crash or a refusal leaves the older store as it
+ * was and the next start runs it again (no backup is needed for that; take one with `loyaltyctl
+ * backup` before upgrading if you want to be able to go back to the older build).
  */
 #ifndef LTY_MIGRATE_H
 #define LTY_MIGRATE_H
