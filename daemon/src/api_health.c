@@ -35,6 +35,12 @@ int lty_api_metrics(lty_api_t *api, lty_exchange_t *exchange, const lty_route_pa
     metric(out, "loyaltyd_writer_replays_total", "counter", "Idempotent replays", writer.replays);
     metric(out, "loyaltyd_writer_commit_failures_total", "counter", "Failed commits",
            writer.commit_failures);
+    metric(out, "loyaltyd_writer_gather_microseconds_total", "counter",
+           "Group-commit wait for more jobs", writer.gather_us);
+    metric(out, "loyaltyd_writer_apply_microseconds_total", "counter",
+           "Running jobs in batch transactions", writer.apply_us);
+    metric(out, "loyaltyd_writer_commit_microseconds_total", "counter",
+           "Durable commits (page writes and fsyncs)", writer.commit_us);
     metric(out, "loyaltyd_idempotency_keys_swept_total", "counter", "Expired keys purged",
            writer.keys_swept);
     metric(out, "loyaltyd_writer_queue_depth", "gauge", "Jobs waiting for the writer",

@@ -38,7 +38,7 @@ static const config_int_t config_ints[] = {
     CONFIG_INT(map_bytes, LTY_MAP_BYTES_DEFAULT, LTY_MAP_BYTES_MIN, LTY_MAP_BYTES_MAX),
     CONFIG_INT(map_bytes_max, LTY_MAP_BYTES_MAX, LTY_MAP_BYTES_MIN, LTY_MAP_BYTES_MAX),
     CONFIG_INT(commit_batch_max, LTY_COMMIT_BATCH_MAX, 1, LTY_COMMIT_BATCH_MAX),
-    CONFIG_INT(commit_wait_us, 2000, 0, 10000), /* adaptive group-commit wait: writer.c */
+    CONFIG_INT(commit_wait_us, 0, 0, 10000), /* adaptive group-commit wait (off): writer.c */
     CONFIG_INT(writer_queue_max, LTY_WRITER_QUEUE_MAX, 16, LTY_WRITER_QUEUE_MAX),
     CONFIG_INT(idempotency_ttl_days, 40, 35, 3650),
     CONFIG_INT(sweep_interval_ms, 60000, 10, 86400000),

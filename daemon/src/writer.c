@@ -293,21 +293,39 @@ static int job_run(lty_writer_t *writer, lty_store_txn_t *parent, lty_job_t *job
 }
 
 /* One parent transaction over the whole batch, committed once. */
+static int64_t monotonic_us(void)
+{
+    struct timespec now;
+    int rc = clock_gettime(CLOCK_MONOTONIC, &now);
+    LTY_ASSERT(rc == 0);
+    return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
+
+/* Run the jobs in one transaction and commit it; the time of each part is added to the writer's
+ * counters (the writer thread alone writes them; lty_writer_stats reads under the mutex). */
 static int batch_attempt(lty_writer_t *writer, lty_job_t **batch, int count)
 {
     LTY_ASSERT(count > 0);
     LTY_ASSERT(count <= writer->options.batch_jobs_max);
+    int64_t started_us = monotonic_us();
     lty_store_txn_t *parent = NULL;
     int err = lty_store_txn_begin(writer->store, NULL, &parent);
     if (err != 0) return err;
-    for (int index = 0; index < count; index++) {
+    for (int index = 0; index < count && err == 0; index++) {
         err = job_run(writer, parent, batch[index]);
-        if (err != 0) {
-            lty_store_txn_abort(parent);
-            return err;
-        }
     }
-    return lty_store_txn_commit(parent);
+    int64_t applied_us = monotonic_us();
+    if (err != 0) {
+        lty_store_txn_abort(parent);
+    } else {
+        err = lty_store_txn_commit(parent);
+    }
+    int64_t committed_us = monotonic_us();
+    pthread_mutex_lock(&writer->mutex);
+    writer->stats.apply_us += (uint64_t)(applied_us - started_us);
+    writer->stats.commit_us += (uint64_t)(committed_us - applied_us);
+    pthread_mutex_unlock(&writer->mutex);
+    return err;
 }
 
 static bool job_same_key(const lty_job_t *a, const lty_job_t *b)
@@ -521,17 +539,22 @@ static bool work_wait(lty_writer_t *writer, lty_job_t **batch, int *count_out, b
         pthread_cond_timedwait(&writer->wake, &writer->mutex, &deadline);
     }
     /* Adaptive: wait (at most batch_wait_us) only until as many jobs are queued as the previous
-     * batch held. Under steady load that evens batches out; a lone till (previous batch of one)
-     * never waits. */
+     * batch held; a lone till (previous batch of one) never waits. Off by default (config.c):
+     * without it, the jobs that arrive during a commit form the next batch by themselves, and
+     * with many tills two batches alternate, one committing while the other's tills send, so
+     * the disk never idles. The wait pays only where a sync's fixed cost exceeds a till's
+     * turnaround (a slow or contended disk): then one large batch per sync is better. */
     int target = writer->batch_last < writer->options.batch_jobs_max
                      ? writer->batch_last : writer->options.batch_jobs_max;
     if (writer->options.batch_wait_us > 0 && writer->queue_depth < target) {
+        int64_t started_us = monotonic_us();
         struct timespec deadline = deadline_after_us(writer->options.batch_wait_us);
         while (writer->queue_depth < target && !writer->stopping) {
             if (pthread_cond_timedwait(&writer->wake, &writer->mutex, &deadline) == ETIMEDOUT) {
                 break;
             }
         }
+        writer->stats.gather_us += (uint64_t)(monotonic_us() - started_us);
     }
     *count_out = batch_take_locked(writer, batch);
     writer->batch_last = *count_out;

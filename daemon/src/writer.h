@@ -99,6 +99,9 @@ typedef struct lty_writer_stats_s {
     uint64_t replays;
     uint64_t commit_failures;
     uint64_t keys_swept;
+    uint64_t gather_us; /* waiting for more jobs once some were queued (commit_wait_us) */
+    uint64_t apply_us;  /* running jobs in the batch transaction */
+    uint64_t commit_us; /* committing it: page writes and the two fsyncs */
     int queue_depth;
 } lty_writer_stats_t;
 void lty_writer_stats(lty_writer_t *writer, lty_writer_stats_t *stats_out);
