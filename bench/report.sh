@@ -54,7 +54,7 @@ loyaltyd:
   hot backup under 64-conn sales:            $BACKUP_S s; sales p99 $(field p99_ms "$WORK/backup_load.out") ms during it vs $(field p99_ms "$WORK/sales.out") ms without
   RSS with 64 idle connections:              $idle64 KiB ($(field per_conn_kib "$WORK/idle64.out") KiB per connection)
   RSS with 4096 idle connections:            $idle4k KiB ($(field per_conn_kib "$WORK/idle4k.out") KiB per connection; opened $(field opened "$WORK/idle4k.out"))
-  group commit over the run:                 $JOBS jobs in $BATCHES durable commits
+  group commit over the run:                 $JOBS jobs in $BATCHES durable commits; per commit $(awk -v a="$APPLY_US" -v c="$COMMIT_US" -v b="$BATCHES" 'BEGIN{ if (b+0 > 0) printf "%.2f ms applying, %.2f ms committing (page writes and syncs)", a/b/1000, c/b/1000; else print "n/a" }')
   daemon CPU (cores) during sales/look-ups:  $(field daemon_cpu "$WORK/sales.out") / $(field daemon_cpu "$WORK/lookup.out"); driver CPU $(field driver_cpu "$WORK/sales.out") / $(field driver_cpu "$WORK/lookup.out")
   total bench time:                          $(( $(date +%s) - T0 )) s
 TXT
