@@ -49,6 +49,22 @@ bench_daemon_start() {
     COLD_MS=$(( ($(date +%s%N) - started) / 1000000 ))
 }
 
+# bench_daemon_wait_warm: wait (bounded: 10 minutes) until the daemon's own page-cache warm-up
+# has read data.mdb (loyaltyd_store_cache_warm_done in /metrics); sets WARM_S. The daemon warms
+# in 4 KiB cache pages on purpose (store.c): warming with cat would cache the file in large pages
+# and make every commit dearer (bench/RESULTS.md), so the bench never reads the file itself.
+bench_daemon_wait_warm() {
+    local started tries=0
+    started=$(date +%s%N)
+    until curl -s --cacert "$DATA/tls/ca.crt" "https://127.0.0.1:$DAEMON_PORT/metrics" |
+        grep -q '^loyaltyd_store_cache_warm_done 1'; do
+        tries=$((tries + 1))
+        [[ $tries -lt 6000 ]] || { echo "the daemon's warm-up did not end" >&2; exit 1; }
+        sleep 0.1 # bounded poll of a metric: the daemon has no event for it
+    done
+    WARM_S=$(awk -v a="$started" -v b="$(date +%s%N)" 'BEGIN{printf "%.1f", (b-a)/1e9}')
+}
+
 # bench_daemon_stop: SIGTERM by PID; the daemon must exit 0 (graceful drain).
 bench_daemon_stop() {
     kill -TERM "$DAEMON_PID"

@@ -48,7 +48,7 @@ ratios:
   sales / PostgreSQL accrual, 1 connection each:           $(ratio "$(field rps "$WORK/sales1.out")" "$(field rps "$WORK/pg_accrual1.res")")
 
 loyaltyd:
-  cold start to serving ($MEMBERS members):  $COLD_MS ms (page cache dropped when root), then warmed in $WARM_S s
+  cold start to serving ($MEMBERS members):  $COLD_MS ms (page cache dropped when root), then the daemon warmed its page cache in $WARM_S s (serving meanwhile)
   data generation:                           $GEN_S s
   store after generation:                    $STORE_BYTES bytes ($(awk -v a="$STORE_BYTES" -v m="$MEMBERS" 'BEGIN{printf "%.0f", a/m}') bytes per member with card and one bonus entry); PostgreSQL database $PG_BYTES bytes
   hot backup under 64-conn sales:            $BACKUP_S s; sales p99 $(field p99_ms "$WORK/backup_load.out") ms during it vs $(field p99_ms "$WORK/sales.out") ms without

@@ -50,6 +50,11 @@ int lty_api_metrics(lty_api_t *api, lty_exchange_t *exchange, const lty_route_pa
     metric(out, "loyaltyd_store_map_bytes", "gauge", "LMDB map size", (uint64_t)store.map_bytes);
     metric(out, "loyaltyd_store_used_bytes", "gauge", "LMDB bytes in use",
            (uint64_t)store.used_bytes);
+    metric(out, "loyaltyd_store_cache_warm_bytes", "gauge",
+           "data.mdb bytes read into the page cache by the start-up warm-up",
+           (uint64_t)store.warm_bytes);
+    metric(out, "loyaltyd_store_cache_warm_done", "gauge", "1 once the start-up warm-up ended",
+           store.warm_done ? 1u : 0u);
     if (api->server != NULL) {
         lty_server_stats_t server;
         lty_server_stats(api->server, &server);

@@ -220,6 +220,7 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
         .idempotency_ttl_ms = config->idempotency_ttl_days * 24 * 3600 * 1000,
         .sweep_interval_ms = (int)config->sweep_interval_ms,
     };
+    (void)lty_store_cache_warm_start(store); /* background; a failure is logged, not fatal */
     lty_writer_t *writer = NULL;
     err = lty_writer_start(&writer, store, &writer_options);
     lty_api_t api = {.store = store, .writer = writer, .programme = &programme,

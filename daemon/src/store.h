@@ -119,8 +119,18 @@ typedef struct lty_store_stats_s {
     int64_t used_bytes;
     uint64_t commits;
     uint64_t map_grows;
+    int64_t warm_bytes; /* read so far by the page-cache warm-up */
+    bool warm_done;     /* it finished (or was skipped) */
 } lty_store_stats_t;
 void lty_store_stats(lty_store_t *store, lty_store_stats_t *stats_out);
+
+/**
+ * Warm the page cache with data.mdb in a background thread, in 4 KiB cache pages (why: store.c).
+ * Opened for writing; at most once; lty_store_close stops and joins the thread. Progress is in
+ * lty_store_stats (warm_bytes, warm_done). LTY_E_NOMEM when no thread could be started (the
+ * store works as before, only colder).
+ */
+int lty_store_cache_warm_start(lty_store_t *store);
 
 /** Test hook: make the next n top-level commits fail with LTY_E_IO (fault injection). */
 void lty_store_fault_commit_fail(lty_store_t *store, int n);

@@ -143,6 +143,28 @@ static void test_store_reopen_keeps_committed_data(void **state)
     lty_store_close(NULL); /* NULL accepted */
 }
 
+/* Issue 5: the page-cache warm-up runs beside writes and reads, and close stops and joins it
+ * whether or not it has finished (ASan/TSan-clean); the data is untouched by it. */
+static void test_store_cache_warm_runs_beside_writes_and_close_joins_it(void **state)
+{
+    (void)state;
+    put_committed(fixture.store, LTY_DB_META, "before", "1");
+    assert_int_equal(lty_store_cache_warm_start(fixture.store), 0);
+    put_committed(fixture.store, LTY_DB_META, "during", "2");
+    char value[16];
+    assert_int_equal(read_value(fixture.store, LTY_DB_META, "before", value, sizeof(value)), 0);
+    assert_string_equal(value, "1");
+    lty_store_close(fixture.store); /* joins the warm-up thread */
+    fixture.store = NULL;
+    assert_int_equal(store_open_with(&fixture.store, fixture.dir, 4 * MIB, 0, false), 0);
+    assert_int_equal(read_value(fixture.store, LTY_DB_META, "during", value, sizeof(value)), 0);
+    assert_string_equal(value, "2");
+    lty_store_stats_t stats;
+    lty_store_stats(fixture.store, &stats);
+    assert_false(stats.warm_done); /* a new open has not warmed */
+    assert_int_equal(stats.warm_bytes, 0);
+}
+
 static void test_store_put_get_del_round_trip(void **state)
 {
     (void)state;
@@ -496,6 +518,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_reopen_keeps_committed_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_put_get_del_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_cache_warm_runs_beside_writes_and_close_joins_it,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_insert_existing_is_refused_and_unchanged, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_append_out_of_order_is_refused, setup, teardown),
