@@ -26,6 +26,18 @@ int lty_migrate_version_get(lty_store_txn_t *txn, uint32_t *version_out)
     return err;
 }
 
+int lty_migrate_version_put(lty_store_txn_t *txn, uint32_t version)
+{
+    LTY_ASSERT(txn != NULL);
+    LTY_ASSERT(version >= 1);
+    uint8_t bytes[4];
+    lty_record_u32_encode(version, bytes);
+    lty_key_t key;
+    lty_key_text(&key, LTY_META_SCHEMA_VERSION);
+    return lty_store_put(txn, LTY_DB_META, lty_key_bytes(&key),
+                         (lty_bytes_t){.data = bytes, .size = sizeof(bytes)});
+}
+
 int lty_migrate_check(lty_store_txn_t *txn, uint32_t *version_out)
 {
     LTY_ASSERT(txn != NULL);
@@ -136,12 +148,7 @@ int lty_migrate_apply(lty_store_txn_t *txn)
     if (err != 0) return err;
     if (version < 4) LTY_LOG(LTY_LOG_INFO, "event=member_ledger_moved records=%llu",
                              (unsigned long long)moved);
-    uint8_t bytes[4];
-    lty_record_u32_encode(LTY_SCHEMA_VERSION, bytes);
-    lty_key_t key;
-    lty_key_text(&key, LTY_META_SCHEMA_VERSION);
-    err = lty_store_put(txn, LTY_DB_META, lty_key_bytes(&key),
-                        (lty_bytes_t){.data = bytes, .size = sizeof(bytes)});
+    err = lty_migrate_version_put(txn, LTY_SCHEMA_VERSION);
     if (err == 0) LTY_LOG(LTY_LOG_INFO, "migrated from=%u to=%u", version, LTY_SCHEMA_VERSION);
     return err;
 }

@@ -25,6 +25,9 @@
 /** Read the stored version: 0, LTY_E_NOT_FOUND (never initialised), LTY_E_CORRUPT. */
 int lty_migrate_version_get(lty_store_txn_t *txn, uint32_t *version_out);
 
+/** Write the stored version (a put: migrations, and tests that make an older store). */
+int lty_migrate_version_put(lty_store_txn_t *txn, uint32_t version);
+
 /**
  * Check the schema version at open time (in a read transaction).
  * @return 0 when the store is at LTY_SCHEMA_VERSION; LTY_E_STORE_VERSION when absent (not

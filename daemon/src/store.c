@@ -7,6 +7,7 @@
  * mean (records.c and writer.c encode them) and it does not batch (writer.c does). */
 #include "store.h"
 #include "lty/lty_assert.h"
+#include "lty/lty_clock.h"
 #include "lty/lty_err.h"
 #include "lty/lty_limits.h"
 #include "lty/lty_log.h"
@@ -20,7 +21,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Local bounds of the LMDB seam. They are LMDB tuning rather than input limits, so they stay
@@ -966,13 +966,6 @@ int lty_store_readers_check(lty_store_t *store, int *cleared_out)
  * kernel cache them as 4 KiB pages while reading sequentially (about 1 GB/s here). Reads never
  * wait for it; before it is done, a miss is a 4 KiB read. It stops early when the store
  * closes. Nothing of the ledger depends on it: it only reads. */
-static int64_t monotonic_ms(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
 static void *warm_main(void *argument)
 {
     lty_store_t *store = argument;
@@ -991,7 +984,7 @@ static void *warm_main(void *argument)
         atomic_store(&store->warm_done, true);
         return NULL;
     }
-    int64_t started_ms = monotonic_ms();
+    int64_t started_ms = lty_clock_monotonic_ms();
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); /* advisory: dirty or mapped pages stay */
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
     int64_t offset = 0;
@@ -1005,7 +998,7 @@ static void *warm_main(void *argument)
     lty_free(buffer);
     atomic_store(&store->warm_done, true);
     LTY_LOG(LTY_LOG_INFO, "event=cache_warmed bytes=%lld ms=%lld stopped=%d", (long long)offset,
-            (long long)(monotonic_ms() - started_ms), (int)atomic_load(&store->warm_stop));
+            (long long)(lty_clock_monotonic_ms() - started_ms), (int)atomic_load(&store->warm_stop));
     return NULL;
 }
 

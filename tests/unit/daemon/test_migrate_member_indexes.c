@@ -71,13 +71,7 @@ static void test_old_store_gets_its_indexes(void **state)
     /* Make it look like a store from before issue 4. */
     db_empty(txn, LTY_DB_MEMBERS_BY_NAME);
     db_empty(txn, LTY_DB_AUDIT_BY_MEMBER);
-    uint8_t version[4];
-    lty_record_u32_encode(LTY_SCHEMA_VERSION - 1, version);
-    lty_key_t key;
-    lty_key_text(&key, LTY_META_SCHEMA_VERSION);
-    assert_int_equal(lty_store_put(txn, LTY_DB_META, lty_key_bytes(&key),
-                                   (lty_bytes_t){.data = version, .size = sizeof(version)}),
-                     0);
+    assert_int_equal(lty_migrate_version_put(txn, LTY_SCHEMA_VERSION - 1), 0);
     assert_int_equal(lty_store_txn_commit(txn), 0);
     lty_verify_report_t *report = malloc(sizeof(*report));
     assert_non_null(report);

@@ -88,13 +88,7 @@ static uint64_t store_make_schema3(void)
         assert_int_equal(lty_store_del(txn, LTY_DB_MEMBER_LEDGER, lty_key_bytes(&old_key)), 0);
         moved++;
     }
-    uint8_t version[4];
-    lty_record_u32_encode(3, version);
-    lty_key_t key;
-    lty_key_text(&key, LTY_META_SCHEMA_VERSION);
-    assert_int_equal(lty_store_put(txn, LTY_DB_META, lty_key_bytes(&key),
-                                   (lty_bytes_t){.data = version, .size = sizeof(version)}),
-                     0);
+    assert_int_equal(lty_migrate_version_put(txn, 3), 0);
     assert_int_equal(lty_store_txn_commit(txn), 0);
     return moved;
 }
