@@ -484,6 +484,7 @@ int lty_httpc_request(lty_httpc_t *httpc, const lty_httpc_request_t *request,
     response->status = 0;
     response->idempotent_replayed = false;
     response->connection_reused = false;
+    response->resent = false;
     response->content_type[0] = '\0';
     lty_buf_reset(&response->body);
     httpc->request_written = false;
@@ -497,6 +498,7 @@ int lty_httpc_request(lty_httpc_t *httpc, const lty_httpc_request_t *request,
     err = exchange_once(httpc, request, head_size, response, deadline_ms, &stale);
     if (err != 0 && stale && request_is_repeatable(request)) {
         httpc_log(httpc, LTY_LOG_DEBUG, "kept-alive connection was closed; reconnecting");
+        response->resent = true;
         err = exchange_once(httpc, request, head_size, response, deadline_ms, &stale);
     }
     if (err == 0) {

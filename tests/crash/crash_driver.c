@@ -424,6 +424,9 @@ static int op_send(worker_t *worker, const op_t *op, lty_httpc_response_t *respo
     *retried_out = false;
     for (;;) {
         int err = client_send(client, "POST", op->path, op->key, op->body, response);
+        /* The client's own resend after a kept-alive connection died (the kill cut it off
+         * after the daemon may have committed) is a retry too. */
+        if (err == 0 && response->resent) *retried_out = true;
         if (err == 0 && response->status != 503) return 0;
         *retried_out = true;
         lty_httpc_disconnect(client);

@@ -83,6 +83,9 @@ typedef struct lty_httpc_response_s {
     int status;                /* read-only: 100..599 */
     bool idempotent_replayed;  /* read-only: header Idempotent-Replayed: true */
     bool connection_reused;    /* read-only: sent on a kept-alive connection */
+    bool resent;               /* read-only: the kept-alive connection failed before any
+                                * answer and the request was sent again on a new one; the
+                                * first send may have reached the daemon (a key replays it) */
     char content_type[LTY_HTTPC_CONTENT_TYPE_SIZE]; /* read-only: "" when absent */
     lty_buf_t body;            /* public: the caller inits it (limit) and deinits it */
 } lty_httpc_response_t;
