@@ -50,13 +50,15 @@ check "exactly 10 of 32 racing redemptions succeed, 22 refused ($WON/$LOST)" tes
 request till GET "/v1/till/cards/$DEMO_CARD"
 check "balance ends at exactly 0" test "$(json .points)" = 0
 
-# A request whose connection drops before the answer, then retried with the same key.
+# A request whose connection drops before the answer, then retried with the same key: s_client
+# closes the connection as soon as its input ends (-no_ign_eof), right behind the request, so
+# the daemon finds the client gone whether or not it had applied the sale yet.
 BODY_JSON='{"card_no":"'$DEMO_CARD'","receipt_no":"DROP-1","lines":[{"sku":"A","qty":1,"amount_cents":50000}]}'
 {
     printf 'POST /v1/till/sales HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'
     printf 'Idempotency-Key: drop-1\r\nContent-Length: %d\r\n\r\n%s' "${#BODY_JSON}" "$BODY_JSON"
 } | openssl s_client -connect "127.0.0.1:$LTY_PORT" -CAfile "$CA" -cert "$TILL_CERT" \
-    -key "$TILL_KEY" -quiet >/dev/null 2>&1
+    -key "$TILL_KEY" -quiet -no_ign_eof >/dev/null 2>&1
 request till POST /v1/till/sales "$BODY_JSON" -H "Idempotency-Key: drop-1"
 check "retry after the dropped connection is acknowledged (201)" test "$STATUS" = 201
 request till POST /v1/till/sales "$BODY_JSON" -H "Idempotency-Key: drop-1"

@@ -49,7 +49,7 @@ worker() { # INDEX
             -w "g-$1-$n %{http_code}\n" -H 'Content-Type: application/json' \
             -H "Idempotency-Key: g-$1-$n" --data-binary \
             '{"card_no":"'$DEMO_CARD'","receipt_no":"G-'$1-$n'","lines":[{"sku":"A","qty":1,"amount_cents":100}]}' \
-            "$BASE/v1/till/sales" 2>/dev/null
+            "$BASE/v1/till/sales" 2>/dev/null || break # the daemon has gone: stop sending
     done
 }
 request till GET "/v1/till/cards/$DEMO_CARD"
