@@ -33,9 +33,17 @@ static int client_open(const lty_spawn_t *spawn, lty_httpc_t *client)
     return lty_httpc_init(client, &options);
 }
 
-static int post(lty_httpc_t *client, const char *key, const char *body,
-                lty_httpc_response_t *response)
+/* Sale number n of 10.00 on the card, key "resend-n" (the same n: the same request). */
+static int sale_post(lty_httpc_t *client, const char *card_no, int n,
+                     lty_httpc_response_t *response)
 {
+    char key[32];
+    char body[256];
+    snprintf(key, sizeof(key), "resend-%d", n);
+    snprintf(body, sizeof(body),
+             "{\"card_no\":\"%s\",\"receipt_no\":\"RS-%d\","
+             "\"lines\":[{\"sku\":\"A\",\"qty\":1,\"amount_cents\":1000}]}",
+             card_no, n);
     lty_httpc_request_t request = {
         .method = "POST",
         .path = "/v1/till/sales",
@@ -61,12 +69,7 @@ static void test_resend_after_restart_is_flagged_and_replays(void **state)
     memset(&response, 0, sizeof(response));
     lty_buf_init(&response.body, RESEND_BODY_BYTES_MAX);
 
-    char body[256];
-    snprintf(body, sizeof(body),
-             "{\"card_no\":\"%s\",\"receipt_no\":\"RS-1\","
-             "\"lines\":[{\"sku\":\"A\",\"qty\":1,\"amount_cents\":1234}]}",
-             spawn.demo_card);
-    assert_int_equal(post(&client, "resend-1", body, &response), 0);
+    assert_int_equal(sale_post(&client, spawn.demo_card, 1, &response), 0);
     assert_int_equal(response.status, 201);
     assert_false(response.resent);
     assert_false(response.idempotent_replayed);
@@ -76,7 +79,7 @@ static void test_resend_after_restart_is_flagged_and_replays(void **state)
     first[response.body.size] = '\0';
 
     /* The same connection again: kept alive, not a resend. */
-    assert_int_equal(post(&client, "resend-1", body, &response), 0);
+    assert_int_equal(sale_post(&client, spawn.demo_card, 1, &response), 0);
     assert_true(response.connection_reused);
     assert_false(response.resent);
     assert_true(response.idempotent_replayed);
@@ -89,7 +92,7 @@ static void test_resend_after_restart_is_flagged_and_replays(void **state)
     assert_int_equal(lty_spawn_start(&spawn, listen), 0);
     assert_int_equal(spawn.port, port);
 
-    assert_int_equal(post(&client, "resend-1", body, &response), 0);
+    assert_int_equal(sale_post(&client, spawn.demo_card, 1, &response), 0);
     assert_true(response.resent);
     assert_false(response.connection_reused); /* the answer came on the new connection */
     assert_true(response.idempotent_replayed);
@@ -98,11 +101,7 @@ static void test_resend_after_restart_is_flagged_and_replays(void **state)
     assert_memory_equal(response.body.data, first, response.body.size);
 
     /* A new key on the new, kept-alive connection: a first send, applied. */
-    snprintf(body, sizeof(body),
-             "{\"card_no\":\"%s\",\"receipt_no\":\"RS-2\","
-             "\"lines\":[{\"sku\":\"A\",\"qty\":1,\"amount_cents\":500}]}",
-             spawn.demo_card);
-    assert_int_equal(post(&client, "resend-2", body, &response), 0);
+    assert_int_equal(sale_post(&client, spawn.demo_card, 2, &response), 0);
     assert_int_equal(response.status, 201);
     assert_true(response.connection_reused);
     assert_false(response.resent);
