@@ -192,18 +192,6 @@ static bool route_present(const char *route)
     return false;
 }
 
-static int client_open(const crash_t *crash, lty_httpc_t *client, uint16_t port, bool operator)
-{
-    lty_httpc_options_t options = {
-        .host = "127.0.0.1",
-        .port = port,
-        .ca_cert_path = crash->spawn.ca,
-        .cert_path = operator ? crash->spawn.operator_cert : crash->spawn.till_cert,
-        .key_path = operator ? crash->spawn.operator_key : crash->spawn.till_key,
-    };
-    return lty_httpc_init(client, &options);
-}
-
 /* One request; 0 when a complete response arrived (any status). */
 static int client_send(lty_httpc_t *client, const char *method, const char *path,
                        const char *key, const char *body, lty_httpc_response_t *response)
@@ -596,8 +584,8 @@ static int acks_replay(crash_t *crash, uint16_t port, size_t first, size_t last,
     LTY_ASSERT(last <= crash->acks_count);
     lty_httpc_t till;
     lty_httpc_t operator_client;
-    if (client_open(crash, &till, port, false) != 0 ||
-        client_open(crash, &operator_client, port, true) != 0) {
+    if (lty_spawn_client_open(&crash->spawn, port, false, &till) != 0 ||
+        lty_spawn_client_open(&crash->spawn, port, true, &operator_client) != 0) {
         return crash_fail(crash, "%s: cannot open replay clients", where);
     }
     lty_httpc_response_t response;
@@ -706,12 +694,9 @@ static int cycle_run(crash_t *crash, int cycle, uint64_t *rng, size_t *cycle_fir
             return crash_fail(crash, "cycle %d: copying the data directory failed", cycle);
         }
     }
-    char listen[64];
-    snprintf(listen, sizeof(listen), "--listen=127.0.0.1:%u", (unsigned)crash->spawn.port);
-    uint16_t port = crash->spawn.port;
-    if (lty_spawn_start(&crash->spawn, listen) != 0 || crash->spawn.port != port) {
+    if (lty_spawn_restart(&crash->spawn) != 0) {
         return crash_fail(crash, "cycle %d: the daemon did not restart on port %u", cycle,
-                          (unsigned)port);
+                          (unsigned)crash->spawn.port);
     }
     int err = power_loss ? copy_check(crash, copy_dir, *cycle_first, acked_before_kill) : 0;
     *cycle_first = acked_before_kill;
@@ -729,7 +714,7 @@ static int final_check(crash_t *crash, pthread_t *threads, worker_t *workers)
     }
     if (atomic_load(&crash->failures) != 0) return -1;
     lty_httpc_t client;
-    if (client_open(crash, &client, crash->spawn.port, false) != 0) return -1;
+    if (lty_spawn_client_open(&crash->spawn, crash->spawn.port, false, &client) != 0) return -1;
     int err = balances_check(crash, &client);
     lty_httpc_deinit(&client);
     if (acks_replay(crash, crash->spawn.port, 0, crash->acks_count, "after the last restart") !=
@@ -790,7 +775,7 @@ static int setup(crash_t *crash)
     crash->log = fopen(log_path, "w");
     if (crash->log == NULL) return crash_fail(crash, "cannot create %s", log_path);
     lty_httpc_t client;
-    if (client_open(crash, &client, crash->spawn.port, false) != 0) return -1;
+    if (lty_spawn_client_open(&crash->spawn, crash->spawn.port, false, &client) != 0) return -1;
     int err = cards_load(crash, &client);
     lty_httpc_deinit(&client);
     return err;
@@ -804,8 +789,9 @@ static int workload_start(crash_t *crash, pthread_t *threads, worker_t *workers)
         worker->index = index;
         worker->rng = ((uint64_t)crash->seed << 16) ^ (uint64_t)(index + 1) * 0x9E3779B97F4A7C15u;
         if (worker->rng == 0) worker->rng = 1;
-        if (client_open(crash, &worker->till, crash->spawn.port, false) != 0 ||
-            client_open(crash, &worker->operator_client, crash->spawn.port, true) != 0 ||
+        uint16_t port = crash->spawn.port;
+        if (lty_spawn_client_open(&crash->spawn, port, false, &worker->till) != 0 ||
+            lty_spawn_client_open(&crash->spawn, port, true, &worker->operator_client) != 0 ||
             pthread_create(&threads[index], NULL, worker_main, worker) != 0) {
             return crash_fail(crash, "cannot start worker %d", index);
         }

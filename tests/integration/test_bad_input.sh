@@ -121,17 +121,12 @@ expect_error "card for an unknown member" 404 member_not_found
 
 # The JSONTestSuite corpus as sale bodies: n_ -> 400, nothing -> 5xx.
 CORPUS="$LTY_SOURCE_DIR/../shared/testdata/JSONTestSuite/test_parsing"
-# One curl over one kept-alive connection (it reconnects after a refusal that closes it), so
-# the 300-odd bodies cost no process each; the codes come back in the corpus' order.
+# One curl over one kept-alive connection (it reconnects after a refusal that closes it); the
+# codes come back in the corpus' order.
 FILES=("$CORPUS"/*.json)
 RUN_KEY=$(key)
 for index in "${!FILES[@]}"; do
-    printf 'url = "%s"\ncacert = "%s"\ncert = "%s"\nkey = "%s"\n' \
-        "$BASE/v1/till/sales" "$CA" "$TILL_CERT" "$TILL_KEY"
-    printf 'header = "Content-Type: application/json"\nheader = "Idempotency-Key: %s-%d"\n' \
-        "$RUN_KEY" "$index"
-    printf 'data-binary = "@%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\nnext\n' \
-        "${FILES[$index]}"
+    curl_config_post /v1/till/sales "$RUN_KEY-$index" "@${FILES[$index]}"
 done >"$LTY_TMP/corpus.curl"
 curl -sS -K "$LTY_TMP/corpus.curl" >"$LTY_TMP/corpus.codes" 2>"$LTY_TMP/corpus.err" || true
 mapfile -t CODES <"$LTY_TMP/corpus.codes"

@@ -17,15 +17,11 @@ request till GET "/v1/till/cards/$DEMO_CARD"
 START_POINTS=$(json .points)
 
 # 2,000 sales of 1.00 over one connection, in order; the map fills long before the end.
-# (The curl config is written with printf alone: a fork per sale took ~40 s on a loaded box.)
-sale_body() { echo '{"card_no":"'$DEMO_CARD'","receipt_no":"F-'$1'","lines":[{"sku":"A","qty":1,"amount_cents":100}]}'; }
+sale_body_set() { SALE_BODY='{"card_no":"'$DEMO_CARD'","receipt_no":"F-'$1'","lines":[{"sku":"A","qty":1,"amount_cents":100}]}'; }
+sale_body() { sale_body_set "$1"; echo "$SALE_BODY"; }
 for n in $(seq 1 2000); do
-    printf 'url = "%s"\ncacert = "%s"\ncert = "%s"\nkey = "%s"\n' \
-        "$BASE/v1/till/sales" "$CA" "$TILL_CERT" "$TILL_KEY"
-    printf 'header = "Content-Type: application/json"\nheader = "Idempotency-Key: f-%s"\n' "$n"
-    printf 'data-binary = "{\\"card_no\\":\\"%s\\",\\"receipt_no\\":\\"F-%s\\",' "$DEMO_CARD" "$n"
-    printf '\\"lines\\":[{\\"sku\\":\\"A\\",\\"qty\\":1,\\"amount_cents\\":100}]}"\n'
-    printf 'output = "/dev/null"\nwrite-out = "%%{http_code}\\n"\nnext\n'
+    sale_body_set "$n"
+    curl_config_post /v1/till/sales "f-$n" "${SALE_BODY//\"/\\\"}"
 done >"$LTY_TMP/fill.curl"
 curl -sS -K "$LTY_TMP/fill.curl" >"$LTY_TMP/fill.codes" 2>"$LTY_TMP/fill.err"
 ACKED=$(grep -c '^201$' "$LTY_TMP/fill.codes")

@@ -21,18 +21,6 @@
 
 #define RESEND_BODY_BYTES_MAX (16 * 1024)
 
-static int client_open(const lty_spawn_t *spawn, lty_httpc_t *client)
-{
-    lty_httpc_options_t options = {
-        .host = "127.0.0.1",
-        .port = spawn->port,
-        .ca_cert_path = spawn->ca,
-        .cert_path = spawn->till_cert,
-        .key_path = spawn->till_key,
-    };
-    return lty_httpc_init(client, &options);
-}
-
 /* Sale number n of 10.00 on the card, key "resend-n" (the same n: the same request). */
 static int sale_post(lty_httpc_t *client, const char *card_no, int n,
                      lty_httpc_response_t *response)
@@ -64,7 +52,7 @@ static void test_resend_after_restart_is_flagged_and_replays(void **state)
     assert_int_equal(lty_spawn_init_demo(&spawn), 0);
     assert_int_equal(lty_spawn_start(&spawn, NULL), 0);
     lty_httpc_t client;
-    assert_int_equal(client_open(&spawn, &client), 0);
+    assert_int_equal(lty_spawn_client_open(&spawn, spawn.port, false, &client), 0);
     lty_httpc_response_t response;
     memset(&response, 0, sizeof(response));
     lty_buf_init(&response.body, RESEND_BODY_BYTES_MAX);
@@ -86,11 +74,7 @@ static void test_resend_after_restart_is_flagged_and_replays(void **state)
 
     /* Kill and restart on the same port: the client's kept-alive connection is now dead. */
     lty_spawn_kill(&spawn);
-    char listen[64];
-    snprintf(listen, sizeof(listen), "--listen=127.0.0.1:%u", (unsigned)spawn.port);
-    uint16_t port = spawn.port;
-    assert_int_equal(lty_spawn_start(&spawn, listen), 0);
-    assert_int_equal(spawn.port, port);
+    assert_int_equal(lty_spawn_restart(&spawn), 0);
 
     assert_int_equal(sale_post(&client, spawn.demo_card, 1, &response), 0);
     assert_true(response.resent);

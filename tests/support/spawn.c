@@ -107,6 +107,31 @@ int lty_spawn_start(lty_spawn_t *spawn, const char *extra_flag)
     return 0;
 }
 
+int lty_spawn_restart(lty_spawn_t *spawn)
+{
+    char listen[64];
+    snprintf(listen, sizeof(listen), "--listen=127.0.0.1:%u", (unsigned)spawn->port);
+    uint16_t port = spawn->port;
+    if (lty_spawn_start(spawn, listen) != 0) return -1;
+    if (spawn->port == port) return 0;
+    lty_spawn_kill(spawn); /* came up elsewhere: not the daemon the clients know */
+    spawn->port = port;
+    return -1;
+}
+
+int lty_spawn_client_open(const lty_spawn_t *spawn, uint16_t port, bool operator,
+                          lty_httpc_t *client)
+{
+    lty_httpc_options_t options = {
+        .host = "127.0.0.1",
+        .port = port,
+        .ca_cert_path = spawn->ca,
+        .cert_path = operator ? spawn->operator_cert : spawn->till_cert,
+        .key_path = operator ? spawn->operator_key : spawn->till_key,
+    };
+    return lty_httpc_init(client, &options);
+}
+
 int lty_spawn_stop(lty_spawn_t *spawn)
 {
     if (spawn->pid <= 0) return -1;

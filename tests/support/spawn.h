@@ -8,6 +8,9 @@
 #ifndef LTY_TEST_SPAWN_H
 #define LTY_TEST_SPAWN_H
 
+#include "lty/lty_httpc.h"
+
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -30,6 +33,12 @@ typedef struct lty_spawn_s {
 int lty_spawn_init_demo(lty_spawn_t *spawn);
 /** Start loyaltyd (extra_flag may be NULL) and wait for its port. 0 or -1. */
 int lty_spawn_start(lty_spawn_t *spawn, const char *extra_flag);
+/** Start loyaltyd again on the port it had (after a kill or stop). 0, or -1 if it did not come
+ *  back on that port. */
+int lty_spawn_restart(lty_spawn_t *spawn);
+/** An HTTP client for the daemon on port with the demo till's (or operator's) certificate. */
+int lty_spawn_client_open(const lty_spawn_t *spawn, uint16_t port, bool operator,
+                          lty_httpc_t *client);
 /** SIGTERM and wait: the daemon's exit status (0 = clean), or -1. */
 int lty_spawn_stop(lty_spawn_t *spawn);
 /** SIGKILL and reap. */
