@@ -67,13 +67,13 @@ int lty_cli_card_issue(lty_cli_t *cli);
 int lty_cli_journal(lty_cli_t *cli);
 int lty_cli_adjust(lty_cli_t *cli);
 int lty_cli_health(lty_cli_t *cli);
-int lty_cli_cards_batch(lty_cli_t *cli); /* issue 4 */
+int lty_cli_cards_batch(lty_cli_t *cli);
 /** GET path from the daemon: the body is appended to response_out, or printed when it is NULL
  *  (JSON as is with --json). Errors are printed; returns an LTY_CLI_EXIT_* code. */
 int lty_cli_api_get(const lty_cli_t *cli, const char *path, lty_buf_t *response_out);
 
 /* cmd_report.c: reports read from the daemon. */
-int lty_cli_report_settlement(lty_cli_t *cli); /* issue 3 */
+int lty_cli_report_settlement(lty_cli_t *cli);
 
 /* cmd_certs.c: credentials issued from the programme CA in DIR/tls. */
 int lty_cli_till_add(lty_cli_t *cli);

@@ -245,7 +245,7 @@ int lty_cli_adjust(lty_cli_t *cli)
     return exit_code;
 }
 
-/* ---- cards batch (issue 4) ---------------------------------------------------------------- */
+/* ---- cards batch ---------------------------------------------------------------- */
 
 /* One request of up to LTY_CARD_BATCH_MAX numbers; appends them to out as CSV lines. */
 static int cards_batch_chunk(const lty_cli_t *cli, const char *key, int64_t count, FILE *out)

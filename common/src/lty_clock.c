@@ -35,7 +35,7 @@ int64_t lty_clock_offset_get(void)
 
 int64_t lty_clock_day(int64_t time_ms)
 {
-    int64_t day_ms = INT64_C(86400000);
+    int64_t day_ms = LTY_MS_PER_DAY;
     return time_ms >= 0 ? time_ms / day_ms : -((-time_ms + day_ms - 1) / day_ms);
 }
 

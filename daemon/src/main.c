@@ -230,7 +230,7 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
                 "(loyaltyctl init creates it)\"", LTY_PIN_PEPPER_FILE);
         err = LTY_E_CONFIG;
     }
-    lty_scheduler_t *scheduler = NULL; /* issue 4: the periodic tier review */
+    lty_scheduler_t *scheduler = NULL; /* the periodic tier review */
     if (err == 0) {
         lty_scheduler_options_t scheduler_options = {
             .writer = writer, .programme = &programme,
@@ -245,7 +245,8 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
         err = lty_server_open(&server, &server_options, &api);
     }
     if (err == 0) {
-        api.server = server;
+        api.net_stats_cb = lty_server_stats_cb; /* /metrics reads the network's counters */
+        api.net_stats_userdata = server;
         LTY_LOG(LTY_LOG_INFO, "msg=\"serving\" url=https://%s:%u/ loops=%d data=%s",
                 config->listen_host, (unsigned)lty_server_port(server), (int)config->loops,
                 flags->data_dir);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file scheduler.h
- * Periodic domain work of the daemon (issue 4): today the tier review. One small thread waits
+ * Periodic domain work of the daemon: today the tier review. One small thread waits
  * interval_ms on a condition variable, then submits one job to the writer (the review runs in
  * the writer's child transaction like POST /v1/admin/tiers/review, as principal
  * "system:scheduler", at business time lty_clock_now_ms() so the test clock applies) and waits

@@ -4,7 +4,7 @@
  * lty_api_handle (route, realm, limits, decoding, domain operation) against a real LMDB store,
  * opened once per process in a temporary directory (tmpfs when there is one) and seeded like
  * `loyaltyctl init --demo`; mutations run on a real writer thread and the harness waits for
- * their completion (this file provides lty_exchange_complete, which server.c provides in the
+ * their completion (this file sets the exchange's complete_cb, which conn.c sets in the
  * daemon; server.c and conn.c are not linked).
  *
  * The first byte picks the peer: the demo till S001/T01, the till S002/T01, the demo operator,
@@ -25,7 +25,6 @@
 #include "lty/lty_log.h"
 #include "ops.h"
 #include "programme.h"
-#include "server.h"
 #include "store.h"
 #include "verify.h"
 #include "writer.h"
@@ -60,10 +59,11 @@ typedef struct fuzz_state_s {
 
 static fuzz_state_t fuzz;
 
-/* ---- What server.c provides in the daemon -------------------------------------------------- */
+/* ---- What the network layer provides in the daemon ------------------------------------------ */
 
-/* The writer thread completes a mutation; the harness thread waits for it in exchange_run. */
-void lty_exchange_complete(lty_exchange_t *exchange)
+/* The writer thread completes a mutation; the harness thread waits for it in exchange_run. This
+ * is the exchange's complete_cb, as conn.c sets one in the daemon. */
+static void fuzz_exchange_complete(lty_exchange_t *exchange)
 {
     LTY_ASSERT(exchange != NULL);
     pthread_mutex_lock(&fuzz.mutex);
@@ -71,14 +71,6 @@ void lty_exchange_complete(lty_exchange_t *exchange)
     fuzz.completed = true;
     pthread_cond_signal(&fuzz.completed_cond);
     pthread_mutex_unlock(&fuzz.mutex);
-}
-
-/* GET /metrics reads server statistics only when api->server is set; here it never is. */
-void lty_server_stats(lty_server_t *server, lty_server_stats_t *stats_out)
-{
-    (void)server;
-    (void)stats_out;
-    abort(); /* unreachable: api->server stays NULL in this harness */
 }
 
 /* ---- Set-up, once per process -------------------------------------------------------------- */
@@ -132,7 +124,7 @@ static void fuzz_setup(void)
     };
     LTY_ASSERT(lty_writer_start(&fuzz.writer, fuzz.store, &writer_options) == 0);
     fuzz.api = (lty_api_t){.store = fuzz.store, .writer = fuzz.writer,
-                           .programme = &fuzz.programme, .server = NULL, .test_clock = false};
+                           .programme = &fuzz.programme, .test_clock = false};
     LTY_ASSERT(lty_http_create(&fuzz.http) == 0);
     pthread_mutex_init(&fuzz.mutex, NULL);
     pthread_cond_init(&fuzz.completed_cond, NULL);
@@ -201,6 +193,7 @@ static void exchange_run(const lty_request_t *request, const lty_tls_peer_t *pee
     exchange->request.request_id = ++fuzz.requests;
     snprintf(exchange->request.remote_addr, sizeof(exchange->request.remote_addr), "127.0.0.1");
     exchange->net_owner = &fuzz;
+    exchange->complete_cb = fuzz_exchange_complete;
 
     pthread_mutex_lock(&fuzz.mutex);
     fuzz.completed = false;

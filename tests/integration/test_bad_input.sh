@@ -120,7 +120,7 @@ request op POST /v1/admin/members/99999/cards '' -H "Idempotency-Key: $(key)"
 expect_error "card for an unknown member" 404 member_not_found
 
 # The JSONTestSuite corpus as sale bodies: n_ -> 400, nothing -> 5xx.
-CORPUS="$LTY_SOURCE_DIR/../shared/testdata/JSONTestSuite/test_parsing"
+CORPUS="$LTY_SOURCE_DIR/tests/data/JSONTestSuite/test_parsing"
 # One curl over one kept-alive connection (it reconnects after a refusal that closes it); the
 # codes come back in the corpus' order.
 FILES=("$CORPUS"/*.json)

@@ -12,6 +12,9 @@
 
 #include <stdint.h>
 
+/** One day in milliseconds: the one definition every module uses. */
+#define LTY_MS_PER_DAY INT64_C(86400000)
+
 int64_t lty_clock_now_ms(void);
 /** Monotonic milliseconds for timeouts and latency; unaffected by the test offset. */
 int64_t lty_clock_monotonic_ms(void);

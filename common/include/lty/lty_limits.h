@@ -69,7 +69,7 @@
 #define LTY_PREPAID_CENTS_PER_TXN_MAX INT64_C(10000000000)
 #define LTY_PREPAID_BALANCE_CENTS_MAX INT64_C(1000000000000)
 
-/* PINs (issue 3). */
+/* PINs. */
 #define LTY_PIN_DIGITS_MIN 4
 #define LTY_PIN_DIGITS_MAX 8
 #define LTY_PIN_FAILURES_MAX 5                        /* wrong PINs in a row before a lock */
@@ -83,7 +83,7 @@
 #define LTY_CARDS_PER_MEMBER_MAX 16
 #define LTY_JOURNAL_PAGE_MAX 200
 #define LTY_JOURNAL_PAGE_DEFAULT 50
-/* Issue 4: member search, audit pages, card batches, tiers. */
+/* Member search, audit pages, card batches, tiers. */
 #define LTY_MEMBER_PAGE_MAX 100
 #define LTY_MEMBER_PAGE_DEFAULT 20
 #define LTY_AUDIT_PAGE_MAX 100

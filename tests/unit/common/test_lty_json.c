@@ -3,7 +3,7 @@
  * keys, deep nesting, non-integral or out-of-range numbers and unknown keys, names the field in
  * its diagnostics, and the writer produces valid JSON.
  * Method: hand-written boundary cases, then the whole JSONTestSuite parsing corpus from
- * shared/testdata (y_ must parse or be refused only for a listed limit; n_ must be refused as
+ * tests/data/JSONTestSuite (y_ must parse or be refused only for a listed limit; n_ must be refused as
  * invalid_json or json_too_deep; i_ must not crash). */
 #include <dirent.h>
 #include <setjmp.h>
@@ -226,7 +226,7 @@ static void test_json_parse_jsontestsuite_corpus(void **state)
 {
     (void)state;
     char dir_path[1024];
-    snprintf(dir_path, sizeof(dir_path), "%s/../shared/testdata/JSONTestSuite/test_parsing",
+    snprintf(dir_path, sizeof(dir_path), "%s/tests/data/JSONTestSuite/test_parsing",
              LTY_SOURCE_DIR);
     DIR *dir = opendir(dir_path);
     if (dir == NULL) fail_msg("corpus not found at %s", dir_path);

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file api.h
+ * The API layer: the route table, realm checks, request decoding helpers, reply helpers and the
+ * glue that turns a mutating request into a writer job.
+ *
+ * Owns: dispatch (dispatch.c) from schema/routes.def, request decoding (request.c), the shared
+ * renderings (render.c); every handler lives in the file of its resource (members.c, cards.c,
+ * sales.c, prepaid.c, pins.c, tiers.c, adjustments.c, reports.c, health.c, test_hooks.c) and has
+ * the shape: parse into a struct (limits checked) -> validate -> (reads: query the
+ * store in a read transaction and reply) / (writes: submit a job whose apply_cb runs the domain
+ * operation inside the writer's child transaction and renders the response).
+ *
+ * Caveats:
+ * - Handlers run on a loop thread; apply callbacks run on the writer thread. An apply callback
+ *   touches only its job, its command and the transaction it is given.
+ * - Responses of mutating requests are rendered inside apply_cb, because the writer stores the
+ *   exact response bytes with the idempotency key.
+ */
+#ifndef LTY_API_H
+#define LTY_API_H
+
+#include "actor.h"
+#include "exchange.h"
+#include "lty/lty_err.h"
+#include "lty/lty_json.h"
+#include "store.h"
+#include "writer.h"
+
+#include <stdint.h>
+
+typedef struct lty_programme_s lty_programme_t; /* domain: programme.h */
+
+struct lty_api_s {
+    lty_store_t *store;               /* public */
+    lty_writer_t *writer;             /* public */
+    const lty_programme_t *programme; /* public: loaded at start */
+    lty_net_stats_cb net_stats_cb;    /* public: network counters for /metrics; may be NULL */
+    void *net_stats_userdata;         /* public: passed to net_stats_cb */
+    bool test_clock;                  /* public: --test-clock given */
+    bool test_faults;                 /* public: --test-faults given (POST /v1/admin/faults) */
+    uint8_t pin_pepper[32];           /* public: DIR/pin-pepper, loaded at start */
+};
+
+#define LTY_ROUTE_PARAMS_MAX 4
+#define LTY_ROUTE_PARAM_BYTES_MAX 64
+
+typedef struct lty_route_params_s {
+    int count;
+    char values[LTY_ROUTE_PARAMS_MAX][LTY_ROUTE_PARAM_BYTES_MAX + 1]; /* percent-decoded */
+} lty_route_params_t;
+
+typedef int (*lty_api_handler_cb)(lty_api_t *api, lty_exchange_t *exchange,
+                                  const lty_route_params_t *params);
+
+/* Every handler named in schema/routes.def, declared here. */
+#define LTY_ROUTE(method, path, handler, realm, mutating, body_bytes_max, test_only)            \
+    int lty_api_##handler(lty_api_t *api, lty_exchange_t *exchange,                             \
+                          const lty_route_params_t *params);
+#include "routes.def"
+#undef LTY_ROUTE
+
+/** The actor of the exchange being handled (valid after dispatch). */
+const lty_actor_t *lty_api_actor(const lty_exchange_t *exchange);
+
+/* ---- Replies (loop thread) ------------------------------------------------------------ */
+
+/** Reply {"error":{"code","message"[,"field"]}} with the status from errors.def. Returns
+ *  LTY_API_DONE so a handler can `return lty_api_reply_error(...)`. diag may be NULL. */
+int lty_api_reply_error(lty_exchange_t *exchange, int err, const lty_diag_t *diag);
+/** Reply with status; the JSON body is already in exchange->response.body. Returns DONE. */
+int lty_api_reply(lty_exchange_t *exchange, int status);
+
+/* ---- Decoding -------------------------------------------------------------------------- */
+
+/** Parse the body strictly as a JSON object (content type, depth, duplicates checked).
+ *  On error the reply is already made: return LTY_API_DONE. */
+int lty_api_body_parse(lty_exchange_t *exchange, lty_json_doc_t **doc_out);
+/** Parse a body that is an object holding exactly one member, key, an integer in [min, max]
+ *  (the shape of the test-only admin routes). On error the reply is already made (invalid_json,
+ *  invalid_field naming the key): return LTY_API_DONE. */
+int lty_api_body_int_parse(lty_exchange_t *exchange, const char *key, int64_t min, int64_t max,
+                           int64_t *value_out);
+/** Query parameter name as a bounded integer: 0 (absent: *present_out=false) or
+ *  LTY_E_INVALID_QUERY with the diag filled. */
+int lty_api_query_int(const lty_exchange_t *exchange, const char *name, int64_t min, int64_t max,
+                      int64_t *value_out, bool *present_out, lty_diag_t *diag);
+/** Query parameter as a string (percent-decoded) into out. */
+int lty_api_query_string(const lty_exchange_t *exchange, const char *name, char *out,
+                         size_t out_size, bool *present_out, lty_diag_t *diag);
+/** An optional request body that, when sent, must be a JSON object with only the keys listed
+ *  (NULL-terminated; may be just {NULL}). 0 with *doc_out (NULL when no body; the caller frees
+ *  it), or 1 when the error reply is made (the handler then returns LTY_API_DONE). */
+int lty_api_body_optional(lty_exchange_t *exchange, const char *const *keys,
+                          lty_json_doc_t **doc_out);
+/** The member id in path parameter 0: true, or false after replying 404 member_not_found
+ *  (a malformed id names no member). */
+bool lty_api_member_id_param(lty_exchange_t *exchange, const lty_route_params_t *params,
+                             uint64_t *member_id_out);
+/** Parse a decimal id in [1, LTY_JSON_INT_MAX] (path parameter); LTY_E_NOT_FOUND if malformed. */
+int lty_api_parse_id(const char *text, uint64_t *id_out);
+
+/* ---- Internal to the API layer (request.c, used by dispatch.c) ------------------------- */
+
+/** Percent-decode text[0..size) into out; false if malformed, too long, or it decodes to a
+ *  control character or '/'. In a query (form encoding) '+' means a space. */
+bool lty__api_percent_decode(const char *text, size_t size, bool query, char *out,
+                             size_t out_size);
+
+/* ---- Mutations (loop thread submits, writer thread applies) ---------------------------- */
+
+/**
+ * Hand a decoded command to the writer. command is owned by the exchange from here on and
+ * freed with command_free after the response is sent. apply_cb runs on the writer thread
+ * inside a child transaction: it reads the command with lty_api_job_command(job), performs the
+ * domain operation, and renders the response with lty_api_job_reply/lty_api_job_refuse.
+ * @return LTY_API_PENDING, or LTY_API_DONE if the writer refused the job (reply made).
+ */
+int lty_api_submit(lty_api_t *api, lty_exchange_t *exchange, lty_job_apply_cb apply_cb,
+                   void *command, void (*command_free)(void *command));
+/** The command passed to lty_api_submit(). */
+void *lty_api_job_command(const lty_job_t *job);
+/** The api of a job, and the actor of its request. */
+lty_api_t *lty_api_job_api(const lty_job_t *job);
+const lty_actor_t *lty_api_job_actor(const lty_job_t *job);
+/** Set the job's status (body already written into job->body). Returns 0. */
+int lty_api_job_reply(lty_job_t *job, int status);
+/** Render err (and diag) as the job's response and return err, so apply_cb can
+ *  `return lty_api_job_refuse(job, LTY_E_INSUFFICIENT_POINTS, &diag);`. */
+int lty_api_job_refuse(lty_job_t *job, int err, const lty_diag_t *diag);
+
+#endif

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: MIT */
+/* The API dispatcher: matches a request against schema/routes.def, enforces the route's realm,
+ * method, body limit, content type and Idempotency-Key centrally, then calls the handler.
+ * Also the glue between a handler's decoded command and the writer thread, and the reply
+ * helpers every handler uses. Handlers never re-check what this file checks.
+ *
+ * Not here: request semantics (the resource files), decoding (request.c), framing (net/http.c),
+ * business rules (domain/). */
+#include "api.h"
+#include "lty/lty_assert.h"
+#include "lty/lty_clock.h"
+#include "lty/lty_log.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef enum api_realm { REALM_PUBLIC, REALM_TILL, REALM_ADMIN, REALM_MEMBER } api_realm_t;
+/* routes.def's test_only column: which daemon flag makes the route exist. */
+typedef enum api_test_only { TEST_ONLY_NO, TEST_ONLY_CLOCK, TEST_ONLY_FAULTS } api_test_only_t;
+
+typedef struct api_route_s {
+    lty_method_t method;
+    const char *pattern;
+    lty_api_handler_cb handler;
+    api_realm_t realm;
+    bool mutating;
+    size_t body_bytes_max;
+    api_test_only_t test_only;
+} api_route_t;
+
+#define LTY_ROUTE(method, path, handler, realm, mutating, body_bytes_max, test_only)            \
+    {LTY_METHOD_##method, path, lty_api_##handler, REALM_##realm, (mutating) != 0,             \
+     (body_bytes_max), TEST_ONLY_##test_only},
+static const api_route_t api_routes[] = {
+#include "routes.def"
+};
+#undef LTY_ROUTE
+
+#define API_ROUTES_COUNT (sizeof(api_routes) / sizeof(api_routes[0]))
+
+/* Per-request state, allocated when a request is dispatched and freed when the network layer
+ * releases the exchange (response sent or connection gone). */
+typedef struct api_state_s {
+    lty_api_t *api;
+    lty_exchange_t *exchange;
+    lty_actor_t actor;
+    lty_job_t job;
+    void *command;
+    void (*command_free)(void *command);
+} api_state_t;
+
+/* ---- Replies ------------------------------------------------------------------------------ */
+
+int lty_api_reply(lty_exchange_t *exchange, int status)
+{
+    LTY_ASSERT(exchange != NULL);
+    LTY_ASSERT(status >= 100 && status <= 599);
+    if (lty_buf_error(&exchange->response.body) != 0) {
+        int err = lty_buf_error(&exchange->response.body);
+        lty_buf_reset(&exchange->response.body);
+        return lty_api_reply_error(exchange, err == LTY_E_NOMEM ? err : LTY_E_INTERNAL, NULL);
+    }
+    exchange->response.status = status;
+    return LTY_API_DONE;
+}
+
+int lty_api_reply_error(lty_exchange_t *exchange, int err, const lty_diag_t *diag)
+{
+    LTY_ASSERT(exchange != NULL);
+    LTY_ASSERT(err < 0);
+    lty_buf_reset(&exchange->response.body);
+    lty_json_error_render(&exchange->response.body, err, diag);
+    int status = lty_err_http_status(err);
+    exchange->response.status = status > 0 ? status : 500;
+    return LTY_API_DONE;
+}
+
+/* ---- Route matching ----------------------------------------------------------------------- */
+
+/* Does path match pattern? Parameters are captured in order. */
+static bool route_match(const char *pattern, const char *path, lty_route_params_t *params)
+{
+    params->count = 0;
+    while (*pattern != '\0' && *path != '\0') {
+        if (*pattern != '/' || *path != '/') return false;
+        pattern++;
+        path++;
+        const char *pattern_end = strchr(pattern, '/');
+        const char *path_end = strchr(path, '/');
+        size_t pattern_size = pattern_end ? (size_t)(pattern_end - pattern) : strlen(pattern);
+        size_t path_size = path_end ? (size_t)(path_end - path) : strlen(path);
+        if (pattern_size > 0 && pattern[0] == '{') {
+            if (path_size == 0 || params->count >= LTY_ROUTE_PARAMS_MAX) return false;
+            char *value = params->values[params->count];
+            if (!lty__api_percent_decode(path, path_size, false, value, LTY_ROUTE_PARAM_BYTES_MAX + 1)) {
+                return false;
+            }
+            params->count++;
+        } else if (pattern_size != path_size || memcmp(pattern, path, path_size) != 0) {
+            return false;
+        }
+        pattern += pattern_size;
+        path += path_size;
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+/* ---- Realms and actors -------------------------------------------------------------------- */
+
+static int actor_from_peer(const lty_tls_peer_t *peer, lty_actor_t *actor)
+{
+    memset(actor, 0, sizeof(*actor));
+    actor->role = peer->role;
+    int written = 0;
+    switch (peer->role) {
+    case LTY_ROLE_TILL:
+        snprintf(actor->store, sizeof(actor->store), "%.16s", peer->store);
+        snprintf(actor->till, sizeof(actor->till), "%.16s", peer->name);
+        written = snprintf(actor->principal, sizeof(actor->principal), "till:%s/%s",
+                           actor->store, actor->till);
+        break;
+    case LTY_ROLE_OPERATOR:
+        snprintf(actor->operator_name, sizeof(actor->operator_name), "%s", peer->name);
+        written = snprintf(actor->principal, sizeof(actor->principal), "operator:%s",
+                           actor->operator_name);
+        break;
+    default:
+        actor->role = LTY_ROLE_NONE;
+        break;
+    }
+    LTY_ASSERT(written >= 0 && (size_t)written < sizeof(actor->principal));
+    return 0;
+}
+
+static int realm_check(api_realm_t realm, const lty_actor_t *actor)
+{
+    lty_role_t needed;
+    switch (realm) {
+    case REALM_PUBLIC:
+        return 0;
+    case REALM_TILL:
+        needed = LTY_ROLE_TILL;
+        break;
+    case REALM_ADMIN:
+        needed = LTY_ROLE_OPERATOR;
+        break;
+    case REALM_MEMBER:
+    default:
+        needed = LTY_ROLE_MEMBER;
+        break;
+    }
+    if (actor->role == needed) return 0;
+    return actor->role == LTY_ROLE_NONE ? LTY_E_UNAUTHENTICATED : LTY_E_FORBIDDEN;
+}
+
+const lty_actor_t *lty_api_actor(const lty_exchange_t *exchange)
+{
+    LTY_ASSERT(exchange != NULL);
+    const api_state_t *state = exchange->api_state;
+    LTY_ASSERT(state != NULL);
+    return &state->actor;
+}
+
+/* ---- Dispatch ----------------------------------------------------------------------------- */
+
+static bool content_type_is_json(const char *content_type)
+{
+    static const char json[] = "application/json";
+    if (strncmp(content_type, json, sizeof(json) - 1) != 0) return false;
+    char next = content_type[sizeof(json) - 1];
+    return next == '\0' || next == ';' || next == ' ';
+}
+
+/* The checks every mutating or body-carrying route shares, in the order a client fixes them. */
+static int request_check(const api_route_t *route, const lty_request_t *request, lty_diag_t *diag)
+{
+    if (request->body_size > route->body_bytes_max) {
+        return lty_diag_set(diag, LTY_E_REQUEST_TOO_LARGE, "",
+                            "body has %zu bytes, limit for this route is %zu", request->body_size,
+                            route->body_bytes_max);
+    }
+    if (request->body_size > 0 && !content_type_is_json(request->content_type)) {
+        return lty_diag_set(diag, LTY_E_UNSUPPORTED_MEDIA_TYPE, "",
+                            "Content-Type must be application/json");
+    }
+    if (!route->mutating) return 0;
+    if (request->idempotency_key_invalid) {
+        return lty_diag_set(diag, LTY_E_INVALID_IDEMPOTENCY_KEY, "",
+                            "Idempotency-Key must be 1 to %d printable ASCII characters",
+                            LTY_IDEMPOTENCY_KEY_BYTES_MAX);
+    }
+    if (!request->idempotency_key_present) {
+        return lty_diag_set(diag, LTY_E_IDEMPOTENCY_KEY_REQUIRED, "",
+                            "this request changes the store: send an Idempotency-Key header");
+    }
+    return 0;
+}
+
+/* A test-only route exists only in a daemon started with its flag. */
+static bool route_enabled(const lty_api_t *api, const api_route_t *route)
+{
+    switch (route->test_only) {
+    case TEST_ONLY_NO: return true;
+    case TEST_ONLY_CLOCK: return api->test_clock;
+    case TEST_ONLY_FAULTS: return api->test_faults;
+    default: LTY_ASSERT(false); return false;
+    }
+}
+
+static const api_route_t *route_find(const lty_api_t *api, const lty_request_t *request,
+                                     lty_route_params_t *params, int *err_out)
+{
+    bool path_known = false;
+    for (size_t index = 0; index < API_ROUTES_COUNT; index++) {
+        const api_route_t *route = &api_routes[index];
+        if (!route_enabled(api, route)) continue;
+        if (!route_match(route->pattern, request->path, params)) continue;
+        path_known = true;
+        lty_method_t method = request->method == LTY_METHOD_HEAD ? LTY_METHOD_GET
+                                                                  : request->method;
+        if (route->method == method) return route;
+    }
+    *err_out = path_known ? LTY_E_METHOD_NOT_ALLOWED : LTY_E_NOT_FOUND;
+    return NULL;
+}
+
+int lty_api_handle(lty_api_t *api, lty_exchange_t *exchange)
+{
+    LTY_ASSERT(api != NULL);
+    LTY_ASSERT(exchange != NULL);
+    LTY_ASSERT(exchange->api_state == NULL);
+    lty_buf_reset(&exchange->response.body);
+    exchange->response.headers_size = 0;
+    exchange->response.content_type = NULL;
+
+    api_state_t *state = lty_calloc(1, sizeof(*state));
+    if (state == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
+    state->api = api;
+    state->exchange = exchange;
+    exchange->api_state = state;
+    actor_from_peer(&exchange->request.peer, &state->actor);
+
+    lty_route_params_t params;
+    int err = 0;
+    const api_route_t *route = route_find(api, &exchange->request, &params, &err);
+    if (route == NULL) return lty_api_reply_error(exchange, err, NULL);
+    err = realm_check(route->realm, &state->actor);
+    if (err != 0) return lty_api_reply_error(exchange, err, NULL);
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    err = request_check(route, &exchange->request, &diag);
+    if (err != 0) return lty_api_reply_error(exchange, err, &diag);
+    return route->handler(api, exchange, &params);
+}
+
+void lty_api_exchange_release(lty_api_t *api, lty_exchange_t *exchange)
+{
+    (void)api;
+    LTY_ASSERT(exchange != NULL);
+    api_state_t *state = exchange->api_state;
+    if (state == NULL) return;
+    if (state->command != NULL && state->command_free != NULL) state->command_free(state->command);
+    lty_free(state);
+    exchange->api_state = NULL;
+}
+
+/* ---- Writer glue -------------------------------------------------------------------------- */
+
+static void api_job_done(lty_job_t *job)
+{
+    api_state_t *state = job->userdata;
+    LTY_ASSERT(state != NULL);
+    lty_exchange_t *exchange = state->exchange;
+    exchange->response.status = job->status;
+    if (job->replayed) lty_response_header_add(&exchange->response, "Idempotent-Replayed", "true");
+    lty_exchange_complete(exchange);
+}
+
+static void request_hash(const lty_request_t *request, uint8_t digest_out[32])
+{
+    /* Method, path, query and body identify a request; a retry sends the same bytes. */
+    lty_buf_t text;
+    lty_buf_init(&text, LTY_HTTP_BODY_BYTES_MAX + 2 * LTY_HTTP_URL_BYTES_MAX + 16);
+    lty_buf_appendf(&text, "%d\n%s?%s\n", (int)request->method, request->path, request->query);
+    lty_buf_append(&text, request->body, request->body_size);
+    LTY_ASSERT(lty_buf_error(&text) == 0 || lty_buf_error(&text) == LTY_E_NOMEM);
+    lty_crypto_sha256(text.data, text.size, digest_out);
+    lty_buf_deinit(&text);
+}
+
+int lty_api_submit(lty_api_t *api, lty_exchange_t *exchange, lty_job_apply_cb apply_cb,
+                   void *command, void (*command_free)(void *command))
+{
+    LTY_ASSERT(api != NULL && api->writer != NULL);
+    LTY_ASSERT(apply_cb != NULL);
+    api_state_t *state = exchange->api_state;
+    LTY_ASSERT(state != NULL);
+    LTY_ASSERT(state->command == NULL);
+    state->command = command;
+    state->command_free = command_free;
+
+    lty_job_t *job = &state->job;
+    memset(job, 0, sizeof(*job));
+    job->apply_cb = apply_cb;
+    job->done_cb = api_job_done;
+    job->userdata = state;
+    snprintf(job->principal, sizeof(job->principal), "%s", state->actor.principal);
+    if (exchange->request.idempotency_key_present) {
+        snprintf(job->idempotency_key, sizeof(job->idempotency_key), "%s",
+                 exchange->request.idempotency_key);
+    }
+    request_hash(&exchange->request, job->request_hash);
+    job->now_ms = lty_clock_now_ms();
+    job->body = &exchange->response.body;
+    lty_buf_reset(job->body);
+
+    int err = lty_writer_submit(api->writer, job);
+    if (err != 0) return lty_api_reply_error(exchange, err, NULL);
+    return LTY_API_PENDING;
+}
+
+void *lty_api_job_command(const lty_job_t *job)
+{
+    LTY_ASSERT(job != NULL);
+    const api_state_t *state = job->userdata;
+    return state->command;
+}
+
+lty_api_t *lty_api_job_api(const lty_job_t *job)
+{
+    LTY_ASSERT(job != NULL);
+    const api_state_t *state = job->userdata;
+    return state->api;
+}
+
+const lty_actor_t *lty_api_job_actor(const lty_job_t *job)
+{
+    LTY_ASSERT(job != NULL);
+    const api_state_t *state = job->userdata;
+    return &state->actor;
+}
+
+int lty_api_job_reply(lty_job_t *job, int status)
+{
+    LTY_ASSERT(job != NULL);
+    LTY_ASSERT(status >= 200 && status < 300);
+    job->status = status;
+    return 0;
+}
+
+int lty_api_job_refuse(lty_job_t *job, int err, const lty_diag_t *diag)
+{
+    LTY_ASSERT(job != NULL);
+    LTY_ASSERT(err < 0);
+    lty_buf_reset(job->body);
+    lty_json_error_render(job->body, err, diag);
+    int status = lty_err_http_status(err);
+    job->status = status > 0 ? status : 500;
+    return err;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* Public operational endpoints: /healthz for load balancers and tests, /metrics in the
+ * Prometheus text format for the operator's monitoring. Neither needs a client certificate;
+ * neither reveals member data. */
+#include "api.h"
+#include "lty/lty_assert.h"
+
+#include <inttypes.h>
+
+int lty_api_healthz(lty_api_t *api, lty_exchange_t *exchange, const lty_route_params_t *params)
+{
+    (void)api;
+    (void)params;
+    lty_buf_append_str(&exchange->response.body, "{\"status\":\"ok\"}");
+    return lty_api_reply(exchange, 200);
+}
+
+static void metric(lty_buf_t *out, const char *name, const char *type, const char *help,
+                   uint64_t value)
+{
+    lty_buf_appendf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", name, help, name, type,
+                    name, value);
+}
+
+int lty_api_metrics(lty_api_t *api, lty_exchange_t *exchange, const lty_route_params_t *params)
+{
+    (void)params;
+    LTY_ASSERT(api != NULL);
+    lty_buf_t *out = &exchange->response.body;
+    lty_writer_stats_t writer;
+    lty_writer_stats(api->writer, &writer);
+    metric(out, "loyaltyd_writer_jobs_total", "counter", "Mutations applied or refused", writer.jobs);
+    metric(out, "loyaltyd_writer_batches_total", "counter", "Durable commits", writer.batches);
+    metric(out, "loyaltyd_writer_replays_total", "counter", "Idempotent replays", writer.replays);
+    metric(out, "loyaltyd_writer_commit_failures_total", "counter", "Failed commits",
+           writer.commit_failures);
+    metric(out, "loyaltyd_writer_gather_microseconds_total", "counter",
+           "Group-commit wait for more jobs", writer.gather_us);
+    metric(out, "loyaltyd_writer_apply_microseconds_total", "counter",
+           "Running jobs in batch transactions", writer.apply_us);
+    metric(out, "loyaltyd_writer_commit_microseconds_total", "counter",
+           "Durable commits (page writes and fsyncs)", writer.commit_us);
+    metric(out, "loyaltyd_idempotency_keys_swept_total", "counter", "Expired keys purged",
+           writer.keys_swept);
+    metric(out, "loyaltyd_writer_queue_depth", "gauge", "Jobs waiting for the writer",
+           (uint64_t)(writer.queue_depth > 0 ? writer.queue_depth : 0));
+    lty_store_stats_t store;
+    lty_store_stats(api->store, &store);
+    metric(out, "loyaltyd_store_map_bytes", "gauge", "LMDB map size", (uint64_t)store.map_bytes);
+    metric(out, "loyaltyd_store_used_bytes", "gauge", "LMDB bytes in use",
+           (uint64_t)store.used_bytes);
+    metric(out, "loyaltyd_store_cache_warm_bytes", "gauge",
+           "data.mdb bytes read into the page cache by the start-up warm-up",
+           (uint64_t)store.warm_bytes);
+    metric(out, "loyaltyd_store_cache_warm_done", "gauge", "1 once the start-up warm-up ended",
+           store.warm_done ? 1u : 0u);
+    if (api->net_stats_cb != NULL) {
+        lty_net_stats_t server;
+        api->net_stats_cb(api->net_stats_userdata, &server);
+        metric(out, "loyaltyd_connections_accepted_total", "counter", "Connections accepted",
+               server.connections_accepted);
+        metric(out, "loyaltyd_connections_refused_total", "counter", "Connections refused (full)",
+               server.connections_refused);
+        metric(out, "loyaltyd_tls_handshakes_total", "counter", "TLS handshakes", server.handshakes);
+        metric(out, "loyaltyd_tls_handshakes_resumed_total", "counter", "Resumed handshakes",
+               server.handshakes_resumed);
+        metric(out, "loyaltyd_tls_handshake_failures_total", "counter", "Failed handshakes",
+               server.handshake_failures);
+        metric(out, "loyaltyd_requests_total", "counter", "HTTP requests", server.requests);
+        metric(out, "loyaltyd_connections_open", "gauge", "Open connections",
+               (uint64_t)server.connections_open);
+    }
+    exchange->response.content_type = "text/plain; version=0.0.4";
+    return lty_api_reply(exchange, 200);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file render.h
+ * JSON renderings of domain records shared by several handlers (members, cards, journal
+ * entries, balances, tiers), so a card looks the same in every response, and the wire names of
+ * domain enums in both directions (card status, gender, tender type). Wire names follow the API contract and
+ * GLOSSARY.md; times are ISO 8601 UTC strings.
+ */
+#ifndef LTY_API_RENDER_H
+#define LTY_API_RENDER_H
+
+#include "lty/lty_json.h"
+#include "ops.h"
+#include "programme.h"
+#include "records.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/** "active", "lost", "replaced", "expired", "closed", "unassigned". */
+const char *lty_api_card_status_name(unsigned int status, bool expired);
+/** Key name then an ISO 8601 time, or null for 0. */
+void lty_api_render_time(lty_json_writer_t *writer, const char *key, int64_t time_ms);
+/** {"card_no","card_status","issued_at","expires_at"} */
+void lty_api_render_card(lty_json_writer_t *writer, const lty_card_t *card, int64_t now_ms);
+/** {"entry_id","kind","created_at","reference","store","till","by","postings":[...]} */
+void lty_api_render_entry(lty_json_writer_t *writer, const lty_journal_entry_t *entry);
+
+/** "points_balance" and "prepaid_cents", in every money or points response. */
+void lty_api_render_balances(lty_json_writer_t *writer, int64_t points_balance,
+                             int64_t prepaid_cents);
+/** "tier", "tier_basis", "tier_qualifying", "tier_next", "tier_next_needed" (null at the top
+ *  tier) members of the object being written. */
+void lty_api_render_tier(lty_json_writer_t *writer, const lty_programme_t *programme,
+                         const lty_ops_tier_status_t *status);
+
+#define LTY_API_GENDERS_COUNT 4
+/** Wire names of lty_member_t.gender: "unknown", "female", "male", "other". */
+extern const char *const lty_api_gender_names[LTY_API_GENDERS_COUNT];
+/** The profile members (inside an object already begun): member_id, status, name, phone,
+ *  email, birthday, gender, preferred_store, consents, tier, created_at, updated_at. */
+void lty_api_render_member_profile(lty_json_writer_t *writer, const lty_member_t *member,
+                                   const lty_programme_t *programme);
+/** "cash", "bank_card", "prepaid" -> LTY_TENDER_*; LTY_E_INVALID_FIELD for anything else. */
+int lty_api_tender_type_parse(const char *name, uint8_t *type_out);
+
+#endif

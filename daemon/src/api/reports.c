@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/* Settlement report handler: GET /v1/admin/reports/settlement?store=&from=&to=.
+ * from and to are UTC dates YYYY-MM-DD, both included (to defaults to from); store "" or absent
+ * = every store. Rows come from lty_ops_settlement() (ops_report.c); totals are their sums. */
+#include "api.h"
+#include "lty/lty_assert.h"
+#include "lty/lty_clock.h"
+#include "ops.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#define REPORT_DAYS_MAX 366
+
+/* Days since 1970-01-01 of a valid "YYYY-MM-DD" (1970..9999), else -1 (H. Hinnant's rule). */
+static int64_t date_days(const char *text)
+{
+    int year = 0;
+    int month = 0;
+    int day = 0;
+    char tail = '\0';
+    if (strlen(text) != 10 || sscanf(text, "%4d-%2d-%2d%c", &year, &month, &day, &tail) != 3) {
+        return -1;
+    }
+    static const int month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (year < 1970 || month < 1 || month > 12 || day < 1 || day > month_days[month - 1] ||
+        (month == 2 && day == 29 && !leap)) {
+        return -1;
+    }
+    int64_t shifted = month <= 2 ? year - 1 : year;
+    int64_t era = shifted / 400;
+    int64_t year_of_era = shifted - era * 400;
+    int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+    int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    return era * 146097 + day_of_era - 719468;
+}
+
+static void row_render(lty_json_writer_t *writer, const lty_ops_settlement_row_t *row,
+                       bool with_keys)
+{
+    lty_jw_object_begin(writer);
+    if (with_keys) {
+        char when[40];
+        lty_clock_format(row->day * LTY_MS_PER_DAY, when, sizeof(when));
+        when[10] = '\0';
+        lty_jw_kv_string(writer, "store", row->store);
+        lty_jw_kv_string(writer, "till", row->till);
+        lty_jw_kv_string(writer, "date", when);
+    }
+    lty_jw_kv_int(writer, "sales_count", row->sales_count);
+    lty_jw_kv_int(writer, "returns_count", row->returns_count);
+    lty_jw_kv_int(writer, "voids_count", row->voids_count);
+    lty_jw_kv_int(writer, "points_earned", row->points_earned);
+    lty_jw_kv_int(writer, "points_redeemed", row->points_redeemed);
+    lty_jw_kv_int(writer, "points_adjusted", row->points_adjusted);
+    lty_jw_kv_int(writer, "points_forfeited", row->points_forfeited);
+    lty_jw_kv_int(writer, "prepaid_topped_up_cash_cents", row->prepaid_topped_up_cash);
+    lty_jw_kv_int(writer, "prepaid_topped_up_bank_card_cents", row->prepaid_topped_up_bank_card);
+    lty_jw_kv_int(writer, "prepaid_spent_cents", row->prepaid_spent);
+    lty_jw_kv_int(writer, "prepaid_refunded_cents", row->prepaid_refunded);
+    lty_jw_kv_int(writer, "prepaid_paid_out_cents", row->prepaid_paid_out);
+    lty_jw_kv_int(writer, "sales_cash_cents", row->sales_cash_cents);
+    lty_jw_kv_int(writer, "sales_bank_card_cents", row->sales_bank_card_cents);
+    lty_jw_kv_int(writer, "sales_prepaid_cents", row->sales_prepaid_cents);
+    lty_jw_kv_int(writer, "refunded_cash_cents", row->refunded_cash_cents);
+    lty_jw_kv_int(writer, "refunded_bank_card_cents", row->refunded_bank_card_cents);
+    lty_jw_object_end(writer);
+}
+
+static void totals_add(lty_ops_settlement_row_t *total, const lty_ops_settlement_row_t *row)
+{
+    int64_t *sum = &total->sales_count;
+    const int64_t *part = &row->sales_count;
+    /* every counter from sales_count to the end is an int64_t, in one run */
+    size_t count = (sizeof(*row) - offsetof(lty_ops_settlement_row_t, sales_count)) /
+                   sizeof(int64_t);
+    for (size_t index = 0; index < count; index++) sum[index] += part[index];
+}
+
+static void report_render(lty_json_writer_t *writer, const lty_ops_settlement_t *report,
+                          const char *store, const char *from, const char *to)
+{
+    lty_ops_settlement_row_t total;
+    memset(&total, 0, sizeof(total));
+    lty_jw_object_begin(writer);
+    lty_jw_kv_string(writer, "store", store);
+    lty_jw_kv_string(writer, "from", from);
+    lty_jw_kv_string(writer, "to", to);
+    lty_jw_kv_string(writer, "timezone", "UTC");
+    lty_jw_kv_bool(writer, "truncated", report->truncated);
+    lty_jw_key(writer, "rows");
+    lty_jw_array_begin(writer);
+    for (size_t index = 0; index < report->rows_count; index++) {
+        row_render(writer, &report->rows[index], true);
+        totals_add(&total, &report->rows[index]);
+    }
+    lty_jw_array_end(writer);
+    lty_jw_key(writer, "totals");
+    row_render(writer, &total, false);
+    lty_jw_object_end(writer);
+}
+
+int lty_api_admin_report_settlement(lty_api_t *api, lty_exchange_t *exchange,
+                                    const lty_route_params_t *params)
+{
+    (void)params;
+    LTY_ASSERT(api != NULL && exchange != NULL);
+    char store[LTY_STORE_ID_BYTES_MAX + 1] = "";
+    char from[16] = "";
+    char to[16] = "";
+    bool to_given = false;
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    int err = lty_api_query_string(exchange, "store", store, sizeof(store), NULL, &diag);
+    if (err == 0) err = lty_api_query_string(exchange, "from", from, sizeof(from), NULL, &diag);
+    if (err == 0) err = lty_api_query_string(exchange, "to", to, sizeof(to), &to_given, &diag);
+    if (err == 0 && !to_given) memcpy(to, from, sizeof(to));
+    int64_t from_day = err == 0 ? date_days(from) : -1;
+    int64_t to_day = err == 0 ? date_days(to) : -1;
+    if (err == 0 && (from_day < 0 || to_day < from_day || to_day - from_day >= REPORT_DAYS_MAX)) {
+        err = lty_diag_set(&diag, LTY_E_INVALID_QUERY, "from",
+                           "from and to are dates YYYY-MM-DD, from <= to, at most %d days",
+                           REPORT_DAYS_MAX);
+    }
+    if (err != 0) return lty_api_reply_error(exchange, err, &diag);
+    lty_ops_settlement_t *report = lty_alloc(sizeof(*report));
+    if (report == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
+    lty_store_txn_t *txn = NULL;
+    err = lty_store_read_begin(api->store, &txn);
+    if (err == 0) err = lty_ops_settlement(txn, store, from_day * LTY_MS_PER_DAY,
+                                           (to_day + 1) * LTY_MS_PER_DAY, report);
+    lty_store_txn_abort(txn);
+    if (err == 0) {
+        lty_json_writer_t writer;
+        lty_jw_init(&writer, &exchange->response.body);
+        report_render(&writer, report, store, from, to);
+    }
+    lty_free(report);
+    return err == 0 ? lty_api_reply(exchange, 200) : lty_api_reply_error(exchange, err, NULL);
+}

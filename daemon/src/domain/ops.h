@@ -1,0 +1,661 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file ops.h
+ * Domain operations over a store transaction: the reads and writes behind every API route and
+ * `loyaltyctl init`. Each write keeps the ledger's promises: one journal entry per change,
+ * postings balanced per asset, balances and lots updated in the same transaction, an audit
+ * record for every operator action.
+ *
+ * Owns: what is read and written for each operation, id allocation (members, journal entries,
+ * card sequence, audit), and the mapping of domain states to lty_err_t codes.
+ * Does not own: JSON (the API renders the plain result structs), transactions (the caller
+ * begins, commits or aborts), business arithmetic (ledger.c), encodings (records.c).
+ *
+ * Caveats:
+ * - Writes run in a write transaction; in the daemon that is the writer's child transaction,
+ *   so a refusal (any non-zero return) must be followed by aborting it: a write may have
+ *   stored part of its work before refusing. Outputs are filled only on 0.
+ * - Reads run in any transaction (read-only snapshots included).
+ * - Inputs are validated again here (LTY_E_INVALID_FIELD, with the diag naming the field when a
+ *   diag is given): the API edge validates first, but the CLI and tests call these directly.
+ * - Result structs are plain values: copy-safe, no pointers into the store. Some are large
+ *   (lty_ops_journal_page_t ~150 KiB, lty_ops_sale_t ~90 KiB): allocate them.
+ */
+#ifndef LTY_OPS_H
+#define LTY_OPS_H
+
+#include "actor.h"
+#include "lty/lty_card.h"
+#include "lty/lty_err.h"
+#include "lty/lty_limits.h"
+#include "programme.h"
+#include "records.h"
+#include "store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Reads ------------------------------------------------------------------------------ */
+
+/** What a till sees when it scans a card. */
+typedef struct lty_ops_card_view_s {
+    char card_no[LTY_CARD_NO_SIZE];
+    uint8_t card_status;         /* lty_card_status_t as stored (expiry by date: see expired) */
+    bool expired;                /* expires_ms <= now_ms */
+    uint64_t member_id;
+    char name[LTY_NAME_BYTES_MAX + 1];
+    int64_t points;
+    int64_t prepaid_cents;
+    int64_t expires_ms;
+} lty_ops_card_view_t;
+
+/**
+ * Look a card up by number (any status; the till decides how to show a lost card).
+ * @return 0, LTY_E_INVALID_CARD_NO (syntax/Luhn), LTY_E_CARD_NOT_FOUND, LTY_E_CORRUPT.
+ */
+int lty_ops_card_lookup(lty_store_txn_t *txn, const char *card_no, int64_t now_ms,
+                        lty_ops_card_view_t *view_out);
+
+/** A member's profile, balances and cards. */
+typedef struct lty_ops_member_view_s {
+    lty_member_t member;
+    int64_t points;
+    int64_t prepaid_cents;
+    size_t cards_count;
+    lty_card_t cards[LTY_CARDS_PER_MEMBER_MAX];
+} lty_ops_member_view_t;
+
+/** @return 0, LTY_E_MEMBER_NOT_FOUND, LTY_E_CORRUPT. */
+int lty_ops_member_get(lty_store_txn_t *txn, uint64_t member_id, lty_ops_member_view_t *view_out);
+
+/** One page of a member's journal, newest first. */
+typedef struct lty_ops_journal_page_s {
+    size_t entries_count;
+    lty_journal_entry_t entries[LTY_JOURNAL_PAGE_MAX];
+    uint64_t next_after;         /* pass as `after` for the next page; 0 = no more entries */
+} lty_ops_journal_page_t;
+
+/**
+ * A member's journal entries, newest first.
+ * @param[in] after  0 for the newest page, else an entry id: only entries older than it.
+ * @param[in] limit  1..LTY_JOURNAL_PAGE_MAX.
+ * @return 0, LTY_E_MEMBER_NOT_FOUND, LTY_E_INVALID_FIELD (limit), LTY_E_CORRUPT.
+ */
+int lty_ops_journal_page(lty_store_txn_t *txn, uint64_t member_id, uint64_t after, size_t limit,
+                         lty_ops_journal_page_t *page_out);
+
+/* ---- Writes ----------------------------------------------------------------------------- */
+
+typedef struct lty_ops_member_new_s {
+    char name[LTY_NAME_BYTES_MAX + 1];    /* 1..LTY_NAME_BYTES_MAX bytes */
+    char phone[LTY_PHONE_BYTES_MAX + 1];  /* E.164: '+' then 8..15 digits, first digit 1..9 */
+    char email[LTY_EMAIL_BYTES_MAX + 1];  /* "" or one '@' with text on both sides */
+    /* profile fields (all optional) */
+    char birthday[LTY_BIRTHDAY_BYTES + 1];            /* "" or a past date "YYYY-MM-DD" */
+    uint8_t gender;                                   /* 0 unknown, 1 female, 2 male, 3 other */
+    char preferred_store[LTY_STORE_ID_BYTES_MAX + 1]; /* "" or an existing store */
+    uint32_t consent_flags;                           /* LTY_CONSENT_* bits */
+} lty_ops_member_new_t;
+
+/** True for '+' followed by 8..15 digits, the first not 0 (ops_member_profile.c). */
+bool lty_ops_phone_valid(const char *phone);
+
+/**
+ * Which card states may pay, earn, top up or be shown to a till as usable (ops_card.c).
+ * Expiry by date counts even if no sweep has marked the card.
+ * @return 0, LTY_E_CARD_LOST, LTY_E_CARD_REPLACED, LTY_E_CARD_EXPIRED, LTY_E_CARD_CLOSED,
+ *         LTY_E_CARD_NOT_ACTIVATED (an unassigned card).
+ */
+int lty_ops_card_usable(uint8_t status, int64_t expires_ms, int64_t now_ms);
+
+/**
+ * Enrol a member. Ids start at 1 and increase; they are never reused.
+ * @return 0, LTY_E_INVALID_FIELD, LTY_E_PHONE_TAKEN.
+ */
+int lty_ops_member_create(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                          const lty_ops_member_new_t *member_new, uint64_t *member_id_out,
+                          lty_diag_t *diag);
+
+/**
+ * Issue a new active card to a member: number minted from the META card sequence (never
+ * reused), valid for programme->card_valid_days.
+ * @return 0, LTY_E_MEMBER_NOT_FOUND, LTY_E_ACCOUNT_CLOSED, LTY_E_INVALID_FIELD (the member
+ *         already holds LTY_CARDS_PER_MEMBER_MAX cards, or the sequence space is spent).
+ */
+int lty_ops_card_issue(lty_store_txn_t *txn, const lty_actor_t *actor,
+                       const lty_programme_t *programme, int64_t now_ms, uint64_t member_id,
+                       lty_card_t *card_out);
+
+typedef struct lty_ops_adjust_s {
+    uint64_t member_id;
+    int64_t points;                              /* != 0, |points| <= LTY_POINTS_PER_TXN_MAX */
+    char reason[LTY_REASON_BYTES_MAX + 1];       /* 1..LTY_REASON_BYTES_MAX bytes */
+    bool bonus;                                  /* record as a bonus entry (points > 0) */
+} lty_ops_adjust_t;
+
+typedef struct lty_ops_adjust_result_s {
+    uint64_t entry_id;
+    int64_t points_balance;
+} lty_ops_adjust_result_t;
+
+/**
+ * Adjust a member's points with a reason: positive adds a lot expiring after
+ * programme->points_lot_days, negative consumes lots soonest-expiring first.
+ * @return 0, LTY_E_INVALID_FIELD, LTY_E_MEMBER_NOT_FOUND, LTY_E_ACCOUNT_CLOSED,
+ *         LTY_E_INSUFFICIENT_POINTS (the balance would go below zero), LTY_E_POINTS_LIMIT.
+ */
+int lty_ops_adjust(lty_store_txn_t *txn, const lty_actor_t *actor,
+                   const lty_programme_t *programme, int64_t now_ms,
+                   const lty_ops_adjust_t *adjust, lty_ops_adjust_result_t *result_out,
+                   lty_diag_t *diag);
+
+/** The outcome of the PIN check the API made on its loop thread (argon2 is too slow for the
+ *  writer thread); the writer re-checks version and lock in its transaction (ops_pin.c). */
+typedef enum lty_ops_pin_check {
+    LTY_OPS_PIN_NONE = 0,   /* no PIN in the request */
+    LTY_OPS_PIN_MATCHED,    /* matched the hash of pin_version */
+    LTY_OPS_PIN_WRONG,      /* did not match the hash of pin_version */
+    LTY_OPS_PIN_UNSET,      /* a PIN was sent but the card has none */
+} lty_ops_pin_check_t;
+
+/** A sale as a till submits it. */
+typedef struct lty_ops_sale_s {
+    char card_no[LTY_CARD_NO_SIZE];
+    char receipt_no[LTY_RECEIPT_NO_BYTES_MAX + 1]; /* 1..LTY_RECEIPT_NO_BYTES_MAX bytes */
+    int64_t redeem_points;                         /* 0..LTY_POINTS_PER_TXN_MAX */
+    size_t tenders_count;                          /* 0 = paid outside the programme */
+    lty_sale_tender_t tenders[LTY_TENDERS_PER_SALE_MAX]; /* one of each type at most */
+    lty_ops_pin_check_t pin_check;
+    uint32_t pin_version;
+    size_t lines_count;                            /* 1..LTY_BASKET_LINES_MAX */
+    lty_sale_line_t lines[LTY_BASKET_LINES_MAX];   /* qty_returned ignored */
+} lty_ops_sale_t;
+
+typedef struct lty_ops_sale_result_s {
+    uint64_t sale_id;            /* = the journal entry id */
+    uint64_t member_id;
+    int64_t points_earned;
+    int64_t points_redeemed;
+    int64_t points_balance;
+    int64_t prepaid_cents;
+    uint32_t tier;               /* the member's tier after the sale */
+    bool tier_upgraded;          /* this sale lifted the member to it */
+} lty_ops_sale_result_t;
+
+/**
+ * Record a sale at the actor's store and till: redeem, earn, one journal entry, a lot for the
+ * earned points, the sale record indexed by store and receipt_no.
+ * @param[in] actor  A till (actor->store and actor->till set).
+ * @return 0, LTY_E_INVALID_FIELD, LTY_E_INVALID_CARD_NO, LTY_E_CARD_NOT_FOUND, LTY_E_CARD_LOST,
+ *         LTY_E_CARD_REPLACED, LTY_E_CARD_EXPIRED, LTY_E_CARD_CLOSED, LTY_E_CARD_NOT_ACTIVATED,
+ *         LTY_E_ACCOUNT_CLOSED, LTY_E_STORE_NOT_FOUND, LTY_E_REDEEM_EXCEEDS_BASKET,
+ *         LTY_E_INSUFFICIENT_POINTS, LTY_E_REDEMPTION_BLOCKED, LTY_E_POINTS_LIMIT,
+ *         LTY_E_EXISTS (this store already recorded this receipt_no).
+ */
+int lty_ops_sale(lty_store_txn_t *txn, const lty_actor_t *actor,
+                 const lty_programme_t *programme, int64_t now_ms, const lty_ops_sale_t *sale,
+                 lty_ops_sale_result_t *result_out, lty_diag_t *diag);
+
+/* ---- Prepaid, PINs, returns, voids, close, settlement ------------------------- */
+
+/** Load a usable card and its active member: LTY_E_CARD_NOT_FOUND, card refusals,
+ *  LTY_E_ACCOUNT_CLOSED, LTY_E_CORRUPT. */
+int lty__ops_card_member(lty_store_txn_t *txn, const char *card_no, int64_t now_ms,
+                         lty_card_t *card_out, lty_member_t *member_out);
+/** Consume points like lty__ops_lots_debit() and say which lots gave them (sale records keep
+ *  it so a return or void refills the same lots). */
+int lty__ops_lots_debit_record(lty_store_txn_t *txn, uint64_t member_id, int64_t points,
+                               lty_sale_lot_t *used_out, uint32_t *used_count_out);
+/** Put points back into the lot a sale took them from (returns, voids). */
+int lty__ops_lot_refill(lty_store_txn_t *txn, uint64_t member_id, const lty_sale_lot_t *from,
+                        int64_t points);
+/** The prepaid part of a sale: tenders add up (LTY_E_TENDER_MISMATCH), prepaid covers it
+ *  (LTY_E_INSUFFICIENT_FUNDS), the PIN gate passed; adds the prepaid postings to entry. */
+int lty__ops_sale_tenders(lty_store_txn_t *txn, const lty_programme_t *programme,
+                          const lty_ops_sale_t *sale, int64_t left_to_pay, uint64_t member_id,
+                          lty_journal_entry_t *entry, lty_diag_t *diag);
+
+typedef struct lty_ops_topup_s {
+    char card_no[LTY_CARD_NO_SIZE];           /* till: the card scanned; operator: "" */
+    uint64_t member_id;                       /* operator: the member; till: 0 */
+    int64_t amount_cents;                     /* 1..programme->topup_cents_max */
+    uint8_t tender;                           /* LTY_TENDER_CASH or LTY_TENDER_BANK_CARD */
+    char reason[LTY_REASON_BYTES_MAX + 1];    /* operator: required; till: "" */
+} lty_ops_topup_t;
+
+/** What a till shows after any money or points movement. */
+typedef struct lty_ops_balances_s {
+    uint64_t entry_id;
+    uint64_t member_id;
+    int64_t points_balance;
+    int64_t prepaid_cents;
+} lty_ops_balances_t;
+
+/**
+ * Top up a member's prepaid balance (one TOPUP entry: member-prepaid +, cash-in or
+ * bank-card-in -). @return 0, LTY_E_INVALID_FIELD, card/member refusals, LTY_E_TOPUP_LIMIT,
+ * LTY_E_PREPAID_BALANCE_LIMIT.
+ */
+int lty_ops_topup(lty_store_txn_t *txn, const lty_actor_t *actor,
+                  const lty_programme_t *programme, int64_t now_ms, const lty_ops_topup_t *topup,
+                  lty_ops_balances_t *result_out, lty_diag_t *diag);
+
+/** A member's two balances. */
+int lty__ops_balances(lty_store_txn_t *txn, uint64_t member_id, lty_ops_balances_t *out);
+
+/* PINs (ops_pin.c, the only file that calls argon2). The pepper is a 32-byte secret kept in
+ * DIR/pin-pepper (0600), never in LMDB. */
+#define LTY_PIN_PEPPER_BYTES 32
+#define LTY_PIN_PEPPER_FILE "pin-pepper"
+/** Create DIR/pin-pepper with fresh random bytes (mode 0600); LTY_E_EXISTS if present. */
+int lty_ops_pin_pepper_create(const char *data_dir);
+/** Load DIR/pin-pepper: 0, LTY_E_CONFIG (missing, wrong size or readable by others). */
+int lty_ops_pin_pepper_load(const char *data_dir, uint8_t pepper_out[LTY_PIN_PEPPER_BYTES]);
+/** True for 4..LTY_PIN_DIGITS_MAX ASCII digits. */
+bool lty_ops_pin_syntax_ok(const char *pin);
+/** Read a card's PIN record: 0, LTY_E_NOT_FOUND (never set), LTY_E_CORRUPT. */
+int lty_ops_pin_get(lty_store_txn_t *txn, const char *card_no, lty_pin_t *pin_out);
+/** Hash pin with a fresh salt into pin_io (salt, hash, costs); slow (argon2id): loop thread. */
+int lty_ops_pin_hash(const uint8_t pepper[LTY_PIN_PEPPER_BYTES], const char *pin,
+                     lty_pin_t *pin_io);
+/** True when pin matches pin_record's hash; slow (argon2id): loop thread. */
+bool lty_ops_pin_matches(const uint8_t pepper[LTY_PIN_PEPPER_BYTES], const char *pin,
+                         const lty_pin_t *pin_record);
+
+typedef struct lty_ops_pin_set_s {
+    char card_no[LTY_CARD_NO_SIZE];
+    lty_pin_t hashed;                          /* salt, hash, costs from lty_ops_pin_hash() */
+    bool reset_code_given;
+    uint8_t reset_code_hash[32];               /* SHA-256 of the code the member typed */
+} lty_ops_pin_set_t;
+
+/** Store a PIN: allowed while none is set, or with the pending reset code.
+ *  @return 0, card refusals, LTY_E_PIN_ALREADY_SET, LTY_E_FORBIDDEN (wrong/expired code). */
+int lty_ops_pin_set(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                    const lty_ops_pin_set_t *pin_set, lty_diag_t *diag);
+/** Store a one-time reset code (its SHA-256) valid for LTY_PIN_RESET_MS. */
+int lty_ops_pin_reset_issue(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                            const char *card_no, const uint8_t code_hash[32]);
+/**
+ * The PIN gate of a prepaid payment of prepaid_cents (run first in the writer's child txn).
+ * Refusals: LTY_E_PIN_REQUIRED, LTY_E_PIN_LOCKED, LTY_E_PIN_INCORRECT. For a wrong PIN it has
+ * already WRITTEN the failure (and the lock) when it returns: *keep_out = true tells the caller
+ * to commit that write while refusing the request. A right PIN clears the failure count.
+ */
+int lty_ops_pin_gate(lty_store_txn_t *txn, const lty_programme_t *programme, int64_t now_ms,
+                     const lty_ops_sale_t *sale, bool *keep_out, lty_diag_t *diag);
+
+/* Returns and voids (ops_return.c). */
+typedef struct lty_ops_return_line_s {
+    char sku[LTY_SKU_BYTES_MAX + 1];
+    uint32_t qty;                              /* >= 1 */
+    bool amount_given;                         /* the till sent the line's amount_cents: */
+    int64_t amount_cents;                      /* must equal the sale line's */
+    bool category_given;
+    char category[LTY_CATEGORY_BYTES_MAX + 1];
+} lty_ops_return_line_t;
+
+typedef struct lty_ops_return_s {
+    uint64_t sale_id;                          /* or 0 and: */
+    char store[LTY_STORE_ID_BYTES_MAX + 1];    /* the sale's store ("" = the till's store) */
+    char receipt_no[LTY_RECEIPT_NO_BYTES_MAX + 1];
+    size_t lines_count;                        /* 0 = everything not yet returned */
+    lty_ops_return_line_t lines[LTY_BASKET_LINES_MAX];
+} lty_ops_return_t;
+
+typedef struct lty_ops_return_result_s {
+    uint64_t entry_id;
+    uint64_t sale_id;
+    uint64_t member_id;
+    int64_t refund_cents;                      /* goods value returned */
+    int64_t refund_prepaid_cents;
+    int64_t refund_cash_cents;
+    int64_t refund_bank_card_cents;
+    int64_t refund_outside_cents;              /* the sale had no tenders: paid outside */
+    int64_t points_refunded;                   /* redeemed points put back into their lots */
+    int64_t points_taken_back;                 /* earned points taken back */
+    int64_t points_not_recovered;              /* held back by the negative floor */
+    uint8_t sale_status;
+    int64_t points_balance;
+    int64_t prepaid_cents;
+    uint32_t qty_returned;                     /* units that came back with this return */
+    char receipt_no[LTY_RECEIPT_NO_BYTES_MAX + 1];
+    char store[LTY_STORE_ID_BYTES_MAX + 1];    /* the sale's store */
+    size_t lines_count;                        /* the sale's lines after the return */
+    lty_sale_line_t lines[LTY_BASKET_LINES_MAX];
+} lty_ops_return_result_t;
+
+/** Return goods of a sale (any store of the chain). The result is large (~60 KiB: lines):
+ *  allocate it. @return 0, LTY_E_INVALID_FIELD, LTY_E_SALE_NOT_FOUND, LTY_E_ALREADY_RETURNED,
+ *  LTY_E_RETURN_EXCEEDS_SALE, LTY_E_ALREADY_VOIDED, LTY_E_ACCOUNT_CLOSED,
+ *  LTY_E_PREPAID_BALANCE_LIMIT, LTY_E_POINTS_FLOOR (the earned points taken back would push
+ *  the balance below programme->points_negative_floor). */
+int lty_ops_return(lty_store_txn_t *txn, const lty_actor_t *actor,
+                   const lty_programme_t *programme, int64_t now_ms,
+                   const lty_ops_return_t *request, lty_ops_return_result_t *result_out,
+                   lty_diag_t *diag);
+
+/** Void a sale of the actor's till within programme->void_window_ms: the whole entry reversed.
+ *  @return 0, LTY_E_SALE_NOT_FOUND, LTY_E_VOID_NOT_ALLOWED, LTY_E_VOID_WINDOW_CLOSED,
+ *  LTY_E_ALREADY_VOIDED, LTY_E_ALREADY_RETURNED, LTY_E_POINTS_FLOOR (below the floor). */
+int lty_ops_void(lty_store_txn_t *txn, const lty_actor_t *actor,
+                 const lty_programme_t *programme, int64_t now_ms, uint64_t sale_id,
+                 lty_ops_return_result_t *result_out, lty_diag_t *diag);
+
+/* Account close (ops_close.c). */
+typedef struct lty_ops_close_s {
+    uint64_t member_id;
+    char reason[LTY_REASON_BYTES_MAX + 1];     /* 1.. bytes */
+    char payout[16];                           /* "cash" or "bank_transfer" */
+    char store[LTY_STORE_ID_BYTES_MAX + 1];    /* where the payout happens ("" = head office) */
+    bool erase_personal_data;
+} lty_ops_close_t;
+
+typedef struct lty_ops_close_result_s {
+    uint64_t entry_id;                         /* the CLOSE entry (written even with no postings) */
+    int64_t prepaid_paid_out_cents;
+    int64_t points_forfeited;
+    size_t cards_blocked;
+    bool erased;
+} lty_ops_close_result_t;
+
+/** Close a member account. @return 0, LTY_E_INVALID_FIELD, LTY_E_MEMBER_NOT_FOUND,
+ *  LTY_E_ACCOUNT_CLOSED, LTY_E_STORE_NOT_FOUND. */
+int lty_ops_member_close(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                         const lty_ops_close_t *close, lty_ops_close_result_t *result_out,
+                         lty_diag_t *diag);
+
+/* Settlement (ops_report.c): per store, till and UTC day, from the journal and sale records. */
+#define LTY_OPS_SETTLEMENT_ROWS_MAX 4096
+typedef struct lty_ops_settlement_row_s {
+    char store[LTY_STORE_ID_BYTES_MAX + 1];
+    char till[LTY_TILL_ID_BYTES_MAX + 1];
+    int64_t day;                               /* days since the epoch, UTC */
+    int64_t sales_count;
+    int64_t returns_count;
+    int64_t voids_count;
+    int64_t points_earned;                     /* net of returns and voids: see docs/api.md */
+    int64_t points_redeemed;
+    int64_t prepaid_topped_up_cash;
+    int64_t prepaid_topped_up_bank_card;
+    int64_t prepaid_spent;
+    int64_t prepaid_refunded;
+    int64_t prepaid_paid_out;
+    int64_t points_forfeited;
+    int64_t sales_cash_cents;                  /* tenders of sales (sale records) */
+    int64_t sales_bank_card_cents;
+    int64_t sales_prepaid_cents;
+    int64_t refunded_cash_cents;               /* cash and bank card paid back by returns and */
+    int64_t refunded_bank_card_cents;          /* voids (return records) */
+    int64_t points_adjusted;                   /* operator adjustments and bonuses, net */
+} lty_ops_settlement_row_t;
+
+typedef struct lty_ops_settlement_s {
+    size_t rows_count;
+    bool truncated;
+    lty_ops_settlement_row_t rows[LTY_OPS_SETTLEMENT_ROWS_MAX];
+} lty_ops_settlement_t;
+
+/** Settlement of entries with from_ms <= created_ms < to_ms, for store ("" = all). */
+int lty_ops_settlement(lty_store_txn_t *txn, const char *store, int64_t from_ms, int64_t to_ms,
+                       lty_ops_settlement_t *report_out);
+
+/* ---- Setup (loyaltyctl init: single-threaded, one write transaction) --------------------- */
+
+/** Write META schema_version (= LTY_SCHEMA_VERSION) and the programme. LTY_E_EXISTS if the
+ *  store already holds a schema version. */
+int lty_ops_setup_init(lty_store_txn_t *txn, const lty_programme_t *programme);
+
+/** Add a store. LTY_E_INVALID_FIELD, LTY_E_EXISTS. */
+int lty_ops_store_add(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                      const char *store_id, const char *name);
+/** Add a till to an existing store. LTY_E_INVALID_FIELD, LTY_E_STORE_NOT_FOUND, LTY_E_EXISTS. */
+int lty_ops_till_add(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                     const char *store_id, const char *till_id);
+/** Add an operator. LTY_E_INVALID_FIELD, LTY_E_EXISTS. */
+int lty_ops_operator_add(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                         const char *name);
+
+#define LTY_OPS_DEMO_MEMBERS 6
+#define LTY_OPS_DEMO_STORES 3
+
+/** What the demo seed created, for `loyaltyctl init --demo` to print. */
+typedef struct lty_ops_demo_s {
+    size_t members_count;
+    struct {
+        uint64_t member_id;
+        char name[LTY_NAME_BYTES_MAX + 1];
+        char phone[LTY_PHONE_BYTES_MAX + 1];
+        char card_no[LTY_CARD_NO_SIZE];
+        int64_t points;
+    } members[LTY_OPS_DEMO_MEMBERS];
+} lty_ops_demo_t;
+
+/**
+ * Demo seed, after lty_ops_setup_init(): stores S001..S003 with till T01 each, six members with
+ * one card each, two of them with a starting bonus. Operators are not added (the CLI adds the
+ * one it issues a certificate for, with lty_ops_operator_add()).
+ */
+int lty_ops_demo_seed(lty_store_txn_t *txn, const lty_programme_t *programme, int64_t now_ms,
+                      lty_ops_demo_t *demo_out);
+
+/* ---- Shared by ops_*.c (not for the API) ------------------------------------------------ */
+
+/** The next id of an appended database keyed by u64: its last key + 1 (ids start at 1). */
+int lty__ops_id_next(lty_store_txn_t *txn, lty_db_t db, uint64_t *id_out);
+/** Append an audit record for actor (ops_audit.c). */
+int lty__ops_audit(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                   const char *action, const char *target, const char *detail);
+/** Append entry (entry_id assigned here, from the journal's last key + 1), index it under its
+ *  member, and apply every posting to its account. Asserts the entry is balanced. */
+int lty__ops_journal_post(lty_store_txn_t *txn, lty_journal_entry_t *entry, int64_t now_ms);
+/** Load an account; a missing one reads as a zero balance. */
+int lty__ops_account_get(lty_store_txn_t *txn, lty_account_kind_t kind, uint64_t owner,
+                         lty_account_t *account_out);
+/** Load a member: LTY_E_MEMBER_NOT_FOUND, LTY_E_CORRUPT. */
+int lty__ops_member_load(lty_store_txn_t *txn, uint64_t member_id, lty_member_t *member_out);
+/** Credit points to a member's lots (a new lot for the part above zero, lty_ledger_lot_credit). */
+int lty__ops_lots_credit(lty_store_txn_t *txn, uint64_t member_id, int64_t balance_before,
+                         int64_t points, int64_t expires_ms, uint64_t entry_id);
+/** Consume points from a member's lots soonest-expiring first. LTY_E_INSUFFICIENT_POINTS. */
+int lty__ops_lots_debit(lty_store_txn_t *txn, uint64_t member_id, int64_t points);
+/** The principal string of actor ("system" for LTY_ROLE_NONE). */
+const char *lty__ops_principal(const lty_actor_t *actor);
+/** The member an audit target names ("member:<id>"), or 0. */
+uint64_t lty__ops_audit_target_member(const char *target);
+
+/* ---- Member profiles and search (ops_member_profile.c), audit (ops_audit.c) -------------- */
+
+#define LTY_CONSENT_SMS 1u
+#define LTY_CONSENT_EMAIL 2u
+#define LTY_CONSENT_PUSH 4u
+#define LTY_CONSENT_ALL 7u
+
+/* Which fields of a profile update are given. */
+#define LTY_MEMBER_FIELD_NAME 1u
+#define LTY_MEMBER_FIELD_PHONE 2u
+#define LTY_MEMBER_FIELD_EMAIL 4u
+#define LTY_MEMBER_FIELD_BIRTHDAY 8u
+#define LTY_MEMBER_FIELD_GENDER 16u
+#define LTY_MEMBER_FIELD_STORE 32u
+#define LTY_MEMBER_FIELD_CONSENT 64u
+
+typedef struct lty_ops_member_patch_s {
+    uint64_t member_id;
+    uint32_t fields;             /* LTY_MEMBER_FIELD_* bits: only these change */
+    uint32_t consent_mask;       /* with FIELD_CONSENT: the consent bits given */
+    lty_ops_member_new_t values; /* new values of the given fields ("" clears optional text) */
+} lty_ops_member_patch_t;
+
+/** Validate the profile fields (which: LTY_MEMBER_FIELD_* bits) of profile; the store is read
+ *  for preferred_store. 0 or LTY_E_INVALID_FIELD with the diag naming the field. */
+int lty_ops_member_profile_check(lty_store_txn_t *txn, const lty_ops_member_new_t *profile,
+                                 uint32_t which, int64_t now_ms, lty_diag_t *diag);
+
+/**
+ * Change a member's profile. Every changed field gets an audit record (who, when, old and new
+ * value); the phone and name indexes follow. Nothing changes when no value differs.
+ * @return 0, LTY_E_MEMBER_NOT_FOUND, LTY_E_ACCOUNT_CLOSED, LTY_E_INVALID_FIELD,
+ *         LTY_E_PHONE_TAKEN. *changed_count_out: fields that changed.
+ */
+int lty_ops_member_update(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                          const lty_ops_member_patch_t *patch, size_t *changed_count_out,
+                          lty_diag_t *diag);
+
+typedef enum lty_ops_member_search_by {
+    LTY_OPS_SEARCH_PHONE = 1,
+    LTY_OPS_SEARCH_CARD = 2,
+    LTY_OPS_SEARCH_NAME = 3, /* prefix, ASCII case-insensitive; sorted by name, then id */
+} lty_ops_member_search_by_t;
+
+typedef struct lty_ops_member_page_s {
+    size_t members_count;
+    lty_member_t members[LTY_MEMBER_PAGE_MAX];
+    uint64_t next_after;         /* member id to pass as after; 0 = no more */
+} lty_ops_member_page_t;
+
+/** Search members. after: 0, or the last member id of the previous page (name search).
+ *  @return 0 (an empty page when nothing matches), LTY_E_INVALID_FIELD. */
+int lty_ops_member_search(lty_store_txn_t *txn, lty_ops_member_search_by_t by, const char *text,
+                          uint64_t after, size_t limit, lty_ops_member_page_t *page_out);
+
+typedef struct lty_ops_audit_page_s {
+    size_t audits_count;
+    lty_audit_t audits[LTY_AUDIT_PAGE_MAX];
+    uint64_t next_after;         /* audit id to pass as after; 0 = no more */
+} lty_ops_audit_page_t;
+
+/** A member's audit records, newest first (after: 0 or an audit id: only older ones).
+ *  @return 0, LTY_E_MEMBER_NOT_FOUND, LTY_E_CORRUPT. */
+int lty_ops_member_audit_page(lty_store_txn_t *txn, uint64_t member_id, uint64_t after,
+                              size_t limit, lty_ops_audit_page_t *page_out);
+
+/** Position cursor (on a member_id | u64 index) on the member's newest key whose second part
+ *  is < before (UINT64_MAX: the newest of all). LTY_E_NOT_FOUND when the member has none. */
+int lty__ops_index_seek_before(lty_store_cursor_t *cursor, uint64_t member_id, uint64_t before,
+                               lty_bytes_t *key_out, lty_bytes_t *value_out);
+/** Overwrite a member's record (valid, asserted). */
+int lty__ops_member_store(lty_store_txn_t *txn, const lty_member_t *member);
+/** Migration (any older schema): build members-by-name and audit-by-member from MEMBERS and
+ *  AUDIT. Idempotent (puts), so it may run on a store that already has them. */
+int lty_ops_member_indexes_backfill(lty_store_txn_t *txn);
+/** Add (present) or remove a member's name index entry. */
+int lty__ops_member_name_index(lty_store_txn_t *txn, const lty_member_t *member, bool present);
+/** Append an audit record with old and new values (lty__ops_audit has none). A target
+ *  "member:<id>" is also indexed in AUDIT_BY_MEMBER. */
+int lty__ops_audit_change(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                          const char *action, const char *target, const char *detail,
+                          const char *old_value, const char *new_value);
+
+/* ---- Card life (ops_card_life.c) ------------------------------------------------------- */
+
+typedef struct lty_ops_card_batch_s {
+    size_t cards_count;
+    char cards[LTY_CARD_BATCH_MAX][LTY_CARD_NO_SIZE];
+} lty_ops_card_batch_t;
+
+/** Mint count (1..LTY_CARD_BATCH_MAX) unassigned cards from the card sequence (never reused).
+ *  @return 0, LTY_E_INVALID_FIELD. */
+int lty_ops_card_batch(lty_store_txn_t *txn, const lty_actor_t *actor,
+                       const lty_programme_t *programme, int64_t now_ms, size_t count,
+                       lty_ops_card_batch_t *batch_out);
+
+typedef struct lty_ops_card_activate_s {
+    char card_no[LTY_CARD_NO_SIZE];
+    char phone[LTY_PHONE_BYTES_MAX + 1];
+    char name[LTY_NAME_BYTES_MAX + 1];  /* needed when no member has the phone */
+} lty_ops_card_activate_t;
+
+/**
+ * Activate an unassigned card on its first scan: link it to the member with that phone, or
+ * enrol one. Valid for programme->card_valid_days from now.
+ * @return 0, LTY_E_INVALID_CARD_NO, LTY_E_CARD_NOT_FOUND, LTY_E_CARD_ALREADY_ACTIVE (any status
+ *         but unassigned), LTY_E_INVALID_FIELD, LTY_E_ACCOUNT_CLOSED. *created_out: enrolled.
+ */
+int lty_ops_card_activate(lty_store_txn_t *txn, const lty_actor_t *actor,
+                          const lty_programme_t *programme, int64_t now_ms,
+                          const lty_ops_card_activate_t *activate, lty_card_t *card_out,
+                          bool *created_out, lty_diag_t *diag);
+
+/** Report a card lost (active or expired by date): refused at every till at once. Reporting a
+ *  lost card again changes nothing. @return 0, LTY_E_CARD_NOT_FOUND, LTY_E_CARD_REPLACED,
+ *  LTY_E_CARD_CLOSED, LTY_E_CARD_NOT_ACTIVATED. */
+int lty_ops_card_lost(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                      const char *card_no, const char *reason, lty_card_t *card_out);
+
+/** Replace a card (active, lost or expired) with a new number for the same member; the old
+ *  number is blocked for ever. @return 0 and *new_out, or the lty_ops_card_lost refusals and
+ *  LTY_E_INVALID_FIELD (the member holds LTY_CARDS_PER_MEMBER_MAX cards). */
+int lty_ops_card_replace(lty_store_txn_t *txn, const lty_actor_t *actor,
+                         const lty_programme_t *programme, int64_t now_ms, const char *card_no,
+                         lty_card_t *old_out, lty_card_t *new_out);
+
+/** Extend a card's validity by days (1..LTY_PROGRAMME_DAYS_MAX) from the later of now and its
+ *  current expiry; an expired card becomes active again. Refusals as for lost, plus
+ *  LTY_E_CARD_LOST. */
+int lty_ops_card_extend(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                        const char *card_no, int64_t days, lty_card_t *card_out);
+
+/** Activity at a till with card: with programme->card_extend_on_activity the validity moves to
+ *  now + card_valid_days when that is later. Called by a sale, after its card checks. */
+int lty__ops_card_activity(lty_store_txn_t *txn, const lty_programme_t *programme,
+                           int64_t now_ms, const lty_card_t *card);
+
+/** Shared card plumbing of ops_card.c: load by number (LTY_E_CARD_NOT_FOUND), take the next
+ *  card sequence number, count a member's cards (every status). */
+int lty__ops_card_load(lty_store_txn_t *txn, const char *card_no, lty_card_t *card_out);
+int lty__ops_card_sequence_take(lty_store_txn_t *txn, uint64_t *sequence_out);
+int lty__ops_member_cards_count(lty_store_txn_t *txn, uint64_t member_id, size_t *count_out);
+
+/* ---- Tiers (ops_tier.c) ---------------------------------------------------------------- */
+
+typedef struct lty_ops_tier_status_s {
+    uint32_t tier;               /* the member's tier */
+    int64_t qualifying;          /* rolling 12-month value (programme->tier_basis) */
+    bool has_next;
+    uint32_t next_tier;
+    int64_t next_needed;         /* qualifying value still missing for next_tier */
+} lty_ops_tier_status_t;
+
+/** The member's tier and how far the next one is. */
+int lty_ops_tier_status(lty_store_txn_t *txn, const lty_programme_t *programme, int64_t now_ms,
+                        uint64_t member_id, lty_ops_tier_status_t *status_out);
+
+/** A sale's effect on tiers: add spend and points to the month's bucket, upgrade at once when
+ *  the rolling value reaches a higher tier (history and audit). *tier_out: the tier after. */
+int lty__ops_tier_sale(lty_store_txn_t *txn, const lty_actor_t *actor,
+                       const lty_programme_t *programme, int64_t now_ms, uint64_t member_id,
+                       int64_t spend_cents, int64_t points, uint32_t *tier_out,
+                       bool *upgraded_out);
+
+/** A return or void: take the returned eligible spend and the points taken back out
+ *  of the bucket of the sale's month (floored at zero). No tier changes here: a member only
+ *  moves down at the review (docs/tiers.md). */
+int lty__ops_tier_give_back(lty_store_txn_t *txn, uint64_t member_id, int64_t sale_created_ms,
+                            int64_t spend_cents, int64_t points);
+
+struct lty_ledger_sale_plan_s; /* ledger.h */
+/** Apply the earning multiplier of the member's tier (before the sale) to plan. */
+int lty__ops_tier_plan(lty_store_txn_t *txn, const lty_programme_t *programme,
+                       uint64_t member_id, struct lty_ledger_sale_plan_s *plan);
+
+typedef struct lty_ops_tier_review_s {
+    uint64_t members_reviewed;   /* members above the base tier */
+    uint64_t members_downgraded;
+} lty_ops_tier_review_t;
+
+/** Review every member above the base tier; downgrade by lty_ledger_tier_review(). */
+int lty_ops_tier_review(lty_store_txn_t *txn, const lty_actor_t *actor,
+                        const lty_programme_t *programme, int64_t now_ms,
+                        lty_ops_tier_review_t *review_out);
+
+typedef struct lty_ops_tier_history_s {
+    size_t changes_count;
+    lty_tier_change_t changes[LTY_TIER_HISTORY_MAX]; /* newest first */
+} lty_ops_tier_history_t;
+
+int lty_ops_tier_history(lty_store_txn_t *txn, uint64_t member_id,
+                         lty_ops_tier_history_t *history_out);
+
+#endif

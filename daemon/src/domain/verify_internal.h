@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal to the verifier (verify.c, verify_members.c, verify_returns.c): the walk state, the
+ * table of account sums recomputed from the journal, and the helpers every check uses. */
+#ifndef LTY_VERIFY_INTERNAL_H
+#define LTY_VERIFY_INTERNAL_H
+
+#include "records.h"
+#include "store.h"
+#include "verify.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Sum of the journal's postings for one account. */
+typedef struct sum_s {
+    uint64_t owner;
+    uint8_t kind;          /* 0 = empty slot */
+    bool seen;             /* a stored account matched it */
+    bool overflow;
+    int64_t balance;
+    uint64_t entries_count;
+} sum_t;
+
+typedef struct verify_s {
+    lty_store_txn_t *txn;
+    lty_verify_report_t *report;
+    sum_t *sums;
+    size_t sums_capacity;  /* power of two */
+    size_t sums_count;
+    int64_t asset_totals[3];
+    lty_sale_t *sale;      /* scratch: too large for the stack */
+    lty_db_t walking;      /* the database walk() is going through */
+} verify_t;
+
+typedef int (*walk_cb)(verify_t *verify, lty_bytes_t key, lty_bytes_t value);
+
+/** Record one problem (a sentence); counted always, kept while the report has room. */
+void lty__verify_problem(verify_t *verify, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+/** Find or add the sum of (kind, owner); NULL only when memory ran out (or !add and absent). */
+sum_t *lty__verify_sum_find(verify_t *verify, uint8_t kind, uint64_t owner, bool add);
+/** Call cb for every record of db in key order; 0 or the first error. */
+int lty__verify_walk(verify_t *verify, lty_db_t db, walk_cb cb);
+/** 0 with *found_out set, or a store error; *value_out (may be NULL) when found. */
+int lty__verify_exists(verify_t *verify, lty_db_t db, const lty_key_t *key, lty_bytes_t *value_out,
+                       bool *found_out);
+/** A member's spend month (walked from member-ledger by verify.c, checked in verify_members.c). */
+int lty__verify_spend_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value);
+
+/** Member indexes, audit per member, tier history, replaced cards (verify_members.c). */
+int lty__verify_members(verify_t *verify);
+/** Sale statuses, return and void records, closed members (verify_returns.c). */
+int lty__verify_returns(verify_t *verify);
+
+#endif

@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: MIT */
+/* The network side of loyaltyd: N libuv loops, one thread each, all accepting on one port
+ * through SO_REUSEPORT; connection slots allocated at start and split across the loops; the
+ * completion queue through which other threads hand finished exchanges back to their loop;
+ * graceful stop (SIGTERM/SIGINT) and TLS reload (SIGHUP). Per-connection behaviour lives in
+ * conn.c, framing in http.c; this file never reads a request.
+ *
+ * libuv 1.44 has no UV_TCP_REUSEPORT, so each listening socket is made here (socket,
+ * SO_REUSEPORT, bind) and given to libuv with uv_tcp_open. The kernel then spreads incoming
+ * connections over the loops, so a burst of full handshakes uses every core. */
+#include "conn.h"
+#include "lty/lty_assert.h"
+#include "lty/lty_err.h"
+#include "lty/lty_limits.h"
+#include "lty/lty_log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define SERVER_LISTEN_BACKLOG 511
+
+/* ---- Completions ------------------------------------------------------------------------- */
+
+void lty__server_exchange_complete(lty_exchange_t *exchange)
+{
+    LTY_ASSERT(exchange != NULL && exchange->net_owner != NULL);
+    lty__conn_t *conn = exchange->net_owner;
+    lty__loop_t *loop = conn->loop;
+    pthread_mutex_lock(&loop->mutex);
+    conn->next = loop->completed;
+    loop->completed = conn;
+    /* After the loop has finished (drain timeout) the completion is only recorded: the slot is
+     * released by lty_server_close(). */
+    if (!loop->completions_closed) uv_async_send(&loop->wakeup);
+    pthread_mutex_unlock(&loop->mutex);
+}
+
+/* ---- Loop lifecycle ---------------------------------------------------------------------- */
+
+static bool loop_busy_slots(const lty__loop_t *loop, bool orphans_count)
+{
+    for (int index = 0; index < loop->slots_count; index++) {
+        lty__conn_state_t state = loop->slots[index].state;
+        if (state == LTY__CONN_FREE) continue;
+        if (state == LTY__CONN_ORPHAN && !orphans_count) continue;
+        return true;
+    }
+    return false;
+}
+
+static void loop_handle_close_cb(uv_handle_t *handle)
+{
+    (void)handle;
+}
+
+/* Every connection is gone (or abandoned after the drain timeout): close the loop's own
+ * handles so uv_run returns. */
+static void loop_maybe_finish(lty__loop_t *loop)
+{
+    if (!loop->stopping || loop->finished) return;
+    bool drain_expired = !uv_is_active((uv_handle_t *)&loop->drain_timer);
+    if (loop_busy_slots(loop, !drain_expired)) return;
+    loop->finished = true;
+    pthread_mutex_lock(&loop->mutex);
+    loop->completions_closed = true;
+    pthread_mutex_unlock(&loop->mutex);
+    uv_close((uv_handle_t *)&loop->wakeup, loop_handle_close_cb);
+    uv_close((uv_handle_t *)&loop->drain_timer, loop_handle_close_cb);
+    for (int index = 0; index < loop->signals_count; index++) {
+        uv_close((uv_handle_t *)&loop->signals[index], loop_handle_close_cb);
+    }
+}
+
+static void loop_drain_timer_cb(uv_timer_t *timer)
+{
+    lty__loop_t *loop = timer->data;
+    int busy = 0;
+    for (int index = 0; index < loop->slots_count; index++) {
+        if (loop->slots[index].state == LTY__CONN_FREE) continue;
+        busy++;
+        lty__conn_abort(&loop->slots[index]);
+    }
+    LTY_LOG(LTY_LOG_WARN, "err=UNAVAILABLE what=drain_timeout loop=%d connections=%d "
+            "timeout_ms=%d", loop->index, busy, loop->server->options.drain_timeout_ms);
+    loop_maybe_finish(loop);
+}
+
+static void loop_stop_begin(lty__loop_t *loop)
+{
+    loop->stopping = true;
+    if (loop->listening) {
+        loop->listening = false;
+        uv_close((uv_handle_t *)&loop->listener, loop_handle_close_cb);
+    }
+    for (int index = 0; index < loop->slots_count; index++) {
+        if (loop->slots[index].state != LTY__CONN_FREE) lty__conn_stop(&loop->slots[index]);
+    }
+    uv_timer_start(&loop->drain_timer, loop_drain_timer_cb,
+                   (uint64_t)loop->server->options.drain_timeout_ms, 0);
+    loop_maybe_finish(loop);
+}
+
+static void loop_wakeup_cb(uv_async_t *async)
+{
+    lty__loop_t *loop = async->data;
+    if (atomic_load(&loop->server->stop_requested) && !loop->stopping) loop_stop_begin(loop);
+    pthread_mutex_lock(&loop->mutex);
+    lty__conn_t *completed = loop->completed;
+    loop->completed = NULL;
+    pthread_mutex_unlock(&loop->mutex);
+    /* The queue is LIFO; order across connections does not matter, one per connection. */
+    while (completed != NULL) {
+        lty__conn_t *conn = completed;
+        completed = conn->next;
+        conn->next = NULL;
+        lty__conn_exchange_done(conn);
+    }
+    loop_maybe_finish(loop);
+}
+
+void lty__loop_slot_release(lty__loop_t *loop, lty__conn_t *conn)
+{
+    conn->next = loop->free_slots;
+    loop->free_slots = conn;
+    loop->connections_open--;
+    atomic_fetch_sub(&loop->server->connections_open, 1);
+    loop_maybe_finish(loop);
+}
+
+static void loop_refuse_close_cb(uv_handle_t *handle)
+{
+    lty_free(handle);
+}
+
+/* Slots full: accept and close at once, so the client sees a clean close instead of waiting
+ * in the backlog, and count it. */
+static void loop_refuse(lty__loop_t *loop, uv_stream_t *listener)
+{
+    atomic_fetch_add(&loop->server->connections_refused, 1);
+    uv_tcp_t *extra = lty_alloc(sizeof(*extra));
+    if (extra == NULL) return;
+    uv_tcp_init(&loop->loop, extra);
+    (void)uv_accept(listener, (uv_stream_t *)extra);
+    uv_close((uv_handle_t *)extra, loop_refuse_close_cb);
+    LTY_LOG(LTY_LOG_WARN, "err=UNAVAILABLE what=connection_refused loop=%d slots=%d",
+            loop->index, loop->slots_count);
+}
+
+static void loop_connection_cb(uv_stream_t *listener, int status)
+{
+    lty__loop_t *loop = listener->data;
+    if (status < 0) {
+        LTY_LOG(LTY_LOG_WARN, "err=NET what=listen uv=%s", uv_err_name(status));
+        return;
+    }
+    if (loop->stopping) return;
+    lty__conn_t *conn = loop->free_slots;
+    if (conn == NULL) {
+        loop_refuse(loop, listener);
+        return;
+    }
+    loop->free_slots = conn->next;
+    conn->next = NULL;
+    loop->connections_open++;
+    atomic_fetch_add(&loop->server->connections_open, 1);
+    atomic_fetch_add(&loop->server->connections_accepted, 1);
+    (void)lty__conn_accept(conn, listener); /* on failure the slot comes back by itself */
+}
+
+static void loop_signal_cb(uv_signal_t *handle, int signal_number)
+{
+    lty_server_t *server = handle->data;
+    if (signal_number == SIGHUP) {
+        LTY_LOG(LTY_LOG_INFO, "what=reload signal=SIGHUP");
+        (void)lty_server_reload(server);
+    } else {
+        LTY_LOG(LTY_LOG_INFO, "what=stop signal=%d", signal_number);
+        lty_server_stop(server);
+    }
+}
+
+static void loop_thread(void *argument)
+{
+    lty__loop_t *loop = argument;
+    int rc = uv_run(&loop->loop, UV_RUN_DEFAULT);
+    if (rc != 0) LTY_LOG(LTY_LOG_WARN, "err=INTERNAL what=loop_left_handles loop=%d", loop->index);
+}
+
+/* ---- Opening ----------------------------------------------------------------------------- */
+
+static int options_check(const lty_server_options_t *options)
+{
+    if (options->loops < 1 || options->loops > LTY_LOOPS_MAX) return LTY_E_CONFIG;
+    if (options->connections_max < options->loops) return LTY_E_CONFIG;
+    if (options->connections_max > LTY_CONNECTIONS_MAX) return LTY_E_CONFIG;
+    if (options->handshake_timeout_ms <= 0 || options->idle_timeout_ms <= 0) return LTY_E_CONFIG;
+    if (options->request_timeout_ms <= 0 || options->drain_timeout_ms <= 0) return LTY_E_CONFIG;
+    if (options->listen_host == NULL || strlen(options->listen_host) >= 64) return LTY_E_CONFIG;
+    return 0;
+}
+
+/* One listening socket per loop on the same address. The first bind of port 0 picks the port;
+ * the others bind to it. */
+static int listener_socket_open(const char *host, uint16_t port, int *fd_out, uint16_t *port_out)
+{
+    struct sockaddr_storage address;
+    memset(&address, 0, sizeof(address));
+    socklen_t length = 0;
+    struct sockaddr_in *ipv4 = (struct sockaddr_in *)(void *)&address;
+    struct sockaddr_in6 *ipv6 = (struct sockaddr_in6 *)(void *)&address;
+    if (uv_ip4_addr(host, port, ipv4) == 0) {
+        length = sizeof(*ipv4);
+    } else if (uv_ip6_addr(host, port, ipv6) == 0) {
+        length = sizeof(*ipv6);
+    } else {
+        LTY_LOG(LTY_LOG_ERR, "err=CONFIG what=listen_host host=%s", host);
+        return LTY_E_CONFIG;
+    }
+    int fd = socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return LTY_E_NET;
+    int one = 1;
+    int err = 0;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
+        bind(fd, (struct sockaddr *)&address, length) != 0) {
+        LTY_LOG(LTY_LOG_ERR, "err=NET what=bind host=%s port=%u errno=%d", host, (unsigned)port,
+                errno);
+        err = LTY_E_NET;
+    }
+    if (err == 0 && getsockname(fd, (struct sockaddr *)&address, &length) != 0) err = LTY_E_NET;
+    if (err != 0) {
+        close(fd);
+        return err;
+    }
+    *port_out = ntohs(address.ss_family == AF_INET ? ipv4->sin_port : ipv6->sin6_port);
+    *fd_out = fd;
+    return 0;
+}
+
+static int loop_listen(lty__loop_t *loop)
+{
+    lty_server_t *server = loop->server;
+    int fd = -1;
+    uint16_t port = 0;
+    int err = listener_socket_open(server->listen_host, server->port, &fd, &port);
+    if (err != 0) return err;
+    server->port = port;
+    uv_tcp_init(&loop->loop, &loop->listener);
+    loop->listener.data = loop;
+    int rc = uv_tcp_open(&loop->listener, fd);
+    if (rc == 0) rc = uv_listen((uv_stream_t *)&loop->listener, SERVER_LISTEN_BACKLOG,
+                                loop_connection_cb);
+    loop->listening = true; /* the handle is open either way and must be closed */
+    if (rc != 0) {
+        LTY_LOG(LTY_LOG_ERR, "err=NET what=listen uv=%s", uv_err_name(rc));
+        return LTY_E_NET;
+    }
+    return 0;
+}
+
+static int loop_init(lty__loop_t *loop, lty_server_t *server, int index, int slots_count)
+{
+    loop->server = server;
+    loop->index = index;
+    if (uv_loop_init(&loop->loop) != 0) return LTY_E_NOMEM;
+    pthread_mutex_init(&loop->mutex, NULL);
+    uv_async_init(&loop->loop, &loop->wakeup, loop_wakeup_cb);
+    loop->wakeup.data = loop;
+    uv_timer_init(&loop->loop, &loop->drain_timer);
+    loop->drain_timer.data = loop;
+    loop->loop_ready = true;
+    loop->slots = lty_calloc((size_t)slots_count, sizeof(loop->slots[0]));
+    if (loop->slots == NULL) return LTY_E_NOMEM;
+    loop->slots_count = slots_count;
+    for (int slot = slots_count - 1; slot >= 0; slot--) {
+        if (lty__conn_slot_init(&loop->slots[slot], loop) != 0) return LTY_E_NOMEM;
+        loop->slots[slot].next = loop->free_slots;
+        loop->free_slots = &loop->slots[slot];
+    }
+    return 0;
+}
+
+static int server_tls_open(lty_server_t *server, lty_tls_server_t **tls_out)
+{
+    lty_tls_server_options_t options = server->options.tls;
+    options.ca_cert_path = server->tls_paths[0];
+    options.cert_path = server->tls_paths[1];
+    options.key_path = server->tls_paths[2];
+    options.revoked_path = server->tls_paths[3][0] != '\0' ? server->tls_paths[3] : NULL;
+    return lty_tls_server_open(tls_out, &options);
+}
+
+static int server_copy_options(lty_server_t *server, const lty_server_options_t *options)
+{
+    server->options = *options;
+    strcpy(server->listen_host, options->listen_host);
+    server->options.listen_host = server->listen_host;
+    const char *paths[4] = {options->tls.ca_cert_path, options->tls.cert_path,
+                            options->tls.key_path, options->tls.revoked_path};
+    for (int index = 0; index < 4; index++) {
+        if (paths[index] == NULL) continue;
+        if (strlen(paths[index]) >= sizeof(server->tls_paths[index])) return LTY_E_CONFIG;
+        strcpy(server->tls_paths[index], paths[index]);
+    }
+    if (paths[0] == NULL || paths[1] == NULL || paths[2] == NULL) return LTY_E_CONFIG;
+    server->port = options->listen_port;
+    return 0;
+}
+
+int lty_server_open(lty_server_t **server_out, const lty_server_options_t *options,
+                    lty_api_t *api)
+{
+    LTY_ASSERT(server_out != NULL && options != NULL);
+    *server_out = NULL;
+    int err = options_check(options);
+    if (err != 0) {
+        LTY_LOG(LTY_LOG_ERR, "err=CONFIG what=server_options");
+        return err;
+    }
+    lty_server_t *server = lty_calloc(1, sizeof(*server));
+    if (server == NULL) return LTY_E_NOMEM;
+    server->api = api;
+    pthread_mutex_init(&server->tls_mutex, NULL);
+    err = server_copy_options(server, options);
+    if (err == 0) err = server_tls_open(server, &server->tls);
+    if (err == 0) {
+        server->loops = lty_calloc((size_t)options->loops, sizeof(server->loops[0]));
+        if (server->loops == NULL) err = LTY_E_NOMEM;
+    }
+    for (int index = 0; err == 0 && index < options->loops; index++) {
+        int slots = options->connections_max / options->loops;
+        if (index < options->connections_max % options->loops) slots++;
+        server->loops_count++;
+        err = loop_init(&server->loops[index], server, index, slots);
+        if (err == 0) err = loop_listen(&server->loops[index]);
+    }
+    if (err != 0) {
+        lty_server_close(server);
+        return err;
+    }
+    *server_out = server;
+    return 0;
+}
+
+/* ---- Running ----------------------------------------------------------------------------- */
+
+static void server_ready_announce(lty_server_t *server)
+{
+    int fd = server->options.ready_fd;
+    if (fd < 0) return;
+    char line[16];
+    int size = snprintf(line, sizeof(line), "%u\n", (unsigned)server->port);
+    ssize_t written = write(fd, line, (size_t)size);
+    if (written != size) LTY_LOG(LTY_LOG_WARN, "err=IO what=ready_fd errno=%d", errno);
+    close(fd);
+    server->options.ready_fd = -1;
+}
+
+static void server_signals_start(lty_server_t *server)
+{
+    static const int numbers[3] = {SIGTERM, SIGINT, SIGHUP};
+    lty__loop_t *loop = &server->loops[0];
+    for (int index = 0; index < 3; index++) {
+        uv_signal_init(&loop->loop, &loop->signals[index]);
+        loop->signals[index].data = server;
+        uv_signal_start(&loop->signals[index], loop_signal_cb, numbers[index]);
+        loop->signals_count++;
+    }
+}
+
+int lty_server_run(lty_server_t *server)
+{
+    LTY_ASSERT(server != NULL);
+    /* A peer closing mid-write must give EPIPE, not kill the daemon. */
+    signal(SIGPIPE, SIG_IGN);
+    server_signals_start(server);
+    int started = 1;
+    for (int index = 1; index < server->loops_count; index++) {
+        lty__loop_t *loop = &server->loops[index];
+        if (uv_thread_create(&loop->thread, loop_thread, loop) != 0) {
+            LTY_LOG(LTY_LOG_ERR, "err=INTERNAL what=thread_create loop=%d", index);
+            lty_server_stop(server);
+            break;
+        }
+        started++;
+    }
+    LTY_LOG(LTY_LOG_INFO, "what=listening host=%s port=%u loops=%d connections_max=%d",
+            server->listen_host, (unsigned)server->port, server->loops_count,
+            server->options.connections_max);
+    server_ready_announce(server);
+    loop_thread(&server->loops[0]);
+    for (int index = 1; index < started; index++) uv_thread_join(&server->loops[index].thread);
+    for (int index = started; index < server->loops_count; index++) {
+        loop_thread(&server->loops[index]); /* never started: close its handles here */
+    }
+    LTY_LOG(LTY_LOG_INFO, "what=stopped");
+    return 0;
+}
+
+void lty_server_stop(lty_server_t *server)
+{
+    LTY_ASSERT(server != NULL);
+    atomic_store(&server->stop_requested, true);
+    for (int index = 0; index < server->loops_count; index++) {
+        lty__loop_t *loop = &server->loops[index];
+        pthread_mutex_lock(&loop->mutex);
+        if (!loop->completions_closed) uv_async_send(&loop->wakeup);
+        pthread_mutex_unlock(&loop->mutex);
+    }
+}
+
+int lty_server_reload(lty_server_t *server)
+{
+    LTY_ASSERT(server != NULL);
+    lty_tls_server_t *fresh = NULL;
+    int err = server_tls_open(server, &fresh);
+    if (err != 0) {
+        LTY_LOG(LTY_LOG_ERR, "err=%s what=reload_failed keeping=previous", lty_err_name(err));
+        return err;
+    }
+    pthread_mutex_lock(&server->tls_mutex);
+    lty_tls_server_t *previous = server->tls;
+    server->tls = fresh;
+    pthread_mutex_unlock(&server->tls_mutex);
+    lty_tls_server_unref(previous); /* open sessions keep their own reference */
+    LTY_LOG(LTY_LOG_INFO, "what=reloaded");
+    return 0;
+}
+
+lty_tls_server_t *lty__server_tls_get(lty_server_t *server)
+{
+    pthread_mutex_lock(&server->tls_mutex);
+    lty_tls_server_t *tls = server->tls;
+    lty_tls_server_ref(tls);
+    pthread_mutex_unlock(&server->tls_mutex);
+    return tls;
+}
+
+uint16_t lty_server_port(const lty_server_t *server)
+{
+    LTY_ASSERT(server != NULL);
+    return server->port;
+}
+
+void lty_server_stats_cb(void *server, lty_net_stats_t *stats_out)
+{
+    lty_server_stats(server, stats_out);
+}
+
+void lty_server_stats(lty_server_t *server, lty_server_stats_t *stats_out)
+{
+    LTY_ASSERT(server != NULL && stats_out != NULL);
+    stats_out->connections_accepted = atomic_load(&server->connections_accepted);
+    stats_out->connections_refused = atomic_load(&server->connections_refused);
+    stats_out->handshakes = atomic_load(&server->handshakes);
+    stats_out->handshakes_resumed = atomic_load(&server->handshakes_resumed);
+    stats_out->handshake_failures = atomic_load(&server->handshake_failures);
+    stats_out->requests = atomic_load(&server->requests);
+    stats_out->connections_open = atomic_load(&server->connections_open);
+}
+
+/* ---- Closing ----------------------------------------------------------------------------- */
+
+/* Closes whatever handles a loop still has (a server opened but never run, or a loop left
+ * after the drain timeout) and releases exchanges that can no longer be answered. */
+static void loop_close(lty__loop_t *loop)
+{
+    if (!loop->loop_ready) {
+        lty_free(loop->slots);
+        return;
+    }
+    if (!loop->finished) {
+        if (loop->listening) uv_close((uv_handle_t *)&loop->listener, loop_handle_close_cb);
+        loop->listening = false;
+        uv_close((uv_handle_t *)&loop->wakeup, loop_handle_close_cb);
+        uv_close((uv_handle_t *)&loop->drain_timer, loop_handle_close_cb);
+        for (int index = 0; index < loop->signals_count; index++) {
+            uv_close((uv_handle_t *)&loop->signals[index], loop_handle_close_cb);
+        }
+        loop->finished = true;
+        (void)uv_run(&loop->loop, UV_RUN_DEFAULT);
+    }
+    for (int index = 0; index < loop->slots_count; index++) {
+        lty__conn_t *conn = &loop->slots[index];
+        if (conn->exchange_live) {
+            conn->exchange_live = false;
+            lty_api_exchange_release(loop->server->api, &conn->exchange);
+        }
+        lty__conn_slot_deinit(conn);
+    }
+    lty_free(loop->slots);
+    if (uv_loop_close(&loop->loop) != 0) {
+        LTY_LOG(LTY_LOG_WARN, "err=INTERNAL what=loop_close_busy loop=%d", loop->index);
+    }
+    pthread_mutex_destroy(&loop->mutex);
+}
+
+void lty_server_close(lty_server_t *server)
+{
+    if (server == NULL) return;
+    for (int index = 0; index < server->loops_count; index++) loop_close(&server->loops[index]);
+    lty_free(server->loops);
+    lty_tls_server_unref(server->tls);
+    pthread_mutex_destroy(&server->tls_mutex);
+    lty_free(server);
+}

@@ -1,0 +1,1385 @@
+/* SPDX-License-Identifier: MIT */
+/* Domain record encodings: the one place that turns records into bytes and back, and builds
+ * their keys. Every decoder treats the disk as hostile: lengths, tags, versions and ranges are
+ * checked, and anything malformed is LTY_E_CORRUPT, never an assertion, so `loyaltyctl verify`
+ * can name a damaged record instead of crashing on it.
+ *
+ * Not here: what the records mean (ledger.c) or when they are written (ops_*.c). */
+#include "records.h"
+#include "lty/lty_assert.h"
+#include "lty/lty_err.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* ---- Byte writer and reader ------------------------------------------------------------ */
+
+typedef struct rec_out_s {
+    uint8_t *data;
+    size_t size;
+    size_t capacity;
+} rec_out_t;
+
+/* The reader is sticky: after the first failure every read yields zeros and ok stays false. */
+typedef struct rec_in_s {
+    const uint8_t *data;
+    size_t size;
+    size_t offset;
+    bool ok;
+} rec_in_t;
+
+static void out_bytes(rec_out_t *out, const void *bytes, size_t size)
+{
+    LTY_ASSERT(out->size <= out->capacity);
+    LTY_ASSERT(size <= out->capacity - out->size); /* buffers are sized by *_BYTES_MAX */
+    if (size > 0) memcpy(out->data + out->size, bytes, size);
+    out->size += size;
+}
+
+static void out_u64(rec_out_t *out, uint64_t value)
+{
+    uint8_t bytes[8];
+    lty_record_u64_encode(value, bytes);
+    out_bytes(out, bytes, sizeof(bytes));
+}
+
+static void out_i64(rec_out_t *out, int64_t value)
+{
+    out_u64(out, (uint64_t)value);
+}
+
+static void out_u32(rec_out_t *out, uint32_t value)
+{
+    uint8_t bytes[4];
+    lty_record_u32_encode(value, bytes);
+    out_bytes(out, bytes, sizeof(bytes));
+}
+
+static void out_u16(rec_out_t *out, uint16_t value)
+{
+    uint8_t bytes[2] = {(uint8_t)(value >> 8), (uint8_t)value};
+    out_bytes(out, bytes, sizeof(bytes));
+}
+
+static void out_u8(rec_out_t *out, uint8_t value)
+{
+    out_bytes(out, &value, 1);
+}
+
+static void out_str(rec_out_t *out, const char *text, size_t size_max)
+{
+    size_t size = strlen(text);
+    LTY_ASSERT(size <= size_max);
+    LTY_ASSERT(size <= UINT16_MAX);
+    out_u16(out, (uint16_t)size);
+    out_bytes(out, text, size);
+}
+
+static void out_header(rec_out_t *out, uint8_t *data, size_t capacity, lty_record_tag_t tag,
+                       uint8_t version)
+{
+    LTY_ASSERT(data != NULL);
+    LTY_ASSERT(capacity >= 2);
+    out->data = data;
+    out->size = 0;
+    out->capacity = capacity;
+    out_u8(out, (uint8_t)tag);
+    out_u8(out, version);
+}
+
+static const uint8_t *in_take(rec_in_t *in, size_t size)
+{
+    LTY_ASSERT(in->offset <= in->size);
+    if (!in->ok || size > in->size - in->offset) {
+        in->ok = false;
+        return NULL;
+    }
+    const uint8_t *bytes = in->data + in->offset;
+    in->offset += size;
+    return bytes;
+}
+
+static uint64_t in_u64(rec_in_t *in)
+{
+    const uint8_t *bytes = in_take(in, 8);
+    if (bytes == NULL) return 0;
+    uint64_t value = 0;
+    for (size_t index = 0; index < 8; index++) value = (value << 8) | bytes[index];
+    return value;
+}
+
+static int64_t in_i64(rec_in_t *in)
+{
+    return (int64_t)in_u64(in);
+}
+
+static uint32_t in_u32(rec_in_t *in)
+{
+    const uint8_t *bytes = in_take(in, 4);
+    if (bytes == NULL) return 0;
+    return (uint32_t)bytes[0] << 24 | (uint32_t)bytes[1] << 16 | (uint32_t)bytes[2] << 8 |
+           (uint32_t)bytes[3];
+}
+
+static uint16_t in_u16(rec_in_t *in)
+{
+    const uint8_t *bytes = in_take(in, 2);
+    if (bytes == NULL) return 0;
+    return (uint16_t)((unsigned int)bytes[0] << 8 | bytes[1]);
+}
+
+static uint8_t in_u8(rec_in_t *in)
+{
+    const uint8_t *bytes = in_take(in, 1);
+    return bytes == NULL ? 0 : bytes[0];
+}
+
+/* A string longer than its field or holding a NUL is corrupt; out always ends NUL-terminated. */
+static void in_str(rec_in_t *in, char *out, size_t size_max)
+{
+    LTY_ASSERT(out != NULL);
+    LTY_ASSERT(size_max > 0);
+    out[0] = '\0';
+    size_t size = in_u16(in);
+    if (!in->ok || size > size_max) {
+        in->ok = false;
+        return;
+    }
+    const uint8_t *bytes = in_take(in, size);
+    if (bytes == NULL) return;
+    if (memchr(bytes, '\0', size) != NULL) {
+        in->ok = false;
+        return;
+    }
+    memcpy(out, bytes, size);
+    out[size] = '\0';
+}
+
+/* Reads tag and version: the version must be 1..version_max. */
+static uint8_t in_header(rec_in_t *in, lty_bytes_t bytes, lty_record_tag_t tag,
+                         uint8_t version_max)
+{
+    in->data = bytes.data;
+    in->size = bytes.data == NULL ? 0 : bytes.size;
+    in->offset = 0;
+    in->ok = true;
+    uint8_t found_tag = in_u8(in);
+    uint8_t version = in_u8(in);
+    if (found_tag != (uint8_t)tag || version < 1 || version > version_max) in->ok = false;
+    return version;
+}
+
+/* The whole input must be consumed: trailing bytes mean a layout we do not know. */
+static int in_finish(const rec_in_t *in, bool valid)
+{
+    LTY_ASSERT(in->offset <= in->size);
+    if (!in->ok || in->offset != in->size || !valid) return LTY_E_CORRUPT;
+    return 0;
+}
+
+/* ---- Shared checks ---------------------------------------------------------------------- */
+
+static bool text_fits(const char *text, size_t size_max)
+{
+    return memchr(text, '\0', size_max + 1) != NULL;
+}
+
+static bool text_nonempty_fits(const char *text, size_t size_max)
+{
+    return text[0] != '\0' && text_fits(text, size_max);
+}
+
+static bool card_no_syntax(const char *card_no)
+{
+    if (!text_fits(card_no, LTY_CARD_NO_DIGITS_MAX)) return false;
+    size_t size = strlen(card_no);
+    if (size < LTY_CARD_NO_DIGITS_MIN) return false;
+    for (size_t index = 0; index < size; index++) {
+        if (card_no[index] < '0' || card_no[index] > '9') return false;
+    }
+    return true;
+}
+
+static bool time_ok(int64_t time_ms)
+{
+    return time_ms >= 0;
+}
+
+/* ---- Enums ------------------------------------------------------------------------------ */
+
+bool lty_account_kind_known(unsigned int kind)
+{
+    switch (kind) {
+    case LTY_ACCOUNT_MEMBER_POINTS:
+    case LTY_ACCOUNT_MEMBER_PREPAID:
+    case LTY_ACCOUNT_POINTS_ISSUED:
+    case LTY_ACCOUNT_POINTS_REDEEMED:
+    case LTY_ACCOUNT_POINTS_EXPIRED:
+    case LTY_ACCOUNT_POINTS_ADJUSTED:
+    case LTY_ACCOUNT_PREPAID_FLOAT:
+    case LTY_ACCOUNT_CASH_IN:
+    case LTY_ACCOUNT_BANK_CARD_IN:
+    case LTY_ACCOUNT_CASH_OUT:
+    case LTY_ACCOUNT_COMMISSION_PAYABLE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool lty_account_kind_is_member(lty_account_kind_t kind)
+{
+    LTY_ASSERT(lty_account_kind_known((unsigned int)kind));
+    return kind == LTY_ACCOUNT_MEMBER_POINTS || kind == LTY_ACCOUNT_MEMBER_PREPAID;
+}
+
+lty_asset_t lty_account_kind_asset(lty_account_kind_t kind)
+{
+    LTY_ASSERT(lty_account_kind_known((unsigned int)kind));
+    switch (kind) {
+    case LTY_ACCOUNT_MEMBER_POINTS:
+    case LTY_ACCOUNT_POINTS_ISSUED:
+    case LTY_ACCOUNT_POINTS_REDEEMED:
+    case LTY_ACCOUNT_POINTS_EXPIRED:
+    case LTY_ACCOUNT_POINTS_ADJUSTED:
+        return LTY_ASSET_POINTS;
+    default:
+        return LTY_ASSET_CURRENCY;
+    }
+}
+
+const char *lty_account_kind_name(unsigned int kind)
+{
+    switch (kind) {
+    case LTY_ACCOUNT_MEMBER_POINTS: return "member-points";
+    case LTY_ACCOUNT_MEMBER_PREPAID: return "member-prepaid";
+    case LTY_ACCOUNT_POINTS_ISSUED: return "points-issued";
+    case LTY_ACCOUNT_POINTS_REDEEMED: return "points-redeemed";
+    case LTY_ACCOUNT_POINTS_EXPIRED: return "points-expired";
+    case LTY_ACCOUNT_POINTS_ADJUSTED: return "points-adjusted";
+    case LTY_ACCOUNT_PREPAID_FLOAT: return "prepaid-float";
+    case LTY_ACCOUNT_CASH_IN: return "cash-in";
+    case LTY_ACCOUNT_BANK_CARD_IN: return "bank-card-in";
+    case LTY_ACCOUNT_CASH_OUT: return "cash-out";
+    case LTY_ACCOUNT_COMMISSION_PAYABLE: return "commission-payable";
+    default: return "unknown";
+    }
+}
+
+const char *lty_asset_name(unsigned int asset)
+{
+    if (asset == LTY_ASSET_POINTS) return "points";
+    if (asset == LTY_ASSET_CURRENCY) return "currency";
+    return "unknown";
+}
+
+bool lty_entry_kind_known(unsigned int kind)
+{
+    return kind >= LTY_ENTRY_SALE && kind <= LTY_ENTRY_CLOSE;
+}
+
+const char *lty_entry_kind_name(unsigned int kind)
+{
+    static const char *const names[] = {"unknown", "sale",   "adjust", "bonus", "expire",
+                                        "topup",   "return", "void",   "close"};
+    _Static_assert(sizeof(names) / sizeof(names[0]) == LTY_ENTRY_CLOSE + 1, "a name per kind");
+    return lty_entry_kind_known(kind) ? names[kind] : names[0];
+}
+
+/* ---- Meta values ------------------------------------------------------------------------ */
+
+void lty_record_u64_encode(uint64_t value, uint8_t out[8])
+{
+    LTY_ASSERT(out != NULL);
+    for (size_t index = 0; index < 8; index++) out[index] = (uint8_t)(value >> (56 - 8 * index));
+}
+
+int lty_record_u64_decode(lty_bytes_t in, uint64_t *value_out)
+{
+    LTY_ASSERT(value_out != NULL);
+    if (in.data == NULL || in.size != 8) return LTY_E_CORRUPT;
+    rec_in_t reader = {.data = in.data, .size = 8, .offset = 0, .ok = true};
+    *value_out = in_u64(&reader);
+    LTY_ASSERT(reader.ok);
+    return 0;
+}
+
+void lty_record_u32_encode(uint32_t value, uint8_t out[4])
+{
+    LTY_ASSERT(out != NULL);
+    for (size_t index = 0; index < 4; index++) out[index] = (uint8_t)(value >> (24 - 8 * index));
+}
+
+int lty_record_u32_decode(lty_bytes_t in, uint32_t *value_out)
+{
+    LTY_ASSERT(value_out != NULL);
+    if (in.data == NULL || in.size != 4) return LTY_E_CORRUPT;
+    rec_in_t reader = {.data = in.data, .size = 4, .offset = 0, .ok = true};
+    *value_out = in_u32(&reader);
+    LTY_ASSERT(reader.ok);
+    return 0;
+}
+
+/* ---- Member ----------------------------------------------------------------------------- */
+
+bool lty_record_member_valid(const lty_member_t *member)
+{
+    LTY_ASSERT(member != NULL);
+    if (member->member_id == 0) return false;
+    if (member->status != LTY_MEMBER_ACTIVE && member->status != LTY_MEMBER_CLOSED) return false;
+    if (member->gender > 3) return false;
+    if (!time_ok(member->created_ms) || member->updated_ms < member->created_ms) return false;
+    if ((member->status == LTY_MEMBER_CLOSED) != (member->closed_ms != 0)) return false;
+    if (!text_fits(member->name, LTY_NAME_BYTES_MAX)) return false;
+    if (!text_fits(member->phone, LTY_PHONE_BYTES_MAX)) return false;
+    if (!text_fits(member->email, LTY_EMAIL_BYTES_MAX)) return false;
+    if (!text_fits(member->birthday, LTY_BIRTHDAY_BYTES)) return false;
+    if (!text_fits(member->preferred_store, LTY_STORE_ID_BYTES_MAX)) return false;
+    /* Only a closed member may have had their personal data erased. */
+    if (member->status == LTY_MEMBER_ACTIVE && member->phone[0] == '\0') return false;
+    return time_ok(member->consent_ms);
+}
+
+size_t lty_record_member_encode(const lty_member_t *member, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_member_valid(member));
+    LTY_ASSERT(out_size >= LTY_RECORD_MEMBER_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, LTY_RECORD_MEMBER, LTY_MEMBER_VERSION);
+    out_u64(&writer, member->member_id);
+    out_u8(&writer, member->status);
+    out_u8(&writer, member->tier);
+    out_u8(&writer, member->gender);
+    out_i64(&writer, member->created_ms);
+    out_i64(&writer, member->updated_ms);
+    out_i64(&writer, member->closed_ms);
+    out_str(&writer, member->name, LTY_NAME_BYTES_MAX);
+    out_str(&writer, member->phone, LTY_PHONE_BYTES_MAX);
+    out_str(&writer, member->email, LTY_EMAIL_BYTES_MAX);
+    out_str(&writer, member->birthday, LTY_BIRTHDAY_BYTES);
+    out_str(&writer, member->preferred_store, LTY_STORE_ID_BYTES_MAX);
+    out_u32(&writer, member->consent_flags);
+    out_i64(&writer, member->consent_ms);
+    LTY_ASSERT(writer.size <= LTY_RECORD_MEMBER_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_member_decode(lty_bytes_t in, lty_member_t *member_out)
+{
+    LTY_ASSERT(member_out != NULL);
+    rec_in_t reader;
+    memset(member_out, 0, sizeof(*member_out));
+    (void)in_header(&reader, in, LTY_RECORD_MEMBER, LTY_MEMBER_VERSION);
+    member_out->member_id = in_u64(&reader);
+    member_out->status = in_u8(&reader);
+    member_out->tier = in_u8(&reader);
+    member_out->gender = in_u8(&reader);
+    member_out->created_ms = in_i64(&reader);
+    member_out->updated_ms = in_i64(&reader);
+    member_out->closed_ms = in_i64(&reader);
+    in_str(&reader, member_out->name, LTY_NAME_BYTES_MAX);
+    in_str(&reader, member_out->phone, LTY_PHONE_BYTES_MAX);
+    in_str(&reader, member_out->email, LTY_EMAIL_BYTES_MAX);
+    in_str(&reader, member_out->birthday, LTY_BIRTHDAY_BYTES);
+    in_str(&reader, member_out->preferred_store, LTY_STORE_ID_BYTES_MAX);
+    member_out->consent_flags = in_u32(&reader);
+    member_out->consent_ms = in_i64(&reader);
+    return in_finish(&reader, reader.ok && lty_record_member_valid(member_out));
+}
+
+/* ---- Card ------------------------------------------------------------------------------- */
+
+bool lty_record_card_valid(const lty_card_t *card)
+{
+    LTY_ASSERT(card != NULL);
+    if (!card_no_syntax(card->card_no)) return false;
+    if (card->status > LTY_CARD_CLOSED) return false;
+    if ((card->status == LTY_CARD_UNASSIGNED) != (card->member_id == 0)) return false;
+    if (!time_ok(card->issued_ms) || !time_ok(card->status_ms)) return false;
+    if (card->expires_ms < card->issued_ms) return false;
+    if (card->status == LTY_CARD_REPLACED) return card_no_syntax(card->replaced_by);
+    return card->replaced_by[0] == '\0';
+}
+
+size_t lty_record_card_encode(const lty_card_t *card, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_card_valid(card));
+    LTY_ASSERT(out_size >= LTY_RECORD_CARD_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, LTY_RECORD_CARD, LTY_CARD_VERSION);
+    out_str(&writer, card->card_no, LTY_CARD_NO_DIGITS_MAX);
+    out_u64(&writer, card->member_id);
+    out_u8(&writer, card->status);
+    out_i64(&writer, card->issued_ms);
+    out_i64(&writer, card->expires_ms);
+    out_i64(&writer, card->status_ms);
+    out_str(&writer, card->replaced_by, LTY_CARD_NO_DIGITS_MAX);
+    LTY_ASSERT(writer.size <= LTY_RECORD_CARD_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_card_decode(lty_bytes_t in, lty_card_t *card_out)
+{
+    LTY_ASSERT(card_out != NULL);
+    rec_in_t reader;
+    memset(card_out, 0, sizeof(*card_out));
+    (void)in_header(&reader, in, LTY_RECORD_CARD, LTY_CARD_VERSION);
+    in_str(&reader, card_out->card_no, LTY_CARD_NO_DIGITS_MAX);
+    card_out->member_id = in_u64(&reader);
+    card_out->status = in_u8(&reader);
+    card_out->issued_ms = in_i64(&reader);
+    card_out->expires_ms = in_i64(&reader);
+    card_out->status_ms = in_i64(&reader);
+    in_str(&reader, card_out->replaced_by, LTY_CARD_NO_DIGITS_MAX);
+    return in_finish(&reader, reader.ok && lty_record_card_valid(card_out));
+}
+
+/* ---- Account ---------------------------------------------------------------------------- */
+
+bool lty_record_account_valid(const lty_account_t *account)
+{
+    LTY_ASSERT(account != NULL);
+    if (!lty_account_kind_known(account->kind)) return false;
+    bool member = lty_account_kind_is_member((lty_account_kind_t)account->kind);
+    if (member != (account->owner != 0)) return false;
+    if (account->kind == LTY_ACCOUNT_MEMBER_PREPAID && account->balance < 0) return false;
+    if (account->entries_count == 0 && account->balance != 0) return false;
+    return time_ok(account->updated_ms);
+}
+
+size_t lty_record_account_encode(const lty_account_t *account, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_account_valid(account));
+    LTY_ASSERT(out_size >= LTY_RECORD_ACCOUNT_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, LTY_RECORD_ACCOUNT, LTY_ACCOUNT_VERSION);
+    out_u8(&writer, account->kind);
+    out_u64(&writer, account->owner);
+    out_i64(&writer, account->balance);
+    out_u64(&writer, account->entries_count);
+    out_i64(&writer, account->updated_ms);
+    LTY_ASSERT(writer.size == LTY_RECORD_ACCOUNT_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_account_decode(lty_bytes_t in, lty_account_t *account_out)
+{
+    LTY_ASSERT(account_out != NULL);
+    rec_in_t reader;
+    memset(account_out, 0, sizeof(*account_out));
+    (void)in_header(&reader, in, LTY_RECORD_ACCOUNT, LTY_ACCOUNT_VERSION);
+    account_out->kind = in_u8(&reader);
+    account_out->owner = in_u64(&reader);
+    account_out->balance = in_i64(&reader);
+    account_out->entries_count = in_u64(&reader);
+    account_out->updated_ms = in_i64(&reader);
+    return in_finish(&reader, reader.ok && lty_record_account_valid(account_out));
+}
+
+/* ---- Journal entry ---------------------------------------------------------------------- */
+
+static bool posting_valid(const lty_posting_t *posting)
+{
+    if (!lty_account_kind_known(posting->account_kind)) return false;
+    lty_account_kind_t kind = (lty_account_kind_t)posting->account_kind;
+    if (posting->asset != (uint8_t)lty_account_kind_asset(kind)) return false;
+    if (lty_account_kind_is_member(kind) != (posting->owner != 0)) return false;
+    return posting->amount != 0 && posting->amount != INT64_MIN;
+}
+
+bool lty_record_entry_valid(const lty_journal_entry_t *entry)
+{
+    LTY_ASSERT(entry != NULL);
+    if (entry->entry_id == 0 || !lty_entry_kind_known(entry->kind)) return false;
+    if (!time_ok(entry->created_ms)) return false;
+    if (entry->postings_count == 1 || entry->postings_count > LTY_POSTINGS_PER_ENTRY_MAX) {
+        return false;
+    }
+    if (!text_fits(entry->principal, LTY_PRINCIPAL_BYTES_MAX)) return false;
+    if (!text_fits(entry->store, LTY_STORE_ID_BYTES_MAX)) return false;
+    if (!text_fits(entry->till, LTY_TILL_ID_BYTES_MAX)) return false;
+    if (!text_fits(entry->reference, LTY_REFERENCE_BYTES_MAX)) return false;
+    for (uint32_t index = 0; index < entry->postings_count; index++) {
+        if (!posting_valid(&entry->postings[index])) return false;
+    }
+    return true;
+}
+
+size_t lty_record_entry_encode(const lty_journal_entry_t *entry, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_entry_valid(entry));
+    LTY_ASSERT(out_size >= LTY_RECORD_ENTRY_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, LTY_RECORD_ENTRY, LTY_ENTRY_VERSION);
+    out_u64(&writer, entry->entry_id);
+    out_u8(&writer, entry->kind);
+    out_i64(&writer, entry->created_ms);
+    out_u64(&writer, entry->member_id);
+    out_u64(&writer, entry->related_entry_id);
+    out_str(&writer, entry->principal, LTY_PRINCIPAL_BYTES_MAX);
+    out_str(&writer, entry->store, LTY_STORE_ID_BYTES_MAX);
+    out_str(&writer, entry->till, LTY_TILL_ID_BYTES_MAX);
+    out_str(&writer, entry->reference, LTY_REFERENCE_BYTES_MAX);
+    out_u8(&writer, (uint8_t)entry->postings_count);
+    for (uint32_t index = 0; index < entry->postings_count; index++) {
+        const lty_posting_t *posting = &entry->postings[index];
+        out_u8(&writer, posting->account_kind);
+        out_u8(&writer, posting->asset);
+        out_u64(&writer, posting->owner);
+        out_i64(&writer, posting->amount);
+    }
+    LTY_ASSERT(writer.size <= LTY_RECORD_ENTRY_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_entry_decode(lty_bytes_t in, lty_journal_entry_t *entry_out)
+{
+    LTY_ASSERT(entry_out != NULL);
+    rec_in_t reader;
+    memset(entry_out, 0, sizeof(*entry_out));
+    (void)in_header(&reader, in, LTY_RECORD_ENTRY, LTY_ENTRY_VERSION);
+    entry_out->entry_id = in_u64(&reader);
+    entry_out->kind = in_u8(&reader);
+    entry_out->created_ms = in_i64(&reader);
+    entry_out->member_id = in_u64(&reader);
+    entry_out->related_entry_id = in_u64(&reader);
+    in_str(&reader, entry_out->principal, LTY_PRINCIPAL_BYTES_MAX);
+    in_str(&reader, entry_out->store, LTY_STORE_ID_BYTES_MAX);
+    in_str(&reader, entry_out->till, LTY_TILL_ID_BYTES_MAX);
+    in_str(&reader, entry_out->reference, LTY_REFERENCE_BYTES_MAX);
+    uint8_t postings_count = in_u8(&reader);
+    if (postings_count > LTY_POSTINGS_PER_ENTRY_MAX) return LTY_E_CORRUPT;
+    entry_out->postings_count = postings_count;
+    for (uint32_t index = 0; index < entry_out->postings_count; index++) {
+        lty_posting_t *posting = &entry_out->postings[index];
+        posting->account_kind = in_u8(&reader);
+        posting->asset = in_u8(&reader);
+        posting->owner = in_u64(&reader);
+        posting->amount = in_i64(&reader);
+    }
+    return in_finish(&reader, reader.ok && lty_record_entry_valid(entry_out));
+}
+
+/* ---- Lot -------------------------------------------------------------------------------- */
+
+bool lty_record_lot_valid(const lty_lot_t *lot)
+{
+    LTY_ASSERT(lot != NULL);
+    if (lot->member_id == 0 || lot->entry_id == 0) return false;
+    if (!time_ok(lot->expires_ms)) return false;
+    if (lot->points_initial <= 0 || lot->points_initial > LTY_POINTS_BALANCE_MAX) return false;
+    return lot->points_remaining >= 0 && lot->points_remaining <= lot->points_initial;
+}
+
+size_t lty_record_lot_encode(const lty_lot_t *lot, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_lot_valid(lot));
+    LTY_ASSERT(out_size >= LTY_RECORD_LOT_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, LTY_RECORD_LOT, LTY_LOT_VERSION);
+    out_u64(&writer, lot->member_id);
+    out_i64(&writer, lot->expires_ms);
+    out_u64(&writer, lot->entry_id);
+    out_i64(&writer, lot->points_initial);
+    out_i64(&writer, lot->points_remaining);
+    LTY_ASSERT(writer.size == LTY_RECORD_LOT_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_lot_decode(lty_bytes_t in, lty_lot_t *lot_out)
+{
+    LTY_ASSERT(lot_out != NULL);
+    rec_in_t reader;
+    memset(lot_out, 0, sizeof(*lot_out));
+    (void)in_header(&reader, in, LTY_RECORD_LOT, LTY_LOT_VERSION);
+    lot_out->member_id = in_u64(&reader);
+    lot_out->expires_ms = in_i64(&reader);
+    lot_out->entry_id = in_u64(&reader);
+    lot_out->points_initial = in_i64(&reader);
+    lot_out->points_remaining = in_i64(&reader);
+    return in_finish(&reader, reader.ok && lty_record_lot_valid(lot_out));
+}
+
+/* ---- Sale ------------------------------------------------------------------------------- */
+
+static bool sale_line_valid(const lty_sale_line_t *line)
+{
+    if (!text_nonempty_fits(line->sku, LTY_SKU_BYTES_MAX)) return false;
+    if (!text_fits(line->category, LTY_CATEGORY_BYTES_MAX)) return false;
+    if (line->qty < 1 || line->qty > LTY_LINE_QTY_MAX || line->qty_returned > line->qty) {
+        return false;
+    }
+    return line->amount_cents >= 0 && line->amount_cents <= LTY_LINE_AMOUNT_CENTS_MAX;
+}
+
+static bool sale_amounts_valid(const lty_sale_t *sale)
+{
+    if (sale->total_cents < 0 || sale->total_cents > LTY_SALE_AMOUNT_CENTS_MAX) return false;
+    if (sale->redeem_value_cents < 0 || sale->redeem_value_cents > sale->total_cents) return false;
+    if (sale->points_earned < 0 || sale->points_earned > LTY_POINTS_PER_TXN_MAX) return false;
+    return sale->points_redeemed >= 0 && sale->points_redeemed <= LTY_POINTS_PER_TXN_MAX;
+}
+
+bool lty_record_sale_valid(const lty_sale_t *sale)
+{
+    LTY_ASSERT(sale != NULL);
+    if (sale->sale_id == 0 || sale->member_id == 0 || !card_no_syntax(sale->card_no)) {
+        return false;
+    }
+    if (!text_nonempty_fits(sale->store, LTY_STORE_ID_BYTES_MAX)) return false;
+    if (!text_fits(sale->till, LTY_TILL_ID_BYTES_MAX)) return false;
+    if (!text_nonempty_fits(sale->receipt_no, LTY_RECEIPT_NO_BYTES_MAX)) return false;
+    if (!time_ok(sale->created_ms) || !sale_amounts_valid(sale)) return false;
+    if (sale->status < LTY_SALE_COMPLETED || sale->status > LTY_SALE_VOIDED) return false;
+    if (sale->tenders_count > LTY_TENDERS_PER_SALE_MAX) return false;
+    for (uint32_t index = 0; index < sale->tenders_count; index++) {
+        const lty_sale_tender_t *tender = &sale->tenders[index];
+        if (tender->type < LTY_TENDER_CASH || tender->type > LTY_TENDER_PREPAID) return false;
+        if (tender->amount_cents <= 0 || tender->amount_cents > LTY_SALE_AMOUNT_CENTS_MAX) {
+            return false;
+        }
+    }
+    if (sale->lines_count < 1 || sale->lines_count > LTY_BASKET_LINES_MAX) return false;
+    for (uint32_t index = 0; index < sale->lines_count; index++) {
+        if (!sale_line_valid(&sale->lines[index])) return false;
+    }
+    if (sale->lots_count > LTY_LOTS_PER_REDEMPTION_MAX) return false;
+    int64_t lot_points = 0;
+    for (uint32_t index = 0; index < sale->lots_count; index++) {
+        const lty_sale_lot_t *lot = &sale->lots[index];
+        if (lot->entry_id == 0 || lot->points <= 0 || lot->points > LTY_POINTS_PER_TXN_MAX) {
+            return false;
+        }
+        lot_points += lot->points; /* bounded: 1024 * 10^7 */
+    }
+    return sale->lots_count == 0 || lot_points == sale->points_redeemed;
+}
+
+size_t lty_record_sale_encode(const lty_sale_t *sale, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_sale_valid(sale));
+    LTY_ASSERT(out_size >= LTY_RECORD_SALE_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, LTY_RECORD_SALE, LTY_SALE_VERSION);
+    out_u64(&writer, sale->sale_id);
+    out_str(&writer, sale->card_no, LTY_CARD_NO_DIGITS_MAX);
+    out_u64(&writer, sale->member_id);
+    out_str(&writer, sale->store, LTY_STORE_ID_BYTES_MAX);
+    out_str(&writer, sale->till, LTY_TILL_ID_BYTES_MAX);
+    out_str(&writer, sale->receipt_no, LTY_RECEIPT_NO_BYTES_MAX);
+    out_i64(&writer, sale->created_ms);
+    out_u8(&writer, sale->status);
+    out_i64(&writer, sale->total_cents);
+    out_i64(&writer, sale->redeem_value_cents);
+    out_i64(&writer, sale->points_earned);
+    out_i64(&writer, sale->points_redeemed);
+    out_i64(&writer, 0); /* reserved: points taken back by returns */
+    out_u8(&writer, (uint8_t)sale->tenders_count);
+    for (uint32_t index = 0; index < sale->tenders_count; index++) {
+        out_u8(&writer, sale->tenders[index].type);
+        out_i64(&writer, sale->tenders[index].amount_cents);
+    }
+    out_u16(&writer, (uint16_t)sale->lines_count);
+    for (uint32_t index = 0; index < sale->lines_count; index++) {
+        const lty_sale_line_t *line = &sale->lines[index];
+        out_str(&writer, line->sku, LTY_SKU_BYTES_MAX);
+        out_str(&writer, line->category, LTY_CATEGORY_BYTES_MAX);
+        out_u32(&writer, line->qty);
+        out_u32(&writer, line->qty_returned);
+        out_i64(&writer, line->amount_cents);
+    }
+    out_u16(&writer, (uint16_t)sale->lots_count); /* version 2 */
+    for (uint32_t index = 0; index < sale->lots_count; index++) {
+        out_i64(&writer, sale->lots[index].expires_ms);
+        out_u64(&writer, sale->lots[index].entry_id);
+        out_i64(&writer, sale->lots[index].points);
+    }
+    LTY_ASSERT(writer.size <= LTY_RECORD_SALE_BYTES_MAX);
+    return writer.size;
+}
+
+static void sale_lots_decode(rec_in_t *reader, lty_sale_t *sale_out)
+{
+    sale_out->lots_count = in_u16(reader);
+    if (sale_out->lots_count > LTY_LOTS_PER_REDEMPTION_MAX) reader->ok = false;
+    for (uint32_t index = 0; reader->ok && index < sale_out->lots_count; index++) {
+        sale_out->lots[index].expires_ms = in_i64(reader);
+        sale_out->lots[index].entry_id = in_u64(reader);
+        sale_out->lots[index].points = in_i64(reader);
+    }
+}
+
+static void sale_lists_decode(rec_in_t *reader, lty_sale_t *sale_out)
+{
+    sale_out->tenders_count = in_u8(reader);
+    if (sale_out->tenders_count > LTY_TENDERS_PER_SALE_MAX) reader->ok = false;
+    for (uint32_t index = 0; reader->ok && index < sale_out->tenders_count; index++) {
+        sale_out->tenders[index].type = in_u8(reader);
+        sale_out->tenders[index].amount_cents = in_i64(reader);
+    }
+    sale_out->lines_count = in_u16(reader);
+    if (sale_out->lines_count > LTY_BASKET_LINES_MAX) reader->ok = false;
+    for (uint32_t index = 0; reader->ok && index < sale_out->lines_count; index++) {
+        lty_sale_line_t *line = &sale_out->lines[index];
+        in_str(reader, line->sku, LTY_SKU_BYTES_MAX);
+        in_str(reader, line->category, LTY_CATEGORY_BYTES_MAX);
+        line->qty = in_u32(reader);
+        line->qty_returned = in_u32(reader);
+        line->amount_cents = in_i64(reader);
+    }
+}
+
+int lty_record_sale_decode(lty_bytes_t in, lty_sale_t *sale_out)
+{
+    LTY_ASSERT(sale_out != NULL);
+    rec_in_t reader;
+    memset(sale_out, 0, offsetof(lty_sale_t, lines)); /* lines are written as they are read */
+    uint8_t version = in_header(&reader, in, LTY_RECORD_SALE, LTY_SALE_VERSION);
+    sale_out->sale_id = in_u64(&reader);
+    in_str(&reader, sale_out->card_no, LTY_CARD_NO_DIGITS_MAX);
+    sale_out->member_id = in_u64(&reader);
+    in_str(&reader, sale_out->store, LTY_STORE_ID_BYTES_MAX);
+    in_str(&reader, sale_out->till, LTY_TILL_ID_BYTES_MAX);
+    in_str(&reader, sale_out->receipt_no, LTY_RECEIPT_NO_BYTES_MAX);
+    sale_out->created_ms = in_i64(&reader);
+    sale_out->status = in_u8(&reader);
+    sale_out->total_cents = in_i64(&reader);
+    sale_out->redeem_value_cents = in_i64(&reader);
+    sale_out->points_earned = in_i64(&reader);
+    sale_out->points_redeemed = in_i64(&reader);
+    if (in_i64(&reader) != 0) reader.ok = false; /* reserved, see encode */
+    sale_lists_decode(&reader, sale_out);
+    if (version >= 2) sale_lots_decode(&reader, sale_out);
+    return in_finish(&reader, reader.ok && lty_record_sale_valid(sale_out));
+}
+
+/* ---- Store, till, operator -------------------------------------------------------------- */
+
+bool lty_record_store_valid(const lty_store_record_t *store)
+{
+    LTY_ASSERT(store != NULL);
+    if (!text_nonempty_fits(store->store_id, LTY_STORE_ID_BYTES_MAX)) return false;
+    if (!text_fits(store->name, LTY_STORE_NAME_BYTES_MAX)) return false;
+    return time_ok(store->created_ms) && store->active <= 1;
+}
+
+size_t lty_record_store_encode(const lty_store_record_t *store, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_store_valid(store));
+    LTY_ASSERT(out_size >= LTY_RECORD_STORE_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, LTY_RECORD_STORE, LTY_STORE_VERSION);
+    out_str(&writer, store->store_id, LTY_STORE_ID_BYTES_MAX);
+    out_str(&writer, store->name, LTY_STORE_NAME_BYTES_MAX);
+    out_i64(&writer, store->created_ms);
+    out_u8(&writer, store->active);
+    return writer.size;
+}
+
+int lty_record_store_decode(lty_bytes_t in, lty_store_record_t *store_out)
+{
+    LTY_ASSERT(store_out != NULL);
+    rec_in_t reader;
+    memset(store_out, 0, sizeof(*store_out));
+    (void)in_header(&reader, in, LTY_RECORD_STORE, LTY_STORE_VERSION);
+    in_str(&reader, store_out->store_id, LTY_STORE_ID_BYTES_MAX);
+    in_str(&reader, store_out->name, LTY_STORE_NAME_BYTES_MAX);
+    store_out->created_ms = in_i64(&reader);
+    store_out->active = in_u8(&reader);
+    return in_finish(&reader, reader.ok && lty_record_store_valid(store_out));
+}
+
+bool lty_record_till_valid(const lty_till_t *till)
+{
+    LTY_ASSERT(till != NULL);
+    if (!text_nonempty_fits(till->store_id, LTY_STORE_ID_BYTES_MAX)) return false;
+    if (!text_nonempty_fits(till->till_id, LTY_TILL_ID_BYTES_MAX)) return false;
+    return time_ok(till->created_ms) && till->active <= 1;
+}
+
+size_t lty_record_till_encode(const lty_till_t *till, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_till_valid(till));
+    LTY_ASSERT(out_size >= LTY_RECORD_TILL_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, LTY_RECORD_TILL, LTY_TILL_VERSION);
+    out_str(&writer, till->store_id, LTY_STORE_ID_BYTES_MAX);
+    out_str(&writer, till->till_id, LTY_TILL_ID_BYTES_MAX);
+    out_i64(&writer, till->created_ms);
+    out_u8(&writer, till->active);
+    return writer.size;
+}
+
+int lty_record_till_decode(lty_bytes_t in, lty_till_t *till_out)
+{
+    LTY_ASSERT(till_out != NULL);
+    rec_in_t reader;
+    memset(till_out, 0, sizeof(*till_out));
+    (void)in_header(&reader, in, LTY_RECORD_TILL, LTY_TILL_VERSION);
+    in_str(&reader, till_out->store_id, LTY_STORE_ID_BYTES_MAX);
+    in_str(&reader, till_out->till_id, LTY_TILL_ID_BYTES_MAX);
+    till_out->created_ms = in_i64(&reader);
+    till_out->active = in_u8(&reader);
+    return in_finish(&reader, reader.ok && lty_record_till_valid(till_out));
+}
+
+bool lty_record_operator_valid(const lty_operator_t *operator_record)
+{
+    LTY_ASSERT(operator_record != NULL);
+    if (!text_nonempty_fits(operator_record->name, LTY_OPERATOR_NAME_BYTES_MAX)) return false;
+    return time_ok(operator_record->created_ms) && operator_record->active <= 1;
+}
+
+size_t lty_record_operator_encode(const lty_operator_t *operator_record, uint8_t *out,
+                                  size_t out_size)
+{
+    LTY_ASSERT(lty_record_operator_valid(operator_record));
+    LTY_ASSERT(out_size >= LTY_RECORD_OPERATOR_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, LTY_RECORD_OPERATOR, LTY_OPERATOR_VERSION);
+    out_str(&writer, operator_record->name, LTY_OPERATOR_NAME_BYTES_MAX);
+    out_i64(&writer, operator_record->created_ms);
+    out_u32(&writer, operator_record->scopes);
+    out_u8(&writer, operator_record->active);
+    return writer.size;
+}
+
+int lty_record_operator_decode(lty_bytes_t in, lty_operator_t *operator_out)
+{
+    LTY_ASSERT(operator_out != NULL);
+    rec_in_t reader;
+    memset(operator_out, 0, sizeof(*operator_out));
+    (void)in_header(&reader, in, LTY_RECORD_OPERATOR, LTY_OPERATOR_VERSION);
+    in_str(&reader, operator_out->name, LTY_OPERATOR_NAME_BYTES_MAX);
+    operator_out->created_ms = in_i64(&reader);
+    operator_out->scopes = in_u32(&reader);
+    operator_out->active = in_u8(&reader);
+    return in_finish(&reader, reader.ok && lty_record_operator_valid(operator_out));
+}
+
+/* ---- Audit ------------------------------------------------------------------------------ */
+
+bool lty_record_audit_valid(const lty_audit_t *audit)
+{
+    LTY_ASSERT(audit != NULL);
+    if (audit->audit_id == 0 || !time_ok(audit->created_ms)) return false;
+    if (!text_nonempty_fits(audit->principal, LTY_PRINCIPAL_BYTES_MAX)) return false;
+    if (!text_nonempty_fits(audit->action, LTY_AUDIT_ACTION_BYTES_MAX)) return false;
+    if (!text_fits(audit->target, LTY_AUDIT_TARGET_BYTES_MAX)) return false;
+    if (!text_fits(audit->detail, LTY_AUDIT_VALUE_BYTES_MAX)) return false;
+    if (!text_fits(audit->old_value, LTY_AUDIT_VALUE_BYTES_MAX)) return false;
+    return text_fits(audit->new_value, LTY_AUDIT_VALUE_BYTES_MAX);
+}
+
+size_t lty_record_audit_encode(const lty_audit_t *audit, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_audit_valid(audit));
+    LTY_ASSERT(out_size >= LTY_RECORD_AUDIT_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, LTY_RECORD_AUDIT, LTY_AUDIT_VERSION);
+    out_u64(&writer, audit->audit_id);
+    out_i64(&writer, audit->created_ms);
+    out_str(&writer, audit->principal, LTY_PRINCIPAL_BYTES_MAX);
+    out_str(&writer, audit->action, LTY_AUDIT_ACTION_BYTES_MAX);
+    out_str(&writer, audit->target, LTY_AUDIT_TARGET_BYTES_MAX);
+    out_str(&writer, audit->detail, LTY_AUDIT_VALUE_BYTES_MAX);
+    out_str(&writer, audit->old_value, LTY_AUDIT_VALUE_BYTES_MAX);
+    out_str(&writer, audit->new_value, LTY_AUDIT_VALUE_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_audit_decode(lty_bytes_t in, lty_audit_t *audit_out)
+{
+    LTY_ASSERT(audit_out != NULL);
+    rec_in_t reader;
+    memset(audit_out, 0, sizeof(*audit_out));
+    (void)in_header(&reader, in, LTY_RECORD_AUDIT, LTY_AUDIT_VERSION);
+    audit_out->audit_id = in_u64(&reader);
+    audit_out->created_ms = in_i64(&reader);
+    in_str(&reader, audit_out->principal, LTY_PRINCIPAL_BYTES_MAX);
+    in_str(&reader, audit_out->action, LTY_AUDIT_ACTION_BYTES_MAX);
+    in_str(&reader, audit_out->target, LTY_AUDIT_TARGET_BYTES_MAX);
+    in_str(&reader, audit_out->detail, LTY_AUDIT_VALUE_BYTES_MAX);
+    in_str(&reader, audit_out->old_value, LTY_AUDIT_VALUE_BYTES_MAX);
+    in_str(&reader, audit_out->new_value, LTY_AUDIT_VALUE_BYTES_MAX);
+    return in_finish(&reader, reader.ok && lty_record_audit_valid(audit_out));
+}
+
+/* ---- Keys ------------------------------------------------------------------------------- */
+
+lty_bytes_t lty_key_bytes(const lty_key_t *key)
+{
+    LTY_ASSERT(key != NULL);
+    LTY_ASSERT(key->size > 0 && key->size <= LTY_KEY_BYTES_MAX);
+    return (lty_bytes_t){.data = key->data, .size = key->size};
+}
+
+static void key_u64(lty_key_t *key, uint64_t value)
+{
+    LTY_ASSERT(key->size + 8 <= LTY_KEY_BYTES_MAX);
+    lty_record_u64_encode(value, key->data + key->size);
+    key->size += 8;
+}
+
+static void key_text(lty_key_t *key, const char *text)
+{
+    size_t size = strlen(text);
+    LTY_ASSERT(size <= LTY_KEY_BYTES_MAX - key->size);
+    memcpy(key->data + key->size, text, size);
+    key->size += size;
+}
+
+void lty_key_id(lty_key_t *key_out, uint64_t id)
+{
+    LTY_ASSERT(key_out != NULL);
+    LTY_ASSERT(id != 0);
+    key_out->size = 0;
+    key_u64(key_out, id);
+}
+
+void lty_key_text(lty_key_t *key_out, const char *text)
+{
+    LTY_ASSERT(key_out != NULL);
+    LTY_ASSERT(text != NULL && text[0] != '\0');
+    key_out->size = 0;
+    key_text(key_out, text);
+}
+
+void lty_key_member_card(lty_key_t *key_out, uint64_t member_id, const char *card_no)
+{
+    LTY_ASSERT(key_out != NULL);
+    LTY_ASSERT(card_no != NULL && member_id != 0);
+    key_out->size = 0;
+    key_u64(key_out, member_id);
+    key_text(key_out, card_no);
+}
+
+lty_db_t lty_key_account(lty_key_t *key_out, lty_account_kind_t kind, uint64_t owner)
+{
+    LTY_ASSERT(key_out != NULL);
+    LTY_ASSERT(lty_account_kind_known((unsigned int)kind));
+    if (owner == 0) {
+        key_out->data[0] = (uint8_t)kind;
+        key_out->size = 1;
+        key_u64(key_out, owner);
+        return LTY_DB_ACCOUNTS;
+    }
+    lty_key_member_part(key_out, owner, LTY_PART_ACCOUNT);
+    key_out->data[key_out->size++] = (uint8_t)kind;
+    return LTY_DB_MEMBER_LEDGER;
+}
+
+void lty_key_member_entry(lty_key_t *key_out, uint64_t member_id, uint64_t entry_id)
+{
+    LTY_ASSERT(key_out != NULL);
+    LTY_ASSERT(member_id != 0 && entry_id != 0);
+    key_out->size = 0;
+    key_u64(key_out, member_id);
+    key_u64(key_out, entry_id);
+}
+
+void lty_key_member_part(lty_key_t *key_out, uint64_t member_id, lty_member_part_t part)
+{
+    LTY_ASSERT(key_out != NULL);
+    LTY_ASSERT(part >= LTY_PART_ACCOUNT && part <= LTY_PART_SPEND);
+    key_out->size = 0;
+    key_u64(key_out, member_id);
+    key_out->data[key_out->size++] = (uint8_t)part;
+    LTY_ASSERT(key_out->size == LTY_MEMBER_PART_PREFIX_BYTES);
+}
+
+bool lty_key_member_part_is(lty_bytes_t key, uint64_t member_id, lty_member_part_t part)
+{
+    uint64_t owner = 0;
+    return key.size >= LTY_MEMBER_PART_PREFIX_BYTES && lty_key_u64_at(key, 0, &owner) &&
+           owner == member_id && ((const uint8_t *)key.data)[8] == (uint8_t)part;
+}
+
+void lty_key_member_journal(lty_key_t *key_out, uint64_t member_id, uint64_t entry_id)
+{
+    LTY_ASSERT(member_id != 0 && entry_id != 0);
+    lty_key_member_part(key_out, member_id, LTY_PART_JOURNAL);
+    key_u64(key_out, entry_id);
+}
+
+void lty_key_lot(lty_key_t *key_out, uint64_t member_id, int64_t expires_ms, uint64_t entry_id)
+{
+    LTY_ASSERT(member_id != 0);
+    lty_key_member_part(key_out, member_id, LTY_PART_LOT);
+    key_u64(key_out, (uint64_t)expires_ms ^ (UINT64_C(1) << 63)); /* negative sorts first */
+    key_u64(key_out, entry_id);
+}
+
+void lty_key_spend_month(lty_key_t *key_out, uint64_t member_id, uint64_t month)
+{
+    LTY_ASSERT(member_id != 0);
+    lty_key_member_part(key_out, member_id, LTY_PART_SPEND);
+    key_u64(key_out, month);
+}
+
+void lty_key_pair(lty_key_t *key_out, const char *first, const char *second)
+{
+    LTY_ASSERT(key_out != NULL);
+    LTY_ASSERT(first != NULL && second != NULL && first[0] != '\0');
+    key_out->size = 0;
+    key_text(key_out, first);
+    LTY_ASSERT(key_out->size < LTY_KEY_BYTES_MAX);
+    key_out->data[key_out->size++] = 0x00;
+    key_text(key_out, second);
+}
+
+bool lty_key_u64_at(lty_bytes_t key, size_t offset, uint64_t *value_out)
+{
+    LTY_ASSERT(value_out != NULL);
+    if (key.data == NULL || key.size < offset || key.size - offset < 8) return false;
+    rec_in_t reader = {.data = (const uint8_t *)key.data + offset, .size = 8, .ok = true};
+    *value_out = in_u64(&reader);
+    return true;
+}
+
+/* ---- Tier history, monthly spend, the member name key ---------------------------------- */
+
+bool lty_record_tier_change_valid(const lty_tier_change_t *change)
+{
+    LTY_ASSERT(change != NULL);
+    LTY_ASSERT(LTY_TIERS_MAX <= 255);
+    if (change->member_id == 0 || change->index == 0 || !time_ok(change->changed_ms)) {
+        return false;
+    }
+    if (change->tier_from >= LTY_TIERS_MAX || change->tier_to >= LTY_TIERS_MAX) return false;
+    if (change->tier_from == change->tier_to) return false;
+    if (change->reason != LTY_TIER_REASON_SALE && change->reason != LTY_TIER_REASON_REVIEW) {
+        return false;
+    }
+    return change->qualifying >= 0;
+}
+
+size_t lty_record_tier_change_encode(const lty_tier_change_t *change, uint8_t *out,
+                                     size_t out_size)
+{
+    LTY_ASSERT(lty_record_tier_change_valid(change));
+    LTY_ASSERT(out_size >= LTY_RECORD_TIER_CHANGE_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, (lty_record_tag_t)LTY_RECORD_TAG_TIER_CHANGE,
+               LTY_TIER_CHANGE_VERSION);
+    out_u64(&writer, change->member_id);
+    out_u64(&writer, change->index);
+    out_i64(&writer, change->changed_ms);
+    out_u8(&writer, change->tier_from);
+    out_u8(&writer, change->tier_to);
+    out_u8(&writer, change->reason);
+    out_i64(&writer, change->qualifying);
+    LTY_ASSERT(writer.size == LTY_RECORD_TIER_CHANGE_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_tier_change_decode(lty_bytes_t in, lty_tier_change_t *change_out)
+{
+    LTY_ASSERT(change_out != NULL);
+    rec_in_t reader;
+    memset(change_out, 0, sizeof(*change_out));
+    (void)in_header(&reader, in, (lty_record_tag_t)LTY_RECORD_TAG_TIER_CHANGE,
+                    LTY_TIER_CHANGE_VERSION);
+    change_out->member_id = in_u64(&reader);
+    change_out->index = in_u64(&reader);
+    change_out->changed_ms = in_i64(&reader);
+    change_out->tier_from = in_u8(&reader);
+    change_out->tier_to = in_u8(&reader);
+    change_out->reason = in_u8(&reader);
+    change_out->qualifying = in_i64(&reader);
+    return in_finish(&reader, reader.ok && lty_record_tier_change_valid(change_out));
+}
+
+bool lty_record_spend_month_valid(const lty_spend_month_t *month)
+{
+    LTY_ASSERT(month != NULL);
+    LTY_ASSERT(LTY_SALE_AMOUNT_CENTS_MAX > 0);
+    if (month->member_id == 0 || month->month > UINT32_MAX) return false;
+    return month->spend_cents >= 0 && month->points >= 0;
+}
+
+size_t lty_record_spend_month_encode(const lty_spend_month_t *month, uint8_t *out,
+                                     size_t out_size)
+{
+    LTY_ASSERT(lty_record_spend_month_valid(month));
+    LTY_ASSERT(out_size >= LTY_RECORD_SPEND_MONTH_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, (lty_record_tag_t)LTY_RECORD_TAG_SPEND_MONTH,
+               LTY_SPEND_MONTH_VERSION);
+    out_u64(&writer, month->member_id);
+    out_u64(&writer, month->month);
+    out_i64(&writer, month->spend_cents);
+    out_i64(&writer, month->points);
+    LTY_ASSERT(writer.size == LTY_RECORD_SPEND_MONTH_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_spend_month_decode(lty_bytes_t in, lty_spend_month_t *month_out)
+{
+    LTY_ASSERT(month_out != NULL);
+    rec_in_t reader;
+    memset(month_out, 0, sizeof(*month_out));
+    (void)in_header(&reader, in, (lty_record_tag_t)LTY_RECORD_TAG_SPEND_MONTH,
+                    LTY_SPEND_MONTH_VERSION);
+    month_out->member_id = in_u64(&reader);
+    month_out->month = in_u64(&reader);
+    month_out->spend_cents = in_i64(&reader);
+    month_out->points = in_i64(&reader);
+    return in_finish(&reader, reader.ok && lty_record_spend_month_valid(month_out));
+}
+
+void lty_key_name_fold(const char *name, size_t size, uint8_t *out)
+{
+    LTY_ASSERT(name != NULL || size == 0);
+    LTY_ASSERT(out != NULL || size == 0);
+    for (size_t index = 0; index < size; index++) {
+        char c = name[index];
+        out[index] = (uint8_t)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+}
+
+void lty_key_member_name(lty_key_t *key_out, const char *name, uint64_t member_id)
+{
+    LTY_ASSERT(key_out != NULL && name != NULL);
+    size_t size = strnlen(name, LTY_NAME_BYTES_MAX + 1);
+    LTY_ASSERT(size >= 1 && size <= LTY_NAME_BYTES_MAX);
+    lty_key_name_fold(name, size, key_out->data);
+    key_out->data[size] = 0;
+    lty_record_u64_encode(member_id, key_out->data + size + 1);
+    key_out->size = size + 1 + 8;
+}
+
+/* ---- PIN ---------------------------------------------------------------------- */
+
+bool lty_record_pin_valid(const lty_pin_t *pin)
+{
+    LTY_ASSERT(pin != NULL);
+    if (!card_no_syntax(pin->card_no) || pin->set > 1) return false;
+    if (pin->set == 1 && (pin->t_cost == 0 || pin->m_cost_kib == 0 || pin->version == 0)) {
+        return false;
+    }
+    if (pin->locked_until_ms < 0 || pin->reset_expires_ms < 0) return false;
+    return time_ok(pin->updated_ms);
+}
+
+size_t lty_record_pin_encode(const lty_pin_t *pin, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_pin_valid(pin));
+    LTY_ASSERT(out_size >= LTY_RECORD_PIN_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, LTY_RECORD_PIN, LTY_PIN_VERSION);
+    out_str(&writer, pin->card_no, LTY_CARD_NO_DIGITS_MAX);
+    out_u8(&writer, pin->set);
+    out_u32(&writer, pin->version);
+    out_u32(&writer, pin->t_cost);
+    out_u32(&writer, pin->m_cost_kib);
+    out_bytes(&writer, pin->salt, sizeof(pin->salt));
+    out_bytes(&writer, pin->hash, sizeof(pin->hash));
+    out_u32(&writer, pin->failures);
+    out_i64(&writer, pin->locked_until_ms);
+    out_bytes(&writer, pin->reset_hash, sizeof(pin->reset_hash));
+    out_i64(&writer, pin->reset_expires_ms);
+    out_i64(&writer, pin->updated_ms);
+    LTY_ASSERT(writer.size <= LTY_RECORD_PIN_BYTES_MAX);
+    return writer.size;
+}
+
+static void in_copy(rec_in_t *reader, uint8_t *out, size_t size)
+{
+    LTY_ASSERT(reader != NULL && out != NULL);
+    LTY_ASSERT(size <= 64);
+    const uint8_t *bytes = in_take(reader, size);
+    if (bytes != NULL) memcpy(out, bytes, size);
+}
+
+int lty_record_pin_decode(lty_bytes_t in, lty_pin_t *pin_out)
+{
+    LTY_ASSERT(pin_out != NULL);
+    rec_in_t reader;
+    memset(pin_out, 0, sizeof(*pin_out));
+    (void)in_header(&reader, in, LTY_RECORD_PIN, LTY_PIN_VERSION);
+    in_str(&reader, pin_out->card_no, LTY_CARD_NO_DIGITS_MAX);
+    pin_out->set = in_u8(&reader);
+    pin_out->version = in_u32(&reader);
+    pin_out->t_cost = in_u32(&reader);
+    pin_out->m_cost_kib = in_u32(&reader);
+    in_copy(&reader, pin_out->salt, sizeof(pin_out->salt));
+    in_copy(&reader, pin_out->hash, sizeof(pin_out->hash));
+    pin_out->failures = in_u32(&reader);
+    pin_out->locked_until_ms = in_i64(&reader);
+    in_copy(&reader, pin_out->reset_hash, sizeof(pin_out->reset_hash));
+    pin_out->reset_expires_ms = in_i64(&reader);
+    pin_out->updated_ms = in_i64(&reader);
+    return in_finish(&reader, reader.ok && lty_record_pin_valid(pin_out));
+}
+
+/* ---- Return and void records ----------------------------------------------------------- */
+
+bool lty_record_return_valid(const lty_return_t *record)
+{
+    LTY_ASSERT(record != NULL);
+    if (record->entry_id == 0 || record->sale_id == 0 || record->sale_id >= record->entry_id) {
+        return false;
+    }
+    if (record->member_id == 0 || !time_ok(record->created_ms)) return false;
+    if (record->kind != LTY_ENTRY_RETURN && record->kind != LTY_ENTRY_VOID) return false;
+    if (!text_nonempty_fits(record->store, LTY_STORE_ID_BYTES_MAX)) return false;
+    if (!text_nonempty_fits(record->till, LTY_TILL_ID_BYTES_MAX)) return false;
+    const int64_t parts[] = {record->refund_points_value_cents, record->refund_prepaid_cents,
+                             record->refund_cash_cents, record->refund_bank_card_cents,
+                             record->refund_outside_cents};
+    int64_t sum = 0;
+    for (size_t index = 0; index < sizeof(parts) / sizeof(parts[0]); index++) {
+        if (parts[index] < 0 || parts[index] > LTY_SALE_AMOUNT_CENTS_MAX) return false;
+        sum += parts[index];
+    }
+    if (sum != record->refund_cents) return false;
+    if (record->points_refunded < 0 || record->points_refunded > LTY_POINTS_PER_TXN_MAX) {
+        return false;
+    }
+    return record->points_taken_back >= 0 && record->points_taken_back <= LTY_POINTS_PER_TXN_MAX;
+}
+
+size_t lty_record_return_encode(const lty_return_t *record, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_return_valid(record));
+    LTY_ASSERT(out_size >= LTY_RECORD_RETURN_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, (lty_record_tag_t)LTY_RECORD_TAG_RETURN,
+               LTY_RETURN_VERSION);
+    out_u64(&writer, record->entry_id);
+    out_u64(&writer, record->sale_id);
+    out_u64(&writer, record->member_id);
+    out_u8(&writer, record->kind);
+    out_i64(&writer, record->created_ms);
+    out_str(&writer, record->store, LTY_STORE_ID_BYTES_MAX);
+    out_str(&writer, record->till, LTY_TILL_ID_BYTES_MAX);
+    out_i64(&writer, record->refund_cents);
+    out_i64(&writer, record->refund_points_value_cents);
+    out_i64(&writer, record->refund_prepaid_cents);
+    out_i64(&writer, record->refund_cash_cents);
+    out_i64(&writer, record->refund_bank_card_cents);
+    out_i64(&writer, record->refund_outside_cents);
+    out_i64(&writer, record->points_refunded);
+    out_i64(&writer, record->points_taken_back);
+    out_u32(&writer, record->qty_returned);
+    LTY_ASSERT(writer.size <= LTY_RECORD_RETURN_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_return_decode(lty_bytes_t in, lty_return_t *record_out)
+{
+    LTY_ASSERT(record_out != NULL);
+    rec_in_t reader;
+    memset(record_out, 0, sizeof(*record_out));
+    (void)in_header(&reader, in, (lty_record_tag_t)LTY_RECORD_TAG_RETURN, LTY_RETURN_VERSION);
+    record_out->entry_id = in_u64(&reader);
+    record_out->sale_id = in_u64(&reader);
+    record_out->member_id = in_u64(&reader);
+    record_out->kind = in_u8(&reader);
+    record_out->created_ms = in_i64(&reader);
+    in_str(&reader, record_out->store, LTY_STORE_ID_BYTES_MAX);
+    in_str(&reader, record_out->till, LTY_TILL_ID_BYTES_MAX);
+    record_out->refund_cents = in_i64(&reader);
+    record_out->refund_points_value_cents = in_i64(&reader);
+    record_out->refund_prepaid_cents = in_i64(&reader);
+    record_out->refund_cash_cents = in_i64(&reader);
+    record_out->refund_bank_card_cents = in_i64(&reader);
+    record_out->refund_outside_cents = in_i64(&reader);
+    record_out->points_refunded = in_i64(&reader);
+    record_out->points_taken_back = in_i64(&reader);
+    record_out->qty_returned = in_u32(&reader);
+    return in_finish(&reader, reader.ok && lty_record_return_valid(record_out));
+}
+
+/* ---- Idempotency records ----------------------------------------------------------------- */
+
+#define IDEMPOTENCY_OFFSET_HASH 24
+_Static_assert(IDEMPOTENCY_OFFSET_HASH + LTY_IDEMPOTENCY_HASH_BYTES ==
+                   LTY_RECORD_IDEMPOTENCY_HEADER_BYTES,
+               "idempotency header layout");
+
+bool lty_record_idempotency_valid(const lty_idempotency_t *record)
+{
+    LTY_ASSERT(record != NULL);
+    if (record->status < 100 || record->status >= 500) return false;
+    if (record->body_bytes > LTY_IDEMPOTENCY_RESPONSE_BYTES_MAX) return false;
+    if (record->body_bytes > 0 && record->body == NULL) return false;
+    return record->created_ms >= 0 && record->expires_ms >= record->created_ms;
+}
+
+size_t lty_record_idempotency_encode(const lty_idempotency_t *record, uint8_t *out,
+                                     size_t out_size)
+{
+    LTY_ASSERT(lty_record_idempotency_valid(record));
+    LTY_ASSERT(out != NULL);
+    LTY_ASSERT(out_size >= LTY_RECORD_IDEMPOTENCY_HEADER_BYTES + record->body_bytes);
+    rec_out_t writer = {.data = out, .size = 0, .capacity = out_size};
+    out_u16(&writer, (uint16_t)LTY_IDEMPOTENCY_VERSION);
+    out_u16(&writer, (uint16_t)record->status);
+    out_u32(&writer, (uint32_t)record->body_bytes);
+    out_i64(&writer, record->created_ms);
+    out_i64(&writer, record->expires_ms);
+    LTY_ASSERT(writer.size == IDEMPOTENCY_OFFSET_HASH);
+    out_bytes(&writer, record->request_hash, LTY_IDEMPOTENCY_HASH_BYTES);
+    LTY_ASSERT(writer.size == LTY_RECORD_IDEMPOTENCY_HEADER_BYTES);
+    out_bytes(&writer, record->body, record->body_bytes);
+    return writer.size;
+}
+
+int lty_record_idempotency_decode(lty_bytes_t in, lty_idempotency_t *record_out)
+{
+    LTY_ASSERT(record_out != NULL);
+    LTY_ASSERT(in.data != NULL || in.size == 0);
+    memset(record_out, 0, sizeof(*record_out));
+    rec_in_t reader = {.data = in.data, .size = in.size, .offset = 0, .ok = true};
+    uint16_t version = in_u16(&reader);
+    record_out->status = in_u16(&reader);
+    uint32_t body_bytes = in_u32(&reader);
+    record_out->created_ms = in_i64(&reader);
+    record_out->expires_ms = in_i64(&reader);
+    in_copy(&reader, record_out->request_hash, LTY_IDEMPOTENCY_HASH_BYTES);
+    if (!reader.ok || version != LTY_IDEMPOTENCY_VERSION) return LTY_E_CORRUPT;
+    if (body_bytes != in.size - LTY_RECORD_IDEMPOTENCY_HEADER_BYTES) return LTY_E_CORRUPT;
+    record_out->body_bytes = body_bytes;
+    record_out->body = (const uint8_t *)in.data + LTY_RECORD_IDEMPOTENCY_HEADER_BYTES;
+    return lty_record_idempotency_valid(record_out) ? 0 : LTY_E_CORRUPT;
+}
+
+size_t lty_key_idempotency(const char *principal, const char *key, uint8_t *out)
+{
+    LTY_ASSERT(principal != NULL && key != NULL);
+    LTY_ASSERT(out != NULL);
+    size_t principal_bytes = strnlen(principal, LTY_PRINCIPAL_BYTES_MAX + 1);
+    size_t key_bytes = strnlen(key, LTY_IDEMPOTENCY_KEY_BYTES_MAX + 1);
+    LTY_ASSERT(principal_bytes <= LTY_PRINCIPAL_BYTES_MAX);
+    LTY_ASSERT(key_bytes >= 1 && key_bytes <= LTY_IDEMPOTENCY_KEY_BYTES_MAX);
+    memcpy(out, principal, principal_bytes);
+    out[principal_bytes] = 0x00;
+    memcpy(out + principal_bytes + 1, key, key_bytes);
+    return principal_bytes + 1 + key_bytes;
+}
+
+size_t lty_key_idempotency_expiry(int64_t expires_ms, lty_bytes_t key, uint8_t *out)
+{
+    LTY_ASSERT(out != NULL && key.data != NULL);
+    LTY_ASSERT(key.size >= 2 && key.size <= LTY_IDEMPOTENCY_STORE_KEY_BYTES_MAX);
+    lty_record_u64_encode((uint64_t)expires_ms, out);
+    memcpy(out + 8, key.data, key.size);
+    return 8 + key.size;
+}
+
+int lty_key_idempotency_expiry_split(lty_bytes_t index_key, int64_t *expires_ms_out,
+                                     lty_bytes_t *key_out)
+{
+    LTY_ASSERT(expires_ms_out != NULL && key_out != NULL);
+    uint64_t expires = 0;
+    if (index_key.size <= 8 || index_key.size > LTY_IDEMPOTENCY_EXPIRY_KEY_BYTES_MAX ||
+        !lty_key_u64_at(index_key, 0, &expires)) {
+        return LTY_E_CORRUPT;
+    }
+    *expires_ms_out = (int64_t)expires;
+    *key_out = (lty_bytes_t){.data = (const uint8_t *)index_key.data + 8,
+                             .size = index_key.size - 8};
+    return 0;
+}
