@@ -282,7 +282,7 @@ static void report(load_t *load, worker_t *workers, double cpu_daemon_s, double 
 typedef struct idle_s {
     load_t *load;
     lty_tls_client_t *client;
-    lty_tls_conn_t **conns;
+    lty_httpc_conn_t *conns;
     int first, count, opened;
 } idle_t;
 
@@ -290,8 +290,8 @@ static void *idle_open_main(void *arg)
 {
     idle_t *idle = arg;
     for (int index = idle->first; index < idle->first + idle->count; index++) {
-        if (lty_tls_conn_open(&idle->conns[index], idle->client, idle->load->host,
-                              idle->load->port, 10000) == 0) {
+        if (lty_httpc_conn_open(&idle->conns[index], idle->client, idle->load->host,
+                                idle->load->port, 10000) == 0) {
             idle->opened++;
         }
     }
@@ -305,7 +305,7 @@ static int idle_run(load_t *load)
     double cpu_before = 0.0;
     long rss_before = 0, rss_after = 0;
     proc_sample(load->daemon_pid, &cpu_before, &rss_before);
-    lty_tls_conn_t **conns = calloc((size_t)load->connections, sizeof(*conns));
+    lty_httpc_conn_t *conns = calloc((size_t)load->connections, sizeof(*conns)); /* closed */
     idle_t idles[LOAD_THREADS_IDLE];
     pthread_t threads[LOAD_THREADS_IDLE];
     int per = (load->connections + LOAD_THREADS_IDLE - 1) / LOAD_THREADS_IDLE, opened = 0;
@@ -331,7 +331,7 @@ static int idle_run(load_t *load)
            load->connections, opened, rss_before, rss_after,
            opened > 0 ? (double)(rss_after - rss_before) / opened : 0.0);
     for (int index = 0; conns != NULL && index < load->connections; index++) {
-        if (conns[index] != NULL) lty_tls_conn_close(conns[index]);
+        lty_httpc_conn_close(&conns[index]);
     }
     for (int index = 0; conns != NULL && index < LOAD_THREADS_IDLE; index++) {
         lty_tls_client_close(idles[index].client);

@@ -40,6 +40,9 @@ add_library(lty_llhttp STATIC ${LTY_LLHTTP_DIR}/llhttp.c ${LTY_LLHTTP_DIR}/api.c
 target_include_directories(lty_llhttp SYSTEM PUBLIC ${LTY_LLHTTP_INCLUDE})
 set_target_properties(lty_llhttp PROPERTIES POSITION_INDEPENDENT_CODE ON)
 target_compile_options(lty_llhttp PRIVATE -w)
+# llhttp.c holds two parsers; LLHTTP_STRICT_MODE (the name llhttp 8.1 tests with #if) selects
+# the strict one. Only common/src/lty_http1.c includes llhttp.h.
+target_compile_definitions(lty_llhttp PRIVATE LLHTTP_STRICT_MODE=1)
 
 if(LTY_TESTS)
     pkg_check_modules(LTY_CMOCKA IMPORTED_TARGET cmocka)

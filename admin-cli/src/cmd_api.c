@@ -10,7 +10,7 @@
 #include "lty/lty_httpc.h"
 #include "lty/lty_json.h"
 #include "lty/lty_limits.h"
-#include "lty/lty_tls.h"
+#include "lty/lty_crypto.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "lty/lty_clock.h"
 #include "lty/lty_err.h"
+#include "lty/lty_crypto.h"
 #include "lty/lty_tls.h"
 #include "migrate.h"
 #include "ops.h"

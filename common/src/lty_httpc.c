@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* Blocking HTTP/1.1 client over one TLS connection. This file frames requests, parses responses
- * with llhttp and decides when a dropped keep-alive connection may be reopened transparently. It
- * is not responsible for retry policy, JSON, or the API's routes: the till library and the CLI
- * own those. It never prints and never aborts, because the till library links it. */
+/* Blocking HTTP/1.1 client over one TLS connection (lty_httpc_conn.c). This file frames
+ * requests, parses responses over the llhttp seam (lty_http1.h) and decides when a dropped
+ * keep-alive connection may be reopened transparently. It is not responsible for retry policy,
+ * JSON, or the API's routes: the till library and the CLI own those. It never prints and never
+ * aborts on input, because the till library links it: contract violations are refused with
+ * HTTPC_CHECK, and every line goes to the caller's logger. */
 #include "lty/lty_httpc.h"
 #include "lty/lty_assert.h" /* lty_alloc, lty_free; no LTY_ASSERT here: see HTTPC_CHECK */
 #include "lty/lty_clock.h"
 #include "lty/lty_err.h"
 #include "lty/lty_log.h"
 
-#include <llhttp.h>
-
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -21,12 +20,12 @@
 
 /* Parser state of one response; lives on the stack of lty_httpc_request(). */
 typedef struct response_parse_s {
-    llhttp_t parser;
     lty_httpc_response_t *response;
     bool head_request;       /* HEAD: the response has no body whatever its headers say */
     bool complete;           /* on_message_complete ran for a final (non-1xx) response */
     bool started;            /* at least one response byte arrived */
     bool over_limit;         /* a header or the body passed its bound */
+    int status;              /* of the message being parsed, once its head is complete */
     size_t header_bytes;     /* status line and header bytes seen, for the limit */
     char name[HEADER_NAME_SIZE];
     size_t name_size;
@@ -37,29 +36,20 @@ typedef struct response_parse_s {
     bool in_value;
 } response_parse_t;
 
-static void httpc_log(const lty_httpc_t *httpc, int level, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void httpc_log(const lty_httpc_t *httpc, int level, const char *format, ...)
-{
-    if (httpc == NULL || httpc->log_cb == NULL) return;
-    char message[256];
-    va_list args;
-    va_start(args, format);
-    vsnprintf(message, sizeof(message), format, args);
-    va_end(args);
-    httpc->log_cb(level, message, httpc->log_userdata);
-}
+/* Every line goes to the caller's logger, never the process log (see lty_httpc.h). */
+#define HTTPC_LOG(httpc, level, ...) lty__logger_write(&(httpc)->logger, (level), __VA_ARGS__)
 
 /* A contract violation: report it and refuse, never abort (the till must not crash). */
 #define HTTPC_CHECK(httpc, expr)                                                               \
     do {                                                                                       \
         if (!(expr)) {                                                                         \
-            httpc_log((httpc), LTY_LOG_ERR, "%s:%d: client bug: %s", __FILE__, __LINE__,      \
+            HTTPC_LOG((httpc), LTY_LOG_ERR, "%s:%d: client bug: %s", __FILE__, __LINE__,      \
                       #expr);                                                                  \
             return LTY_E_CLIENT_BUG;                                                           \
         }                                                                                      \
     } while (0)
+
+static const lty_http1_callbacks_t response_callbacks;
 
 /* ---- Init and teardown ---------------------------------------------------------------- */
 
@@ -67,9 +57,10 @@ int lty_httpc_init(lty_httpc_t *httpc, const lty_httpc_options_t *options)
 {
     if (httpc == NULL) return LTY_E_CLIENT_BUG;
     memset(httpc, 0, sizeof(*httpc));
+    httpc->conn.fd = -1;
     if (options != NULL) {
-        httpc->log_cb = options->log_cb;
-        httpc->log_userdata = options->log_userdata;
+        httpc->logger.cb = options->log_cb;
+        httpc->logger.userdata = options->log_userdata;
     }
     HTTPC_CHECK(httpc, options != NULL);
     HTTPC_CHECK(httpc, options->host != NULL);
@@ -84,19 +75,23 @@ int lty_httpc_init(lty_httpc_t *httpc, const lty_httpc_options_t *options)
     httpc->port = options->port;
     httpc->recv_buffer = lty_alloc(LTY_HTTPC_RECV_BUFFER_SIZE);
     httpc->head_buffer = lty_alloc(LTY_HTTP_HEADER_BYTES_MAX);
-    if (httpc->recv_buffer == NULL || httpc->head_buffer == NULL) {
+    int err = httpc->recv_buffer == NULL || httpc->head_buffer == NULL ? LTY_E_NOMEM : 0;
+    if (err == 0) err = lty_http1_create(&httpc->parser, LTY_HTTP1_RESPONSE, &response_callbacks);
+    if (err != 0) {
         lty_httpc_deinit(httpc);
-        return LTY_E_NOMEM;
+        return err;
     }
     lty_tls_client_options_t tls_options = {
         .ca_cert_path = options->ca_cert_path,
         .cert_path = options->cert_path,
         .key_path = options->key_path,
         .server_name = options->server_name,
+        .log_cb = options->log_cb,
+        .log_userdata = options->log_userdata,
     };
-    int err = lty_tls_client_open(&httpc->tls, &tls_options);
+    err = lty_tls_client_open(&httpc->tls, &tls_options);
     if (err != 0) {
-        httpc_log(httpc, LTY_LOG_ERR, "tls client configuration failed err=%s", lty_err_name(err));
+        HTTPC_LOG(httpc, LTY_LOG_ERR, "tls client configuration failed err=%s", lty_err_name(err));
         lty_httpc_deinit(httpc);
         return err;
     }
@@ -109,6 +104,8 @@ void lty_httpc_deinit(lty_httpc_t *httpc)
     lty_httpc_disconnect(httpc);
     if (httpc->tls != NULL) lty_tls_client_close(httpc->tls);
     httpc->tls = NULL;
+    lty_http1_destroy(httpc->parser);
+    httpc->parser = NULL;
     lty_free(httpc->recv_buffer);
     httpc->recv_buffer = NULL;
     lty_free(httpc->head_buffer);
@@ -117,9 +114,8 @@ void lty_httpc_deinit(lty_httpc_t *httpc)
 
 void lty_httpc_disconnect(lty_httpc_t *httpc)
 {
-    if (httpc == NULL || httpc->conn == NULL) return;
-    lty_tls_conn_close(httpc->conn);
-    httpc->conn = NULL;
+    if (httpc == NULL) return;
+    lty_httpc_conn_close(&httpc->conn);
 }
 
 /* ---- Request framing ------------------------------------------------------------------- */
@@ -210,19 +206,15 @@ static size_t request_head_render(const lty_httpc_t *httpc, const lty_httpc_requ
 
 /* ---- Response parsing ------------------------------------------------------------------ */
 
-static response_parse_t *parse_of(llhttp_t *parser)
+static int on_message_begin(void *userdata)
 {
-    return (response_parse_t *)parser->data;
-}
-
-static int on_message_begin(llhttp_t *parser)
-{
-    response_parse_t *parse = parse_of(parser);
+    response_parse_t *parse = userdata;
     parse->response->status = 0;
     parse->response->idempotent_replayed = false;
     parse->response->content_type[0] = '\0';
     lty_buf_reset(&parse->response->body);
     parse->header_bytes = 0;
+    parse->status = 0;
     parse->name_size = 0;
     parse->value_size = 0;
     parse->in_value = false;
@@ -239,10 +231,10 @@ static int count_header_bytes(response_parse_t *parse, size_t length)
     return 0;
 }
 
-static int on_status(llhttp_t *parser, const char *at, size_t length)
+static int on_status(void *userdata, const char *at, size_t length)
 {
     (void)at;
-    return count_header_bytes(parse_of(parser), length);
+    return count_header_bytes(userdata, length);
 }
 
 static void scratch_append(char *scratch, size_t scratch_size, size_t *used, bool *truncated,
@@ -256,9 +248,9 @@ static void scratch_append(char *scratch, size_t scratch_size, size_t *used, boo
     scratch[*used] = '\0';
 }
 
-static int on_header_field(llhttp_t *parser, const char *at, size_t length)
+static int on_header_field(void *userdata, const char *at, size_t length)
 {
-    response_parse_t *parse = parse_of(parser);
+    response_parse_t *parse = userdata;
     if (parse->in_value || parse->name_size == 0) {
         parse->in_value = false;
         parse->name_size = 0;
@@ -273,9 +265,9 @@ static int on_header_field(llhttp_t *parser, const char *at, size_t length)
     return count_header_bytes(parse, length);
 }
 
-static int on_header_value(llhttp_t *parser, const char *at, size_t length)
+static int on_header_value(void *userdata, const char *at, size_t length)
 {
-    response_parse_t *parse = parse_of(parser);
+    response_parse_t *parse = userdata;
     parse->in_value = true;
     scratch_append(parse->value, sizeof(parse->value), &parse->value_size,
                    &parse->value_truncated, at, length);
@@ -283,9 +275,9 @@ static int on_header_value(llhttp_t *parser, const char *at, size_t length)
 }
 
 /* Only the headers the API uses are kept; the rest are framing (llhttp) or ignored. */
-static int on_header_value_complete(llhttp_t *parser)
+static int on_header_value_complete(void *userdata)
 {
-    response_parse_t *parse = parse_of(parser);
+    response_parse_t *parse = userdata;
     lty_httpc_response_t *response = parse->response;
     parse->in_value = true;
     if (parse->name_truncated) return 0; /* longer than any header we care about */
@@ -301,18 +293,18 @@ static int on_header_value_complete(llhttp_t *parser)
     return 0;
 }
 
-static int on_headers_complete(llhttp_t *parser)
+static int on_headers_complete(void *userdata, const lty_http1_head_t *head)
 {
-    response_parse_t *parse = parse_of(parser);
-    parse->response->status = (int)llhttp_get_status_code(parser);
-    /* A HEAD response carries Content-Length but no body; tell llhttp so. */
-    if (parse->head_request) return 1;
-    return 0;
+    response_parse_t *parse = userdata;
+    parse->status = head->status;
+    parse->response->status = head->status;
+    /* A HEAD response carries Content-Length but no body; tell the parser so. */
+    return parse->head_request ? LTY_HTTP1_NO_BODY : LTY_HTTP1_CONTINUE;
 }
 
-static int on_body(llhttp_t *parser, const char *at, size_t length)
+static int on_body(void *userdata, const char *at, size_t length)
 {
-    response_parse_t *parse = parse_of(parser);
+    response_parse_t *parse = userdata;
     lty_buf_append(&parse->response->body, at, length);
     if (lty_buf_error(&parse->response->body) != 0) {
         parse->over_limit = true;
@@ -321,16 +313,17 @@ static int on_body(llhttp_t *parser, const char *at, size_t length)
     return 0;
 }
 
-static int on_message_complete(llhttp_t *parser)
+static int on_message_complete(void *userdata)
 {
-    response_parse_t *parse = parse_of(parser);
-    int status = (int)llhttp_get_status_code(parser);
-    if (status >= 100 && status < 200) return 0; /* interim (100 Continue): wait for the final */
+    response_parse_t *parse = userdata;
+    if (parse->status >= 100 && parse->status < 200) {
+        return LTY_HTTP1_CONTINUE; /* interim (100 Continue): wait for the final */
+    }
     parse->complete = true;
-    return HPE_PAUSED; /* stop at the end of this response; nothing may follow unasked */
+    return LTY_HTTP1_PAUSE; /* stop at the end of this response; nothing may follow unasked */
 }
 
-static const llhttp_settings_t response_settings = {
+static const lty_http1_callbacks_t response_callbacks = {
     .on_message_begin = on_message_begin,
     .on_status = on_status,
     .on_header_field = on_header_field,
@@ -352,17 +345,18 @@ static int remaining_ms(int64_t deadline_ms)
 
 static int connection_ensure(lty_httpc_t *httpc, int64_t deadline_ms)
 {
-    if (httpc->conn != NULL) return 0;
+    if (httpc->conn.session != NULL) return 0;
     int timeout_ms = remaining_ms(deadline_ms);
     if (timeout_ms == 0) return LTY_E_NET_TIMEOUT;
-    int err = lty_tls_conn_open(&httpc->conn, httpc->tls, httpc->host, httpc->port, timeout_ms);
+    int err = lty_httpc_conn_open(&httpc->conn, httpc->tls, httpc->host, httpc->port, timeout_ms);
     if (err != 0) {
-        httpc->conn = NULL;
-        httpc_log(httpc, LTY_LOG_WARN, "connect failed host=%s port=%u err=%s", httpc->host,
+        HTTPC_LOG(httpc, LTY_LOG_WARN, "connect failed host=%s port=%u err=%s", httpc->host,
                   (unsigned)httpc->port, lty_err_name(err));
         return err;
     }
     httpc->connects_count++;
+    HTTPC_LOG(httpc, LTY_LOG_DEBUG, "connected host=%s port=%u resumed=%d", httpc->host,
+              (unsigned)httpc->port, (int)lty_httpc_conn_resumed(&httpc->conn));
     return 0;
 }
 
@@ -377,37 +371,37 @@ static int request_write(lty_httpc_t *httpc, const lty_httpc_request_t *request,
         if (request->body_size > 0) {
             memcpy(httpc->head_buffer + head_size, request->body, request->body_size);
         }
-        return lty_tls_conn_write(httpc->conn, httpc->head_buffer,
-                                  head_size + request->body_size, timeout_ms);
+        return lty_httpc_conn_write(&httpc->conn, httpc->head_buffer,
+                                    head_size + request->body_size, timeout_ms);
     }
-    int err = lty_tls_conn_write(httpc->conn, httpc->head_buffer, head_size, timeout_ms);
+    int err = lty_httpc_conn_write(&httpc->conn, httpc->head_buffer, head_size, timeout_ms);
     if (err != 0) return err;
     timeout_ms = remaining_ms(deadline_ms);
     if (timeout_ms == 0) return LTY_E_NET_TIMEOUT;
-    return lty_tls_conn_write(httpc->conn, request->body, request->body_size, timeout_ms);
+    return lty_httpc_conn_write(&httpc->conn, request->body, request->body_size, timeout_ms);
 }
 
-/* Feed received bytes to llhttp. 1: response complete, 0: need more, < 0: error. */
+/* Feed received bytes to the parser. 1: response complete, 0: need more, < 0: error. */
 static int response_feed(lty_httpc_t *httpc, response_parse_t *parse, const char *bytes,
                          size_t size)
 {
-    llhttp_errno_t rc = llhttp_execute(&parse->parser, bytes, size);
-    if (rc == HPE_PAUSED && parse->complete) {
+    size_t used = 0;
+    int rc = lty_http1_execute(httpc->parser, bytes, size, &used);
+    if (rc == LTY_HTTP1_PAUSED) {
         /* Bytes after the response were never asked for: the framing is off. */
-        const char *stop = llhttp_get_error_pos(&parse->parser);
-        if (stop != NULL && stop < bytes + size) {
-            httpc_log(httpc, LTY_LOG_WARN, "unexpected bytes after the response");
+        if (used < size) {
+            HTTPC_LOG(httpc, LTY_LOG_WARN, "unexpected bytes after the response");
             return LTY_E_BAD_RESPONSE;
         }
         return 1;
     }
-    if (rc == HPE_OK) return 0;
+    if (rc == LTY_HTTP1_MORE) return 0;
     if (parse->over_limit) {
-        httpc_log(httpc, LTY_LOG_WARN, "response over its limit header_bytes=%zu body_bytes=%zu",
+        HTTPC_LOG(httpc, LTY_LOG_WARN, "response over its limit header_bytes=%zu body_bytes=%zu",
                   parse->header_bytes, parse->response->body.size);
     } else {
-        httpc_log(httpc, LTY_LOG_WARN, "malformed response llhttp=%s reason=%s",
-                  llhttp_errno_name(rc), llhttp_get_error_reason(&parse->parser));
+        HTTPC_LOG(httpc, LTY_LOG_WARN, "malformed response llhttp=%s reason=%s",
+                  lty_http1_error_name(httpc->parser), lty_http1_error_reason(httpc->parser));
     }
     return LTY_E_BAD_RESPONSE;
 }
@@ -417,15 +411,15 @@ static int response_read(lty_httpc_t *httpc, response_parse_t *parse, int64_t de
     for (;;) {
         int timeout_ms = remaining_ms(deadline_ms);
         if (timeout_ms == 0) return LTY_E_NET_TIMEOUT;
-        int got = lty_tls_conn_read(httpc->conn, httpc->recv_buffer, LTY_HTTPC_RECV_BUFFER_SIZE,
-                                    timeout_ms);
+        int got = lty_httpc_conn_read(&httpc->conn, httpc->recv_buffer,
+                                      LTY_HTTPC_RECV_BUFFER_SIZE, timeout_ms);
         if (got < 0) return got;
         if (got == 0) {
             /* Orderly close: complete only for a response framed by the end of the stream. */
             if (!parse->started) return LTY_E_NET;
-            llhttp_errno_t rc = llhttp_finish(&parse->parser);
-            if ((rc == HPE_OK || rc == HPE_PAUSED) && parse->complete) return 0;
-            httpc_log(httpc, LTY_LOG_WARN, "connection closed inside a response");
+            int rc = lty_http1_finish(httpc->parser);
+            if ((rc == LTY_HTTP1_MORE || rc == LTY_HTTP1_PAUSED) && parse->complete) return 0;
+            HTTPC_LOG(httpc, LTY_LOG_WARN, "connection closed inside a response");
             return LTY_E_NET;
         }
         parse->started = true;
@@ -440,7 +434,7 @@ static int exchange_once(lty_httpc_t *httpc, const lty_httpc_request_t *request,
                          bool *stale_out)
 {
     *stale_out = false;
-    bool reused = httpc->conn != NULL;
+    bool reused = httpc->conn.session != NULL;
     int err = connection_ensure(httpc, deadline_ms);
     if (err != 0) return err;
     response->connection_reused = reused;
@@ -449,8 +443,7 @@ static int exchange_once(lty_httpc_t *httpc, const lty_httpc_request_t *request,
     memset(&parse, 0, sizeof(parse));
     parse.response = response;
     parse.head_request = strcmp(request->method, "HEAD") == 0;
-    llhttp_init(&parse.parser, HTTP_RESPONSE, &response_settings);
-    parse.parser.data = &parse;
+    lty_http1_reset(httpc->parser, &parse);
 
     err = request_write(httpc, request, head_size, deadline_ms);
     if (err == 0) err = response_read(httpc, &parse, deadline_ms);
@@ -460,7 +453,7 @@ static int exchange_once(lty_httpc_t *httpc, const lty_httpc_request_t *request,
         lty_httpc_disconnect(httpc);
         return err;
     }
-    if (llhttp_should_keep_alive(&parse.parser) == 0) lty_httpc_disconnect(httpc);
+    if (!lty_http1_keep_alive(httpc->parser)) lty_httpc_disconnect(httpc);
     httpc->requests_count++;
     return 0;
 }
@@ -497,12 +490,12 @@ int lty_httpc_request(lty_httpc_t *httpc, const lty_httpc_request_t *request,
     bool stale = false;
     err = exchange_once(httpc, request, head_size, response, deadline_ms, &stale);
     if (err != 0 && stale && request_is_repeatable(request)) {
-        httpc_log(httpc, LTY_LOG_DEBUG, "kept-alive connection was closed; reconnecting");
+        HTTPC_LOG(httpc, LTY_LOG_DEBUG, "kept-alive connection was closed; reconnecting");
         response->resent = true;
         err = exchange_once(httpc, request, head_size, response, deadline_ms, &stale);
     }
     if (err == 0) {
-        httpc_log(httpc, LTY_LOG_DEBUG, "%s %s status=%d body_bytes=%zu replayed=%d",
+        HTTPC_LOG(httpc, LTY_LOG_DEBUG, "%s %s status=%d body_bytes=%zu replayed=%d",
                   request->method, request->path, response->status, response->body.size,
                   (int)response->idempotent_replayed);
     }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The log line writer. Formats into a stack buffer and emits it with one write(2) so lines from
- * the event-loop threads and the writer thread never interleave. */
+ * the event-loop threads and the writer thread never interleave. Also the per-caller logger:
+ * formatting only, with no global state, because the till library's threads call it. */
 #include "lty/lty_log.h"
 
 #include <stdarg.h>
@@ -64,4 +65,16 @@ void lty__log_write(int level, const char *file, int line, const char *format, .
     text[size++] = '\n';
     ssize_t written = write(STDERR_FILENO, text, size);
     (void)written; /* nowhere left to report a failed log write */
+}
+
+void lty__logger_write(const lty_logger_t *logger, int level, const char *format, ...)
+{
+    if (logger == NULL || logger->cb == NULL) return;
+    char message[512];
+    va_list args;
+    va_start(args, format);
+    int written = vsnprintf(message, sizeof(message), format, args);
+    va_end(args);
+    if (written < 0) return; /* an encoding error: nothing sensible to pass on */
+    logger->cb(level, message, logger->userdata);
 }

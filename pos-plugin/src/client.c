@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* The till library's public face: lty_client_* calls, the retry policy, and the rules that tie
  * each mutating request to its journal entry (queue.c) so it is applied exactly once. Wire
- * formats live in codec.c, HTTP framing in lty_httpc.c, TLS in lty_tls.c. Nothing here prints,
- * exits or aborts: misuse is logged through the till's callback and answered with
- * LTY_E_CLIENT_BUG. Everything the client needs is allocated in lty_client_init(). */
+ * formats live in codec.c, HTTP framing in lty_httpc.c, TLS in common/src/tls/. Nothing here
+ * prints, exits or aborts: every argument is checked here, at the boundary, before common code
+ * (whose LTY_ASSERTs abort) sees it; misuse is logged through the till's callback and answered
+ * with LTY_E_CLIENT_BUG. Everything the client needs is allocated in lty_client_init().
+ *
+ * Logging is per client: the HTTP client and its TLS sessions log through this client's
+ * callback (httpc_log_forward), never through lty_log's process-wide sink, so two clients on two
+ * threads keep their lines apart and closing one changes nothing for the other. */
 #include "pos_internal.h"
 
 #include "lty/lty_assert.h"
 #include "lty/lty_card.h"
 #include "lty/lty_httpc.h"
-#include "lty/lty_log.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -58,16 +62,8 @@ void lty__pos_log(const lty__pos_log_t *log, int level, const char *format, ...)
     log->cb(level, message, log->userdata);
 }
 
-/* lty_common (the TLS seam) logs through LTY_LOG, which writes to stderr unless a sink is set.
- * A till library must not print, so its lines go to the log of the client initialised last. */
-static const lty__pos_log_t *common_log_target;
-
-static void common_log_forward(int level, const char *line, void *userdata)
-{
-    (void)userdata;
-    lty__pos_log(common_log_target, level, "%s", line);
-}
-
+/* The HTTP client's and TLS sessions' lines, into this client's log (userdata: its
+ * lty__pos_log_t, which lty_client_set_log_cb() may change later: it is read at each line). */
 static void httpc_log_forward(int level, const char *message, void *userdata)
 {
     lty__pos_log(userdata, level, "%s", message);
@@ -143,13 +139,28 @@ void lty_client_options_default(lty_client_options_t *options)
     options->log_level_max = LTY_CLIENT_LOG_INFO;
 }
 
+/* A required string: present, not empty, and shorter than size_max (strnlen: an unterminated
+ * string is not read past the bound). */
+static bool option_text_valid(const char *text, size_t size_max)
+{
+    if (text == NULL) return false;
+    size_t size = strnlen(text, size_max + 1);
+    return size > 0 && size <= size_max;
+}
+
 static int options_check(const lty_client_options_t *options, const lty__pos_log_t *log)
 {
-    LTY_POS_CHECK(log, options->host != NULL && options->host[0] != '\0');
-    LTY_POS_CHECK(log, options->ca_cert_path != NULL);
-    LTY_POS_CHECK(log, options->cert_path != NULL);
-    LTY_POS_CHECK(log, options->key_path != NULL);
-    LTY_POS_CHECK(log, options->queue_dir != NULL && options->queue_dir[0] != '\0');
+    LTY_POS_CHECK(log, option_text_valid(options->host, LTY_HTTPC_HOST_BYTES_MAX));
+    LTY_POS_CHECK(log, strpbrk(options->host, " \t\r\n/") == NULL);
+    LTY_POS_CHECK(log, option_text_valid(options->ca_cert_path, LTY_POS_FILE_PATH_BYTES_MAX));
+    LTY_POS_CHECK(log, option_text_valid(options->cert_path, LTY_POS_FILE_PATH_BYTES_MAX));
+    LTY_POS_CHECK(log, option_text_valid(options->key_path, LTY_POS_FILE_PATH_BYTES_MAX));
+    LTY_POS_CHECK(log, option_text_valid(options->queue_dir, LTY_POS_FILE_PATH_BYTES_MAX));
+    if (options->server_name != NULL) {
+        LTY_POS_CHECK(log, option_text_valid(options->server_name, LTY_HTTPC_HOST_BYTES_MAX));
+    }
+    LTY_POS_CHECK(log, options->log_level_max >= LTY_CLIENT_LOG_ERR);
+    LTY_POS_CHECK(log, options->log_level_max <= LTY_CLIENT_LOG_DEBUG);
     struct {
         const char *name;
         int64_t value, min, max;
@@ -209,10 +220,6 @@ static void impl_close(client_impl_t *impl)
     lty_httpc_deinit(&impl->httpc);
     lty_buf_deinit(&impl->response.body);
     lty_buf_deinit(&impl->request_body);
-    if (common_log_target == &impl->log) {
-        common_log_target = NULL;
-        lty_log_sink_set(NULL, NULL);
-    }
 }
 
 int lty_client_init(lty_client_t *client, const lty_client_options_t *options)
@@ -228,8 +235,6 @@ int lty_client_init(lty_client_t *client, const lty_client_options_t *options)
     client_impl_t *impl = lty_calloc(1, sizeof(*impl));
     if (impl == NULL) return LTY_E_NOMEM;
     impl->log = log;
-    common_log_target = &impl->log;
-    lty_log_sink_set(common_log_forward, NULL);
     err = impl_open(impl, options);
     if (err != 0) {
         lty__pos_log(&impl->log, LTY_CLIENT_LOG_ERR, "client init failed err=%s",
@@ -260,10 +265,11 @@ int lty_client_set_log_cb(lty_client_t *client, int level_max, lty_client_log_cb
 {
     client_impl_t *impl = impl_of(client);
     if (impl == NULL) return LTY_E_CLIENT_BUG;
+    LTY_POS_CHECK(&impl->log, level_max >= LTY_CLIENT_LOG_ERR);
+    LTY_POS_CHECK(&impl->log, level_max <= LTY_CLIENT_LOG_DEBUG);
     impl->log.cb = cb;
     impl->log.userdata = userdata;
     impl->log.level_max = level_max;
-    common_log_target = &impl->log;
     return 0;
 }
 
@@ -670,6 +676,8 @@ int lty_client_pin_set(lty_client_t *client, const char *card_no, const char *pi
     client_impl_t *impl = impl_of(client);
     if (impl == NULL) return LTY_E_CLIENT_BUG;
     error_clear(impl);
+    LTY_POS_CHECK(&impl->log, card_no != NULL);
+    LTY_POS_CHECK(&impl->log, pin != NULL);
     lty_diag_t diag;
     lty_diag_clear(&diag);
     int err = lty__pos_pin_render(card_no, pin, reset_code, &impl->request_body, &diag);

@@ -35,6 +35,10 @@ void lty__pos_log(const lty__pos_log_t *log, int level, const char *format, ...)
         }                                                                                      \
     } while (0)
 
+/* Longest file or directory path an option may name: the journal appends "/pending/" and a
+ * 24-byte file name to queue_dir within a PATH_MAX (4096) buffer. */
+#define LTY_POS_FILE_PATH_BYTES_MAX 4000
+
 /* ---- Codec: request bodies out, response documents in (pure, no I/O) --------------------- */
 
 #define LTY_POS_RESPONSE_BYTES_MAX (64 * 1024)

@@ -16,7 +16,7 @@
 
 #include "lty/lty_assert.h"
 #include "lty/lty_clock.h"
-#include "lty/lty_tls.h"
+#include "lty/lty_crypto.h"
 
 #include <dirent.h>
 #include <errno.h>

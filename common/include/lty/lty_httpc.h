@@ -1,20 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file lty_httpc.h
- * A small blocking HTTP/1.1 client over one lty_tls_conn, shared by the till library
- * (pos-plugin) and loyaltyctl.
+ * A small blocking HTTP/1.1 client over one TLS connection, shared by the till library
+ * (pos-plugin), loyaltyctl, the crash driver and the load driver.
  *
- * Owns: one keep-alive TLS connection to one daemon (opened lazily, reopened when the daemon
- * closed it), request framing, response parsing with llhttp (HTTP_RESPONSE mode, no lenient
- * flags), and the response limits. It knows nothing about JSON or the API: callers render and
- * parse bodies.
+ * Owns (lty_httpc.c): one keep-alive connection to one daemon (opened lazily, reopened when the
+ * daemon closed it), request framing, response parsing over the llhttp seam (lty_http1.h,
+ * response mode, strict), and the response limits. It knows nothing about JSON or the API:
+ * callers render and parse bodies.
+ * Owns (lty_httpc_conn.c): the blocking socket under that connection: name resolution, connect,
+ * poll with deadlines, send and receive, driving a TLS session of the mbedTLS seam
+ * (lty_tls_session_* over memory buffers; the seam itself has no sockets). lty_httpc_conn_* is
+ * public so tests and load drivers can hold raw connections that frame their own bytes.
  *
  * Caveats:
- * - Not thread-safe: one lty_httpc_t is used by one thread at a time.
- * - Never prints and never aborts: contract violations return LTY_E_CLIENT_BUG and are
- *   reported through options.log_cb (when set), so the till library can link it.
- * - Allocation happens in lty_httpc_init() (the receive buffer and the TLS configuration) and in
- *   mbedTLS when a connection is (re)opened. lty_httpc_request() itself allocates only if the
+ * - Not thread-safe: one lty_httpc_t (or lty_httpc_conn_t) is used by one thread at a time.
+ *   Distinct clients on distinct threads share nothing but the process-wide random generator.
+ * - Never prints and never aborts on input: contract violations of lty_httpc_* return
+ *   LTY_E_CLIENT_BUG and are reported through options.log_cb, so the till library can link it.
+ *   Every line of the client, its TLS configuration and its sessions goes to options.log_cb
+ *   (none when it is NULL), never to the process log.
+ * - Session resumption: every connection after the first offers the last session ticket the
+ *   daemon gave this client, so a reconnect costs an abbreviated handshake.
+ * - Allocation happens in lty_httpc_init() (the buffers, the response parser and the TLS
+ *   configuration) and in the TLS session (mbedTLS and its ciphertext buffers) when a connection
+ *   is (re)opened. lty_httpc_request() itself allocates only if the
  *   caller's response body buffer must grow; reserve it up front to avoid that.
  * - A request on a reused keep-alive connection that fails before any response byte arrived is
  *   sent once more on a fresh connection, but only when it is safe to repeat: method GET or HEAD,
@@ -30,7 +40,9 @@
 #define LTY_HTTPC_H
 
 #include "lty/lty_buf.h"
+#include "lty/lty_http1.h"
 #include "lty/lty_limits.h"
+#include "lty/lty_log.h"
 #include "lty/lty_tls.h"
 
 #include <stdbool.h>
@@ -43,10 +55,6 @@
 #define LTY_HTTPC_RECV_BUFFER_SIZE (16 * 1024)
 #define LTY_HTTPC_TIMEOUT_MS_DEFAULT 10000
 
-/** Log callback: level is an lty_log_level (LTY_LOG_ERR..LTY_LOG_DEBUG); message has no newline
- *  and is valid only during the call. Never receives secrets or bodies. */
-typedef void (*lty_httpc_log_cb)(int level, const char *message, void *userdata);
-
 /** Everything lty_httpc_init() needs. Strings are copied or used only during init. */
 typedef struct lty_httpc_options_s {
     const char *host;         /* daemon host name or IP address ("127.0.0.1") */
@@ -55,7 +63,8 @@ typedef struct lty_httpc_options_s {
     const char *cert_path;    /* client certificate (PEM), or NULL for none */
     const char *key_path;     /* client private key (PEM), or NULL */
     const char *server_name;  /* expected name in the server certificate; NULL = CA pinned only */
-    lty_httpc_log_cb log_cb;  /* NULL: silent */
+    lty_log_cb log_cb;        /* every line of this client, its TLS included (never secrets or
+                               * bodies); NULL: silent */
     void *log_userdata;
 } lty_httpc_options_t;
 
@@ -90,14 +99,20 @@ typedef struct lty_httpc_response_s {
     lty_buf_t body;            /* public: the caller inits it (limit) and deinits it */
 } lty_httpc_response_t;
 
+/** One blocking TLS connection over a TCP socket. Zeroed means closed. */
+typedef struct lty_httpc_conn_s {
+    lty_tls_session_t *session; /* private: NULL when closed */
+    int fd;                     /* private: the socket, while session is not NULL */
+} lty_httpc_conn_t;
+
 /** One client: a TLS configuration and at most one open connection. */
 typedef struct lty_httpc_s {
     lty_tls_client_t *tls;                    /* private */
-    lty_tls_conn_t *conn;                     /* private: NULL when disconnected */
+    lty_httpc_conn_t conn;                    /* private: closed when disconnected */
+    lty_http1_t *parser;                      /* private: the response parser */
     char host[LTY_HTTPC_HOST_BYTES_MAX + 1];  /* private */
     uint16_t port;                            /* private */
-    lty_httpc_log_cb log_cb;                  /* private */
-    void *log_userdata;                       /* private */
+    lty_logger_t logger;                      /* private: options.log_cb and log_userdata */
     char *recv_buffer;                        /* private: LTY_HTTPC_RECV_BUFFER_SIZE bytes */
     char *head_buffer;                        /* private: LTY_HTTP_HEADER_BYTES_MAX bytes */
     uint64_t requests_count;                  /* read-only: responses received */
@@ -146,5 +161,32 @@ void lty_httpc_disconnect(lty_httpc_t *httpc);
  */
 int lty_httpc_request(lty_httpc_t *httpc, const lty_httpc_request_t *request,
                       lty_httpc_response_t *response);
+
+/* ---- Raw connections (lty_httpc_conn.c) -------------------------------------------------- */
+
+/**
+ * Connect to host:port and complete the TLS handshake within timeout_ms, offering tls's last
+ * session for resumption.
+ * @param[out] conn  Caller-allocated; overwritten. Closed again on failure.
+ * @param[in]  tls   Must outlive the connection; its log callback gets the TLS lines.
+ * @return 0, LTY_E_NET (no address, refused, reset, closed during the handshake),
+ *         LTY_E_NET_TIMEOUT, LTY_E_TLS_HANDSHAKE (a certificate refused, on either side),
+ *         LTY_E_TLS, LTY_E_NOMEM.
+ */
+int lty_httpc_conn_open(lty_httpc_conn_t *conn, lty_tls_client_t *tls, const char *host,
+                        uint16_t port, int timeout_ms);
+/** Write all size bytes, or fail: 0, LTY_E_NET, LTY_E_NET_TIMEOUT, LTY_E_NOMEM. */
+int lty_httpc_conn_write(lty_httpc_conn_t *conn, const void *bytes, size_t size, int timeout_ms);
+/**
+ * Read up to out_size (> 0) bytes, waiting at most timeout_ms for the first.
+ * @return > 0: bytes read; 0: the peer closed (close_notify, or the stream ended: framed data
+ *         the caller has is complete only if its framing says so); LTY_E_NET, LTY_E_NET_TIMEOUT.
+ */
+int lty_httpc_conn_read(lty_httpc_conn_t *conn, void *out, size_t out_size, int timeout_ms);
+/** True once open when the handshake resumed a session by ticket. */
+bool lty_httpc_conn_resumed(const lty_httpc_conn_t *conn);
+/** Send close_notify if the socket takes it at once (never waits), close. Idempotent; accepts a
+ *  zeroed conn. */
+void lty_httpc_conn_close(lty_httpc_conn_t *conn);
 
 #endif

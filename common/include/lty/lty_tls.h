@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file lty_tls.h
- * The mbedTLS seam: every TLS, X.509 and crypto call of the project goes through this header and
- * its one implementation file, common/src/lty_tls.c, so moving to mbedTLS 3.6 is one file's work.
+ * The mbedTLS seam: every TLS and X.509 call of the project goes through this header (and
+ * lty_crypto.h for hashing and random bytes). Every file that includes an mbedTLS header is in
+ * one folder, common/src/tls/, so moving to mbedTLS 3.6 is that folder's work:
+ * - tls_policy.c:  the TLS policy below, and what a certificate subject means (lty_tls_peer_t);
+ * - tls_server.c:  server configuration, session tickets, the revoked-serial list;
+ * - tls_client.c:  client configuration and the session it keeps for resumption;
+ * - tls_session.c: TLS sessions over memory buffers (handshake, read, write, resumption);
+ * - tls_cert.c:    certificate issuing for `loyaltyctl init`, `till add`, `operator add`, and
+ *                  appending to the revoked file;
+ * - tls_crypto.c:  the process-wide random generator and SHA-256 (lty_crypto.h);
+ * - tls_internal.h: what those files share; never included from outside the folder.
  *
- * Owns:
- * - server TLS configuration (programme CA, server key pair, session tickets, revoked serials);
- * - TLS sessions over memory buffers (the daemon feeds ciphertext from libuv and drains
- *   ciphertext to libuv; no sockets here);
- * - a blocking TLS client connection over a socket with timeouts (till library, CLI, tests);
- * - certificate issuing for `loyaltyctl init`, `till add`, `operator add`;
- * - SHA-256 and random bytes.
+ * No sockets here. The daemon feeds ciphertext from libuv and drains ciphertext to libuv
+ * (daemon conn.c); the HTTP client does the same over a blocking socket (lty_httpc_conn.c).
  *
  * Policy, fixed here and nowhere else: TLS 1.2 only (min and max set explicitly), ECDHE key
  * exchange with AEAD suites only (AES-GCM, ChaCha20-Poly1305), renegotiation off, client
@@ -22,12 +26,28 @@
  * CN is "<store>/<till>" (e.g. "S001/T01"); for an operator CN is the operator name.
  *
  * Caveats:
- * - Thread-safe across sessions; one session is used by one thread at a time.
+ * - Thread-safe across sessions; one session is used by one thread at a time. A client
+ *   configuration may be shared by sessions on several threads (the session it keeps for
+ *   resumption is under a mutex).
  * - lty_tls_server_t is reference-counted: sessions keep the configuration they started with,
  *   so a SIGHUP reload can swap configurations without dropping connections.
+ * - Logging: the server side (configuration, server sessions) logs through the process log
+ *   (LTY_LOG). The client side logs only through the log_cb of its lty_tls_client_options_t,
+ *   and is silent without one: it never touches the process sink, because the till library
+ *   links it and a till may run several clients on several threads.
+ * - Contract violations (NULL where a pointer is required, a session used before its handshake
+ *   is done) are LTY_ASSERTs. The till library validates everything before it calls in.
+ * - lty_tls_session_resumed() uses public mbedTLS API only. On the server, the session ticket
+ *   parser is wrapped, and a ticket it accepted during the session's handshake means the
+ *   handshake was abbreviated; on the client, a handshake that completed without the server's
+ *   certificate chain being verified was abbreviated (a full TLS 1.2 handshake always carries
+ *   the server's Certificate with our suites).
  */
 #ifndef LTY_TLS_H
 #define LTY_TLS_H
+
+#include "lty/lty_crypto.h" /* lty_crypto_* used to be declared here; kept for old includers */
+#include "lty/lty_log.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -84,12 +104,12 @@ enum {
 /** A server-side session on server (takes a reference). */
 int lty_tls_session_open_server(lty_tls_session_t **session_out, lty_tls_server_t *server);
 
-typedef struct lty_tls_client_s lty_tls_client_t; /* see "Blocking client connection" */
+typedef struct lty_tls_client_s lty_tls_client_t; /* see "Client configuration" */
 
 /**
- * A client-side session over memory buffers, for callers that own their sockets (event loops,
+ * A client-side session over memory buffers; the caller owns the socket (lty_httpc_conn.c,
  * tests). It offers client's last session for resumption and, once the handshake is done,
- * stores the new one in client.
+ * stores the new one in client. It logs through client's log callback only.
  * @param[in] client  Must outlive the session.
  * @return 0, LTY_E_NOMEM, LTY_E_TLS.
  * @note lty_tls_session_peer() then describes the server's certificate.
@@ -99,7 +119,13 @@ int lty_tls_session_open_client(lty_tls_session_t **session_out, lty_tls_client_
 void lty_tls_session_close(lty_tls_session_t *session);
 /** Append received ciphertext; 0 or LTY_E_NOMEM. Bytes are copied. */
 int lty_tls_session_feed(lty_tls_session_t *session, const void *bytes, size_t size);
-/** Drive the handshake: LTY_TLS_DONE, LTY_TLS_WANT_READ, or LTY_E_TLS_HANDSHAKE. */
+/**
+ * Drive the handshake as far as the ciphertext fed so far allows; send what
+ * lty_tls_session_outgoing() holds after every call, whatever the result (a failure may leave a
+ * fatal alert there).
+ * @return LTY_TLS_DONE, LTY_TLS_WANT_READ (feed more, call again), or LTY_E_TLS_HANDSHAKE
+ *         (sticky: the session is dead; the detail is logged at DEBUG).
+ */
 int lty_tls_session_handshake(lty_tls_session_t *session);
 /**
  * Decrypt available application data into out.
@@ -118,35 +144,30 @@ const void *lty_tls_session_outgoing(lty_tls_session_t *session, size_t *size_ou
 void lty_tls_session_outgoing_consume(lty_tls_session_t *session, size_t size);
 /** After the handshake: the verified peer (role NONE when no certificate was presented). */
 void lty_tls_session_peer(const lty_tls_session_t *session, lty_tls_peer_t *peer_out);
-/** True when the handshake resumed a session (ticket), for metrics. */
+/** After the handshake: true when it resumed a session by ticket (abbreviated handshake). */
 bool lty_tls_session_resumed(const lty_tls_session_t *session);
 
-/* ---- Blocking client connection ------------------------------------------------------ */
-
-typedef struct lty_tls_client_s lty_tls_client_t;  /* configuration shared by connections */
-typedef struct lty_tls_conn_s lty_tls_conn_t;      /* one connection */
+/* ---- Client configuration ---------------------------------------------------------- */
 
 typedef struct lty_tls_client_options_s {
     const char *ca_cert_path;   /* programme CA: the server must chain to it */
     const char *cert_path;      /* client certificate, or NULL for none */
-    const char *key_path;       /* client key, or NULL */
+    const char *key_path;      /* client key; NULL exactly when cert_path is NULL */
     const char *server_name;    /* expected server name; NULL skips the name check (CA pinned) */
+    lty_log_cb log_cb;          /* where this client's lines go; NULL: silent */
+    void *log_userdata;         /* passed to log_cb */
 } lty_tls_client_options_t;
 
-int lty_tls_client_open(lty_tls_client_t **client_out, const lty_tls_client_options_t *options);
-void lty_tls_client_close(lty_tls_client_t *client);
 /**
- * Connect to host:port and complete the handshake within timeout_ms. Reuses the last session
- * ticket of client when it has one (resumption).
- * @return 0, LTY_E_NET, LTY_E_NET_TIMEOUT, LTY_E_TLS_HANDSHAKE, LTY_E_NOMEM.
+ * Load the client's files and build its configuration. Strings are copied.
+ * @return 0, LTY_E_TLS (a file unreadable or the key not matching; logged through log_cb),
+ *         LTY_E_NOMEM.
+ * @note Every session opened on the client logs through options->log_cb, on the thread that
+ *       drives it.
  */
-int lty_tls_conn_open(lty_tls_conn_t **conn_out, lty_tls_client_t *client, const char *host,
-                      uint16_t port, int timeout_ms);
-/** Write all bytes or fail: 0, LTY_E_NET, LTY_E_NET_TIMEOUT. */
-int lty_tls_conn_write(lty_tls_conn_t *conn, const void *bytes, size_t size, int timeout_ms);
-/** Read up to out_size bytes: > 0 bytes, 0 on orderly close, or LTY_E_NET/NET_TIMEOUT. */
-int lty_tls_conn_read(lty_tls_conn_t *conn, void *out, size_t out_size, int timeout_ms);
-void lty_tls_conn_close(lty_tls_conn_t *conn);
+int lty_tls_client_open(lty_tls_client_t **client_out, const lty_tls_client_options_t *options);
+/** Free the configuration; NULL accepted. Its sessions must be closed first. */
+void lty_tls_client_close(lty_tls_client_t *client);
 
 /* ---- Certificates -------------------------------------------------------------------- */
 
@@ -186,11 +207,5 @@ int lty_tls_cert_peer(const char *cert_path, lty_tls_peer_t *peer_out);
  * @return 0, LTY_E_CONFIG (not a hex serial of at most 20 bytes), LTY_E_IO.
  */
 int lty_tls_revoked_add(const char *revoked_path, const char *serial_hex);
-
-/* ---- Crypto helpers ------------------------------------------------------------------ */
-
-void lty_crypto_sha256(const void *bytes, size_t size, uint8_t digest_out[32]);
-/** Cryptographically strong random bytes; 0 or LTY_E_TLS. Thread-safe. */
-int lty_crypto_random(void *out, size_t size);
 
 #endif

@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* HTTP/1.1 framing. This file owns llhttp (strict mode, never lenient) and every per-request
- * framing limit: header block size and count, URL length, body size (declared or chunked), and
- * the headers the API reads. It turns bytes into one lty_request_t at a time and a response
- * struct into bytes; it knows nothing about sockets, TLS, routes or JSON bodies.
+/* HTTP/1.1 framing. This file drives the llhttp seam (common lty_http1.h: strict mode, never
+ * lenient) and owns every per-request framing limit: header block size and count, URL length,
+ * body size (declared or chunked), and the headers the API reads. It turns bytes into one
+ * lty_request_t at a time and a response struct into bytes; it knows nothing about sockets, TLS,
+ * routes or JSON bodies.
  *
- * One message at a time: on_message_complete pauses llhttp, so pipelined bytes after a request
- * stay unparsed until its response is out. That bounds work per connection and keeps responses
- * in request order without a queue. */
+ * One message at a time: on_message_complete pauses the parser, so pipelined bytes after a
+ * request stay unparsed until its response is out. That bounds work per connection and keeps
+ * responses in request order without a queue. */
 #include "http.h"
-#include "lty/lty_json.h"
 #include "lty/lty_assert.h"
+#include "lty/lty_http1.h"
+#include "lty/lty_json.h"
 #include "lty/lty_limits.h"
 
-#include <llhttp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,7 @@ typedef enum header_kind {
 } header_kind_t;
 
 struct lty_http_s {
-    llhttp_t parser;
+    lty_http1_t *parser;
     lty_request_t *request; /* target of the parse in progress */
     lty_buf_t body;
     size_t header_bytes; /* raw bytes of the current message before its headers ended */
@@ -49,22 +50,19 @@ struct lty_http_s {
     bool complete;
     bool keep_alive;
     bool head;
+    bool method_head;           /* the message's method is HEAD (known once its head is) */
+    int version_minor;          /* HTTP/1.<minor>, known once the head is */
     bool continue_wanted;
     bool content_type_seen;
     bool value_span_seen;       /* a span of the current header value arrived */
     bool value_span_at_end;     /* ... and it ended at the end of its buffer */
     bool oversized;             /* the body passed LTY_HTTP_BODY_BYTES_MAX: only a prefix kept */
     size_t discarded;           /* body bytes dropped beyond the kept prefix */
-    const char *execute_start;  /* bytes given to the running llhttp_execute */
+    const char *execute_start;  /* bytes given to the running lty_http1_execute */
     const char *execute_end;
 };
 
-static lty_http_t *http_of(llhttp_t *parser)
-{
-    return parser->data;
-}
-
-/* Records the first framing error and makes the callback fail, which stops llhttp. */
+/* Records the first framing error and makes the callback fail, which stops the parser. */
 static int http_fail(lty_http_t *http, int err, int status, const char *detail)
 {
     if (http->err == 0) {
@@ -75,9 +73,9 @@ static int http_fail(lty_http_t *http, int err, int status, const char *detail)
     return -1;
 }
 
-static int on_message_begin(llhttp_t *parser)
+static int on_message_begin(void *userdata)
 {
-    lty_http_t *http = http_of(parser);
+    lty_http_t *http = userdata;
     lty_request_t *request = http->request;
     request->method = LTY_METHOD_OTHER;
     request->path[0] = '\0';
@@ -94,9 +92,9 @@ static int on_message_begin(llhttp_t *parser)
     return 0;
 }
 
-static int on_url(llhttp_t *parser, const char *at, size_t length)
+static int on_url(void *userdata, const char *at, size_t length)
 {
-    lty_http_t *http = http_of(parser);
+    lty_http_t *http = userdata;
     if (length > LTY_HTTP_URL_BYTES_MAX - http->url_size) {
         return http_fail(http, LTY_E_BAD_REQUEST, 414, "request target exceeds 2048 bytes");
     }
@@ -106,9 +104,9 @@ static int on_url(llhttp_t *parser, const char *at, size_t length)
 }
 
 /* Origin-form only ("/path?query"): absolute-form and '*' are for proxies and OPTIONS. */
-static int on_url_complete(llhttp_t *parser)
+static int on_url_complete(void *userdata)
 {
-    lty_http_t *http = http_of(parser);
+    lty_http_t *http = userdata;
     http->url[http->url_size] = '\0';
     if (http->url[0] != '/') {
         return http_fail(http, LTY_E_BAD_REQUEST, 400, "request target must start with '/'");
@@ -131,9 +129,9 @@ static bool token_char(char c)
     return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
-static int on_header_field(llhttp_t *parser, const char *at, size_t length)
+static int on_header_field(void *userdata, const char *at, size_t length)
 {
-    lty_http_t *http = http_of(parser);
+    lty_http_t *http = userdata;
     /* llhttp 8.1 lets a space inside a name through ("Bad Header: x"); a proxy may not. */
     for (size_t index = 0; index < length; index++) {
         if (!token_char(at[index])) {
@@ -147,9 +145,9 @@ static int on_header_field(llhttp_t *parser, const char *at, size_t length)
     return 0;
 }
 
-static int on_header_value(llhttp_t *parser, const char *at, size_t length)
+static int on_header_value(void *userdata, const char *at, size_t length)
 {
-    lty_http_t *http = http_of(parser);
+    lty_http_t *http = userdata;
     /* llhttp 8.1 accepts obs-fold (a line continuation) even in strict mode and reports the
      * value in two spans. A value may also span two reads, but then the first span ends at the
      * end of its buffer and the next starts at the start of the next; any other second span
@@ -214,9 +212,9 @@ static int header_cookie(lty_http_t *http, const char *value, size_t size)
     return 0;
 }
 
-static int on_header_value_complete(llhttp_t *parser)
+static int on_header_value_complete(void *userdata)
 {
-    lty_http_t *http = http_of(parser);
+    lty_http_t *http = userdata;
     http->field[http->field_size] = '\0';
     http->value[http->value_size] = '\0';
     const char *value = http->value;
@@ -257,42 +255,45 @@ static int on_header_value_complete(llhttp_t *parser)
     return 0;
 }
 
-static lty_method_t method_from_llhttp(uint8_t method)
+static lty_method_t method_from_name(const char *name)
 {
-    switch (method) {
-    case HTTP_GET: return LTY_METHOD_GET;
-    case HTTP_HEAD: return LTY_METHOD_HEAD;
-    case HTTP_POST: return LTY_METHOD_POST;
-    case HTTP_PUT: return LTY_METHOD_PUT;
-    case HTTP_PATCH: return LTY_METHOD_PATCH;
-    case HTTP_DELETE: return LTY_METHOD_DELETE;
-    default: return LTY_METHOD_OTHER;
+    static const struct {
+        const char *name;
+        lty_method_t method;
+    } methods[] = {
+        {"GET", LTY_METHOD_GET},     {"HEAD", LTY_METHOD_HEAD},   {"POST", LTY_METHOD_POST},
+        {"PUT", LTY_METHOD_PUT},     {"PATCH", LTY_METHOD_PATCH}, {"DELETE", LTY_METHOD_DELETE},
+    };
+    for (size_t index = 0; index < sizeof(methods) / sizeof(methods[0]); index++) {
+        if (strcmp(name, methods[index].name) == 0) return methods[index].method;
     }
+    return LTY_METHOD_OTHER;
 }
 
 /* A declared body beyond LTY_HTTP_DISCARD_BYTES_MAX gets 413 before a byte of it is read; one
  * merely over LTY_HTTP_BODY_BYTES_MAX is read (prefix kept) and judged at its end. */
-static int on_headers_complete(llhttp_t *parser)
+static int on_headers_complete(void *userdata, const lty_http1_head_t *head)
 {
-    lty_http_t *http = http_of(parser);
+    lty_http_t *http = userdata;
     http->headers_done = true;
-    http->request->method = method_from_llhttp(parser->method);
-    if ((parser->flags & F_CONTENT_LENGTH) != 0 &&
-        parser->content_length > LTY_HTTP_DISCARD_BYTES_MAX) {
+    http->request->method = method_from_name(head->method);
+    http->method_head = http->request->method == LTY_METHOD_HEAD;
+    http->version_minor = head->version_minor;
+    if (head->content_length_present && head->content_length > LTY_HTTP_DISCARD_BYTES_MAX) {
         return http_fail(http, LTY_E_REQUEST_TOO_LARGE, 413, "body exceeds 65536 bytes");
     }
-    if (parser->upgrade != 0) {
+    if (head->upgrade) {
         return http_fail(http, LTY_E_BAD_REQUEST, 400, "upgrade and CONNECT are not supported");
     }
-    if (parser->http_major != 1) {
+    if (head->version_major != 1) {
         return http_fail(http, LTY_E_BAD_REQUEST, 400, "only HTTP/1.x is supported");
     }
     return 0;
 }
 
-static int on_body(llhttp_t *parser, const char *at, size_t length)
+static int on_body(void *userdata, const char *at, size_t length)
 {
-    lty_http_t *http = http_of(parser);
+    lty_http_t *http = userdata;
     size_t room = LTY_HTTP_BODY_BYTES_MAX - http->body.size;
     if (length > room) {
         /* Keep the prefix, count the rest; the verdict comes at the message's end. */
@@ -321,21 +322,21 @@ static int oversized_refuse(lty_http_t *http)
     return http_fail(http, LTY_E_REQUEST_TOO_LARGE, 413, "body exceeds 65536 bytes");
 }
 
-static int on_message_complete(llhttp_t *parser)
+static int on_message_complete(void *userdata)
 {
-    lty_http_t *http = http_of(parser);
+    lty_http_t *http = userdata;
     if (http->oversized) return oversized_refuse(http);
     lty_request_t *request = http->request;
     request->body = http->body.size > 0 ? http->body.data : NULL;
     request->body_size = http->body.size;
     http->complete = true;
-    http->head = parser->method == HTTP_HEAD;
+    http->head = http->method_head;
     /* HTTP/1.0 closes even with "Connection: keep-alive": one request per connection. */
-    http->keep_alive = parser->http_minor >= 1 && llhttp_should_keep_alive(parser) != 0;
-    return HPE_PAUSED;
+    http->keep_alive = http->version_minor >= 1 && lty_http1_keep_alive(http->parser);
+    return LTY_HTTP1_PAUSE;
 }
 
-static const llhttp_settings_t http_settings = {
+static const lty_http1_callbacks_t http_callbacks = {
     .on_message_begin = on_message_begin,
     .on_url = on_url,
     .on_url_complete = on_url_complete,
@@ -352,6 +353,10 @@ int lty_http_create(lty_http_t **http_out)
     LTY_ASSERT(http_out != NULL);
     lty_http_t *http = lty_calloc(1, sizeof(*http));
     if (http == NULL) return LTY_E_NOMEM;
+    if (lty_http1_create(&http->parser, LTY_HTTP1_REQUEST, &http_callbacks) != 0) {
+        lty_free(http);
+        return LTY_E_NOMEM;
+    }
     lty_buf_init(&http->body, LTY_HTTP_BODY_BYTES_MAX);
     lty_http_reset(http);
     *http_out = http;
@@ -362,6 +367,7 @@ void lty_http_destroy(lty_http_t *http)
 {
     if (http == NULL) return;
     lty_buf_deinit(&http->body);
+    lty_http1_destroy(http->parser);
     lty_free(http);
 }
 
@@ -378,6 +384,8 @@ static void message_state_clear(lty_http_t *http)
     http->complete = false;
     http->keep_alive = false;
     http->head = false;
+    http->method_head = false;
+    http->version_minor = 0;
     http->continue_wanted = false;
     http->content_type_seen = false;
     http->value_span_seen = false;
@@ -388,8 +396,7 @@ static void message_state_clear(lty_http_t *http)
 void lty_http_reset(lty_http_t *http)
 {
     LTY_ASSERT(http != NULL);
-    llhttp_init(&http->parser, HTTP_REQUEST, &http_settings);
-    http->parser.data = http;
+    lty_http1_reset(http->parser, http);
     http->err = 0;
     http->error_status = 0;
     message_state_clear(http);
@@ -401,18 +408,18 @@ void lty_http_next(lty_http_t *http)
     LTY_ASSERT(http->complete);
     LTY_ASSERT(http->err == 0);
     message_state_clear(http);
-    llhttp_resume(&http->parser);
+    lty_http1_resume(http->parser);
 }
 
-/* Maps llhttp's refusal to ours, keeping an error a callback recorded first. */
-static int parse_error(lty_http_t *http, llhttp_errno_t status)
+/* Maps the parser's refusal to ours, keeping an error a callback recorded first. */
+static int parse_error(lty_http_t *http)
 {
     if (http->err == 0) {
         http->err = LTY_E_BAD_REQUEST;
         http->error_status = 400;
         if (http->diag != NULL) {
             lty_diag_set(http->diag, LTY_E_BAD_REQUEST, "", "malformed HTTP (%s)",
-                         llhttp_errno_name(status));
+                         lty_http1_error_name(http->parser));
         }
     }
     return http->err;
@@ -439,14 +446,14 @@ int lty_http_parse(lty_http_t *http, lty_request_t *request, const char *data, s
         }
         http->execute_start = data + consumed;
         http->execute_end = data + consumed + chunk;
-        llhttp_errno_t status = llhttp_execute(&http->parser, data + consumed, chunk);
-        if (status == HPE_PAUSED && http->complete) {
-            const char *stop = llhttp_get_error_pos(&http->parser);
-            consumed = (size_t)(stop - data);
-            *consumed_out = consumed;
+        size_t used = 0;
+        int status = lty_http1_execute(http->parser, data + consumed, chunk, &used);
+        if (status == LTY_HTTP1_PAUSED) {
+            LTY_ASSERT(http->complete); /* only on_message_complete pauses */
+            *consumed_out = consumed + used;
             return LTY_HTTP_REQUEST;
         }
-        if (status != HPE_OK) return parse_error(http, status);
+        if (status != LTY_HTTP1_MORE) return parse_error(http);
         consumed += chunk;
         *consumed_out = consumed;
         if (in_headers && !http->headers_done) {

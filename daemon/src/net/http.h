@@ -4,8 +4,9 @@
  * HTTP/1.1 request framing for one connection: llhttp in strict mode, the request limits of
  * lty_limits.h, and response rendering. No sockets, no TLS, no business logic.
  *
- * Owns: the llhttp parser (http.c is the only llhttp user), the body of the request being
- * parsed, the header-to-lty_request_t mapping, and the wire form of responses.
+ * Owns: one request parser per connection (over common's llhttp seam, lty_http1.h), the body
+ * of the request being parsed, the header-to-lty_request_t mapping, and the wire form of
+ * responses.
  *
  * Caveats:
  * - One message at a time: lty_http_parse() stops (pauses) after each complete request and

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lty/lty_err.h"
+#include "lty/lty_crypto.h"
 #include "lty/lty_tls.h"
 
 #include <cmocka.h>

@@ -5,7 +5,7 @@
  * connections, a PENDING exchange completed from another thread (also after its peer left),
  * and a graceful stop that still answers the exchange in flight.
  * Method: lty_server on 127.0.0.1 port 0 (the port read from ready_fd) in a thread, a stub API
- * defined here (no lty_api), and blocking lty_tls_conn clients in the test thread. Waits are
+ * defined here (no lty_api), and blocking lty_httpc_conn clients in the test thread. Waits are
  * reads and polls with deadlines, never sleeps. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +28,7 @@
 #include "lty/lty_clock.h"
 #include "lty/lty_err.h"
 #include "lty/lty_limits.h"
+#include "lty/lty_httpc.h"
 #include "lty/lty_tls.h"
 #include "server.h"
 
@@ -211,7 +212,7 @@ static int teardown(void **state)
 /* ---- Client helpers ------------------------------------------------------------------------ */
 
 typedef struct stream_s {
-    lty_tls_conn_t *conn;
+    lty_httpc_conn_t conn;
     char data[256 * 1024];
     size_t size;
 } stream_t;
@@ -227,20 +228,20 @@ static stream_t *stream_open(fixture_t *fixture, lty_tls_client_t *client)
 {
     stream_t *stream = calloc(1, sizeof(*stream));
     assert_non_null(stream);
-    assert_int_equal(lty_tls_conn_open(&stream->conn, client, "127.0.0.1", fixture->port,
-                                       WAIT_MS), 0);
+    assert_int_equal(lty_httpc_conn_open(&stream->conn, client, "127.0.0.1", fixture->port,
+                                         WAIT_MS), 0);
     return stream;
 }
 
 static void stream_close(stream_t *stream)
 {
-    lty_tls_conn_close(stream->conn);
+    lty_httpc_conn_close(&stream->conn);
     free(stream);
 }
 
 static void stream_send(stream_t *stream, const char *text)
 {
-    assert_int_equal(lty_tls_conn_write(stream->conn, text, strlen(text), WAIT_MS), 0);
+    assert_int_equal(lty_httpc_conn_write(&stream->conn, text, strlen(text), WAIT_MS), 0);
 }
 
 /* Reads one whole response (head + Content-Length body); leftovers stay for the next. */
@@ -269,8 +270,8 @@ static int stream_response(stream_t *stream, response_t *response)
                 return 0;
             }
         }
-        int got = lty_tls_conn_read(stream->conn, stream->data + stream->size,
-                                    sizeof(stream->data) - 1 - stream->size, WAIT_MS);
+        int got = lty_httpc_conn_read(&stream->conn, stream->data + stream->size,
+                                      sizeof(stream->data) - 1 - stream->size, WAIT_MS);
         if (got <= 0) return got == 0 ? -1 : got;
         stream->size += (size_t)got;
     }
@@ -280,7 +281,7 @@ static int stream_response(stream_t *stream, response_t *response)
 static void stream_expect_closed(stream_t *stream)
 {
     char byte;
-    int got = lty_tls_conn_read(stream->conn, &byte, 1, WAIT_MS);
+    int got = lty_httpc_conn_read(&stream->conn, &byte, 1, WAIT_MS);
     assert_true(got == 0 || got == LTY_E_NET);
 }
 
@@ -547,8 +548,8 @@ static void test_server_full_slots_refuse_extra_connection(void **state)
     memset(fixture, 0, sizeof(*fixture));
     assert_int_equal(fixture_start(fixture, 1, 1), 0);
     stream_t *first = stream_open(fixture, fixture->till);
-    lty_tls_conn_t *second = NULL;
-    int rc = lty_tls_conn_open(&second, fixture->till, "127.0.0.1", fixture->port, WAIT_MS);
+    lty_httpc_conn_t second;
+    int rc = lty_httpc_conn_open(&second, fixture->till, "127.0.0.1", fixture->port, WAIT_MS);
     assert_true(rc == LTY_E_NET || rc == LTY_E_TLS_HANDSHAKE);
     lty_server_stats_t stats;
     lty_server_stats(fixture->server, &stats);
