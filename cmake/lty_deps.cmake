@@ -31,7 +31,10 @@ target_link_libraries(lty_mbedtls INTERFACE ${LTY_MBEDTLS_LIB} ${LTY_MBEDX509_LI
 
 set(LTY_LLHTTP_DIR /usr/share/llhttp)
 set(LTY_LLHTTP_INCLUDE /usr/share/include/llhttp)
-if(NOT EXISTS ${LTY_LLHTTP_DIR}/llhttp.c OR NOT EXISTS ${LTY_LLHTTP_INCLUDE}/llhttp.h)
+# The header is named in one place only, common/src/lty_http1.c's #include; here any header in
+# its folder will do to tell that the package is installed.
+file(GLOB LTY_LLHTTP_HEADERS ${LTY_LLHTTP_INCLUDE}/*.h)
+if(NOT EXISTS ${LTY_LLHTTP_DIR}/llhttp.c OR NOT LTY_LLHTTP_HEADERS)
     message(FATAL_ERROR "llhttp sources not found: apt-get install node-llhttp")
 endif()
 # llhttp is third-party C compiled into the build without our warning set.
@@ -41,7 +44,7 @@ target_include_directories(lty_llhttp SYSTEM PUBLIC ${LTY_LLHTTP_INCLUDE})
 set_target_properties(lty_llhttp PROPERTIES POSITION_INDEPENDENT_CODE ON)
 target_compile_options(lty_llhttp PRIVATE -w)
 # llhttp.c holds two parsers; LLHTTP_STRICT_MODE (the name llhttp 8.1 tests with #if) selects
-# the strict one. Only common/src/lty_http1.c includes llhttp.h.
+# the strict one. Only common/src/lty_http1.c includes llhttp's header.
 target_compile_definitions(lty_llhttp PRIVATE LLHTTP_STRICT_MODE=1)
 
 if(LTY_TESTS)

@@ -6,11 +6,12 @@
  * stderr and exit code 1. */
 #include "cli.h"
 #include "config.h"
+#include "lty/lty_crypto.h"
 #include "lty/lty_err.h"
 #include "lty/lty_httpc.h"
 #include "lty/lty_json.h"
 #include "lty/lty_limits.h"
-#include "lty/lty_crypto.h"
+#include "lty/lty_log.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -24,6 +25,14 @@ typedef struct api_call_s {
     const char *idempotency_key; /* NULL: --idempotency-key or a random one */
     lty_buf_t *response_out;     /* NULL: print the answer; else append its body here */
 } api_call_t;
+
+/* The HTTP client and its TLS sessions log through the caller's callback only; loyaltyctl owns
+ * its process, so their lines join its own log (stderr, WARN and above: see main.c). */
+static void api_log_forward(int level, const char *message, void *userdata)
+{
+    (void)userdata;
+    LTY_LOG(level, "%s", message);
+}
 
 static int api_client_open(const lty_cli_t *cli, lty_httpc_t *httpc)
 {
@@ -45,6 +54,7 @@ static int api_client_open(const lty_cli_t *cli, lty_httpc_t *httpc)
         .ca_cert_path = cli->ca_path != NULL ? cli->ca_path : ca,
         .cert_path = cli->cert_path != NULL ? cli->cert_path : cert,
         .key_path = cli->key_path != NULL ? cli->key_path : key,
+        .log_cb = api_log_forward,
     };
     int err = lty_httpc_init(httpc, &options);
     if (err != 0) {

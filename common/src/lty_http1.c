@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The llhttp seam (lty_http1.h): the only include of llhttp.h in the project and its only
+/* The llhttp seam (lty_http1.h): the only include of llhttp's header in the project and its only
  * llhttp_settings_t table, whose entries hand each event to the caller's lty_http1_callbacks_t.
  * It translates llhttp's return conventions and error codes and nothing more: limits, header
  * meanings and what a message may look like belong to the callers (daemon http.c, lty_httpc.c).

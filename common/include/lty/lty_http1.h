@@ -3,7 +3,7 @@
  * @file lty_http1.h
  * The llhttp seam: HTTP/1.x message framing for the daemon's request parser (daemon http.c) and
  * the HTTP client's response parser (lty_httpc.c). common/src/lty_http1.c is the only file of
- * the project that includes llhttp.h, and holds the only llhttp_settings_t table; moving to
+ * the project that includes llhttp's header, and holds the only llhttp_settings_t table; moving to
  * another llhttp (or another parser) is that file's work.
  *
  * Owns: one llhttp parser in strict mode (LLHTTP_STRICT_MODE=1, cmake/lty_deps.cmake), the

@@ -2,7 +2,8 @@
 /* tests/unit/pos-plugin/test_client_queue.c
  * Goal: the till's request journal survives re-init in order with its keys, leaves only on a
  * definitive answer, finishes interrupted moves, refuses damaged files, and the client keeps or
- * drops entries by the rules in loyaltypos.h when the daemon is unreachable.
+ * drops entries by the rules in loyaltypos.h when the daemon is unreachable. (Misuse of the
+ * public calls is test_client_api.c's.)
  * Method: queue.c driven directly in a temporary directory; then lty_client_* against a local
  * port nobody listens on, with a throwaway CA and till certificate made by lty_tls. */
 #include <arpa/inet.h>
@@ -20,7 +21,7 @@
 #include <unistd.h>
 
 #include "../../../pos-plugin/src/pos_internal.h"
-#include "lty/lty_tls.h"
+#include "till_files.h"
 
 #include <cmocka.h> /* last: with UNIT_TESTING it redefines malloc/free */
 
@@ -259,36 +260,6 @@ static void test_key_mint_gives_distinct_hex_keys(void **state)
 
 /* ---- The client over an unreachable daemon -------------------------------------------------- */
 
-/* A port that refuses connections: bound (so nobody else takes it) but never listening. */
-static int closed_port_open(uint16_t *port_out)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = 0};
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&address, sizeof(address)) != 0) return -1;
-    socklen_t size = sizeof(address);
-    if (getsockname(fd, (struct sockaddr *)&address, &size) != 0) return -1;
-    *port_out = ntohs(address.sin_port);
-    return fd;
-}
-
-typedef struct client_paths_s {
-    char ca[400], ca_key[400], cert[400], key[400];
-} client_paths_t;
-
-static void credentials_make(const fixture_t *fixture, client_paths_t *paths)
-{
-    snprintf(paths->ca, sizeof(paths->ca), "%s/ca.crt", fixture->dir);
-    snprintf(paths->ca_key, sizeof(paths->ca_key), "%s/ca.key", fixture->dir);
-    snprintf(paths->cert, sizeof(paths->cert), "%s/till.crt", fixture->dir);
-    snprintf(paths->key, sizeof(paths->key), "%s/till.key", fixture->dir);
-    assert_int_equal(lty_tls_ca_create("test CA", paths->ca, paths->ca_key, 2), 0);
-    lty_tls_subject_t subject = {.role = LTY_ROLE_TILL, .name = "T01", .store = "S001"};
-    assert_int_equal(lty_tls_cert_issue(paths->ca, paths->ca_key, &subject, 2, paths->cert,
-                                        paths->key, NULL),
-                     0);
-}
-
 static int log_lines;
 
 static void count_log(int level, const char *message, void *userdata)
@@ -299,8 +270,8 @@ static void count_log(int level, const char *message, void *userdata)
     log_lines++;
 }
 
-static void client_open(const fixture_t *fixture, const client_paths_t *paths, uint16_t port,
-                        bool offline, lty_client_t *client)
+static void client_open(const fixture_t *fixture, const lty_test_till_files_t *paths,
+                        uint16_t port, bool offline, lty_client_t *client)
 {
     lty_client_options_t options;
     lty_client_options_default(&options);
@@ -327,10 +298,10 @@ static const lty_sale_line_t sale_lines[] = {
 static void test_client_offline_sale_is_journaled_and_survives_reinit(void **state)
 {
     fixture_t *fixture = *state;
-    client_paths_t paths;
-    credentials_make(fixture, &paths);
+    lty_test_till_files_t paths;
+    assert_int_equal(lty_test_till_files_make(fixture->dir, &paths), 0);
     uint16_t port = 0;
-    int blocker = closed_port_open(&port);
+    int blocker = lty_test_closed_port_open(&port);
     assert_true(blocker >= 0);
 
     lty_client_t client;
@@ -367,10 +338,10 @@ static void test_client_offline_sale_is_journaled_and_survives_reinit(void **sta
 static void test_client_unreachable_without_offline_leaves_no_entry(void **state)
 {
     fixture_t *fixture = *state;
-    client_paths_t paths;
-    credentials_make(fixture, &paths);
+    lty_test_till_files_t paths;
+    assert_int_equal(lty_test_till_files_make(fixture->dir, &paths), 0);
     uint16_t port = 0;
-    int blocker = closed_port_open(&port);
+    int blocker = lty_test_closed_port_open(&port);
     lty_client_t client;
     client_open(fixture, &paths, port, false, &client);
     lty_sale_t sale = {.card_no = "8800000000000005", .receipt_no = "R-1", .lines = sale_lines,
@@ -392,38 +363,6 @@ static void test_client_unreachable_without_offline_leaves_no_entry(void **state
     close(blocker);
 }
 
-static void test_client_misuse_returns_client_bug_without_aborting(void **state)
-{
-    fixture_t *fixture = *state;
-    lty_client_t zeroed;
-    memset(&zeroed, 0, sizeof(zeroed));
-    lty_card_info_t card;
-    lty_receipt_t receipt;
-    assert_int_equal(lty_client_card_get(&zeroed, "8800000000000005", &card), LTY_E_CLIENT_BUG);
-    assert_int_equal(lty_client_sale_submit(NULL, NULL, &receipt), LTY_E_CLIENT_BUG);
-    assert_int_equal(lty_client_queue_flush(&zeroed, NULL), LTY_E_CLIENT_BUG);
-    assert_int_equal(lty_client_queue_count(&zeroed), 0);
-    lty_client_close(&zeroed);
-    lty_client_options_t options;
-    lty_client_options_default(&options);
-    assert_int_equal(lty_client_init(&zeroed, &options), LTY_E_CLIENT_BUG); /* no host */
-    client_paths_t paths;
-    credentials_make(fixture, &paths);
-    options.host = "127.0.0.1";
-    options.ca_cert_path = paths.ca;
-    options.cert_path = paths.cert;
-    options.key_path = paths.key;
-    options.queue_dir = fixture->queue;
-    options.attempts_max = 11;
-    assert_int_equal(lty_client_init(&zeroed, &options), LTY_E_INVALID_FIELD);
-    options.attempts_max = 1;
-    lty_client_t client;
-    assert_int_equal(lty_client_init(&client, &options), 0);
-    assert_int_equal(lty_client_card_get(&client, NULL, &card), LTY_E_CLIENT_BUG);
-    assert_int_equal(lty_client_sale_submit(&client, NULL, &receipt), LTY_E_CLIENT_BUG);
-    lty_client_close(&client);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,8 +382,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_client_offline_sale_is_journaled_and_survives_reinit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_unreachable_without_offline_leaves_no_entry,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_client_misuse_returns_client_bug_without_aborting,
                                         setup, teardown),
     };
     return cmocka_run_group_tests_name("client_queue", tests, NULL, NULL);
