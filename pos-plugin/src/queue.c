@@ -417,7 +417,7 @@ int lty__pos_queue_open(lty__pos_queue_t *queue, const char *dir, size_t entries
         lty__pos_queue_close(queue);
         return err;
     }
-    lty__pos_log(log, LTY_CLIENT_LOG_INFO, "queue open pending=%zu refused=%zu",
+    lty__pos_log(log, LTY_CLIENT_LOG_INFO, "queue open dir=%s pending=%zu refused=%zu", dir,
                  queue->pending_count, queue->refused_count);
     return 0;
 }
