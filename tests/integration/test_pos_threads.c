@@ -10,9 +10,9 @@
  * ("127.0.0.1", "localhost"), queue directory and log callback (userdata tags the client); the
  * lines that name a host or a directory must name the client's own, and the count of TLS
  * handshake lines must match the client's own connections. fd 2 points at a file while the
- * clients run; it must stay empty. Built under ThreadSanitizer by scripts/test (label tsan),
- * where a data race fails the run (TSAN_OPTIONS=halt_on_error=1) and its report, written to
- * fd 2, fails the stderr check too. */
+ * clients run; it must stay empty. Built under ThreadSanitizer by scripts/test (label tsan):
+ * a data race's report goes to fd 2, so the stderr check fails and prints it, and the process
+ * then exits 66. (Without halt_on_error: halting inside the capture would lose the report.) */
 #include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>

@@ -2,7 +2,7 @@
 /* What the files of the mbedTLS seam share: the mbedTLS headers, the structs behind the opaque
  * types of lty_tls.h, and helpers named lty__tls_*. Only the .c files of common/src/tls/
  * include it, so every mbedTLS include of the project stays in this folder (see lty_tls.h). It
- * uses public mbedTLS API only: no ssl_internal.h, no fields of mbedtls_ssl_context. */
+ * uses public mbedTLS API only: no private mbedTLS header, no fields of mbedtls_ssl_context. */
 #ifndef LTY_TLS_INTERNAL_H
 #define LTY_TLS_INTERNAL_H
 
