@@ -12,37 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int client_file_failed(const lty_tls_client_t *client, const char *what,
-                              const char *path, int mbedtls_rc)
-{
-    LTY_LOG_TO(&client->logger, LTY_LOG_WARN, "err=TLS what=%s path=%s mbedtls_rc=-0x%04x", what,
-               path, (unsigned)-mbedtls_rc);
-    return LTY_E_TLS;
-}
-
-static int client_files_load(lty_tls_client_t *client, const lty_tls_client_options_t *options)
-{
-    int rc = mbedtls_x509_crt_parse_file(&client->ca, options->ca_cert_path);
-    if (rc != 0) return client_file_failed(client, "ca_load", options->ca_cert_path, rc);
-    if (options->cert_path == NULL) return 0;
-    rc = mbedtls_x509_crt_parse_file(&client->cert, options->cert_path);
-    if (rc == 0) rc = mbedtls_pk_parse_keyfile(&client->key, options->key_path, NULL);
-    if (rc == 0) rc = mbedtls_pk_check_pair(&client->cert.pk, &client->key);
-    if (rc != 0) return client_file_failed(client, "client_cert_load", options->cert_path, rc);
-    return 0;
-}
-
 static int client_config_build(lty_tls_client_t *client, bool with_cert)
 {
-    int rc = mbedtls_ssl_config_defaults(&client->config, MBEDTLS_SSL_IS_CLIENT,
+    int rc = mbedtls_ssl_config_defaults(&client->base.config, MBEDTLS_SSL_IS_CLIENT,
                                          MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
     if (rc != 0) return lty__tls_log_mbedtls(&client->logger, "config_defaults", rc), LTY_E_TLS;
-    lty__tls_policy_apply(&client->config);
-    mbedtls_ssl_conf_authmode(&client->config, MBEDTLS_SSL_VERIFY_REQUIRED);
-    mbedtls_ssl_conf_ca_chain(&client->config, &client->ca, NULL);
-    mbedtls_ssl_conf_session_tickets(&client->config, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+    lty__tls_policy_apply(&client->base.config);
+    mbedtls_ssl_conf_authmode(&client->base.config, MBEDTLS_SSL_VERIFY_REQUIRED);
+    mbedtls_ssl_conf_ca_chain(&client->base.config, &client->base.ca, NULL);
+    mbedtls_ssl_conf_session_tickets(&client->base.config, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
     if (with_cert) {
-        rc = mbedtls_ssl_conf_own_cert(&client->config, &client->cert, &client->key);
+        rc = mbedtls_ssl_conf_own_cert(&client->base.config, &client->base.cert, &client->base.key);
         if (rc != 0) return lty__tls_log_mbedtls(&client->logger, "conf_own_cert", rc), LTY_E_TLS;
     }
     return 0;
@@ -51,10 +31,7 @@ static int client_config_build(lty_tls_client_t *client, bool with_cert)
 void lty_tls_client_close(lty_tls_client_t *client)
 {
     if (client == NULL) return;
-    mbedtls_ssl_config_free(&client->config);
-    mbedtls_x509_crt_free(&client->ca);
-    mbedtls_x509_crt_free(&client->cert);
-    mbedtls_pk_free(&client->key);
+    lty__tls_base_free(&client->base);
     mbedtls_ssl_session_free(&client->session);
     pthread_mutex_destroy(&client->session_mutex);
     free(client->server_name);
@@ -72,10 +49,7 @@ int lty_tls_client_open(lty_tls_client_t **client_out, const lty_tls_client_opti
     lty_tls_client_t *client = calloc(1, sizeof(*client));
     if (client == NULL) return LTY_E_NOMEM;
     client->logger = logger;
-    mbedtls_ssl_config_init(&client->config);
-    mbedtls_x509_crt_init(&client->ca);
-    mbedtls_x509_crt_init(&client->cert);
-    mbedtls_pk_init(&client->key);
+    lty__tls_base_init(&client->base);
     mbedtls_ssl_session_init(&client->session);
     pthread_mutex_init(&client->session_mutex, NULL);
     int err = 0;
@@ -83,7 +57,10 @@ int lty_tls_client_open(lty_tls_client_t **client_out, const lty_tls_client_opti
         client->server_name = strdup(options->server_name);
         if (client->server_name == NULL) err = LTY_E_NOMEM;
     }
-    if (err == 0) err = client_files_load(client, options);
+    if (err == 0) {
+        err = lty__tls_base_load(&client->base, options->ca_cert_path, options->cert_path,
+                                 options->key_path, &client->logger, LTY_LOG_WARN);
+    }
     if (err == 0) err = client_config_build(client, options->cert_path != NULL);
     if (err != 0) {
         lty_tls_client_close(client);

@@ -23,22 +23,25 @@
 
 #define LTY_TLS_SERIAL_HEX_SIZE 41 /* 20 bytes in hex, plus NUL */
 
-struct lty_tls_server_s {
-    atomic_int references;
+/* What server and client configurations both hold: the mbedTLS configuration, the programme CA
+ * the peer must chain to, and the own certificate and key (a client may have none). */
+typedef struct lty__tls_base_s {
     mbedtls_ssl_config config;
     mbedtls_x509_crt ca;
     mbedtls_x509_crt cert;
     mbedtls_pk_context key;
+} lty__tls_base_t;
+
+struct lty_tls_server_s {
+    atomic_int references;
+    lty__tls_base_t base;
     mbedtls_ssl_ticket_context ticket;
     char (*revoked)[LTY_TLS_SERIAL_HEX_SIZE]; /* sorted normalized serials */
     size_t revoked_count;
 };
 
 struct lty_tls_client_s {
-    mbedtls_ssl_config config;
-    mbedtls_x509_crt ca;
-    mbedtls_x509_crt cert;
-    mbedtls_pk_context key;
+    lty__tls_base_t base;
     char *server_name;
     lty_logger_t logger;           /* the caller's; every session of this client logs here */
     pthread_mutex_t session_mutex; /* guards session and session_valid */
@@ -60,6 +63,15 @@ void lty__tls_log_mbedtls(const lty_logger_t *logger, const char *what, int mbed
 
 /** The policy of lty_tls.h, common to server and client configurations. */
 void lty__tls_policy_apply(mbedtls_ssl_config *config);
+void lty__tls_base_init(lty__tls_base_t *base);
+void lty__tls_base_free(lty__tls_base_t *base);
+/**
+ * Load the CA file, and the own certificate and key when cert_path is not NULL, then check that
+ * the key is the certificate's. 0, or LTY_E_TLS with what failed logged at level (logger NULL:
+ * the process log).
+ */
+int lty__tls_base_load(lty__tls_base_t *base, const char *ca_path, const char *cert_path,
+                       const char *key_path, const lty_logger_t *logger, int level);
 /** Serials compare as lowercase hex without leading zeros ("00AB:CD" is "abcd"). False for
  *  anything that is not hex (':' and blanks allowed) or does not fit out_size. */
 bool lty__tls_serial_normalize(const char *text, size_t size, char *out, size_t out_size);

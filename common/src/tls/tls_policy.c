@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The TLS policy of lty_tls.h and the meaning of certificate subjects. Server and client
- * configurations both apply the same policy from here, and every reading of a certificate's
- * role, name and serial goes through here, so the rules cannot drift between the daemon, the
- * till library and loyaltyctl. No configuration, session or file handling.
+/* The TLS policy of lty_tls.h, the credentials every configuration holds, and the meaning of
+ * certificate subjects. Server and client configurations both apply the same policy and load
+ * their files from here, and every reading of a certificate's role, name and serial goes
+ * through here, so the rules cannot drift between the daemon, the till library and loyaltyctl.
+ * No sessions, tickets or revoked lists.
  *
  * Every mbedtls_ssl_conf_* call states its value even where 2.28's default happens to agree,
  * because 2.28's defaults are unsafe in places (TLS 1.0 minimum, no client certificate check)
@@ -10,6 +11,7 @@
 #include "tls_internal.h"
 
 #include "lty/lty_assert.h"
+#include "lty/lty_err.h"
 #include "lty/lty_limits.h"
 
 #include <mbedtls/oid.h>
@@ -46,6 +48,55 @@ void lty__tls_policy_apply(mbedtls_ssl_config *config)
     mbedtls_ssl_conf_legacy_renegotiation(config, MBEDTLS_SSL_LEGACY_NO_RENEGOTIATION);
     mbedtls_ssl_conf_extended_master_secret(config, MBEDTLS_SSL_EXTENDED_MS_ENABLED);
     mbedtls_ssl_conf_encrypt_then_mac(config, MBEDTLS_SSL_ETM_ENABLED); /* moot with AEAD */
+}
+
+/* ---- Credentials ------------------------------------------------------------------------ */
+
+void lty__tls_base_init(lty__tls_base_t *base)
+{
+    LTY_ASSERT(base != NULL);
+    mbedtls_ssl_config_init(&base->config);
+    mbedtls_x509_crt_init(&base->ca);
+    mbedtls_x509_crt_init(&base->cert);
+    mbedtls_pk_init(&base->key);
+}
+
+void lty__tls_base_free(lty__tls_base_t *base)
+{
+    LTY_ASSERT(base != NULL);
+    mbedtls_ssl_config_free(&base->config);
+    mbedtls_x509_crt_free(&base->ca);
+    mbedtls_x509_crt_free(&base->cert);
+    mbedtls_pk_free(&base->key);
+}
+
+static int base_file_failed(const lty_logger_t *logger, int level, const char *what,
+                            const char *path, int mbedtls_rc)
+{
+    LTY_LOG_TO(logger, level, "err=TLS what=%s path=%s mbedtls_rc=-0x%04x", what, path,
+               (unsigned)-mbedtls_rc);
+    return LTY_E_TLS;
+}
+
+int lty__tls_base_load(lty__tls_base_t *base, const char *ca_path, const char *cert_path,
+                       const char *key_path, const lty_logger_t *logger, int level)
+{
+    LTY_ASSERT(base != NULL && ca_path != NULL);
+    LTY_ASSERT((cert_path == NULL) == (key_path == NULL));
+    int rc = mbedtls_x509_crt_parse_file(&base->ca, ca_path);
+    if (rc != 0) return base_file_failed(logger, level, "ca_load", ca_path, rc);
+    if (cert_path == NULL) return 0;
+    rc = mbedtls_x509_crt_parse_file(&base->cert, cert_path);
+    if (rc != 0) return base_file_failed(logger, level, "cert_load", cert_path, rc);
+    rc = mbedtls_pk_parse_keyfile(&base->key, key_path, NULL);
+    if (rc != 0) return base_file_failed(logger, level, "key_load", key_path, rc);
+    rc = mbedtls_pk_check_pair(&base->cert.pk, &base->key);
+    if (rc != 0) {
+        LTY_LOG_TO(logger, level, "err=TLS what=key_mismatch cert=%s key=%s", cert_path,
+                   key_path);
+        return LTY_E_TLS;
+    }
+    return 0;
 }
 
 /* ---- Serials ----------------------------------------------------------------------------- */

@@ -118,61 +118,34 @@ static int server_ticket_parse_cb(void *ticket, mbedtls_ssl_session *session, un
 
 static int server_config_build(lty_tls_server_t *server, const lty_tls_server_options_t *options)
 {
-    int rc = mbedtls_ssl_config_defaults(&server->config, MBEDTLS_SSL_IS_SERVER,
+    int rc = mbedtls_ssl_config_defaults(&server->base.config, MBEDTLS_SSL_IS_SERVER,
                                          MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
     if (rc != 0) return lty__tls_log_mbedtls(NULL, "config_defaults", rc), LTY_E_TLS;
-    lty__tls_policy_apply(&server->config);
+    lty__tls_policy_apply(&server->base.config);
     /* Optional: members on the portal have no certificate; tills and operators do, and theirs
      * must verify (server_verify_cb turns a failure into a handshake failure). */
-    mbedtls_ssl_conf_authmode(&server->config, MBEDTLS_SSL_VERIFY_OPTIONAL);
-    mbedtls_ssl_conf_ca_chain(&server->config, &server->ca, NULL);
-    mbedtls_ssl_conf_cert_req_ca_list(&server->config, MBEDTLS_SSL_CERT_REQ_CA_LIST_ENABLED);
-    mbedtls_ssl_conf_verify(&server->config, server_verify_cb, server);
-    rc = mbedtls_ssl_conf_own_cert(&server->config, &server->cert, &server->key);
+    mbedtls_ssl_conf_authmode(&server->base.config, MBEDTLS_SSL_VERIFY_OPTIONAL);
+    mbedtls_ssl_conf_ca_chain(&server->base.config, &server->base.ca, NULL);
+    mbedtls_ssl_conf_cert_req_ca_list(&server->base.config, MBEDTLS_SSL_CERT_REQ_CA_LIST_ENABLED);
+    mbedtls_ssl_conf_verify(&server->base.config, server_verify_cb, server);
+    rc = mbedtls_ssl_conf_own_cert(&server->base.config, &server->base.cert, &server->base.key);
     if (rc != 0) return lty__tls_log_mbedtls(NULL, "conf_own_cert", rc), LTY_E_TLS;
     if (options->ticket_lifetime_s > 0) {
         rc = mbedtls_ssl_ticket_setup(&server->ticket, mbedtls_ctr_drbg_random, lty__tls_drbg(),
                                       MBEDTLS_CIPHER_AES_256_GCM, options->ticket_lifetime_s);
         if (rc != 0) return lty__tls_log_mbedtls(NULL, "ticket_setup", rc), LTY_E_TLS;
-        mbedtls_ssl_conf_session_tickets_cb(&server->config, mbedtls_ssl_ticket_write,
+        mbedtls_ssl_conf_session_tickets_cb(&server->base.config, mbedtls_ssl_ticket_write,
                                             server_ticket_parse_cb, &server->ticket);
     } else {
-        mbedtls_ssl_conf_session_tickets_cb(&server->config, NULL, NULL, NULL);
-    }
-    return 0;
-}
-
-static int server_file_failed(const char *what, const char *path, int mbedtls_rc)
-{
-    LTY_LOG(LTY_LOG_ERR, "err=TLS what=%s path=%s mbedtls_rc=-0x%04x", what, path,
-            (unsigned)-mbedtls_rc);
-    return LTY_E_TLS;
-}
-
-static int server_files_load(lty_tls_server_t *server, const lty_tls_server_options_t *options)
-{
-    int rc = mbedtls_x509_crt_parse_file(&server->ca, options->ca_cert_path);
-    if (rc != 0) return server_file_failed("ca_load", options->ca_cert_path, rc);
-    rc = mbedtls_x509_crt_parse_file(&server->cert, options->cert_path);
-    if (rc != 0) return server_file_failed("cert_load", options->cert_path, rc);
-    rc = mbedtls_pk_parse_keyfile(&server->key, options->key_path, NULL);
-    if (rc != 0) return server_file_failed("key_load", options->key_path, rc);
-    rc = mbedtls_pk_check_pair(&server->cert.pk, &server->key);
-    if (rc != 0) {
-        LTY_LOG(LTY_LOG_ERR, "err=TLS what=key_mismatch cert=%s key=%s", options->cert_path,
-                options->key_path);
-        return LTY_E_TLS;
+        mbedtls_ssl_conf_session_tickets_cb(&server->base.config, NULL, NULL, NULL);
     }
     return 0;
 }
 
 static void server_free(lty_tls_server_t *server)
 {
-    mbedtls_ssl_config_free(&server->config);
+    lty__tls_base_free(&server->base);
     mbedtls_ssl_ticket_free(&server->ticket);
-    mbedtls_x509_crt_free(&server->ca);
-    mbedtls_x509_crt_free(&server->cert);
-    mbedtls_pk_free(&server->key);
     free(server->revoked);
     free(server);
 }
@@ -188,12 +161,10 @@ int lty_tls_server_open(lty_tls_server_t **server_out, const lty_tls_server_opti
     lty_tls_server_t *server = calloc(1, sizeof(*server));
     if (server == NULL) return LTY_E_NOMEM;
     atomic_init(&server->references, 1);
-    mbedtls_ssl_config_init(&server->config);
+    lty__tls_base_init(&server->base);
     mbedtls_ssl_ticket_init(&server->ticket);
-    mbedtls_x509_crt_init(&server->ca);
-    mbedtls_x509_crt_init(&server->cert);
-    mbedtls_pk_init(&server->key);
-    int err = server_files_load(server, options);
+    int err = lty__tls_base_load(&server->base, options->ca_cert_path, options->cert_path,
+                                 options->key_path, NULL, LTY_LOG_ERR);
     if (err == 0) err = server_revoked_load(server, options->revoked_path);
     if (err == 0) err = server_config_build(server, options);
     if (err != 0) {

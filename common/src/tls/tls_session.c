@@ -113,7 +113,7 @@ int lty_tls_session_open_server(lty_tls_session_t **session_out, lty_tls_server_
     LTY_ASSERT(server != NULL);
     *session_out = NULL;
     lty_tls_session_t *session = NULL;
-    int err = session_create(&session, &server->config, NULL);
+    int err = session_create(&session, &server->base.config, NULL);
     if (err != 0) return err;
     lty_tls_server_ref(server);
     session->server = server;
@@ -127,7 +127,7 @@ int lty_tls_session_open_client(lty_tls_session_t **session_out, lty_tls_client_
     LTY_ASSERT(client != NULL);
     *session_out = NULL;
     lty_tls_session_t *session = NULL;
-    int err = session_create(&session, &client->config, &client->logger);
+    int err = session_create(&session, &client->base.config, &client->logger);
     if (err != 0) return err;
     session->client = client;
     mbedtls_ssl_set_verify(&session->ssl, session_client_verify_cb, session);

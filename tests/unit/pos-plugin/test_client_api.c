@@ -97,6 +97,13 @@ static void options_valid(const fixture_t *fixture, log_seen_t *seen,
     options->log_level_max = LTY_CLIENT_LOG_DEBUG;
 }
 
+static void client_open_valid(const fixture_t *fixture, log_seen_t *seen, lty_client_t *client)
+{
+    lty_client_options_t options;
+    options_valid(fixture, seen, &options);
+    assert_int_equal(lty_client_init(client, &options), 0);
+}
+
 /* Every call that takes a client, on one that cannot be used. */
 static void calls_refused_on(lty_client_t *client)
 {
@@ -144,10 +151,8 @@ static void test_client_api_calls_without_a_usable_client_return_client_bug(void
     calls_refused_on(&garbage);
 
     log_seen_t seen = {0};
-    lty_client_options_t options;
-    options_valid(fixture, &seen, &options);
     lty_client_t closed;
-    assert_int_equal(lty_client_init(&closed, &options), 0);
+    client_open_valid(fixture, &seen, &closed);
     lty_client_close(&closed);
     calls_refused_on(&closed);
 
@@ -257,10 +262,8 @@ static void test_client_api_set_log_cb_refuses_a_level_out_of_range(void **state
 {
     fixture_t *fixture = *state;
     log_seen_t seen = {0};
-    lty_client_options_t options;
-    options_valid(fixture, &seen, &options);
     lty_client_t client;
-    assert_int_equal(lty_client_init(&client, &options), 0);
+    client_open_valid(fixture, &seen, &client);
     assert_int_equal(lty_client_set_log_cb(&client, -1, log_record, &seen), LTY_E_CLIENT_BUG);
     assert_int_equal(lty_client_set_log_cb(&client, 4, log_record, &seen), LTY_E_CLIENT_BUG);
     assert_int_equal(seen.client_bugs, 2); /* the old callback still in place */
@@ -450,10 +453,8 @@ static void test_client_api_bad_arguments_are_refused_before_any_traffic(void **
 {
     fixture_t *fixture = *state;
     log_seen_t seen = {0};
-    lty_client_options_t options;
-    options_valid(fixture, &seen, &options);
     lty_client_t client;
-    assert_int_equal(lty_client_init(&client, &options), 0);
+    client_open_valid(fixture, &seen, &client);
 
     card_and_pin_calls_refused(&client);
     assert_true(seen.client_bugs >= 4);
