@@ -12,11 +12,21 @@
  * Caveats:
  * - Not thread-safe. One lty_client_t belongs to one thread at a time; use one client per till
  *   thread if the till is multi-threaded. Two clients must never share a queue directory.
+ *   Distinct clients on distinct threads are independent: they share no mutable state but the
+ *   process-wide random generator, which locks itself (tested under ThreadSanitizer).
  * - Every call blocks, for at most about attempts_max * (request_timeout_ms + backoff_max_ms).
  * - The library never prints, never calls exit() or abort(), and never allocates after
  *   lty_client_init() returned, except inside the TLS and JSON libraries it wraps (bounded by
- *   the response size limit). A misuse (NULL where a pointer is required, a call before init)
- *   is logged through the log callback and returns LTY_E_CLIENT_BUG.
+ *   the response size limit) and when it reconnects (a TLS session). Every function checks its
+ *   arguments before anything else runs: a misuse (NULL where a pointer is required, an
+ *   option or log level out of its range, a string over its limit, a call before init or
+ *   after close) is logged through the log callback and returns LTY_E_CLIENT_BUG; a bad value
+ *   inside a sale, top-up or return is LTY_E_INVALID_FIELD or LTY_E_INVALID_CARD_NO, refused
+ *   before any traffic and any journal entry.
+ * - Logging is per client: every line of a client, including those of the HTTP and TLS code
+ *   underneath it, goes to that client's callback, on the thread that made the call. The
+ *   library never touches a process-wide log, so two clients in one process never see each
+ *   other's lines and closing one does not change where the other's go.
  * - Mutating calls (lty_client_sale_submit(), lty_client_topup_submit(), lty_client_pin_set(),
  *   lty_client_return_submit(), lty_client_void_submit()) write the request,
  *   with a fresh random Idempotency-Key, to the queue directory and fsync it BEFORE the first
@@ -210,7 +220,9 @@ LTY_POS_API void lty_client_options_default(lty_client_options_t *options);
  * @param[out] client   Caller-allocated; its previous content is ignored.
  * @param[in]  options  Borrowed during the call only (strings are copied).
  * @return 0, or:
- *         LTY_E_CLIENT_BUG (NULL client or options, a required field missing),
+ *         LTY_E_CLIENT_BUG (NULL client or options, a required string missing, empty or over
+ *         its limit: host and server_name 255 bytes, paths 4000; a host with a space or '/';
+ *         log_level_max outside LTY_CLIENT_LOG_ERR..LTY_CLIENT_LOG_DEBUG),
  *         LTY_E_INVALID_FIELD (an option out of its range; the message names it),
  *         LTY_E_TLS (certificate or key unreadable or not matching),
  *         LTY_E_IO (queue directory unusable, or a journal file unreadable),
@@ -227,10 +239,12 @@ LTY_POS_API int lty_client_init(lty_client_t *client, const lty_client_options_t
 LTY_POS_API void lty_client_close(lty_client_t *client);
 
 /**
- * Route the library's log lines to cb. Until this is called the library is silent.
+ * Route the client's log lines to cb instead of options.log_cb (the library is silent while
+ * neither is set). Takes effect for the next line, the HTTP and TLS layers' included.
  * @param[in] level_max  Lines above this level (LTY_CLIENT_LOG_*) are not produced.
  * @param[in] cb         NULL silences the library again.
- * @return 0 or LTY_E_CLIENT_BUG (client not initialised).
+ * @return 0 or LTY_E_CLIENT_BUG (client not initialised, or level_max not one of
+ *         LTY_CLIENT_LOG_*; the previous callback then stays).
  */
 LTY_POS_API int lty_client_set_log_cb(lty_client_t *client, int level_max, lty_client_log_cb cb,
                                       void *userdata);
@@ -399,7 +413,9 @@ LTY_POS_API int lty_client_topup_submit(lty_client_t *client, const lty_topup_t 
 /**
  * The member sets the card's PIN on the PIN pad: POST /v1/till/cards/{card_no}/pin.
  *
- * @param[in] pin         4..8 digits; checked before any traffic.
+ * @param[in] card_no     Required (NULL: LTY_E_CLIENT_BUG); checked before any traffic.
+ * @param[in] pin         4..8 digits, required (NULL: LTY_E_CLIENT_BUG); checked before any
+ *                        traffic.
  * @param[in] reset_code  NULL while the card has no PIN; to change a PIN, the one-time 8-digit
  *                        code an operator obtained (POST /v1/admin/cards/{card_no}/pin-reset).
  * @return 0, LTY_E_INVALID_CARD_NO, LTY_E_INVALID_FIELD, LTY_E_CARD_NOT_FOUND (and CARD_*

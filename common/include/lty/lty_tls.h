@@ -152,7 +152,7 @@ bool lty_tls_session_resumed(const lty_tls_session_t *session);
 typedef struct lty_tls_client_options_s {
     const char *ca_cert_path;   /* programme CA: the server must chain to it */
     const char *cert_path;      /* client certificate, or NULL for none */
-    const char *key_path;      /* client key; NULL exactly when cert_path is NULL */
+    const char *key_path;       /* client key; NULL exactly when cert_path is NULL */
     const char *server_name;    /* expected server name; NULL skips the name check (CA pinned) */
     lty_log_cb log_cb;          /* where this client's lines go; NULL: silent */
     void *log_userdata;         /* passed to log_cb */
