@@ -182,7 +182,8 @@ static void init_expect(const lty_client_options_t *options, int expected)
     lty_client_close(&client);
 }
 
-static void test_client_api_init_refuses_missing_and_out_of_range_options(void **state)
+static void test_client_api_init_refuses_missing_and_oversized_strings_and_bad_levels(
+    void **state)
 {
     fixture_t *fixture = *state;
     log_seen_t seen = {0};
@@ -219,7 +220,15 @@ static void test_client_api_init_refuses_missing_and_out_of_range_options(void *
         init_expect(&options, LTY_E_CLIENT_BUG);
     }
     assert_true(seen.client_bugs > 0); /* each reported through the callback */
+}
 
+static void test_client_api_init_refuses_numbers_out_of_range_and_unusable_files(void **state)
+{
+    fixture_t *fixture = *state;
+    log_seen_t seen = {0};
+    lty_client_options_t valid;
+    options_valid(fixture, &seen, &valid);
+    lty_client_options_t options = valid;
     struct {
         int *field;
         int value;
@@ -479,7 +488,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client_api_calls_without_a_usable_client_return_client_bug),
         cmocka_unit_test(test_client_api_err_names_cover_every_value),
-        cmocka_unit_test(test_client_api_init_refuses_missing_and_out_of_range_options),
+        cmocka_unit_test(test_client_api_init_refuses_missing_and_oversized_strings_and_bad_levels),
+        cmocka_unit_test(test_client_api_init_refuses_numbers_out_of_range_and_unusable_files),
         cmocka_unit_test(test_client_api_set_log_cb_refuses_a_level_out_of_range),
         cmocka_unit_test(test_client_api_bad_arguments_are_refused_before_any_traffic),
     };
