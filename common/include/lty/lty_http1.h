@@ -53,16 +53,17 @@ enum {
 
 /** What the parser knows of a message when its head is complete. */
 typedef struct lty_http1_head_s {
-    const char *method;          /* requests: "GET", "POST", ... (static); "" for responses */
-    int status;                  /* responses: 100..999; 0 for requests */
-    int version_major;           /* 1 for HTTP/1.x */
-    int version_minor;
-    bool content_length_present; /* a Content-Length header was given */
-    uint64_t content_length;     /* its value, when present */
-    bool upgrade;                /* Upgrade or CONNECT: the stream would change protocol */
+    const char *method;          /* read-only: requests: "GET", ... (static); "" for responses */
+    int status;                  /* read-only: responses: 100..999; 0 for requests */
+    int version_major;           /* read-only: 1 for HTTP/1.x */
+    int version_minor;           /* read-only */
+    bool content_length_present; /* read-only: a Content-Length header was given */
+    uint64_t content_length;     /* read-only: its value, when present */
+    bool upgrade;                /* read-only: Upgrade or CONNECT: the protocol would change */
 } lty_http1_head_t;
 
-/** The caller's side of the parse; any member may be NULL (then the event is ignored). */
+/** The caller's side of the parse (all members public); any member may be NULL (then the event
+ *  is ignored). */
 typedef struct lty_http1_callbacks_s {
     int (*on_message_begin)(void *userdata);
     int (*on_url)(void *userdata, const char *at, size_t size);
