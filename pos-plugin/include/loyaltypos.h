@@ -75,7 +75,7 @@ extern "C" {
 #define LTY_POS_API
 #endif
 
-/** Version of this header's API; bumped on any incompatible change (issue 3 only added). */
+/** Version of this header's API; bumped on any incompatible change (additions keep it). */
 #define LTY_CLIENT_API_VERSION 1
 
 /* ---- Error codes ------------------------------------------------------------------------ */
@@ -332,7 +332,7 @@ typedef struct lty_sale_s {
     const lty_sale_line_t *lines;  /* public: 1..500 lines */
     size_t lines_count;            /* public */
     int64_t redeem_points;         /* public: points to spend off the basket; 0 for none */
-    /* Added in issue 3, at the end so that callers written before them (zero-initialised or
+    /* Added later, at the end so that callers written before them (zero-initialised or
      * designated initialisers) keep their meaning: zero/NULL means absent. */
     const lty_tender_t *tenders;   /* public: NULL (with tenders_count 0): paid outside the
                                     * programme. Otherwise 1..3 tenders, each type once, adding
@@ -381,7 +381,7 @@ typedef struct lty_receipt_s {
 LTY_POS_API int lty_client_sale_submit(lty_client_t *client, const lty_sale_t *sale,
                                        lty_receipt_t *receipt_out);
 
-/* ---- Top-ups (issue 3) ------------------------------------------------------------------ */
+/* ---- Top-ups -------------------------------------------------------------------------- */
 
 /** A prepaid top-up to submit. */
 typedef struct lty_topup_s {
@@ -408,7 +408,7 @@ typedef struct lty_topup_receipt_s {
 LTY_POS_API int lty_client_topup_submit(lty_client_t *client, const lty_topup_t *topup,
                                         lty_topup_receipt_t *receipt_out);
 
-/* ---- PINs (issue 3) --------------------------------------------------------------------- */
+/* ---- PINs ----------------------------------------------------------------------------- */
 
 /**
  * The member sets the card's PIN on the PIN pad: POST /v1/till/cards/{card_no}/pin.
@@ -428,7 +428,7 @@ LTY_POS_API int lty_client_topup_submit(lty_client_t *client, const lty_topup_t 
 LTY_POS_API int lty_client_pin_set(lty_client_t *client, const char *card_no, const char *pin,
                                    const char *reset_code);
 
-/* ---- Returns and voids (issue 3) --------------------------------------------------------- */
+/* ---- Returns and voids ---------------------------------------------------------------- */
 
 #define LTY_CLIENT_STORE_SIZE 17         /* up to 16 bytes + NUL */
 #define LTY_CLIENT_RECEIPT_NO_SIZE 65    /* up to 64 bytes + NUL */

@@ -176,7 +176,7 @@ int lty__pos_sale_render(const lty_sale_t *sale, lty_buf_t *out, lty_diag_t *dia
         lty_jw_object_end(&writer);
     }
     lty_jw_array_end(&writer);
-    /* Omitted when 0, so an accrual-only sale stays the issue-2 body shape. */
+    /* Omitted when 0, so an accrual-only sale keeps its original body shape. */
     if (sale->redeem_points > 0) lty_jw_kv_int(&writer, "redeem_points", sale->redeem_points);
     if (sale->tenders_count > 0) {
         lty_jw_key(&writer, "tenders");

@@ -79,5 +79,12 @@ uv=$(owners 'uv\.h>')
 uv_bad=$(tr ' ' '\n' <<<"$uv" | grep -vE '^(daemon/src/net/|$)' || true)
 check "uv.h is included by the network layer only" "$([[ -z "$uv_bad" ]] && echo 0 || echo 1)" \
     "$uv_bad"
+llhttp=$(owners 'llhttp\.h>')
+check "llhttp's header is included by common/src/lty_http1.c only (found: $llhttp)" \
+    "$([[ "$llhttp" == "common/src/lty_http1.c " ]] && echo 0 || echo 1)" "$llhttp"
+mbedtls=$(owners 'mbedtls/')
+mbedtls_bad=$(tr ' ' '\n' <<<"$mbedtls" | grep -vE '^(common/src/tls/|$)' || true)
+check "mbedTLS headers are included under common/src/tls/ only (the seam)" \
+    "$([[ -z "$mbedtls_bad" && -n "$mbedtls" ]] && echo 0 || echo 1)" "$mbedtls_bad"
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

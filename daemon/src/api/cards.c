@@ -66,7 +66,7 @@ int lty_api_till_card_get(lty_api_t *api, lty_exchange_t *exchange,
     lty_store_txn_t *txn = NULL;
     int err = lty_store_read_begin(api->store, &txn);
     if (err == 0) err = lty_ops_card_lookup(txn, card_no, now_ms, &view);
-    lty_ops_tier_status_t tier; /* issue 4: the tier and what the next one still needs */
+    lty_ops_tier_status_t tier; /* the tier and what the next one still needs */
     memset(&tier, 0, sizeof(tier));
     if (err == 0 && view.member_id != 0) {
         err = lty_ops_tier_status(txn, api->programme, now_ms, view.member_id, &tier);

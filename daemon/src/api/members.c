@@ -115,7 +115,7 @@ static int member_create_apply(lty_job_t *job, lty_store_txn_t *txn)
     if (err != 0) return lty_api_job_refuse(job, err, &diag);
     lty_json_writer_t writer;
     lty_jw_init(&writer, job->body);
-    lty_member_t member; /* issue 4: the whole profile, as GET shows it */
+    lty_member_t member; /* the whole profile, as GET shows it */
     err = lty__ops_member_load(txn, member_id, &member);
     if (err != 0) return lty_api_job_refuse(job, err, NULL);
     lty_jw_object_begin(&writer);
@@ -126,7 +126,7 @@ static int member_create_apply(lty_job_t *job, lty_store_txn_t *txn)
     return lty_api_job_reply(job, 201);
 }
 
-/* issue 4: name and phone required; email, birthday, gender, preferred_store, consents
+/* Name and phone required; email, birthday, gender, preferred_store, consents
  * optional (api_members.c parses every profile field). */
 static int member_new_parse(const lty_json_node_t *root, lty_ops_member_new_t *command,
                             lty_diag_t *diag)
@@ -160,7 +160,7 @@ static void member_render(lty_json_writer_t *writer, const lty_ops_member_view_t
                           const lty_programme_t *programme, int64_t now_ms)
 {
     lty_jw_object_begin(writer);
-    lty_api_render_member_profile(writer, &view->member, programme); /* issue 4 */
+    lty_api_render_member_profile(writer, &view->member, programme);
     lty_jw_kv_int(writer, "points", view->points);
     lty_jw_kv_int(writer, "prepaid_cents", view->prepaid_cents);
     lty_jw_key(writer, "cards");
