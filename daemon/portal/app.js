@@ -66,7 +66,9 @@ const T = {
   },
 };
 
-const state = { lang: 'en', csrf: sessionStorage.getItem('csrf') || '', me: null };
+// me: the last GET /v1/member/me; meFresh: fetched by route() for the page about to render, so
+// the dashboard does not ask twice (one round trip less on a slow link).
+const state = { lang: 'en', csrf: sessionStorage.getItem('csrf') || '', me: null, meFresh: false };
 
 function pickLang() {
   const saved = localStorage.getItem('lang');
@@ -169,11 +171,13 @@ async function route() {
   const target = PAGES[name] ? name : 'dashboard';
   if (!state.me) {
     try { state.me = await api('GET', '/v1/member/me'); } catch (error) { return; }
+    state.meFresh = true;
     state.csrf = state.me.csrf_token;
     sessionStorage.setItem('csrf', state.csrf);
   }
   renderNav(target);
   document.body.dataset.ready = '';
+  if (target !== 'dashboard' && target !== 'lost') state.meFresh = false;
   try {
     await PAGES[target].render();
     document.body.dataset.ready = target;
@@ -186,8 +190,14 @@ function figure(id, label, value) {
   return el('div', { class: 'figure' }, el('span', { text: label }), el('strong', { id, text: value }));
 }
 
+async function freshMe() {
+  if (!state.meFresh) state.me = await api('GET', '/v1/member/me');
+  state.meFresh = false;
+  return state.me;
+}
+
 async function renderDashboard() {
-  const me = state.me = await api('GET', '/v1/member/me');
+  const me = await freshMe();
   const tier = el('div', { class: 'card' }, el('span', { class: 'muted', text: t('dash.tier') }),
     el('h2', { id: 'tier', text: me.tier }));
   if (me.tier_next) {
@@ -293,7 +303,7 @@ async function renderHistory() {
 }
 
 async function renderLost() {
-  const me = state.me = await api('GET', '/v1/member/me');
+  const me = await freshMe();
   const list = el('ul', { id: 'cards' });
   for (const card of me.cards) {
     const item = el('li', {}, el('span', { text: card.card_no + ' (' + t('card.' + card.card_status) + ') ' }));
