@@ -34,16 +34,19 @@ bench_machine() {
 }
 
 # bench_daemon_start: loyaltyd on $DATA, 127.0.0.1 and a port it picks, reported through
-# --ready-fd (no polling); sets DAEMON_PID, DAEMON_PORT and COLD_MS (exec to listening).
+# --ready-fd (no polling); sets DAEMON_PID, DAEMON_PORT, DAEMON_PORTAL_PORT (the member portal's)
+# and COLD_MS (exec to listening).
 bench_daemon_start() {
     local fifo=$WORK/ready.$RANDOM
     mkfifo "$fifo"
     local started
     started=$(date +%s%N)
-    "$LOYALTYD" --data "$DATA" --listen 127.0.0.1:0 --ready-fd 3 3>"$fifo" 2>>"$WORK/daemon.log" &
+    "$LOYALTYD" --data "$DATA" --listen 127.0.0.1:0 --portal-listen 127.0.0.1:0 --ready-fd 3 \
+        3>"$fifo" 2>>"$WORK/daemon.log" &
     DAEMON_PID=$!
     DAEMON_PORT=""
-    read -r -t 60 DAEMON_PORT <"$fifo" || true
+    DAEMON_PORTAL_PORT=""
+    read -r -t 60 DAEMON_PORT DAEMON_PORTAL_PORT <"$fifo" || true
     rm -f "$fifo"
     [[ -n "$DAEMON_PORT" ]] || { tail -20 "$WORK/daemon.log"; echo "loyaltyd did not start" >&2; exit 1; }
     COLD_MS=$(( ($(date +%s%N) - started) / 1000000 ))

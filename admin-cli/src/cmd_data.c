@@ -70,6 +70,25 @@ static int remove_entry(const char *path, const struct stat *info, int flag, str
     return remove(path);
 }
 
+/* The demo portal's certificate (SAN localhost, 127.0.0.1), issued by a separate demo "public"
+ * CA, as a retailer's public certificate would be by a public CA: never by the programme CA,
+ * which only tills and operators trust. Browser tests trust tls/portal-ca.crt. The demo public
+ * CA's key is removed once it has signed: nothing else needs it. */
+static int portal_credentials_create(const char *tls)
+{
+    char ca_cert[LTY_CLI_PATH_SIZE + 32], ca_key[LTY_CLI_PATH_SIZE + 32];
+    char cert[LTY_CLI_PATH_SIZE + 32], key[LTY_CLI_PATH_SIZE + 32];
+    snprintf(ca_cert, sizeof(ca_cert), "%s/portal-ca.crt", tls);
+    snprintf(ca_key, sizeof(ca_key), "%s/portal-ca.key", tls);
+    snprintf(cert, sizeof(cert), "%s/portal.crt", tls);
+    snprintf(key, sizeof(key), "%s/portal.key", tls);
+    int err = lty_tls_ca_create("loyaltyd demo public CA", ca_cert, ca_key, CA_VALID_DAYS);
+    lty_tls_subject_t portal = {.role = LTY_ROLE_SERVER, .name = "localhost"};
+    if (err == 0) err = lty_tls_cert_issue(ca_cert, ca_key, &portal, CERT_VALID_DAYS, cert, key, NULL);
+    if (remove(ca_key) != 0 && err == 0) err = LTY_E_IO;
+    return err;
+}
+
 static int credentials_create(const lty_cli_t *cli, const char *dir)
 {
     char tls[LTY_CLI_PATH_SIZE], ca_cert[LTY_CLI_PATH_SIZE + 16], ca_key[LTY_CLI_PATH_SIZE + 16];
@@ -84,6 +103,8 @@ static int credentials_create(const lty_cli_t *cli, const char *dir)
     lty_tls_subject_t server = {.role = LTY_ROLE_SERVER, .name = "localhost"};
     if (err == 0) err = lty_tls_cert_issue(ca_cert, ca_key, &server, CERT_VALID_DAYS, cert, key, NULL);
     if (err != 0 || !cli->demo) return err;
+    err = portal_credentials_create(tls);
+    if (err != 0) return err;
     snprintf(cert, sizeof(cert), "%s/demo-till.crt", tls);
     snprintf(key, sizeof(key), "%s/demo-till.key", tls);
     lty_tls_subject_t till = {.role = LTY_ROLE_TILL, .name = "T01", .store = "S001"};
@@ -103,6 +124,17 @@ static int demo_cards_write(const char *dir, const lty_ops_demo_t *demo)
     if (file == NULL) return LTY_E_IO;
     for (size_t index = 0; index < demo->members_count; index++) {
         fprintf(file, "%s\n", demo->members[index].card_no);
+    }
+    if (fclose(file) != 0) return LTY_E_IO;
+    /* The members with their portal PINs, for the README's tour (demo data only). */
+    snprintf(path, sizeof(path), "%s/demo-members.txt", dir);
+    file = fopen(path, "wx");
+    if (file == NULL) return LTY_E_IO;
+    fprintf(file, "# member_id card_no phone pin (\"-\": set one on the till's PIN pad)\n");
+    for (size_t index = 0; index < demo->members_count; index++) {
+        fprintf(file, "%" PRIu64 " %s %s %s\n", demo->members[index].member_id,
+                demo->members[index].card_no, demo->members[index].phone,
+                demo->members[index].pin[0] != '\0' ? demo->members[index].pin : "-");
     }
     return fclose(file) == 0 ? 0 : LTY_E_IO;
 }
@@ -124,6 +156,10 @@ static int ledger_create(const lty_cli_t *cli, const char *dir, lty_ops_demo_t *
         memset(&system, 0, sizeof(system));
         err = lty_ops_demo_seed(txn, &programme, lty_clock_now_ms(), demo);
         if (err == 0) err = lty_ops_operator_add(txn, &system, lty_clock_now_ms(), "demo-operator");
+        uint8_t pepper[LTY_PIN_PEPPER_BYTES];
+        if (err == 0) err = lty_ops_pin_pepper_load(dir, pepper);
+        if (err == 0) err = lty_ops_demo_pins(txn, pepper, lty_clock_now_ms(), demo);
+        memset(pepper, 0, sizeof(pepper));
     }
     if (err == 0) {
         err = lty_store_txn_commit(txn);
@@ -142,11 +178,15 @@ static void init_report(const lty_cli_t *cli, const char *dir, const lty_ops_dem
            dir, dir, dir, dir, cli->demo ? ", demo-till.*, demo-operator.*" : "");
     if (!cli->demo) return;
     printf("demo programme: CNY, 1 point per 1.00, stores S001-S003, till S001/T01\n");
-    printf("demo members:\n");
+    printf("member portal: https://127.0.0.1:8444/ (certificate tls/portal.crt, issued by the "
+           "demo public CA tls/portal-ca.crt)\n");
+    printf("demo members (also in %s/demo-members.txt):\n", dir);
     for (size_t index = 0; index < demo->members_count; index++) {
-        printf("  %3" PRIu64 "  %-20s card %s  points %" PRId64 "\n", demo->members[index].member_id,
-               demo->members[index].name, demo->members[index].card_no,
-               demo->members[index].points);
+        printf("  %3" PRIu64 "  %-20s card %s  points %5" PRId64 "  portal PIN %s\n",
+               demo->members[index].member_id, demo->members[index].name,
+               demo->members[index].card_no, demo->members[index].points,
+               demo->members[index].pin[0] != '\0' ? demo->members[index].pin
+                                                   : "- (set one at a till)");
     }
 }
 
@@ -167,10 +207,12 @@ int lty_cli_init(lty_cli_t *cli)
     snprintf(conf, sizeof(conf), "%s/loyaltyd.conf", dir);
     lty_config_t config;
     lty_config_defaults(&config);
+    /* The demo serves the member portal; a retailer turns it on with its public certificate. */
+    if (cli->demo) snprintf(config.portal_listen, sizeof(config.portal_listen), "127.0.0.1:8444");
     int err = credentials_create(cli, dir);
     if (err == 0) err = lty_config_write(conf, &config);
-    if (err == 0) err = ledger_create(cli, dir, &demo);
     if (err == 0) err = lty_ops_pin_pepper_create(dir); /* the PIN secret, outside LMDB */
+    if (err == 0) err = ledger_create(cli, dir, &demo);
     if (err != 0) {
         /* Leave nothing half-made: remove what this run created. */
         nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -265,7 +307,8 @@ static int backup_side_files(const char *from_dir, const char *to_dir)
     static const char *const files[] = {
         "loyaltyd.conf", "demo-cards.txt", "tls/ca.crt", "tls/ca.key", "tls/server.crt",
         "tls/server.key", "tls/revoked.txt", "tls/demo-till.crt", "tls/demo-till.key",
-        "tls/demo-operator.crt", "tls/demo-operator.key", LTY_PIN_PEPPER_FILE, NULL,
+        "tls/demo-operator.crt", "tls/demo-operator.key", LTY_PIN_PEPPER_FILE,
+        "demo-members.txt", "tls/portal.crt", "tls/portal.key", "tls/portal-ca.crt", NULL,
     };
     char from[LTY_CLI_PATH_SIZE + 32], to[LTY_CLI_PATH_SIZE + 32];
     snprintf(to, sizeof(to), "%s/tls", to_dir);

@@ -44,6 +44,12 @@ static const config_int_t config_ints[] = {
     CONFIG_INT(sweep_interval_ms, 60000, 10, 86400000),
     CONFIG_INT(ticket_lifetime_s, 86400, 0, 604800),
     CONFIG_INT(tier_review_interval_ms, 86400000, 10, 2592000000), /* scheduler.c: 1 day */
+    /* The member portal (docs/portal.md): session expiry and the login throttle. */
+    CONFIG_INT(portal_session_idle_ms, 900000, 60000, 86400000),            /* 15 minutes */
+    CONFIG_INT(portal_session_absolute_ms, 43200000, 600000, 2592000000),   /* 12 hours */
+    CONFIG_INT(portal_login_failures_max, 10, 3, 100),   /* per member (or unknown card/phone) */
+    CONFIG_INT(portal_login_lock_ms, 1800000, 60000, 86400000),             /* 30 minutes */
+    CONFIG_INT(portal_address_failures_max, 30, 5, 10000), /* per client address and lock */
 };
 
 #define CONFIG_INTS_COUNT (sizeof(config_ints) / sizeof(config_ints[0]))
@@ -65,6 +71,10 @@ static const config_string_t config_strings[] = {
     CONFIG_STRING(tls_cert, "tls/server.crt"),
     CONFIG_STRING(tls_key, "tls/server.key"),
     CONFIG_STRING(tls_revoked, "tls/revoked.txt"),
+    /* "HOST:PORT", or "off" (the default, so an older data directory starts as before). */
+    CONFIG_STRING(portal_listen, "off"),
+    CONFIG_STRING(portal_tls_cert, "tls/portal.crt"), /* the retailer's public certificate */
+    CONFIG_STRING(portal_tls_key, "tls/portal.key"),
 };
 
 #define CONFIG_STRINGS_COUNT (sizeof(config_strings) / sizeof(config_strings[0]))
@@ -149,7 +159,11 @@ static int config_apply(const lty_json_node_t *root, lty_config_t *config, lty_d
     if (config->map_bytes > config->map_bytes_max) {
         return lty_diag_set(diag, LTY_E_CONFIG, "/map_bytes", "map_bytes exceeds map_bytes_max");
     }
-    return 0;
+    if (config->portal_session_idle_ms > config->portal_session_absolute_ms) {
+        return lty_diag_set(diag, LTY_E_CONFIG, "/portal_session_idle_ms",
+                            "portal_session_idle_ms exceeds portal_session_absolute_ms");
+    }
+    return lty_config_portal_listen_parse(config->portal_listen, config, diag);
 }
 
 int lty_config_parse(const char *text, size_t size, lty_config_t *config, lty_diag_t *diag)
@@ -184,27 +198,54 @@ int lty_config_load(const char *path, lty_config_t *config, lty_diag_t *diag)
     return err;
 }
 
-int lty_config_listen_parse(const char *text, lty_config_t *config, lty_diag_t *diag)
+/* "HOST:PORT" into host (host_size bytes) and port; the key names the setting in the diag. */
+static int host_port_parse(const char *text, const char *key, char *host, size_t host_size,
+                           int64_t *port_out, lty_diag_t *diag)
 {
-    LTY_ASSERT(text != NULL);
     const char *colon = strrchr(text, ':');
-    if (colon == NULL || colon == text || (size_t)(colon - text) >= sizeof(config->listen_host)) {
-        return lty_diag_set(diag, LTY_E_CONFIG, "listen", "expected HOST:PORT, got \"%.64s\"",
-                            text);
+    if (colon == NULL || colon == text || (size_t)(colon - text) >= host_size) {
+        return lty_diag_set(diag, LTY_E_CONFIG, key, "expected HOST:PORT, got \"%.64s\"", text);
     }
     int64_t port = 0;
     const char *digit = colon + 1;
-    if (*digit == '\0') return lty_diag_set(diag, LTY_E_CONFIG, "listen", "port missing");
+    if (*digit == '\0') return lty_diag_set(diag, LTY_E_CONFIG, key, "port missing");
     for (; *digit != '\0'; digit++) {
         if (*digit < '0' || *digit > '9' || port > 65535) {
-            return lty_diag_set(diag, LTY_E_CONFIG, "listen", "port must be 0..65535");
+            return lty_diag_set(diag, LTY_E_CONFIG, key, "port must be 0..65535");
         }
         port = port * 10 + (*digit - '0');
     }
-    if (port > 65535) return lty_diag_set(diag, LTY_E_CONFIG, "listen", "port must be 0..65535");
-    memcpy(config->listen_host, text, (size_t)(colon - text));
-    config->listen_host[colon - text] = '\0';
-    config->listen_port = port;
+    if (port > 65535) return lty_diag_set(diag, LTY_E_CONFIG, key, "port must be 0..65535");
+    memcpy(host, text, (size_t)(colon - text));
+    host[colon - text] = '\0';
+    *port_out = port;
+    return 0;
+}
+
+int lty_config_listen_parse(const char *text, lty_config_t *config, lty_diag_t *diag)
+{
+    LTY_ASSERT(text != NULL);
+    LTY_ASSERT(config != NULL);
+    return host_port_parse(text, "listen", config->listen_host, sizeof(config->listen_host),
+                           &config->listen_port, diag);
+}
+
+int lty_config_portal_listen_parse(const char *text, lty_config_t *config, lty_diag_t *diag)
+{
+    LTY_ASSERT(text != NULL);
+    LTY_ASSERT(config != NULL);
+    if (strcmp(text, "off") == 0) {
+        config->portal_enabled = false;
+        snprintf(config->portal_listen, sizeof(config->portal_listen), "off");
+        return 0;
+    }
+    int err = host_port_parse(text, "portal_listen", config->portal_host,
+                              sizeof(config->portal_host), &config->portal_port, diag);
+    if (err != 0) return err;
+    config->portal_enabled = true;
+    if (text != config->portal_listen) {
+        snprintf(config->portal_listen, sizeof(config->portal_listen), "%s", text);
+    }
     return 0;
 }
 

@@ -13,6 +13,7 @@
 
 #include "lty/lty_err.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define LTY_CONFIG_PATH_BYTES_MAX 1024
@@ -36,12 +37,25 @@ typedef struct lty_config_s {
     int64_t sweep_interval_ms;
     int64_t ticket_lifetime_s;
     int64_t tier_review_interval_ms; /* the scheduled tier review (scheduler.c) */
+    int64_t portal_session_idle_ms;     /* a member session ends after this long unused */
+    int64_t portal_session_absolute_ms; /* ... and this long after login in any case */
+    int64_t portal_login_failures_max;  /* wrong logins in a row before a member's lock */
+    int64_t portal_login_lock_ms;       /* how long such a lock lasts */
+    int64_t portal_address_failures_max; /* wrong logins from one address before its lock */
     char log_level[16];
     /* TLS file paths, relative to the data directory unless absolute. */
     char tls_ca[LTY_CONFIG_PATH_BYTES_MAX];
     char tls_cert[LTY_CONFIG_PATH_BYTES_MAX];
     char tls_key[LTY_CONFIG_PATH_BYTES_MAX];
     char tls_revoked[LTY_CONFIG_PATH_BYTES_MAX];
+    /* The member portal: "HOST:PORT" or "off", and its own certificate (docs/portal.md). */
+    char portal_listen[80];
+    char portal_tls_cert[LTY_CONFIG_PATH_BYTES_MAX];
+    char portal_tls_key[LTY_CONFIG_PATH_BYTES_MAX];
+    /* Derived from portal_listen by lty_config_portal_listen_parse (never in the file). */
+    bool portal_enabled;
+    char portal_host[64];
+    int64_t portal_port;
 } lty_config_t;
 
 /** Fill config with every default. */
@@ -62,6 +76,10 @@ int lty_config_load(const char *path, lty_config_t *config, lty_diag_t *diag);
 int lty_config_parse(const char *text, size_t size, lty_config_t *config, lty_diag_t *diag);
 /** Parse "host:port" into config (listen override). 0 or LTY_E_CONFIG. */
 int lty_config_listen_parse(const char *text, lty_config_t *config, lty_diag_t *diag);
+/** Parse "host:port" or "off" into config's portal_listen, portal_enabled, portal_host and
+ *  portal_port (the --portal-listen override; also run on the file's value). 0 or
+ *  LTY_E_CONFIG. */
+int lty_config_portal_listen_parse(const char *text, lty_config_t *config, lty_diag_t *diag);
 /** Write config as a JSON document to path (mode 0644); refuses an existing file. */
 int lty_config_write(const char *path, const lty_config_t *config);
 /** Resolve a configured path against the data directory into out. */

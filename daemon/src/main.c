@@ -27,6 +27,7 @@
 typedef struct daemon_flags_s {
     const char *data_dir;
     const char *listen;
+    const char *portal_listen;
     const char *log_level;
     int ready_fd;
     int loops;
@@ -51,7 +52,9 @@ int main(int argc, char **argv)
     lty_diag_t diag;
     lty_diag_clear(&diag);
     if (lty_config_load(path, &config, &diag) != 0 ||
-        (flags.listen != NULL && lty_config_listen_parse(flags.listen, &config, &diag) != 0)) {
+        (flags.listen != NULL && lty_config_listen_parse(flags.listen, &config, &diag) != 0) ||
+        (flags.portal_listen != NULL &&
+         lty_config_portal_listen_parse(flags.portal_listen, &config, &diag) != 0)) {
         fprintf(stderr, "loyaltyd: %s%s%s\n", diag.field, diag.field[0] ? ": " : "", diag.detail);
         return EXIT_OPERATING;
     }
@@ -69,13 +72,17 @@ int main(int argc, char **argv)
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: loyaltyd --data DIR [--listen HOST:PORT] [--loops N] [--log-level LEVEL]\n"
-            "                [--ready-fd FD] [--test-clock] [--test-faults]\n"
+            "usage: loyaltyd --data DIR [--listen HOST:PORT] [--portal-listen HOST:PORT|off]\n"
+            "                [--loops N] [--log-level LEVEL] [--ready-fd FD] [--test-clock]\n"
+            "                [--test-faults]\n"
             "  --data DIR         data directory made by `loyaltyctl init DIR`\n"
             "  --listen HOST:PORT overrides loyaltyd.conf (default 127.0.0.1:8443; port 0 = any)\n"
+            "  --portal-listen HOST:PORT|off  the member portal's listener (portal_listen;\n"
+            "                     the demo's is 127.0.0.1:8444; port 0 = any)\n"
             "  --loops N          event-loop threads (default 2)\n"
             "  --log-level LEVEL  err, warn, info or debug\n"
-            "  --ready-fd FD      write the bound port and a newline to FD once serving\n"
+            "  --ready-fd FD      write the bound port (and the portal's after a space) and a\n"
+            "                     newline to FD once serving\n"
             "  --test-clock       allow POST /v1/admin/clock to move business time (tests only)\n"
             "  --test-faults      allow POST /v1/admin/faults to make commits fail (tests only)\n");
 }
@@ -87,7 +94,7 @@ static int flags_parse(int argc, char **argv, daemon_flags_t *flags)
         {"log-level", required_argument, NULL, 'v'}, {"ready-fd", required_argument, NULL, 'r'},
         {"loops", required_argument, NULL, 'n'},     {"test-clock", no_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
-        {"test-faults", no_argument, NULL, 'f'},
+        {"test-faults", no_argument, NULL, 'f'},   {"portal-listen", required_argument, NULL, 'p'},
         {NULL, 0, NULL, 0},
     };
     memset(flags, 0, sizeof(*flags));
@@ -97,6 +104,7 @@ static int flags_parse(int argc, char **argv, daemon_flags_t *flags)
         switch (option) {
         case 'd': flags->data_dir = optarg; break;
         case 'l': flags->listen = optarg; break;
+        case 'p': flags->portal_listen = optarg; break;
         case 'v': flags->log_level = optarg; break;
         case 'r': flags->ready_fd = atoi(optarg); break;
         case 'n': flags->loops = atoi(optarg); break;
@@ -115,8 +123,26 @@ static int flags_parse(int argc, char **argv, daemon_flags_t *flags)
     return -1;
 }
 
+/* The portal's listener, when portal_listen is not "off": its own certificate, no CA. */
+static void server_portal_options_fill(const daemon_flags_t *flags, const lty_config_t *config,
+                                       lty_server_options_t *options,
+                                       char paths[2][LTY_CONFIG_PATH_BYTES_MAX])
+{
+    options->portal_enabled = config->portal_enabled;
+    if (!config->portal_enabled) return;
+    lty_config_path_resolve(flags->data_dir, config->portal_tls_cert, paths[0],
+                            LTY_CONFIG_PATH_BYTES_MAX);
+    lty_config_path_resolve(flags->data_dir, config->portal_tls_key, paths[1],
+                            LTY_CONFIG_PATH_BYTES_MAX);
+    options->portal_host = config->portal_host;
+    options->portal_port = (uint16_t)config->portal_port;
+    options->portal_tls.cert_path = paths[0];
+    options->portal_tls.key_path = paths[1];
+    options->portal_tls.ticket_lifetime_s = (uint32_t)config->ticket_lifetime_s;
+}
+
 static void server_options_fill(const daemon_flags_t *flags, const lty_config_t *config,
-                                lty_server_options_t *options, char paths[4][LTY_CONFIG_PATH_BYTES_MAX])
+                                lty_server_options_t *options, char paths[6][LTY_CONFIG_PATH_BYTES_MAX])
 {
     memset(options, 0, sizeof(*options));
     lty_config_path_resolve(flags->data_dir, config->tls_ca, paths[0], LTY_CONFIG_PATH_BYTES_MAX);
@@ -138,6 +164,7 @@ static void server_options_fill(const daemon_flags_t *flags, const lty_config_t 
     options->tls.revoked_path = paths[3];
     options->tls.ticket_lifetime_s = (uint32_t)config->ticket_lifetime_s;
     options->ready_fd = flags->ready_fd;
+    server_portal_options_fill(flags, config, options, &paths[4]);
 }
 
 /* Refuse a store from a newer build, migrate an older one, then load the programme. */
@@ -225,6 +252,13 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
     err = lty_writer_start(&writer, store, &writer_options);
     lty_api_t api = {.store = store, .writer = writer, .programme = &programme,
                      .test_clock = flags->test_clock, .test_faults = flags->test_faults};
+    api.portal = (lty_api_portal_options_t){
+        .session_idle_ms = config->portal_session_idle_ms,
+        .session_absolute_ms = config->portal_session_absolute_ms,
+        .login_failures_max = (uint32_t)config->portal_login_failures_max,
+        .login_lock_ms = config->portal_login_lock_ms,
+        .address_failures_max = (uint32_t)config->portal_address_failures_max};
+    if (err == 0) err = lty_api_portal_init(&api);
     if (err == 0 && lty_ops_pin_pepper_load(flags->data_dir, api.pin_pepper) != 0) {
         LTY_LOG(LTY_LOG_ERR, "msg=\"DIR/%s missing, not 32 bytes or readable by others "
                 "(loyaltyctl init creates it)\"", LTY_PIN_PEPPER_FILE);
@@ -240,7 +274,7 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
     lty_server_t *server = NULL;
     if (err == 0) {
         lty_server_options_t server_options;
-        char paths[4][LTY_CONFIG_PATH_BYTES_MAX];
+        char paths[6][LTY_CONFIG_PATH_BYTES_MAX];
         server_options_fill(flags, config, &server_options, paths);
         err = lty_server_open(&server, &server_options, &api);
     }
@@ -250,6 +284,10 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
         LTY_LOG(LTY_LOG_INFO, "msg=\"serving\" url=https://%s:%u/ loops=%d data=%s",
                 config->listen_host, (unsigned)lty_server_port(server), (int)config->loops,
                 flags->data_dir);
+        if (config->portal_enabled) {
+            LTY_LOG(LTY_LOG_INFO, "msg=\"member portal\" url=https://%s:%u/", config->portal_host,
+                    (unsigned)lty_server_portal_port(server));
+        }
         err = lty_server_run(server);
     } else {
         LTY_LOG(LTY_LOG_ERR, "msg=\"cannot start\" err=%s", lty_err_name(err));
@@ -260,6 +298,7 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
     lty_scheduler_stop(scheduler);
     lty_writer_stop(writer);
     lty_server_close(server);
+    lty_api_portal_deinit(&api);
     lty_store_close(store);
     LTY_LOG(LTY_LOG_INFO, "msg=\"stopped\" err=%s", lty_err_name(err));
     return err;

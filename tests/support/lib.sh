@@ -55,17 +55,20 @@ lty_init_demo() {
     OP_CERT="$LTY_DATA/tls/demo-operator.crt"
     OP_KEY="$LTY_DATA/tls/demo-operator.key"
     DEMO_CARD=$(head -1 "$LTY_DATA/demo-cards.txt")
+    PORTAL_CA="$LTY_DATA/tls/portal-ca.crt"
 }
 
-# lty_start [extra loyaltyd flags...]: start the daemon, wait for its port on a FIFO.
+# lty_start [extra loyaltyd flags...]: start the daemon, wait for its ports on a FIFO (the
+# till/operator port, then the member portal's: PORTAL is its URL).
 lty_start() {
     local fifo="$LTY_TMP/ready.$RANDOM"
     mkfifo "$fifo"
-    "$LOYALTYD" --data "$LTY_DATA" --listen 127.0.0.1:0 --ready-fd 3 "$@" \
-        3>"$fifo" 2>>"$LTY_TMP/daemon.log" &
+    "$LOYALTYD" --data "$LTY_DATA" --listen 127.0.0.1:0 --portal-listen 127.0.0.1:0 --ready-fd 3 \
+        "$@" 3>"$fifo" 2>>"$LTY_TMP/daemon.log" &
     LTY_PID=$!
     LTY_PORT=""
-    read -r -t 30 LTY_PORT <"$fifo"
+    LTY_PORTAL_PORT=""
+    read -r -t 30 LTY_PORT LTY_PORTAL_PORT <"$fifo"
     rm -f "$fifo"
     if [[ -z "$LTY_PORT" ]]; then
         cat "$LTY_TMP/daemon.log"
@@ -73,6 +76,7 @@ lty_start() {
         exit 1
     fi
     BASE="https://127.0.0.1:$LTY_PORT"
+    PORTAL="https://127.0.0.1:$LTY_PORTAL_PORT"
 }
 
 # lty_stop: graceful stop by PID; fails the test if the exit status is not 0.

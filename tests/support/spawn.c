@@ -81,12 +81,13 @@ int lty_spawn_start(lty_spawn_t *spawn, const char *extra_flag)
         char fd_text[16];
         snprintf(binary, sizeof(binary), "%.400s/daemon/loyaltyd", build_dir());
         snprintf(fd_text, sizeof(fd_text), "%d", ready[1]);
-        execl(binary, binary, "--data", spawn->data, "--listen", "127.0.0.1:0", "--ready-fd",
-              fd_text, "--log-level", "warn", extra_flag, (char *)NULL);
+        execl(binary, binary, "--data", spawn->data, "--listen", "127.0.0.1:0", "--portal-listen",
+              "127.0.0.1:0", "--ready-fd", fd_text, "--log-level", "warn", extra_flag,
+              (char *)NULL);
         _exit(127);
     }
     close(ready[1]);
-    char line[16] = {0};
+    char line[32] = {0}; /* "<port> <portal port>\n" */
     size_t used = 0;
     while (used < sizeof(line) - 1) {
         ssize_t got = read(ready[0], line + used, sizeof(line) - 1 - used);

@@ -95,6 +95,16 @@
 #define LTY_TIER_HISTORY_MAX 100      /* tier changes shown per request (newest first) */
 #define LTY_TIER_REVIEW_MEMBERS_MAX 1000000 /* members one review transaction may visit */
 
+/* Member portal (issue 14). */
+#define LTY_MEMBER_ENTRIES_WALK_MAX 100000 /* journal entries one portal read may visit */
+#define LTY_JOURNAL_SCAN_MAX 2000         /* entries a filtered journal page scans at most */
+#define LTY_BALANCE_HISTORY_POINTS_MAX 400 /* points of a balance-history answer */
+#define LTY_POINTS_EXPIRING_SHOWN 3       /* next expiry dates shown with their points */
+#define LTY_SESSIONS_PER_MEMBER_SCAN_MAX 10000 /* sessions one "end them" visits */
+#define LTY_PORTAL_SWEEP_PER_LOGIN 8      /* due sessions/throttle records a login deletes */
+#define LTY_SESSION_TOKEN_BYTES 32        /* random bytes of a session token (hex in the cookie) */
+#define LTY_ADDRESS_THROTTLE_SLOTS 4096   /* client addresses the login throttle remembers */
+
 /* Writer and storage. */
 #define LTY_COMMIT_BATCH_MAX 256      /* jobs per durable commit */
 #define LTY_WRITER_QUEUE_MAX 16384    /* jobs waiting for the writer; beyond it: 503 */

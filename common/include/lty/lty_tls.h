@@ -74,8 +74,9 @@ typedef struct lty_tls_peer_s {
 typedef struct lty_tls_server_s lty_tls_server_t;
 
 typedef struct lty_tls_server_options_s {
-    const char *ca_cert_path;     /* programme CA (PEM) */
-    const char *cert_path;        /* server certificate (PEM) */
+    const char *ca_cert_path;     /* programme CA (PEM); NULL: never request a client
+                                   * certificate (the member portal's public listener) */
+    const char *cert_path;        /* server certificate, optionally followed by its chain (PEM) */
     const char *key_path;         /* server private key (PEM) */
     const char *revoked_path;     /* text file, one hex serial per line; NULL or absent = none */
     uint32_t ticket_lifetime_s;   /* session ticket lifetime; 0 disables tickets */

@@ -81,9 +81,11 @@ static int base_file_failed(const lty_logger_t *logger, int level, const char *w
 int lty__tls_base_load(lty__tls_base_t *base, const char *ca_path, const char *cert_path,
                        const char *key_path, const lty_logger_t *logger, int level)
 {
-    LTY_ASSERT(base != NULL && ca_path != NULL);
+    LTY_ASSERT(base != NULL);
     LTY_ASSERT((cert_path == NULL) == (key_path == NULL));
-    int rc = mbedtls_x509_crt_parse_file(&base->ca, ca_path);
+    LTY_ASSERT(ca_path != NULL || cert_path != NULL);
+    /* No CA: the member portal's public listener, which never asks for a certificate. */
+    int rc = ca_path == NULL ? 0 : mbedtls_x509_crt_parse_file(&base->ca, ca_path);
     if (rc != 0) return base_file_failed(logger, level, "ca_load", ca_path, rc);
     if (cert_path == NULL) return 0;
     rc = mbedtls_x509_crt_parse_file(&base->cert, cert_path);

@@ -122,12 +122,19 @@ static int server_config_build(lty_tls_server_t *server, const lty_tls_server_op
                                          MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
     if (rc != 0) return lty__tls_log_mbedtls(NULL, "config_defaults", rc), LTY_E_TLS;
     lty__tls_policy_apply(&server->base.config);
-    /* Optional: members on the portal have no certificate; tills and operators do, and theirs
-     * must verify (server_verify_cb turns a failure into a handshake failure). */
-    mbedtls_ssl_conf_authmode(&server->base.config, MBEDTLS_SSL_VERIFY_OPTIONAL);
-    mbedtls_ssl_conf_ca_chain(&server->base.config, &server->base.ca, NULL);
-    mbedtls_ssl_conf_cert_req_ca_list(&server->base.config, MBEDTLS_SSL_CERT_REQ_CA_LIST_ENABLED);
-    mbedtls_ssl_conf_verify(&server->base.config, server_verify_cb, server);
+    if (options->ca_cert_path == NULL) {
+        /* The member portal's listener: no CertificateRequest at all, so no browser ever shows
+         * a certificate picker, and no client certificate is ever read. */
+        mbedtls_ssl_conf_authmode(&server->base.config, MBEDTLS_SSL_VERIFY_NONE);
+    } else {
+        /* Optional: tills and operators present a certificate, and theirs must verify
+         * (server_verify_cb turns a failure into a handshake failure). */
+        mbedtls_ssl_conf_authmode(&server->base.config, MBEDTLS_SSL_VERIFY_OPTIONAL);
+        mbedtls_ssl_conf_ca_chain(&server->base.config, &server->base.ca, NULL);
+        mbedtls_ssl_conf_cert_req_ca_list(&server->base.config,
+                                          MBEDTLS_SSL_CERT_REQ_CA_LIST_ENABLED);
+        mbedtls_ssl_conf_verify(&server->base.config, server_verify_cb, server);
+    }
     rc = mbedtls_ssl_conf_own_cert(&server->base.config, &server->base.cert, &server->base.key);
     if (rc != 0) return lty__tls_log_mbedtls(NULL, "conf_own_cert", rc), LTY_E_TLS;
     if (options->ticket_lifetime_s > 0) {
@@ -154,7 +161,7 @@ int lty_tls_server_open(lty_tls_server_t **server_out, const lty_tls_server_opti
 {
     LTY_ASSERT(server_out != NULL);
     LTY_ASSERT(options != NULL);
-    LTY_ASSERT(options->ca_cert_path != NULL && options->cert_path != NULL);
+    LTY_ASSERT(options->cert_path != NULL); /* ca_cert_path NULL: the portal (no request) */
     LTY_ASSERT(options->key_path != NULL);
     *server_out = NULL;
     if (lty__tls_random_ready(NULL) != 0) return LTY_E_TLS;

@@ -30,6 +30,18 @@
 #include <stdint.h>
 
 typedef struct lty_programme_s lty_programme_t; /* domain: programme.h */
+typedef struct lty_session_s lty_session_t;     /* store: records.h */
+
+/** The member portal's settings (config.c: portal_*). */
+typedef struct lty_api_portal_options_s {
+    int64_t session_idle_ms;
+    int64_t session_absolute_ms;
+    uint32_t login_failures_max;      /* per member, or per unknown card number or phone */
+    int64_t login_lock_ms;
+    uint32_t address_failures_max;    /* per client address, within login_lock_ms */
+} lty_api_portal_options_t;
+
+typedef struct lty_api_throttle_s lty_api_throttle_t; /* member_session.c */
 
 struct lty_api_s {
     lty_store_t *store;               /* public */
@@ -40,7 +52,14 @@ struct lty_api_s {
     bool test_clock;                  /* public: --test-clock given */
     bool test_faults;                 /* public: --test-faults given (POST /v1/admin/faults) */
     uint8_t pin_pepper[32];           /* public: DIR/pin-pepper, loaded at start */
+    lty_api_portal_options_t portal;  /* public: set before lty_api_portal_init */
+    lty_api_throttle_t *address_throttle; /* private: lty_api_portal_init */
 };
+
+/** Allocate the portal's per-address login throttle. 0 or LTY_E_NOMEM. */
+int lty_api_portal_init(lty_api_t *api);
+/** Free what lty_api_portal_init allocated (idempotent). */
+void lty_api_portal_deinit(lty_api_t *api);
 
 #define LTY_ROUTE_PARAMS_MAX 4
 #define LTY_ROUTE_PARAM_BYTES_MAX 64
@@ -63,6 +82,28 @@ typedef int (*lty_api_handler_cb)(lty_api_t *api, lty_exchange_t *exchange,
 /** The actor of the exchange being handled (valid after dispatch). */
 const lty_actor_t *lty_api_actor(const lty_exchange_t *exchange);
 
+/* ---- Member sessions (member_session.c, used by dispatch.c) ----------------------------- */
+
+/** The portal session of a MEMBER route (valid after dispatch): the record and the SHA-256 of
+ *  its token. */
+const lty_session_t *lty_api_session(const lty_exchange_t *exchange, const uint8_t **hash_out);
+/** The same, for an apply callback. */
+const lty_session_t *lty_api_job_session(const lty_job_t *job, const uint8_t **hash_out);
+/** A header the response gets only when its job succeeds (2xx, not a replay): the session
+ *  cookie of a login, its removal at logout. One per exchange; name and value are copied. */
+void lty_api_success_header_set(lty_exchange_t *exchange, const char *name, const char *value);
+/** Resolve the session cookie of a MEMBER request: 0 with session_out, hash_out and actor
+ *  filled, or LTY_E_UNAUTHENTICATED (no cookie), LTY_E_SESSION_EXPIRED (unknown, ended or
+ *  expired). Keeps the session alive (a touch job, never awaited). Loop thread. */
+int lty__api_session_resolve(lty_api_t *api, lty_exchange_t *exchange, lty_session_t *session_out,
+                             uint8_t hash_out[32], uint8_t token_out[32], lty_actor_t *actor);
+/** The session token of the request's cookie (a MEMBER route's, after dispatch). */
+bool lty__api_session_token(const lty_exchange_t *exchange, uint8_t token_out[32]);
+/** Does the request's X-CSRF-Token match the session token's? */
+bool lty__api_csrf_ok(const lty_request_t *request, const uint8_t token[32]);
+/** The CSRF token of a session token, as 64 hex digits and a NUL (out: 65 bytes). */
+void lty__api_csrf_token(const uint8_t token[32], char *out);
+
 /* ---- Replies (loop thread) ------------------------------------------------------------ */
 
 /** Reply {"error":{"code","message"[,"field"]}} with the status from errors.def. Returns
@@ -70,6 +111,14 @@ const lty_actor_t *lty_api_actor(const lty_exchange_t *exchange);
 int lty_api_reply_error(lty_exchange_t *exchange, int err, const lty_diag_t *diag);
 /** Reply with status; the JSON body is already in exchange->response.body. Returns DONE. */
 int lty_api_reply(lty_exchange_t *exchange, int status);
+
+/* ---- QR codes (qr.c: libqrencode) ------------------------------------------------------ */
+
+#define LTY_QR_TEXT_BYTES_MAX 256 /* a coupon or voucher code, or a URL naming one */
+/** Append text as a QR code (level M, quiet zone of 4 modules) in SVG to out: 0,
+ *  LTY_E_INVALID_FIELD (empty or longer than LTY_QR_TEXT_BYTES_MAX), LTY_E_NOMEM. For the
+ *  coupon and voucher pages (issue 13), served as image/svg+xml. */
+int lty_api_qr_svg_render(lty_buf_t *out, const char *text);
 
 /* ---- Decoding -------------------------------------------------------------------------- */
 
@@ -97,10 +146,19 @@ int lty_api_body_optional(lty_exchange_t *exchange, const char *const *keys,
  *  (a malformed id names no member). */
 bool lty_api_member_id_param(lty_exchange_t *exchange, const lty_route_params_t *params,
                              uint64_t *member_id_out);
+/** Days since 1970-01-01 of a valid "YYYY-MM-DD" (1970..9999), else -1. */
+int64_t lty_api_date_days(const char *text);
 /** Parse a decimal id in [1, LTY_JSON_INT_MAX] (path parameter); LTY_E_NOT_FOUND if malformed. */
 int lty_api_parse_id(const char *text, uint64_t *id_out);
 
 /* ---- Internal to the API layer (request.c, used by dispatch.c) ------------------------- */
+
+typedef struct lty_ops_member_new_s lty_ops_member_new_t; /* domain: ops.h */
+/** Parse a member profile document (members.c; the portal's profile edit reuses it): which
+ *  fields were given in *fields_out (LTY_MEMBER_FIELD_*), consents in *consent_mask_out. */
+int lty__api_member_profile_parse(const lty_json_node_t *root, bool with_identity,
+                                  lty_ops_member_new_t *profile, uint32_t *fields_out,
+                                  uint32_t *consent_mask_out, lty_diag_t *diag);
 
 /** Percent-decode text[0..size) into out; false if malformed, too long, or it decodes to a
  *  control character or '/'. In a query (form encoding) '+' means a space. */

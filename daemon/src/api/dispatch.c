@@ -10,12 +10,20 @@
 #include "lty/lty_assert.h"
 #include "lty/lty_clock.h"
 #include "lty/lty_log.h"
+#include "records.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-typedef enum api_realm { REALM_PUBLIC, REALM_TILL, REALM_ADMIN, REALM_MEMBER } api_realm_t;
+typedef enum api_realm {
+    REALM_PUBLIC, /* no credential; the till/operator listener */
+    REALM_TILL,
+    REALM_ADMIN,
+    REALM_MEMBER, /* portal session; the portal's listener */
+    REALM_PORTAL, /* no credential; the portal's listener (pages, login) */
+    REALM_ANY,    /* no credential; both listeners (/healthz) */
+} api_realm_t;
 /* routes.def's test_only column: which daemon flag makes the route exist. */
 typedef enum api_test_only { TEST_ONLY_NO, TEST_ONLY_CLOCK, TEST_ONLY_FAULTS } api_test_only_t;
 
@@ -45,6 +53,10 @@ typedef struct api_state_s {
     lty_api_t *api;
     lty_exchange_t *exchange;
     lty_actor_t actor;
+    bool session_valid;              /* a MEMBER route's session was resolved */
+    lty_session_t session;
+    uint8_t session_hash[32];
+    char success_header[2][LTY_RESPONSE_HEADERS_BYTES_MAX / 2]; /* name, value */
     lty_job_t job;
     void *command;
     void (*command_free)(void *command);
@@ -138,6 +150,8 @@ static int realm_check(api_realm_t realm, const lty_actor_t *actor)
     lty_role_t needed;
     switch (realm) {
     case REALM_PUBLIC:
+    case REALM_PORTAL:
+    case REALM_ANY:
         return 0;
     case REALM_TILL:
         needed = LTY_ROLE_TILL;
@@ -152,6 +166,35 @@ static int realm_check(api_realm_t realm, const lty_actor_t *actor)
     }
     if (actor->role == needed) return 0;
     return actor->role == LTY_ROLE_NONE ? LTY_E_UNAUTHENTICATED : LTY_E_FORBIDDEN;
+}
+
+const lty_session_t *lty_api_session(const lty_exchange_t *exchange, const uint8_t **hash_out)
+{
+    LTY_ASSERT(exchange != NULL && hash_out != NULL);
+    const api_state_t *state = exchange->api_state;
+    LTY_ASSERT(state != NULL && state->session_valid);
+    *hash_out = state->session_hash;
+    return &state->session;
+}
+
+const lty_session_t *lty_api_job_session(const lty_job_t *job, const uint8_t **hash_out)
+{
+    LTY_ASSERT(job != NULL && hash_out != NULL);
+    const api_state_t *state = job->userdata;
+    LTY_ASSERT(state != NULL && state->session_valid);
+    *hash_out = state->session_hash;
+    return &state->session;
+}
+
+void lty_api_success_header_set(lty_exchange_t *exchange, const char *name, const char *value)
+{
+    LTY_ASSERT(exchange != NULL && name != NULL && value != NULL);
+    api_state_t *state = exchange->api_state;
+    LTY_ASSERT(state != NULL);
+    LTY_ASSERT(strlen(name) < sizeof(state->success_header[0]));
+    LTY_ASSERT(strlen(value) < sizeof(state->success_header[1]));
+    snprintf(state->success_header[0], sizeof(state->success_header[0]), "%s", name);
+    snprintf(state->success_header[1], sizeof(state->success_header[1]), "%s", value);
 }
 
 const lty_actor_t *lty_api_actor(const lty_exchange_t *exchange)
@@ -197,6 +240,17 @@ static int request_check(const api_route_t *route, const lty_request_t *request,
     return 0;
 }
 
+/* Which listener serves a realm: a route of the other one is unknown there (404). */
+static bool route_on_listener(const api_route_t *route, lty_listener_t listener)
+{
+    switch (route->realm) {
+    case REALM_ANY: return true;
+    case REALM_PORTAL:
+    case REALM_MEMBER: return listener == LTY_LISTENER_PORTAL;
+    default: return listener == LTY_LISTENER_MAIN;
+    }
+}
+
 /* A test-only route exists only in a daemon started with its flag. */
 static bool route_enabled(const lty_api_t *api, const api_route_t *route)
 {
@@ -215,6 +269,7 @@ static const api_route_t *route_find(const lty_api_t *api, const lty_request_t *
     for (size_t index = 0; index < API_ROUTES_COUNT; index++) {
         const api_route_t *route = &api_routes[index];
         if (!route_enabled(api, route)) continue;
+        if (!route_on_listener(route, request->listener)) continue;
         if (!route_match(route->pattern, request->path, params)) continue;
         path_known = true;
         lty_method_t method = request->method == LTY_METHOD_HEAD ? LTY_METHOD_GET
@@ -223,6 +278,41 @@ static const api_route_t *route_find(const lty_api_t *api, const lty_request_t *
     }
     *err_out = path_known ? LTY_E_METHOD_NOT_ALLOWED : LTY_E_NOT_FOUND;
     return NULL;
+}
+
+/* What every answer on the portal's listener carries: a Content-Security-Policy without inline
+ * script or style, no framing, no sniffing, no referrer. */
+static void portal_headers_add(lty_exchange_t *exchange)
+{
+    lty_response_header_add(&exchange->response, "Content-Security-Policy",
+                            "default-src 'none'; script-src 'self'; style-src 'self'; "
+                            "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
+                            "frame-ancestors 'none'; base-uri 'none'");
+    lty_response_header_add(&exchange->response, "X-Content-Type-Options", "nosniff");
+    lty_response_header_add(&exchange->response, "X-Frame-Options", "DENY");
+    lty_response_header_add(&exchange->response, "Referrer-Policy", "no-referrer");
+}
+
+/* A MEMBER route: a live session (401 otherwise); a state-changing one also needs the session's
+ * CSRF token in X-CSRF-Token (403). Member data is never cached by a browser or proxy. */
+static int member_check(lty_api_t *api, lty_exchange_t *exchange, const api_route_t *route,
+                        api_state_t *state, lty_diag_t *diag)
+{
+    lty_response_header_add(&exchange->response, "Cache-Control", "no-store");
+    uint8_t token[32];
+    int err = lty__api_session_resolve(api, exchange, &state->session, state->session_hash, token,
+                                       &state->actor);
+    if (err == LTY_E_SESSION_EXPIRED) {
+        return lty_diag_set(diag, err, "", "the session has ended or expired: log in again");
+    }
+    if (err != 0) return err;
+    state->session_valid = true;
+    if (route->mutating && !lty__api_csrf_ok(&exchange->request, token)) {
+        err = lty_diag_set(diag, LTY_E_CSRF_TOKEN_INVALID, "",
+                           "send the session's csrf_token in X-CSRF-Token");
+    }
+    memset(token, 0, sizeof(token));
+    return err;
 }
 
 int lty_api_handle(lty_api_t *api, lty_exchange_t *exchange)
@@ -241,14 +331,19 @@ int lty_api_handle(lty_api_t *api, lty_exchange_t *exchange)
     exchange->api_state = state;
     actor_from_peer(&exchange->request.peer, &state->actor);
 
+    if (exchange->request.listener == LTY_LISTENER_PORTAL) portal_headers_add(exchange);
     lty_route_params_t params;
     int err = 0;
     const api_route_t *route = route_find(api, &exchange->request, &params, &err);
     if (route == NULL) return lty_api_reply_error(exchange, err, NULL);
-    err = realm_check(route->realm, &state->actor);
-    if (err != 0) return lty_api_reply_error(exchange, err, NULL);
     lty_diag_t diag;
     lty_diag_clear(&diag);
+    if (route->realm == REALM_MEMBER) {
+        err = member_check(api, exchange, route, state, &diag);
+    } else {
+        err = realm_check(route->realm, &state->actor);
+    }
+    if (err != 0) return lty_api_reply_error(exchange, err, &diag);
     err = request_check(route, &exchange->request, &diag);
     if (err != 0) return lty_api_reply_error(exchange, err, &diag);
     return route->handler(api, exchange, &params);
@@ -274,6 +369,11 @@ static void api_job_done(lty_job_t *job)
     lty_exchange_t *exchange = state->exchange;
     exchange->response.status = job->status;
     if (job->replayed) lty_response_header_add(&exchange->response, "Idempotent-Replayed", "true");
+    if (!job->replayed && job->status >= 200 && job->status < 300 &&
+        state->success_header[0][0] != '\0') {
+        lty_response_header_add(&exchange->response, state->success_header[0],
+                                state->success_header[1]);
+    }
     lty_exchange_complete(exchange);
 }
 

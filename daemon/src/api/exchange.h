@@ -37,7 +37,15 @@ typedef enum lty_method {
     LTY_METHOD_DELETE,
 } lty_method_t;
 
+/** Which listening socket a request arrived on: the till/operator listener (mutual TLS) or the
+ *  member portal's public one. The route table says which routes each one serves. */
+typedef enum lty_listener {
+    LTY_LISTENER_MAIN = 0,
+    LTY_LISTENER_PORTAL = 1,
+} lty_listener_t;
+
 #define LTY_COOKIE_BYTES_MAX 1024
+#define LTY_ETAG_BYTES_MAX 64
 #define LTY_RESPONSE_HEADERS_BYTES_MAX 1024
 
 typedef struct lty_request_s {
@@ -52,6 +60,9 @@ typedef struct lty_request_s {
     char content_type[64];        /* as sent, "" if none */
     char cookie[LTY_COOKIE_BYTES_MAX + 1];
     char csrf_token[128];         /* X-CSRF-Token header */
+    char if_none_match[LTY_ETAG_BYTES_MAX + 1]; /* If-None-Match, "" if none or too long */
+    bool accept_gzip;             /* Accept-Encoding lists gzip (without q=0) */
+    lty_listener_t listener;      /* set by the network layer */
     char remote_addr[48];         /* "127.0.0.1" */
     lty_tls_peer_t peer;          /* verified client certificate, role NONE if none */
     uint64_t request_id;

@@ -58,7 +58,7 @@ typedef struct text_field_s {
     size_t size_max;
 } text_field_t;
 
-static int member_profile_parse(const lty_json_node_t *root, bool with_identity,
+int lty__api_member_profile_parse(const lty_json_node_t *root, bool with_identity,
                                   lty_ops_member_new_t *profile, uint32_t *fields_out,
                                   uint32_t *consent_mask_out, lty_diag_t *diag)
 {
@@ -132,7 +132,7 @@ static int member_new_parse(const lty_json_node_t *root, lty_ops_member_new_t *c
                             lty_diag_t *diag)
 {
     uint32_t fields = 0, consent_mask = 0;
-    return member_profile_parse(root, true, command, &fields, &consent_mask, diag);
+    return lty__api_member_profile_parse(root, true, command, &fields, &consent_mask, diag);
 }
 
 int lty_api_admin_member_create(lty_api_t *api, lty_exchange_t *exchange,
@@ -224,7 +224,7 @@ int lty_api_admin_member_update(lty_api_t *api, lty_exchange_t *exchange,
     lty_ops_member_patch_t *patch = lty_calloc(1, sizeof(*patch));
     lty_diag_t diag;
     lty_diag_clear(&diag);
-    int err = patch != NULL ? member_profile_parse(lty_json_doc_root(doc), false,
+    int err = patch != NULL ? lty__api_member_profile_parse(lty_json_doc_root(doc), false,
                                                             &patch->values, &patch->fields,
                                                             &patch->consent_mask, &diag)
                             : LTY_E_NOMEM;

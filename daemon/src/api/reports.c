@@ -13,30 +13,6 @@
 
 #define REPORT_DAYS_MAX 366
 
-/* Days since 1970-01-01 of a valid "YYYY-MM-DD" (1970..9999), else -1 (H. Hinnant's rule). */
-static int64_t date_days(const char *text)
-{
-    int year = 0;
-    int month = 0;
-    int day = 0;
-    char tail = '\0';
-    if (strlen(text) != 10 || sscanf(text, "%4d-%2d-%2d%c", &year, &month, &day, &tail) != 3) {
-        return -1;
-    }
-    static const int month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    if (year < 1970 || month < 1 || month > 12 || day < 1 || day > month_days[month - 1] ||
-        (month == 2 && day == 29 && !leap)) {
-        return -1;
-    }
-    int64_t shifted = month <= 2 ? year - 1 : year;
-    int64_t era = shifted / 400;
-    int64_t year_of_era = shifted - era * 400;
-    int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-    int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    return era * 146097 + day_of_era - 719468;
-}
-
 static void row_render(lty_json_writer_t *writer, const lty_ops_settlement_row_t *row,
                        bool with_keys)
 {
@@ -117,8 +93,8 @@ int lty_api_admin_report_settlement(lty_api_t *api, lty_exchange_t *exchange,
     if (err == 0) err = lty_api_query_string(exchange, "from", from, sizeof(from), NULL, &diag);
     if (err == 0) err = lty_api_query_string(exchange, "to", to, sizeof(to), &to_given, &diag);
     if (err == 0 && !to_given) memcpy(to, from, sizeof(to));
-    int64_t from_day = err == 0 ? date_days(from) : -1;
-    int64_t to_day = err == 0 ? date_days(to) : -1;
+    int64_t from_day = err == 0 ? lty_api_date_days(from) : -1;
+    int64_t to_day = err == 0 ? lty_api_date_days(to) : -1;
     if (err == 0 && (from_day < 0 || to_day < from_day || to_day - from_day >= REPORT_DAYS_MAX)) {
         err = lty_diag_set(&diag, LTY_E_INVALID_QUERY, "from",
                            "from and to are dates YYYY-MM-DD, from <= to, at most %d days",

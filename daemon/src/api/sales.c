@@ -67,7 +67,7 @@ static void pin_check(lty_api_t *api, const char *pin, lty_ops_sale_t *command)
     lty_pin_t record;
     lty_store_txn_t *txn = NULL;
     int err = lty_store_read_begin(api->store, &txn);
-    if (err == 0) err = lty_ops_pin_get(txn, command->card_no, &record);
+    if (err == 0) err = lty_ops_pin_get_by_card(txn, command->card_no, &record);
     lty_store_txn_abort(txn);
     if (err != 0 || record.set == 0) {
         command->pin_check = LTY_OPS_PIN_UNSET;

@@ -148,6 +148,12 @@ int lty_migrate_apply(lty_store_txn_t *txn)
     if (err != 0) return err;
     if (version < 4) LTY_LOG(LTY_LOG_INFO, "event=member_ledger_moved records=%llu",
                              (unsigned long long)moved);
+    /* schema 5: the PIN belongs to the member (card-pins -> member-pins). */
+    uint64_t pins_moved = 0;
+    err = lty_ops_pin_migrate(txn, &pins_moved);
+    if (err != 0) return err;
+    if (version < 5) LTY_LOG(LTY_LOG_INFO, "event=pins_moved_to_members records=%llu",
+                             (unsigned long long)pins_moved);
     err = lty_migrate_version_put(txn, LTY_SCHEMA_VERSION);
     if (err == 0) LTY_LOG(LTY_LOG_INFO, "migrated from=%u to=%u", version, LTY_SCHEMA_VERSION);
     return err;

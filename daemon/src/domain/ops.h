@@ -254,8 +254,16 @@ int lty_ops_pin_pepper_create(const char *data_dir);
 int lty_ops_pin_pepper_load(const char *data_dir, uint8_t pepper_out[LTY_PIN_PEPPER_BYTES]);
 /** True for 4..LTY_PIN_DIGITS_MAX ASCII digits. */
 bool lty_ops_pin_syntax_ok(const char *pin);
-/** Read a card's PIN record: 0, LTY_E_NOT_FOUND (never set), LTY_E_CORRUPT. */
-int lty_ops_pin_get(lty_store_txn_t *txn, const char *card_no, lty_pin_t *pin_out);
+/** Read a member's PIN record: 0, LTY_E_NOT_FOUND (never set), LTY_E_CORRUPT. */
+int lty_ops_pin_get(lty_store_txn_t *txn, uint64_t member_id, lty_pin_t *pin_out);
+/** The PIN record of the member holding card_no: LTY_E_NOT_FOUND also for an unknown or
+ *  unassigned card. */
+int lty_ops_pin_get_by_card(lty_store_txn_t *txn, const char *card_no, lty_pin_t *pin_out);
+/** Overwrite a member's PIN record (valid, asserted): the portal's PIN change. */
+int lty__ops_pin_put(lty_store_txn_t *txn, const lty_pin_t *pin);
+/** Migration 4 -> 5: move every card-pins record to member-pins (the most recently changed
+ *  one wins when a member had PINs on two cards); card-pins ends empty. Idempotent. */
+int lty_ops_pin_migrate(lty_store_txn_t *txn, uint64_t *moved_out);
 /** Hash pin with a fresh salt into pin_io (salt, hash, costs); slow (argon2id): loop thread. */
 int lty_ops_pin_hash(const uint8_t pepper[LTY_PIN_PEPPER_BYTES], const char *pin,
                      lty_pin_t *pin_io);
@@ -429,6 +437,7 @@ typedef struct lty_ops_demo_s {
         char phone[LTY_PHONE_BYTES_MAX + 1];
         char card_no[LTY_CARD_NO_SIZE];
         int64_t points;
+        char pin[LTY_PIN_DIGITS_MAX + 1];        /* set by lty_ops_demo_pins; "" = none */
     } members[LTY_OPS_DEMO_MEMBERS];
 } lty_ops_demo_t;
 
@@ -439,6 +448,11 @@ typedef struct lty_ops_demo_s {
  */
 int lty_ops_demo_seed(lty_store_txn_t *txn, const lty_programme_t *programme, int64_t now_ms,
                       lty_ops_demo_t *demo_out);
+
+/** Demo PINs (after lty_ops_demo_seed): members 2..6 get a known PIN for the portal tour,
+ *  member 1 none (its card gets one on the till's PIN pad). Slow: one argon2id run each. */
+int lty_ops_demo_pins(lty_store_txn_t *txn, const uint8_t pepper[32], int64_t now_ms,
+                      lty_ops_demo_t *demo);
 
 /* ---- Shared by ops_*.c (not for the API) ------------------------------------------------ */
 
@@ -657,5 +671,113 @@ typedef struct lty_ops_tier_history_s {
 
 int lty_ops_tier_history(lty_store_txn_t *txn, uint64_t member_id,
                          lty_ops_tier_history_t *history_out);
+
+/* ---- Member portal: sessions and the login throttle (ops_session.c) ---------------------- */
+
+/** A session by the SHA-256 of its token: 0, LTY_E_NOT_FOUND, LTY_E_CORRUPT. Expiry is the
+ *  caller's to judge (last_seen_ms, expires_ms). */
+int lty_ops_session_get(lty_store_txn_t *txn, const uint8_t hash[LTY_SESSION_HASH_BYTES],
+                        lty_session_t *session_out);
+/** Store a new session with its member and expiry index entries. */
+int lty_ops_session_open(lty_store_txn_t *txn, const uint8_t hash[LTY_SESSION_HASH_BYTES],
+                         const lty_session_t *session);
+/** Move a session's last_seen_ms to now_ms (a session ended meanwhile is left alone). */
+int lty_ops_session_touch(lty_store_txn_t *txn, const uint8_t hash[LTY_SESSION_HASH_BYTES],
+                          int64_t now_ms);
+/** End one session (logout): 0 or LTY_E_NOT_FOUND. */
+int lty_ops_session_close(lty_store_txn_t *txn, const uint8_t hash[LTY_SESSION_HASH_BYTES]);
+/** End a member's sessions: all of them (card_no NULL), or those opened with card_no (a card
+ *  reported lost); keep_hash (may be NULL) names one to keep (a PIN change keeps its own). */
+int lty_ops_sessions_end(lty_store_txn_t *txn, uint64_t member_id, const char *card_no,
+                         const uint8_t *keep_hash);
+/** The throttle record under key (lty_key_throttle_*), zeroed when absent or forgotten (its last
+ *  failure and lock are more than lock_ms old). */
+int lty_ops_login_throttle_get(lty_store_txn_t *txn, lty_bytes_t key, int64_t now_ms,
+                               int64_t lock_ms, lty_login_throttle_t *throttle_out);
+/** Count a wrong login under key; the failures_max-th in a row locks for lock_ms. */
+int lty_ops_login_failure(lty_store_txn_t *txn, lty_bytes_t key, int64_t now_ms,
+                          uint32_t failures_max, int64_t lock_ms,
+                          lty_login_throttle_t *throttle_out);
+/** A right PIN clears the member's count. */
+int lty_ops_login_success(lty_store_txn_t *txn, uint64_t member_id, int64_t lock_ms);
+/** Delete up to limit due sessions and throttle records (PORTAL_EXPIRY). */
+int lty_ops_portal_sweep(lty_store_txn_t *txn, int64_t now_ms, size_t limit, size_t *swept_out);
+
+/* ---- Member portal: what a member reads (ops_member_status.c) ---------------------------- */
+
+typedef struct lty_ops_points_expiring_s {
+    int64_t day_ms;              /* the UTC day (midnight) */
+    int64_t expires_ms;          /* the first lot's exact expiry that day */
+    int64_t points;              /* points left in that day's lots */
+} lty_ops_points_expiring_t;
+
+/** A member's status for the portal's dashboard. */
+typedef struct lty_ops_member_status_s {
+    uint64_t member_id;
+    lty_member_t member;
+    int64_t points;
+    int64_t prepaid_cents;
+    lty_ops_tier_status_t tier;
+    size_t expiring_count;
+    lty_ops_points_expiring_t expiring[LTY_POINTS_EXPIRING_SHOWN];
+    int64_t points_earned;       /* by sales, less what returns took back */
+    int64_t points_redeemed;     /* at tills, less what returns gave back */
+    int64_t points_expired;      /* expiry entries (and a close's forfeit) */
+    int64_t points_bonus;        /* bonus entries */
+    int64_t points_adjusted;     /* operator adjustments, net */
+    int64_t points_pending;      /* not yet spendable: none until pending points exist */
+    uint64_t purchases_count;    /* sales not wholly returned or voided */
+    int64_t purchases_cents;     /* their totals less the goods returned */
+    uint64_t entries_count;
+} lty_ops_member_status_t;
+
+/** The member's status (balances, tier progress, next expiries, totals).
+ *  @return 0, LTY_E_MEMBER_NOT_FOUND, LTY_E_CORRUPT, LTY_E_NOMEM. */
+int lty_ops_member_status(lty_store_txn_t *txn, const lty_programme_t *programme, int64_t now_ms,
+                          uint64_t member_id, lty_ops_member_status_t *status_out);
+
+/** The sum of entry's postings to the member's account of kind (member kinds only). */
+int64_t lty_ops_entry_member_delta(const lty_journal_entry_t *entry, uint64_t member_id,
+                                   lty_account_kind_t kind);
+
+typedef struct lty_ops_journal_filter_s {
+    uint32_t kinds_mask;         /* bit (1 << lty_entry_kind_t); 0 = every kind */
+    int64_t from_ms;             /* 0 or created_ms >= from_ms */
+    int64_t to_ms;               /* 0 or created_ms < to_ms */
+} lty_ops_journal_filter_t;
+
+/**
+ * A page of the member's journal, newest first, filtered. before: 0 for the newest, else only
+ * entries with a smaller id. page_out->next_after: the `before` of the next page (0: no more);
+ * a sparse filter may return a short or empty page with a next cursor (at most
+ * LTY_JOURNAL_SCAN_MAX entries are scanned per page).
+ */
+int lty_ops_member_journal(lty_store_txn_t *txn, uint64_t member_id,
+                           const lty_ops_journal_filter_t *filter, uint64_t before, size_t limit,
+                           lty_ops_journal_page_t *page_out);
+
+typedef struct lty_ops_balance_point_s {
+    int64_t at_ms;               /* start of the bucket */
+    int64_t balance;             /* points balance at the end of the bucket */
+} lty_ops_balance_point_t;
+
+typedef struct lty_ops_balance_history_query_s {
+    int64_t from_ms;
+    int64_t to_ms;               /* > from_ms */
+} lty_ops_balance_history_query_t;
+
+typedef struct lty_ops_balance_history_s {
+    uint64_t member_id;
+    int64_t bucket_ms;           /* whole days, enough to stay within the point limit */
+    int64_t balance_start;       /* at from_ms */
+    int64_t balance_end;         /* now */
+    size_t points_count;         /* buckets in which the balance changed, oldest first */
+    lty_ops_balance_point_t points[LTY_BALANCE_HISTORY_POINTS_MAX];
+} lty_ops_balance_history_t;
+
+/** The member's points balance over [from_ms, to_ms), ready for a chart. */
+int lty_ops_balance_history(lty_store_txn_t *txn, uint64_t member_id,
+                            const lty_ops_balance_history_query_t *query,
+                            lty_ops_balance_history_t *history_out);
 
 #endif

@@ -191,6 +191,9 @@ int lty_ops_card_lost(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t no
         if (err == 0) err = card_audit(txn, actor, now_ms, "card.lost", &card, old_status,
                                        reason[0] != '\0' ? reason : "lost");
     }
+    /* Portal sessions opened with the lost card end with it (whoever found it may have the
+     * PIN too); those opened by phone or another card stay. */
+    if (err == 0) err = lty_ops_sessions_end(txn, card.member_id, card.card_no, NULL);
     if (err == 0) *card_out = card;
     return err;
 }

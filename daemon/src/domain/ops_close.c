@@ -124,6 +124,7 @@ int lty_ops_member_close(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t
     }
     if (err == 0) err = cards_block(txn, now_ms, &view);
     if (err == 0) err = member_close_store(txn, now_ms, close->erase_personal_data, &view.member);
+    if (err == 0) err = lty_ops_sessions_end(txn, close->member_id, NULL, NULL); /* portal */
     char target[LTY_AUDIT_TARGET_BYTES_MAX + 1];
     char detail[LTY_AUDIT_VALUE_BYTES_MAX + 1];
     snprintf(target, sizeof(target), "member:%" PRIu64, close->member_id);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Card PINs: the only file that calls argon2. A PIN is stored as an argon2id hash keyed with a
+/* Member PINs: the only file that calls argon2. The PIN belongs to the member, not to a card
+ * (schema 5): a replacement card keeps it, and the till's PIN pad and the portal's login check
+ * the same record. A PIN is stored as an argon2id hash keyed with a
  * secret pepper that lives in DIR/pin-pepper (0600), never in LMDB, so a copy of the ledger
  * alone cannot be brute-forced. No operator ever sees a PIN: the member types it on the till's
  * PIN pad; an operator can only issue a one-time reset code (stored as its SHA-256).
@@ -131,17 +133,27 @@ bool lty_ops_pin_matches(const uint8_t pepper[LTY_PIN_PEPPER_BYTES], const char 
     return diff == 0;
 }
 
-int lty_ops_pin_get(lty_store_txn_t *txn, const char *card_no, lty_pin_t *pin_out)
+int lty_ops_pin_get(lty_store_txn_t *txn, uint64_t member_id, lty_pin_t *pin_out)
+{
+    LTY_ASSERT(txn != NULL && member_id >= 1);
+    LTY_ASSERT(pin_out != NULL);
+    lty_key_t key;
+    lty_key_id(&key, member_id);
+    lty_bytes_t value;
+    int err = lty_store_get(txn, LTY_DB_MEMBER_PINS, lty_key_bytes(&key), &value);
+    if (err == 0) err = lty_record_pin_decode(value, pin_out);
+    if (err == 0 && pin_out->member_id != member_id) err = LTY_E_CORRUPT;
+    return err;
+}
+
+int lty_ops_pin_get_by_card(lty_store_txn_t *txn, const char *card_no, lty_pin_t *pin_out)
 {
     LTY_ASSERT(txn != NULL && card_no != NULL);
     LTY_ASSERT(pin_out != NULL);
-    lty_key_t key;
-    lty_key_text(&key, card_no);
-    lty_bytes_t value;
-    int err = lty_store_get(txn, LTY_DB_CARD_PINS, lty_key_bytes(&key), &value);
-    if (err == 0) err = lty_record_pin_decode(value, pin_out);
-    if (err == 0 && strcmp(pin_out->card_no, card_no) != 0) err = LTY_E_CORRUPT;
-    return err;
+    lty_card_t card;
+    int err = lty__ops_card_load(txn, card_no, &card);
+    if (err == LTY_E_CARD_NOT_FOUND || (err == 0 && card.member_id == 0)) return LTY_E_NOT_FOUND;
+    return err == 0 ? lty_ops_pin_get(txn, card.member_id, pin_out) : err;
 }
 
 static int pin_put(lty_store_txn_t *txn, const lty_pin_t *pin)
@@ -149,18 +161,24 @@ static int pin_put(lty_store_txn_t *txn, const lty_pin_t *pin)
     uint8_t buffer[LTY_RECORD_PIN_BYTES_MAX];
     size_t size = lty_record_pin_encode(pin, buffer, sizeof(buffer));
     lty_key_t key;
-    lty_key_text(&key, pin->card_no);
-    return lty_store_put(txn, LTY_DB_CARD_PINS, lty_key_bytes(&key),
+    lty_key_id(&key, pin->member_id);
+    return lty_store_put(txn, LTY_DB_MEMBER_PINS, lty_key_bytes(&key),
                          (lty_bytes_t){.data = buffer, .size = size});
 }
 
-/* The record of card_no, or a fresh one (no PIN) when none is stored. */
-static int pin_load_or_new(lty_store_txn_t *txn, const char *card_no, lty_pin_t *pin_out)
+int lty__ops_pin_put(lty_store_txn_t *txn, const lty_pin_t *pin)
 {
-    int err = lty_ops_pin_get(txn, card_no, pin_out);
+    LTY_ASSERT(txn != NULL && pin != NULL);
+    return pin_put(txn, pin);
+}
+
+/* The member's record, or a fresh one (no PIN) when none is stored. */
+static int pin_load_or_new(lty_store_txn_t *txn, uint64_t member_id, lty_pin_t *pin_out)
+{
+    int err = lty_ops_pin_get(txn, member_id, pin_out);
     if (err == LTY_E_NOT_FOUND) {
         memset(pin_out, 0, sizeof(*pin_out));
-        snprintf(pin_out->card_no, sizeof(pin_out->card_no), "%s", card_no);
+        pin_out->member_id = member_id;
         err = 0;
     }
     return err;
@@ -175,7 +193,7 @@ int lty_ops_pin_set(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_
     lty_member_t member;
     int err = lty__ops_card_member(txn, pin_set->card_no, now_ms, &card, &member);
     lty_pin_t pin;
-    if (err == 0) err = pin_load_or_new(txn, pin_set->card_no, &pin);
+    if (err == 0) err = pin_load_or_new(txn, member.member_id, &pin);
     if (err != 0) return err;
     if (pin.set == 1 && !pin_set->reset_code_given) {
         return lty_diag_set(diag, LTY_E_PIN_ALREADY_SET, NULL,
@@ -200,9 +218,12 @@ int lty_ops_pin_set(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_
     pin.updated_ms = now_ms;
     err = pin_put(txn, &pin);
     char target[LTY_AUDIT_TARGET_BYTES_MAX + 1];
-    snprintf(target, sizeof(target), "card:%s", pin.card_no);
+    snprintf(target, sizeof(target), "member:%" PRIu64, pin.member_id);
     if (err == 0) err = lty__ops_audit(txn, actor, now_ms, "pin.set", target,
                                        pin_set->reset_code_given ? "with reset code" : "first");
+    /* A PIN set with a reset code replaces one that may be known to someone else: the
+     * member's portal sessions end with it. */
+    if (err == 0) err = lty_ops_sessions_end(txn, pin.member_id, NULL, NULL);
     return err;
 }
 
@@ -214,13 +235,11 @@ int lty_ops_pin_reset_issue(lty_store_txn_t *txn, const lty_actor_t *actor, int6
     if (lty_card_no_check(card_no, strnlen(card_no, LTY_CARD_NO_SIZE)) != 0) {
         return LTY_E_INVALID_CARD_NO;
     }
-    lty_key_t key;
-    lty_key_text(&key, card_no);
-    lty_bytes_t value;
-    int err = lty_store_get(txn, LTY_DB_CARDS, lty_key_bytes(&key), &value);
-    if (err == LTY_E_NOT_FOUND) return LTY_E_CARD_NOT_FOUND;
+    lty_card_t card;
+    int err = lty__ops_card_load(txn, card_no, &card);
+    if (err == 0 && card.member_id == 0) return LTY_E_CARD_NOT_ACTIVATED;
     lty_pin_t pin;
-    if (err == 0) err = pin_load_or_new(txn, card_no, &pin);
+    if (err == 0) err = pin_load_or_new(txn, card.member_id, &pin);
     if (err != 0) return err;
     memcpy(pin.reset_hash, code_hash, sizeof(pin.reset_hash));
     pin.reset_expires_ms = now_ms + LTY_PIN_RESET_MS;
@@ -274,7 +293,7 @@ int lty_ops_pin_gate(lty_store_txn_t *txn, const lty_programme_t *programme, int
     *keep_out = false;
     if (sale_prepaid_cents(sale) <= programme->pin_required_above_cents) return 0;
     lty_pin_t pin;
-    int err = lty_ops_pin_get(txn, sale->card_no, &pin);
+    int err = lty_ops_pin_get_by_card(txn, sale->card_no, &pin);
     if (err == LTY_E_NOT_FOUND || (err == 0 && pin.set == 0)) {
         return lty_diag_set(diag, LTY_E_PIN_REQUIRED, "/pin",
                             "prepaid above %" PRId64 " cents needs a PIN; none is set on this card",
@@ -303,4 +322,46 @@ int lty_ops_pin_gate(lty_store_txn_t *txn, const lty_programme_t *programme, int
     pin.locked_until_ms = 0;
     pin.updated_ms = now_ms;
     return pin_put(txn, &pin);
+}
+
+/* ---- Migration (schema 4 -> 5): card-pins -> member-pins --------------------------------- */
+
+/* Of two PIN records of one member (two cards each with a PIN), the one changed last wins. */
+static bool pin_newer(const lty_pin_t *candidate, const lty_pin_t *kept)
+{
+    if (candidate->set != kept->set) return candidate->set > kept->set;
+    return candidate->updated_ms > kept->updated_ms;
+}
+
+int lty_ops_pin_migrate(lty_store_txn_t *txn, uint64_t *moved_out)
+{
+    LTY_ASSERT(txn != NULL && moved_out != NULL);
+    for (;;) {
+        lty_store_cursor_t *cursor = NULL;
+        int err = lty_store_cursor_open(txn, LTY_DB_CARD_PINS, &cursor);
+        if (err != 0) return err;
+        lty_bytes_t key = {0}, value = {0};
+        err = lty_store_cursor_seek(cursor, LTY_SEEK_FIRST, (lty_bytes_t){0}, &key, &value);
+        lty_pin_t pin;
+        char card_no[LTY_CARD_NO_SIZE];
+        if (err == 0) err = lty_record_card_pin_decode(value, &pin, card_no);
+        lty_store_cursor_close(cursor); /* views die with the writes below */
+        if (err == LTY_E_NOT_FOUND) return 0;
+        lty_card_t card;
+        if (err == 0) err = lty__ops_card_load(txn, card_no, &card);
+        if (err == 0 && card.member_id == 0) err = LTY_E_CORRUPT; /* a PIN needs a member */
+        lty_pin_t kept;
+        int found = err == 0 ? lty_ops_pin_get(txn, card.member_id, &kept) : err;
+        pin.member_id = err == 0 ? card.member_id : 0;
+        if (err == 0 && (found == LTY_E_NOT_FOUND || (found == 0 && pin_newer(&pin, &kept)))) {
+            err = pin_put(txn, &pin);
+        } else if (err == 0 && found != 0) {
+            err = found;
+        }
+        lty_key_t old_key;
+        lty_key_text(&old_key, card_no);
+        if (err == 0) err = lty_store_del(txn, LTY_DB_CARD_PINS, lty_key_bytes(&old_key));
+        if (err != 0) return err;
+        (*moved_out)++;
+    }
 }

@@ -188,3 +188,31 @@ int lty_ops_demo_seed(lty_store_txn_t *txn, const lty_programme_t *programme, in
     }
     return err;
 }
+
+/* The demo members' PINs: every member but the first (whose card the tours and tests give a PIN
+ * on the till's PIN pad, as a member would). Known, printed PINs: demo data only. */
+static const char *const demo_pins[LTY_OPS_DEMO_MEMBERS] = {"", "2468", "1357", "3690", "4812",
+                                                            "5273"};
+
+int lty_ops_demo_pins(lty_store_txn_t *txn, const uint8_t pepper[LTY_PIN_PEPPER_BYTES],
+                      int64_t now_ms, lty_ops_demo_t *demo)
+{
+    LTY_ASSERT(txn != NULL && pepper != NULL);
+    LTY_ASSERT(demo != NULL && demo->members_count <= LTY_OPS_DEMO_MEMBERS);
+    for (size_t index = 0; index < demo->members_count; index++) {
+        const char *pin = demo_pins[index];
+        snprintf(demo->members[index].pin, sizeof(demo->members[index].pin), "%s", pin);
+        if (pin[0] == '\0') continue;
+        lty_pin_t record;
+        memset(&record, 0, sizeof(record));
+        record.member_id = demo->members[index].member_id;
+        int err = lty_ops_pin_hash(pepper, pin, &record);
+        if (err != 0) return err;
+        record.set = 1;
+        record.version = 1;
+        record.updated_ms = now_ms;
+        err = lty__ops_pin_put(txn, &record);
+        if (err != 0) return err;
+    }
+    return 0;
+}

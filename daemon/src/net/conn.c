@@ -258,6 +258,7 @@ static void conn_dispatch(lty__conn_t *conn)
     uv_timer_stop(&conn->timer);
     conn->request_timer_armed = false;
     lty_tls_session_peer(conn->tls, &request->peer);
+    request->listener = conn->listener; /* the API routes by it */
     request->request_id = atomic_fetch_add(&server->next_request_id, 1) + 1;
     request->conn_id = conn->id;
     request->received_ms = lty_clock_monotonic_ms();
@@ -487,7 +488,7 @@ static void conn_remote_addr(lty__conn_t *conn)
     }
 }
 
-int lty__conn_accept(lty__conn_t *conn, uv_stream_t *listener)
+int lty__conn_accept(lty__conn_t *conn, uv_stream_t *listener, lty_listener_t which)
 {
     LTY_ASSERT(conn->state == LTY__CONN_FREE);
     lty_server_t *server = conn->loop->server;
@@ -500,13 +501,15 @@ int lty__conn_accept(lty__conn_t *conn, uv_stream_t *listener)
     conn->id = atomic_fetch_add(&server->next_conn_id, 1) + 1;
     conn->requests_count = 0;
     conn->state = LTY__CONN_HANDSHAKE;
+    conn->listener = which;
     memset(&conn->exchange.request, 0, sizeof(conn->exchange.request));
+    conn->exchange.request.listener = which;
     int rc = uv_accept(listener, (uv_stream_t *)&conn->tcp);
     int err = rc == 0 ? 0 : LTY_E_NET;
     if (err == 0) {
         (void)uv_tcp_nodelay(&conn->tcp, 1);
         conn_remote_addr(conn);
-        lty_tls_server_t *tls = lty__server_tls_get(server);
+        lty_tls_server_t *tls = lty__server_tls_get(server, which);
         err = lty_tls_session_open_server(&conn->tls, tls);
         lty_tls_server_unref(tls);
     }

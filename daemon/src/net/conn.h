@@ -42,6 +42,7 @@ typedef struct lty__conn_s {
     lty__loop_t *loop;
     uint64_t id;
     lty__conn_state_t state;
+    lty_listener_t listener;     /* which socket accepted it: decides TLS config and routes */
     uv_tcp_t tcp;
     uv_timer_t timer;
     uv_write_t write_request;
@@ -69,6 +70,8 @@ struct lty__loop_s {
     uv_loop_t loop;
     uv_tcp_t listener;
     bool listening;
+    uv_tcp_t portal_listener;    /* the member portal's socket (options.portal_enabled) */
+    bool portal_listening;
     uv_async_t wakeup;           /* completions, stop and reload */
     uv_timer_t drain_timer;
     uv_signal_t signals[3];      /* loop 0 only: SIGTERM, SIGINT, SIGHUP */
@@ -95,7 +98,11 @@ struct lty_server_s {
     lty__loop_t *loops;
     pthread_mutex_t tls_mutex;   /* guards tls */
     lty_tls_server_t *tls;       /* configuration for new connections */
+    lty_tls_server_t *portal_tls; /* the portal's (public certificate, no client request) */
     char tls_paths[4][512];      /* copies of the option strings: reload reopens them */
+    char portal_host[64];
+    uint16_t portal_port;
+    char portal_tls_paths[2][512]; /* certificate and key of the portal */
     atomic_bool stop_requested;
     atomic_bool reload_requested;
     atomic_uint_fast64_t next_conn_id;
@@ -112,8 +119,8 @@ struct lty_server_s {
 /* conn.c */
 int lty__conn_slot_init(lty__conn_t *conn, lty__loop_t *loop);
 void lty__conn_slot_deinit(lty__conn_t *conn);
-/** Accept a connection from listener into conn (state FREE). */
-int lty__conn_accept(lty__conn_t *conn, uv_stream_t *listener);
+/** Accept a connection from listener (of kind which) into conn (state FREE). */
+int lty__conn_accept(lty__conn_t *conn, uv_stream_t *listener, lty_listener_t which);
 /** The exchange of conn completed (loop thread, from the completion queue). */
 void lty__conn_exchange_done(lty__conn_t *conn);
 /** Graceful stop: close idle connections now, the busy ones after their response. */
@@ -126,7 +133,7 @@ void lty__conn_abort(lty__conn_t *conn);
 void lty__loop_slot_release(lty__loop_t *loop, lty__conn_t *conn);
 /** The exchange's complete_cb: queue it on its loop and wake the loop. Thread-safe. */
 void lty__server_exchange_complete(lty_exchange_t *exchange);
-/** Current TLS configuration with a reference taken; the caller unrefs. */
-lty_tls_server_t *lty__server_tls_get(lty_server_t *server);
+/** Current TLS configuration of a listener with a reference taken; the caller unrefs. */
+lty_tls_server_t *lty__server_tls_get(lty_server_t *server, lty_listener_t which);
 
 #endif

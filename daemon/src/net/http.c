@@ -28,6 +28,8 @@ typedef enum header_kind {
     HEADER_COOKIE,
     HEADER_CSRF_TOKEN,
     HEADER_EXPECT,
+    HEADER_IF_NONE_MATCH,
+    HEADER_ACCEPT_ENCODING,
 } header_kind_t;
 
 struct lty_http_s {
@@ -88,6 +90,8 @@ static int on_message_begin(void *userdata)
     request->content_type[0] = '\0';
     request->cookie[0] = '\0';
     request->csrf_token[0] = '\0';
+    request->if_none_match[0] = '\0';
+    request->accept_gzip = false;
     http->started = true;
     return 0;
 }
@@ -172,6 +176,8 @@ static header_kind_t header_kind(const char *name)
     if (strcasecmp(name, "cookie") == 0) return HEADER_COOKIE;
     if (strcasecmp(name, "x-csrf-token") == 0) return HEADER_CSRF_TOKEN;
     if (strcasecmp(name, "expect") == 0) return HEADER_EXPECT;
+    if (strcasecmp(name, "if-none-match") == 0) return HEADER_IF_NONE_MATCH;
+    if (strcasecmp(name, "accept-encoding") == 0) return HEADER_ACCEPT_ENCODING;
     return HEADER_OTHER;
 }
 
@@ -195,6 +201,30 @@ static void header_idempotency_key(lty_http_t *http, const char *value, size_t s
         request->idempotency_key[size] = '\0';
     }
     request->idempotency_key_present = true;
+}
+
+/* Accept-Encoding lists gzip, unless with a zero weight ("gzip;q=0" refuses it). Tokens are
+ * case-insensitive; "*" is not honoured (browsers name gzip). */
+static bool accept_encoding_gzip(const char *value)
+{
+    const char *at = value;
+    while (*at != '\0') {
+        at += strspn(at, " \t,");
+        size_t size = strcspn(at, ",");
+        size_t name = strcspn(at, " \t;,");
+        if (name == 4 && strncasecmp(at, "gzip", 4) == 0) {
+            const char *weight = at + name;
+            const char *end = at + size;
+            while (weight < end && *weight != '=') weight++;
+            if (weight == end) return true;
+            weight++;
+            size_t zeros = strspn(weight, "0.");
+            char after = weight[zeros];
+            return !(zeros > 0 && (after == '\0' || after == ',' || after == ' '));
+        }
+        at += size;
+    }
+    return false;
 }
 
 /* Cookies may come in several headers; they are joined with "; " as RFC 6265 asks. */
@@ -248,6 +278,13 @@ static int on_header_value_complete(void *userdata)
         return 0;
     case HEADER_EXPECT:
         if (strcasecmp(value, "100-continue") == 0) http->continue_wanted = true;
+        return 0;
+    case HEADER_IF_NONE_MATCH:
+        /* An over-long validator is dropped: the full response is sent, which is always safe. */
+        if (size < sizeof(request->if_none_match)) memcpy(request->if_none_match, value, size + 1);
+        return 0;
+    case HEADER_ACCEPT_ENCODING:
+        request->accept_gzip = request->accept_gzip || accept_encoding_gzip(value);
         return 0;
     case HEADER_OTHER:
         return 0;

@@ -98,6 +98,10 @@ static void loop_stop_begin(lty__loop_t *loop)
         loop->listening = false;
         uv_close((uv_handle_t *)&loop->listener, loop_handle_close_cb);
     }
+    if (loop->portal_listening) {
+        loop->portal_listening = false;
+        uv_close((uv_handle_t *)&loop->portal_listener, loop_handle_close_cb);
+    }
     for (int index = 0; index < loop->slots_count; index++) {
         if (loop->slots[index].state != LTY__CONN_FREE) lty__conn_stop(&loop->slots[index]);
     }
@@ -155,6 +159,9 @@ static void loop_refuse(lty__loop_t *loop, uv_stream_t *listener)
 static void loop_connection_cb(uv_stream_t *listener, int status)
 {
     lty__loop_t *loop = listener->data;
+    lty_listener_t which = listener == (uv_stream_t *)&loop->portal_listener
+                               ? LTY_LISTENER_PORTAL
+                               : LTY_LISTENER_MAIN;
     if (status < 0) {
         LTY_LOG(LTY_LOG_WARN, "err=NET what=listen uv=%s", uv_err_name(status));
         return;
@@ -170,7 +177,7 @@ static void loop_connection_cb(uv_stream_t *listener, int status)
     loop->connections_open++;
     atomic_fetch_add(&loop->server->connections_open, 1);
     atomic_fetch_add(&loop->server->connections_accepted, 1);
-    (void)lty__conn_accept(conn, listener); /* on failure the slot comes back by itself */
+    (void)lty__conn_accept(conn, listener, which); /* on failure the slot comes back by itself */
 }
 
 static void loop_signal_cb(uv_signal_t *handle, int signal_number)
@@ -202,6 +209,13 @@ static int options_check(const lty_server_options_t *options)
     if (options->handshake_timeout_ms <= 0 || options->idle_timeout_ms <= 0) return LTY_E_CONFIG;
     if (options->request_timeout_ms <= 0 || options->drain_timeout_ms <= 0) return LTY_E_CONFIG;
     if (options->listen_host == NULL || strlen(options->listen_host) >= 64) return LTY_E_CONFIG;
+    if (options->portal_enabled) {
+        if (options->portal_host == NULL || strlen(options->portal_host) >= 64) return LTY_E_CONFIG;
+        if (options->portal_tls.ca_cert_path != NULL) return LTY_E_CONFIG; /* never asks */
+        if (options->portal_tls.cert_path == NULL || options->portal_tls.key_path == NULL) {
+            return LTY_E_CONFIG;
+        }
+    }
     return 0;
 }
 
@@ -243,25 +257,38 @@ static int listener_socket_open(const char *host, uint16_t port, int *fd_out, ui
     return 0;
 }
 
-static int loop_listen(lty__loop_t *loop)
+/* One listening socket of a loop: the main one or the portal's. The first bind of port 0
+ * picks the port (*port_io is updated); the other loops bind to it. */
+static int loop_listen_one(lty__loop_t *loop, uv_tcp_t *handle, bool *listening_out,
+                           const char *host, uint16_t *port_io)
 {
-    lty_server_t *server = loop->server;
     int fd = -1;
     uint16_t port = 0;
-    int err = listener_socket_open(server->listen_host, server->port, &fd, &port);
+    int err = listener_socket_open(host, *port_io, &fd, &port);
     if (err != 0) return err;
-    server->port = port;
-    uv_tcp_init(&loop->loop, &loop->listener);
-    loop->listener.data = loop;
-    int rc = uv_tcp_open(&loop->listener, fd);
-    if (rc == 0) rc = uv_listen((uv_stream_t *)&loop->listener, SERVER_LISTEN_BACKLOG,
-                                loop_connection_cb);
-    loop->listening = true; /* the handle is open either way and must be closed */
+    *port_io = port;
+    uv_tcp_init(&loop->loop, handle);
+    handle->data = loop;
+    int rc = uv_tcp_open(handle, fd);
+    if (rc == 0) rc = uv_listen((uv_stream_t *)handle, SERVER_LISTEN_BACKLOG, loop_connection_cb);
+    *listening_out = true; /* the handle is open either way and must be closed */
     if (rc != 0) {
-        LTY_LOG(LTY_LOG_ERR, "err=NET what=listen uv=%s", uv_err_name(rc));
+        LTY_LOG(LTY_LOG_ERR, "err=NET what=listen host=%s uv=%s", host, uv_err_name(rc));
         return LTY_E_NET;
     }
     return 0;
+}
+
+static int loop_listen(lty__loop_t *loop)
+{
+    lty_server_t *server = loop->server;
+    int err = loop_listen_one(loop, &loop->listener, &loop->listening, server->listen_host,
+                              &server->port);
+    if (err == 0 && server->options.portal_enabled) {
+        err = loop_listen_one(loop, &loop->portal_listener, &loop->portal_listening,
+                              server->portal_host, &server->portal_port);
+    }
+    return err;
 }
 
 static int loop_init(lty__loop_t *loop, lty_server_t *server, int index, int slots_count)
@@ -286,14 +313,37 @@ static int loop_init(lty__loop_t *loop, lty_server_t *server, int index, int slo
     return 0;
 }
 
-static int server_tls_open(lty_server_t *server, lty_tls_server_t **tls_out)
+static int server_tls_open(lty_server_t *server, lty_listener_t which, lty_tls_server_t **tls_out)
 {
+    if (which == LTY_LISTENER_PORTAL) {
+        lty_tls_server_options_t options = server->options.portal_tls;
+        options.ca_cert_path = NULL; /* the portal never requests a client certificate */
+        options.cert_path = server->portal_tls_paths[0];
+        options.key_path = server->portal_tls_paths[1];
+        options.revoked_path = NULL;
+        return lty_tls_server_open(tls_out, &options);
+    }
     lty_tls_server_options_t options = server->options.tls;
     options.ca_cert_path = server->tls_paths[0];
     options.cert_path = server->tls_paths[1];
     options.key_path = server->tls_paths[2];
     options.revoked_path = server->tls_paths[3][0] != '\0' ? server->tls_paths[3] : NULL;
     return lty_tls_server_open(tls_out, &options);
+}
+
+/* The portal's copies of its option strings (reload reopens the files). */
+static int server_copy_portal_options(lty_server_t *server, const lty_server_options_t *options)
+{
+    server->options.portal_host = server->portal_host;
+    if (!options->portal_enabled) return 0;
+    strcpy(server->portal_host, options->portal_host);
+    const char *paths[2] = {options->portal_tls.cert_path, options->portal_tls.key_path};
+    for (int index = 0; index < 2; index++) {
+        if (strlen(paths[index]) >= sizeof(server->portal_tls_paths[index])) return LTY_E_CONFIG;
+        strcpy(server->portal_tls_paths[index], paths[index]);
+    }
+    server->portal_port = options->portal_port;
+    return 0;
 }
 
 static int server_copy_options(lty_server_t *server, const lty_server_options_t *options)
@@ -310,7 +360,7 @@ static int server_copy_options(lty_server_t *server, const lty_server_options_t 
     }
     if (paths[0] == NULL || paths[1] == NULL || paths[2] == NULL) return LTY_E_CONFIG;
     server->port = options->listen_port;
-    return 0;
+    return server_copy_portal_options(server, options);
 }
 
 int lty_server_open(lty_server_t **server_out, const lty_server_options_t *options,
@@ -328,7 +378,10 @@ int lty_server_open(lty_server_t **server_out, const lty_server_options_t *optio
     server->api = api;
     pthread_mutex_init(&server->tls_mutex, NULL);
     err = server_copy_options(server, options);
-    if (err == 0) err = server_tls_open(server, &server->tls);
+    if (err == 0) err = server_tls_open(server, LTY_LISTENER_MAIN, &server->tls);
+    if (err == 0 && options->portal_enabled) {
+        err = server_tls_open(server, LTY_LISTENER_PORTAL, &server->portal_tls);
+    }
     if (err == 0) {
         server->loops = lty_calloc((size_t)options->loops, sizeof(server->loops[0]));
         if (server->loops == NULL) err = LTY_E_NOMEM;
@@ -354,8 +407,11 @@ static void server_ready_announce(lty_server_t *server)
 {
     int fd = server->options.ready_fd;
     if (fd < 0) return;
-    char line[16];
-    int size = snprintf(line, sizeof(line), "%u\n", (unsigned)server->port);
+    char line[32];
+    int size = server->options.portal_enabled
+                   ? snprintf(line, sizeof(line), "%u %u\n", (unsigned)server->port,
+                              (unsigned)server->portal_port)
+                   : snprintf(line, sizeof(line), "%u\n", (unsigned)server->port);
     ssize_t written = write(fd, line, (size_t)size);
     if (written != size) LTY_LOG(LTY_LOG_WARN, "err=IO what=ready_fd errno=%d", errno);
     close(fd);
@@ -393,6 +449,10 @@ int lty_server_run(lty_server_t *server)
     LTY_LOG(LTY_LOG_INFO, "what=listening host=%s port=%u loops=%d connections_max=%d",
             server->listen_host, (unsigned)server->port, server->loops_count,
             server->options.connections_max);
+    if (server->options.portal_enabled) {
+        LTY_LOG(LTY_LOG_INFO, "what=listening listener=portal host=%s port=%u",
+                server->portal_host, (unsigned)server->portal_port);
+    }
     server_ready_announce(server);
     loop_thread(&server->loops[0]);
     for (int index = 1; index < started; index++) uv_thread_join(&server->loops[index].thread);
@@ -415,28 +475,42 @@ void lty_server_stop(lty_server_t *server)
     }
 }
 
-int lty_server_reload(lty_server_t *server)
+/* Swap one listener's configuration for a freshly loaded one. */
+static int server_reload_one(lty_server_t *server, lty_listener_t which)
 {
-    LTY_ASSERT(server != NULL);
     lty_tls_server_t *fresh = NULL;
-    int err = server_tls_open(server, &fresh);
+    int err = server_tls_open(server, which, &fresh);
     if (err != 0) {
-        LTY_LOG(LTY_LOG_ERR, "err=%s what=reload_failed keeping=previous", lty_err_name(err));
+        LTY_LOG(LTY_LOG_ERR, "err=%s what=reload_failed listener=%s keeping=previous",
+                lty_err_name(err), which == LTY_LISTENER_PORTAL ? "portal" : "main");
         return err;
     }
     pthread_mutex_lock(&server->tls_mutex);
-    lty_tls_server_t *previous = server->tls;
-    server->tls = fresh;
+    lty_tls_server_t **slot = which == LTY_LISTENER_PORTAL ? &server->portal_tls : &server->tls;
+    lty_tls_server_t *previous = *slot;
+    *slot = fresh;
     pthread_mutex_unlock(&server->tls_mutex);
     lty_tls_server_unref(previous); /* open sessions keep their own reference */
-    LTY_LOG(LTY_LOG_INFO, "what=reloaded");
     return 0;
 }
 
-lty_tls_server_t *lty__server_tls_get(lty_server_t *server)
+int lty_server_reload(lty_server_t *server)
+{
+    LTY_ASSERT(server != NULL);
+    int err = server_reload_one(server, LTY_LISTENER_MAIN);
+    if (server->options.portal_enabled) {
+        int portal_err = server_reload_one(server, LTY_LISTENER_PORTAL);
+        if (err == 0) err = portal_err;
+    }
+    if (err == 0) LTY_LOG(LTY_LOG_INFO, "what=reloaded");
+    return err;
+}
+
+lty_tls_server_t *lty__server_tls_get(lty_server_t *server, lty_listener_t which)
 {
     pthread_mutex_lock(&server->tls_mutex);
-    lty_tls_server_t *tls = server->tls;
+    lty_tls_server_t *tls = which == LTY_LISTENER_PORTAL ? server->portal_tls : server->tls;
+    LTY_ASSERT(tls != NULL);
     lty_tls_server_ref(tls);
     pthread_mutex_unlock(&server->tls_mutex);
     return tls;
@@ -446,6 +520,12 @@ uint16_t lty_server_port(const lty_server_t *server)
 {
     LTY_ASSERT(server != NULL);
     return server->port;
+}
+
+uint16_t lty_server_portal_port(const lty_server_t *server)
+{
+    LTY_ASSERT(server != NULL);
+    return server->options.portal_enabled ? server->portal_port : 0;
 }
 
 void lty_server_stats_cb(void *server, lty_net_stats_t *stats_out)
@@ -478,6 +558,10 @@ static void loop_close(lty__loop_t *loop)
     if (!loop->finished) {
         if (loop->listening) uv_close((uv_handle_t *)&loop->listener, loop_handle_close_cb);
         loop->listening = false;
+        if (loop->portal_listening) {
+            uv_close((uv_handle_t *)&loop->portal_listener, loop_handle_close_cb);
+        }
+        loop->portal_listening = false;
         uv_close((uv_handle_t *)&loop->wakeup, loop_handle_close_cb);
         uv_close((uv_handle_t *)&loop->drain_timer, loop_handle_close_cb);
         for (int index = 0; index < loop->signals_count; index++) {
@@ -507,6 +591,7 @@ void lty_server_close(lty_server_t *server)
     for (int index = 0; index < server->loops_count; index++) loop_close(&server->loops[index]);
     lty_free(server->loops);
     lty_tls_server_unref(server->tls);
+    lty_tls_server_unref(server->portal_tls);
     pthread_mutex_destroy(&server->tls_mutex);
     lty_free(server);
 }

@@ -3,7 +3,8 @@
  * @file server.h
  * The network side of loyaltyd: event loops, listener, connection slots, signals.
  *
- * Owns: N libuv loops (one thread each) sharing one listening port via SO_REUSEPORT, the
+ * Owns: N libuv loops (one thread each) sharing one listening port via SO_REUSEPORT (and the
+ * member portal's second port, when enabled, the same way), the
  * connection slots (LTY_CONNECTIONS_MAX, allocated at start), handshake/idle/request timeouts,
  * the completion queue each loop drains (an exchange's complete_cb), graceful stop on SIGTERM/SIGINT
  * (stop accepting, finish in-flight exchanges, close), and TLS reload on SIGHUP.
@@ -30,7 +31,14 @@ typedef struct lty_server_options_s {
     int request_timeout_ms;        /* first byte of a request to its last */
     int drain_timeout_ms;          /* SIGTERM: longest wait for in-flight exchanges */
     lty_tls_server_options_t tls;
-    int ready_fd;                  /* >= 0: write "<port>\n" there once listening, then close */
+    /* The member portal's listener: same loops and slots, its own socket and certificate, no
+     * client certificate request (portal_tls.ca_cert_path must be NULL). */
+    bool portal_enabled;
+    const char *portal_host;       /* "0.0.0.0" */
+    uint16_t portal_port;          /* 0 = any free port (see lty_server_portal_port) */
+    lty_tls_server_options_t portal_tls;
+    int ready_fd;                  /* >= 0: write "<port>\n" there once listening, then close
+                                    * ("<port> <portal port>\n" with the portal enabled) */
 } lty_server_options_t;
 
 /** Bind and prepare (does not start threads). 0, LTY_E_NET-ish errors, LTY_E_TLS, LTY_E_NOMEM. */
@@ -38,6 +46,8 @@ int lty_server_open(lty_server_t **server_out, const lty_server_options_t *optio
                     lty_api_t *api);
 /** The bound port (useful with listen_port 0). */
 uint16_t lty_server_port(const lty_server_t *server);
+/** The portal's bound port; 0 when the portal is not enabled. */
+uint16_t lty_server_portal_port(const lty_server_t *server);
 /** Run the loops until SIGTERM/SIGINT, then drain and return 0. Blocks the calling thread. */
 int lty_server_run(lty_server_t *server);
 /** Ask a running server to stop as SIGTERM would (thread-safe). */

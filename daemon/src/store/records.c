@@ -1151,10 +1151,10 @@ void lty_key_member_name(lty_key_t *key_out, const char *name, uint64_t member_i
 
 /* ---- PIN ---------------------------------------------------------------------- */
 
-bool lty_record_pin_valid(const lty_pin_t *pin)
+/* The fields after the owner (member id, or the card number of a tag-11 record). */
+static bool pin_fields_valid(const lty_pin_t *pin)
 {
-    LTY_ASSERT(pin != NULL);
-    if (!card_no_syntax(pin->card_no) || pin->set > 1) return false;
+    if (pin->set > 1) return false;
     if (pin->set == 1 && (pin->t_cost == 0 || pin->m_cost_kib == 0 || pin->version == 0)) {
         return false;
     }
@@ -1162,25 +1162,50 @@ bool lty_record_pin_valid(const lty_pin_t *pin)
     return time_ok(pin->updated_ms);
 }
 
+bool lty_record_pin_valid(const lty_pin_t *pin)
+{
+    LTY_ASSERT(pin != NULL);
+    return pin->member_id >= 1 && pin_fields_valid(pin);
+}
+
+static void pin_fields_out(rec_out_t *writer, const lty_pin_t *pin)
+{
+    out_u8(writer, pin->set);
+    out_u32(writer, pin->version);
+    out_u32(writer, pin->t_cost);
+    out_u32(writer, pin->m_cost_kib);
+    out_bytes(writer, pin->salt, sizeof(pin->salt));
+    out_bytes(writer, pin->hash, sizeof(pin->hash));
+    out_u32(writer, pin->failures);
+    out_i64(writer, pin->locked_until_ms);
+    out_bytes(writer, pin->reset_hash, sizeof(pin->reset_hash));
+    out_i64(writer, pin->reset_expires_ms);
+    out_i64(writer, pin->updated_ms);
+}
+
 size_t lty_record_pin_encode(const lty_pin_t *pin, uint8_t *out, size_t out_size)
 {
     LTY_ASSERT(lty_record_pin_valid(pin));
     LTY_ASSERT(out_size >= LTY_RECORD_PIN_BYTES_MAX);
     rec_out_t writer;
-    out_header(&writer, out, out_size, LTY_RECORD_PIN, LTY_PIN_VERSION);
-    out_str(&writer, pin->card_no, LTY_CARD_NO_DIGITS_MAX);
-    out_u8(&writer, pin->set);
-    out_u32(&writer, pin->version);
-    out_u32(&writer, pin->t_cost);
-    out_u32(&writer, pin->m_cost_kib);
-    out_bytes(&writer, pin->salt, sizeof(pin->salt));
-    out_bytes(&writer, pin->hash, sizeof(pin->hash));
-    out_u32(&writer, pin->failures);
-    out_i64(&writer, pin->locked_until_ms);
-    out_bytes(&writer, pin->reset_hash, sizeof(pin->reset_hash));
-    out_i64(&writer, pin->reset_expires_ms);
-    out_i64(&writer, pin->updated_ms);
+    out_header(&writer, out, out_size, (lty_record_tag_t)LTY_RECORD_TAG_MEMBER_PIN,
+               LTY_PIN_VERSION);
+    out_u64(&writer, pin->member_id);
+    pin_fields_out(&writer, pin);
     LTY_ASSERT(writer.size <= LTY_RECORD_PIN_BYTES_MAX);
+    return writer.size;
+}
+
+size_t lty_record_card_pin_encode(const lty_pin_t *pin, const char *card_no, uint8_t *out,
+                                  size_t out_size)
+{
+    LTY_ASSERT(pin != NULL && pin_fields_valid(pin));
+    LTY_ASSERT(card_no != NULL && card_no_syntax(card_no));
+    LTY_ASSERT(out_size >= LTY_RECORD_CARD_PIN_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, LTY_RECORD_PIN, 1);
+    out_str(&writer, card_no, LTY_CARD_NO_DIGITS_MAX);
+    pin_fields_out(&writer, pin);
     return writer.size;
 }
 
@@ -1192,25 +1217,42 @@ static void in_copy(rec_in_t *reader, uint8_t *out, size_t size)
     if (bytes != NULL) memcpy(out, bytes, size);
 }
 
+static void pin_fields_in(rec_in_t *reader, lty_pin_t *pin_out)
+{
+    pin_out->set = in_u8(reader);
+    pin_out->version = in_u32(reader);
+    pin_out->t_cost = in_u32(reader);
+    pin_out->m_cost_kib = in_u32(reader);
+    in_copy(reader, pin_out->salt, sizeof(pin_out->salt));
+    in_copy(reader, pin_out->hash, sizeof(pin_out->hash));
+    pin_out->failures = in_u32(reader);
+    pin_out->locked_until_ms = in_i64(reader);
+    in_copy(reader, pin_out->reset_hash, sizeof(pin_out->reset_hash));
+    pin_out->reset_expires_ms = in_i64(reader);
+    pin_out->updated_ms = in_i64(reader);
+}
+
 int lty_record_pin_decode(lty_bytes_t in, lty_pin_t *pin_out)
 {
     LTY_ASSERT(pin_out != NULL);
     rec_in_t reader;
     memset(pin_out, 0, sizeof(*pin_out));
-    (void)in_header(&reader, in, LTY_RECORD_PIN, LTY_PIN_VERSION);
-    in_str(&reader, pin_out->card_no, LTY_CARD_NO_DIGITS_MAX);
-    pin_out->set = in_u8(&reader);
-    pin_out->version = in_u32(&reader);
-    pin_out->t_cost = in_u32(&reader);
-    pin_out->m_cost_kib = in_u32(&reader);
-    in_copy(&reader, pin_out->salt, sizeof(pin_out->salt));
-    in_copy(&reader, pin_out->hash, sizeof(pin_out->hash));
-    pin_out->failures = in_u32(&reader);
-    pin_out->locked_until_ms = in_i64(&reader);
-    in_copy(&reader, pin_out->reset_hash, sizeof(pin_out->reset_hash));
-    pin_out->reset_expires_ms = in_i64(&reader);
-    pin_out->updated_ms = in_i64(&reader);
+    (void)in_header(&reader, in, (lty_record_tag_t)LTY_RECORD_TAG_MEMBER_PIN, LTY_PIN_VERSION);
+    pin_out->member_id = in_u64(&reader);
+    pin_fields_in(&reader, pin_out);
     return in_finish(&reader, reader.ok && lty_record_pin_valid(pin_out));
+}
+
+int lty_record_card_pin_decode(lty_bytes_t in, lty_pin_t *pin_out, char *card_no_out)
+{
+    LTY_ASSERT(pin_out != NULL && card_no_out != NULL);
+    rec_in_t reader;
+    memset(pin_out, 0, sizeof(*pin_out));
+    (void)in_header(&reader, in, LTY_RECORD_PIN, 1);
+    in_str(&reader, card_no_out, LTY_CARD_NO_DIGITS_MAX);
+    pin_fields_in(&reader, pin_out);
+    return in_finish(&reader, reader.ok && card_no_syntax(card_no_out) &&
+                                  pin_fields_valid(pin_out));
 }
 
 /* ---- Return and void records ----------------------------------------------------------- */
@@ -1382,4 +1424,132 @@ int lty_key_idempotency_expiry_split(lty_bytes_t index_key, int64_t *expires_ms_
     *key_out = (lty_bytes_t){.data = (const uint8_t *)index_key.data + 8,
                              .size = index_key.size - 8};
     return 0;
+}
+
+/* ---- Member portal: sessions and the login throttle ------------------------------------- */
+
+bool lty_record_session_valid(const lty_session_t *session)
+{
+    LTY_ASSERT(session != NULL);
+    if (session->member_id == 0) return false;
+    if (session->card_no[0] != '\0' && !card_no_syntax(session->card_no)) return false;
+    if (!time_ok(session->created_ms) || !time_ok(session->last_seen_ms)) return false;
+    if (session->last_seen_ms < session->created_ms) return false;
+    return time_ok(session->expires_ms) && session->expires_ms > session->created_ms;
+}
+
+size_t lty_record_session_encode(const lty_session_t *session, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_session_valid(session));
+    LTY_ASSERT(out_size >= LTY_RECORD_SESSION_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, (lty_record_tag_t)LTY_RECORD_TAG_SESSION,
+               LTY_SESSION_VERSION);
+    out_u64(&writer, session->member_id);
+    out_str(&writer, session->card_no, LTY_CARD_NO_DIGITS_MAX);
+    out_i64(&writer, session->created_ms);
+    out_i64(&writer, session->last_seen_ms);
+    out_i64(&writer, session->expires_ms);
+    LTY_ASSERT(writer.size <= LTY_RECORD_SESSION_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_session_decode(lty_bytes_t in, lty_session_t *session_out)
+{
+    LTY_ASSERT(session_out != NULL);
+    rec_in_t reader;
+    memset(session_out, 0, sizeof(*session_out));
+    (void)in_header(&reader, in, (lty_record_tag_t)LTY_RECORD_TAG_SESSION, LTY_SESSION_VERSION);
+    session_out->member_id = in_u64(&reader);
+    in_str(&reader, session_out->card_no, LTY_CARD_NO_DIGITS_MAX);
+    session_out->created_ms = in_i64(&reader);
+    session_out->last_seen_ms = in_i64(&reader);
+    session_out->expires_ms = in_i64(&reader);
+    return in_finish(&reader, reader.ok && lty_record_session_valid(session_out));
+}
+
+bool lty_record_login_throttle_valid(const lty_login_throttle_t *throttle)
+{
+    LTY_ASSERT(throttle != NULL);
+    if (throttle->locked_until_ms < 0) return false;
+    return time_ok(throttle->updated_ms);
+}
+
+size_t lty_record_login_throttle_encode(const lty_login_throttle_t *throttle, uint8_t *out,
+                                        size_t out_size)
+{
+    LTY_ASSERT(lty_record_login_throttle_valid(throttle));
+    LTY_ASSERT(out_size >= LTY_RECORD_LOGIN_THROTTLE_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, (lty_record_tag_t)LTY_RECORD_TAG_LOGIN_THROTTLE,
+               LTY_LOGIN_THROTTLE_VERSION);
+    out_u32(&writer, throttle->failures);
+    out_i64(&writer, throttle->locked_until_ms);
+    out_i64(&writer, throttle->updated_ms);
+    return writer.size;
+}
+
+int lty_record_login_throttle_decode(lty_bytes_t in, lty_login_throttle_t *throttle_out)
+{
+    LTY_ASSERT(throttle_out != NULL);
+    rec_in_t reader;
+    memset(throttle_out, 0, sizeof(*throttle_out));
+    (void)in_header(&reader, in, (lty_record_tag_t)LTY_RECORD_TAG_LOGIN_THROTTLE,
+                    LTY_LOGIN_THROTTLE_VERSION);
+    throttle_out->failures = in_u32(&reader);
+    throttle_out->locked_until_ms = in_i64(&reader);
+    throttle_out->updated_ms = in_i64(&reader);
+    return in_finish(&reader, reader.ok && lty_record_login_throttle_valid(throttle_out));
+}
+
+void lty_key_throttle_member(lty_key_t *key_out, uint64_t member_id)
+{
+    LTY_ASSERT(key_out != NULL);
+    LTY_ASSERT(member_id >= 1);
+    key_out->data[0] = LTY_KEY_THROTTLE_MEMBER;
+    lty_record_u64_encode(member_id, key_out->data + 1);
+    key_out->size = 9;
+}
+
+void lty_key_throttle_unknown(lty_key_t *key_out, const uint8_t digest[32])
+{
+    LTY_ASSERT(key_out != NULL);
+    LTY_ASSERT(digest != NULL);
+    key_out->data[0] = LTY_KEY_THROTTLE_UNKNOWN;
+    memcpy(key_out->data + 1, digest, 32);
+    key_out->size = 33;
+}
+
+void lty_key_member_session(lty_key_t *key_out, uint64_t member_id, const uint8_t hash[32])
+{
+    LTY_ASSERT(key_out != NULL && hash != NULL);
+    LTY_ASSERT(member_id >= 1);
+    lty_record_u64_encode(member_id, key_out->data);
+    memcpy(key_out->data + 8, hash, LTY_SESSION_HASH_BYTES);
+    key_out->size = 8 + LTY_SESSION_HASH_BYTES;
+}
+
+void lty_key_portal_expiry(lty_key_t *key_out, int64_t expires_ms, uint8_t db,
+                           lty_bytes_t record_key)
+{
+    LTY_ASSERT(key_out != NULL);
+    LTY_ASSERT(record_key.size >= 1 && record_key.size <= 64);
+    lty_record_u64_encode((uint64_t)expires_ms ^ (UINT64_C(1) << 63), key_out->data);
+    key_out->data[8] = db;
+    memcpy(key_out->data + 9, record_key.data, record_key.size);
+    key_out->size = 9 + record_key.size;
+}
+
+bool lty_key_portal_expiry_split(lty_bytes_t key, int64_t *expires_ms_out, uint8_t *db_out,
+                                 lty_bytes_t *record_key_out)
+{
+    LTY_ASSERT(expires_ms_out != NULL && db_out != NULL);
+    LTY_ASSERT(record_key_out != NULL);
+    uint64_t flipped = 0;
+    if (key.size < 10 || key.size > 9 + 64 || !lty_key_u64_at(key, 0, &flipped)) return false;
+    *expires_ms_out = (int64_t)(flipped ^ (UINT64_C(1) << 63));
+    *db_out = ((const uint8_t *)key.data)[8];
+    record_key_out->data = (const uint8_t *)key.data + 9;
+    record_key_out->size = key.size - 9;
+    return true;
 }

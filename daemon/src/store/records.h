@@ -298,34 +298,44 @@ typedef struct lty_audit_s {
     char new_value[LTY_AUDIT_VALUE_BYTES_MAX + 1];
 } lty_audit_t;
 
-/* ---- Card PINs ------------------------------------------------------------ */
+/* ---- Member PINs ------------------------------------------------------------ */
 
 #define LTY_PIN_SALT_BYTES 16
 #define LTY_PIN_HASH_BYTES 32
+/* Tag 40 (schema 5): the PIN belongs to the member, keyed by member id in MEMBER_PINS, so a
+ * replacement card keeps it. Tag 11 was the per-card record of CARD_PINS (schema 2..4), read
+ * only by the migration (lty_record_card_pin_decode). */
+#define LTY_RECORD_TAG_MEMBER_PIN 40
 #define LTY_PIN_VERSION 1
-/** A card's PIN state: the argon2id hash (never the PIN), the failure throttle and a pending
- *  one-time reset code (its SHA-256 only). Stored in CARD_PINS under the card number. */
+/** A member's PIN state: the argon2id hash (never the PIN), the till's failure throttle and a
+ *  pending one-time reset code (its SHA-256 only). Stored in MEMBER_PINS under the member id. */
 typedef struct lty_pin_s {
-    char card_no[LTY_CARD_NO_SIZE];
+    uint64_t member_id;                      /* >= 1 */
     uint8_t set;                             /* 1 when hash holds a PIN */
     uint32_t version;                        /* +1 on every PIN change (race check) */
     uint32_t t_cost;                         /* argon2id passes */
     uint32_t m_cost_kib;                     /* argon2id memory */
     uint8_t salt[LTY_PIN_SALT_BYTES];
     uint8_t hash[LTY_PIN_HASH_BYTES];
-    uint32_t failures;                       /* wrong PINs since the last right one */
-    int64_t locked_until_ms;                 /* 0, or refused until then */
+    uint32_t failures;                       /* wrong PINs at a till since the last right one */
+    int64_t locked_until_ms;                 /* 0, or refused at tills until then */
     uint8_t reset_hash[32];                  /* SHA-256 of the reset code */
     int64_t reset_expires_ms;                /* 0 = no reset code pending */
     int64_t updated_ms;
 } lty_pin_t;
 #define LTY_RECORD_PIN_BYTES_MAX                                                               \
-    (2 + LTY_RECORD_STR(LTY_CARD_NO_DIGITS_MAX) + 1 + 3 * 4 + LTY_PIN_SALT_BYTES              \
-     + LTY_PIN_HASH_BYTES + 4 + 8 + 32 + 8 + 8)
+    (2 + 8 + 1 + 3 * 4 + LTY_PIN_SALT_BYTES + LTY_PIN_HASH_BYTES + 4 + 8 + 32 + 8 + 8)
+#define LTY_RECORD_CARD_PIN_BYTES_MAX (LTY_RECORD_PIN_BYTES_MAX - 8 + 2 + LTY_CARD_NO_DIGITS_MAX)
 
 bool lty_record_pin_valid(const lty_pin_t *pin);
 size_t lty_record_pin_encode(const lty_pin_t *pin, uint8_t *out, size_t out_size);
 int lty_record_pin_decode(lty_bytes_t in, lty_pin_t *pin_out);
+/** The schema-2..4 per-card PIN record (tag 11): pin_out gets every field but member_id (0),
+ *  card_no_out (LTY_CARD_NO_SIZE) the card. 0 or LTY_E_CORRUPT. */
+int lty_record_card_pin_decode(lty_bytes_t in, lty_pin_t *pin_out, char *card_no_out);
+/** Encode a tag-11 record (tests build older stores with it); pin->member_id is ignored. */
+size_t lty_record_card_pin_encode(const lty_pin_t *pin, const char *card_no, uint8_t *out,
+                                  size_t out_size);
 
 /* ---- Encoded sizes ------------------------------------------------------------------- */
 
@@ -612,5 +622,59 @@ size_t lty_key_idempotency_expiry(int64_t expires_ms, lty_bytes_t key, uint8_t *
  *  view into index_key. */
 int lty_key_idempotency_expiry_split(lty_bytes_t index_key, int64_t *expires_ms_out,
                                      lty_bytes_t *key_out);
+
+/* ---- Member portal: sessions and the login throttle (schema 5) ------------------------------ */
+
+/* Tags numbered from 40 (parallel work numbers its records elsewhere). */
+#define LTY_RECORD_TAG_SESSION 41
+#define LTY_RECORD_TAG_LOGIN_THROTTLE 42
+#define LTY_SESSION_HASH_BYTES 32 /* SESSIONS keys: SHA-256 of the cookie's token */
+
+#define LTY_SESSION_VERSION 1
+/** A member's portal session. The cookie holds a random token; only its SHA-256 is the key, so
+ *  a copy of the ledger opens no session. */
+typedef struct lty_session_s {
+    uint64_t member_id;                    /* >= 1 */
+    char card_no[LTY_CARD_NO_SIZE];        /* the card logged in with; "" by phone */
+    int64_t created_ms;                    /* login */
+    int64_t last_seen_ms;                  /* idle expiry counts from here (coarse: see touch) */
+    int64_t expires_ms;                    /* absolute expiry, > created_ms */
+} lty_session_t;
+#define LTY_RECORD_SESSION_BYTES_MAX (2 + 8 + LTY_RECORD_STR(LTY_CARD_NO_DIGITS_MAX) + 3 * 8)
+
+bool lty_record_session_valid(const lty_session_t *session);
+size_t lty_record_session_encode(const lty_session_t *session, uint8_t *out, size_t out_size);
+int lty_record_session_decode(lty_bytes_t in, lty_session_t *session_out);
+
+#define LTY_LOGIN_THROTTLE_VERSION 1
+/** Wrong portal logins in a row for one member (or one unknown card number or phone). */
+typedef struct lty_login_throttle_s {
+    uint32_t failures;                     /* since the last right PIN, within the lock window */
+    int64_t locked_until_ms;               /* 0, or logins refused (429) until then */
+    int64_t updated_ms;                    /* last failure: the count is forgotten a lock later */
+} lty_login_throttle_t;
+#define LTY_RECORD_LOGIN_THROTTLE_BYTES_MAX (2 + 4 + 8 + 8)
+
+bool lty_record_login_throttle_valid(const lty_login_throttle_t *throttle);
+size_t lty_record_login_throttle_encode(const lty_login_throttle_t *throttle, uint8_t *out,
+                                        size_t out_size);
+int lty_record_login_throttle_decode(lty_bytes_t in, lty_login_throttle_t *throttle_out);
+
+/** LOGIN_THROTTLE keys: 'm' | member_id u64 for a member, 'u' | SHA-256 for an identifier that
+ *  names no member (keyed with the pepper, so the key is not the card number or phone). */
+#define LTY_KEY_THROTTLE_MEMBER 'm'
+#define LTY_KEY_THROTTLE_UNKNOWN 'u'
+void lty_key_throttle_member(lty_key_t *key_out, uint64_t member_id);
+void lty_key_throttle_unknown(lty_key_t *key_out, const uint8_t digest[32]);
+/** SESSIONS_BY_MEMBER: member_id u64 | token hash. */
+void lty_key_member_session(lty_key_t *key_out, uint64_t member_id, const uint8_t hash[32]);
+/** PORTAL_EXPIRY: expires_ms (i64, sign bit flipped) | db u8 | the record's key: what the
+ *  portal sweep deletes once due (sessions at their absolute expiry, throttle counts a lock
+ *  after their last failure). */
+void lty_key_portal_expiry(lty_key_t *key_out, int64_t expires_ms, uint8_t db,
+                           lty_bytes_t record_key);
+/** Split a PORTAL_EXPIRY key: false when malformed. record_key_out views into key. */
+bool lty_key_portal_expiry_split(lty_bytes_t key, int64_t *expires_ms_out, uint8_t *db_out,
+                                 lty_bytes_t *record_key_out);
 
 #endif

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Goal: the member portal works in a real browser (tests/browser/portal.test.js: login, throttle,
+# figures equal to the API's, history chart, language, lost card, screenshots, Slow 3G budgets).
+# Method: a demo daemon as every integration test starts one, a sale for member 2, then node's
+# test runner drives Debian's chromium through playwright-core (installed by scripts/deps into
+# tests/browser/node_modules). Screenshots go to $LTY_BUILD_DIR/browser/.
+source "$LTY_SOURCE_DIR/tests/support/lib.sh"
+HERE="$LTY_SOURCE_DIR/tests/browser"
+[[ -d "$HERE/node_modules/playwright-core" ]] ||
+    { echo "Bail out! run scripts/deps --browser (npm ci in tests/browser)"; exit 1; }
+[[ -x /usr/bin/chromium ]] || { echo "Bail out! chromium missing: scripts/deps --browser"; exit 1; }
+
+lty_init_demo
+lty_start
+read -r _ C2 _ _ < <(sed -n 3p "$LTY_DATA/demo-members.txt")
+request till POST /v1/till/sales \
+    '{"card_no":"'$C2'","receipt_no":"B1","lines":[{"sku":"A","qty":2,"amount_cents":2590}]}' \
+    -H "Idempotency-Key: $(key)"
+check "a sale for member 2 to see on the portal" test "$STATUS" = 201
+SPKI=$(openssl x509 -in "$LTY_DATA/tls/portal.crt" -pubkey -noout | openssl pkey -pubin -outform der |
+    openssl dgst -sha256 -binary | base64)
+OUT_DIR="$LTY_BUILD_DIR/browser"
+mkdir -p "$OUT_DIR"
+if PORTAL="$PORTAL" SPKI="$SPKI" OUT_DIR="$OUT_DIR" DEMO_MEMBERS="$LTY_DATA/demo-members.txt" \
+    BASE="$BASE" CA="$CA" TILL_CERT="$TILL_CERT" TILL_KEY="$TILL_KEY" HOME="$LTY_TMP" \
+    node --test --test-reporter=tap "$HERE/portal.test.js" >"$LTY_TMP/node.out" 2>&1; then
+    pass "browser tests (node --test: $(grep -c '^ok' "$LTY_TMP/node.out") ok)"
+else
+    fail "browser tests"
+fi
+sed 's/^/#   /' "$LTY_TMP/node.out" | grep -v '^#   *$' | tail -60
+for shot in dashboard-desktop dashboard-360 history-360 dashboard-zh-desktop; do
+    check "screenshot $shot.png written" test -s "$OUT_DIR/$shot.png"
+done
+lty_finish
