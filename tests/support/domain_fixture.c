@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* tests/support/domain_fixture.c: a temporary LMDB store with the demo programme, an operator
- * and a till actor, and small helpers that run one domain operation per write transaction the
- * way the writer does (commit on success, abort on refusal). Shared by the store-level domain
- * tests (test_ops.c, test_verify.c); see domain_fixture.h. */
+ * and a till actor, small helpers that run one domain operation per write transaction the way
+ * the writer does (commit on success, abort on refusal), the store digest that proves a refusal
+ * changed nothing, and the ledger verifier. Shared by the store-level domain tests
+ * (test_ops_*.c, test_verify.c) and the API tests (test_dispatch.c); see domain_fixture.h. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,8 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ledger.h"
 #include "lty/lty_card.h"
+#include "lty/lty_clock.h"
 #include "lty/lty_err.h"
+#include "lty/lty_tls.h"
 #include "migrate.h"
 #include "ops.h"
 #include "verify.h"
@@ -88,6 +92,13 @@ lty_store_txn_t *write_begin(void)
     return txn;
 }
 
+lty_store_txn_t *read_begin(void)
+{
+    lty_store_txn_t *txn = NULL;
+    assert_int_equal(lty_store_read_begin(store, &txn), 0);
+    return txn;
+}
+
 int finish(lty_store_txn_t *txn, int err)
 {
     if (err == 0) {
@@ -128,8 +139,8 @@ int adjust(uint64_t member_id, int64_t points, int64_t now_ms, lty_ops_adjust_re
 
 lty_ops_sale_t sale_request;
 
-int sale(const char *card_no, const char *receipt_no, int64_t total_cents, int64_t redeem_points,
-         int64_t now_ms, lty_ops_sale_result_t *result_out)
+void sale_request_fill(const char *card_no, const char *receipt_no, int64_t total_cents,
+                       int64_t redeem_points)
 {
     memset(&sale_request, 0, sizeof(sale_request));
     snprintf(sale_request.card_no, sizeof(sale_request.card_no), "%s", card_no);
@@ -143,9 +154,39 @@ int sale(const char *card_no, const char *receipt_no, int64_t total_cents, int64
     strcpy(sale_request.lines[1].sku, "6909876543210");
     sale_request.lines[1].qty = 3;
     sale_request.lines[1].amount_cents = total_cents - total_cents / 2;
+}
+
+int sale_submit(int64_t now_ms, lty_ops_sale_result_t *result_out)
+{
     lty_store_txn_t *txn = write_begin();
     return finish(
         txn, lty_ops_sale(txn, &till_actor, &programme, now_ms, &sale_request, result_out, NULL));
+}
+
+int sale(const char *card_no, const char *receipt_no, int64_t total_cents, int64_t redeem_points,
+         int64_t now_ms, lty_ops_sale_result_t *result_out)
+{
+    sale_request_fill(card_no, receipt_no, total_cents, redeem_points);
+    return sale_submit(now_ms, result_out);
+}
+
+int topup(const char *card_no, int64_t amount_cents, int64_t now_ms, lty_ops_balances_t *result_out)
+{
+    lty_ops_topup_t request = {.amount_cents = amount_cents, .tender = LTY_TENDER_CASH};
+    snprintf(request.card_no, sizeof(request.card_no), "%s", card_no);
+    lty_store_txn_t *txn = write_begin();
+    return finish(
+        txn, lty_ops_topup(txn, &till_actor, &programme, now_ms, &request, result_out, NULL));
+}
+
+int member_close(uint64_t member_id, int64_t now_ms, lty_ops_close_result_t *result_out)
+{
+    lty_ops_close_t request = {.member_id = member_id};
+    strcpy(request.reason, "moved away");
+    strcpy(request.payout, "cash");
+    lty_store_txn_t *txn = write_begin();
+    return finish(txn, lty_ops_member_close(txn, &operator_actor, now_ms, &request, result_out,
+                                            NULL));
 }
 
 lty_ops_member_view_t member_view;
@@ -157,6 +198,14 @@ int64_t points_of(uint64_t member_id)
     assert_int_equal(lty_ops_member_get(txn, member_id, &member_view), 0);
     lty_store_txn_abort(txn);
     return member_view.points;
+}
+
+int64_t prepaid_of(uint64_t member_id)
+{
+    lty_store_txn_t *txn = read_begin();
+    assert_int_equal(lty_ops_member_get(txn, member_id, &member_view), 0);
+    lty_store_txn_abort(txn);
+    return member_view.prepaid_cents;
 }
 
 uint64_t count_of(lty_db_t db)
@@ -204,4 +253,91 @@ void member_with_card(const char *phone, uint64_t *member_id, lty_card_t *card)
 {
     assert_int_equal(member_create("王芳", phone, member_id), 0);
     card_issue(*member_id, card);
+}
+
+void card_status_set(const lty_card_t *card, uint8_t status)
+{
+    lty_card_t changed = *card;
+    changed.status = status;
+    if (status == LTY_CARD_REPLACED) strcpy(changed.replaced_by, "4111111111111111");
+    uint8_t buffer[LTY_RECORD_CARD_BYTES_MAX];
+    size_t size = lty_record_card_encode(&changed, buffer, sizeof(buffer));
+    lty_key_t key;
+    lty_key_text(&key, card->card_no);
+    lty_store_txn_t *txn = write_begin();
+    assert_int_equal(
+        lty_store_put(txn, LTY_DB_CARDS, lty_key_bytes(&key), (lty_bytes_t){buffer, size}), 0);
+    assert_int_equal(lty_store_txn_commit(txn), 0);
+}
+
+void points_grant(uint64_t member_id, int64_t points)
+{
+    lty_store_txn_t *txn = write_begin();
+    while (points > 0) {
+        int64_t part = points < LTY_LEDGER_POSTING_AMOUNT_MAX ? points : LTY_LEDGER_POSTING_AMOUNT_MAX;
+        lty_account_t account;
+        assert_int_equal(lty__ops_account_get(txn, LTY_ACCOUNT_MEMBER_POINTS, member_id, &account),
+                         0);
+        lty_journal_entry_t entry;
+        memset(&entry, 0, sizeof(entry));
+        entry.kind = LTY_ENTRY_ADJUST;
+        entry.member_id = member_id;
+        strcpy(entry.principal, "system");
+        strcpy(entry.reference, "test grant");
+        lty_ledger_posting_add(&entry, LTY_ACCOUNT_MEMBER_POINTS, member_id, part);
+        lty_ledger_posting_add(&entry, LTY_ACCOUNT_POINTS_ADJUSTED, 0, -part);
+        assert_int_equal(lty__ops_journal_post(txn, &entry, NOW), 0);
+        assert_int_equal(lty__ops_lots_credit(txn, member_id, account.balance, part,
+                                              NOW + programme.points_lot_days * LTY_MS_PER_DAY,
+                                              entry.entry_id),
+                         0);
+        points -= part;
+    }
+    assert_int_equal(finish(txn, 0), 0);
+}
+
+/* ---- Store digest ------------------------------------------------------------------------- */
+
+/* Chained: digest = SHA-256(digest | db | SHA-256(key) | SHA-256(value)) per record, so every
+ * byte of every key and value, the order and the database each lives in count. */
+store_digest_t store_digest_txn(lty_store_txn_t *txn)
+{
+    uint8_t link[32 + 4 + 32 + 32];
+    memset(link, 0, sizeof(link));
+    for (int db = 0; db < LTY_DB_COUNT; db++) {
+        lty_store_cursor_t *cursor = NULL;
+        int err = lty_store_cursor_open(txn, (lty_db_t)db, &cursor);
+        if (err == LTY_E_NOT_FOUND) continue; /* a database this store does not have */
+        assert_int_equal(err, 0);
+        lty_bytes_t key = {0};
+        lty_bytes_t value = {0};
+        err = lty_store_cursor_seek(cursor, LTY_SEEK_FIRST, (lty_bytes_t){0}, &key, &value);
+        while (err == 0) {
+            lty_record_u32_encode((uint32_t)db, link + 32);
+            lty_crypto_sha256(key.data, key.size, link + 36);
+            lty_crypto_sha256(value.size > 0 ? value.data : "", value.size, link + 68);
+            lty_crypto_sha256(link, sizeof(link), link);
+            err = lty_store_cursor_seek(cursor, LTY_SEEK_NEXT, (lty_bytes_t){0}, &key, &value);
+        }
+        assert_int_equal(err, LTY_E_NOT_FOUND);
+        lty_store_cursor_close(cursor);
+    }
+    store_digest_t digest;
+    memcpy(digest.bytes, link, sizeof(digest.bytes));
+    return digest;
+}
+
+store_digest_t store_digest(void)
+{
+    lty_store_txn_t *txn = read_begin();
+    store_digest_t digest = store_digest_txn(txn);
+    lty_store_txn_abort(txn);
+    return digest;
+}
+
+void assert_unchanged(const store_digest_t *before)
+{
+    store_digest_t now = store_digest();
+    assert_memory_equal(now.bytes, before->bytes, sizeof(now.bytes));
+    assert_sound();
 }

@@ -2,9 +2,12 @@
 /**
  * @file domain_fixture.h
  * Test support for store-level domain tests: a temporary store per test (domain_fixture_setup /
- * domain_fixture_teardown as cmocka setup and teardown), the demo programme, an operator actor
- * ("operator:alice") and a till actor ("till:S001/T01"), and helpers that run one operation in
- * its own write transaction. Include after the project headers and before <cmocka.h>.
+ * domain_fixture_teardown as cmocka setup and teardown) seeded with the demo programme, stores
+ * S001 and S002 and till S001/T01; an operator actor ("operator:alice") and a till actor
+ * ("till:S001/T01"); helpers that run one operation in its own write transaction the way the
+ * writer does (commit on success, abort on refusal); a digest of the whole store to prove that a
+ * refusal changed nothing; and the ledger verifier. Include after the project headers and before
+ * <cmocka.h>.
  */
 #ifndef LTY_TEST_DOMAIN_FIXTURE_H
 #define LTY_TEST_DOMAIN_FIXTURE_H
@@ -14,8 +17,12 @@
 
 #include <stdint.h>
 
-#define NOW INT64_C(1780000000000)
+#define NOW INT64_C(1780000000000) /* 2026-05-28T20:26:40Z */
 #define DAY INT64_C(86400000)
+
+/** One cmocka test with a fresh store (needs <cmocka.h>, included after this header). */
+#define DOMAIN_TEST(name)                                                                       \
+    cmocka_unit_test_setup_teardown(name, domain_fixture_setup, domain_fixture_teardown)
 
 extern char dir[64];
 extern lty_store_t *store;
@@ -29,17 +36,47 @@ void remove_tree(const char *path);
 int domain_fixture_setup(void **state);
 int domain_fixture_teardown(void **state);
 lty_store_txn_t *write_begin(void);
+lty_store_txn_t *read_begin(void);
 int finish(lty_store_txn_t *txn, int err);
 int member_create(const char *name, const char *phone, uint64_t *member_id_out);
 void card_issue(uint64_t member_id, lty_card_t *card_out);
 int adjust(uint64_t member_id, int64_t points, int64_t now_ms, lty_ops_adjust_result_t *result_out);
+/** Fill sale_request: two lines (dairy, then no category) adding up to total_cents. */
+void sale_request_fill(const char *card_no, const char *receipt_no, int64_t total_cents,
+                       int64_t redeem_points);
+/** Run sale_request at till_actor in its own transaction. */
+int sale_submit(int64_t now_ms, lty_ops_sale_result_t *result_out);
 int sale(const char *card_no, const char *receipt_no, int64_t total_cents, int64_t redeem_points,
          int64_t now_ms, lty_ops_sale_result_t *result_out);
+/** A cash top-up at till_actor. */
+int topup(const char *card_no, int64_t amount_cents, int64_t now_ms, lty_ops_balances_t *result_out);
+/** Close a member account at head office, cash payout, no erasure. */
+int member_close(uint64_t member_id, int64_t now_ms, lty_ops_close_result_t *result_out);
 int64_t points_of(uint64_t member_id);
+int64_t prepaid_of(uint64_t member_id);
 uint64_t count_of(lty_db_t db);
 /** The member's lots in member-ledger (schema 4), empty ones included. */
 uint64_t lots_of(uint64_t member_id);
+/** The ledger verifier (lty_verify_txn through lty_verify_store) finds no problem. */
 void assert_sound(void);
 void member_with_card(const char *phone, uint64_t *member_id, lty_card_t *card);
+/** Overwrite a card's stored status (LTY_CARD_REPLACED also names a successor): the raw way to a
+ *  state that no operation of the test sets. */
+void card_status_set(const lty_card_t *card, uint8_t status);
+/** Credit points beyond what one adjustment may (a balanced ADJUST entry and its lot, through
+ *  the journal plumbing), so balance limits can be reached in one step. */
+void points_grant(uint64_t member_id, int64_t points);
+
+/** A SHA-256 over every database's keys and values, in database and key order. */
+typedef struct store_digest_s {
+    uint8_t bytes[32];
+} store_digest_t;
+
+/** The digest of txn's view of the store. */
+store_digest_t store_digest_txn(lty_store_txn_t *txn);
+/** The digest of the committed store (a read transaction). */
+store_digest_t store_digest(void);
+/** The committed store is byte for byte as at before, and the ledger verifies. */
+void assert_unchanged(const store_digest_t *before);
 
 #endif
