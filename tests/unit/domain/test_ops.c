@@ -139,21 +139,6 @@ static void test_sale_refusals_change_nothing(void **state)
     assert_sound();
 }
 
-static void card_status_set(const lty_card_t *card, uint8_t status)
-{
-    lty_card_t changed = *card;
-    changed.status = status;
-    if (status == LTY_CARD_REPLACED) strcpy(changed.replaced_by, "4111111111111111");
-    uint8_t buffer[LTY_RECORD_CARD_BYTES_MAX];
-    size_t size = lty_record_card_encode(&changed, buffer, sizeof(buffer));
-    lty_key_t key;
-    lty_key_text(&key, card->card_no);
-    lty_store_txn_t *txn = write_begin();
-    assert_int_equal(
-        lty_store_put(txn, LTY_DB_CARDS, lty_key_bytes(&key), (lty_bytes_t){buffer, size}), 0);
-    assert_int_equal(lty_store_txn_commit(txn), 0);
-}
-
 static void test_sale_with_lost_or_replaced_card_is_refused(void **state)
 {
     (void)state;
