@@ -66,7 +66,9 @@ static int cards_block(lty_store_txn_t *txn, int64_t now_ms, lty_ops_member_view
     int err = 0;
     for (size_t index = 0; err == 0 && index < view->cards_count; index++) {
         lty_card_t *card = &view->cards[index];
-        if (card->status == LTY_CARD_CLOSED) continue;
+        /* A replaced card is blocked for ever already and keeps its link to the successor
+         * (a closed card may not carry one: lty_record_card_valid). */
+        if (card->status == LTY_CARD_CLOSED || card->status == LTY_CARD_REPLACED) continue;
         card->status = LTY_CARD_CLOSED;
         card->status_ms = now_ms;
         uint8_t buffer[LTY_RECORD_CARD_BYTES_MAX];
