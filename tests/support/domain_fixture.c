@@ -270,6 +270,28 @@ void card_status_set(const lty_card_t *card, uint8_t status)
     assert_int_equal(lty_store_txn_commit(txn), 0);
 }
 
+void sale_record_get(uint64_t sale_id, lty_sale_t *sale_out)
+{
+    lty_store_txn_t *txn = read_begin();
+    lty_key_t key;
+    lty_key_id(&key, sale_id);
+    lty_bytes_t value;
+    assert_int_equal(lty_store_get(txn, LTY_DB_SALES, lty_key_bytes(&key), &value), 0);
+    assert_int_equal(lty_record_sale_decode(value, sale_out), 0);
+    lty_store_txn_abort(txn);
+}
+
+void entry_get(uint64_t entry_id, lty_journal_entry_t *entry_out)
+{
+    lty_store_txn_t *txn = read_begin();
+    lty_key_t key;
+    lty_key_id(&key, entry_id);
+    lty_bytes_t value;
+    assert_int_equal(lty_store_get(txn, LTY_DB_JOURNAL, lty_key_bytes(&key), &value), 0);
+    assert_int_equal(lty_record_entry_decode(value, entry_out), 0);
+    lty_store_txn_abort(txn);
+}
+
 void points_grant(uint64_t member_id, int64_t points)
 {
     lty_store_txn_t *txn = write_begin();

@@ -60,12 +60,16 @@ uint64_t lots_of(uint64_t member_id);
 /** The ledger verifier (lty_verify_txn through lty_verify_store) finds no problem. */
 void assert_sound(void);
 void member_with_card(const char *phone, uint64_t *member_id, lty_card_t *card);
-/** Overwrite a card's stored status (LTY_CARD_REPLACED also names a successor): the raw way to a
- *  state that no operation of the test sets. */
+/** Overwrite a card's stored status: the raw way to a state that no operation of the test sets
+ *  (LTY_CARD_REPLACED names a successor that does not exist: the verifier objects to it). */
 void card_status_set(const lty_card_t *card, uint8_t status);
 /** Credit points beyond what one adjustment may (a balanced ADJUST entry and its lot, through
  *  the journal plumbing), so balance limits can be reached in one step. */
 void points_grant(uint64_t member_id, int64_t points);
+
+/** Read a stored sale record (sale_out is large: ~100 KiB) and a journal entry. */
+void sale_record_get(uint64_t sale_id, lty_sale_t *sale_out);
+void entry_get(uint64_t entry_id, lty_journal_entry_t *entry_out);
 
 /** A SHA-256 over every database's keys and values, in database and key order. */
 typedef struct store_digest_s {
