@@ -46,13 +46,18 @@ void remove_tree(const char *path)
     rmdir(path);
 }
 
-int domain_fixture_setup(void **state)
+static int store_empty_open(void)
 {
-    (void)state;
     snprintf(dir, sizeof(dir), "/tmp/lty_test_domain.XXXXXX");
     if (mkdtemp(dir) == NULL) return -1;
     lty_store_options_t options = {.path = dir, .map_bytes = 64 << 20, .create = true};
-    if (lty_store_open(&store, &options) != 0) return -1;
+    return lty_store_open(&store, &options) == 0 ? 0 : -1;
+}
+
+int domain_fixture_setup(void **state)
+{
+    (void)state;
+    if (store_empty_open() != 0) return -1;
     lty_programme_demo(&programme);
     memset(&operator_actor, 0, sizeof(operator_actor));
     operator_actor.role = LTY_ROLE_OPERATOR;
@@ -83,6 +88,12 @@ int domain_fixture_teardown(void **state)
     store = NULL;
     remove_tree(dir);
     return 0;
+}
+
+void store_empty_reopen(void)
+{
+    domain_fixture_teardown(NULL);
+    assert_int_equal(store_empty_open(), 0);
 }
 
 lty_store_txn_t *write_begin(void)

@@ -35,6 +35,8 @@ extern lty_ops_member_view_t member_view;
 void remove_tree(const char *path);
 int domain_fixture_setup(void **state);
 int domain_fixture_teardown(void **state);
+/** Replace the test's store with an empty one (no schema version, no programme, no stores). */
+void store_empty_reopen(void);
 lty_store_txn_t *write_begin(void);
 lty_store_txn_t *read_begin(void);
 int finish(lty_store_txn_t *txn, int err);
