@@ -88,6 +88,20 @@ int lty_api_reply_error(lty_exchange_t *exchange, int err, const lty_diag_t *dia
     return LTY_API_DONE;
 }
 
+/* Declared with the exchange (exchange.h), so it is the API layer's: the API adds these lines
+ * (Idempotent-Replayed and the like) from any thread before completion, and net/http.c only
+ * copies them into the wire form. Defined in net/ it made lty_api need lty_net. */
+void lty_response_header_add(lty_response_t *response, const char *name, const char *value)
+{
+    LTY_ASSERT(response != NULL && name != NULL && value != NULL);
+    LTY_ASSERT(strpbrk(name, "\r\n:") == NULL && strpbrk(value, "\r\n") == NULL);
+    size_t room = sizeof(response->headers) - response->headers_size;
+    int written = snprintf(response->headers + response->headers_size, room, "%s: %s\r\n", name,
+                           value);
+    LTY_ASSERT(written > 0 && (size_t)written < room); /* truncation is a bug */
+    response->headers_size += (size_t)written;
+}
+
 /* ---- Route matching ----------------------------------------------------------------------- */
 
 /* Does path match pattern? Parameters are captured in order. */

@@ -591,16 +591,3 @@ void lty_http_response_render(lty_buf_t *out, const lty_response_t *response, bo
         lty_buf_append(out, response->body.data, response->body.size);
     }
 }
-
-/* Extra header lines of a response (Idempotent-Replayed and the like) are part of its wire form,
- * so they live with the renderer; the API adds them from any thread before completion. */
-void lty_response_header_add(lty_response_t *response, const char *name, const char *value)
-{
-    LTY_ASSERT(response != NULL && name != NULL && value != NULL);
-    LTY_ASSERT(strpbrk(name, "\r\n:") == NULL && strpbrk(value, "\r\n") == NULL);
-    size_t room = sizeof(response->headers) - response->headers_size;
-    int written = snprintf(response->headers + response->headers_size, room, "%s: %s\r\n", name,
-                           value);
-    LTY_ASSERT(written > 0 && (size_t)written < room); /* truncation is a bug */
-    response->headers_size += (size_t)written;
-}
