@@ -281,26 +281,61 @@ void card_status_set(const lty_card_t *card, uint8_t status)
     assert_int_equal(lty_store_txn_commit(txn), 0);
 }
 
-void sale_record_get(uint64_t sale_id, lty_sale_t *sale_out)
+/* A read transaction positioned on the value of db's u64 key id (the caller aborts it). */
+static lty_store_txn_t *value_by_id(lty_db_t db, uint64_t id, lty_bytes_t *value_out)
 {
     lty_store_txn_t *txn = read_begin();
     lty_key_t key;
-    lty_key_id(&key, sale_id);
+    lty_key_id(&key, id);
+    assert_int_equal(lty_store_get(txn, db, lty_key_bytes(&key), value_out), 0);
+    return txn;
+}
+
+void sale_record_get(uint64_t sale_id, lty_sale_t *sale_out)
+{
     lty_bytes_t value;
-    assert_int_equal(lty_store_get(txn, LTY_DB_SALES, lty_key_bytes(&key), &value), 0);
-    assert_int_equal(lty_record_sale_decode(value, sale_out), 0);
+    lty_store_txn_t *txn = value_by_id(LTY_DB_SALES, sale_id, &value);
+    int err = lty_record_sale_decode(value, sale_out);
     lty_store_txn_abort(txn);
+    assert_int_equal(err, 0);
 }
 
 void entry_get(uint64_t entry_id, lty_journal_entry_t *entry_out)
 {
-    lty_store_txn_t *txn = read_begin();
-    lty_key_t key;
-    lty_key_id(&key, entry_id);
     lty_bytes_t value;
-    assert_int_equal(lty_store_get(txn, LTY_DB_JOURNAL, lty_key_bytes(&key), &value), 0);
-    assert_int_equal(lty_record_entry_decode(value, entry_out), 0);
+    lty_store_txn_t *txn = value_by_id(LTY_DB_JOURNAL, entry_id, &value);
+    int err = lty_record_entry_decode(value, entry_out);
     lty_store_txn_abort(txn);
+    assert_int_equal(err, 0);
+}
+
+const lty_audit_t *last_audit_of(uint64_t member_id)
+{
+    static lty_ops_audit_page_t page;
+    lty_store_txn_t *txn = read_begin();
+    int err = lty_ops_member_audit_page(txn, member_id, 0, 1, &page);
+    lty_store_txn_abort(txn);
+    assert_int_equal(err, 0);
+    assert_int_equal(page.audits_count, 1);
+    return &page.audits[0];
+}
+
+void prepaid_to_ledger_max(const char *card_no)
+{
+    programme.topup_cents_max = LTY_PREPAID_CENTS_PER_TXN_MAX;
+    programme.prepaid_balance_cents_max = LTY_PREPAID_BALANCE_CENTS_MAX;
+    lty_ops_topup_t request = {.amount_cents = LTY_PREPAID_CENTS_PER_TXN_MAX,
+                               .tender = LTY_TENDER_BANK_CARD};
+    snprintf(request.card_no, sizeof(request.card_no), "%s", card_no);
+    lty_ops_balances_t balances;
+    lty_store_txn_t *txn = write_begin();
+    int64_t steps = LTY_PREPAID_BALANCE_CENTS_MAX / LTY_PREPAID_CENTS_PER_TXN_MAX;
+    for (int64_t step = 0; step < steps; step++) {
+        assert_int_equal(
+            lty_ops_topup(txn, &till_actor, &programme, NOW, &request, &balances, NULL), 0);
+    }
+    assert_int_equal(finish(txn, 0), 0);
+    assert_int_equal(balances.prepaid_cents, LTY_PREPAID_BALANCE_CENTS_MAX);
 }
 
 void points_grant(uint64_t member_id, int64_t points)

@@ -69,6 +69,11 @@ void card_status_set(const lty_card_t *card, uint8_t status);
  *  the journal plumbing), so balance limits can be reached in one step. */
 void points_grant(uint64_t member_id, int64_t points);
 
+/** The member's newest audit record (lty_ops_member_audit_page); valid until the next call. */
+const lty_audit_t *last_audit_of(uint64_t member_id);
+/** Raise the programme's top-up and balance maxima to the ledger's (LTY_PREPAID_CENTS_PER_TXN_MAX,
+ *  LTY_PREPAID_BALANCE_CENTS_MAX), then top the card's member up to the ledger's maximum. */
+void prepaid_to_ledger_max(const char *card_no);
 /** Read a stored sale record (sale_out is large: ~100 KiB) and a journal entry. */
 void sale_record_get(uint64_t sale_id, lty_sale_t *sale_out);
 void entry_get(uint64_t entry_id, lty_journal_entry_t *entry_out);

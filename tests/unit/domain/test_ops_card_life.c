@@ -23,7 +23,6 @@
 #include <cmocka.h>
 
 static lty_ops_card_batch_t batch;
-static lty_ops_audit_page_t audits;
 static lty_diag_t diag;
 
 static int batch_mint(size_t count)
@@ -69,13 +68,14 @@ static int extend(const char *card_no, int64_t now_ms, int64_t days, lty_card_t 
                   lty_ops_card_extend(txn, &operator_actor, now_ms, card_no, days, card_out));
 }
 
-static const lty_audit_t *last_audit_of(uint64_t member_id)
+/* The member's newest audit record is action, from old_value to new_value. */
+static void assert_last_change(uint64_t member_id, const char *action, const char *old_value,
+                               const char *new_value)
 {
-    lty_store_txn_t *txn = read_begin();
-    assert_int_equal(lty_ops_member_audit_page(txn, member_id, 0, 1, &audits), 0);
-    lty_store_txn_abort(txn);
-    assert_int_equal(audits.audits_count, 1);
-    return &audits.audits[0];
+    const lty_audit_t *audit = last_audit_of(member_id);
+    assert_string_equal(audit->action, action);
+    assert_string_equal(audit->old_value, old_value);
+    assert_string_equal(audit->new_value, new_value);
 }
 
 /* A fresh member's card in status (for the card-state refusals of lost, replace and extend). */
@@ -145,9 +145,7 @@ static void test_card_activate_links_the_phone_member_or_enrols_one(void **state
     assert_int_equal(card.member_id, member_id);
     assert_int_equal(card.status, LTY_CARD_ACTIVE);
     assert_true(card.expires_ms == NOW + DAY + programme.card_valid_days * DAY);
-    assert_string_equal(last_audit_of(member_id)->action, "card.activate");
-    assert_string_equal(audits.audits[0].old_value, "unassigned");
-    assert_string_equal(audits.audits[0].new_value, "active");
+    assert_last_change(member_id, "card.activate", "unassigned", "active");
     lty_store_txn_t *txn = read_begin();
     assert_int_equal(lty_ops_member_get(txn, member_id, &member_view), 0);
     assert_int_equal(member_view.cards_count, 2);
@@ -221,9 +219,7 @@ static void test_card_lost_freezes_at_once_and_again_changes_nothing(void **stat
     assert_int_equal(lost(card.card_no, "stolen", &reported), 0);
     assert_int_equal(reported.status, LTY_CARD_LOST);
     assert_true(reported.status_ms == NOW + DAY);
-    assert_string_equal(last_audit_of(member_id)->action, "card.lost");
-    assert_string_equal(audits.audits[0].old_value, "active");
-    assert_string_equal(audits.audits[0].new_value, "stolen");
+    assert_last_change(member_id, "card.lost", "active", "stolen");
     lty_ops_sale_result_t sold;
     assert_int_equal(sale(card.card_no, "R1", 1000, 0, NOW + DAY, &sold), LTY_E_CARD_LOST);
     store_digest_t before = store_digest();
@@ -235,8 +231,7 @@ static void test_card_lost_freezes_at_once_and_again_changes_nothing(void **stat
     card_issue(member_id, &expired);
     card_status_set(&expired, LTY_CARD_EXPIRED);
     assert_int_equal(lost(expired.card_no, "", &reported), 0);
-    assert_string_equal(last_audit_of(member_id)->old_value, "expired");
-    assert_string_equal(audits.audits[0].new_value, "lost");
+    assert_last_change(member_id, "card.lost", "expired", "lost");
     assert_sound();
 }
 
@@ -298,9 +293,7 @@ static void test_card_replace_blocks_the_old_number_for_ever_and_keeps_balances(
     assert_int_equal(fresh.status, LTY_CARD_ACTIVE);
     assert_int_equal(fresh.member_id, member_id);
     assert_string_not_equal(fresh.card_no, card.card_no);
-    assert_string_equal(last_audit_of(member_id)->action, "card.replace");
-    assert_string_equal(audits.audits[0].old_value, card.card_no);
-    assert_string_equal(audits.audits[0].new_value, fresh.card_no);
+    assert_last_change(member_id, "card.replace", card.card_no, fresh.card_no);
     lty_ops_card_view_t view;
     lty_store_txn_t *txn = read_begin();
     assert_int_equal(lty_ops_card_lookup(txn, fresh.card_no, NOW + DAY, &view), 0);
@@ -346,8 +339,9 @@ static void test_card_extend_days_at_max_and_over_from_the_later_date(void **sta
     assert_unchanged(&before);
     assert_int_equal(extend(card.card_no, NOW, 10, &extended), 0); /* from the expiry */
     assert_true(extended.expires_ms == card.expires_ms + 10 * DAY);
-    assert_string_equal(last_audit_of(member_id)->action, "card.extend");
-    assert_string_not_equal(audits.audits[0].old_value, audits.audits[0].new_value);
+    const lty_audit_t *audit = last_audit_of(member_id);
+    assert_string_equal(audit->action, "card.extend");
+    assert_string_not_equal(audit->old_value, audit->new_value);
     int64_t late = extended.expires_ms + 5 * DAY; /* expired by date: from now */
     assert_int_equal(extend(card.card_no, late, LTY_PROGRAMME_DAYS_MAX, &extended), 0);
     assert_true(extended.expires_ms == late + LTY_PROGRAMME_DAYS_MAX * DAY);

@@ -363,22 +363,11 @@ static void test_return_points_floor_at_max_and_over(void **state)
 static void test_return_prepaid_at_the_ledger_balance_max_and_over(void **state)
 {
     (void)state;
-    programme.topup_cents_max = LTY_PREPAID_CENTS_PER_TXN_MAX;
-    programme.prepaid_balance_cents_max = LTY_PREPAID_BALANCE_CENTS_MAX;
     uint64_t member_id = 0;
     lty_card_t card;
     member_with_card("+8613800138001", &member_id, &card);
-    lty_ops_topup_t topup_request = {.amount_cents = LTY_PREPAID_CENTS_PER_TXN_MAX,
-                                     .tender = LTY_TENDER_CASH};
-    strcpy(topup_request.card_no, card.card_no);
+    prepaid_to_ledger_max(card.card_no);
     lty_ops_balances_t balances;
-    lty_store_txn_t *txn = write_begin();
-    for (int64_t step = 0; step < LTY_PREPAID_BALANCE_CENTS_MAX / LTY_PREPAID_CENTS_PER_TXN_MAX;
-         step++) {
-        assert_int_equal(
-            lty_ops_topup(txn, &till_actor, &programme, NOW, &topup_request, &balances, NULL), 0);
-    }
-    assert_int_equal(finish(txn, 0), 0);
     sale_request_fill(card.card_no, "R1", 2, 0); /* two lines of one cent */
     sale_request.tenders_count = 1;
     sale_request.tenders[0] = (lty_sale_tender_t){LTY_TENDER_PREPAID, 2};
