@@ -266,6 +266,12 @@ void member_with_card(const char *phone, uint64_t *member_id, lty_card_t *card)
     card_issue(*member_id, card);
 }
 
+void member_pair(uint64_t *member_id, lty_card_t *card, uint64_t *other_id)
+{
+    member_with_card("+8613800138001", member_id, card);
+    assert_int_equal(member_create("李伟", "+8613800138002", other_id), 0);
+}
+
 void card_status_set(const lty_card_t *card, uint8_t status)
 {
     lty_card_t changed = *card;

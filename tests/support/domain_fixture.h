@@ -62,6 +62,8 @@ uint64_t lots_of(uint64_t member_id);
 /** The ledger verifier (lty_verify_txn through lty_verify_store) finds no problem. */
 void assert_sound(void);
 void member_with_card(const char *phone, uint64_t *member_id, lty_card_t *card);
+/** Two members: 王芳 (+8613800138001) with a card, then 李伟 (+8613800138002) without one. */
+void member_pair(uint64_t *member_id, lty_card_t *card, uint64_t *other_id);
 /** Overwrite a card's stored status: the raw way to a state that no operation of the test sets
  *  (LTY_CARD_REPLACED names a successor that does not exist: the verifier objects to it). */
 void card_status_set(const lty_card_t *card, uint8_t status);

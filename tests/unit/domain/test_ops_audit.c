@@ -32,11 +32,9 @@ static int audit_page(uint64_t member_id, uint64_t after, size_t limit)
 static void test_member_audit_page_newest_first_with_old_and_new_values(void **state)
 {
     (void)state;
-    uint64_t member_id = 0;
-    uint64_t other_id = 0;
+    uint64_t member_id = 0, other_id = 0;
     lty_card_t card;
-    member_with_card("+8613800138001", &member_id, &card);
-    assert_int_equal(member_create("李伟", "+8613800138002", &other_id), 0);
+    member_pair(&member_id, &card, &other_id);
     lty_ops_member_patch_t patch = {.member_id = member_id, .fields = LTY_MEMBER_FIELD_EMAIL};
     strcpy(patch.values.email, "wang@example.com");
     size_t changed = 0;

@@ -23,11 +23,9 @@ static lty_ops_journal_page_t page;
 static void test_journal_pages_newest_first_with_cursor(void **state)
 {
     (void)state;
-    uint64_t member_id = 0;
-    uint64_t other_id = 0;
+    uint64_t member_id = 0, other_id = 0;
     lty_card_t card;
-    member_with_card("+8613800138001", &member_id, &card);
-    assert_int_equal(member_create("李伟", "+8613800138002", &other_id), 0);
+    member_pair(&member_id, &card, &other_id);
     lty_ops_adjust_result_t result;
     for (int index = 1; index <= 5; index++) {
         assert_int_equal(adjust(member_id, index, NOW, &result), 0);

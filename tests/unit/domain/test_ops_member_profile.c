@@ -200,11 +200,9 @@ static void update_refused(const lty_ops_member_patch_t *patch, int err)
 static void test_member_update_refusals_change_nothing(void **state)
 {
     (void)state;
-    uint64_t member_id = 0;
-    uint64_t other_id = 0;
+    uint64_t member_id = 0, other_id = 0;
     lty_card_t card;
-    member_with_card("+8613800138001", &member_id, &card);
-    assert_int_equal(member_create("李伟", "+8613800138002", &other_id), 0);
+    member_pair(&member_id, &card, &other_id);
     lty_ops_member_patch_t patch;
     memset(&patch, 0, sizeof(patch));
     patch.member_id = member_id;
