@@ -20,8 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lty/lty_crypto.h"
 #include "lty/lty_err.h"
-#include "lty/lty_tls.h"
 #include "ops.h"
 #include "domain_fixture.h"
 
