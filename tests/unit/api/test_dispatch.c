@@ -1,6 +1,7 @@
 /* tests/unit/api/test_dispatch.c
  * Goal: the dispatcher (api/dispatch.c) enforces schema/routes.def centrally, in the order a
- * client fixes things: a path no route matches is 404, a known path with another method 405;
+ * client fixes things: a path no route matches is 404 (a route of the other listener, the
+ * member portal's or the tills' and operators', too), a known path with another method 405;
  * path parameters are percent-decoded and a malformed one matches nothing; a test-only route
  * is 404 before any realm check unless the daemon runs with its flag; the realm answers 401
  * without a credential and 403 with the wrong one; then the body limit (413), the content type
@@ -296,6 +297,28 @@ static void test_path_parameters_are_percent_decoded_or_match_nothing(void **sta
     assert_int_equal(run(), 200);
 }
 
+static void test_each_listener_serves_only_its_own_routes(void **state)
+{
+    (void)state;
+    static const char *const portal_only[] = {"/", "/v1/member/me", "/assets/app.js"};
+    for (size_t index = 0; index < sizeof(portal_only) / sizeof(portal_only[0]); index++) {
+        request_new(LTY_METHOD_GET, portal_only[index], LTY_ROLE_OPERATOR);
+        refused(LTY_E_NOT_FOUND); /* on the till and operator listener */
+    }
+    request_new(LTY_METHOD_GET, "/v1/admin/members/1", LTY_ROLE_OPERATOR);
+    request.listener = LTY_LISTENER_PORTAL;
+    refused(LTY_E_NOT_FOUND); /* an operator route does not exist on the portal's listener */
+    request_new(LTY_METHOD_POST, "/v1/till/sales", LTY_ROLE_NONE);
+    request.listener = LTY_LISTENER_PORTAL;
+    refused(LTY_E_NOT_FOUND);
+    request_new(LTY_METHOD_GET, "/healthz", LTY_ROLE_NONE); /* both listeners */
+    request.listener = LTY_LISTENER_PORTAL;
+    assert_int_equal(run(), 200);
+    request_new(LTY_METHOD_GET, "/v1/member/me", LTY_ROLE_NONE); /* a member route: a session */
+    request.listener = LTY_LISTENER_PORTAL;
+    refused(LTY_E_UNAUTHENTICATED);
+}
+
 /* ---- Realms ------------------------------------------------------------------------------- */
 
 static void test_realms_answer_401_without_and_403_with_the_wrong_credential(void **state)
@@ -522,6 +545,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         API_TEST(test_routes_match_404_for_no_path_405_for_another_method),
         API_TEST(test_path_parameters_are_percent_decoded_or_match_nothing),
+        API_TEST(test_each_listener_serves_only_its_own_routes),
         API_TEST(test_realms_answer_401_without_and_403_with_the_wrong_credential),
         API_TEST(test_test_only_routes_are_404_before_any_realm_check_without_their_flag),
         API_TEST(test_moving_the_clock_is_logged_like_setting_a_fault),

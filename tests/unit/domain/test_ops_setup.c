@@ -4,7 +4,7 @@
  * lty_ops_operator_add) take identifiers of 1..their max bytes of printable ASCII without spaces
  * or '/', refuse a duplicate or a till of a missing store, audit each addition and change nothing
  * when they refuse; the demo seed (lty_ops_demo_seed) creates what `loyaltyctl init --demo`
- * prints.
+ * prints, and lty_ops_demo_pins gives every demo member but the first a PIN it prints.
  * Method: a temporary store per test (domain_fixture.c, already holding S001, S002 and S001/T01);
  * a digest of the whole store before and after every refusal; the ledger verifier after each. */
 #include <setjmp.h>
@@ -113,6 +113,21 @@ static void test_demo_seed_members_stores_tills_and_bonuses(void **state)
     lty_ops_sale_result_t sold; /* the demo till sells */
     assert_int_equal(sale(demo.members[0].card_no, "R1", 1000, 200, NOW, &sold), 0);
     assert_int_equal(sold.points_balance, 1200 - 200 + 8);
+    /* Demo PINs: every member but the first, each matching the PIN the seed prints. */
+    uint8_t pepper[LTY_PIN_PEPPER_BYTES];
+    memset(pepper, 0x42, sizeof(pepper));
+    txn = write_begin();
+    assert_int_equal(finish(txn, lty_ops_demo_pins(txn, pepper, NOW, &demo)), 0);
+    assert_string_equal(demo.members[0].pin, "");
+    assert_int_equal(count_of(LTY_DB_MEMBER_PINS), LTY_OPS_DEMO_MEMBERS - 1);
+    lty_pin_t pin;
+    txn = read_begin();
+    assert_int_equal(lty_ops_pin_get(txn, demo.members[0].member_id, &pin), LTY_E_NOT_FOUND);
+    assert_int_equal(lty_ops_pin_get_by_card(txn, demo.members[1].card_no, &pin), 0);
+    lty_store_txn_abort(txn);
+    assert_true(lty_ops_pin_syntax_ok(demo.members[1].pin));
+    assert_true(lty_ops_pin_matches(pepper, demo.members[1].pin, &pin));
+    assert_false(lty_ops_pin_matches(pepper, demo.members[2].pin, &pin));
     assert_sound();
 }
 
