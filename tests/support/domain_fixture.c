@@ -5,6 +5,7 @@
  * changed nothing, and the ledger verifier. Shared by the store-level domain tests
  * (test_ops_*.c, test_verify.c) and the API tests (test_dispatch.c); see domain_fixture.h. */
 #include <dirent.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -146,6 +147,20 @@ int adjust(uint64_t member_id, int64_t points, int64_t now_ms, lty_ops_adjust_re
     lty_store_txn_t *txn = write_begin();
     return finish(
         txn, lty_ops_adjust(txn, &operator_actor, &programme, now_ms, &request, result_out, NULL));
+}
+
+void adjust_many(uint64_t member_id, int64_t count, int64_t step_ms)
+{
+    lty_store_txn_t *txn = write_begin();
+    for (int64_t index = 0; index < count; index++) {
+        lty_ops_adjust_t request = {.member_id = member_id, .points = 1};
+        snprintf(request.reason, sizeof(request.reason), "a%" PRId64, index);
+        lty_ops_adjust_result_t result;
+        assert_int_equal(lty_ops_adjust(txn, &operator_actor, &programme, NOW + index * step_ms,
+                                        &request, &result, NULL),
+                         0);
+    }
+    assert_int_equal(finish(txn, 0), 0);
 }
 
 lty_ops_sale_t sale_request;

@@ -50,6 +50,9 @@ void sale_request_fill(const char *card_no, const char *receipt_no, int64_t tota
 int sale_submit(int64_t now_ms, lty_ops_sale_result_t *result_out);
 int sale(const char *card_no, const char *receipt_no, int64_t total_cents, int64_t redeem_points,
          int64_t now_ms, lty_ops_sale_result_t *result_out);
+/** count operator adjustments of +1 point in one transaction (fast: one commit), the i-th
+ *  (from 0) at NOW + i * step_ms with the reason "a<i>": to fill pages and reports. */
+void adjust_many(uint64_t member_id, int64_t count, int64_t step_ms);
 /** A cash top-up at till_actor. */
 int topup(const char *card_no, int64_t amount_cents, int64_t now_ms, lty_ops_balances_t *result_out);
 /** Close a member account at head office, cash payout, no erasure. */

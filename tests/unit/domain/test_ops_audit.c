@@ -81,15 +81,7 @@ static void test_member_audit_page_limits_and_a_missing_member(void **state)
     assert_int_equal(audit_page(member_id, 0, LTY_AUDIT_PAGE_MAX + 1), LTY_E_INVALID_FIELD);
     assert_int_equal(audit_page(member_id + 1, 0, 10), LTY_E_MEMBER_NOT_FOUND);
     assert_int_equal(audit_page(0, 0, 10), LTY_E_MEMBER_NOT_FOUND);
-    lty_store_txn_t *txn = write_begin(); /* with enrolment: LTY_AUDIT_PAGE_MAX + 1 records */
-    for (int index = 0; index < LTY_AUDIT_PAGE_MAX; index++) {
-        lty_ops_adjust_t request = {.member_id = member_id, .points = 1};
-        snprintf(request.reason, sizeof(request.reason), "a%d", index);
-        lty_ops_adjust_result_t result;
-        assert_int_equal(
-            lty_ops_adjust(txn, &operator_actor, &programme, NOW, &request, &result, NULL), 0);
-    }
-    assert_int_equal(finish(txn, 0), 0);
+    adjust_many(member_id, LTY_AUDIT_PAGE_MAX, 0); /* with enrolment: the max + 1 records */
     assert_int_equal(audit_page(member_id, 0, LTY_AUDIT_PAGE_MAX), 0);
     assert_int_equal(page.audits_count, LTY_AUDIT_PAGE_MAX);
     assert_string_equal(page.audits[0].detail, "+1 points: a99");

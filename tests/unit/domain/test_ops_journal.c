@@ -69,15 +69,7 @@ static void test_journal_page_of_the_max_then_one_more_and_of_no_entry(void **st
     assert_int_equal(page.entries_count, 0); /* a member with no entry: an empty page */
     assert_int_equal(page.next_after, 0);
     lty_store_txn_abort(txn);
-    txn = write_begin(); /* LTY_JOURNAL_PAGE_MAX + 1 entries, in one transaction */
-    for (int index = 0; index <= LTY_JOURNAL_PAGE_MAX; index++) {
-        lty_ops_adjust_t request = {.member_id = member_id, .points = index + 1};
-        strcpy(request.reason, "page");
-        lty_ops_adjust_result_t result;
-        assert_int_equal(
-            lty_ops_adjust(txn, &operator_actor, &programme, NOW, &request, &result, NULL), 0);
-    }
-    assert_int_equal(finish(txn, 0), 0);
+    adjust_many(member_id, LTY_JOURNAL_PAGE_MAX + 1, 0);
     txn = read_begin();
     assert_int_equal(lty_ops_journal_page(txn, member_id, 0, LTY_JOURNAL_PAGE_MAX, &page), 0);
     assert_int_equal(page.entries_count, LTY_JOURNAL_PAGE_MAX);

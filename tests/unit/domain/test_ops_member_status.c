@@ -202,15 +202,7 @@ static void test_member_journal_scans_at_most_its_max_per_page(void **state)
     member_with_card("+8613800138001", &member_id, &card);
     lty_ops_balances_t balances;
     assert_int_equal(topup(card.card_no, 100, NOW, &balances), 0); /* the one match, oldest */
-    lty_store_txn_t *txn = write_begin(); /* LTY_JOURNAL_SCAN_MAX entries the filter skips */
-    for (int index = 0; index < LTY_JOURNAL_SCAN_MAX; index++) {
-        lty_ops_adjust_t request = {.member_id = member_id, .points = 1};
-        strcpy(request.reason, "noise");
-        lty_ops_adjust_result_t result;
-        assert_int_equal(
-            lty_ops_adjust(txn, &operator_actor, &programme, NOW, &request, &result, NULL), 0);
-    }
-    assert_int_equal(finish(txn, 0), 0);
+    adjust_many(member_id, LTY_JOURNAL_SCAN_MAX, 0); /* entries the filter skips */
     lty_ops_journal_filter_t topups = {.kinds_mask = 1u << LTY_ENTRY_TOPUP};
     assert_int_equal(journal(member_id, &topups, 0, 10), 0);
     assert_int_equal(page.entries_count, 0); /* a sparse filter: an empty page, a cursor */
@@ -260,16 +252,7 @@ static void test_balance_history_at_its_point_max(void **state)
     (void)state;
     uint64_t member_id = 0;
     assert_int_equal(member_create("王芳", "+8613800138001", &member_id), 0);
-    lty_store_txn_t *txn = write_begin(); /* a change every day */
-    for (int64_t day = 0; day < LTY_BALANCE_HISTORY_POINTS_MAX; day++) {
-        lty_ops_adjust_t request = {.member_id = member_id, .points = 1};
-        strcpy(request.reason, "daily");
-        lty_ops_adjust_result_t result;
-        assert_int_equal(lty_ops_adjust(txn, &operator_actor, &programme, NOW + day * DAY,
-                                        &request, &result, NULL),
-                         0);
-    }
-    assert_int_equal(finish(txn, 0), 0);
+    adjust_many(member_id, LTY_BALANCE_HISTORY_POINTS_MAX, DAY); /* a change every day */
     assert_int_equal(balance_history(member_id, NOW, NOW + LTY_BALANCE_HISTORY_POINTS_MAX * DAY),
                      0);
     assert_int_equal(history.points_count, LTY_BALANCE_HISTORY_POINTS_MAX);

@@ -186,16 +186,7 @@ static void test_settlement_rows_at_max_and_one_more_is_truncated(void **state)
     assert_int_equal(report.rows_count, 0); /* no entry at all */
     uint64_t member_id = 0;
     assert_int_equal(member_create("王芳", "+8613800138001", &member_id), 0);
-    lty_store_txn_t *txn = write_begin(); /* one head-office row per day */
-    for (int64_t index = 0; index <= LTY_OPS_SETTLEMENT_ROWS_MAX; index++) {
-        lty_ops_adjust_t request = {.member_id = member_id, .points = 1};
-        strcpy(request.reason, "daily");
-        lty_ops_adjust_result_t result;
-        assert_int_equal(lty_ops_adjust(txn, &operator_actor, &programme, NOW + index * DAY,
-                                        &request, &result, NULL),
-                         0);
-    }
-    assert_int_equal(finish(txn, 0), 0);
+    adjust_many(member_id, LTY_OPS_SETTLEMENT_ROWS_MAX + 1, DAY); /* a head-office row a day */
     int64_t first = (NOW / DAY) * DAY;
     settle("", first, first + LTY_OPS_SETTLEMENT_ROWS_MAX * DAY);
     assert_int_equal(report.rows_count, LTY_OPS_SETTLEMENT_ROWS_MAX);
