@@ -151,6 +151,9 @@ typedef enum lty_err {
     LTY_E_REDEMPTION_BLOCKED = -227,
     LTY_E_ALREADY_VOIDED = -228,
     LTY_E_POINTS_FLOOR = -229,
+    LTY_E_LOGIN_FAILED = -260,       /* member portal only: a till never sees these three */
+    LTY_E_SESSION_EXPIRED = -261,
+    LTY_E_CSRF_TOKEN_INVALID = -262,
     LTY_E_NET = -300,
     LTY_E_NET_TIMEOUT = -301,
     LTY_E_CLIENT_BUG = -302,
