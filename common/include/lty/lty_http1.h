@@ -14,7 +14,7 @@
  * - Never enables llhttp's lenient flags: CL+TE together, duplicate Content-Length, bare LF and
  *   the like are refused. Rules llhttp 8.1 does not enforce even in strict mode (header names
  *   with spaces, obs-fold line continuations) are the caller's: the daemon's http.c refuses
- *   both, seeing a fold as a header value that arrives in two spans.
+ *   both, by scanning the raw head for a header line that starts with a space or tab.
  * - Spans passed to callbacks point into the bytes given to lty_http1_execute() and are valid
  *   only during the callback; one header name or value may arrive in several spans when the
  *   bytes arrive in several pieces.

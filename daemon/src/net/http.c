@@ -30,7 +30,16 @@ typedef enum header_kind {
     HEADER_EXPECT,
     HEADER_IF_NONE_MATCH,
     HEADER_ACCEPT_ENCODING,
+    HEADER_HOST,
+    HEADER_TRANSFER_ENCODING,
 } header_kind_t;
+
+/* The raw-byte scan of a request head (see head_scan): where the previous byte left it. */
+typedef struct head_scan_s {
+    bool done;            /* the blank line ending the head was seen: scan no further */
+    bool line_has_bytes;  /* the current line has a byte other than CR */
+    int lines;            /* lines ended so far (request line included) */
+} head_scan_t;
 
 struct lty_http_s {
     lty_http1_t *parser;
@@ -56,12 +65,11 @@ struct lty_http_s {
     int version_minor;          /* HTTP/1.<minor>, known once the head is */
     bool continue_wanted;
     bool content_type_seen;
-    bool value_span_seen;       /* a span of the current header value arrived */
-    bool value_span_at_end;     /* ... and it ended at the end of its buffer */
+    bool host_seen;
+    bool transfer_encoding_seen;
+    head_scan_t scan;           /* obs-fold detection over the raw head bytes */
     bool oversized;             /* the body passed LTY_HTTP_BODY_BYTES_MAX: only a prefix kept */
     size_t discarded;           /* body bytes dropped beyond the kept prefix */
-    const char *execute_start;  /* bytes given to the running lty_http1_execute */
-    const char *execute_end;
 };
 
 /* Records the first framing error and makes the callback fail, which stops the parser. */
@@ -136,6 +144,12 @@ static bool token_char(char c)
 static int on_header_field(void *userdata, const char *at, size_t length)
 {
     lty_http_t *http = userdata;
+    /* llhttp hands chunked trailer fields to the same callbacks as headers. Nothing here reads
+     * a trailer, and one named like a header (Idempotency-Key, Content-Type) would be taken for
+     * it after the body was already framed: refuse them all. */
+    if (http->headers_done) {
+        return http_fail(http, LTY_E_BAD_REQUEST, 400, "trailer fields are not accepted");
+    }
     /* llhttp 8.1 lets a space inside a name through ("Bad Header: x"); a proxy may not. */
     for (size_t index = 0; index < length; index++) {
         if (!token_char(at[index])) {
@@ -152,16 +166,6 @@ static int on_header_field(void *userdata, const char *at, size_t length)
 static int on_header_value(void *userdata, const char *at, size_t length)
 {
     lty_http_t *http = userdata;
-    /* llhttp 8.1 accepts obs-fold (a line continuation) even in strict mode and reports the
-     * value in two spans. A value may also span two reads, but then the first span ends at the
-     * end of its buffer and the next starts at the start of the next; any other second span
-     * was cut by a fold. RFC 9112 lets a server refuse folding, and a proxy in front may join
-     * the lines differently: refuse. */
-    if (http->value_span_seen && (!http->value_span_at_end || at != http->execute_start)) {
-        return http_fail(http, LTY_E_BAD_REQUEST, 400, "obsolete line folding in a header");
-    }
-    http->value_span_seen = true;
-    http->value_span_at_end = at + length == http->execute_end;
     size_t room = sizeof(http->value) - 1 - http->value_size;
     size_t taken = length < room ? length : room;
     memcpy(http->value + http->value_size, at, taken);
@@ -178,6 +182,8 @@ static header_kind_t header_kind(const char *name)
     if (strcasecmp(name, "expect") == 0) return HEADER_EXPECT;
     if (strcasecmp(name, "if-none-match") == 0) return HEADER_IF_NONE_MATCH;
     if (strcasecmp(name, "accept-encoding") == 0) return HEADER_ACCEPT_ENCODING;
+    if (strcasecmp(name, "host") == 0) return HEADER_HOST;
+    if (strcasecmp(name, "transfer-encoding") == 0) return HEADER_TRANSFER_ENCODING;
     return HEADER_OTHER;
 }
 
@@ -242,6 +248,43 @@ static int header_cookie(lty_http_t *http, const char *value, size_t size)
     return 0;
 }
 
+/* RFC 9112 3.2: one Host line, and a value that can be a uri-host[:port] (empty allowed). */
+static int header_host(lty_http_t *http, const char *value)
+{
+    if (http->host_seen) return http_fail(http, LTY_E_BAD_REQUEST, 400, "Host given twice");
+    http->host_seen = true;
+    for (const char *c = value; *c != '\0'; c++) {
+        bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                  (*c >= '0' && *c <= '9') || strchr("-._~%!$&'()*+,;=:[]", *c) != NULL;
+        if (!ok) return http_fail(http, LTY_E_BAD_REQUEST, 400, "Host is not a host[:port]");
+    }
+    return 0;
+}
+
+/* Plain chunked is the only transfer coding read. llhttp frames "gzip, chunked" as chunked and
+ * would hand over the still-compressed bytes as the body. RFC 9112: when chunked is not the
+ * final coding the length is unknown (400, llhttp mostly says so first); another coding before
+ * it is one we do not implement (501). A second Transfer-Encoding line is refused like a list. */
+static int header_transfer_encoding(lty_http_t *http, const char *value)
+{
+    if (http->transfer_encoding_seen) {
+        return http_fail(http, LTY_E_BAD_REQUEST, 400, "Transfer-Encoding given twice");
+    }
+    http->transfer_encoding_seen = true;
+    if (strcasecmp(value, "chunked") == 0) return 0;
+    size_t size = strlen(value);
+    static const char chunked[] = "chunked";
+    size_t chunked_size = sizeof(chunked) - 1;
+    const char *last = size >= chunked_size ? value + size - chunked_size : value;
+    bool chunked_last = size > chunked_size && strcasecmp(last, chunked) == 0 &&
+                        strchr(", \t", last[-1]) != NULL;
+    if (!chunked_last) {
+        return http_fail(http, LTY_E_BAD_REQUEST, 400, "chunked must be the final transfer coding");
+    }
+    return http_fail(http, LTY_E_NOT_IMPLEMENTED, 501,
+                     "only the chunked transfer coding is supported");
+}
+
 static int on_header_value_complete(void *userdata)
 {
     lty_http_t *http = userdata;
@@ -251,7 +294,6 @@ static int on_header_value_complete(void *userdata)
     size_t size = http->value_size;
     http->field_size = 0;
     http->value_size = 0;
-    http->value_span_seen = false;
     if (++http->headers_count > LTY_HTTP_HEADERS_COUNT_MAX) {
         return http_fail(http, LTY_E_HEADERS_TOO_LARGE, 431, "more than 64 header lines");
     }
@@ -286,6 +328,10 @@ static int on_header_value_complete(void *userdata)
     case HEADER_ACCEPT_ENCODING:
         request->accept_gzip = request->accept_gzip || accept_encoding_gzip(value);
         return 0;
+    case HEADER_HOST:
+        return header_host(http, value);
+    case HEADER_TRANSFER_ENCODING:
+        return header_transfer_encoding(http, value);
     case HEADER_OTHER:
         return 0;
     }
@@ -324,6 +370,9 @@ static int on_headers_complete(void *userdata, const lty_http1_head_t *head)
     }
     if (head->version_major != 1) {
         return http_fail(http, LTY_E_BAD_REQUEST, 400, "only HTTP/1.x is supported");
+    }
+    if (head->version_minor >= 1 && !http->host_seen) {
+        return http_fail(http, LTY_E_BAD_REQUEST, 400, "an HTTP/1.1 request needs a Host header");
     }
     return 0;
 }
@@ -425,7 +474,9 @@ static void message_state_clear(lty_http_t *http)
     http->version_minor = 0;
     http->continue_wanted = false;
     http->content_type_seen = false;
-    http->value_span_seen = false;
+    http->host_seen = false;
+    http->transfer_encoding_seen = false;
+    memset(&http->scan, 0, sizeof(http->scan));
     http->oversized = false;
     http->discarded = 0;
 }
@@ -446,6 +497,33 @@ void lty_http_next(lty_http_t *http)
     LTY_ASSERT(http->err == 0);
     message_state_clear(http);
     lty_http1_resume(http->parser);
+}
+
+/* llhttp 8.1 joins obs-fold continuation lines even in strict mode, and when the first line
+ * of a value is empty ("Content-Length:\r\n 99") it reports the continuation as the whole
+ * value, so no callback can tell. RFC 9112 5.2 lets a server refuse folding, and a proxy in
+ * front may join the lines differently: look at the raw head bytes ourselves and refuse any
+ * header line that starts with a space or tab. Stops at the blank line ending the head, so
+ * body bytes are never scanned. Returns false on a fold. */
+static bool head_scan(head_scan_t *scan, const char *data, size_t size)
+{
+    for (size_t index = 0; index < size && !scan->done; index++) {
+        char c = data[index];
+        if (c == '\n') {
+            if (scan->line_has_bytes) {
+                scan->lines++;
+            } else if (scan->lines > 0) {
+                scan->done = true; /* the blank line; empty lines before the request line skip */
+            }
+            scan->line_has_bytes = false;
+        } else if (c != '\r') {
+            if (!scan->line_has_bytes && scan->lines > 0 && (c == ' ' || c == '\t')) {
+                return false;
+            }
+            scan->line_has_bytes = true;
+        }
+    }
+    return true;
 }
 
 /* Maps the parser's refusal to ours, keeping an error a callback recorded first. */
@@ -481,8 +559,10 @@ int lty_http_parse(lty_http_t *http, lty_request_t *request, const char *data, s
         if (in_headers && chunk > LTY_HTTP_HEADER_BYTES_MAX - http->header_bytes) {
             chunk = LTY_HTTP_HEADER_BYTES_MAX - http->header_bytes;
         }
-        http->execute_start = data + consumed;
-        http->execute_end = data + consumed + chunk;
+        if (!http->scan.done && !head_scan(&http->scan, data + consumed, chunk)) {
+            http_fail(http, LTY_E_BAD_REQUEST, 400, "obsolete line folding in a header");
+            return http->err;
+        }
         size_t used = 0;
         int status = lty_http1_execute(http->parser, data + consumed, chunk, &used);
         if (status == LTY_HTTP1_PAUSED) {
@@ -568,6 +648,7 @@ const char *lty_http_reason(int status)
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     case 507: return "Insufficient Storage";
     default: return "Unknown";

@@ -315,7 +315,7 @@ static void test_server_keep_alive_serves_two_requests_on_one_connection(void **
     assert_non_null(strstr(response.head, "Connection: keep-alive\r\n"));
     assert_non_null(strstr(response.head, "X-Request-Id: r\r\n"));
     assert_non_null(strstr(response.head, "Content-Type: text/plain\r\n"));
-    stream_send(stream, "POST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nxyz");
+    stream_send(stream, "POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nxyz");
     assert_int_equal(stream_response(stream, &response), 0);
     assert_string_equal(response.body, "path=/b body=3 role=1 name=T01");
     lty_server_stats_t stats;
@@ -330,9 +330,12 @@ static void test_server_pipelined_requests_are_answered_in_order(void **state)
 {
     fixture_t *fixture = *state;
     stream_t *stream = stream_open(fixture, fixture->till);
-    stream_send(stream, "GET /1 HTTP/1.1\r\n\r\nPOST /2 HTTP/1.1\r\nContent-Length: 2\r\n\r\nab"
-                        "GET /3 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n\r\n"
-                        "GET /close HTTP/1.1\r\n\r\nGET /never HTTP/1.1\r\n\r\n");
+    stream_send(stream, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\n"
+                        "POST /2 HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nab"
+                        "GET /3 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "1\r\nz\r\n0\r\n\r\n"
+                        "GET /close HTTP/1.1\r\nHost: a\r\n\r\n"
+                        "GET /never HTTP/1.1\r\nHost: a\r\n\r\n");
     response_t response;
     const char *expected[] = {"path=/1 body=0", "path=/2 body=2", "path=/3 body=1",
                               "path=/close body=0"};
@@ -363,7 +366,7 @@ static void test_server_declared_body_over_limit_gets_413_and_close(void **state
     fixture_t *fixture = *state;
     stream_t *stream = stream_open(fixture, fixture->till);
     char head[128];
-    snprintf(head, sizeof(head), "POST /big HTTP/1.1\r\nContent-Length: %d\r\n\r\n",
+    snprintf(head, sizeof(head), "POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n",
              LTY_HTTP_DISCARD_BYTES_MAX + 1);
     stream_send(stream, head); /* no body: the answer must not wait for it */
     response_t response;
@@ -381,7 +384,7 @@ static void test_server_header_block_over_limit_gets_431(void **state)
     stream_t *stream = stream_open(fixture, fixture->till);
     char *text = malloc(LTY_HTTP_HEADER_BYTES_MAX + 64);
     assert_non_null(text);
-    int used = sprintf(text, "GET / HTTP/1.1\r\nX-Pad: ");
+    int used = sprintf(text, "GET / HTTP/1.1\r\nHost: a\r\nX-Pad: ");
     memset(text + used, 'p', LTY_HTTP_HEADER_BYTES_MAX);
     strcpy(text + used + LTY_HTTP_HEADER_BYTES_MAX, "\r\n\r\n");
     stream_send(stream, text);
@@ -398,8 +401,9 @@ static void test_server_smuggled_request_gets_400_and_close(void **state)
 {
     fixture_t *fixture = *state;
     stream_t *stream = stream_open(fixture, fixture->till);
-    stream_send(stream, "POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        "0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n");
+    stream_send(stream, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+                        "Transfer-Encoding: chunked\r\n\r\n"
+                        "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n");
     response_t response;
     assert_int_equal(stream_response(stream, &response), 0);
     assert_int_equal(response.status, 400);
@@ -441,14 +445,14 @@ static void test_server_reload_keeps_open_connection_and_serves_new_ones(void **
     fixture_t *fixture = *state;
     stream_t *before = stream_open(fixture, fixture->till);
     response_t response;
-    stream_send(before, "GET /before HTTP/1.1\r\n\r\n");
+    stream_send(before, "GET /before HTTP/1.1\r\nHost: a\r\n\r\n");
     assert_int_equal(stream_response(before, &response), 0);
     assert_int_equal(lty_server_reload(fixture->server), 0);
-    stream_send(before, "GET /still HTTP/1.1\r\n\r\n");
+    stream_send(before, "GET /still HTTP/1.1\r\nHost: a\r\n\r\n");
     assert_int_equal(stream_response(before, &response), 0);
     assert_int_equal(response.status, 200);
     stream_t *after = stream_open(fixture, fixture->till);
-    stream_send(after, "GET /after HTTP/1.1\r\n\r\n");
+    stream_send(after, "GET /after HTTP/1.1\r\nHost: a\r\n\r\n");
     assert_int_equal(stream_response(after, &response), 0);
     assert_string_equal(response.body, "path=/after body=0 role=1 name=T01");
     stream_close(before);
@@ -461,7 +465,7 @@ static void test_server_second_connection_resumes_by_ticket(void **state)
     for (int attempt = 0; attempt < 2; attempt++) {
         stream_t *stream = stream_open(fixture, fixture->till);
         response_t response;
-        stream_send(stream, "GET /r HTTP/1.1\r\n\r\n");
+        stream_send(stream, "GET /r HTTP/1.1\r\nHost: a\r\n\r\n");
         assert_int_equal(stream_response(stream, &response), 0);
         assert_string_equal(response.body, "path=/r body=0 role=1 name=T01");
         stream_close(stream);
@@ -476,7 +480,8 @@ static void test_server_pending_exchange_completed_from_other_thread(void **stat
 {
     fixture_t *fixture = *state;
     stream_t *stream = stream_open(fixture, fixture->till);
-    stream_send(stream, "GET /pending HTTP/1.1\r\n\r\nGET /next HTTP/1.1\r\n\r\n");
+    stream_send(stream, "GET /pending HTTP/1.1\r\nHost: a\r\n\r\n"
+                        "GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
     lty_exchange_t *exchange = stub_pending_wait();
     assert_non_null(exchange);
     stub_complete(exchange, "done");
@@ -492,7 +497,7 @@ static void test_server_pending_exchange_outlives_its_peer(void **state)
 {
     fixture_t *fixture = *state;
     stream_t *stream = stream_open(fixture, fixture->till);
-    stream_send(stream, "GET /pending HTTP/1.1\r\n\r\n");
+    stream_send(stream, "GET /pending HTTP/1.1\r\nHost: a\r\n\r\n");
     lty_exchange_t *exchange = stub_pending_wait();
     assert_non_null(exchange);
     stream_close(stream);
@@ -516,7 +521,7 @@ static void test_server_graceful_stop_answers_the_exchange_in_flight(void **stat
 {
     fixture_t *fixture = *state;
     stream_t *stream = stream_open(fixture, fixture->till);
-    stream_send(stream, "GET /pending HTTP/1.1\r\n\r\n");
+    stream_send(stream, "GET /pending HTTP/1.1\r\nHost: a\r\n\r\n");
     lty_exchange_t *exchange = stub_pending_wait();
     assert_non_null(exchange);
     lty_server_stop(fixture->server);
@@ -559,7 +564,7 @@ static void test_server_full_slots_refuse_extra_connection(void **state)
     lty_server_stats(fixture->server, &stats);
     assert_int_equal(stats.connections_refused, 1);
     response_t response;
-    stream_send(first, "GET /ok HTTP/1.1\r\n\r\n");
+    stream_send(first, "GET /ok HTTP/1.1\r\nHost: a\r\n\r\n");
     assert_int_equal(stream_response(first, &response), 0);
     assert_int_equal(response.status, 200);
     stream_close(first);
