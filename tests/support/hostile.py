@@ -5,7 +5,7 @@ the shell test judges it. Every wait is bounded by a socket timeout."""
 import re, socket, ssl, sys
 
 attack, port, ca, cert, key = sys.argv[1:6]
-count = int(sys.argv[6]) if len(sys.argv) > 6 else 1
+count = int(sys.argv[6]) if len(sys.argv) > 6 and sys.argv[6].isdigit() else 1
 
 
 def tls():
@@ -80,6 +80,7 @@ elif attack == "idle":  # keep-alive connections left idle after one request eac
     closed = sum(1 for sock in socks if read_all(sock) == b"")
     print("closed=%d of %d" % (closed, count))
 else:  # raw: send the bytes of file ATTACK on one TLS connection, print the statuses
+    # (and with N = "codes", the error codes of the answers too: "statuses=400 codes=bad_request")
     with open(attack, "rb") as file:
         payload = file.read()
     sock = tls()
@@ -88,4 +89,9 @@ else:  # raw: send the bytes of file ATTACK on one TLS connection, print the sta
         sock.sendall(payload)
     except (ssl.SSLError, OSError):
         pass
-    print("statuses=%s" % (statuses(read_all(sock)) or "none"))
+    answer = read_all(sock)
+    line = "statuses=%s" % (statuses(answer) or "none")
+    if len(sys.argv) > 6 and sys.argv[6] == "codes":
+        codes = re.findall(rb'"code":"([a-z_]+)"', answer)
+        line += " codes=%s" % (" ".join(code.decode() for code in codes) or "none")
+    print(line)

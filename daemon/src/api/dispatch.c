@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 typedef enum api_realm {
     REALM_PUBLIC, /* no credential; the till/operator listener */
@@ -221,12 +222,26 @@ const lty_actor_t *lty_api_actor(const lty_exchange_t *exchange)
 
 /* ---- Dispatch ----------------------------------------------------------------------------- */
 
+/* Media types are case-insensitive (RFC 9110 8.3.1) and may carry parameters; JSON is UTF-8
+ * (RFC 8259), so a charset parameter must say so. */
 static bool content_type_is_json(const char *content_type)
 {
     static const char json[] = "application/json";
-    if (strncmp(content_type, json, sizeof(json) - 1) != 0) return false;
-    char next = content_type[sizeof(json) - 1];
-    return next == '\0' || next == ';' || next == ' ';
+    if (strncasecmp(content_type, json, sizeof(json) - 1) != 0) return false;
+    const char *rest = content_type + sizeof(json) - 1;
+    rest += strspn(rest, " \t");
+    if (*rest == '\0') return true;
+    if (*rest != ';') return false;
+    for (const char *parameter = rest; parameter != NULL; parameter = strchr(parameter + 1, ';')) {
+        const char *name = parameter + 1 + strspn(parameter + 1, " \t");
+        if (strncasecmp(name, "charset=", 8) != 0) continue;
+        const char *value = name + 8;
+        if (*value == '"') value++;
+        if (strncasecmp(value, "utf-8", 5) != 0 || strchr("\" \t;", value[5]) == NULL) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* The checks every mutating or body-carrying route shares, in the order a client fixes them. */
@@ -276,21 +291,55 @@ static bool route_enabled(const lty_api_t *api, const api_route_t *route)
     }
 }
 
-static const api_route_t *route_find(const lty_api_t *api, const lty_request_t *request,
-                                     lty_route_params_t *params, int *err_out)
+static const char *method_name(lty_method_t method)
 {
-    bool path_known = false;
+    switch (method) {
+    case LTY_METHOD_GET: return "GET";
+    case LTY_METHOD_HEAD: return "HEAD";
+    case LTY_METHOD_POST: return "POST";
+    case LTY_METHOD_PUT: return "PUT";
+    case LTY_METHOD_PATCH: return "PATCH";
+    case LTY_METHOD_DELETE: return "DELETE";
+    default: return "OTHER";
+    }
+}
+
+/* The Allow header of a 405 (RFC 9110 15.5.6): the methods of every route of the path, each once,
+ * with HEAD wherever GET is, since every GET route answers HEAD. */
+static void allow_render(unsigned methods, char *allow, size_t allow_size)
+{
+    static const lty_method_t order[] = {LTY_METHOD_GET,   LTY_METHOD_HEAD,  LTY_METHOD_POST,
+                                         LTY_METHOD_PUT,   LTY_METHOD_PATCH, LTY_METHOD_DELETE};
+    size_t used = 0;
+    allow[0] = '\0';
+    for (size_t index = 0; index < sizeof(order) / sizeof(order[0]); index++) {
+        if ((methods & (1u << order[index])) == 0) continue;
+        int written = snprintf(allow + used, allow_size - used, "%s%s", used > 0 ? ", " : "",
+                               method_name(order[index]));
+        LTY_ASSERT(written > 0 && (size_t)written < allow_size - used);
+        used += (size_t)written;
+    }
+}
+
+/* The route of the request, or NULL with 404 (no route has the path on this listener) or 405
+ * (methods_out: the methods its routes have). */
+static const api_route_t *route_find(const lty_api_t *api, const lty_request_t *request,
+                                     lty_route_params_t *params, unsigned *methods_out,
+                                     int *err_out)
+{
+    unsigned methods = 0;
+    lty_method_t method = request->method == LTY_METHOD_HEAD ? LTY_METHOD_GET : request->method;
     for (size_t index = 0; index < API_ROUTES_COUNT; index++) {
         const api_route_t *route = &api_routes[index];
         if (!route_enabled(api, route)) continue;
         if (!route_on_listener(route, request->listener)) continue;
         if (!route_match(route->pattern, request->path, params)) continue;
-        path_known = true;
-        lty_method_t method = request->method == LTY_METHOD_HEAD ? LTY_METHOD_GET
-                                                                  : request->method;
         if (route->method == method) return route;
+        methods |= 1u << route->method;
+        if (route->method == LTY_METHOD_GET) methods |= 1u << LTY_METHOD_HEAD;
     }
-    *err_out = path_known ? LTY_E_METHOD_NOT_ALLOWED : LTY_E_NOT_FOUND;
+    *methods_out = methods;
+    *err_out = methods != 0 ? LTY_E_METHOD_NOT_ALLOWED : LTY_E_NOT_FOUND;
     return NULL;
 }
 
@@ -348,8 +397,17 @@ int lty_api_handle(lty_api_t *api, lty_exchange_t *exchange)
     if (exchange->request.listener == LTY_LISTENER_PORTAL) portal_headers_add(exchange);
     lty_route_params_t params;
     int err = 0;
-    const api_route_t *route = route_find(api, &exchange->request, &params, &err);
-    if (route == NULL) return lty_api_reply_error(exchange, err, NULL);
+    unsigned methods = 0;
+    const api_route_t *route = route_find(api, &exchange->request, &params, &methods, &err);
+    if (route == NULL) {
+        lty_api_reply_error(exchange, err, NULL);
+        if (err == LTY_E_METHOD_NOT_ALLOWED) {
+            char allow[64]; /* every method once: "GET, HEAD, POST, PUT, PATCH, DELETE" */
+            allow_render(methods, allow, sizeof(allow));
+            lty_response_header_add(&exchange->response, "Allow", allow);
+        }
+        return LTY_API_DONE;
+    }
     lty_diag_t diag;
     lty_diag_clear(&diag);
     if (route->realm == REALM_MEMBER) {
