@@ -102,6 +102,16 @@ void lty_buf_appendf(lty_buf_t *buf, const char *format, ...)
     buf->size += (size_t)needed;
 }
 
+void lty_buf_shrink(lty_buf_t *buf, size_t keep_bytes)
+{
+    LTY_ASSERT(buf != NULL);
+    if (buf->size != 0 || buf->capacity <= keep_bytes) return;
+    lty_free(buf->data);
+    buf->data = NULL;
+    buf->capacity = 0;
+    buf->error = 0;
+}
+
 void lty_buf_consume(lty_buf_t *buf, size_t size)
 {
     LTY_ASSERT(buf != NULL);

@@ -50,6 +50,17 @@ static const config_int_t config_ints[] = {
     CONFIG_INT(portal_login_failures_max, 10, 3, 100),   /* per member (or unknown card/phone) */
     CONFIG_INT(portal_login_lock_ms, 1800000, 60000, 86400000),             /* 30 minutes */
     CONFIG_INT(portal_address_failures_max, 30, 5, 10000), /* per client address and lock */
+    /* Admission and rate limits (net/guard.c, net/ratelimit.c): docs/architecture.md. */
+    CONFIG_INT(connections_per_address_max, LTY_CONNECTIONS_PER_ADDRESS_DEFAULT, 0,
+               LTY_CONNECTIONS_MAX),
+    CONFIG_INT(connections_reserved_percent, LTY_CONNECTIONS_RESERVED_PERCENT_DEFAULT, 0,
+               LTY_CONNECTIONS_RESERVED_PERCENT_MAX),
+    CONFIG_INT(rate_certificate_requests_per_s, LTY_RATE_CERTIFICATE_PER_S_DEFAULT, 0,
+               LTY_RATE_REQUESTS_PER_S_MAX),
+    CONFIG_INT(rate_certificate_burst, LTY_RATE_CERTIFICATE_BURST_DEFAULT, 1, LTY_RATE_BURST_MAX),
+    CONFIG_INT(rate_address_requests_per_s, LTY_RATE_ADDRESS_PER_S_DEFAULT, 0,
+               LTY_RATE_REQUESTS_PER_S_MAX),
+    CONFIG_INT(rate_address_burst, LTY_RATE_ADDRESS_BURST_DEFAULT, 1, LTY_RATE_BURST_MAX),
 };
 
 #define CONFIG_INTS_COUNT (sizeof(config_ints) / sizeof(config_ints[0]))

@@ -24,6 +24,12 @@ typedef struct lty_config_s {
     int64_t listen_port;
     int64_t loops;
     int64_t connections_max;
+    int64_t connections_per_address_max;     /* uncertified, per client address; 0 = no cap */
+    int64_t connections_reserved_percent;    /* of the slots, kept for certified clients */
+    int64_t rate_certificate_requests_per_s; /* per client certificate; 0 = no limit */
+    int64_t rate_certificate_burst;
+    int64_t rate_address_requests_per_s;     /* per address, requests without a certificate */
+    int64_t rate_address_burst;
     int64_t handshake_timeout_ms;
     int64_t idle_timeout_ms;
     int64_t request_timeout_ms;

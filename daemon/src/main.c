@@ -158,6 +158,14 @@ static void server_options_fill(const daemon_flags_t *flags, const lty_config_t 
     options->idle_timeout_ms = (int)config->idle_timeout_ms;
     options->request_timeout_ms = (int)config->request_timeout_ms;
     options->drain_timeout_ms = (int)config->drain_timeout_ms;
+    options->connections_per_address_max = (int)config->connections_per_address_max;
+    options->connections_reserved_percent = (int)config->connections_reserved_percent;
+    options->rate_certificate_requests_per_s = config->rate_certificate_requests_per_s;
+    options->rate_certificate_burst = config->rate_certificate_burst;
+    options->rate_address_requests_per_s = config->rate_address_requests_per_s;
+    options->rate_address_burst = config->rate_address_burst;
+    /* options->event_cb stays NULL: the network layer logs and counts its security events; the
+     * audit trail registers here when it takes them. */
     options->tls.ca_cert_path = paths[0];
     options->tls.cert_path = paths[1];
     options->tls.key_path = paths[2];

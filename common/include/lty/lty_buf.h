@@ -37,6 +37,11 @@ int lty_buf_reserve(lty_buf_t *buf, size_t extra);
 void lty_buf_append(lty_buf_t *buf, const void *bytes, size_t size);
 void lty_buf_append_str(lty_buf_t *buf, const char *text);
 void lty_buf_appendf(lty_buf_t *buf, const char *format, ...) __attribute__((format(printf, 2, 3)));
+/**
+ * Free the bytes if the buffer is empty and holds more than keep_bytes of memory, so a buffer
+ * grown once by a large message does not stay large; its limit is kept. Never allocates.
+ */
+void lty_buf_shrink(lty_buf_t *buf, size_t keep_bytes);
 /** Remove the first size bytes (for consumed input). */
 void lty_buf_consume(lty_buf_t *buf, size_t size);
 

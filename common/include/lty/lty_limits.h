@@ -36,6 +36,29 @@
 #define LTY_REQUEST_TIMEOUT_MS_DEFAULT 10000 /* from first byte of a request to its end */
 #define LTY_WRITE_QUEUE_BYTES_MAX (1024 * 1024)
 
+/* Admission of connections (net/guard.c; defaults, config.c bounds them). A client without a
+ * verified certificate yet (handshaking, or anonymous) is "uncertified". */
+#define LTY_CONNECTIONS_PER_ADDRESS_DEFAULT 256   /* uncertified connections per address */
+#define LTY_CONNECTIONS_RESERVED_PERCENT_DEFAULT 25 /* slots only certified clients may fill */
+#define LTY_CONNECTIONS_RESERVED_PERCENT_MAX 90
+/* Per event loop and event name, security events logged (and passed on) per second at most;
+ * the rest are counted and reported as suppressed=N with the next line. */
+#define LTY_NET_EVENTS_LOGGED_PER_S 10
+/* Buffers a connection keeps between requests; larger ones are freed when it goes idle. */
+#define LTY_CONN_BUFFER_KEEP_BYTES (16 * 1024)
+
+/* Request rate limits (net/ratelimit.c): per client certificate, and per address for requests
+ * without one. 0 requests per second = no limit. The certificate default is above what bench/run
+ * drives with its one demo till certificate (~37,000 requests/s over 64 connections). */
+#define LTY_RATE_CERTIFICATE_PER_S_DEFAULT 100000
+#define LTY_RATE_CERTIFICATE_BURST_DEFAULT 10000
+#define LTY_RATE_ADDRESS_PER_S_DEFAULT 1000
+#define LTY_RATE_ADDRESS_BURST_DEFAULT 1000
+#define LTY_RATE_REQUESTS_PER_S_MAX 10000000
+#define LTY_RATE_BURST_MAX 10000000
+#define LTY_RATE_KEYS_MAX 16384 /* buckets per table (certificates; addresses) */
+#define LTY_RATE_PROBES_MAX 16  /* entries looked at for one key */
+
 /* JSON. */
 #define LTY_JSON_DEPTH_MAX 8
 #define LTY_JSON_STRING_BYTES_MAX 1024 /* any single string value or key */

@@ -147,6 +147,11 @@ void lty_tls_session_outgoing_consume(lty_tls_session_t *session, size_t size);
 void lty_tls_session_peer(const lty_tls_session_t *session, lty_tls_peer_t *peer_out);
 /** After the handshake: true when it resumed a session by ticket (abbreviated handshake). */
 bool lty_tls_session_resumed(const lty_tls_session_t *session);
+/** Free the session's ciphertext buffers when empty and larger than keep_bytes (idle). */
+void lty_tls_session_trim(lty_tls_session_t *session, size_t keep_bytes);
+/** Does server's revocation list name serial_hex (as in lty_tls_peer_t)? For open sessions
+ *  after a reload. Thread-safe. */
+bool lty_tls_server_serial_revoked(const lty_tls_server_t *server, const char *serial_hex);
 
 /* ---- Client configuration ---------------------------------------------------------- */
 

@@ -29,6 +29,11 @@ bool lty__tls_server_serial_revoked(const lty_tls_server_t *server, const char *
                    serial_compare) != NULL;
 }
 
+bool lty_tls_server_serial_revoked(const lty_tls_server_t *server, const char *serial_hex)
+{
+    return lty__tls_server_serial_revoked(server, serial_hex);
+}
+
 /* One serial more; the array doubles at each power of two. */
 static int server_revoked_push(lty_tls_server_t *server, const char *serial)
 {

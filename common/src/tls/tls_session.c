@@ -314,3 +314,15 @@ bool lty_tls_session_resumed(const lty_tls_session_t *session)
     LTY_ASSERT(session != NULL);
     return session->resumed;
 }
+
+void lty_tls_session_trim(lty_tls_session_t *session, size_t keep_bytes)
+{
+    LTY_ASSERT(session != NULL);
+    lty_buf_shrink(&session->outgoing, keep_bytes);
+    if (session->incoming_size == 0 && session->incoming_capacity > keep_bytes) {
+        free(session->incoming);
+        session->incoming = NULL;
+        session->incoming_capacity = 0;
+        session->incoming_offset = 0;
+    }
+}

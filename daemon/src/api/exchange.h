@@ -109,16 +109,43 @@ static inline void lty_exchange_complete(lty_exchange_t *exchange)
 /** What the network layer counts, for /metrics (read through lty_api_t.net_stats_cb). */
 typedef struct lty_net_stats_s {
     uint64_t connections_accepted;
-    uint64_t connections_refused;   /* slots full */
+    uint64_t connections_refused;   /* full, or an address at its cap, with nothing to evict */
     uint64_t handshakes;
     uint64_t handshakes_resumed;
     uint64_t handshake_failures;
     uint64_t requests;
     int connections_open;
+    uint64_t connections_evicted;   /* to make room: uncertified or idle ones */
+    uint64_t requests_throttled;    /* 429: a certificate's or an address's rate exceeded */
+    uint64_t connections_revoked;   /* closed because a reload revoked their certificate */
+    uint64_t security_events_suppressed; /* counted but not logged (rate-bounded log) */
+    uint64_t tls_reloads;           /* SIGHUP reloads that took effect */
+    uint64_t rate_table_saturated;  /* requests let through because a rate table was full */
 } lty_net_stats_t;
 /** Fill stats_out with the network layer's counters; userdata is what registered it. */
 typedef void (*lty_net_stats_cb)(void *userdata, lty_net_stats_t *stats_out);
 
+/**
+ * A security event of the network layer: a connection refused or evicted, a request throttled,
+ * a connection cut because its certificate was revoked, a failed handshake. Every one is counted
+ * (lty_net_stats_t); at most a few per second per event name and loop are logged
+ * ("event=<name> principal= remote= ...") and passed to the registered lty_net_event_cb, the
+ * others are summed into the next one's suppressed.
+ */
+typedef struct lty_net_event_s {
+    const char *name;      /* "connection_refused", "connection_evicted", "request_throttled",
+                              "certificate_revoked", "handshake_failed" */
+    const char *principal; /* "till:S001/T01", "operator:alice", or "-" (no certificate) */
+    const char *address;   /* the peer's address, "unknown" when it could not be read */
+    const char *detail;    /* key=value pairs ("reason=address_cap conn=17"); no secrets */
+    uint64_t suppressed;   /* events of this name not passed on since the previous one */
+} lty_net_event_t;
+/**
+ * Receives the network layer's security events (registered through lty_server_options_t's
+ * event_cb, e.g. by the API layer to append them to the audit trail). Called on an event-loop
+ * thread: must not block; the strings are views valid during the call.
+ */
+typedef void (*lty_net_event_cb)(void *userdata, const lty_net_event_t *event);
 /** Append an extra response header line ("Name: value\r\n" is added). Truncation is a bug. */
 void lty_response_header_add(lty_response_t *response, const char *name, const char *value);
 

@@ -59,8 +59,25 @@ int lty_api_metrics(lty_api_t *api, lty_exchange_t *exchange, const lty_route_pa
         api->net_stats_cb(api->net_stats_userdata, &server);
         metric(out, "loyaltyd_connections_accepted_total", "counter", "Connections accepted",
                server.connections_accepted);
-        metric(out, "loyaltyd_connections_refused_total", "counter", "Connections refused (full)",
+        metric(out, "loyaltyd_connections_refused_total", "counter",
+               "Connections refused (full, or an address at its cap, with nothing to evict)",
                server.connections_refused);
+        metric(out, "loyaltyd_connections_evicted_total", "counter",
+               "Uncertified or idle connections closed to make room", server.connections_evicted);
+        metric(out, "loyaltyd_requests_throttled_total", "counter",
+               "Requests refused 429 by a certificate's or an address's rate limit",
+               server.requests_throttled);
+        metric(out, "loyaltyd_connections_revoked_total", "counter",
+               "Connections cut because a reload revoked their certificate",
+               server.connections_revoked);
+        metric(out, "loyaltyd_security_events_suppressed_total", "counter",
+               "Security events counted but not logged (log rate bound)",
+               server.security_events_suppressed);
+        metric(out, "loyaltyd_tls_reloads_total", "counter", "TLS configuration reloads (SIGHUP)",
+               server.tls_reloads);
+        metric(out, "loyaltyd_rate_table_saturated_total", "counter",
+               "Requests let through because a rate-limit table had no room for their key",
+               server.rate_table_saturated);
         metric(out, "loyaltyd_tls_handshakes_total", "counter", "TLS handshakes", server.handshakes);
         metric(out, "loyaltyd_tls_handshakes_resumed_total", "counter", "Resumed handshakes",
                server.handshakes_resumed);

@@ -6,7 +6,16 @@
  * full). It does not own routes or replies other than the framing errors it detects itself.
  *
  * Order is kept by construction: one exchange per connection at a time. The parser pauses after
- * each request; the next one is parsed only after the previous response has been written. */
+ * each request; the next one is parsed only after the previous response has been written.
+ *
+ * Memory is taken late and given back early: the TLS session is made at the first byte a
+ * client sends (a flood of silent TCP connections costs a slot each, no TLS state), and buffers
+ * grown past LTY_CONN_BUFFER_KEEP_BYTES by a large request or response are freed as soon as the
+ * connection is idle again; usual requests reuse what they have and allocate nothing.
+ *
+ * Per request, before the API sees it: the peer certificate is checked against a reloaded
+ * revocation list (one atomic load when nothing was reloaded), and the certificate's or, without
+ * one, the address's rate limit is taken (a hash probe and a compare-and-swap). */
 #include "conn.h"
 #include "lty/lty_assert.h"
 #include "lty/lty_clock.h"
@@ -14,6 +23,7 @@
 #include "lty/lty_limits.h"
 #include "lty/lty_log.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define CONN_DECRYPT_CHUNK_BYTES 16384
@@ -84,6 +94,7 @@ static void conn_slot_finish(lty__conn_t *conn)
     lty_tls_session_close(conn->tls);
     conn->tls = NULL;
     lty_http_reset(conn->http);
+    lty_http_trim(conn->http, 0);
     lty_buf_deinit(&conn->plain_in);
     lty_buf_deinit(&conn->response_wire);
     lty_buf_deinit(&conn->write_buffer);
@@ -93,6 +104,8 @@ static void conn_slot_finish(lty__conn_t *conn)
     conn->reading = false;
     conn->request_timer_armed = false;
     conn->peer_closed = false;
+    memset(&conn->peer, 0, sizeof(conn->peer));
+    conn->certificate_key = 0;
     conn->state = LTY__CONN_FREE;
     lty__loop_slot_release(conn->loop, conn);
 }
@@ -121,6 +134,7 @@ static void conn_close(lty__conn_t *conn)
             (void)uv_try_write((uv_stream_t *)&conn->tcp, &buffer, 1);
         }
     }
+    lty__guard_release(conn->loop, conn);
     conn->state = conn->state == LTY__CONN_PENDING ? LTY__CONN_ORPHAN : LTY__CONN_CLOSING;
     uv_close((uv_handle_t *)&conn->tcp, conn_handle_close_cb);
     uv_close((uv_handle_t *)&conn->timer, conn_handle_close_cb);
@@ -143,6 +157,18 @@ static void conn_write_cb(uv_write_t *request, int status)
     conn_flush(conn);
 }
 
+/* Between requests a connection keeps buffers of usual size, so the next request allocates
+ * nothing, and frees the ones a large request or response grew. */
+static void conn_buffers_trim(lty__conn_t *conn)
+{
+    lty_buf_shrink(&conn->response_wire, LTY_CONN_BUFFER_KEEP_BYTES);
+    lty_buf_shrink(&conn->write_buffer, LTY_CONN_BUFFER_KEEP_BYTES);
+    lty_buf_shrink(&conn->exchange.response.body, LTY_CONN_BUFFER_KEEP_BYTES);
+    if (conn->plain_in.size == 0) lty_buf_shrink(&conn->plain_in, LTY_CONN_BUFFER_KEEP_BYTES);
+    lty_http_trim(conn->http, LTY_CONN_BUFFER_KEEP_BYTES);
+    if (conn->tls != NULL) lty_tls_session_trim(conn->tls, LTY_CONN_BUFFER_KEEP_BYTES);
+}
+
 /* Everything queued so far reached the socket: finish the response that was being written. */
 static void conn_all_written(lty__conn_t *conn)
 {
@@ -154,6 +180,8 @@ static void conn_all_written(lty__conn_t *conn)
     }
     lty_http_next(conn->http);
     conn->state = LTY__CONN_READING;
+    conn_buffers_trim(conn);
+    lty__guard_idle(conn->loop, conn);
     conn_drive(conn);
 }
 
@@ -227,12 +255,11 @@ static void conn_respond(lty__conn_t *conn)
     conn_flush(conn);
 }
 
-/* A framing error or timeout the network layer answers itself, then closes. */
-static void conn_reply_error(lty__conn_t *conn, int err, int status, const lty_diag_t *diag)
+/* A refusal the network layer answers itself: the error document, then close (or, for a
+ * throttled request, keep the connection and say when to retry). */
+static void conn_reply_refusal(lty__conn_t *conn, int err, int status, const lty_diag_t *diag,
+                               int retry_after_s)
 {
-    LTY_LOG(LTY_LOG_INFO, "conn=%llu err=%s status=%d detail=\"%s\"", (unsigned long long)conn->id,
-            lty_err_name(err), status,
-            diag != NULL && diag->err == err ? diag->detail : lty_strerror(err));
     uv_timer_stop(&conn->timer);
     lty_response_t *response = &conn->exchange.response;
     lty_buf_reset(&response->body);
@@ -240,14 +267,95 @@ static void conn_reply_error(lty__conn_t *conn, int err, int status, const lty_d
     response->status = status;
     response->content_type = NULL;
     response->headers_size = 0;
-    response->close = true;
-    conn->close_after_write = true;
+    response->close = retry_after_s == 0;
+    if (retry_after_s > 0) {
+        char seconds[16];
+        snprintf(seconds, sizeof(seconds), "%d", retry_after_s);
+        lty_response_header_add(response, "Retry-After", seconds);
+    } else {
+        conn->close_after_write = true;
+    }
     conn_respond(conn);
+}
+
+/* A framing error or timeout the network layer answers itself, then closes. */
+static void conn_reply_error(lty__conn_t *conn, int err, int status, const lty_diag_t *diag)
+{
+    LTY_LOG(LTY_LOG_INFO, "conn=%llu err=%s status=%d detail=\"%s\"", (unsigned long long)conn->id,
+            lty_err_name(err), status,
+            diag != NULL && diag->err == err ? diag->detail : lty_strerror(err));
+    conn_reply_refusal(conn, err, status, diag, 0);
 }
 
 /* ---- Reading ----------------------------------------------------------------------------- */
 
 static void conn_reading_update(lty__conn_t *conn);
+
+/* Is the peer's certificate still good under the current TLS configuration? Only asked again
+ * after a reload: one atomic load per request otherwise. */
+static bool conn_peer_current(lty__conn_t *conn)
+{
+    if (conn->peer.role == LTY_ROLE_NONE) return true;
+    lty_server_t *server = conn->loop->server;
+    if (atomic_load(&server->tls_generation) == conn->tls_generation) return true;
+    uint64_t generation = 0;
+    lty_tls_server_t *tls = lty__server_tls_get(server, LTY_LISTENER_MAIN, &generation);
+    bool revoked = lty_tls_server_serial_revoked(tls, conn->peer.serial_hex);
+    lty_tls_server_unref(tls);
+    if (!revoked) conn->tls_generation = generation;
+    return !revoked;
+}
+
+static void conn_revoked_event(lty__conn_t *conn, const char *what)
+{
+    char principal[LTY_PRINCIPAL_BYTES_MAX];
+    lty__net_principal(&conn->peer, principal, sizeof(principal));
+    lty__net_event(conn->loop, LTY__NET_EVENT_CERTIFICATE_REVOKED, principal,
+                   conn->exchange.request.remote_addr, "serial=%s conn=%llu action=%s",
+                   conn->peer.serial_hex, (unsigned long long)conn->id, what);
+}
+
+/* The rate limit of the request's certificate, or of its address when it has none: 0 when it
+ * may go ahead, else the seconds to wait (at least 1). */
+static int conn_rate_take(lty__conn_t *conn, int64_t received_ms)
+{
+    lty_server_t *server = conn->loop->server;
+    bool certified = conn->peer.role != LTY_ROLE_NONE;
+    uint64_t wait_ns = lty_rate_take(certified ? server->rate_certificates : server->rate_addresses,
+                                     certified ? conn->certificate_key : conn->address_key,
+                                     certified ? &server->rate_certificate : &server->rate_address,
+                                     (uint64_t)received_ms * UINT64_C(1000000));
+    if (wait_ns == 0) return 0;
+    return (int)((wait_ns + UINT64_C(999999999)) / UINT64_C(1000000000)); /* rounded up */
+}
+
+/* Refuses a request of a revoked or throttled client before the API sees it. */
+static bool conn_request_refused(lty__conn_t *conn)
+{
+    lty_diag_t diag;
+    if (!conn_peer_current(conn)) {
+        conn_revoked_event(conn, "request_refused");
+        lty_diag_set(&diag, LTY_E_UNAUTHENTICATED, "", "the client certificate was revoked");
+        conn_reply_refusal(conn, LTY_E_UNAUTHENTICATED, 401, &diag, 0);
+        return true;
+    }
+    int retry_after_s = conn_rate_take(conn, conn->exchange.request.received_ms);
+    if (retry_after_s == 0) return false;
+    const lty_server_options_t *options = conn_options(conn);
+    bool certified = conn->peer.role != LTY_ROLE_NONE;
+    int64_t rate = certified ? options->rate_certificate_requests_per_s
+                             : options->rate_address_requests_per_s;
+    char principal[LTY_PRINCIPAL_BYTES_MAX];
+    lty__net_principal(&conn->peer, principal, sizeof(principal));
+    lty__net_event(conn->loop, LTY__NET_EVENT_REQUEST_THROTTLED, principal,
+                   conn->exchange.request.remote_addr, "key=%s requests_per_s=%lld retry_after_s=%d",
+                   certified ? "certificate" : "address", (long long)rate, retry_after_s);
+    lty_diag_set(&diag, LTY_E_TOO_MANY_REQUESTS, "",
+                 "more than %lld requests/s for this %s; retry after %d s", (long long)rate,
+                 certified ? "client certificate" : "address", retry_after_s);
+    conn_reply_refusal(conn, LTY_E_TOO_MANY_REQUESTS, 429, &diag, retry_after_s);
+    return true;
+}
 
 /* Completes a parsed request and gives it to the API. */
 static void conn_dispatch(lty__conn_t *conn)
@@ -257,11 +365,12 @@ static void conn_dispatch(lty__conn_t *conn)
     lty_response_t *response = &conn->exchange.response;
     uv_timer_stop(&conn->timer);
     conn->request_timer_armed = false;
-    lty_tls_session_peer(conn->tls, &request->peer);
+    request->peer = conn->peer;
     request->listener = conn->listener; /* the API routes by it */
     request->request_id = atomic_fetch_add(&server->next_request_id, 1) + 1;
     request->conn_id = conn->id;
     request->received_ms = lty_clock_monotonic_ms();
+    if (conn_request_refused(conn)) return;
     response->status = 0;
     response->content_type = NULL;
     lty_buf_reset(&response->body);
@@ -380,6 +489,23 @@ static void conn_alloc_cb(uv_handle_t *handle, size_t suggested_size, uv_buf_t *
     *buffer = uv_buf_init(conn->loop->read_buffer, sizeof(conn->loop->read_buffer));
 }
 
+/* The handshake ended: who is the peer, and may it stay? A reload between this session's start
+ * and now may have revoked the certificate the session still accepted. */
+static bool conn_peer_admit(lty__conn_t *conn)
+{
+    lty_tls_session_peer(conn->tls, &conn->peer);
+    if (conn->peer.role == LTY_ROLE_NONE) return true;
+    if (!conn_peer_current(conn)) {
+        conn_revoked_event(conn, "handshake_refused");
+        return false;
+    }
+    const char *serial = conn->peer.serial_hex;
+    conn->certificate_key = lty_rate_key_hash(conn->loop->server->key_seed, serial,
+                                              strlen(serial));
+    lty__guard_certified(conn->loop, conn);
+    return true;
+}
+
 static void conn_handshake_step(lty__conn_t *conn)
 {
     lty_server_t *server = conn->loop->server;
@@ -389,17 +515,35 @@ static void conn_handshake_step(lty__conn_t *conn)
         return;
     }
     if (rc < 0) {
-        atomic_fetch_add(&server->handshake_failures, 1);
-        LTY_LOG(LTY_LOG_INFO, "conn=%llu err=TLS_HANDSHAKE remote=%s",
-                (unsigned long long)conn->id, conn->exchange.request.remote_addr);
+        lty__net_event(conn->loop, LTY__NET_EVENT_HANDSHAKE_FAILED, NULL,
+                       conn->exchange.request.remote_addr, "conn=%llu", (unsigned long long)conn->id);
         conn_flush(conn); /* the alert, if any */
         conn_close(conn);
         return;
     }
     atomic_fetch_add(&server->handshakes, 1);
     if (lty_tls_session_resumed(conn->tls)) atomic_fetch_add(&server->handshakes_resumed, 1);
+    if (!conn_peer_admit(conn)) {
+        conn_close(conn);
+        return;
+    }
     conn->state = LTY__CONN_READING;
+    lty__guard_idle(conn->loop, conn);
     conn_drive(conn);
+}
+
+/* The TLS session starts with the client's first byte, not at accept. */
+static int conn_tls_open(lty__conn_t *conn)
+{
+    lty_tls_server_t *tls = lty__server_tls_get(conn->loop->server, conn->listener,
+                                                &conn->tls_generation);
+    int err = lty_tls_session_open_server(&conn->tls, tls);
+    lty_tls_server_unref(tls);
+    if (err != 0) {
+        LTY_LOG(LTY_LOG_WARN, "conn=%llu err=%s what=tls_session_open",
+                (unsigned long long)conn->id, lty_err_name(err));
+    }
+    return err;
 }
 
 static void conn_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buffer)
@@ -421,7 +565,8 @@ static void conn_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf
         }
         return;
     }
-    int err = lty_tls_session_feed(conn->tls, buffer->base, (size_t)nread);
+    int err = conn->tls == NULL ? conn_tls_open(conn) : 0;
+    if (err == 0) err = lty_tls_session_feed(conn->tls, buffer->base, (size_t)nread);
     if (err != 0) {
         LTY_LOG(LTY_LOG_WARN, "conn=%llu err=%s what=tls_feed", (unsigned long long)conn->id,
                 lty_err_name(err));
@@ -453,9 +598,9 @@ static void conn_timer_cb(uv_timer_t *timer)
 {
     lty__conn_t *conn = timer->data;
     if (conn->state == LTY__CONN_HANDSHAKE) {
-        atomic_fetch_add(&conn->loop->server->handshake_failures, 1);
-        LTY_LOG(LTY_LOG_INFO, "conn=%llu err=TLS_HANDSHAKE what=timeout timeout_ms=%d",
-                (unsigned long long)conn->id, conn_options(conn)->handshake_timeout_ms);
+        lty__net_event(conn->loop, LTY__NET_EVENT_HANDSHAKE_FAILED, NULL,
+                       conn->exchange.request.remote_addr, "conn=%llu timeout_ms=%d",
+                       (unsigned long long)conn->id, conn_options(conn)->handshake_timeout_ms);
         conn_close(conn);
     } else if (conn->state == LTY__CONN_READING && conn->request_timer_armed) {
         lty_diag_t diag;
@@ -505,20 +650,19 @@ int lty__conn_accept(lty__conn_t *conn, uv_stream_t *listener, lty_listener_t wh
     memset(&conn->exchange.request, 0, sizeof(conn->exchange.request));
     conn->exchange.request.listener = which;
     int rc = uv_accept(listener, (uv_stream_t *)&conn->tcp);
-    int err = rc == 0 ? 0 : LTY_E_NET;
-    if (err == 0) {
-        (void)uv_tcp_nodelay(&conn->tcp, 1);
-        conn_remote_addr(conn);
-        lty_tls_server_t *tls = lty__server_tls_get(server, which);
-        err = lty_tls_session_open_server(&conn->tls, tls);
-        lty_tls_server_unref(tls);
-    }
-    if (err != 0) {
-        LTY_LOG(LTY_LOG_WARN, "conn=%llu err=%s what=accept", (unsigned long long)conn->id,
-                lty_err_name(err));
+    if (rc != 0) {
+        LTY_LOG(LTY_LOG_WARN, "conn=%llu err=NET what=accept uv=%s", (unsigned long long)conn->id,
+                uv_err_name(rc));
         conn->peer_closed = true;
         conn_close(conn);
-        return err;
+        return LTY_E_NET;
+    }
+    (void)uv_tcp_nodelay(&conn->tcp, 1);
+    conn_remote_addr(conn);
+    if (!lty__guard_admit(conn->loop, conn)) { /* refused: logged and counted there */
+        conn->peer_closed = true;
+        conn_close(conn);
+        return LTY_E_UNAVAILABLE;
     }
     conn_timer_set(conn, conn_options(conn)->handshake_timeout_ms);
     conn_reading_update(conn);
@@ -560,5 +704,32 @@ void lty__conn_abort(lty__conn_t *conn)
 {
     if (conn->state == LTY__CONN_FREE) return;
     conn_close(conn);
+}
+
+void lty__conn_evict(lty__conn_t *conn)
+{
+    LTY_ASSERT(conn->state == LTY__CONN_HANDSHAKE || conn->state == LTY__CONN_READING);
+    conn_close(conn);
+}
+
+bool lty__conn_idle(const lty__conn_t *conn)
+{
+    return conn->state == LTY__CONN_READING && !lty_http_started(conn->http) &&
+           conn->plain_in.size == 0;
+}
+
+void lty__conn_revocation_check(lty__conn_t *conn)
+{
+    bool open = conn->state == LTY__CONN_READING || conn->state == LTY__CONN_PENDING ||
+                conn->state == LTY__CONN_WRITING;
+    if (!open || conn_peer_current(conn)) return;
+    if (conn->state == LTY__CONN_READING) {
+        conn_revoked_event(conn, "closed");
+        conn_close(conn);
+    } else {
+        /* The exchange in flight was accepted before the reload; it is answered, then closed. */
+        conn_revoked_event(conn, "closed_after_response");
+        conn->close_after_write = true;
+    }
 }
 

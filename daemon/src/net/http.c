@@ -490,6 +490,14 @@ void lty_http_reset(lty_http_t *http)
     message_state_clear(http);
 }
 
+void lty_http_trim(lty_http_t *http, size_t keep_bytes)
+{
+    LTY_ASSERT(http != NULL);
+    LTY_ASSERT(!http->started || http->complete || http->err != 0);
+    lty_buf_reset(&http->body);
+    lty_buf_shrink(&http->body, keep_bytes);
+}
+
 void lty_http_next(lty_http_t *http)
 {
     LTY_ASSERT(http != NULL);

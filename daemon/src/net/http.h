@@ -43,6 +43,8 @@ int lty_http_create(lty_http_t **http_out);
 void lty_http_destroy(lty_http_t *http);
 /** Forget everything: a new connection starts on this slot. Keeps memory. */
 void lty_http_reset(lty_http_t *http);
+/** Between messages: free the body buffer if it holds more than keep_bytes (0: free it). */
+void lty_http_trim(lty_http_t *http, size_t keep_bytes);
 
 /**
  * Parse bytes of the connection's plaintext stream.

@@ -16,6 +16,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +27,15 @@
 #include <unistd.h>
 
 #define SERVER_LISTEN_BACKLOG 511
+/* Slots beyond a loop's share of connections_max, so a newcomer is admitted at once while the
+ * connection it evicted is still closing (libuv frees a handle one loop turn later). */
+#define SERVER_SPARE_SLOTS_MIN 4
+#define SERVER_SPARE_SLOTS_DIVISOR 16
+/* After a flood, give freed memory back to the kernel once this many connections were open and
+ * three quarters of them have gone (glibc keeps freed heap pages otherwise). */
+#define SERVER_TRIM_PEAK_MIN 64
+
+static void loop_accept(lty__loop_t *loop, lty_listener_t which);
 
 /* ---- Completions ------------------------------------------------------------------------- */
 
@@ -110,10 +122,24 @@ static void loop_stop_begin(lty__loop_t *loop)
     loop_maybe_finish(loop);
 }
 
+/* A reload changed the TLS configuration: cut the connections whose certificate it revoked, now,
+ * rather than at their next request (an idle till would otherwise keep its slot, and a request
+ * already on the wire would race the check). */
+static void loop_revocation_sweep(lty__loop_t *loop)
+{
+    uint64_t generation = atomic_load(&loop->server->tls_generation);
+    if (generation == loop->tls_generation) return;
+    loop->tls_generation = generation;
+    for (int index = 0; index < loop->slots_count; index++) {
+        lty__conn_revocation_check(&loop->slots[index]);
+    }
+}
+
 static void loop_wakeup_cb(uv_async_t *async)
 {
     lty__loop_t *loop = async->data;
     if (atomic_load(&loop->server->stop_requested) && !loop->stopping) loop_stop_begin(loop);
+    loop_revocation_sweep(loop);
     pthread_mutex_lock(&loop->mutex);
     lty__conn_t *completed = loop->completed;
     loop->completed = NULL;
@@ -128,12 +154,36 @@ static void loop_wakeup_cb(uv_async_t *async)
     loop_maybe_finish(loop);
 }
 
+/* A flood's connections freed their TLS sessions and buffers, but glibc keeps the pages of its
+ * heaps (the memory a flood of 4,000 connections took stayed resident for good). Once most of
+ * the peak has gone, hand free pages back. Rare: never per request. */
+static void loop_heap_trim(lty__loop_t *loop)
+{
+    if (loop->connections_open > loop->connections_peak) {
+        loop->connections_peak = loop->connections_open;
+        return;
+    }
+    if (loop->connections_peak < SERVER_TRIM_PEAK_MIN) return;
+    if (loop->connections_open * 4 > loop->connections_peak) return;
+    loop->connections_peak = loop->connections_open;
+#if defined(__GLIBC__)
+    (void)malloc_trim(0);
+#endif
+}
+
 void lty__loop_slot_release(lty__loop_t *loop, lty__conn_t *conn)
 {
     conn->next = loop->free_slots;
     loop->free_slots = conn;
     loop->connections_open--;
     atomic_fetch_sub(&loop->server->connections_open, 1);
+    loop_heap_trim(loop);
+    /* A connection left waiting on a listener while every slot was closing takes this one. */
+    for (int which = LTY_LISTENER_MAIN; which <= LTY_LISTENER_PORTAL; which++) {
+        if (!loop->accept_deferred[which] || loop->stopping || loop->free_slots == NULL) continue;
+        loop->accept_deferred[which] = false;
+        loop_accept(loop, (lty_listener_t)which);
+    }
     loop_maybe_finish(loop);
 }
 
@@ -142,18 +192,45 @@ static void loop_refuse_close_cb(uv_handle_t *handle)
     lty_free(handle);
 }
 
-/* Slots full: accept and close at once, so the client sees a clean close instead of waiting
- * in the backlog, and count it. */
+/* Every slot, spares included, is taken and none is closing: accept and close at once, so the
+ * client sees a clean close instead of waiting in the backlog. Counted and logged, at a bounded
+ * rate, like every refusal. */
 static void loop_refuse(lty__loop_t *loop, uv_stream_t *listener)
 {
-    atomic_fetch_add(&loop->server->connections_refused, 1);
     uv_tcp_t *extra = lty_alloc(sizeof(*extra));
     if (extra == NULL) return;
     uv_tcp_init(&loop->loop, extra);
-    (void)uv_accept(listener, (uv_stream_t *)extra);
+    char address[48] = "unknown";
+    if (uv_accept(listener, (uv_stream_t *)extra) == 0) {
+        struct sockaddr_storage peer;
+        int length = sizeof(peer);
+        if (uv_tcp_getpeername(extra, (struct sockaddr *)&peer, &length) == 0) {
+            (void)uv_ip_name((const struct sockaddr *)&peer, address, sizeof(address));
+        }
+    }
     uv_close((uv_handle_t *)extra, loop_refuse_close_cb);
-    LTY_LOG(LTY_LOG_WARN, "err=UNAVAILABLE what=connection_refused loop=%d slots=%d",
-            loop->index, loop->slots_count);
+    lty__net_event(loop, LTY__NET_EVENT_CONNECTION_REFUSED, NULL, address,
+                   "reason=slots slots=%d", loop->slots_count);
+}
+
+static uv_stream_t *loop_listener(lty__loop_t *loop, lty_listener_t which)
+{
+    return which == LTY_LISTENER_PORTAL ? (uv_stream_t *)&loop->portal_listener
+                                        : (uv_stream_t *)&loop->listener;
+}
+
+/* Takes a free slot for the connection waiting on the listener which. */
+static void loop_accept(lty__loop_t *loop, lty_listener_t which)
+{
+    lty__conn_t *conn = loop->free_slots;
+    LTY_ASSERT(conn != NULL);
+    loop->free_slots = conn->next;
+    conn->next = NULL;
+    loop->connections_open++;
+    atomic_fetch_add(&loop->server->connections_open, 1);
+    atomic_fetch_add(&loop->server->connections_accepted, 1);
+    /* On failure the slot comes back by itself. */
+    (void)lty__conn_accept(conn, loop_listener(loop, which), which);
 }
 
 static void loop_connection_cb(uv_stream_t *listener, int status)
@@ -167,17 +244,17 @@ static void loop_connection_cb(uv_stream_t *listener, int status)
         return;
     }
     if (loop->stopping) return;
-    lty__conn_t *conn = loop->free_slots;
-    if (conn == NULL) {
+    if (loop->free_slots != NULL) {
+        loop_accept(loop, which);
+    } else if (loop->connections_open > loop->connections_active) {
+        /* Every slot is taken, but some are closing (evicted a moment ago, a burst of
+         * admissions): leave the connection to libuv, which stops watching the listener until
+         * lty__loop_slot_release accepts it, instead of refusing a client a slot is about to
+         * be free for. Newcomers wait in the kernel's backlog meanwhile. */
+        loop->accept_deferred[which] = true;
+    } else {
         loop_refuse(loop, listener);
-        return;
     }
-    loop->free_slots = conn->next;
-    conn->next = NULL;
-    loop->connections_open++;
-    atomic_fetch_add(&loop->server->connections_open, 1);
-    atomic_fetch_add(&loop->server->connections_accepted, 1);
-    (void)lty__conn_accept(conn, listener, which); /* on failure the slot comes back by itself */
 }
 
 static void loop_signal_cb(uv_signal_t *handle, int signal_number)
@@ -213,6 +290,22 @@ static int options_check(const lty_server_options_t *options)
         if (options->portal_host == NULL || strlen(options->portal_host) >= 64) return LTY_E_CONFIG;
         if (options->portal_tls.ca_cert_path != NULL) return LTY_E_CONFIG; /* never asks */
         if (options->portal_tls.cert_path == NULL || options->portal_tls.key_path == NULL) {
+            return LTY_E_CONFIG;
+        }
+    }
+    if (options->connections_per_address_max < 0) return LTY_E_CONFIG;
+    if (options->connections_reserved_percent < 0 ||
+        options->connections_reserved_percent > LTY_CONNECTIONS_RESERVED_PERCENT_MAX) {
+        return LTY_E_CONFIG;
+    }
+    const int64_t rates[2][2] = {
+        {options->rate_certificate_requests_per_s, options->rate_certificate_burst},
+        {options->rate_address_requests_per_s, options->rate_address_burst}};
+    for (int index = 0; index < 2; index++) {
+        if (rates[index][0] < 0 || rates[index][0] > LTY_RATE_REQUESTS_PER_S_MAX) {
+            return LTY_E_CONFIG;
+        }
+        if (rates[index][0] > 0 && (rates[index][1] < 1 || rates[index][1] > LTY_RATE_BURST_MAX)) {
             return LTY_E_CONFIG;
         }
     }
@@ -291,8 +384,11 @@ static int loop_listen(lty__loop_t *loop)
     return err;
 }
 
-static int loop_init(lty__loop_t *loop, lty_server_t *server, int index, int slots_count)
+static int loop_init(lty__loop_t *loop, lty_server_t *server, int index, int share)
 {
+    int spare = share / SERVER_SPARE_SLOTS_DIVISOR;
+    if (spare < SERVER_SPARE_SLOTS_MIN) spare = SERVER_SPARE_SLOTS_MIN;
+    int slots_count = share + spare;
     loop->server = server;
     loop->index = index;
     if (uv_loop_init(&loop->loop) != 0) return LTY_E_NOMEM;
@@ -302,6 +398,7 @@ static int loop_init(lty__loop_t *loop, lty_server_t *server, int index, int slo
     uv_timer_init(&loop->loop, &loop->drain_timer);
     loop->drain_timer.data = loop;
     loop->loop_ready = true;
+    if (lty__guard_loop_init(loop, share) != 0) return LTY_E_NOMEM;
     loop->slots = lty_calloc((size_t)slots_count, sizeof(loop->slots[0]));
     if (loop->slots == NULL) return LTY_E_NOMEM;
     loop->slots_count = slots_count;
@@ -360,7 +457,21 @@ static int server_copy_options(lty_server_t *server, const lty_server_options_t 
     }
     if (paths[0] == NULL || paths[1] == NULL || paths[2] == NULL) return LTY_E_CONFIG;
     server->port = options->listen_port;
+    lty_rate_limit_set(&server->rate_certificate, options->rate_certificate_requests_per_s,
+                       options->rate_certificate_burst);
+    lty_rate_limit_set(&server->rate_address, options->rate_address_requests_per_s,
+                       options->rate_address_burst);
     return server_copy_portal_options(server, options);
+}
+
+/* The rate tables, and the seed that keys hashes of addresses and serials, so that nobody can
+ * pick addresses that crowd one part of a table. */
+static int server_rates_open(lty_server_t *server)
+{
+    if (lty_crypto_random(&server->key_seed, sizeof(server->key_seed)) != 0) return LTY_E_TLS;
+    int err = lty_rate_table_create(&server->rate_certificates, LTY_RATE_KEYS_MAX);
+    if (err == 0) err = lty_rate_table_create(&server->rate_addresses, LTY_RATE_KEYS_MAX);
+    return err;
 }
 
 int lty_server_open(lty_server_t **server_out, const lty_server_options_t *options,
@@ -378,6 +489,7 @@ int lty_server_open(lty_server_t **server_out, const lty_server_options_t *optio
     server->api = api;
     pthread_mutex_init(&server->tls_mutex, NULL);
     err = server_copy_options(server, options);
+    if (err == 0) err = server_rates_open(server);
     if (err == 0) err = server_tls_open(server, LTY_LISTENER_MAIN, &server->tls);
     if (err == 0 && options->portal_enabled) {
         err = server_tls_open(server, LTY_LISTENER_PORTAL, &server->portal_tls);
@@ -489,6 +601,8 @@ static int server_reload_one(lty_server_t *server, lty_listener_t which)
     lty_tls_server_t **slot = which == LTY_LISTENER_PORTAL ? &server->portal_tls : &server->tls;
     lty_tls_server_t *previous = *slot;
     *slot = fresh;
+    /* The main listener's revocation list may have changed: open peers are checked again. */
+    if (which == LTY_LISTENER_MAIN) atomic_fetch_add(&server->tls_generation, 1);
     pthread_mutex_unlock(&server->tls_mutex);
     lty_tls_server_unref(previous); /* open sessions keep their own reference */
     return 0;
@@ -502,16 +616,29 @@ int lty_server_reload(lty_server_t *server)
         int portal_err = server_reload_one(server, LTY_LISTENER_PORTAL);
         if (err == 0) err = portal_err;
     }
-    if (err == 0) LTY_LOG(LTY_LOG_INFO, "what=reloaded");
+    if (err == 0) {
+        atomic_fetch_add(&server->tls_reloads, 1);
+        LTY_LOG(LTY_LOG_INFO, "what=reloaded tls_generation=%llu",
+                (unsigned long long)atomic_load(&server->tls_generation));
+    }
+    /* Open connections are checked against the new revocation list by their own loops. */
+    for (int index = 0; index < server->loops_count; index++) {
+        lty__loop_t *loop = &server->loops[index];
+        pthread_mutex_lock(&loop->mutex);
+        if (!loop->completions_closed) uv_async_send(&loop->wakeup);
+        pthread_mutex_unlock(&loop->mutex);
+    }
     return err;
 }
 
-lty_tls_server_t *lty__server_tls_get(lty_server_t *server, lty_listener_t which)
+lty_tls_server_t *lty__server_tls_get(lty_server_t *server, lty_listener_t which,
+                                      uint64_t *generation_out)
 {
     pthread_mutex_lock(&server->tls_mutex);
     lty_tls_server_t *tls = which == LTY_LISTENER_PORTAL ? server->portal_tls : server->tls;
     LTY_ASSERT(tls != NULL);
     lty_tls_server_ref(tls);
+    *generation_out = atomic_load(&server->tls_generation);
     pthread_mutex_unlock(&server->tls_mutex);
     return tls;
 }
@@ -536,11 +663,19 @@ void lty_server_stats_cb(void *server, lty_net_stats_t *stats_out)
 void lty_server_stats(lty_server_t *server, lty_server_stats_t *stats_out)
 {
     LTY_ASSERT(server != NULL && stats_out != NULL);
+    const atomic_uint_fast64_t *events = server->events;
     stats_out->connections_accepted = atomic_load(&server->connections_accepted);
-    stats_out->connections_refused = atomic_load(&server->connections_refused);
+    stats_out->connections_refused = atomic_load(&events[LTY__NET_EVENT_CONNECTION_REFUSED]);
+    stats_out->connections_evicted = atomic_load(&events[LTY__NET_EVENT_CONNECTION_EVICTED]);
+    stats_out->requests_throttled = atomic_load(&events[LTY__NET_EVENT_REQUEST_THROTTLED]);
+    stats_out->connections_revoked = atomic_load(&events[LTY__NET_EVENT_CERTIFICATE_REVOKED]);
+    stats_out->security_events_suppressed = atomic_load(&server->events_suppressed);
+    stats_out->tls_reloads = atomic_load(&server->tls_reloads);
+    stats_out->rate_table_saturated = lty_rate_table_saturated(server->rate_certificates) +
+                                      lty_rate_table_saturated(server->rate_addresses);
     stats_out->handshakes = atomic_load(&server->handshakes);
     stats_out->handshakes_resumed = atomic_load(&server->handshakes_resumed);
-    stats_out->handshake_failures = atomic_load(&server->handshake_failures);
+    stats_out->handshake_failures = atomic_load(&events[LTY__NET_EVENT_HANDSHAKE_FAILED]);
     stats_out->requests = atomic_load(&server->requests);
     stats_out->connections_open = atomic_load(&server->connections_open);
 }
@@ -551,6 +686,7 @@ void lty_server_stats(lty_server_t *server, lty_server_stats_t *stats_out)
  * after the drain timeout) and releases exchanges that can no longer be answered. */
 static void loop_close(lty__loop_t *loop)
 {
+    lty__guard_loop_deinit(loop);
     if (!loop->loop_ready) {
         lty_free(loop->slots);
         return;
@@ -592,6 +728,8 @@ void lty_server_close(lty_server_t *server)
     lty_free(server->loops);
     lty_tls_server_unref(server->tls);
     lty_tls_server_unref(server->portal_tls);
+    lty_rate_table_destroy(server->rate_certificates);
+    lty_rate_table_destroy(server->rate_addresses);
     pthread_mutex_destroy(&server->tls_mutex);
     lty_free(server);
 }

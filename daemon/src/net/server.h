@@ -4,8 +4,10 @@
  * The network side of loyaltyd: event loops, listener, connection slots, signals.
  *
  * Owns: N libuv loops (one thread each) sharing one listening port via SO_REUSEPORT (and the
- * member portal's second port, when enabled, the same way), the
- * connection slots (LTY_CONNECTIONS_MAX, allocated at start), handshake/idle/request timeouts,
+ * member portal's second port, when enabled, the same way), the connection slots
+ * (LTY_CONNECTIONS_MAX, allocated at start), their admission (caps per client address, slots
+ * reserved for certified clients, eviction; guard.c), request rate limits (ratelimit.c),
+ * handshake/idle/request timeouts,
  * the completion queue each loop drains (an exchange's complete_cb), graceful stop on SIGTERM/SIGINT
  * (stop accepting, finish in-flight exchanges, close), and TLS reload on SIGHUP.
  *
@@ -30,6 +32,15 @@ typedef struct lty_server_options_s {
     int idle_timeout_ms;           /* keep-alive idle */
     int request_timeout_ms;        /* first byte of a request to its last */
     int drain_timeout_ms;          /* SIGTERM: longest wait for in-flight exchanges */
+    /* Admission (guard.c) and request rate limits (ratelimit.c). 0 = no cap / no limit. */
+    int connections_per_address_max;     /* uncertified connections per client address */
+    int connections_reserved_percent;    /* of connections_max, only certified clients fill */
+    int64_t rate_certificate_requests_per_s; /* per client certificate */
+    int64_t rate_certificate_burst;
+    int64_t rate_address_requests_per_s; /* per client address, requests without certificate */
+    int64_t rate_address_burst;
+    lty_net_event_cb event_cb;     /* security events; NULL = logged and counted only */
+    void *event_userdata;
     lty_tls_server_options_t tls;
     /* The member portal's listener: same loops and slots, its own socket and certificate, no
      * client certificate request (portal_tls.ca_cert_path must be NULL). */
@@ -55,7 +66,9 @@ void lty_server_stop(lty_server_t *server);
 void lty_server_close(lty_server_t *server);
 /**
  * Reopen the TLS files of the options (what SIGHUP does) and use the new configuration for new
- * connections; open connections keep theirs. Thread-safe.
+ * connections; open connections keep theirs, except that every open connection whose client
+ * certificate the new revocation list names is closed (by its loop, soon after this returns; a
+ * request that reaches the API first is refused 401). Thread-safe.
  * @return 0, or LTY_E_TLS / LTY_E_NOMEM with the previous configuration kept (logged).
  */
 int lty_server_reload(lty_server_t *server);

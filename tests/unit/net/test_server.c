@@ -101,6 +101,7 @@ static void stub_complete(lty_exchange_t *exchange, const char *body)
 typedef struct files_s {
     char dir[64];
     char ca_crt[128], ca_key[128], srv_crt[128], srv_key[128], till_crt[128], till_key[128];
+    char till2_crt[128], till2_key[128], revoked[128];
 } files_t;
 
 static files_t files;
@@ -112,8 +113,28 @@ typedef struct fixture_s {
     bool running;
     uint16_t port;
     lty_tls_client_t *till;
+    lty_tls_client_t *till2; /* S001/T02 */
     lty_tls_client_t *anonymous;
 } fixture_t;
+
+/* Security events the server handed to its event_cb (fixture_event_cb): calls, and calls plus
+ * the events each reported as suppressed. */
+static atomic_int events_calls[8];
+static atomic_int events_received[8];
+static const char *const event_names[] = {"connection_refused", "connection_evicted",
+                                          "request_throttled", "certificate_revoked",
+                                          "handshake_failed"};
+
+static void fixture_event_cb(void *userdata, const lty_net_event_t *event)
+{
+    (void)userdata;
+    for (size_t index = 0; index < sizeof(event_names) / sizeof(event_names[0]); index++) {
+        if (strcmp(event->name, event_names[index]) == 0) {
+            atomic_fetch_add(&events_calls[index], 1);
+            atomic_fetch_add(&events_received[index], 1 + (int)event->suppressed);
+        }
+    }
+}
 
 static int group_setup(void **state)
 {
@@ -126,11 +147,19 @@ static int group_setup(void **state)
     snprintf(files.srv_key, sizeof(files.srv_key), "%s/server.key", files.dir);
     snprintf(files.till_crt, sizeof(files.till_crt), "%s/till.crt", files.dir);
     snprintf(files.till_key, sizeof(files.till_key), "%s/till.key", files.dir);
+    snprintf(files.till2_crt, sizeof(files.till2_crt), "%s/till2.crt", files.dir);
+    snprintf(files.till2_key, sizeof(files.till2_key), "%s/till2.key", files.dir);
+    snprintf(files.revoked, sizeof(files.revoked), "%s/revoked.txt", files.dir);
     lty_tls_subject_t server = {.role = LTY_ROLE_SERVER, .name = "localhost"};
     lty_tls_subject_t till = {.role = LTY_ROLE_TILL, .name = "T01", .store = "S001"};
+    lty_tls_subject_t till2 = {.role = LTY_ROLE_TILL, .name = "T02", .store = "S001"};
     if (lty_tls_ca_create("Test CA", files.ca_crt, files.ca_key, 10) != 0) return -1;
     if (lty_tls_cert_issue(files.ca_crt, files.ca_key, &server, 10, files.srv_crt, files.srv_key,
                            NULL) != 0) {
+        return -1;
+    }
+    if (lty_tls_cert_issue(files.ca_crt, files.ca_key, &till2, 10, files.till2_crt,
+                           files.till2_key, NULL) != 0) {
         return -1;
     }
     return lty_tls_cert_issue(files.ca_crt, files.ca_key, &till, 10, files.till_crt,
@@ -140,8 +169,9 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    const char *paths[] = {files.ca_crt, files.ca_key, files.srv_crt,
-                           files.srv_key, files.till_crt, files.till_key};
+    const char *paths[] = {files.ca_crt,   files.ca_key,    files.srv_crt,
+                           files.srv_key,  files.till_crt,  files.till_key,
+                           files.till2_crt, files.till2_key, files.revoked};
     for (size_t index = 0; index < sizeof(paths) / sizeof(paths[0]); index++) unlink(paths[index]);
     rmdir(files.dir);
     return 0;
@@ -154,10 +184,10 @@ static void *server_thread(void *argument)
     return NULL;
 }
 
-static int fixture_start(fixture_t *fixture, int loops, int connections_max)
+/* The options of every test; a test changes some and calls fixture_start_options. Caps and rate
+ * limits are off (0) unless a test sets them. */
+static lty_server_options_t fixture_options(int loops, int connections_max)
 {
-    int pipe_fds[2];
-    if (pipe(pipe_fds) != 0) return -1;
     /* Timeouts long enough for a handshake under ASan on a loaded machine, short enough that the
      * tests of the timeouts themselves (408, silent client) stay quick. */
     lty_server_options_t options = {
@@ -165,9 +195,22 @@ static int fixture_start(fixture_t *fixture, int loops, int connections_max)
         .connections_max = connections_max, .handshake_timeout_ms = 1500,
         .idle_timeout_ms = 5000, .request_timeout_ms = 1000, .drain_timeout_ms = 5000,
         .tls = {.ca_cert_path = files.ca_crt, .cert_path = files.srv_crt,
-                .key_path = files.srv_key, .revoked_path = NULL, .ticket_lifetime_s = 600},
-        .ready_fd = pipe_fds[1]};
-    if (lty_server_open(&fixture->server, &options, NULL) != 0) return -1;
+                .key_path = files.srv_key, .revoked_path = files.revoked,
+                .ticket_lifetime_s = 600},
+        .event_cb = fixture_event_cb};
+    return options;
+}
+
+static int fixture_start_options(fixture_t *fixture, lty_server_options_t *options)
+{
+    int pipe_fds[2];
+    if (pipe(pipe_fds) != 0) return -1;
+    options->ready_fd = pipe_fds[1];
+    for (size_t index = 0; index < 8; index++) {
+        atomic_store(&events_calls[index], 0);
+        atomic_store(&events_received[index], 0);
+    }
+    if (lty_server_open(&fixture->server, options, NULL) != 0) return -1;
     if (pthread_create(&fixture->thread, NULL, server_thread, fixture) != 0) return -1;
     fixture->running = true;
     char line[16] = {0};
@@ -178,10 +221,19 @@ static int fixture_start(fixture_t *fixture, int loops, int connections_max)
     if (fixture->port != lty_server_port(fixture->server)) return -1;
     lty_tls_client_options_t till = {.ca_cert_path = files.ca_crt, .cert_path = files.till_crt,
                                      .key_path = files.till_key, .server_name = "localhost"};
+    lty_tls_client_options_t till2 = {.ca_cert_path = files.ca_crt, .cert_path = files.till2_crt,
+                                      .key_path = files.till2_key, .server_name = "localhost"};
     lty_tls_client_options_t anonymous = {.ca_cert_path = files.ca_crt,
                                           .server_name = "localhost"};
     if (lty_tls_client_open(&fixture->till, &till) != 0) return -1;
+    if (lty_tls_client_open(&fixture->till2, &till2) != 0) return -1;
     return lty_tls_client_open(&fixture->anonymous, &anonymous);
+}
+
+static int fixture_start(fixture_t *fixture, int loops, int connections_max)
+{
+    lty_server_options_t options = fixture_options(loops, connections_max);
+    return fixture_start_options(fixture, &options);
 }
 
 static int setup(void **state)
@@ -208,9 +260,23 @@ static int teardown(void **state)
     fixture_stop(fixture);
     lty_server_close(fixture->server);
     lty_tls_client_close(fixture->till);
+    lty_tls_client_close(fixture->till2);
     lty_tls_client_close(fixture->anonymous);
     free(fixture);
+    unlink(files.revoked);
     return 0;
+}
+
+/* Stops the fixture's server and starts another with options (a test's own limits). */
+static void fixture_restart(fixture_t *fixture, lty_server_options_t *options)
+{
+    fixture_stop(fixture);
+    lty_server_close(fixture->server);
+    lty_tls_client_close(fixture->till);
+    lty_tls_client_close(fixture->till2);
+    lty_tls_client_close(fixture->anonymous);
+    memset(fixture, 0, sizeof(*fixture));
+    assert_int_equal(fixture_start_options(fixture, options), 0);
 }
 
 /* ---- Client helpers ------------------------------------------------------------------------ */
@@ -547,27 +613,247 @@ static void test_server_graceful_stop_answers_the_exchange_in_flight(void **stat
     stream_close(stream);
 }
 
-static void test_server_full_slots_refuse_extra_connection(void **state)
+/* Polls the server's counters until check holds or WAIT_MS passes; returns the last sample. */
+static lty_server_stats_t stats_wait(fixture_t *fixture, bool (*check)(const lty_server_stats_t *))
+{
+    int64_t deadline = lty_clock_monotonic_ms() + WAIT_MS;
+    lty_server_stats_t stats;
+    for (;;) {
+        lty_server_stats(fixture->server, &stats);
+        if (check(&stats) || lty_clock_monotonic_ms() >= deadline) return stats;
+        struct pollfd none = {.fd = -1};
+        poll(&none, 1, 5);
+    }
+}
+
+/* The server closed fd (a read ends), within WAIT_MS. */
+static bool raw_closed(int fd)
+{
+    struct pollfd entry = {.fd = fd, .events = POLLIN};
+    if (poll(&entry, 1, WAIT_MS) != 1) return false;
+    char byte;
+    return read(fd, &byte, 1) <= 0;
+}
+
+static void test_server_full_slots_refuse_when_nothing_can_be_evicted(void **state)
 {
     fixture_t *fixture = *state;
-    fixture_stop(fixture);
-    lty_server_close(fixture->server);
-    lty_tls_client_close(fixture->till);
-    lty_tls_client_close(fixture->anonymous);
-    memset(fixture, 0, sizeof(*fixture));
-    assert_int_equal(fixture_start(fixture, 1, 1), 0);
+    lty_server_options_t options = fixture_options(1, 1);
+    fixture_restart(fixture, &options);
     stream_t *first = stream_open(fixture, fixture->till);
+    stream_send(first, "GET /pending HTTP/1.1\r\nHost: a\r\n\r\n");
+    lty_exchange_t *exchange = stub_pending_wait(); /* busy: not a victim */
+    assert_non_null(exchange);
     lty_httpc_conn_t second;
     int rc = lty_httpc_conn_open(&second, fixture->till, "127.0.0.1", fixture->port, WAIT_MS);
     assert_true(rc == LTY_E_NET || rc == LTY_E_TLS_HANDSHAKE);
     lty_server_stats_t stats;
     lty_server_stats(fixture->server, &stats);
     assert_int_equal(stats.connections_refused, 1);
+    assert_int_equal(stats.connections_evicted, 0);
+    assert_int_equal(atomic_load(&events_received[0]), 1);
+    stub_complete(exchange, "kept");
     response_t response;
-    stream_send(first, "GET /ok HTTP/1.1\r\nHost: a\r\n\r\n");
     assert_int_equal(stream_response(first, &response), 0);
-    assert_int_equal(response.status, 200);
+    assert_string_equal(response.body, "kept");
     stream_close(first);
+}
+
+static void test_server_full_slots_evict_the_idle_connection_for_a_newcomer(void **state)
+{
+    fixture_t *fixture = *state;
+    lty_server_options_t options = fixture_options(1, 1);
+    fixture_restart(fixture, &options);
+    stream_t *first = stream_open(fixture, fixture->till);
+    stream_t *second = stream_open(fixture, fixture->till2);
+    stream_expect_closed(first);
+    response_t response;
+    stream_send(second, "GET /ok HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert_int_equal(stream_response(second, &response), 0);
+    assert_string_equal(response.body, "path=/ok body=0 role=1 name=T02");
+    lty_server_stats_t stats;
+    lty_server_stats(fixture->server, &stats);
+    assert_int_equal(stats.connections_evicted, 1);
+    assert_int_equal(stats.connections_refused, 0);
+    stream_close(first);
+    stream_close(second);
+}
+
+/* Silent TCP connections from one address: beyond the cap the oldest is evicted, so a till from
+ * the same address still gets in, and once certified it no longer counts. */
+static void test_server_address_cap_evicts_that_address_oldest_uncertified(void **state)
+{
+    fixture_t *fixture = *state;
+    lty_server_options_t options = fixture_options(1, 64);
+    options.connections_per_address_max = 3;
+    options.handshake_timeout_ms = 60000; /* only eviction may close them */
+    fixture_restart(fixture, &options);
+    int fds[5];
+    for (int index = 0; index < 5; index++) {
+        fds[index] = raw_connect(fixture->port);
+        assert_true(fds[index] >= 0);
+    }
+    assert_true(raw_closed(fds[0]));
+    assert_true(raw_closed(fds[1]));
+    stream_t *till = stream_open(fixture, fixture->till);
+    assert_true(raw_closed(fds[2]));
+    response_t response;
+    stream_send(till, "GET /in HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert_int_equal(stream_response(till, &response), 0);
+    assert_int_equal(response.status, 200);
+    lty_server_stats_t stats;
+    lty_server_stats(fixture->server, &stats);
+    assert_int_equal(stats.connections_evicted, 3);
+    assert_int_equal(stats.connections_open, 3); /* fds[3], fds[4] and the till */
+    for (int index = 0; index < 5; index++) close(fds[index]);
+    stream_close(till);
+}
+
+/* Half the slots reserved: silent connections (any address) hold at most the other half, and a
+ * till always finds a slot. */
+static void test_server_reserved_slots_keep_room_for_certified_clients(void **state)
+{
+    fixture_t *fixture = *state;
+    lty_server_options_t options = fixture_options(1, 8);
+    options.connections_reserved_percent = 50;
+    options.handshake_timeout_ms = 60000;
+    fixture_restart(fixture, &options);
+    int fds[12];
+    for (int index = 0; index < 12; index++) {
+        fds[index] = raw_connect(fixture->port);
+        assert_true(fds[index] >= 0);
+    }
+    for (int index = 0; index < 8; index++) assert_true(raw_closed(fds[index]));
+    stream_t *tills[4];
+    for (int index = 0; index < 4; index++) {
+        tills[index] = stream_open(fixture, index % 2 ? fixture->till2 : fixture->till);
+        response_t response;
+        stream_send(tills[index], "GET /in HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_int_equal(stream_response(tills[index], &response), 0);
+        assert_int_equal(response.status, 200);
+    }
+    lty_server_stats_t stats;
+    lty_server_stats(fixture->server, &stats);
+    /* 8 silent ones made way for later ones; the first till's handshake found the uncertified
+     * half full and evicted one more; the others fitted beside the 3 left. */
+    assert_int_equal(stats.connections_evicted, 8 + 1);
+    assert_int_equal(stats.connections_open, 3 + 4);
+    assert_int_equal(stats.connections_refused, 0);
+    for (int index = 0; index < 12; index++) close(fds[index]);
+    for (int index = 0; index < 4; index++) stream_close(tills[index]);
+}
+
+static bool revoked_one(const lty_server_stats_t *stats)
+{
+    return stats->connections_revoked >= 1;
+}
+
+/* A till's certificate revoked and the server reloaded: its open connection is cut (or, if a
+ * request got there first, refused 401), new connections fail the handshake, another till is
+ * unaffected. */
+static void test_server_reload_cuts_open_connections_of_a_revoked_certificate(void **state)
+{
+    fixture_t *fixture = *state;
+    stream_t *revoked = stream_open(fixture, fixture->till);
+    stream_t *other = stream_open(fixture, fixture->till2);
+    response_t response;
+    stream_send(revoked, "GET /before HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert_int_equal(stream_response(revoked, &response), 0);
+    assert_int_equal(response.status, 200);
+    lty_tls_peer_t peer;
+    assert_int_equal(lty_tls_cert_peer(files.till_crt, &peer), 0);
+    assert_int_equal(lty_tls_revoked_add(files.revoked, peer.serial_hex), 0);
+    assert_int_equal(lty_server_reload(fixture->server), 0);
+    lty_server_stats_t stats = stats_wait(fixture, revoked_one);
+    assert_int_equal(stats.connections_revoked, 1);
+    assert_int_equal(stats.tls_reloads, 1);
+    stream_expect_closed(revoked);
+    lty_httpc_conn_t again;
+    int rc = lty_httpc_conn_open(&again, fixture->till, "127.0.0.1", fixture->port, WAIT_MS);
+    assert_true(rc == LTY_E_TLS_HANDSHAKE || rc == LTY_E_NET);
+    stream_send(other, "GET /other HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert_int_equal(stream_response(other, &response), 0);
+    assert_string_equal(response.body, "path=/other body=0 role=1 name=T02");
+    assert_int_equal(atomic_load(&events_received[3]), 1);
+    stream_close(revoked);
+    stream_close(other);
+}
+
+static void test_server_throttled_request_gets_429_with_retry_after_and_keeps_alive(void **state)
+{
+    fixture_t *fixture = *state;
+    lty_server_options_t options = fixture_options(2, 64);
+    options.rate_certificate_requests_per_s = 1;
+    options.rate_certificate_burst = 2;
+    options.rate_address_requests_per_s = 1;
+    options.rate_address_burst = 1;
+    fixture_restart(fixture, &options);
+    stream_t *stream = stream_open(fixture, fixture->till);
+    response_t response;
+    stream_send(stream, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n"
+                        "GET /3 HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert_int_equal(stream_response(stream, &response), 0);
+    assert_int_equal(response.status, 200);
+    assert_int_equal(stream_response(stream, &response), 0);
+    assert_int_equal(response.status, 200);
+    assert_int_equal(stream_response(stream, &response), 0);
+    assert_int_equal(response.status, 429);
+    assert_non_null(strstr(response.body, "\"code\":\"too_many_requests\""));
+    assert_non_null(strstr(response.head, "Retry-After: 1\r\n"));
+    assert_non_null(strstr(response.head, "Connection: keep-alive\r\n"));
+    /* Another certificate has its own bucket; an anonymous client is counted by address. */
+    stream_t *other = stream_open(fixture, fixture->till2);
+    stream_send(other, "GET /other HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert_int_equal(stream_response(other, &response), 0);
+    assert_int_equal(response.status, 200);
+    stream_t *anonymous = stream_open(fixture, fixture->anonymous);
+    stream_send(anonymous, "GET /a1 HTTP/1.1\r\nHost: a\r\n\r\nGET /a2 HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert_int_equal(stream_response(anonymous, &response), 0);
+    assert_int_equal(response.status, 200);
+    assert_int_equal(stream_response(anonymous, &response), 0);
+    assert_int_equal(response.status, 429);
+    lty_server_stats_t stats;
+    lty_server_stats(fixture->server, &stats);
+    assert_int_equal(stats.requests_throttled, 2);
+    stream_close(stream);
+    stream_close(other);
+    stream_close(anonymous);
+}
+
+static bool evicted_many(const lty_server_stats_t *stats)
+{
+    return stats->connections_evicted >= 200;
+}
+
+/* 200 evictions in a burst: every one counted, only LTY_NET_EVENTS_LOGGED_PER_S a second of
+ * them passed on (and logged), each with the count suppressed since the one before. */
+static void test_server_security_events_are_counted_all_and_passed_on_at_a_bounded_rate(
+    void **state)
+{
+    fixture_t *fixture = *state;
+    lty_server_options_t options = fixture_options(1, 64);
+    options.connections_per_address_max = 1;
+    options.handshake_timeout_ms = 60000;
+    fixture_restart(fixture, &options);
+    int64_t started_ms = lty_clock_monotonic_ms();
+    int fds[201];
+    for (int index = 0; index < 201; index++) {
+        fds[index] = raw_connect(fixture->port);
+        assert_true(fds[index] >= 0);
+    }
+    lty_server_stats_t stats = stats_wait(fixture, evicted_many);
+    int64_t elapsed_s = (lty_clock_monotonic_ms() - started_ms) / 1000;
+    for (int index = 0; index < 201; index++) close(fds[index]);
+    uint64_t calls = (uint64_t)atomic_load(&events_calls[1]);
+    uint64_t reported = (uint64_t)atomic_load(&events_received[1]);
+    print_message("# evicted=%llu suppressed=%llu calls=%llu reported=%llu elapsed_s=%lld\n",
+                  (unsigned long long)stats.connections_evicted,
+                  (unsigned long long)stats.security_events_suppressed,
+                  (unsigned long long)calls, (unsigned long long)reported, (long long)elapsed_s);
+    assert_int_equal(stats.connections_evicted, 200);
+    assert_int_equal(calls, stats.connections_evicted - stats.security_events_suppressed);
+    assert_true(calls <= LTY_NET_EVENTS_LOGGED_PER_S * (uint64_t)(elapsed_s + 1));
+    assert_true(reported >= calls && reported <= stats.connections_evicted);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -588,7 +874,13 @@ int main(void)
         T(test_server_pending_exchange_completed_from_other_thread),
         T(test_server_pending_exchange_outlives_its_peer),
         T(test_server_graceful_stop_answers_the_exchange_in_flight),
-        T(test_server_full_slots_refuse_extra_connection),
+        T(test_server_full_slots_refuse_when_nothing_can_be_evicted),
+        T(test_server_full_slots_evict_the_idle_connection_for_a_newcomer),
+        T(test_server_address_cap_evicts_that_address_oldest_uncertified),
+        T(test_server_reserved_slots_keep_room_for_certified_clients),
+        T(test_server_reload_cuts_open_connections_of_a_revoked_certificate),
+        T(test_server_throttled_request_gets_429_with_retry_after_and_keeps_alive),
+        T(test_server_security_events_are_counted_all_and_passed_on_at_a_bounded_rate),
     };
     return cmocka_run_group_tests_name("server", tests, group_setup, group_teardown);
 }
