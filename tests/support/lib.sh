@@ -165,6 +165,24 @@ lty_verify() {
     fi
 }
 
+# metric NAME: the value of a /metrics line of the running daemon ("" if absent).
+metric() {
+    curl -sS --max-time 20 --cacert "$CA" "$BASE/metrics" 2>/dev/null | awk -v name="$1" '$1 == name {print $2}'
+}
+
+# metric_wait NAME MIN: wait (bounded: 20 s) until /metrics says NAME >= MIN; fails otherwise.
+# For events the daemon handles on its own time (a SIGHUP reload, a revocation sweep), polled
+# rather than slept for.
+metric_wait() {
+    local deadline=$((SECONDS + 20)) value
+    while ((SECONDS < deadline)); do
+        value=$(metric "$1")
+        [[ -n "$value" && "$value" -ge "$2" ]] && return 0
+    done
+    echo "# $1 is ${value:-absent}, not >= $2 after 20 s"
+    return 1
+}
+
 # lty_finish: stop, verify, print the closing line, exit with the verdict.
 lty_finish() {
     lty_stop

@@ -348,7 +348,8 @@ static bool conn_request_refused(lty__conn_t *conn)
     char principal[LTY_PRINCIPAL_BYTES_MAX];
     lty__net_principal(&conn->peer, principal, sizeof(principal));
     lty__net_event(conn->loop, LTY__NET_EVENT_REQUEST_THROTTLED, principal,
-                   conn->exchange.request.remote_addr, "key=%s requests_per_s=%lld retry_after_s=%d",
+                   conn->exchange.request.remote_addr,
+                   "key=%s requests_per_s=%lld retry_after_s=%d",
                    certified ? "certificate" : "address", (long long)rate, retry_after_s);
     lty_diag_set(&diag, LTY_E_TOO_MANY_REQUESTS, "",
                  "more than %lld requests/s for this %s; retry after %d s", (long long)rate,
@@ -516,7 +517,8 @@ static void conn_handshake_step(lty__conn_t *conn)
     }
     if (rc < 0) {
         lty__net_event(conn->loop, LTY__NET_EVENT_HANDSHAKE_FAILED, NULL,
-                       conn->exchange.request.remote_addr, "conn=%llu", (unsigned long long)conn->id);
+                       conn->exchange.request.remote_addr, "conn=%llu",
+                       (unsigned long long)conn->id);
         conn_flush(conn); /* the alert, if any */
         conn_close(conn);
         return;

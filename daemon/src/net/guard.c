@@ -146,7 +146,7 @@ static void address_decrement(lty__loop_t *loop, uint64_t key)
     loop->addresses[hole].count = 0;
 }
 
-/* ---- The uncertified list --------------------------------------------------------------------- */
+/* ---- The uncertified list -------------------------------------------------------------------- */
 
 static void lru_unlink(lty__loop_t *loop, lty__conn_t *conn)
 {
@@ -177,7 +177,7 @@ static void uncertified_remove(lty__loop_t *loop, lty__conn_t *conn)
     LTY_ASSERT(loop->uncertified_count >= 0);
 }
 
-/* ---- Victims ------------------------------------------------------------------------------------ */
+/* ---- Victims --------------------------------------------------------------------------------- */
 
 /* An uncertified connection may go unless an exchange is in flight (its answer is coming). */
 static bool uncertified_evictable(const lty__conn_t *conn)
@@ -230,7 +230,7 @@ static bool room_make(lty__loop_t *loop, lty__conn_t *conn, lty__conn_t *victim,
     return true;
 }
 
-/* ---- Admission ---------------------------------------------------------------------------------- */
+/* ---- Admission ------------------------------------------------------------------------------- */
 
 bool lty__guard_admit(lty__loop_t *loop, lty__conn_t *conn)
 {
@@ -286,7 +286,7 @@ void lty__guard_idle(lty__loop_t *loop, lty__conn_t *conn)
     lru_append(loop, conn);
 }
 
-/* ---- Set-up --------------------------------------------------------------------------------------- */
+/* ---- Set-up ---------------------------------------------------------------------------------- */
 
 int lty__guard_loop_init(lty__loop_t *loop, int connections_max_share)
 {

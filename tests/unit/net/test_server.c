@@ -807,7 +807,8 @@ static void test_server_throttled_request_gets_429_with_retry_after_and_keeps_al
     assert_int_equal(stream_response(other, &response), 0);
     assert_int_equal(response.status, 200);
     stream_t *anonymous = stream_open(fixture, fixture->anonymous);
-    stream_send(anonymous, "GET /a1 HTTP/1.1\r\nHost: a\r\n\r\nGET /a2 HTTP/1.1\r\nHost: a\r\n\r\n");
+    stream_send(anonymous, "GET /a1 HTTP/1.1\r\nHost: a\r\n\r\n"
+                           "GET /a2 HTTP/1.1\r\nHost: a\r\n\r\n");
     assert_int_equal(stream_response(anonymous, &response), 0);
     assert_int_equal(response.status, 200);
     assert_int_equal(stream_response(anonymous, &response), 0);
