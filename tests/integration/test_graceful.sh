@@ -32,6 +32,7 @@ coproc KEEP { python3 "$LTY_TMP/keepalive.py" "$LTY_PORT" "$CA" "$TILL_CERT" "$T
 read -r -t 20 FIRST <&"${KEEP[0]}"
 "$LOYALTYCTL" --data "$LTY_DATA" cert revoke "$T9.crt" >/dev/null
 kill -HUP "$LTY_PID"
+check "the reload took effect (loyaltyd_tls_reloads_total)" metric_wait loyaltyd_tls_reloads_total 1
 request "$T9" GET "/v1/till/cards/$DEMO_CARD"
 check "after SIGHUP the revoked certificate is refused at handshake" test "${STATUS:0:11}" = curl-failed
 request till GET "/v1/till/cards/$DEMO_CARD"
