@@ -9,7 +9,6 @@ set -uo pipefail
 : "${LTY_SOURCE_DIR:?}"
 declare -A allowed=(
     [out_of_memory]="needs allocation failure; the code path is the same as any refusal"
-    [too_many_requests]="reserved for per-address throttling; no route produces it yet"
     [network_timeout]="client-only; a timeout needs a peer that stalls mid-response"
 )
 passed=0

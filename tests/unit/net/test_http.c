@@ -456,6 +456,7 @@ static void test_http_transfer_codings_before_chunked_are_501(void **state)
         lty_http_reset(fixture->http);
         int rc = parse_str(fixture, text);
         if (rc != LTY_E_NOT_IMPLEMENTED) fail_msg("%s: %d", codings[index], rc);
+        assert_int_equal(fixture->diag.err, LTY_E_NOT_IMPLEMENTED);
         assert_int_equal(lty_http_error_status(fixture->http), 501);
     }
     /* Chunked not last: the length is unknown, which is a bad request (RFC 9112 6.3). */
