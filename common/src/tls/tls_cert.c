@@ -157,9 +157,11 @@ static int cert_fields_set(mbedtls_x509write_cert *writer, const cert_spec_t *sp
 {
     char not_before[16];
     char not_after[16];
-    time_t now = time(NULL);
-    validity_format(now - 3600, not_before); /* an hour of slack for clock skew */
-    validity_format(now + (time_t)spec->valid_days * 86400, not_after);
+    /* An hour of slack for clock skew, taken from the period rather than added to it: a server
+     * certificate must not exceed 825 days from notBefore to notAfter (CA/Browser Forum). */
+    time_t not_before_time = time(NULL) - 3600;
+    validity_format(not_before_time, not_before);
+    validity_format(not_before_time + (time_t)spec->valid_days * 86400, not_after);
     mbedtls_x509write_crt_set_version(writer, MBEDTLS_X509_CRT_VERSION_3);
     mbedtls_x509write_crt_set_md_alg(writer, MBEDTLS_MD_SHA256);
     mbedtls_x509write_crt_set_subject_key(writer, spec->subject_key);
