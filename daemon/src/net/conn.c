@@ -161,9 +161,12 @@ static void conn_write_cb(uv_write_t *request, int status)
  * nothing, and frees the ones a large request or response grew. */
 static void conn_buffers_trim(lty__conn_t *conn)
 {
-    lty_buf_shrink(&conn->response_wire, LTY_CONN_BUFFER_KEEP_BYTES);
-    lty_buf_shrink(&conn->write_buffer, LTY_CONN_BUFFER_KEEP_BYTES);
-    lty_buf_shrink(&conn->exchange.response.body, LTY_CONN_BUFFER_KEEP_BYTES);
+    /* The response is out and its exchange released: these hold nothing needed any more. */
+    lty_buf_t *spent[] = {&conn->response_wire, &conn->write_buffer, &conn->exchange.response.body};
+    for (size_t index = 0; index < sizeof(spent) / sizeof(spent[0]); index++) {
+        lty_buf_reset(spent[index]);
+        lty_buf_shrink(spent[index], LTY_CONN_BUFFER_KEEP_BYTES);
+    }
     if (conn->plain_in.size == 0) lty_buf_shrink(&conn->plain_in, LTY_CONN_BUFFER_KEEP_BYTES);
     lty_http_trim(conn->http, LTY_CONN_BUFFER_KEEP_BYTES);
     if (conn->tls != NULL) lty_tls_session_trim(conn->tls, LTY_CONN_BUFFER_KEEP_BYTES);
