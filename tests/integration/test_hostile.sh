@@ -15,7 +15,6 @@ jq '.request_timeout_ms = 500 | .handshake_timeout_ms = 500 | .idle_timeout_ms =
     mv "$LTY_TMP/conf" "$LTY_DATA/loyaltyd.conf"
 lty_start
 snapshot start
-rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$LTY_PID/status"; }
 probe() { # NAME: another client is served after (or during) the attack
     request till GET "/v1/till/cards/$DEMO_CARD"
     check "$1: other clients still served ($STATUS)" test "$STATUS" = 200
@@ -90,12 +89,6 @@ check "a 1 MB string is refused 413 request_too_large ($STATUS)" \
     test "$STATUS/$(json .error.code)" = "413/request_too_large"
 probe "1 MB string"
 
-RSS_END=$(rss_kib)
-# Under AddressSanitizer freed memory sits in its quarantine (256 MiB by default) and every
-# allocation carries shadow memory, so the bound there is the quarantine plus the same 64 MiB.
-RSS_GROWTH_MAX_KIB=65536
-[[ "${LTY_SANITIZED:-0}" == 1 ]] && RSS_GROWTH_MAX_KIB=$((65536 + 262144))
-check "memory bounded: VmRSS ${RSS_START} KiB -> ${RSS_END} KiB (growth < $((RSS_GROWTH_MAX_KIB / 1024)) MiB)" \
-    test $((RSS_END - RSS_START)) -lt "$RSS_GROWTH_MAX_KIB"
+check_rss_growth "memory bounded" "$RSS_START" 64
 unchanged "every attack" start
 lty_finish

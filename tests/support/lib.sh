@@ -183,6 +183,20 @@ metric_wait() {
     return 1
 }
 
+# rss_kib: the running daemon's VmRSS in KiB.
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$LTY_PID/status"; }
+
+# check_rss_growth NAME START_KIB MAX_MIB: the daemon's VmRSS grew less than MAX_MIB since
+# START_KIB. Under AddressSanitizer freed memory sits in its quarantine (256 MiB by default) and
+# every allocation carries shadow memory, so the bound there is the quarantine plus MAX_MIB.
+check_rss_growth() {
+    local end max_kib=$(($3 * 1024))
+    end=$(rss_kib)
+    [[ "${LTY_SANITIZED:-0}" == 1 ]] && max_kib=$((max_kib + 262144))
+    check "$1: VmRSS $2 KiB -> $end KiB (growth < $((max_kib / 1024)) MiB)" \
+        test $((end - $2)) -lt "$max_kib"
+}
+
 # lty_finish: stop, verify, print the closing line, exit with the verdict.
 lty_finish() {
     lty_stop
