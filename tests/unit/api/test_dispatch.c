@@ -245,12 +245,16 @@ static void test_routes_match_404_for_no_path_405_for_another_method(void **stat
         request_new(LTY_METHOD_GET, unknown[index], LTY_ROLE_OPERATOR);
         refused(LTY_E_NOT_FOUND);
     }
+    /* A 405 names the methods of the path in Allow, HEAD wherever GET is (RFC 9110). */
     request_new(LTY_METHOD_GET, "/v1/till/sales", LTY_ROLE_TILL); /* POST only */
     refused(LTY_E_METHOD_NOT_ALLOWED);
+    assert_non_null(strstr(exchange.response.headers, "Allow: POST\r\n"));
     request_new(LTY_METHOD_DELETE, "/v1/admin/members/1", LTY_ROLE_OPERATOR);
     refused(LTY_E_METHOD_NOT_ALLOWED);
+    assert_non_null(strstr(exchange.response.headers, "Allow: GET, HEAD, PATCH\r\n"));
     request_new(LTY_METHOD_OTHER, "/healthz", LTY_ROLE_NONE);
     refused(LTY_E_METHOD_NOT_ALLOWED);
+    assert_non_null(strstr(exchange.response.headers, "Allow: GET, HEAD\r\n"));
     /* The method is judged before the realm: nobody is asked for a credential to learn 405. */
     request_new(LTY_METHOD_PUT, "/v1/admin/members", LTY_ROLE_NONE);
     refused(LTY_E_METHOD_NOT_ALLOWED);
@@ -448,7 +452,7 @@ static void test_body_limit_413_at_max_plus_one_then_content_type_415(void **sta
     request_body(" ");
     refused(LTY_E_REQUEST_TOO_LARGE);
     static const char *const types[] = {"text/plain", "", "application/jsonx", "application/xml",
-                                        "APPLICATION/JSON"};
+                                        "application/json; charset=latin1"};
     for (size_t index = 0; index < sizeof(types) / sizeof(types[0]); index++) {
         request_new(LTY_METHOD_POST, "/v1/admin/adjustments", LTY_ROLE_OPERATOR);
         request_body(adjustment);
@@ -461,6 +465,13 @@ static void test_body_limit_413_at_max_plus_one_then_content_type_415(void **sta
     request_key("adj-2");
     assert_int_equal(run(), 201);
     assert_int_equal(points_of(member_id), 10);
+    /* Media types are case-insensitive (RFC 9110), a quoted charset is the same charset. */
+    request_new(LTY_METHOD_POST, "/v1/admin/adjustments", LTY_ROLE_OPERATOR);
+    request_body(adjustment);
+    strcpy(request.content_type, "APPLICATION/JSON;Charset=\"UTF-8\"");
+    request_key("adj-3");
+    assert_int_equal(run(), 201);
+    assert_int_equal(points_of(member_id), 15);
 }
 
 static void test_idempotency_key_missing_428_malformed_400(void **state)

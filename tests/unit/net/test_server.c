@@ -59,9 +59,7 @@ int lty_api_handle(lty_api_t *api, lty_exchange_t *exchange)
     response->content_type = "text/plain";
     lty_buf_appendf(&response->body, "path=%s body=%zu role=%d name=%s", request->path,
                     request->body_size, (int)request->peer.role, request->peer.name);
-    /* lty_response_header_add() is the API layer's, not linked here: the stub writes the line. */
-    int written = snprintf(response->headers, sizeof(response->headers), "X-Request-Id: r\r\n");
-    response->headers_size = (size_t)written;
+    lty_response_header_add(response, "X-Request-Id", "r");
     if (strcmp(request->path, "/close") == 0) response->close = true;
     return LTY_API_DONE;
 }
@@ -71,6 +69,17 @@ void lty_api_exchange_release(lty_api_t *api, lty_exchange_t *exchange)
     (void)api;
     (void)exchange;
     atomic_fetch_add(&stub_releases, 1);
+}
+
+/* The API layer's (api/dispatch.c), which the network layer calls for the Retry-After of a 429:
+ * the same line, without the API library. */
+void lty_response_header_add(lty_response_t *response, const char *name, const char *value)
+{
+    size_t room = sizeof(response->headers) - response->headers_size;
+    int written = snprintf(response->headers + response->headers_size, room, "%s: %s\r\n", name,
+                           value);
+    assert_true(written > 0 && (size_t)written < room);
+    response->headers_size += (size_t)written;
 }
 
 static lty_exchange_t *stub_pending_wait(void)
