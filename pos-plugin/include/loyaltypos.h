@@ -121,6 +121,7 @@ typedef enum lty_err {
     LTY_E_TOO_MANY_REQUESTS = -115,
     LTY_E_INVALID_QUERY = -116,
     LTY_E_DUPLICATE_KEY = -117,
+    LTY_E_NOT_IMPLEMENTED = -118,    /* 501: an HTTP feature the daemon does not implement */
     LTY_E_CARD_NOT_FOUND = -200,
     LTY_E_MEMBER_NOT_FOUND = -201,
     LTY_E_INSUFFICIENT_POINTS = -202,

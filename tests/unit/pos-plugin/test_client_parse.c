@@ -471,6 +471,7 @@ static void test_public_error_list_matches_errors_def(void **state)
         LTY_E_TOO_MANY_REQUESTS,
         LTY_E_INVALID_QUERY,
         LTY_E_DUPLICATE_KEY,
+        LTY_E_NOT_IMPLEMENTED,
         LTY_E_CARD_NOT_FOUND,
         LTY_E_MEMBER_NOT_FOUND,
         LTY_E_INSUFFICIENT_POINTS,
