@@ -1,11 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file cli.h
- * loyaltyctl's shared context: parsed global options, output helpers and the command table
- * entry type. Each cmd_*.c file implements one group of commands.
+ * loyaltyctl's shared context: the option list, the command table entry type, parsed options,
+ * the API call helper and the output helpers. Each cmd_<noun>.c file implements the commands of
+ * one noun; commands.c holds the one command table that main.c dispatches from and that help.c
+ * turns into --help, the man page (--man) and bash completion (--completion).
  *
- * Exit codes: 0 OK, 1 operating error (refused, unreachable, unsound ledger), 2 usage error.
- * Results go to stdout (human text, or the JSON document with --json); diagnostics to stderr.
+ * Grammar: loyaltyctl [global options] NOUN VERB [ARGS] [options]; options may come anywhere.
+ *
+ * Exit codes (LTY_CLI_EXIT_*): 0 ok; 1 refused (the daemon's error code and message are printed,
+ * or a local operation failed: an unsound ledger, an unwritable file); 2 usage; 3 connection or
+ * TLS (the daemon could not be reached, the handshake failed, or the answer was lost).
+ * Results go to stdout (a table, --json, or --csv for lists); diagnostics to stderr.
+ *
+ * Adding a command: write its handler in cmd_<noun>.c (declared below), and add one entry to
+ * cli_commands[] in commands.c naming its arguments, options and help text.
  */
 #ifndef LTY_CLI_H
 #define LTY_CLI_H
@@ -13,33 +22,104 @@
 #include "lty/lty_buf.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define LTY_CLI_EXIT_OK 0
 #define LTY_CLI_EXIT_FAILED 1
 #define LTY_CLI_EXIT_USAGE 2
+#define LTY_CLI_EXIT_CONNECTION 3
 #define LTY_CLI_PATH_SIZE 1024
 
+/* Every option: X(ID, "long-name", takes_value, "METAVAR", global, "help"). A global option is
+ * accepted by every command; any other only by the commands whose options list names it. */
+#define LTY_CLI_OPTIONS(X)                                                                      \
+    X(DATA, "data", true, "DIR", true,                                                          \
+      "data directory (default $LOYALTYCTL_DATA): loyaltyd.conf gives the daemon's address, "   \
+      "tls/ the CA and the operator certificate")                                               \
+    X(HOST, "host", true, "HOST", true, "daemon address (default: listen_host of loyaltyd.conf)") \
+    X(PORT, "port", true, "PORT", true,                                                         \
+      "daemon port (default: the running daemon's, from DIR/loyaltyd.pid, else listen_port)")   \
+    X(CA, "ca", true, "FILE", true, "programme CA certificate (default DIR/tls/ca.crt)")         \
+    X(CERT, "cert", true, "FILE", true,                                                         \
+      "operator certificate (default DIR/tls/demo-operator.crt)")                               \
+    X(KEY, "key", true, "FILE", true, "operator key (default DIR/tls/demo-operator.key)")       \
+    X(JSON, "json", false, NULL, true, "print the daemon's JSON document (or one for local "   \
+      "commands) instead of a table")                                                           \
+    X(HELP, "help", false, NULL, true, "explain the command, noun or program and exit")         \
+    X(CSV, "csv", false, NULL, false, "print the list as CSV (header line, then one row each)")  \
+    X(IDEMPOTENCY_KEY, "idempotency-key", true, "KEY", false,                                   \
+      "send this Idempotency-Key (1-64 printable ASCII): a re-run with the same key applies "  \
+      "nothing twice; default: a fresh key, logged before sending")                             \
+    X(DRY_RUN, "dry-run", false, NULL, false,                                                   \
+      "ask the daemon what would change, through the same validation and ledger code, and "     \
+      "change nothing")                                                                         \
+    X(NAME, "name", true, "NAME", false, "the member's name")                                   \
+    X(PHONE, "phone", true, "PHONE", false, "E.164 phone number: '+' then 8 to 15 digits")      \
+    X(EMAIL, "email", true, "EMAIL", false, "e-mail address")                                   \
+    X(BIRTHDAY, "birthday", true, "YYYY-MM-DD", false, "date of birth")                         \
+    X(GENDER, "gender", true, "GENDER", false, "unknown, female, male or other")                \
+    X(PREFERRED_STORE, "preferred-store", true, "STORE", false, "the member's home store")     \
+    X(CARD_NO, "card-no", true, "CARD_NO", false, "card number (search)")                       \
+    X(REASON, "reason", true, "TEXT", false, "why: kept in the journal or the audit log")       \
+    X(PAYOUT, "payout", true, "KIND", false, "how the prepaid remainder is paid: cash or "      \
+      "bank_transfer")                                                                          \
+    X(ERASE, "erase-personal-data", false, NULL, false,                                         \
+      "clear name, phone, e-mail and birthday")                                                 \
+    X(TENDER, "tender", true, "KIND", false, "cash or bank_card")                               \
+    X(DAYS, "days", true, "N", false, "number of days")                                         \
+    X(CARDS_COUNT, "count", true, "N", false, "how many")                                             \
+    X(OUT, "out", true, "PATH", false, "where to write (a folder is created when missing)")     \
+    X(AFTER, "after", true, "ID", false, "start after this id (the next_after of a page)")      \
+    X(LIMIT, "limit", true, "N", false, "at most N per page")                                   \
+    X(STORE, "store", true, "STORE", false, "store id")                                         \
+    X(FROM, "from", true, "YYYY-MM-DD", false, "first UTC day of the period")                   \
+    X(TO, "to", true, "YYYY-MM-DD", false, "last UTC day of the period (included)")             \
+    X(HTML, "html", true, "FILE", false, "write a self-contained HTML report with charts")      \
+    X(REJECTS, "rejects", true, "FILE", false,                                                  \
+      "write the rejected rows there, each with a reason column (default FILE.rejects.csv)")    \
+    X(BATCH, "batch", true, "N", false, "members per request, 1..500 (default 500)")            \
+    X(DEMO, "demo", false, NULL, false, "seed a demo programme, stores, members and "           \
+      "certificates")                                                                           \
+    X(DAYS_VALID, "valid-days", true, "N", false, "certificate validity in days (default 825)") \
+    X(NO_RELOAD, "no-reload", false, NULL, false,                                               \
+      "do not signal the running daemon to reload its certificates")
+
+typedef enum lty_cli_option {
+#define LTY_CLI_OPTION_ENUM(id, name, value, metavar, global, help) LTY_OPT_##id,
+    LTY_CLI_OPTIONS(LTY_CLI_OPTION_ENUM)
+#undef LTY_CLI_OPTION_ENUM
+        LTY_OPT_COUNT
+} lty_cli_option_t;
+
+/** What help.c knows about one option. */
+typedef struct lty_cli_option_info_s {
+    const char *name;
+    bool takes_value;
+    const char *metavar;
+    bool global;
+    const char *help;
+} lty_cli_option_info_t;
+
+extern const lty_cli_option_info_t lty_cli_options[LTY_OPT_COUNT];
+
 typedef struct lty_cli_s {
-    /* global options */
-    const char *data_dir;        /* --data, $LOYALTYCTL_DATA */
-    const char *host;            /* --host */
-    int port;                    /* --port (0: from loyaltyd.conf) */
-    const char *ca_path;         /* --ca */
-    const char *cert_path;       /* --cert */
-    const char *key_path;        /* --key */
-    const char *idempotency_key; /* --idempotency-key */
-    bool json;                   /* --json */
-    bool demo;                   /* --demo (init) */
-    /* command options */
+    const char *values[LTY_OPT_COUNT]; /* option values ("" for a flag given), NULL if absent */
+    const struct lty_cli_command_s *command;
+    /* Kept for cmd_*.c files written before the option table: the same values, by name. */
+    const char *data_dir;
     const char *name;
     const char *phone;
     const char *email;
     const char *reason;
     const char *out_dir;
-    const char *store; /* --store (report) */
-    const char *from;  /* --from YYYY-MM-DD (report) */
-    const char *to;    /* --to YYYY-MM-DD (report) */
+    const char *store;
+    const char *from;
+    const char *to;
+    const char *idempotency_key;
+    bool json;
+    bool demo;
     int64_t after;
     int64_t limit;
     int64_t count;
@@ -50,41 +130,137 @@ typedef struct lty_cli_s {
 
 typedef int (*lty_cli_cmd_cb)(lty_cli_t *cli);
 
+/**
+ * One command of the table. options lists the non-global options it takes, separated by
+ * spaces; a trailing '!' marks a required one ("reason! json"). alias_of names the command an
+ * old spelling stands for ("member journal" for "journal"): aliases run the same handler and are
+ * listed apart in the help and the man page.
+ */
 typedef struct lty_cli_command_s {
-    const char *group;  /* "member" */
-    const char *verb;   /* "create", or NULL for single-word commands */
+    const char *noun;     /* "member" */
+    const char *verb;     /* "create", or NULL for a one-word alias ("init") */
+    const char *args;     /* "MEMBER_ID POINTS" ("" for none) */
     int args_min;
     int args_max;
+    const char *options;  /* "name! phone! email idempotency-key dry-run" */
     lty_cli_cmd_cb run;
-    const char *usage;  /* "--name NAME --phone PHONE [--email EMAIL]" */
-    const char *summary;
+    const char *summary;  /* one line */
+    const char *help;     /* a paragraph: what it does, what it prints, its refusals */
+    const char *alias_of; /* NULL, or the command this spelling stands for */
 } lty_cli_command_t;
 
-/* cmd_api.c: commands that talk to a running daemon. */
+extern const lty_cli_command_t lty_cli_commands[];
+extern const size_t lty_cli_commands_count;
+
+/* ---- help.c: --help, the man page and completion, all from the table ------------------- */
+
+void lty_cli_help_program(FILE *out);
+void lty_cli_help_noun(FILE *out, const char *noun);
+void lty_cli_help_command(FILE *out, const lty_cli_command_t *command);
+/** "loyaltyctl NOUN VERB ARGS --opt X [--opt2 Y]" into out. */
+void lty_cli_usage_line(const lty_cli_command_t *command, char *out, size_t out_size);
+void lty_cli_man_print(FILE *out);
+void lty_cli_completion_print(FILE *out);
+/** True when option is in command's options list; *required_out says whether it ends in '!'. */
+bool lty_cli_command_takes(const lty_cli_command_t *command, lty_cli_option_t option,
+                           bool *required_out);
+
+/* ---- Options ---------------------------------------------------------------------------- */
+
+/** The option's value, or NULL when it was not given. */
+const char *lty_cli_opt(const lty_cli_t *cli, lty_cli_option_t option);
+/** Whether a flag option was given. */
+bool lty_cli_flag(const lty_cli_t *cli, lty_cli_option_t option);
+/** An integer option within [min, max]: 0 (absent: *value_out untouched), or
+ *  LTY_CLI_EXIT_USAGE after printing which option is wrong. */
+int lty_cli_opt_int(const lty_cli_t *cli, lty_cli_option_t option, int64_t min, int64_t max,
+                    int64_t *value_out);
+/** Print "loyaltyctl: message" and the command's usage line; returns LTY_CLI_EXIT_USAGE. */
+int lty_cli_usage_error(const lty_cli_t *cli, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- api.c: requests to the running daemon ---------------------------------------------- */
+
+typedef struct lty_cli_call_s {
+    const char *method;
+    const char *path;             /* with its query, if any */
+    const lty_buf_t *body;        /* NULL for none */
+    bool mutating;                /* needs an Idempotency-Key; honours --dry-run */
+    const char *idempotency_key;  /* NULL: --idempotency-key, else a fresh logged one */
+    lty_buf_t *response_out;      /* NULL: print the answer (list_key names its list) */
+    const char *list_key;         /* the array --csv and the table print ("members") */
+    bool quiet_errors;            /* the caller prints refusals itself (import) */
+    int status_out;               /* read-only: the HTTP status (0: no answer) */
+    bool replayed_out;            /* read-only: Idempotent-Replayed */
+} lty_cli_call_t;
+
+/** Send call to the daemon. Returns LTY_CLI_EXIT_OK, _FAILED (refused: code and message
+ *  printed), or _CONNECTION (no answer: a mutating call prints the key to re-run with). */
+int lty_cli_api_call(const lty_cli_t *cli, lty_cli_call_t *call);
+/** GET path; the body is appended to response_out, or printed when it is NULL. */
+int lty_cli_api_get(const lty_cli_t *cli, const char *path, lty_buf_t *response_out);
+/** A fresh idempotency key "ctl-<16 hex>-<suffix>" (suffix may be ""), appended with the
+ *  command line to the key log (DIR/ctl-keys.log, else $HOME/.loyaltyctl-keys.log) before use. */
+int lty_cli_key_new(const lty_cli_t *cli, const char *suffix, char *key_out, size_t key_size);
+/** Append "?name=value" or "&name=value" (value percent-encoded) to path. */
+void lty_cli_query_add(char *path, size_t path_size, const char *name, const char *value);
+
+/* ---- output.c: tables, CSV, JSON ----------------------------------------------------------- */
+
+/** Print a daemon or local JSON document as --json, --csv (list_key's array) or a table. */
+int lty_cli_print_document(const lty_cli_t *cli, const char *json, size_t size,
+                           const char *list_key);
+/** Money in minor units as "units.cents". */
+void lty_cli_money_format(int64_t cents, char *out, size_t out_size);
+/** Write one CSV field (quoted when it holds a comma, quote or newline). */
+void lty_cli_csv_field(FILE *out, const char *value, bool last);
+
+/* ---- Commands (cmd_<noun>.c) ------------------------------------------------------------- */
+
+/* cmd_member.c */
 int lty_cli_member_create(lty_cli_t *cli);
 int lty_cli_member_show(lty_cli_t *cli);
+int lty_cli_member_search(lty_cli_t *cli);
+int lty_cli_member_update(lty_cli_t *cli);
+int lty_cli_member_audit(lty_cli_t *cli);
+int lty_cli_member_journal(lty_cli_t *cli);
+int lty_cli_member_close(lty_cli_t *cli);
+int lty_cli_member_tiers(lty_cli_t *cli);
+/* cmd_import.c */
+int lty_cli_member_import(lty_cli_t *cli);
+int lty_cli_member_export(lty_cli_t *cli);
+/* cmd_card.c */
 int lty_cli_card_issue(lty_cli_t *cli);
-int lty_cli_journal(lty_cli_t *cli);
-int lty_cli_adjust(lty_cli_t *cli);
-int lty_cli_health(lty_cli_t *cli);
-int lty_cli_cards_batch(lty_cli_t *cli);
-/** GET path from the daemon: the body is appended to response_out, or printed when it is NULL
- *  (JSON as is with --json). Errors are printed; returns an LTY_CLI_EXIT_* code. */
-int lty_cli_api_get(const lty_cli_t *cli, const char *path, lty_buf_t *response_out);
-
-/* cmd_report.c: reports read from the daemon. */
-int lty_cli_report_settlement(lty_cli_t *cli);
-
-/* cmd_certs.c: credentials issued from the programme CA in DIR/tls. */
-int lty_cli_till_add(lty_cli_t *cli);
-int lty_cli_operator_add(lty_cli_t *cli);
+int lty_cli_card_batch(lty_cli_t *cli);
+int lty_cli_card_lost(lty_cli_t *cli);
+int lty_cli_card_replace(lty_cli_t *cli);
+int lty_cli_card_extend(lty_cli_t *cli);
+int lty_cli_card_pin_reset(lty_cli_t *cli);
+/* cmd_ledger.c */
+int lty_cli_points_adjust(lty_cli_t *cli);
+int lty_cli_prepaid_topup(lty_cli_t *cli);
+int lty_cli_tier_review(lty_cli_t *cli);
+int lty_cli_daemon_health(lty_cli_t *cli);
+int lty_cli_daemon_reload(lty_cli_t *cli);
+/* cmd_report.c */
+int lty_cli_report(lty_cli_t *cli);
+/* cmd_certs.c */
+int lty_cli_cert_till(lty_cli_t *cli);
+int lty_cli_cert_operator(lty_cli_t *cli);
+int lty_cli_cert_list(lty_cli_t *cli);
 int lty_cli_cert_revoke(lty_cli_t *cli);
-
-/* cmd_data.c: commands on the data directory (daemon stopped or running). */
+int lty_cli_cert_rotate(lty_cli_t *cli);
+/* cmd_data.c */
 int lty_cli_init(lty_cli_t *cli);
 int lty_cli_verify(lty_cli_t *cli);
 int lty_cli_backup(lty_cli_t *cli);
+int lty_cli_restore(lty_cli_t *cli);
+int lty_cli_migrate(lty_cli_t *cli);
 int lty_cli_stats(lty_cli_t *cli);
+
+/** Signal the daemon serving data_dir (DIR/loyaltyd.pid; 0 only checks that it runs): 0 when signalled, 1 when
+ *  no daemon runs there, -1 on a stale or unreadable pid file (cmd_ledger.c). */
+int lty_cli_daemon_signal(const char *data_dir, int signal_number);
 
 /** "DIR/rel" into out, using --data. */
 void lty_cli_data_path(const lty_cli_t *cli, const char *relative, char *out, unsigned long size);
@@ -94,5 +270,7 @@ int lty_cli_fail(const char *format, ...) __attribute__((format(printf, 1, 2)));
 bool lty_cli_parse_id(const char *text, uint64_t *id_out);
 /** Parse a signed decimal integer within +-(2^53-1); false if malformed. */
 bool lty_cli_parse_int(const char *text, int64_t *value_out);
+/** Parse "12.34", "12" or "-0.50" (currency units) into minor units; false if malformed. */
+bool lty_cli_parse_money(const char *text, int64_t *cents_out);
 
 #endif

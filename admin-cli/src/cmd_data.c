@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <unistd.h>
 
 #define CA_VALID_DAYS 3650
@@ -47,6 +48,8 @@ static int store_open_at(const char *data_dir, bool read_only, bool create, lty_
     };
     return lty_store_open(out, &options);
 }
+
+static int content_digest(lty_store_t *store, char digest_hex_out[65]);
 
 /* ---- init ------------------------------------------------------------------------------- */
 
@@ -252,14 +255,17 @@ int lty_cli_verify(lty_cli_t *cli)
         return lty_cli_fail("out of memory");
     }
     err = lty_verify_store(store, report);
+    char digest[65] = "";
+    int digest_err = content_digest(store, digest);
     lty_store_close(store);
+    if (err == 0 && digest_err != 0) err = digest_err;
     if (cli->json) {
         printf("{\"sound\":%s,\"entries\":%" PRIu64 ",\"postings\":%" PRIu64 ",\"accounts\":%" PRIu64
                ",\"members\":%" PRIu64 ",\"cards\":%" PRIu64 ",\"lots\":%" PRIu64
-               ",\"sales\":%" PRIu64 ",\"problems\":%" PRIu64 "}\n",
+               ",\"sales\":%" PRIu64 ",\"problems\":%" PRIu64 ",\"digest\":\"%s\"}\n",
                err == 0 ? "true" : "false", report->entries, report->postings, report->accounts,
                report->members, report->cards, report->lots, report->sales,
-               report->problems_total);
+               report->problems_total, digest);
     } else {
         printf("%s: %" PRIu64 " journal entries, %" PRIu64 " postings, %" PRIu64 " accounts, %" PRIu64
                " members, %" PRIu64 " cards, %" PRIu64 " lots, %" PRIu64 " sales\n",
@@ -389,6 +395,80 @@ static int stats_db(lty_store_txn_t *txn, lty_db_t db, uint64_t *count_out, uint
     return err == LTY_E_NOT_FOUND ? 0 : err;
 }
 
+/* The digest of every database but the idempotency ones, chained in open order: equal exactly
+ * when the ledger's content is equal (what a dry run or a refusal must leave unchanged). */
+static int content_digest(lty_store_t *store, char digest_hex_out[65])
+{
+    lty_store_txn_t *txn = NULL;
+    int err = lty_store_read_begin(store, &txn);
+    uint8_t chained[64] = {0};
+    for (int db = 0; err == 0 && db < LTY_DB_COUNT; db++) {
+        if (db == LTY_DB_IDEMPOTENCY || db == LTY_DB_IDEMPOTENCY_BY_EXPIRY) continue;
+        uint64_t count = 0;
+        err = stats_db(txn, (lty_db_t)db, &count, chained + 32);
+        if (err == 0) lty_crypto_sha256(chained, sizeof(chained), chained);
+    }
+    lty_store_txn_abort(txn);
+    for (int index = 0; err == 0 && index < 32; index++) {
+        snprintf(digest_hex_out + 2 * index, 3, "%02x", chained[index]);
+    }
+    return err;
+}
+
+/* Balance totals: every account's balance summed by kind (member accounts over all members). */
+typedef struct totals_s {
+    int64_t balance[256];
+    uint64_t accounts[256];
+} totals_t;
+
+static int totals_add_cb(totals_t *totals, lty_bytes_t key, lty_bytes_t value)
+{
+    if (value.size < 2 || ((const uint8_t *)value.data)[0] != LTY_RECORD_ACCOUNT) return 0;
+    (void)key;
+    lty_account_t account;
+    int err = lty_record_account_decode(value, &account);
+    if (err != 0) return err;
+    totals->balance[account.kind] += account.balance;
+    totals->accounts[account.kind]++;
+    return 0;
+}
+
+static int totals_collect(lty_store_txn_t *txn, lty_db_t db, totals_t *totals)
+{
+    lty_store_cursor_t *cursor = NULL;
+    int err = lty_store_cursor_open(txn, db, &cursor);
+    lty_bytes_t key, value, none = {NULL, 0};
+    if (err == 0) err = lty_store_cursor_seek(cursor, LTY_SEEK_FIRST, none, &key, &value);
+    while (err == 0) {
+        err = totals_add_cb(totals, key, value);
+        if (err == 0) err = lty_store_cursor_seek(cursor, LTY_SEEK_NEXT, none, &key, &value);
+    }
+    lty_store_cursor_close(cursor);
+    return err == LTY_E_NOT_FOUND ? 0 : err;
+}
+
+static void totals_print(const lty_cli_t *cli, const totals_t *totals, bool *first)
+{
+    for (int kind = 1; kind < 256; kind++) {
+        if (totals->accounts[kind] == 0 || !lty_account_kind_known((unsigned int)kind)) continue;
+        const char *name = lty_account_kind_name((unsigned int)kind);
+        bool money = lty_account_kind_asset((lty_account_kind_t)kind) == LTY_ASSET_CURRENCY;
+        if (cli->json) {
+            printf("%s{\"account\":\"%s\",\"asset\":\"%s\",\"accounts\":%" PRIu64
+                   ",\"balance\":%" PRId64 "}",
+                   *first ? "" : ",", name, money ? "currency" : "points", totals->accounts[kind],
+                   totals->balance[kind]);
+            *first = false;
+            continue;
+        }
+        char amount[40];
+        if (money) lty_cli_money_format(totals->balance[kind], amount, sizeof(amount));
+        else snprintf(amount, sizeof(amount), "%" PRId64, totals->balance[kind]);
+        printf("balance %-20s %16s  (%" PRIu64 " account%s)\n", name, amount,
+               totals->accounts[kind], totals->accounts[kind] == 1 ? "" : "s");
+    }
+}
+
 int lty_cli_stats(lty_cli_t *cli)
 {
     lty_store_t *store = NULL;
@@ -396,17 +476,103 @@ int lty_cli_stats(lty_cli_t *cli)
     if (err != 0) return lty_cli_fail("cannot open %s/ledger: %s", cli->args[0], lty_strerror(err));
     lty_store_txn_t *txn = NULL;
     err = lty_store_read_begin(store, &txn);
+    if (cli->json) printf("{\"databases\":[");
     for (int db = 0; err == 0 && db < LTY_DB_COUNT; db++) {
         if (db == LTY_DB_IDEMPOTENCY || db == LTY_DB_IDEMPOTENCY_BY_EXPIRY) continue;
         uint64_t count = 0;
         uint8_t digest[32];
         err = stats_db(txn, (lty_db_t)db, &count, digest);
         if (err != 0) break;
-        printf("%-22s %10" PRIu64 "  ", db_names[db], count);
-        for (int index = 0; index < 8; index++) printf("%02x", digest[index]);
-        printf("\n");
+        char hex[17];
+        for (int index = 0; index < 8; index++) snprintf(hex + 2 * index, 3, "%02x", digest[index]);
+        if (cli->json) {
+            printf("%s{\"name\":\"%s\",\"records\":%" PRIu64 ",\"digest\":\"%s\"}",
+                   db == 0 ? "" : ",", db_names[db], count, hex);
+        } else {
+            printf("%-22s %10" PRIu64 "  %s\n", db_names[db], count, hex);
+        }
     }
+    /* Balance totals: system accounts live in ACCOUNTS, member accounts in MEMBER_LEDGER. */
+    static totals_t totals;
+    memset(&totals, 0, sizeof(totals));
+    if (err == 0) err = totals_collect(txn, LTY_DB_ACCOUNTS, &totals);
+    if (err == 0) err = totals_collect(txn, LTY_DB_MEMBER_LEDGER, &totals);
+    bool first = true;
+    if (cli->json) printf("],\"balances\":[");
+    if (err == 0) totals_print(cli, &totals, &first);
+    if (cli->json) printf("]}\n");
     lty_store_txn_abort(txn);
     lty_store_close(store);
     return err == 0 ? LTY_CLI_EXIT_OK : lty_cli_fail("stats failed: %s", lty_strerror(err));
+}
+
+/* ---- restore, migrate -------------------------------------------------------------------- */
+
+int lty_cli_restore(lty_cli_t *cli)
+{
+    const char *backup = cli->args[0], *dir = cli->args[1];
+    lty_store_t *store = NULL;
+    int err = store_open_at(backup, true, false, &store);
+    if (err != 0) return lty_cli_fail("cannot open %s/ledger: %s", backup, lty_strerror(err));
+    lty_verify_report_t *report = calloc(1, sizeof(*report));
+    err = report != NULL ? lty_verify_store(store, report) : LTY_E_NOMEM;
+    free(report);
+    if (err != 0) {
+        lty_store_close(store);
+        return lty_cli_fail("%s does not verify (%s): nothing restored; `loyaltyctl data verify "
+                            "%s` names the problems", backup, lty_strerror(err), backup);
+    }
+    struct stat info;
+    bool existed = stat(dir, &info) == 0;
+    if (!dir_is_empty_or_absent(dir)) {
+        lty_store_close(store);
+        return lty_cli_fail("%s exists and is not empty: restore into a new folder, then swap "
+                            "them with the daemon stopped", dir);
+    }
+    if (!existed && mkdir(dir, 0750) != 0) err = LTY_E_IO;
+    char ledger[LTY_CLI_PATH_SIZE + 16];
+    snprintf(ledger, sizeof(ledger), "%s/ledger", dir);
+    if (err == 0) err = lty_store_backup(store, ledger);
+    lty_store_close(store);
+    if (err == 0) err = backup_side_files(backup, dir);
+    if (err != 0) {
+        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        if (existed) mkdir(dir, 0750);
+        return lty_cli_fail("restore into %s failed: %s; nothing was left behind", dir,
+                            lty_strerror(err));
+    }
+    printf("restored %s into %s (verified before copying); start it with `loyaltyd --data %s`\n",
+           backup, dir, dir);
+    return LTY_CLI_EXIT_OK;
+}
+
+int lty_cli_migrate(lty_cli_t *cli)
+{
+    const char *dir = cli->args[0];
+    if (lty_cli_daemon_signal(dir, 0) == 0) {
+        return lty_cli_fail("a daemon serves %s: stop it first (it migrates at start too)", dir);
+    }
+    lty_store_t *store = NULL;
+    int err = store_open_at(dir, false, false, &store);
+    if (err != 0) return lty_cli_fail("cannot open %s/ledger: %s", dir, lty_strerror(err));
+    lty_store_txn_t *txn = NULL;
+    uint32_t version = 0;
+    err = lty_store_read_begin(store, &txn);
+    int check = err == 0 ? lty_migrate_check(txn, &version) : err;
+    lty_store_txn_abort(txn);
+    if (check == 1) {
+        do { /* grow the map and start again when a migration fills it, as loyaltyd does */
+            err = lty_store_txn_begin(store, NULL, &txn);
+            if (err == 0) err = lty_migrate_apply(txn);
+            if (err == 0) err = lty_store_txn_commit(txn);
+            else lty_store_txn_abort(txn);
+        } while (err == LTY_E_STORE_FULL && lty_store_map_grow(store) == 0);
+    }
+    lty_store_close(store);
+    if (check < 0) return lty_cli_fail("cannot migrate %s: %s", dir, lty_strerror(check));
+    if (err != 0) return lty_cli_fail("migration of %s failed: %s; nothing changed", dir,
+                                      lty_strerror(err));
+    if (check == 0) printf("%s is already at schema %u\n", dir, LTY_SCHEMA_VERSION);
+    else printf("%s migrated from schema %u to %u\n", dir, version, LTY_SCHEMA_VERSION);
+    return LTY_CLI_EXIT_OK;
 }

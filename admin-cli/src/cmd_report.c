@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* loyaltyctl report commands: `report settlement --store S --from DATE --to DATE [--json]` asks
- * the daemon for GET /v1/admin/reports/settlement (the same document the API serves, printed
- * as is with --json) and prints it as a table: one line per store, till and UTC day, then the
- * totals. Money columns are in currency units with two decimals; points are whole. */
+/* loyaltyctl report commands: `report NAME` asks the daemon for GET /v1/admin/reports/NAME and
+ * prints the document as it is (--json), its list as CSV (--csv), a table, or a self-contained
+ * HTML file with charts (--html FILE, cmd_html.c). Adding a report is one entry in reports[]
+ * below (and its command line in commands.c): where its document is, which list --csv prints
+ * and which lists the HTML charts. Settlement keeps its own wide table: one line per store,
+ * till and UTC day, then the totals; money in currency units with two decimals. */
 #include "cli.h"
+#include "cmd_html.h"
 #include "lty/lty_assert.h"
 #include "lty/lty_json.h"
 
@@ -124,28 +127,79 @@ static int report_print(const lty_buf_t *response)
     return LTY_CLI_EXIT_OK;
 }
 
-int lty_cli_report_settlement(lty_cli_t *cli)
+static int settlement_print(const lty_cli_t *cli, const lty_buf_t *response)
 {
-    LTY_ASSERT(cli != NULL);
-    const char *to = cli->to != NULL ? cli->to : cli->from;
-    if (cli->from == NULL || !query_value_plain(cli->from) || !query_value_plain(to) ||
-        (cli->store != NULL && !query_value_plain(cli->store))) {
-        fprintf(stderr, "usage: loyaltyctl report settlement [--store STORE] --from YYYY-MM-DD "
-                        "[--to YYYY-MM-DD] [--json]\n");
-        return LTY_CLI_EXIT_USAGE;
+    (void)cli;
+    return report_print(response);
+}
+
+/* The reports: name, path, the list --csv prints, the charts of --html, an own table. */
+static const lty_cli_report_t reports[] = {
+    {"settlement", "Settlement", "rows",
+     {{"rows", "date", "points_earned", "points earned per store, till and day", false},
+      {"rows", "date", "sales_cash_cents", "cash taken at sales", true}},
+     settlement_print},
+    {"liability", "Points liability", "by_tier",
+     {{"by_tier", "tier", "points_value_cents", "points liability by tier", true},
+      {"by_store", "store", "points_value_cents", "points liability by store (where earned)", true},
+      {"expiring", "within_days", "points", "points expiring within 30, 60, 90 days", false}},
+     NULL},
+    {"breakage", "Breakage", "months",
+     {{"months", "month", "points_issued", "points issued per month", false},
+      {"months", "month", "points_breakage", "points expired or forfeited per month", false}},
+     NULL},
+    {"prepaid-float", "Prepaid float", "by_tier",
+     {{"by_tier", "tier", "prepaid_cents", "prepaid held by tier", true},
+      {"accounts", "account", "balance_cents", "the accounts behind the float", true}},
+     NULL},
+};
+
+/* Query values are put in the URL encoded; dates and stores are checked by the daemon. */
+static int report_path(const lty_cli_t *cli, const char *name, char *path, size_t size)
+{
+    snprintf(path, size, "/v1/admin/reports/%s", name);
+    const char *from = lty_cli_opt(cli, LTY_OPT_FROM);
+    if (from != NULL && !query_value_plain(from)) return lty_cli_usage_error(cli, "bad --from");
+    if (from != NULL) lty_cli_query_add(path, size, "from", from);
+    const char *to = lty_cli_opt(cli, LTY_OPT_TO);
+    if (to != NULL) lty_cli_query_add(path, size, "to", to);
+    else if (from != NULL) lty_cli_query_add(path, size, "to", from);
+    const char *store = lty_cli_opt(cli, LTY_OPT_STORE);
+    if (store != NULL) lty_cli_query_add(path, size, "store", store);
+    return LTY_CLI_EXIT_OK;
+}
+
+int lty_cli_report(lty_cli_t *cli)
+{
+    LTY_ASSERT(cli != NULL && cli->command != NULL);
+    const lty_cli_report_t *report = NULL;
+    for (size_t index = 0; index < sizeof(reports) / sizeof(reports[0]); index++) {
+        if (strcmp(reports[index].name, cli->command->verb) == 0) report = &reports[index];
     }
-    char path[256];
-    int used = snprintf(path, sizeof(path), "/v1/admin/reports/settlement?from=%s&to=%s",
-                        cli->from, to);
-    LTY_ASSERT(used > 0 && (size_t)used < sizeof(path));
-    if (cli->store != NULL) {
-        snprintf(path + used, sizeof(path) - (size_t)used, "&store=%s", cli->store);
+    LTY_ASSERT(report != NULL); /* commands.c names only reports listed here */
+    if (lty_cli_opt(cli, LTY_OPT_HTML) != NULL &&
+        (lty_cli_flag(cli, LTY_OPT_JSON) || lty_cli_flag(cli, LTY_OPT_CSV))) {
+        return lty_cli_usage_error(cli, "--html excludes --json and --csv");
     }
-    if (cli->json) return lty_cli_api_get(cli, path, NULL);
+    char path[512];
+    int exit_code = report_path(cli, report->name, path, sizeof(path));
+    if (exit_code != LTY_CLI_EXIT_OK) return exit_code;
     lty_buf_t response;
-    lty_buf_init(&response, 4 * 1024 * 1024);
-    int exit_code = lty_cli_api_get(cli, path, &response);
-    if (exit_code == LTY_CLI_EXIT_OK) exit_code = report_print(&response);
+    lty_buf_init(&response, 8 * 1024 * 1024);
+    exit_code = lty_cli_api_get(cli, path, &response);
+    if (exit_code == LTY_CLI_EXIT_OK) {
+        const char *html = lty_cli_opt(cli, LTY_OPT_HTML);
+        if (html != NULL) {
+            exit_code = lty_cli_html_write(report, response.data, response.size, html);
+            if (exit_code == LTY_CLI_EXIT_OK) printf("report written to %s\n", html);
+        } else if (report->table_cb != NULL && !lty_cli_flag(cli, LTY_OPT_JSON) &&
+                   !lty_cli_flag(cli, LTY_OPT_CSV)) {
+            exit_code = report->table_cb(cli, &response);
+        } else {
+            exit_code = lty_cli_print_document(cli, response.data, response.size,
+                                               report->list_key);
+        }
+    }
     lty_buf_deinit(&response);
     return exit_code;
 }

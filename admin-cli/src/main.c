@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* loyaltyctl: the operator CLI. main() parses global and command options, finds the command in
- * the table below (which also produces --help), checks its argument count and runs it. The
- * commands live in cmd_api.c (daemon API over TLS), cmd_certs.c (credentials) and cmd_data.c
- * (the data directory: init, verify, backup, stats). */
+/* loyaltyctl: the operator CLI. main() parses every option (getopt_long over the option table of
+ * cli.h, options anywhere), finds NOUN VERB in the command table (commands.c), answers --help at
+ * the level asked, checks the command's options and argument count, and runs its handler.
+ * --man and --completion print the man page and the bash completion (help.c), which the build
+ * generates from this binary. */
 #include "cli.h"
-#include "lty/lty_log.h"
 #include "lty/lty_limits.h"
+#include "lty/lty_log.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -13,116 +14,74 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const lty_cli_command_t cli_commands[] = {
-    {"init", NULL, 1, 1, lty_cli_init, "DIR [--demo]",
-     "create a data directory: config, CA and server certificate, empty ledger"},
-    {"verify", NULL, 1, 1, lty_cli_verify, "DIR [--json]",
-     "recompute every balance from the journal and check every invariant"},
-    {"backup", NULL, 2, 2, lty_cli_backup, "DIR OUT",
-     "consistent compacted hot copy of the ledger into OUT (a new data directory)"},
-    {"stats", NULL, 1, 1, lty_cli_stats, "DIR", "record counts and balance totals of the ledger"},
-    {"health", NULL, 0, 0, lty_cli_health, "", "GET /healthz of the daemon"},
-    {"member", "create", 0, 0, lty_cli_member_create, "--name NAME --phone PHONE [--email EMAIL]",
-     "enrol a member"},
-    {"member", "show", 1, 1, lty_cli_member_show, "MEMBER_ID",
-     "profile, points, prepaid balance and cards"},
-    {"card", "issue", 1, 1, lty_cli_card_issue, "MEMBER_ID", "issue a new card to a member"},
-    {"cards", "batch", 0, 0, lty_cli_cards_batch, "--count N --out FILE.csv",
-     "mint N unassigned card numbers for printing (never reused) into a CSV file"},
-    {"journal", NULL, 1, 1, lty_cli_journal, "MEMBER_ID [--after ENTRY_ID] [--limit N]",
-     "a member's journal entries, newest first"},
-    {"adjust", NULL, 2, 2, lty_cli_adjust, "MEMBER_ID POINTS --reason TEXT",
-     "correct a member's points (positive or negative) with a reason"},
-    {"report", "settlement", 0, 0, lty_cli_report_settlement,
-     "--from YYYY-MM-DD [--to YYYY-MM-DD] [--store STORE] [--json]",
-     "settlement per store, till and UTC day: sales, points, prepaid, tenders; totals"},
-    {"till", "add", 2, 2, lty_cli_till_add, "STORE TILL [--out DIR]",
-     "issue a till certificate for STORE/TILL from the programme CA"},
-    {"operator", "add", 1, 1, lty_cli_operator_add, "NAME [--out DIR]",
-     "issue an operator certificate from the programme CA"},
-    {"cert", "revoke", 1, 1, lty_cli_cert_revoke, "CERT_FILE",
-     "refuse that certificate at handshake (daemon reloads on SIGHUP)"},
-};
+/* Options that are not commands' options: what the program itself answers. */
+enum { MODE_MAN = LTY_OPT_COUNT, MODE_COMPLETION, MODE_VERSION };
 
-#define CLI_COMMANDS_COUNT (sizeof(cli_commands) / sizeof(cli_commands[0]))
-
-static void usage(FILE *out)
+static int options_parse(int argc, char **argv, lty_cli_t *cli, int *mode_out)
 {
-    fprintf(out, "usage: loyaltyctl [--data DIR] [--host H] [--port N] [--ca F] [--cert F] "
-                 "[--key F] [--json] COMMAND ...\n\ncommands:\n");
-    for (size_t index = 0; index < CLI_COMMANDS_COUNT; index++) {
-        const lty_cli_command_t *command = &cli_commands[index];
-        char words[64];
-        snprintf(words, sizeof(words), "%s%s%s", command->group, command->verb ? " " : "",
-                 command->verb ? command->verb : "");
-        fprintf(out, "  %-16s %s\n  %-16s   %s\n", words, command->usage, "", command->summary);
+    static struct option long_options[LTY_OPT_COUNT + 4];
+    for (int index = 0; index < LTY_OPT_COUNT; index++) {
+        long_options[index] = (struct option){lty_cli_options[index].name,
+                                              lty_cli_options[index].takes_value
+                                                  ? required_argument
+                                                  : no_argument,
+                                              NULL, index};
     }
-    fprintf(out, "\nAPI commands read DIR/loyaltyd.conf for the address and use DIR/tls/ca.crt and\n"
-                 "DIR/tls/demo-operator.{crt,key} unless --ca/--cert/--key say otherwise.\n"
-                 "Exit codes: 0 ok, 1 operating error, 2 usage error.\n");
-}
-
-static bool parse_number_option(const char *text, int64_t *out)
-{
-    return lty_cli_parse_int(text, out);
-}
-
-static int options_parse(int argc, char **argv, lty_cli_t *cli)
-{
-    static const struct option long_options[] = {
-        {"data", required_argument, NULL, 'd'},  {"host", required_argument, NULL, 'H'},
-        {"port", required_argument, NULL, 'p'},  {"ca", required_argument, NULL, 'C'},
-        {"cert", required_argument, NULL, 'c'},  {"key", required_argument, NULL, 'k'},
-        {"json", no_argument, NULL, 'j'},        {"demo", no_argument, NULL, 'D'},
-        {"name", required_argument, NULL, 'n'},  {"phone", required_argument, NULL, 'P'},
-        {"email", required_argument, NULL, 'e'}, {"reason", required_argument, NULL, 'r'},
-        {"out", required_argument, NULL, 'o'},   {"after", required_argument, NULL, 'a'},
-        {"limit", required_argument, NULL, 'l'}, {"count", required_argument, NULL, 'N'},
-        {"idempotency-key", required_argument, NULL, 'i'},
-        {"store", required_argument, NULL, 'S'}, {"from", required_argument, NULL, 'F'},
-        {"to", required_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
-    };
+    long_options[LTY_OPT_COUNT] = (struct option){"man", no_argument, NULL, MODE_MAN};
+    long_options[LTY_OPT_COUNT + 1] =
+        (struct option){"completion", no_argument, NULL, MODE_COMPLETION};
+    long_options[LTY_OPT_COUNT + 2] = (struct option){"version", no_argument, NULL, MODE_VERSION};
+    long_options[LTY_OPT_COUNT + 3] = (struct option){NULL, 0, NULL, 0};
     int option;
-    int64_t number = 0;
+    opterr = 1;
     while ((option = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
-        switch (option) {
-        case 'd': cli->data_dir = optarg; break;
-        case 'H': cli->host = optarg; break;
-        case 'p':
-            if (!parse_number_option(optarg, &number) || number < 1 || number > 65535) return -1;
-            cli->port = (int)number;
-            break;
-        case 'C': cli->ca_path = optarg; break;
-        case 'c': cli->cert_path = optarg; break;
-        case 'k': cli->key_path = optarg; break;
-        case 'j': cli->json = true; break;
-        case 'D': cli->demo = true; break;
-        case 'n': cli->name = optarg; break;
-        case 'P': cli->phone = optarg; break;
-        case 'e': cli->email = optarg; break;
-        case 'r': cli->reason = optarg; break;
-        case 'o': cli->out_dir = optarg; break;
-        case 'a': if (!parse_number_option(optarg, &cli->after)) return -1; break;
-        case 'l': if (!parse_number_option(optarg, &cli->limit)) return -1; break;
-        case 'N': if (!parse_number_option(optarg, &cli->count)) return -1; break;
-        case 'i': cli->idempotency_key = optarg; break;
-        case 'S': cli->store = optarg; break;
-        case 'F': cli->from = optarg; break;
-        case 'T': cli->to = optarg; break;
-        case 'h': usage(stdout); return 1;
-        default: return -1;
+        if (option >= 0 && option < LTY_OPT_COUNT) {
+            cli->values[option] = optarg != NULL ? optarg : "";
+        } else if (option >= MODE_MAN && option <= MODE_VERSION) {
+            *mode_out = option;
+        } else {
+            return -1;
         }
     }
     return 0;
 }
 
+/* The struct fields earlier cmd_*.c files read, filled from the option values. */
+static void legacy_fields_fill(lty_cli_t *cli)
+{
+    if (cli->values[LTY_OPT_DATA] != NULL) cli->data_dir = cli->values[LTY_OPT_DATA];
+    cli->name = cli->values[LTY_OPT_NAME];
+    cli->phone = cli->values[LTY_OPT_PHONE];
+    cli->email = cli->values[LTY_OPT_EMAIL];
+    cli->reason = cli->values[LTY_OPT_REASON];
+    cli->out_dir = cli->values[LTY_OPT_OUT];
+    cli->store = cli->values[LTY_OPT_STORE];
+    cli->from = cli->values[LTY_OPT_FROM];
+    cli->to = cli->values[LTY_OPT_TO];
+    cli->idempotency_key = cli->values[LTY_OPT_IDEMPOTENCY_KEY];
+    cli->json = cli->values[LTY_OPT_JSON] != NULL;
+    cli->demo = cli->values[LTY_OPT_DEMO] != NULL;
+    (void)lty_cli_parse_int(cli->values[LTY_OPT_AFTER] ? cli->values[LTY_OPT_AFTER] : "0",
+                            &cli->after);
+    (void)lty_cli_parse_int(cli->values[LTY_OPT_LIMIT] ? cli->values[LTY_OPT_LIMIT] : "0",
+                            &cli->limit);
+    (void)lty_cli_parse_int(cli->values[LTY_OPT_CARDS_COUNT] ? cli->values[LTY_OPT_CARDS_COUNT] : "0",
+                            &cli->count);
+}
+
+static bool noun_known(const char *noun)
+{
+    for (size_t index = 0; index < lty_cli_commands_count; index++) {
+        if (strcmp(lty_cli_commands[index].noun, noun) == 0) return true;
+    }
+    return false;
+}
+
 static const lty_cli_command_t *command_find(int argc, char **argv, int *words_out)
 {
-    if (argc < 1) return NULL;
-    for (size_t index = 0; index < CLI_COMMANDS_COUNT; index++) {
-        const lty_cli_command_t *command = &cli_commands[index];
-        if (strcmp(command->group, argv[0]) != 0) continue;
+    for (size_t index = 0; argc >= 1 && index < lty_cli_commands_count; index++) {
+        const lty_cli_command_t *command = &lty_cli_commands[index];
+        if (strcmp(command->noun, argv[0]) != 0) continue;
         if (command->verb == NULL) {
             *words_out = 1;
             return command;
@@ -135,29 +94,128 @@ static const lty_cli_command_t *command_find(int argc, char **argv, int *words_o
     return NULL;
 }
 
+/* Options given that the command does not take, and required ones missing: usage errors. */
+static int command_options_check(const lty_cli_t *cli, const lty_cli_command_t *command)
+{
+    for (int index = 0; index < LTY_OPT_COUNT; index++) {
+        bool required = false;
+        bool takes = lty_cli_options[index].global ||
+                     lty_cli_command_takes(command, (lty_cli_option_t)index, &required);
+        if (cli->values[index] != NULL && !takes) {
+            return lty_cli_usage_error(cli, "--%s is not an option of this command",
+                                       lty_cli_options[index].name);
+        }
+        if (required && cli->values[index] == NULL) {
+            return lty_cli_usage_error(cli, "--%s is required", lty_cli_options[index].name);
+        }
+    }
+    if (cli->values[LTY_OPT_JSON] != NULL && cli->values[LTY_OPT_CSV] != NULL) {
+        return lty_cli_usage_error(cli, "--json and --csv exclude each other");
+    }
+    return LTY_CLI_EXIT_OK;
+}
+
+static int program_mode_run(int mode)
+{
+    switch (mode) {
+    case MODE_MAN: lty_cli_man_print(stdout); break;
+    case MODE_COMPLETION: lty_cli_completion_print(stdout); break;
+    default: printf("loyaltyctl 0.2.0\n"); break;
+    }
+    return LTY_CLI_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
-    lty_cli_t cli;
-    memset(&cli, 0, sizeof(cli));
+    static lty_cli_t cli;
     lty_log_level_max = LTY_LOG_WARN; /* the library's INFO lines are for the daemon's log */
     cli.data_dir = getenv("LOYALTYCTL_DATA");
-    int parsed = options_parse(argc, argv, &cli);
-    if (parsed > 0) return LTY_CLI_EXIT_OK;
-    int words = 0;
-    const lty_cli_command_t *command =
-        parsed == 0 ? command_find(argc - optind, argv + optind, &words) : NULL;
-    if (command == NULL) {
-        usage(stderr);
+    int mode = 0;
+    if (options_parse(argc, argv, &cli, &mode) != 0) {
+        fprintf(stderr, "loyaltyctl: see `loyaltyctl --help`\n");
         return LTY_CLI_EXIT_USAGE;
     }
-    cli.args = argv + optind + words;
-    cli.args_count = argc - optind - words;
+    if (mode != 0) return program_mode_run(mode);
+    legacy_fields_fill(&cli);
+    bool help = cli.values[LTY_OPT_HELP] != NULL;
+    int words_count = argc - optind;
+    char **word_list = argv + optind;
+    if (words_count == 0) {
+        lty_cli_help_program(help ? stdout : stderr);
+        return help ? LTY_CLI_EXIT_OK : LTY_CLI_EXIT_USAGE;
+    }
+    int words = 0;
+    const lty_cli_command_t *command = command_find(words_count, word_list, &words);
+    if (command == NULL) {
+        if (!noun_known(word_list[0])) {
+            fprintf(stderr, "loyaltyctl: unknown command '%s'; see `loyaltyctl --help`\n",
+                    word_list[0]);
+            return LTY_CLI_EXIT_USAGE;
+        }
+        if (words_count > 1 && !help) {
+            fprintf(stderr, "loyaltyctl: '%s' has no verb '%s'\n", word_list[0], word_list[1]);
+        }
+        lty_cli_help_noun(help && words_count == 1 ? stdout : stderr, word_list[0]);
+        return help && words_count == 1 ? LTY_CLI_EXIT_OK : LTY_CLI_EXIT_USAGE;
+    }
+    cli.command = command;
+    if (help) {
+        lty_cli_help_command(stdout, command);
+        return LTY_CLI_EXIT_OK;
+    }
+    cli.args = word_list + words;
+    cli.args_count = words_count - words;
+    int exit_code = command_options_check(&cli, command);
+    if (exit_code != LTY_CLI_EXIT_OK) return exit_code;
     if (cli.args_count < command->args_min || cli.args_count > command->args_max) {
-        fprintf(stderr, "usage: loyaltyctl %s%s%s %s\n", command->group, command->verb ? " " : "",
-                command->verb ? command->verb : "", command->usage);
-        return LTY_CLI_EXIT_USAGE;
+        return lty_cli_usage_error(&cli, "%s expects %s", cli.args_count < command->args_min
+                                                              ? "too few arguments:"
+                                                              : "too many arguments:",
+                                   command->args[0] != '\0' ? command->args : "no arguments");
     }
     return command->run(&cli);
+}
+
+/* ---- Helpers for the commands ------------------------------------------------------------- */
+
+const char *lty_cli_opt(const lty_cli_t *cli, lty_cli_option_t option)
+{
+    return option < LTY_OPT_COUNT ? cli->values[option] : NULL;
+}
+
+bool lty_cli_flag(const lty_cli_t *cli, lty_cli_option_t option)
+{
+    return lty_cli_opt(cli, option) != NULL;
+}
+
+int lty_cli_usage_error(const lty_cli_t *cli, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    fputs("loyaltyctl: ", stderr);
+    vfprintf(stderr, format, args);
+    fputc('\n', stderr);
+    va_end(args);
+    if (cli != NULL && cli->command != NULL) {
+        char usage[1024];
+        lty_cli_usage_line(cli->command, usage, sizeof(usage));
+        fprintf(stderr, "usage: %s\n", usage);
+    }
+    return LTY_CLI_EXIT_USAGE;
+}
+
+int lty_cli_opt_int(const lty_cli_t *cli, lty_cli_option_t option, int64_t min, int64_t max,
+                    int64_t *value_out)
+{
+    const char *text = lty_cli_opt(cli, option);
+    if (text == NULL) return LTY_CLI_EXIT_OK;
+    int64_t value = 0;
+    if (!lty_cli_parse_int(text, &value) || value < min || value > max) {
+        return lty_cli_usage_error(cli, "--%s must be an integer from %lld to %lld",
+                                   lty_cli_options[option].name, (long long)min, (long long)max);
+    }
+    *value_out = value;
+    return LTY_CLI_EXIT_OK;
 }
 
 void lty_cli_data_path(const lty_cli_t *cli, const char *relative, char *out, unsigned long size)
@@ -197,5 +255,33 @@ bool lty_cli_parse_id(const char *text, uint64_t *id_out)
         return false;
     }
     *id_out = (uint64_t)value;
+    return true;
+}
+
+bool lty_cli_parse_money(const char *text, int64_t *cents_out)
+{
+    char units[24];
+    const char *dot = strchr(text, '.');
+    size_t units_size = dot != NULL ? (size_t)(dot - text) : strlen(text);
+    if (units_size == 0 || units_size >= sizeof(units)) return false;
+    memcpy(units, text, units_size);
+    units[units_size] = '\0';
+    int64_t whole = 0;
+    if (!lty_cli_parse_int(units, &whole) || whole > LTY_JSON_INT_MAX / 100 ||
+        whole < -LTY_JSON_INT_MAX / 100) {
+        return false;
+    }
+    int64_t cents = 0;
+    if (dot != NULL) {
+        size_t fraction = strlen(dot + 1);
+        if (fraction < 1 || fraction > 2) return false;
+        for (size_t index = 0; index < 2; index++) {
+            char c = index < fraction ? dot[1 + index] : '0';
+            if (c < '0' || c > '9') return false;
+            cents = cents * 10 + (c - '0');
+        }
+    }
+    bool negative = text[0] == '-';
+    *cents_out = whole * 100 + (negative ? -cents : cents);
     return true;
 }

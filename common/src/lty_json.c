@@ -463,7 +463,7 @@ size_t lty_json_count(const lty_json_node_t *node)
 
 const lty_json_node_t *lty_json_item(const lty_json_node_t *array, size_t index)
 {
-    if (!lty_json_is_array(array)) return NULL;
+    if (!lty_json_is_array(array) && !lty_json_is_object(array)) return NULL;
     const cJSON *child = NODE(array)->child;
     while (child != NULL && index > 0) {
         child = child->next;
@@ -652,6 +652,31 @@ int lty_json_get_object(const lty_json_node_t *object, const char *path, const c
     }
     *object_out = WRAP(item);
     return 0;
+}
+
+const char *lty_json_node_key(const lty_json_node_t *node)
+{
+    return node != NULL ? NODE(node)->string : NULL;
+}
+
+bool lty_json_node_scalar_text(const lty_json_node_t *node, char *out, size_t out_size)
+{
+    LTY_ASSERT(out != NULL && out_size > 0);
+    out[0] = '\0';
+    if (node == NULL) return false;
+    const cJSON *item = NODE(node);
+    if (cJSON_IsString(item)) {
+        snprintf(out, out_size, "%s", item->valuestring);
+    } else if (cJSON_IsNumber(item)) {
+        int64_t value = 0;
+        if (lty_json_node_int(node, &value)) snprintf(out, out_size, "%lld", (long long)value);
+        else snprintf(out, out_size, "%.17g", item->valuedouble);
+    } else if (cJSON_IsBool(item)) {
+        snprintf(out, out_size, "%s", cJSON_IsTrue(item) ? "true" : "false");
+    } else if (!cJSON_IsNull(item)) {
+        return false; /* an object or an array */
+    }
+    return true;
 }
 
 const char *lty_json_node_string(const lty_json_node_t *node)

@@ -51,7 +51,7 @@ bool lty_json_is_array(const lty_json_node_t *node);
 bool lty_json_is_null(const lty_json_node_t *node);
 /** Number of items in an array or members of an object; 0 otherwise. */
 size_t lty_json_count(const lty_json_node_t *node);
-/** Item index of an array, or NULL. */
+/** Item index of an array (or member index of an object, in document order), or NULL. */
 const lty_json_node_t *lty_json_item(const lty_json_node_t *array, size_t index);
 /** Member "key" of an object (case-sensitive), or NULL. */
 const lty_json_node_t *lty_json_member(const lty_json_node_t *object, const char *key);
@@ -92,6 +92,11 @@ int lty_json_get_object(const lty_json_node_t *object, const char *path, const c
 /** Value accessors for nodes already type-checked by the caller. */
 bool lty_json_node_int(const lty_json_node_t *node, int64_t *value_out);
 const char *lty_json_node_string(const lty_json_node_t *node);
+/** The key of an object member reached through lty_json_item(), or NULL. */
+const char *lty_json_node_key(const lty_json_node_t *node);
+/** A scalar as text into out (a string as is, an integer in decimal, true/false, null as "").
+ *  False for an object or an array (out is then ""). */
+bool lty_json_node_scalar_text(const lty_json_node_t *node, char *out, size_t out_size);
 
 /* ---- Writer -------------------------------------------------------------------------- */
 

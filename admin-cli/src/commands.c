@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/* The command table of loyaltyctl: one entry per operator action. main.c dispatches from it,
+ * help.c renders it as --help, the man page and bash completion, so the three never disagree.
+ * To add a command, add its entry here (noun, verb, arguments, options, handler, summary, help)
+ * and its handler in cmd_<noun>.c; aliases keep the spellings of earlier releases working. */
+#include "cli.h"
+
+/* Options most API commands share. */
+#define MUTATING "idempotency-key"
+#define MONEY "idempotency-key dry-run"
+
+const lty_cli_option_info_t lty_cli_options[LTY_OPT_COUNT] = {
+#define LTY_CLI_OPTION_INFO(id, name, value, metavar, global, help)                              \
+    {name, value, metavar, global, help},
+    LTY_CLI_OPTIONS(LTY_CLI_OPTION_INFO)
+#undef LTY_CLI_OPTION_INFO
+};
+
+const lty_cli_command_t lty_cli_commands[] = {
+    /* ---- members ---- */
+    {"member", "create", "", 0, 0, "name! phone! email birthday gender preferred-store " MONEY,
+     lty_cli_member_create, "enrol a member",
+     "Enrols a member with a name and a unique phone number; prints the new profile with its "
+     "member_id. Refused with phone_taken when another member has the phone.", NULL},
+    {"member", "show", "MEMBER_ID", 1, 1, "", lty_cli_member_show,
+     "profile, points, prepaid balance and cards",
+     "Prints the member's profile, balances and every card with its status and expiry.", NULL},
+    {"member", "search", "", 0, 0, "phone card-no name after limit csv", lty_cli_member_search,
+     "find members by phone, card number or name prefix",
+     "Give exactly one of --phone, --card-no or --name (a prefix, case-insensitive). Pages with "
+     "--after (the next_after printed) and --limit.", NULL},
+    {"member", "update", "MEMBER_ID", 1, 1,
+     "name phone email birthday gender preferred-store " MONEY, lty_cli_member_update,
+     "change profile fields",
+     "Changes only the fields given; each change is audited with its old and new value. An "
+     "empty value clears an optional field.", NULL},
+    {"member", "audit", "MEMBER_ID", 1, 1, "after limit csv", lty_cli_member_audit,
+     "the member's audit log, newest first",
+     "Who changed what and when: profile changes, cards, adjustments, tiers, close.", NULL},
+    {"member", "journal", "MEMBER_ID", 1, 1, "after limit csv", lty_cli_member_journal,
+     "the member's journal entries, newest first",
+     "Every points and prepaid movement with its postings: where the points went.", NULL},
+    {"member", "close", "MEMBER_ID", 1, 1, "reason! payout! erase-personal-data store " MONEY,
+     lty_cli_member_close, "close the account: pay out prepaid, forfeit points",
+     "Pays the prepaid remainder out (--payout cash or bank_transfer), forfeits the points to "
+     "breakage and closes every card, in one journal entry. With --erase-personal-data the "
+     "profile is anonymised. --dry-run shows the amounts without closing.", NULL},
+    {"member", "tiers", "MEMBER_ID", 1, 1, "csv", lty_cli_member_tiers,
+     "tier, qualifying value, next tier and tier history",
+     "Shows the tier held, the rolling qualifying value, what the next tier still needs, and "
+     "the history of tier changes.", NULL},
+    {"member", "import", "FILE.csv", 1, 1, "rejects dry-run batch idempotency-key",
+     lty_cli_member_import, "bulk-enrol members with cards, tiers and opening balances",
+     "Reads a CSV with the header name,phone,email,card_no,tier,points,prepaid_cents (every "
+     "column but name and phone may be empty) and enrols the members in requests of up to 500 "
+     "(POST /v1/admin/members/batches). Each row is checked by the daemon: a bad phone, a card "
+     "number that fails its check digit or is taken, a negative balance or an unknown tier "
+     "rejects that row only; rows with invalid UTF-8 or a missing column are rejected before "
+     "sending. Opening balances are journaled as migration entries. Rejected rows are written "
+     "to the --rejects file with a reason column. A re-run of the same file applies nothing "
+     "twice: each request's key derives from its content. A progress bar with rate and ETA "
+     "shows on a terminal, plain lines otherwise. Exit 1 when any row was rejected.", NULL},
+    {"member", "export", "FILE.csv", 1, 1, "", lty_cli_member_export,
+     "write every member as CSV, in the import's columns",
+     "Writes name,phone,email,card_no,tier,points,prepaid_cents for every active member (one "
+     "line per member, with its first active card), so the file imports again.", NULL},
+    /* ---- cards ---- */
+    {"card", "issue", "MEMBER_ID", 1, 1, MUTATING, lty_cli_card_issue,
+     "issue a new card to a member",
+     "Mints a new card number (never reused) for the member; prints it with its expiry.", NULL},
+    {"card", "batch", "", 0, 0, "count! out! idempotency-key", lty_cli_card_batch,
+     "mint unassigned card numbers for printing into a CSV file",
+     "Mints --count unassigned card numbers (requests of 500) into the CSV file --out; they "
+     "are activated at a till on first scan. A re-run with the same --idempotency-key gets the "
+     "same numbers back.", NULL},
+    {"card", "lost", "CARD_NO", 1, 1, "reason " MUTATING, lty_cli_card_lost,
+     "report a card lost: refused at every till at once",
+     "The balances stay on the member's accounts; replace the card to go on.", NULL},
+    {"card", "replace", "CARD_NO", 1, 1, MUTATING, lty_cli_card_replace,
+     "issue a new card for the same member; the old number is blocked for ever", "", NULL},
+    {"card", "extend", "CARD_NO", 1, 1, "days " MUTATING, lty_cli_card_extend,
+     "move a card's validity date",
+     "Extends by --days (default the programme's card validity) from the later of today and "
+     "the current expiry; an expired card becomes active again.", NULL},
+    {"card", "pin-reset", "CARD_NO", 1, 1, MUTATING, lty_cli_card_pin_reset,
+     "one-time code for the member to set a new PIN at a till",
+     "Prints an 8-digit reset code valid one day; the member types it on the PIN pad with the "
+     "new PIN.", NULL},
+    /* ---- points, prepaid, tiers ---- */
+    {"points", "adjust", "MEMBER_ID POINTS", 2, 2, "reason! " MONEY, lty_cli_points_adjust,
+     "correct a member's points (positive or negative) with a reason",
+     "One adjust journal entry. Refused with insufficient_points below zero.", NULL},
+    {"prepaid", "topup", "MEMBER_ID AMOUNT", 2, 2, "tender! reason! " MONEY,
+     lty_cli_prepaid_topup, "add prepaid money to a member (AMOUNT in currency units: 50.00)",
+     "One topup journal entry; refused over the programme's single top-up or balance limit.",
+     NULL},
+    {"tier", "review", "", 0, 0, MONEY, lty_cli_tier_review,
+     "review every member above the base tier now (downgrades only)",
+     "The daemon also runs it every tier_review_interval_ms.", NULL},
+    /* ---- reports ---- */
+    {"report", "settlement", "", 0, 0, "from! to store csv html", lty_cli_report,
+     "per store, till and UTC day: sales, points, prepaid, tenders; totals",
+     "Reconciles exactly with the journal's postings.", NULL},
+    {"report", "liability", "", 0, 0, "csv html", lty_cli_report,
+     "outstanding points and prepaid, valued, by tier and store; what expires in 30/60/90 days",
+     "Points are valued at the programme's redemption value. By store means the store where "
+     "the points were earned (migrated and operator points: head office).", NULL},
+    {"report", "breakage", "", 0, 0, "from! to csv html", lty_cli_report,
+     "points expired or forfeited per month, against points issued",
+     "Breakage is points that left members unredeemed: expiry and account close.", NULL},
+    {"report", "prepaid-float", "", 0, 0, "csv html", lty_cli_report,
+     "prepaid money held for members, by tier, and the cash accounts behind it",
+     "The float is what the programme owes members in prepaid balances.", NULL},
+    /* ---- certificates ---- */
+    {"cert", "till", "STORE TILL", 2, 2, "out valid-days", lty_cli_cert_till,
+     "issue a till certificate bundle for STORE/TILL from the programme CA",
+     "Writes till-STORE-TILL.crt, .key and ca.crt into --out (created when missing; default "
+     "DIR/tls) and records the serial and expiry in DIR/tls/issued.tsv.", NULL},
+    {"cert", "operator", "NAME", 1, 1, "out valid-days", lty_cli_cert_operator,
+     "issue an operator certificate bundle from the programme CA",
+     "Writes operator-NAME.crt, .key and ca.crt into --out (created when missing).", NULL},
+    {"cert", "list", "", 0, 0, "csv", lty_cli_cert_list,
+     "the issued certificates with role, name, expiry and revocation", "", NULL},
+    {"cert", "revoke", "CERT_FILE|SERIAL", 1, 1, "no-reload", lty_cli_cert_revoke,
+     "refuse a certificate from the next handshake on",
+     "Adds the serial to DIR/tls/revoked.txt and sends SIGHUP to the daemon of DIR "
+     "(DIR/loyaltyd.pid), which reloads the list: every new connection with that certificate "
+     "is refused.", NULL},
+    {"cert", "rotate", "", 0, 0, "valid-days no-reload", lty_cli_cert_rotate,
+     "replace the server certificate and key, then reload the daemon",
+     "Issues a new server certificate from the programme CA, keeps the old pair as "
+     "server.crt.old/server.key.old, and signals the daemon.", NULL},
+    /* ---- the daemon ---- */
+    {"daemon", "health", "", 0, 0, "", lty_cli_daemon_health, "GET /healthz of the daemon", "",
+     NULL},
+    {"daemon", "reload", "", 0, 0, "", lty_cli_daemon_reload,
+     "make the daemon of DIR reload its certificates and revocation list (SIGHUP)", "", NULL},
+    /* ---- the data directory (daemon stopped or running) ---- */
+    {"data", "init", "DIR", 1, 1, "demo", lty_cli_init,
+     "create a data directory: config, CA and server certificate, empty ledger", "", NULL},
+    {"data", "verify", "DIR", 1, 1, "", lty_cli_verify,
+     "recompute every balance from the journal and check every invariant",
+     "Exit 0 when sound, 1 naming each problem; --json also gives the content digest (the "
+     "same before and after anything that changes nothing).", NULL},
+    {"data", "backup", "DIR OUT", 2, 2, "", lty_cli_backup,
+     "consistent compacted hot copy into OUT (a new data directory)", "", NULL},
+    {"data", "restore", "BACKUP DIR", 2, 2, "", lty_cli_restore,
+     "make DIR a copy of the backup BACKUP after verifying it (the daemon of DIR stopped)",
+     "Refuses a backup that does not verify and a DIR that exists and is not empty.", NULL},
+    {"data", "migrate", "DIR", 1, 1, "", lty_cli_migrate,
+     "bring the ledger to this build's schema (the daemon stopped)",
+     "loyaltyd migrates at start too; take a backup first to be able to go back.", NULL},
+    {"data", "stats", "DIR", 1, 1, "", lty_cli_stats,
+     "record counts, content digests and balance totals of the ledger", "", NULL},
+    /* ---- earlier spellings, kept for scripts ---- */
+    {"init", NULL, "DIR", 1, 1, "demo", lty_cli_init, "", "", "data init"},
+    {"verify", NULL, "DIR", 1, 1, "", lty_cli_verify, "", "", "data verify"},
+    {"backup", NULL, "DIR OUT", 2, 2, "", lty_cli_backup, "", "", "data backup"},
+    {"stats", NULL, "DIR", 1, 1, "", lty_cli_stats, "", "", "data stats"},
+    {"health", NULL, "", 0, 0, "", lty_cli_daemon_health, "", "", "daemon health"},
+    {"journal", NULL, "MEMBER_ID", 1, 1, "after limit csv", lty_cli_member_journal, "", "",
+     "member journal"},
+    {"adjust", NULL, "MEMBER_ID POINTS", 2, 2, "reason! " MONEY, lty_cli_points_adjust, "", "",
+     "points adjust"},
+    {"cards", "batch", "", 0, 0, "count! out! idempotency-key", lty_cli_card_batch, "", "",
+     "card batch"},
+    {"till", "add", "STORE TILL", 2, 2, "out valid-days", lty_cli_cert_till, "", "",
+     "cert till"},
+    {"operator", "add", "NAME", 1, 1, "out valid-days", lty_cli_cert_operator, "", "",
+     "cert operator"},
+};
+
+const size_t lty_cli_commands_count = sizeof(lty_cli_commands) / sizeof(lty_cli_commands[0]);
