@@ -436,7 +436,7 @@ int lty_cli_member_import(lty_cli_t *cli)
         exit_code = lty_cli_fail("cannot write %s", rejects_path);
     }
     import.rows_total = import.rows_done;
-    progress_show(&import, true);
+    if (import.tty) progress_show(&import, true);
     summary_print(&import);
     if (exit_code == LTY_CLI_EXIT_OK && import.rejected > 0) exit_code = LTY_CLI_EXIT_FAILED;
     return exit_code;

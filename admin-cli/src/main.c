@@ -125,9 +125,35 @@ static int program_mode_run(int mode)
     return LTY_CLI_EXIT_OK;
 }
 
+/* A negative number is an argument (points adjust 7 -50), not an option: mark it so getopt
+ * leaves it in place, and take the mark off once the arguments are known. */
+#define NEGATIVE_MARK '\x1f'
+
+static void negative_numbers_mark(int argc, char **argv)
+{
+    for (int index = 1; index < argc; index++) {
+        const char *arg = argv[index];
+        if (arg[0] != '-' || arg[1] < '0' || arg[1] > '9') continue;
+        size_t size = strlen(arg);
+        char *marked = malloc(size + 2);
+        if (marked == NULL) continue;
+        marked[0] = NEGATIVE_MARK;
+        memcpy(marked + 1, arg, size + 1);
+        argv[index] = marked; /* lives as long as the process */
+    }
+}
+
+static void negative_numbers_unmark(char **args, int count)
+{
+    for (int index = 0; index < count; index++) {
+        if (args[index][0] == NEGATIVE_MARK) args[index]++;
+    }
+}
+
 int main(int argc, char **argv)
 {
     static lty_cli_t cli;
+    negative_numbers_mark(argc, argv);
     lty_log_level_max = LTY_LOG_WARN; /* the library's INFO lines are for the daemon's log */
     cli.data_dir = getenv("LOYALTYCTL_DATA");
     int mode = 0;
@@ -165,6 +191,7 @@ int main(int argc, char **argv)
     }
     cli.args = word_list + words;
     cli.args_count = words_count - words;
+    negative_numbers_unmark(cli.args, cli.args_count);
     int exit_code = command_options_check(&cli, command);
     if (exit_code != LTY_CLI_EXIT_OK) return exit_code;
     if (cli.args_count < command->args_min || cli.args_count > command->args_max) {

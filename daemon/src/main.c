@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define EXIT_OPERATING 1
 #define EXIT_USAGE 2
@@ -241,6 +242,30 @@ static int store_and_programme_open(const daemon_flags_t *flags, const lty_confi
     return err;
 }
 
+/* DIR/loyaltyd.pid ("PID PORT"): how `loyaltyctl` finds the daemon of a data directory, to send
+ * it SIGHUP after revoking or rotating a certificate and to learn the port it listens on (also
+ * when --listen chose it at run time). Written once serving, removed at a clean stop; a stale
+ * one (after kill -9) names a process that is gone, which loyaltyctl checks. */
+static void pid_file_write(const char *data_dir, unsigned int port)
+{
+    char path[LTY_CONFIG_PATH_BYTES_MAX], temporary[LTY_CONFIG_PATH_BYTES_MAX + 8];
+    lty_config_path_resolve(data_dir, "loyaltyd.pid", path, sizeof(path));
+    snprintf(temporary, sizeof(temporary), "%s.tmp", path);
+    FILE *file = fopen(temporary, "w");
+    bool written = file != NULL && fprintf(file, "%ld %u\n", (long)getpid(), port) > 0;
+    if (file != NULL && fclose(file) != 0) written = false;
+    if (!written || rename(temporary, path) != 0) {
+        LTY_LOG(LTY_LOG_WARN, "msg=\"cannot write the pid file\" path=%s", path);
+    }
+}
+
+static void pid_file_remove(const char *data_dir)
+{
+    char path[LTY_CONFIG_PATH_BYTES_MAX];
+    lty_config_path_resolve(data_dir, "loyaltyd.pid", path, sizeof(path));
+    (void)unlink(path);
+}
+
 static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
 {
     static lty_programme_t programme; /* lives as long as the process */
@@ -296,7 +321,9 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
             LTY_LOG(LTY_LOG_INFO, "msg=\"member portal\" url=https://%s:%u/", config->portal_host,
                     (unsigned)lty_server_portal_port(server));
         }
+        pid_file_write(flags->data_dir, lty_server_port(server));
         err = lty_server_run(server);
+        pid_file_remove(flags->data_dir);
     } else {
         LTY_LOG(LTY_LOG_ERR, "msg=\"cannot start\" err=%s", lty_err_name(err));
     }

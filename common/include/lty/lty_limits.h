@@ -135,7 +135,7 @@
 #define LTY_MAP_BYTES_MIN (INT64_C(1) << 20)
 #define LTY_MAP_BYTES_MAX (INT64_C(1) << 40)
 #define LTY_IDEMPOTENCY_TTL_MS_DEFAULT (INT64_C(40) * 24 * 3600 * 1000) /* 40 days >= 35 */
-#define LTY_IDEMPOTENCY_RESPONSE_BYTES_MAX (16 * 1024)
+#define LTY_IDEMPOTENCY_RESPONSE_BYTES_MAX (128 * 1024) /* a 500-member batch's answer */
 #define LTY_SWEEP_KEYS_PER_TXN_MAX 1000
 
 /* Adding one maximal transaction to a maximal balance cannot overflow int64_t. */

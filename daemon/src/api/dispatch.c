@@ -61,6 +61,7 @@ typedef struct api_state_s {
     lty_job_t job;
     void *command;
     void (*command_free)(void *command);
+    bool dry_run; /* ?dry_run=1 on a mutating route */
 } api_state_t;
 
 /* ---- Replies ------------------------------------------------------------------------------ */
@@ -417,6 +418,13 @@ int lty_api_handle(lty_api_t *api, lty_exchange_t *exchange)
     }
     if (err != 0) return lty_api_reply_error(exchange, err, &diag);
     err = request_check(route, &exchange->request, &diag);
+    if (err == 0 && route->mutating) {
+        /* Any mutating route can be asked what it would do: the writer runs the job and
+         * aborts its transaction (writer.h). */
+        int64_t dry_run = 0;
+        err = lty_api_query_int(exchange, "dry_run", 0, 1, &dry_run, NULL, &diag);
+        state->dry_run = dry_run == 1;
+    }
     if (err != 0) return lty_api_reply_error(exchange, err, &diag);
     return route->handler(api, exchange, &params);
 }
@@ -446,6 +454,7 @@ static void api_job_done(lty_job_t *job)
         lty_response_header_add(&exchange->response, state->success_header[0],
                                 state->success_header[1]);
     }
+    if (state->dry_run) lty_response_header_add(&exchange->response, "Dry-Run", "true");
     lty_exchange_complete(exchange);
 }
 
@@ -484,6 +493,7 @@ int lty_api_submit(lty_api_t *api, lty_exchange_t *exchange, lty_job_apply_cb ap
     }
     request_hash(&exchange->request, job->request_hash);
     job->now_ms = lty_clock_now_ms();
+    job->dry_run = state->dry_run;
     job->body = &exchange->response.body;
     lty_buf_reset(job->body);
 

@@ -6,6 +6,8 @@
 #include "lty/lty_assert.h"
 #include "lty/lty_clock.h"
 #include "ops.h"
+#include "programme.h"
+#include "render.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -112,6 +114,205 @@ int lty_api_admin_report_settlement(lty_api_t *api, lty_exchange_t *exchange,
         lty_json_writer_t writer;
         lty_jw_init(&writer, &exchange->response.body);
         report_render(&writer, report, store, from, to);
+    }
+    lty_free(report);
+    return err == 0 ? lty_api_reply(exchange, 200) : lty_api_reply_error(exchange, err, NULL);
+}
+
+/* ---- Liability, prepaid float, breakage ------------------------------------------------- */
+
+static int balances_read(lty_api_t *api, lty_exchange_t *exchange,
+                         lty_ops_balances_report_t **report_out)
+{
+    lty_ops_balances_report_t *report = lty_alloc(sizeof(*report));
+    if (report == NULL) return LTY_E_NOMEM;
+    lty_store_txn_t *txn = NULL;
+    int err = lty_store_read_begin(api->store, &txn);
+    if (err == 0) err = lty_ops_report_balances(txn, api->programme, lty_clock_now_ms(), report);
+    lty_store_txn_abort(txn);
+    if (err != 0) {
+        lty_free(report);
+        return err;
+    }
+    (void)exchange;
+    *report_out = report;
+    return 0;
+}
+
+static void as_of_render(lty_json_writer_t *writer)
+{
+    lty_api_render_time(writer, "as_of", lty_clock_now_ms());
+}
+
+int lty_api_admin_report_liability(lty_api_t *api, lty_exchange_t *exchange,
+                                   const lty_route_params_t *params)
+{
+    (void)params;
+    lty_ops_balances_report_t *report = NULL;
+    int err = balances_read(api, exchange, &report);
+    if (err != 0) return lty_api_reply_error(exchange, err, NULL);
+    int64_t value = api->programme->redeem_cents_per_point; /* the money one point is worth */
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, &exchange->response.body);
+    lty_jw_object_begin(&writer);
+    as_of_render(&writer);
+    lty_jw_kv_int(&writer, "redeem_cents_per_point", value);
+    lty_jw_kv_int(&writer, "points_outstanding", report->points_outstanding);
+    lty_jw_kv_int(&writer, "points_value_cents", report->points_outstanding * value);
+    lty_jw_kv_int(&writer, "prepaid_outstanding_cents", report->prepaid_outstanding_cents);
+    lty_jw_kv_int(&writer, "liability_cents",
+                  report->points_outstanding * value + report->prepaid_outstanding_cents);
+    lty_jw_kv_int(&writer, "members_with_points", (int64_t)report->members_with_points);
+    lty_jw_key(&writer, "by_tier");
+    lty_jw_array_begin(&writer);
+    for (uint32_t tier = 0; tier < api->programme->tiers_count; tier++) {
+        const lty_ops_report_tier_t *row = &report->tiers[tier];
+        lty_jw_object_begin(&writer);
+        lty_jw_kv_string(&writer, "tier", api->programme->tiers[tier].name);
+        lty_jw_kv_int(&writer, "members", (int64_t)row->members);
+        lty_jw_kv_int(&writer, "points", row->points);
+        lty_jw_kv_int(&writer, "points_value_cents", row->points * value);
+        lty_jw_kv_int(&writer, "prepaid_cents", row->prepaid_cents);
+        lty_jw_object_end(&writer);
+    }
+    lty_jw_array_end(&writer);
+    lty_jw_kv_bool(&writer, "by_store_truncated", report->stores_truncated);
+    lty_jw_key(&writer, "by_store");
+    lty_jw_array_begin(&writer);
+    for (size_t index = 0; index < report->stores_count; index++) {
+        lty_jw_object_begin(&writer);
+        lty_jw_kv_string(&writer, "store", report->stores[index].store);
+        lty_jw_kv_int(&writer, "points", report->stores[index].points);
+        lty_jw_kv_int(&writer, "points_value_cents", report->stores[index].points * value);
+        lty_jw_object_end(&writer);
+    }
+    lty_jw_array_end(&writer);
+    lty_jw_key(&writer, "expiring");
+    lty_jw_array_begin(&writer);
+    for (size_t window = 0; window < LTY_OPS_EXPIRING_WINDOWS; window++) {
+        lty_jw_object_begin(&writer);
+        lty_jw_kv_int(&writer, "within_days", report->expiring_days[window]);
+        lty_jw_kv_int(&writer, "points", report->expiring_points[window]);
+        lty_jw_kv_int(&writer, "points_value_cents", report->expiring_points[window] * value);
+        lty_jw_object_end(&writer);
+    }
+    lty_jw_array_end(&writer);
+    lty_jw_object_end(&writer);
+    lty_free(report);
+    return lty_api_reply(exchange, 200);
+}
+
+int lty_api_admin_report_prepaid_float(lty_api_t *api, lty_exchange_t *exchange,
+                                       const lty_route_params_t *params)
+{
+    (void)params;
+    lty_ops_balances_report_t *report = NULL;
+    int err = balances_read(api, exchange, &report);
+    if (err != 0) return lty_api_reply_error(exchange, err, NULL);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, &exchange->response.body);
+    lty_jw_object_begin(&writer);
+    as_of_render(&writer);
+    lty_jw_kv_int(&writer, "prepaid_outstanding_cents", report->prepaid_outstanding_cents);
+    lty_jw_kv_int(&writer, "members_with_prepaid", (int64_t)report->members_with_prepaid);
+    lty_jw_key(&writer, "by_tier");
+    lty_jw_array_begin(&writer);
+    for (uint32_t tier = 0; tier < api->programme->tiers_count; tier++) {
+        lty_jw_object_begin(&writer);
+        lty_jw_kv_string(&writer, "tier", api->programme->tiers[tier].name);
+        lty_jw_kv_int(&writer, "prepaid_cents", report->tiers[tier].prepaid_cents);
+        lty_jw_object_end(&writer);
+    }
+    lty_jw_array_end(&writer);
+    lty_jw_key(&writer, "accounts");
+    lty_jw_array_begin(&writer);
+    for (size_t index = 0; index < LTY_OPS_FLOAT_ACCOUNTS; index++) {
+        lty_jw_object_begin(&writer);
+        lty_jw_kv_string(&writer, "account",
+                         lty_account_kind_name(report->float_accounts[index].kind));
+        lty_jw_kv_int(&writer, "balance_cents", report->float_accounts[index].balance);
+        lty_jw_object_end(&writer);
+    }
+    lty_jw_array_end(&writer);
+    lty_jw_object_end(&writer);
+    lty_free(report);
+    return lty_api_reply(exchange, 200);
+}
+
+static void breakage_render(lty_json_writer_t *writer, const lty_ops_breakage_t *report,
+                            const char *from, const char *to)
+{
+    lty_ops_breakage_month_t total;
+    memset(&total, 0, sizeof(total));
+    lty_jw_object_begin(writer);
+    lty_jw_kv_string(writer, "from", from);
+    lty_jw_kv_string(writer, "to", to);
+    lty_jw_kv_string(writer, "timezone", "UTC");
+    lty_jw_key(writer, "months");
+    lty_jw_array_begin(writer);
+    for (size_t index = 0; index < report->months_count; index++) {
+        const lty_ops_breakage_month_t *row = &report->months[index];
+        char month[16];
+        snprintf(month, sizeof(month), "%04d-%02d", (int)(1970 + row->month / 12),
+                 (int)(row->month % 12 + 1));
+        lty_jw_object_begin(writer);
+        lty_jw_kv_string(writer, "month", month);
+        lty_jw_kv_int(writer, "points_issued", row->points_earned + row->points_migrated);
+        lty_jw_kv_int(writer, "points_earned", row->points_earned);
+        lty_jw_kv_int(writer, "points_migrated", row->points_migrated);
+        lty_jw_kv_int(writer, "points_adjusted", row->points_adjusted);
+        lty_jw_kv_int(writer, "points_redeemed", row->points_redeemed);
+        lty_jw_kv_int(writer, "points_expired", row->points_expired);
+        lty_jw_kv_int(writer, "points_forfeited", row->points_forfeited);
+        lty_jw_kv_int(writer, "points_breakage", row->points_expired + row->points_forfeited);
+        lty_jw_object_end(writer);
+        total.points_earned += row->points_earned;
+        total.points_migrated += row->points_migrated;
+        total.points_expired += row->points_expired;
+        total.points_forfeited += row->points_forfeited;
+        total.points_redeemed += row->points_redeemed;
+    }
+    lty_jw_array_end(writer);
+    int64_t issued = total.points_earned + total.points_migrated;
+    int64_t breakage = total.points_expired + total.points_forfeited;
+    lty_jw_kv_int(writer, "points_issued", issued);
+    lty_jw_kv_int(writer, "points_redeemed", total.points_redeemed);
+    lty_jw_kv_int(writer, "points_breakage", breakage);
+    /* basis points (1/100 of a percent): integers only on the wire */
+    lty_jw_kv_int(writer, "breakage_rate_basis_points", issued > 0 ? breakage * 10000 / issued : 0);
+    lty_jw_kv_bool(writer, "truncated", report->truncated);
+    lty_jw_object_end(writer);
+}
+
+int lty_api_admin_report_breakage(lty_api_t *api, lty_exchange_t *exchange,
+                                  const lty_route_params_t *params)
+{
+    (void)params;
+    char from[16] = "", to[16] = "";
+    bool to_given = false;
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    int err = lty_api_query_string(exchange, "from", from, sizeof(from), NULL, &diag);
+    if (err == 0) err = lty_api_query_string(exchange, "to", to, sizeof(to), &to_given, &diag);
+    if (err == 0 && !to_given) memcpy(to, from, sizeof(to));
+    int64_t from_day = err == 0 ? date_days(from) : -1;
+    int64_t to_day = err == 0 ? date_days(to) : -1;
+    if (err == 0 && (from_day < 0 || to_day < from_day || to_day - from_day >= 3660)) {
+        err = lty_diag_set(&diag, LTY_E_INVALID_QUERY, "from",
+                           "from and to are dates YYYY-MM-DD, from <= to, at most 10 years");
+    }
+    if (err != 0) return lty_api_reply_error(exchange, err, &diag);
+    lty_ops_breakage_t *report = lty_alloc(sizeof(*report));
+    if (report == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
+    lty_store_txn_t *txn = NULL;
+    err = lty_store_read_begin(api->store, &txn);
+    if (err == 0) err = lty_ops_report_breakage(txn, from_day * LTY_MS_PER_DAY,
+                                                (to_day + 1) * LTY_MS_PER_DAY, report);
+    lty_store_txn_abort(txn);
+    if (err == 0) {
+        lty_json_writer_t writer;
+        lty_jw_init(&writer, &exchange->response.body);
+        breakage_render(&writer, report, from, to);
     }
     lty_free(report);
     return err == 0 ? lty_api_reply(exchange, 200) : lty_api_reply_error(exchange, err, NULL);

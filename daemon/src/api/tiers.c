@@ -29,7 +29,9 @@ static void tiers_render(lty_json_writer_t *writer, const lty_programme_t *progr
         lty_jw_kv_string(writer, "to",
                          programme->tiers[change->tier_to < last ? change->tier_to : last].name);
         lty_jw_kv_string(writer, "reason",
-                         change->reason == LTY_TIER_REASON_SALE ? "sale" : "review");
+                         change->reason == LTY_TIER_REASON_SALE     ? "sale"
+                         : change->reason == LTY_TIER_REASON_REVIEW ? "review"
+                                                                    : "migration");
         lty_jw_kv_int(writer, "qualifying", change->qualifying);
         lty_jw_object_end(writer);
     }

@@ -619,6 +619,12 @@ int lty__ops_card_activity(lty_store_txn_t *txn, const lty_programme_t *programm
 /** Shared card plumbing of ops_card.c: load by number (LTY_E_CARD_NOT_FOUND), take the next
  *  card sequence number, count a member's cards (every status). */
 int lty__ops_card_load(lty_store_txn_t *txn, const char *card_no, lty_card_t *card_out);
+/** The next card sequence number whose minted number is not stored yet, minted into
+ *  card_no_out (imported cards may hold numbers of the programme's range). */
+int lty__ops_card_no_next(lty_store_txn_t *txn, const lty_programme_t *programme,
+                          char card_no_out[LTY_CARD_NO_SIZE]);
+/** Insert a new card and its cards-by-member entry (LTY_E_CORRUPT if the number is stored). */
+int lty__ops_card_store(lty_store_txn_t *txn, const lty_card_t *card);
 int lty__ops_card_sequence_take(lty_store_txn_t *txn, uint64_t *sequence_out);
 int lty__ops_member_cards_count(lty_store_txn_t *txn, uint64_t member_id, size_t *count_out);
 
@@ -779,5 +785,124 @@ typedef struct lty_ops_balance_history_s {
 int lty_ops_balance_history(lty_store_txn_t *txn, uint64_t member_id,
                             const lty_ops_balance_history_query_t *query,
                             lty_ops_balance_history_t *history_out);
+/* ---- Reports (ops_report.c) ------------------------------------------------------------- */
+
+#define LTY_OPS_REPORT_STORES_MAX 1024
+#define LTY_OPS_EXPIRING_WINDOWS 3 /* 30, 60, 90 days */
+#define LTY_OPS_FLOAT_ACCOUNTS 5   /* prepaid-float, cash-in, bank-card-in, cash-out, migrated */
+#define LTY_OPS_BREAKAGE_MONTHS_MAX 121
+
+typedef struct lty_ops_report_tier_s {
+    uint64_t members;        /* members of the tier holding a points or prepaid account */
+    int64_t points;          /* their points balances */
+    int64_t prepaid_cents;   /* their prepaid balances */
+} lty_ops_report_tier_t;
+
+typedef struct lty_ops_report_store_s {
+    char store[LTY_STORE_ID_BYTES_MAX + 1]; /* where the points were earned; "" head office */
+    int64_t points;                          /* remaining points of lots earned there */
+} lty_ops_report_store_t;
+
+/** Liability and prepaid float, from one walk over every member's ledger records. */
+typedef struct lty_ops_balances_report_s {
+    int64_t points_outstanding;        /* sum of member-points balances */
+    int64_t prepaid_outstanding_cents; /* sum of member-prepaid balances */
+    uint64_t members_with_points;
+    uint64_t members_with_prepaid;
+    lty_ops_report_tier_t tiers[LTY_TIERS_MAX];
+    size_t stores_count;
+    bool stores_truncated;
+    lty_ops_report_store_t stores[LTY_OPS_REPORT_STORES_MAX];
+    int64_t expiring_days[LTY_OPS_EXPIRING_WINDOWS];
+    int64_t expiring_points[LTY_OPS_EXPIRING_WINDOWS]; /* remaining in lots expiring by then */
+    struct {
+        uint8_t kind;
+        int64_t balance;
+    } float_accounts[LTY_OPS_FLOAT_ACCOUNTS];
+    int64_t breakage_to_date;          /* the points-expired account */
+} lty_ops_balances_report_t;
+
+/** Fill report_out (~30 KiB: allocate it). @return 0, LTY_E_CORRUPT. */
+int lty_ops_report_balances(lty_store_txn_t *txn, const lty_programme_t *programme,
+                            int64_t now_ms, lty_ops_balances_report_t *report_out);
+
+typedef struct lty_ops_breakage_month_s {
+    uint64_t month;           /* months since January 1970 (UTC) */
+    int64_t points_earned;    /* net of returns */
+    int64_t points_migrated;
+    int64_t points_adjusted;  /* net */
+    int64_t points_redeemed;  /* net of returns */
+    int64_t points_expired;   /* expiry sweep */
+    int64_t points_forfeited; /* account close */
+} lty_ops_breakage_month_t;
+
+typedef struct lty_ops_breakage_s {
+    size_t months_count;
+    bool truncated;
+    lty_ops_breakage_month_t months[LTY_OPS_BREAKAGE_MONTHS_MAX];
+} lty_ops_breakage_t;
+
+/** Points movements per UTC month of the entries with from_ms <= created_ms < to_ms. */
+int lty_ops_report_breakage(lty_store_txn_t *txn, int64_t from_ms, int64_t to_ms,
+                            lty_ops_breakage_t *report_out);
+
+/* ---- Member import (ops_import.c) ------------------------------------------------------- */
+
+/** One member of a bulk import: a profile, an optional card and tier, opening balances. */
+typedef struct lty_ops_member_import_s {
+    lty_ops_member_new_t member;            /* name and phone required, email optional */
+    char card_no[LTY_CARD_NO_SIZE];         /* "" = no card */
+    char tier[LTY_TIER_NAME_BYTES_MAX + 1]; /* "" = the base tier; else a tier's name */
+    int64_t points;                         /* opening points balance, >= 0 */
+    int64_t prepaid_cents;                  /* opening prepaid balance, >= 0 */
+} lty_ops_member_import_t;
+
+typedef struct lty_ops_member_import_result_s {
+    uint64_t member_id;
+    uint64_t entry_id; /* the migration entry of the opening balances; 0 when both are 0 */
+    uint32_t tier;
+} lty_ops_member_import_result_t;
+
+/**
+ * Enrol a member brought from another system: the profile (as lty_ops_member_create), the
+ * card number it already carries (active, valid programme->card_valid_days; an unassigned
+ * printed card of this programme is taken over), its tier (held as if qualified this month:
+ * docs/tiers.md), and its opening balances as one journal entry of kind migration (member
+ * accounts credited, points-migrated and prepaid-migrated debited; the points form a lot
+ * expiring after programme->points_lot_days). Audited as member.import.
+ * @return 0, LTY_E_INVALID_FIELD (a negative balance, an unknown tier; the diag names the
+ *         field), LTY_E_INVALID_CARD_NO, LTY_E_CARD_TAKEN, LTY_E_PHONE_TAKEN,
+ *         LTY_E_PREPAID_BALANCE_LIMIT, LTY_E_POINTS_LIMIT.
+ */
+int lty_ops_member_import(lty_store_txn_t *txn, const lty_actor_t *actor,
+                          const lty_programme_t *programme, int64_t now_ms,
+                          const lty_ops_member_import_t *import,
+                          lty_ops_member_import_result_t *result_out, lty_diag_t *diag);
+
+/** One member as export writes it: profile, first active card ("" if none), balances. */
+typedef struct lty_ops_export_member_s {
+    lty_member_t member;
+    char card_no[LTY_CARD_NO_SIZE];
+    int64_t points;
+    int64_t prepaid_cents;
+} lty_ops_export_member_t;
+
+#define LTY_OPS_EXPORT_PAGE_MAX 1000
+
+typedef struct lty_ops_export_page_s {
+    size_t members_count;
+    lty_ops_export_member_t members[LTY_OPS_EXPORT_PAGE_MAX];
+    uint64_t next_after; /* member id to pass as after; 0 = no more */
+} lty_ops_export_page_t;
+
+/** Active members with ids above after, in id order (closed members are left out).
+ *  @return 0, LTY_E_CORRUPT. */
+int lty_ops_export_page(lty_store_txn_t *txn, uint64_t after, size_t limit,
+                        lty_ops_export_page_t *page_out);
+
+/** Hold tier (>= 1) for an imported member: history, audit, this month's qualifying value. */
+int lty__ops_tier_import(lty_store_txn_t *txn, const lty_actor_t *actor,
+                         const lty_programme_t *programme, int64_t now_ms, uint64_t member_id,
+                         uint32_t tier);
 
 #endif

@@ -82,6 +82,27 @@ int lty__ops_card_sequence_take(lty_store_txn_t *txn, uint64_t *sequence_out)
     return err;
 }
 
+int lty__ops_card_no_next(lty_store_txn_t *txn, const lty_programme_t *programme,
+                          char card_no_out[LTY_CARD_NO_SIZE])
+{
+    LTY_ASSERT(txn != NULL && programme != NULL);
+    /* An imported card (member import) may hold a number of the programme's own range: minting
+     * steps over every number already stored, so issuing never collides with one. */
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        uint64_t sequence = 0;
+        int err = lty__ops_card_sequence_take(txn, &sequence);
+        if (err == 0) err = lty_card_no_mint(programme->card_prefix, sequence, card_no_out);
+        if (err != 0) return err;
+        lty_key_t key;
+        lty_key_text(&key, card_no_out);
+        lty_bytes_t value;
+        err = lty_store_get(txn, LTY_DB_CARDS, lty_key_bytes(&key), &value);
+        if (err == LTY_E_NOT_FOUND) return 0;
+        if (err != 0) return err;
+    }
+    return LTY_E_INVALID_FIELD; /* a thousand numbers in a row taken: the range is spent */
+}
+
 int lty__ops_member_cards_count(lty_store_txn_t *txn, uint64_t member_id, size_t *count_out)
 {
     lty_ops_member_view_t view; /* ~3 KiB of cards: fine on the writer's stack */
@@ -90,7 +111,7 @@ int lty__ops_member_cards_count(lty_store_txn_t *txn, uint64_t member_id, size_t
     return err;
 }
 
-static int card_store(lty_store_txn_t *txn, const lty_card_t *card)
+int lty__ops_card_store(lty_store_txn_t *txn, const lty_card_t *card)
 {
     uint8_t buffer[LTY_RECORD_CARD_BYTES_MAX];
     size_t size = lty_record_card_encode(card, buffer, sizeof(buffer));
@@ -123,16 +144,14 @@ int lty_ops_card_issue(lty_store_txn_t *txn, const lty_actor_t *actor,
     if (cards_count >= LTY_CARDS_PER_MEMBER_MAX) return LTY_E_INVALID_FIELD;
     lty_card_t card;
     memset(&card, 0, sizeof(card));
-    uint64_t sequence = 0;
-    err = lty__ops_card_sequence_take(txn, &sequence);
-    if (err == 0) err = lty_card_no_mint(programme->card_prefix, sequence, card.card_no);
+    err = lty__ops_card_no_next(txn, programme, card.card_no);
     if (err != 0) return err;
     card.member_id = member_id;
     card.status = LTY_CARD_ACTIVE;
     card.issued_ms = now_ms;
     card.status_ms = now_ms;
     card.expires_ms = now_ms + programme->card_valid_days * LTY_MS_PER_DAY;
-    err = card_store(txn, &card);
+    err = lty__ops_card_store(txn, &card);
     char target[LTY_AUDIT_TARGET_BYTES_MAX + 1];
     char detail[LTY_AUDIT_VALUE_BYTES_MAX + 1];
     snprintf(target, sizeof(target), "member:%" PRIu64, member_id);

@@ -57,9 +57,7 @@ int lty_ops_card_batch(lty_store_txn_t *txn, const lty_actor_t *actor,
     for (size_t index = 0; err == 0 && index < count; index++) {
         lty_card_t card;
         memset(&card, 0, sizeof(card));
-        uint64_t sequence = 0;
-        err = lty__ops_card_sequence_take(txn, &sequence);
-        if (err == 0) err = lty_card_no_mint(programme->card_prefix, sequence, card.card_no);
+        err = lty__ops_card_no_next(txn, programme, card.card_no);
         if (err != 0) break;
         card.status = LTY_CARD_UNASSIGNED;
         card.issued_ms = now_ms;

@@ -105,8 +105,9 @@ static int tier_change(lty_store_txn_t *txn, const lty_actor_t *actor,
     snprintf(target, sizeof(target), "member:%" PRIu64, member->member_id);
     if (err == 0) {
         err = lty__ops_audit_change(txn, actor, now_ms,
-                                    reason == LTY_TIER_REASON_SALE ? "tier.upgrade"
-                                                                   : "tier.downgrade",
+                                    reason == LTY_TIER_REASON_SALE     ? "tier.upgrade"
+                                    : reason == LTY_TIER_REASON_REVIEW ? "tier.downgrade"
+                                                                       : "tier.import",
                                     target, "tier", programme->tiers[member->tier].name,
                                     programme->tiers[tier_to].name);
     }
@@ -275,4 +276,26 @@ int lty__ops_tier_plan(lty_store_txn_t *txn, const lty_programme_t *programme,
     int err = lty__ops_member_load(txn, member_id, &member);
     if (err != 0) return err;
     return lty_ledger_sale_plan_tier(programme, member_tier(programme, &member), plan);
+}
+
+int lty__ops_tier_import(lty_store_txn_t *txn, const lty_actor_t *actor,
+                         const lty_programme_t *programme, int64_t now_ms, uint64_t member_id,
+                         uint32_t tier)
+{
+    LTY_ASSERT(txn != NULL && actor != NULL && programme != NULL);
+    LTY_ASSERT(tier >= 1 && tier < programme->tiers_count);
+    /* The old system's qualification is not known here: the member is taken to have qualified
+     * this month, so the tier holds for the programme's window (and its grace), as an upgrade
+     * by a sale today would (docs/tiers.md, "Imported members"). */
+    int64_t threshold = programme->tiers[tier].threshold;
+    bool points_basis = programme->tier_basis == LTY_TIER_BASIS_POINTS;
+    int err = spend_add(txn, member_id, lty_ledger_month_index(now_ms),
+                        points_basis ? 0 : threshold, points_basis ? threshold : 0);
+    lty_member_t member;
+    if (err == 0) err = lty__ops_member_load(txn, member_id, &member);
+    if (err == 0) {
+        err = tier_change(txn, actor, programme, now_ms, &member, tier, LTY_TIER_REASON_MIGRATION,
+                          threshold);
+    }
+    return err;
 }

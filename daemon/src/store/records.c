@@ -216,11 +216,13 @@ bool lty_account_kind_known(unsigned int kind)
     case LTY_ACCOUNT_POINTS_REDEEMED:
     case LTY_ACCOUNT_POINTS_EXPIRED:
     case LTY_ACCOUNT_POINTS_ADJUSTED:
+    case LTY_ACCOUNT_POINTS_MIGRATED:
     case LTY_ACCOUNT_PREPAID_FLOAT:
     case LTY_ACCOUNT_CASH_IN:
     case LTY_ACCOUNT_BANK_CARD_IN:
     case LTY_ACCOUNT_CASH_OUT:
     case LTY_ACCOUNT_COMMISSION_PAYABLE:
+    case LTY_ACCOUNT_PREPAID_MIGRATED:
         return true;
     default:
         return false;
@@ -242,6 +244,7 @@ lty_asset_t lty_account_kind_asset(lty_account_kind_t kind)
     case LTY_ACCOUNT_POINTS_REDEEMED:
     case LTY_ACCOUNT_POINTS_EXPIRED:
     case LTY_ACCOUNT_POINTS_ADJUSTED:
+    case LTY_ACCOUNT_POINTS_MIGRATED:
         return LTY_ASSET_POINTS;
     default:
         return LTY_ASSET_CURRENCY;
@@ -262,6 +265,8 @@ const char *lty_account_kind_name(unsigned int kind)
     case LTY_ACCOUNT_BANK_CARD_IN: return "bank-card-in";
     case LTY_ACCOUNT_CASH_OUT: return "cash-out";
     case LTY_ACCOUNT_COMMISSION_PAYABLE: return "commission-payable";
+    case LTY_ACCOUNT_POINTS_MIGRATED: return "points-migrated";
+    case LTY_ACCOUNT_PREPAID_MIGRATED: return "prepaid-migrated";
     default: return "unknown";
     }
 }
@@ -275,14 +280,14 @@ const char *lty_asset_name(unsigned int asset)
 
 bool lty_entry_kind_known(unsigned int kind)
 {
-    return kind >= LTY_ENTRY_SALE && kind <= LTY_ENTRY_CLOSE;
+    return kind >= LTY_ENTRY_SALE && kind <= LTY_ENTRY_KIND_LAST;
 }
 
 const char *lty_entry_kind_name(unsigned int kind)
 {
     static const char *const names[] = {"unknown", "sale",   "adjust", "bonus", "expire",
-                                        "topup",   "return", "void",   "close"};
-    _Static_assert(sizeof(names) / sizeof(names[0]) == LTY_ENTRY_CLOSE + 1, "a name per kind");
+                                        "topup",   "return", "void",   "close", "migration"};
+    _Static_assert(sizeof(names) / sizeof(names[0]) == LTY_ENTRY_KIND_LAST + 1, "a name per kind");
     return lty_entry_kind_known(kind) ? names[kind] : names[0];
 }
 
@@ -1048,7 +1053,8 @@ bool lty_record_tier_change_valid(const lty_tier_change_t *change)
     }
     if (change->tier_from >= LTY_TIERS_MAX || change->tier_to >= LTY_TIERS_MAX) return false;
     if (change->tier_from == change->tier_to) return false;
-    if (change->reason != LTY_TIER_REASON_SALE && change->reason != LTY_TIER_REASON_REVIEW) {
+    if (change->reason != LTY_TIER_REASON_SALE && change->reason != LTY_TIER_REASON_REVIEW &&
+        change->reason != LTY_TIER_REASON_MIGRATION) {
         return false;
     }
     return change->qualifying >= 0;

@@ -126,11 +126,13 @@ typedef enum lty_account_kind {
     LTY_ACCOUNT_POINTS_REDEEMED = 17,
     LTY_ACCOUNT_POINTS_EXPIRED = 18, /* breakage */
     LTY_ACCOUNT_POINTS_ADJUSTED = 19,
+    LTY_ACCOUNT_POINTS_MIGRATED = 20, /* opening points balances brought from an old system */
     LTY_ACCOUNT_PREPAID_FLOAT = 32,
     LTY_ACCOUNT_CASH_IN = 33,
     LTY_ACCOUNT_BANK_CARD_IN = 34,
     LTY_ACCOUNT_CASH_OUT = 35,
     LTY_ACCOUNT_COMMISSION_PAYABLE = 36,
+    LTY_ACCOUNT_PREPAID_MIGRATED = 37, /* opening prepaid balances brought from an old system */
 } lty_account_kind_t;
 
 /** True for a kind listed above. */
@@ -163,7 +165,9 @@ typedef enum lty_entry_kind {
     LTY_ENTRY_RETURN = 6,
     LTY_ENTRY_VOID = 7,
     LTY_ENTRY_CLOSE = 8,      /* account close (forfeit, payout) */
+    LTY_ENTRY_MIGRATION = 9,  /* opening balances of an imported member (member import) */
 } lty_entry_kind_t;
+#define LTY_ENTRY_KIND_LAST LTY_ENTRY_MIGRATION
 
 bool lty_entry_kind_known(unsigned int kind);
 /** "sale", "adjust", "bonus", ...; "unknown" otherwise. */
@@ -504,6 +508,7 @@ bool lty_key_u64_at(lty_bytes_t key, size_t offset, uint64_t *value_out);
 typedef enum lty_tier_reason {
     LTY_TIER_REASON_SALE = 1,   /* upgrade at once on a qualifying sale */
     LTY_TIER_REASON_REVIEW = 2, /* downgrade at the periodic review */
+    LTY_TIER_REASON_MIGRATION = 3, /* the tier an imported member held in the old system */
 } lty_tier_reason_t;
 
 #define LTY_TIER_CHANGE_VERSION 1

@@ -145,7 +145,10 @@ static int job_apply(lty_store_t *store, lty_store_txn_t *parent, lty_job_t *job
         result = LTY_E_INTERNAL; /* a response we cannot send must not be committed */
         job->status = 0;
     }
-    if (result == 0) {
+    if (result == 0 && job->dry_run) {
+        LTY_ASSERT(job->status >= 100 && job->status <= 599); /* apply_cb sets it */
+        lty_store_txn_abort(child); /* a dry run answers what it would do and keeps nothing */
+    } else if (result == 0) {
         LTY_ASSERT(job->status >= 100 && job->status <= 599); /* apply_cb sets it */
         err = lty_store_txn_commit(child);
         if (err != 0) return err; /* the store marked the parent failed */

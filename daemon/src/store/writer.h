@@ -18,6 +18,9 @@
  * then call every done_cb. If the parent commit fails, every job of the batch that was not a
  * replay gets result LTY_E_COMMIT_FAILED (or LTY_E_STORE_FULL) and nothing of it persists.
  *
+ * A dry-run job (job->dry_run) runs the same way, but its child is always aborted: the client
+ * hears what would have happened, and nothing of it is written.
+ *
  * Caveats:
  * - apply_cb and done_cb run on the writer thread. done_cb must only hand the job off (e.g. to
  *   an event loop); it must not block or touch the store.
@@ -54,6 +57,9 @@ struct lty_job_s {
     uint8_t request_hash[32];                        /* SHA-256 of method, path and body */
     int64_t now_ms;                                  /* business time of the request */
     lty_buf_t *body;                                 /* response body, written by apply_cb */
+    bool dry_run;     /* run apply_cb, answer what it rendered, then abort its child
+                       * transaction whatever it returned: nothing of it is kept (the response
+                       * is still stored under the idempotency key, like any answer) */
     /* read-only: set by the writer before done_cb */
     int status;         /* HTTP status of the response */
     int result;         /* 0, the apply_cb error, or LTY_E_COMMIT_FAILED/STORE_FULL/... */
