@@ -215,3 +215,27 @@ unchanged() {
         fail "$1: store changed: $(diff "$LTY_TMP/snap.$2" "$LTY_TMP/snap.now" | head -5)"
     fi
 }
+
+# ctl ARGS...: run loyaltyctl on the test's data directory (it finds the daemon's port in
+# DIR/loyaltyd.pid); sets RC, OUT (stdout) and ERR (stderr). BODY/STATUS are set for fail().
+ctl() {
+    OUT=$("$LOYALTYCTL" --data "$LTY_DATA" "$@" 2>"$LTY_TMP/ctl.err")
+    RC=$?
+    ERR=$(cat "$LTY_TMP/ctl.err")
+    STATUS="exit $RC"
+    BODY="$OUT | $ERR"
+}
+
+# expect_exit NAME CODE [PATTERN]: the last ctl exited with CODE and (when given) its stderr
+# matches PATTERN (a refusal's wire code and message are printed there).
+expect_exit() {
+    local name=$1 code=$2 pattern=${3:-}
+    if [[ "$RC" == "$code" && ( -z "$pattern" || "$ERR" =~ $pattern ) ]]; then
+        pass "$name (exit $code${pattern:+, $pattern})"
+    else
+        fail "$name: expected exit $code${pattern:+ and /$pattern/}"
+    fi
+}
+
+# digest: the ledger's content digest (loyaltyctl verify --json), idempotency records aside.
+digest() { "$LOYALTYCTL" verify "$LTY_DATA" --json 2>/dev/null | jq -r .digest; }

@@ -131,6 +131,32 @@ static int entry_postings_check(verify_t *verify, const lty_journal_entry_t *ent
     return 0;
 }
 
+/* Opening balances (member import) post only there: a member's accounts credited against the
+ * migration accounts, which nothing else may touch. */
+static void entry_migration_check(verify_t *verify, const lty_journal_entry_t *entry)
+{
+    bool migration = entry->kind == LTY_ENTRY_MIGRATION;
+    for (uint32_t index = 0; index < entry->postings_count; index++) {
+        const lty_posting_t *posting = &entry->postings[index];
+        bool migrated_account = posting->account_kind == LTY_ACCOUNT_POINTS_MIGRATED ||
+                                posting->account_kind == LTY_ACCOUNT_PREPAID_MIGRATED;
+        bool member_account = posting->account_kind == LTY_ACCOUNT_MEMBER_POINTS ||
+                              posting->account_kind == LTY_ACCOUNT_MEMBER_PREPAID;
+        bool allowed = migration ? (migrated_account && posting->amount < 0) ||
+                                       (member_account && posting->amount > 0)
+                                 : !migrated_account;
+        if (!allowed) {
+            lty__verify_problem(verify, "journal entry %" PRIu64 " (%s): posts %" PRId64 " to %s",
+                                entry->entry_id, lty_entry_kind_name(entry->kind),
+                                posting->amount, lty_account_kind_name(posting->account_kind));
+        }
+    }
+    if (migration && entry->member_id == 0) {
+        lty__verify_problem(verify, "journal entry %" PRIu64 ": a migration names no member",
+                            entry->entry_id);
+    }
+}
+
 static int walk_journal_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value)
 {
     uint64_t entry_id = 0;
@@ -145,6 +171,7 @@ static int walk_journal_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value)
         return 0;
     }
     int err = entry_postings_check(verify, &entry);
+    entry_migration_check(verify, &entry);
     if (err != 0 || entry.member_id == 0) return err;
     lty_key_t index_key;
     lty_key_member_journal(&index_key, entry.member_id, entry.entry_id);

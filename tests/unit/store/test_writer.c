@@ -552,6 +552,27 @@ static void test_writer_jobs_without_key_always_apply(void **state)
     lty_buf_deinit(&second.body);
 }
 
+static void test_writer_dry_run_answers_and_keeps_nothing(void **state)
+{
+    (void)state;
+    tjob_t dry;
+    tjob_t real;
+    tjob_init(&dry, "operator:alice", "dry-1", 3, MODE_COUNT);
+    dry.job.dry_run = true;
+    run_one(&dry);
+    assert_int_equal(dry.applied, 1);
+    assert_int_equal(dry.job.status, 200);
+    assert_true(body_is(&dry, "{\"counter\":1}")); /* what it would do */
+    assert_int_equal(counter_read(), 0);            /* and nothing of it kept */
+    assert_int_equal(entries_count(LTY_DB_IDEMPOTENCY), 1); /* its answer is, like any */
+    tjob_init(&real, "operator:alice", "real-1", 3, MODE_COUNT);
+    run_one(&real);
+    assert_true(body_is(&real, "{\"counter\":1}"));
+    assert_int_equal(counter_read(), 1);
+    lty_buf_deinit(&dry.body);
+    lty_buf_deinit(&real.body);
+}
+
 static void test_writer_sweep_deletes_expired_keys_only(void **state)
 {
     (void)state;
@@ -770,6 +791,8 @@ int main(void)
             test_writer_commit_failure_fails_whole_batch_then_retry_succeeds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_keys_are_scoped_by_principal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_jobs_without_key_always_apply, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_dry_run_answers_and_keeps_nothing, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_writer_sweep_deletes_expired_keys_only, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_writer_full_queue_refuses_unavailable,
