@@ -77,7 +77,7 @@ static void chart_write(FILE *out, const lty_json_node_t *root, const lty_cli_ch
         int y = 5 + (int)index * (BAR_HEIGHT + 6);
         fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"label\">",
                 LABEL_WIDTH - 8, y + 16);
-        html_escape(out, label[0] != '\0' ? label : "(none)");
+        html_escape(out, label[0] != '\0' ? label : "(head office)");
         fprintf(out, "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\" "
                      "fill=\"#2f6db5\"/><text x=\"%d\" y=\"%d\" class=\"value\">%s</text>\n",
                 LABEL_WIDTH, y, width > 1 ? width : 1, BAR_HEIGHT, LABEL_WIDTH + width + 6,
