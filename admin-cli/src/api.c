@@ -257,3 +257,13 @@ int lty_cli_api_get(const lty_cli_t *cli, const char *path, lty_buf_t *response_
     lty_cli_call_t call = {.method = "GET", .path = path, .response_out = response_out};
     return lty_cli_api_call(cli, &call);
 }
+
+int lty_cli_api_send(const lty_cli_t *cli, const char *method, const char *path, lty_buf_t *body)
+{
+    LTY_ASSERT(body != NULL);
+    lty_cli_call_t call = {.method = method, .path = path, .body = body, .mutating = true};
+    int exit_code = lty_buf_error(body) == 0 ? lty_cli_api_call(cli, &call)
+                                             : lty_cli_usage_error(cli, "a value is too long");
+    lty_buf_deinit(body);
+    return exit_code;
+}

@@ -197,6 +197,9 @@ typedef struct lty_cli_call_s {
 /** Send call to the daemon. Returns LTY_CLI_EXIT_OK, _FAILED (refused: code and message
  *  printed), or _CONNECTION (no answer: a mutating call prints the key to re-run with). */
 int lty_cli_api_call(const lty_cli_t *cli, lty_cli_call_t *call);
+/** Send a changing request with body (then deinitialised) and print the answer; a body that
+ *  overflowed its buffer is a usage error (a value too long). */
+int lty_cli_api_send(const lty_cli_t *cli, const char *method, const char *path, lty_buf_t *body);
 /** GET path; the body is appended to response_out, or printed when it is NULL. */
 int lty_cli_api_get(const lty_cli_t *cli, const char *path, lty_buf_t *response_out);
 /** A fresh idempotency key "ctl-<16 hex>-<suffix>" (suffix may be ""), appended with the

@@ -5,7 +5,6 @@
 #include "lty/lty_card.h"
 #include "lty/lty_json.h"
 #include "lty/lty_limits.h"
-#include "lty/lty_crypto.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,12 +26,11 @@ static int card_post(const lty_cli_t *cli, const char *action, lty_buf_t *body)
 {
     char path[128];
     int exit_code = card_path(cli, action, path, sizeof(path));
-    if (exit_code == LTY_CLI_EXIT_OK) {
-        lty_cli_call_t call = {.method = "POST", .path = path, .body = body, .mutating = true};
-        exit_code = lty_cli_api_call(cli, &call);
+    if (exit_code != LTY_CLI_EXIT_OK) {
+        lty_buf_deinit(body);
+        return exit_code;
     }
-    lty_buf_deinit(body);
-    return exit_code;
+    return lty_cli_api_send(cli, "POST", path, body);
 }
 
 int lty_cli_card_issue(lty_cli_t *cli)
@@ -46,10 +44,7 @@ int lty_cli_card_issue(lty_cli_t *cli)
     lty_buf_t body;
     lty_buf_init(&body, 64);
     lty_buf_append_str(&body, "{}");
-    lty_cli_call_t call = {.method = "POST", .path = path, .body = &body, .mutating = true};
-    int exit_code = lty_cli_api_call(cli, &call);
-    lty_buf_deinit(&body);
-    return exit_code;
+    return lty_cli_api_send(cli, "POST", path, &body);
 }
 
 int lty_cli_card_lost(lty_cli_t *cli)

@@ -30,12 +30,7 @@ int lty_cli_points_adjust(lty_cli_t *cli)
     lty_jw_kv_int(&writer, "points", points);
     lty_jw_kv_string(&writer, "reason", lty_cli_opt(cli, LTY_OPT_REASON));
     lty_jw_object_end(&writer);
-    lty_cli_call_t call = {.method = "POST", .path = "/v1/admin/adjustments", .body = &body,
-                           .mutating = true};
-    int exit_code = lty_buf_error(&body) == 0 ? lty_cli_api_call(cli, &call)
-                                              : lty_cli_usage_error(cli, "--reason is too long");
-    lty_buf_deinit(&body);
-    return exit_code;
+    return lty_cli_api_send(cli, "POST", "/v1/admin/adjustments", &body);
 }
 
 int lty_cli_prepaid_topup(lty_cli_t *cli)
@@ -61,12 +56,7 @@ int lty_cli_prepaid_topup(lty_cli_t *cli)
     lty_jw_kv_string(&writer, "tender", tender);
     lty_jw_kv_string(&writer, "reason", lty_cli_opt(cli, LTY_OPT_REASON));
     lty_jw_object_end(&writer);
-    lty_cli_call_t call = {.method = "POST", .path = "/v1/admin/prepaid/topups", .body = &body,
-                           .mutating = true};
-    int exit_code = lty_buf_error(&body) == 0 ? lty_cli_api_call(cli, &call)
-                                              : lty_cli_usage_error(cli, "--reason is too long");
-    lty_buf_deinit(&body);
-    return exit_code;
+    return lty_cli_api_send(cli, "POST", "/v1/admin/prepaid/topups", &body);
 }
 
 int lty_cli_tier_review(lty_cli_t *cli)
@@ -74,11 +64,7 @@ int lty_cli_tier_review(lty_cli_t *cli)
     lty_buf_t body;
     lty_buf_init(&body, 64);
     lty_buf_append_str(&body, "{}");
-    lty_cli_call_t call = {.method = "POST", .path = "/v1/admin/tiers/review", .body = &body,
-                           .mutating = true};
-    int exit_code = lty_cli_api_call(cli, &call);
-    lty_buf_deinit(&body);
-    return exit_code;
+    return lty_cli_api_send(cli, "POST", "/v1/admin/tiers/review", &body);
 }
 
 int lty_cli_daemon_health(lty_cli_t *cli)

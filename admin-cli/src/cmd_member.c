@@ -66,21 +66,12 @@ static int page_query(const lty_cli_t *cli, int64_t limit_max, char *path, size_
     return exit_code;
 }
 
-static int send_body(const lty_cli_t *cli, const char *method, const char *path, lty_buf_t *body)
-{
-    lty_cli_call_t call = {.method = method, .path = path, .body = body, .mutating = true};
-    int exit_code = lty_buf_error(body) == 0 ? lty_cli_api_call(cli, &call)
-                                             : lty_cli_usage_error(cli, "a value is too long");
-    lty_buf_deinit(body);
-    return exit_code;
-}
-
 int lty_cli_member_create(lty_cli_t *cli)
 {
     lty_buf_t body;
     lty_buf_init(&body, LTY_HTTP_BODY_BYTES_MAX);
     profile_render(cli, &body);
-    return send_body(cli, "POST", "/v1/admin/members", &body);
+    return lty_cli_api_send(cli, "POST", "/v1/admin/members", &body);
 }
 
 int lty_cli_member_show(lty_cli_t *cli)
@@ -122,7 +113,7 @@ int lty_cli_member_update(lty_cli_t *cli)
         lty_buf_deinit(&body);
         return lty_cli_usage_error(cli, "give at least one field to change");
     }
-    return send_body(cli, "PATCH", path, &body);
+    return lty_cli_api_send(cli, "PATCH", path, &body);
 }
 
 static int member_list(lty_cli_t *cli, const char *suffix, int64_t limit_max, const char *list)
@@ -175,5 +166,5 @@ int lty_cli_member_close(lty_cli_t *cli)
         lty_jw_kv_string(&writer, "store", lty_cli_opt(cli, LTY_OPT_STORE));
     }
     lty_jw_object_end(&writer);
-    return send_body(cli, "POST", path, &body);
+    return lty_cli_api_send(cli, "POST", path, &body);
 }

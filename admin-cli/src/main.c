@@ -215,13 +215,19 @@ bool lty_cli_flag(const lty_cli_t *cli, lty_cli_option_t option)
     return lty_cli_opt(cli, option) != NULL;
 }
 
+/* "loyaltyctl: " + the message + a newline, on stderr. */
+static void message_print(const char *format, va_list args)
+{
+    fputs("loyaltyctl: ", stderr);
+    vfprintf(stderr, format, args);
+    fputc('\n', stderr);
+}
+
 int lty_cli_usage_error(const lty_cli_t *cli, const char *format, ...)
 {
     va_list args;
     va_start(args, format);
-    fputs("loyaltyctl: ", stderr);
-    vfprintf(stderr, format, args);
-    fputc('\n', stderr);
+    message_print(format, args);
     va_end(args);
     if (cli != NULL && cli->command != NULL) {
         char usage[1024];
@@ -254,9 +260,7 @@ int lty_cli_fail(const char *format, ...)
 {
     va_list args;
     va_start(args, format);
-    fputs("loyaltyctl: ", stderr);
-    vfprintf(stderr, format, args);
-    fputc('\n', stderr);
+    message_print(format, args);
     va_end(args);
     return LTY_CLI_EXIT_FAILED;
 }

@@ -87,6 +87,15 @@ static void columns_collect(columns_t *columns, const lty_json_node_t *item)
     }
 }
 
+/* The columns of every item of a list. */
+static void columns_of(columns_t *columns, const lty_json_node_t *array)
+{
+    memset(columns, 0, sizeof(*columns));
+    for (size_t row = 0; row < lty_json_count(array); row++) {
+        columns_collect(columns, lty_json_item(array, row));
+    }
+}
+
 static void cell_text(const lty_json_node_t *item, const char *column, bool human, char *out,
                       size_t out_size)
 {
@@ -120,9 +129,8 @@ static int display_width(const char *text)
 static void table_print(const lty_json_node_t *array)
 {
     columns_t columns;
-    memset(&columns, 0, sizeof(columns));
+    columns_of(&columns, array);
     size_t rows = lty_json_count(array);
-    for (size_t row = 0; row < rows; row++) columns_collect(&columns, lty_json_item(array, row));
     char cell[CELL_SIZE];
     for (size_t row = 0; row < rows; row++) {
         for (size_t column = 0; column < columns.count; column++) {
@@ -203,9 +211,8 @@ static const lty_json_node_t *list_find(const lty_json_node_t *root, const char 
 static void csv_print(const lty_json_node_t *array)
 {
     columns_t columns;
-    memset(&columns, 0, sizeof(columns));
+    columns_of(&columns, array);
     size_t rows = lty_json_count(array);
-    for (size_t row = 0; row < rows; row++) columns_collect(&columns, lty_json_item(array, row));
     for (size_t column = 0; column < columns.count; column++) {
         lty_cli_csv_field(stdout, columns.names[column], column + 1 == columns.count);
     }

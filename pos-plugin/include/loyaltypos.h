@@ -152,6 +152,7 @@ typedef enum lty_err {
     LTY_E_REDEMPTION_BLOCKED = -227,
     LTY_E_ALREADY_VOIDED = -228,
     LTY_E_POINTS_FLOOR = -229,
+    LTY_E_CARD_TAKEN = -230, /* operator import only; never a till answer */
     LTY_E_LOGIN_FAILED = -260,       /* member portal only: a till never sees these three */
     LTY_E_SESSION_EXPIRED = -261,
     LTY_E_CSRF_TOKEN_INVALID = -262,

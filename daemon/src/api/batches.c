@@ -12,6 +12,7 @@
 #include "lty/lty_assert.h"
 #include "ops.h"
 #include "programme.h"
+#include "render.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -206,9 +207,7 @@ static void export_render(lty_json_writer_t *writer, const lty_ops_export_page_t
         lty_jw_object_end(writer);
     }
     lty_jw_array_end(writer);
-    lty_jw_key(writer, "next_after");
-    if (page->next_after != 0) lty_jw_int(writer, (int64_t)page->next_after);
-    else lty_jw_null(writer);
+    lty_api_render_next_after(writer, page->next_after);
     lty_jw_object_end(writer);
 }
 

@@ -145,3 +145,11 @@ int lty_api_tender_type_parse(const char *name, uint8_t *type_out)
     else return LTY_E_INVALID_FIELD;
     return 0;
 }
+
+void lty_api_render_next_after(lty_json_writer_t *writer, uint64_t next_after)
+{
+    LTY_ASSERT(writer != NULL);
+    lty_jw_key(writer, "next_after");
+    if (next_after != 0) lty_jw_int(writer, (int64_t)next_after);
+    else lty_jw_null(writer);
+}

@@ -44,4 +44,7 @@ void lty_api_render_member_profile(lty_json_writer_t *writer, const lty_member_t
 /** "cash", "bank_card", "prepaid" -> LTY_TENDER_*; LTY_E_INVALID_FIELD for anything else. */
 int lty_api_tender_type_parse(const char *name, uint8_t *type_out);
 
+/** "next_after": the id to pass as after for the next page, or null when there is none. */
+void lty_api_render_next_after(lty_json_writer_t *writer, uint64_t next_after);
+
 #endif

@@ -14,6 +14,27 @@
 #include <string.h>
 
 #define REPORT_DAYS_MAX 366
+#define BREAKAGE_DAYS_MAX 3660 /* ten years of months */
+
+/* ?from=&to= (UTC dates, both included; to defaults to from) as days since 1970, into from and
+ * to (16 bytes each) as given: LTY_E_INVALID_QUERY unless from <= to within days_max days. */
+static int period_parse(const lty_exchange_t *exchange, int64_t days_max, char *from, char *to,
+                        int64_t *from_day_out, int64_t *to_day_out, lty_diag_t *diag)
+{
+    bool to_given = false;
+    int err = lty_api_query_string(exchange, "from", from, 16, NULL, diag);
+    if (err == 0) err = lty_api_query_string(exchange, "to", to, 16, &to_given, diag);
+    if (err == 0 && !to_given) memcpy(to, from, 16);
+    *from_day_out = err == 0 ? lty_api_date_days(from) : -1;
+    *to_day_out = err == 0 ? lty_api_date_days(to) : -1;
+    if (err == 0 && (*from_day_out < 0 || *to_day_out < *from_day_out ||
+                     *to_day_out - *from_day_out >= days_max)) {
+        err = lty_diag_set(diag, LTY_E_INVALID_QUERY, "from",
+                           "from and to are dates YYYY-MM-DD, from <= to, at most %d days",
+                           (int)days_max);
+    }
+    return err;
+}
 
 static void row_render(lty_json_writer_t *writer, const lty_ops_settlement_row_t *row,
                        bool with_keys)
@@ -88,20 +109,11 @@ int lty_api_admin_report_settlement(lty_api_t *api, lty_exchange_t *exchange,
     char store[LTY_STORE_ID_BYTES_MAX + 1] = "";
     char from[16] = "";
     char to[16] = "";
-    bool to_given = false;
+    int64_t from_day = 0, to_day = 0;
     lty_diag_t diag;
     lty_diag_clear(&diag);
     int err = lty_api_query_string(exchange, "store", store, sizeof(store), NULL, &diag);
-    if (err == 0) err = lty_api_query_string(exchange, "from", from, sizeof(from), NULL, &diag);
-    if (err == 0) err = lty_api_query_string(exchange, "to", to, sizeof(to), &to_given, &diag);
-    if (err == 0 && !to_given) memcpy(to, from, sizeof(to));
-    int64_t from_day = err == 0 ? lty_api_date_days(from) : -1;
-    int64_t to_day = err == 0 ? lty_api_date_days(to) : -1;
-    if (err == 0 && (from_day < 0 || to_day < from_day || to_day - from_day >= REPORT_DAYS_MAX)) {
-        err = lty_diag_set(&diag, LTY_E_INVALID_QUERY, "from",
-                           "from and to are dates YYYY-MM-DD, from <= to, at most %d days",
-                           REPORT_DAYS_MAX);
-    }
+    if (err == 0) err = period_parse(exchange, REPORT_DAYS_MAX, from, to, &from_day, &to_day, &diag);
     if (err != 0) return lty_api_reply_error(exchange, err, &diag);
     lty_ops_settlement_t *report = lty_alloc(sizeof(*report));
     if (report == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
@@ -289,18 +301,10 @@ int lty_api_admin_report_breakage(lty_api_t *api, lty_exchange_t *exchange,
 {
     (void)params;
     char from[16] = "", to[16] = "";
-    bool to_given = false;
+    int64_t from_day = 0, to_day = 0;
     lty_diag_t diag;
     lty_diag_clear(&diag);
-    int err = lty_api_query_string(exchange, "from", from, sizeof(from), NULL, &diag);
-    if (err == 0) err = lty_api_query_string(exchange, "to", to, sizeof(to), &to_given, &diag);
-    if (err == 0 && !to_given) memcpy(to, from, sizeof(to));
-    int64_t from_day = err == 0 ? date_days(from) : -1;
-    int64_t to_day = err == 0 ? date_days(to) : -1;
-    if (err == 0 && (from_day < 0 || to_day < from_day || to_day - from_day >= 3660)) {
-        err = lty_diag_set(&diag, LTY_E_INVALID_QUERY, "from",
-                           "from and to are dates YYYY-MM-DD, from <= to, at most 10 years");
-    }
+    int err = period_parse(exchange, BREAKAGE_DAYS_MAX, from, to, &from_day, &to_day, &diag);
     if (err != 0) return lty_api_reply_error(exchange, err, &diag);
     lty_ops_breakage_t *report = lty_alloc(sizeof(*report));
     if (report == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);

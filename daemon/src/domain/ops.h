@@ -623,6 +623,8 @@ int lty__ops_card_load(lty_store_txn_t *txn, const char *card_no, lty_card_t *ca
  *  card_no_out (imported cards may hold numbers of the programme's range). */
 int lty__ops_card_no_next(lty_store_txn_t *txn, const lty_programme_t *programme,
                           char card_no_out[LTY_CARD_NO_SIZE]);
+/** Overwrite a card record (and, with index, its cards-by-member entry) (ops_card_life.c). */
+int lty__ops_card_put(lty_store_txn_t *txn, const lty_card_t *card, bool index);
 /** Insert a new card and its cards-by-member entry (LTY_E_CORRUPT if the number is stored). */
 int lty__ops_card_store(lty_store_txn_t *txn, const lty_card_t *card);
 int lty__ops_card_sequence_take(lty_store_txn_t *txn, uint64_t *sequence_out);

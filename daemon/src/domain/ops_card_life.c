@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int card_put(lty_store_txn_t *txn, const lty_card_t *card, bool index)
+int lty__ops_card_put(lty_store_txn_t *txn, const lty_card_t *card, bool index)
 {
     uint8_t buffer[LTY_RECORD_CARD_BYTES_MAX];
     size_t size = lty_record_card_encode(card, buffer, sizeof(buffer));
@@ -140,7 +140,7 @@ int lty_ops_card_activate(lty_store_txn_t *txn, const lty_actor_t *actor,
     card.status = LTY_CARD_ACTIVE;
     card.status_ms = now_ms;
     card.expires_ms = now_ms + programme->card_valid_days * LTY_MS_PER_DAY;
-    err = card_put(txn, &card, true);
+    err = lty__ops_card_put(txn, &card, true);
     if (err == 0) err = card_audit(txn, actor, now_ms, "card.activate", &card, "unassigned",
                                    "active");
     if (err != 0) return err;
@@ -185,7 +185,7 @@ int lty_ops_card_lost(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t no
         const char *old_status = card.status == LTY_CARD_ACTIVE ? "active" : "expired";
         card.status = LTY_CARD_LOST;
         card.status_ms = now_ms;
-        err = card_put(txn, &card, false);
+        err = lty__ops_card_put(txn, &card, false);
         if (err == 0) err = card_audit(txn, actor, now_ms, "card.lost", &card, old_status,
                                        reason[0] != '\0' ? reason : "lost");
     }
@@ -213,7 +213,7 @@ int lty_ops_card_replace(lty_store_txn_t *txn, const lty_actor_t *actor,
     card.status = LTY_CARD_REPLACED;
     card.status_ms = now_ms;
     memcpy(card.replaced_by, fresh.card_no, sizeof(card.replaced_by));
-    err = card_put(txn, &card, false);
+    err = lty__ops_card_put(txn, &card, false);
     if (err == 0) err = card_audit(txn, actor, now_ms, "card.replace", &card, card.card_no,
                                    fresh.card_no);
     if (err != 0) return err;
@@ -240,7 +240,7 @@ int lty_ops_card_extend(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t 
         card.status_ms = now_ms;
     }
     lty_clock_format(card.expires_ms, new_value, sizeof(new_value));
-    err = card_put(txn, &card, false);
+    err = lty__ops_card_put(txn, &card, false);
     if (err == 0) err = card_audit(txn, actor, now_ms, "card.extend", &card, old_value, new_value);
     if (err == 0) *card_out = card;
     return err;
@@ -256,5 +256,5 @@ int lty__ops_card_activity(lty_store_txn_t *txn, const lty_programme_t *programm
     if (expires_ms <= card->expires_ms) return 0;
     lty_card_t extended = *card;
     extended.expires_ms = expires_ms;
-    return card_put(txn, &extended, false); /* a rule, not an operator: no audit record */
+    return lty__ops_card_put(txn, &extended, false); /* a rule, not an operator: no audit record */
 }

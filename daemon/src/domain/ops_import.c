@@ -87,19 +87,8 @@ static int card_take(lty_store_txn_t *txn, const lty_programme_t *programme, int
     card.status = LTY_CARD_ACTIVE;
     card.status_ms = now_ms;
     card.expires_ms = now_ms + programme->card_valid_days * LTY_MS_PER_DAY;
-    if (!printed) return lty__ops_card_store(txn, &card);
-    uint8_t buffer[LTY_RECORD_CARD_BYTES_MAX];
-    size_t size = lty_record_card_encode(&card, buffer, sizeof(buffer));
-    lty_key_t key;
-    lty_key_text(&key, card.card_no);
-    err = lty_store_put(txn, LTY_DB_CARDS, lty_key_bytes(&key),
-                        (lty_bytes_t){.data = buffer, .size = size});
-    lty_key_member_card(&key, member_id, card.card_no);
-    if (err == 0) {
-        err = lty_store_put(txn, LTY_DB_CARDS_BY_MEMBER, lty_key_bytes(&key),
-                            (lty_bytes_t){.data = "", .size = 0});
-    }
-    return err;
+    /* a new number is inserted (refused if stored meanwhile); a printed card is rewritten */
+    return printed ? lty__ops_card_put(txn, &card, true) : lty__ops_card_store(txn, &card);
 }
 
 static int balances_open(lty_store_txn_t *txn, const lty_actor_t *actor,

@@ -502,6 +502,7 @@ static void test_public_error_list_matches_errors_def(void **state)
         LTY_E_REDEMPTION_BLOCKED,
         LTY_E_ALREADY_VOIDED,
         LTY_E_POINTS_FLOOR,
+        LTY_E_CARD_TAKEN,
         LTY_E_LOGIN_FAILED,
         LTY_E_SESSION_EXPIRED,
         LTY_E_CSRF_TOKEN_INVALID,
