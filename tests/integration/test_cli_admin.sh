@@ -37,8 +37,13 @@ check "the other operator certificate still works" test "$RC" = 0
 ctl cert list --json
 check "cert list shows the revocation" \
     test "$(jq -r --arg s "$SERIAL" '.certificates[] | select(.serial == $s) | .state' <<<"$OUT")" = revoked
+ctl cert list --csv
+check "cert list --csv: a header and a line per certificate" \
+    test "$RC/$(head -1 <<<"$OUT" | cut -d, -f1)/$(grep -c ',operator,carol,' <<<"$OUT")" = "0/serial/1"
 ctl cert revoke "not-a-serial!"
 expect_exit "cert revoke of neither a file nor a serial" 2
+OUT=$("$LOYALTYCTL" --data "$LTY_TMP/nowhere" cert rotate 2>&1); RC=$?; ERR=$OUT
+expect_exit "cert rotate without a programme CA" 1 "cannot issue"
 ctl cert rotate
 check "cert rotate replaces the server certificate" \
     test "$RC/$(test -f "$LTY_DATA/tls/server.crt.old" && echo y)" = "0/y"

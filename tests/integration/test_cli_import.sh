@@ -95,6 +95,8 @@ check "the exported line of Alice equals her imported line" \
     test "$(grep '^Alice Wong,' "$LTY_TMP/export.csv")" = "Alice Wong,+8613710000001,alice@example.com,4111111111111111,Gold,1200,5000"
 check "a quoted name comes back quoted" test "$(grep -c '^"Bob, Jr.",+8613710000002,,,Member,300,0$' "$LTY_TMP/export.csv")" = 1
 
+ctl member export "$LTY_TMP/no/such/folder/export.csv"
+expect_exit "member export into a folder that does not exist" 1 "cannot create"
 printf 'name,phone,email\nA,+8613500000001,\n' >"$LTY_TMP/short.csv"
 ctl member import "$LTY_TMP/short.csv"
 expect_exit "a header without every column" 2 "no column card_no"
