@@ -449,8 +449,8 @@ static void api_job_done(lty_job_t *job)
     lty_exchange_t *exchange = state->exchange;
     exchange->response.status = job->status;
     if (job->replayed) lty_response_header_add(&exchange->response, "Idempotent-Replayed", "true");
-    if (!job->replayed && job->status >= 200 && job->status < 300 &&
-        state->success_header[0][0] != '\0') {
+    if (!job->replayed && !state->dry_run && job->status >= 200 && job->status < 300 &&
+        state->success_header[0][0] != '\0') { /* a dry run opened nothing to announce */
         lty_response_header_add(&exchange->response, state->success_header[0],
                                 state->success_header[1]);
     }
