@@ -13,6 +13,23 @@
 #include <string.h>
 #include <sys/types.h>
 
+/* POST {"member_id", <key>: amount, "tender"?, "reason": --reason} to path. */
+static int member_amount_send(const lty_cli_t *cli, const char *path, uint64_t member_id,
+                              const char *key, int64_t amount, const char *tender)
+{
+    lty_buf_t body;
+    lty_buf_init(&body, 4096);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, &body);
+    lty_jw_object_begin(&writer);
+    lty_jw_kv_int(&writer, "member_id", (int64_t)member_id);
+    lty_jw_kv_int(&writer, key, amount);
+    if (tender != NULL) lty_jw_kv_string(&writer, "tender", tender);
+    lty_jw_kv_string(&writer, "reason", lty_cli_opt(cli, LTY_OPT_REASON));
+    lty_jw_object_end(&writer);
+    return lty_cli_api_send(cli, "POST", path, &body);
+}
+
 int lty_cli_points_adjust(lty_cli_t *cli)
 {
     uint64_t member_id = 0;
@@ -21,16 +38,7 @@ int lty_cli_points_adjust(lty_cli_t *cli)
         points == 0) {
         return lty_cli_usage_error(cli, "MEMBER_ID is a positive integer, POINTS a non-zero one");
     }
-    lty_buf_t body;
-    lty_buf_init(&body, 4096);
-    lty_json_writer_t writer;
-    lty_jw_init(&writer, &body);
-    lty_jw_object_begin(&writer);
-    lty_jw_kv_int(&writer, "member_id", (int64_t)member_id);
-    lty_jw_kv_int(&writer, "points", points);
-    lty_jw_kv_string(&writer, "reason", lty_cli_opt(cli, LTY_OPT_REASON));
-    lty_jw_object_end(&writer);
-    return lty_cli_api_send(cli, "POST", "/v1/admin/adjustments", &body);
+    return member_amount_send(cli, "/v1/admin/adjustments", member_id, "points", points, NULL);
 }
 
 int lty_cli_prepaid_topup(lty_cli_t *cli)
@@ -46,17 +54,8 @@ int lty_cli_prepaid_topup(lty_cli_t *cli)
     if (strcmp(tender, "cash") != 0 && strcmp(tender, "bank_card") != 0) {
         return lty_cli_usage_error(cli, "--tender is cash or bank_card");
     }
-    lty_buf_t body;
-    lty_buf_init(&body, 4096);
-    lty_json_writer_t writer;
-    lty_jw_init(&writer, &body);
-    lty_jw_object_begin(&writer);
-    lty_jw_kv_int(&writer, "member_id", (int64_t)member_id);
-    lty_jw_kv_int(&writer, "amount_cents", cents);
-    lty_jw_kv_string(&writer, "tender", tender);
-    lty_jw_kv_string(&writer, "reason", lty_cli_opt(cli, LTY_OPT_REASON));
-    lty_jw_object_end(&writer);
-    return lty_cli_api_send(cli, "POST", "/v1/admin/prepaid/topups", &body);
+    return member_amount_send(cli, "/v1/admin/prepaid/topups", member_id, "amount_cents", cents,
+                              tender);
 }
 
 int lty_cli_tier_review(lty_cli_t *cli)

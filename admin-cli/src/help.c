@@ -199,13 +199,19 @@ static void man_option(FILE *out, int index)
     fputs("\n", out);
 }
 
-static void man_command(FILE *out, const lty_cli_command_t *command)
+/* ".TP" and the command's usage line in bold: the head of its entry. */
+static void man_usage(FILE *out, const lty_cli_command_t *command)
 {
     char usage[1024];
     lty_cli_usage_line(command, usage, sizeof(usage));
     fputs(".TP\n.B ", out);
     roff_text(out, usage);
     fputs("\n", out);
+}
+
+static void man_command(FILE *out, const lty_cli_command_t *command)
+{
+    man_usage(out, command);
     roff_text(out, command->summary);
     fputs(".\n", out);
     if (command->help[0] != '\0') {
@@ -260,11 +266,8 @@ void lty_cli_man_print(FILE *out)
     for (size_t index = 0; index < lty_cli_commands_count; index++) {
         const lty_cli_command_t *command = &lty_cli_commands[index];
         if (command->alias_of == NULL) continue;
-        char usage[1024];
-        lty_cli_usage_line(command, usage, sizeof(usage));
-        fputs(".TP\n.B ", out);
-        roff_text(out, usage);
-        fputs("\nmeans\n.BR \"loyaltyctl ", out);
+        man_usage(out, command);
+        fputs("means\n.BR \"loyaltyctl ", out);
         roff_text(out, command->alias_of);
         fputs("\" .\n", out);
     }
