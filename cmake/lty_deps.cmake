@@ -17,6 +17,8 @@ lty_require_pkg(LTY_LMDB lmdb liblmdb-dev)
 lty_require_pkg(LTY_CJSON libcjson libcjson-dev)
 lty_require_pkg(LTY_ARGON2 libargon2 libargon2-dev)
 lty_require_pkg(LTY_QRENCODE libqrencode libqrencode-dev) # coupon QR codes (SVG): api/qr.c
+# Replicated mode (daemon/src/store/replication.c); single-node mode runs without a NATS server.
+lty_require_pkg(LTY_NATS libnats libnats-dev)
 
 find_path(LTY_MBEDTLS_INCLUDE mbedtls/ssl.h)
 find_library(LTY_MBEDTLS_LIB mbedtls)

@@ -111,6 +111,11 @@ void lty_config_defaults(lty_config_t *config)
         const config_string_t *entry = &config_strings[index];
         snprintf(config_string_field(config, entry), entry->size, "%s", entry->value_default);
     }
+    /* Used only when the replication section is present; its keys override these. */
+    config->replication.lease_ms = 3000;
+    config->replication.replicas = 3;
+    config->replication.stream_max_age_ms = INT64_C(14) * 86400000; /* docs/replication.md */
+    config->replication.publish_timeout_ms = 2000;
 }
 
 static int config_read_file(const char *path, lty_buf_t *text, lty_diag_t *diag)
@@ -144,9 +149,104 @@ static int config_diag_wrap(lty_diag_t *diag, const char *prefix)
                         prefix[0] != '\0' ? ": " : "", inner.detail);
 }
 
+/* A name NATS accepts for a stream, a bucket or a node: [A-Za-z0-9_-]. */
+static bool config_name_valid(const char *name)
+{
+    LTY_ASSERT(name != NULL);
+    if (name[0] == '\0') return false;
+    for (const char *c = name; *c != '\0'; c++) {
+        bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                  (*c >= '0' && *c <= '9') || *c == '_' || *c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+static int config_replication_urls(const lty_json_node_t *section,
+                                   lty_config_replication_t *replication, lty_diag_t *diag)
+{
+    const lty_json_node_t *urls = NULL;
+    size_t count = 0;
+    int err = lty_json_get_array(section, "/replication", "nats_urls", true,
+                                 LTY_CONFIG_NATS_URLS_MAX, &urls, &count, diag);
+    if (err != 0) return err;
+    if (count == 0) {
+        return lty_diag_set(diag, LTY_E_CONFIG, "/replication/nats_urls", "needs 1 to %d URLs",
+                            LTY_CONFIG_NATS_URLS_MAX);
+    }
+    for (size_t index = 0; index < count; index++) {
+        const char *url = lty_json_node_string(lty_json_item(urls, index));
+        if (url == NULL || strncmp(url, "nats://", 7) != 0 ||
+            strlen(url) > LTY_CONFIG_NATS_URL_BYTES_MAX) {
+            return lty_diag_set(diag, LTY_E_CONFIG, "/replication/nats_urls",
+                                "item %zu must be a nats://host:port string of at most %d bytes",
+                                index, LTY_CONFIG_NATS_URL_BYTES_MAX);
+        }
+        snprintf(replication->nats_urls[index], sizeof(replication->nats_urls[index]), "%s", url);
+    }
+    replication->nats_urls_count = (int)count;
+    return 0;
+}
+
+/* The "replication" section: present means replicated mode (docs/replication.md). */
+static int config_replication(const lty_json_node_t *root, lty_config_replication_t *replication,
+                              lty_diag_t *diag)
+{
+    const lty_json_node_t *section = NULL;
+    int err = lty_json_get_object(root, "", "replication", false, &section, diag);
+    if (err != 0 || section == NULL) return err;
+    static const char *const allowed[] = {"nats_urls", "stream", "node", "advertise", "lease_ms",
+                                          "replicas", "stream_max_age_ms", "stream_max_msgs",
+                                          "publish_timeout_ms", NULL};
+    const char *path = "/replication";
+    err = lty_json_keys_check(section, path, allowed, diag);
+    if (err == 0) err = config_replication_urls(section, replication, diag);
+    if (err == 0) {
+        err = lty_json_get_string(section, path, "stream", true, 1, sizeof(replication->stream) - 1,
+                                  replication->stream, sizeof(replication->stream), NULL, diag);
+    }
+    if (err == 0) {
+        err = lty_json_get_string(section, path, "node", true, 1, sizeof(replication->node) - 1,
+                                  replication->node, sizeof(replication->node), NULL, diag);
+    }
+    if (err == 0) {
+        err = lty_json_get_string(section, path, "advertise", false, 3,
+                                  sizeof(replication->advertise) - 1, replication->advertise,
+                                  sizeof(replication->advertise), NULL, diag);
+    }
+    if (err == 0) {
+        err = lty_json_get_int(section, path, "lease_ms", false, 300, 60000,
+                               &replication->lease_ms, NULL, diag);
+    }
+    if (err == 0) {
+        err = lty_json_get_int(section, path, "replicas", false, 1, 5, &replication->replicas,
+                               NULL, diag);
+    }
+    if (err == 0) {
+        err = lty_json_get_int(section, path, "stream_max_age_ms", false, 60000,
+                               INT64_C(3650) * 86400000, &replication->stream_max_age_ms, NULL,
+                               diag);
+    }
+    if (err == 0) {
+        err = lty_json_get_int(section, path, "stream_max_msgs", false, 0, INT64_MAX / 2,
+                               &replication->stream_max_msgs, NULL, diag);
+    }
+    if (err == 0) {
+        err = lty_json_get_int(section, path, "publish_timeout_ms", false, 100, 60000,
+                               &replication->publish_timeout_ms, NULL, diag);
+    }
+    if (err != 0) return err;
+    if (!config_name_valid(replication->stream) || !config_name_valid(replication->node)) {
+        return lty_diag_set(diag, LTY_E_CONFIG, path,
+                            "stream and node may hold only A-Z, a-z, 0-9, '_' and '-'");
+    }
+    replication->enabled = true;
+    return 0;
+}
+
 static int config_apply(const lty_json_node_t *root, lty_config_t *config, lty_diag_t *diag)
 {
-    const char *allowed[CONFIG_INTS_COUNT + CONFIG_STRINGS_COUNT + 1];
+    const char *allowed[CONFIG_INTS_COUNT + CONFIG_STRINGS_COUNT + 2];
     size_t allowed_count = 0;
     for (size_t index = 0; index < CONFIG_INTS_COUNT; index++) {
         allowed[allowed_count++] = config_ints[index].key;
@@ -154,6 +254,7 @@ static int config_apply(const lty_json_node_t *root, lty_config_t *config, lty_d
     for (size_t index = 0; index < CONFIG_STRINGS_COUNT; index++) {
         allowed[allowed_count++] = config_strings[index].key;
     }
+    allowed[allowed_count++] = "replication";
     allowed[allowed_count] = NULL;
     int err = lty_json_keys_check(root, "", allowed, diag);
     for (size_t index = 0; err == 0 && index < CONFIG_INTS_COUNT; index++) {
@@ -166,6 +267,7 @@ static int config_apply(const lty_json_node_t *root, lty_config_t *config, lty_d
         err = lty_json_get_string(root, "", entry->key, false, 1, entry->size - 1,
                                   config_string_field(config, entry), entry->size, NULL, diag);
     }
+    if (err == 0) err = config_replication(root, &config->replication, diag);
     if (err != 0) return config_diag_wrap(diag, "");
     if (config->map_bytes > config->map_bytes_max) {
         return lty_diag_set(diag, LTY_E_CONFIG, "/map_bytes", "map_bytes exceeds map_bytes_max");

@@ -19,6 +19,24 @@
 #define LTY_CONFIG_PATH_BYTES_MAX 1024
 #define LTY_CONFIG_FILE_BYTES_MAX (64 * 1024)
 
+#define LTY_CONFIG_NATS_URLS_MAX 8
+#define LTY_CONFIG_NATS_URL_BYTES_MAX 255
+
+/** The optional "replication" section (docs/replication.md). enabled is false without it. */
+typedef struct lty_config_replication_s {
+    bool enabled;
+    char nats_urls[LTY_CONFIG_NATS_URLS_MAX][LTY_CONFIG_NATS_URL_BYTES_MAX + 1];
+    int nats_urls_count;
+    char stream[33];         /* JetStream stream name, [A-Za-z0-9_-] */
+    char node[33];           /* this node's name, unique in the cluster */
+    char advertise[128];     /* host:port clients reach this node at; "" = the listen address */
+    int64_t lease_ms;        /* the leader lease's TTL */
+    int64_t replicas;        /* stream and lease bucket replicas (3 in production) */
+    int64_t stream_max_age_ms; /* retention: how long the stream keeps batches */
+    int64_t stream_max_msgs; /* retention by count; 0 = no limit */
+    int64_t publish_timeout_ms; /* how long the writer waits for the stream's acknowledgement */
+} lty_config_replication_t;
+
 typedef struct lty_config_s {
     char listen_host[64];
     int64_t listen_port;
@@ -62,6 +80,7 @@ typedef struct lty_config_s {
     bool portal_enabled;
     char portal_host[64];
     int64_t portal_port;
+    lty_config_replication_t replication; /* absent section: single-node mode */
 } lty_config_t;
 
 /** Fill config with every default. */

@@ -10,6 +10,7 @@
 #include "migrate.h"
 #include "ops.h"
 #include "programme.h"
+#include "replication.h"
 #include "server.h"
 #include "store.h"
 #include "scheduler.h"
@@ -266,6 +267,32 @@ static void pid_file_remove(const char *data_dir)
     (void)unlink(path);
 }
 
+/* Replicated mode (the config's "replication" section): start following the stream before the
+ * writer runs, so the writer publishes every batch and refuses writes until this node leads. */
+static int replication_start(const lty_config_t *config, lty_store_t *store, lty_repl_t **repl_out)
+{
+    *repl_out = NULL;
+    const lty_config_replication_t *section = &config->replication;
+    if (!section->enabled) return 0;
+    lty_repl_options_t options = {
+        .nats_urls_count = section->nats_urls_count,
+        .stream = section->stream,
+        .node = section->node,
+        .advertise = section->advertise,
+        .lease_ms = section->lease_ms,
+        .replicas = (int)section->replicas,
+        .stream_max_age_ms = section->stream_max_age_ms,
+        .stream_max_msgs = section->stream_max_msgs,
+        .publish_timeout_ms = section->publish_timeout_ms,
+    };
+    for (int index = 0; index < section->nats_urls_count; index++) {
+        options.nats_urls[index] = section->nats_urls[index];
+    }
+    int err = lty_repl_start(repl_out, store, &options);
+    if (err != 0) LTY_LOG(LTY_LOG_ERR, "msg=\"cannot start replication\" err=%s", lty_err_name(err));
+    return err;
+}
+
 static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
 {
     static lty_programme_t programme; /* lives as long as the process */
@@ -281,9 +308,12 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
         .sweep_interval_ms = (int)config->sweep_interval_ms,
     };
     (void)lty_store_cache_warm_start(store); /* background; a failure is logged, not fatal */
+    lty_repl_t *repl = NULL;
+    err = replication_start(config, store, &repl);
+    writer_options.repl = repl;
     lty_writer_t *writer = NULL;
-    err = lty_writer_start(&writer, store, &writer_options);
-    lty_api_t api = {.store = store, .writer = writer, .programme = &programme,
+    if (err == 0) err = lty_writer_start(&writer, store, &writer_options);
+    lty_api_t api = {.store = store, .writer = writer, .repl = repl, .programme = &programme,
                      .test_clock = flags->test_clock, .test_faults = flags->test_faults};
     api.portal = (lty_api_portal_options_t){
         .session_idle_ms = config->portal_session_idle_ms,
@@ -314,6 +344,12 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
     if (err == 0) {
         api.net_stats_cb = lty_server_stats_cb; /* /metrics reads the network's counters */
         api.net_stats_userdata = server;
+        if (repl != NULL && config->replication.advertise[0] == '\0') {
+            char address[160];
+            snprintf(address, sizeof(address), "%s:%u", config->listen_host,
+                     (unsigned)lty_server_port(server));
+            lty_repl_advertise_set(repl, address);
+        }
         LTY_LOG(LTY_LOG_INFO, "msg=\"serving\" url=https://%s:%u/ loops=%d data=%s",
                 config->listen_host, (unsigned)lty_server_port(server), (int)config->loops,
                 flags->data_dir);
@@ -332,6 +368,7 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
      * flight needs the writer. */
     lty_scheduler_stop(scheduler);
     lty_writer_stop(writer);
+    lty_repl_stop(repl); /* after the writer: it publishes until its last batch */
     lty_server_close(server);
     lty_api_portal_deinit(&api);
     lty_store_close(store);

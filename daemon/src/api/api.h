@@ -46,6 +46,7 @@ typedef struct lty_api_throttle_s lty_api_throttle_t; /* member_session.c */
 struct lty_api_s {
     lty_store_t *store;               /* public */
     lty_writer_t *writer;             /* public */
+    lty_repl_t *repl;                 /* public: replicated mode, NULL for a single node */
     const lty_programme_t *programme; /* public: loaded at start */
     lty_net_stats_cb net_stats_cb;    /* public: network counters for /metrics; may be NULL */
     void *net_stats_userdata;         /* public: passed to net_stats_cb */

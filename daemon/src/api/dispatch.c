@@ -104,6 +104,63 @@ void lty_response_header_add(lty_response_t *response, const char *name, const c
     response->headers_size += (size_t)written;
 }
 
+/* ---- Replicated mode ---------------------------------------------------------------------- */
+
+/* {"error":{"code":"not_leader","message":…,"leader":"host:port"}}: where a till sends the write
+ * instead ("" while no node holds the lease, e.g. during a failover: retry shortly). */
+static void not_leader_render(lty_api_t *api, lty_buf_t *out)
+{
+    LTY_ASSERT(api->repl != NULL);
+    lty_repl_status_t status;
+    lty_repl_status(api->repl, &status);
+    lty_buf_reset(out);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, out);
+    lty_jw_object_begin(&writer);
+    lty_jw_key(&writer, "error");
+    lty_jw_object_begin(&writer);
+    lty_jw_kv_string(&writer, "code", lty_err_code(LTY_E_NOT_LEADER));
+    lty_jw_kv_string(&writer, "message", lty_strerror(LTY_E_NOT_LEADER));
+    lty_jw_kv_string(&writer, "leader", status.leader);
+    lty_jw_object_end(&writer);
+    lty_jw_object_end(&writer);
+}
+
+/* Every answer of a replicated node says which stream sequence its store holds and how many
+ * batches it knows it still lacks, so a reader can tell how fresh a follower's read is. */
+static void replication_headers_add(lty_api_t *api, lty_response_t *response)
+{
+    LTY_ASSERT(api->repl != NULL);
+    lty_repl_status_t status;
+    lty_repl_status(api->repl, &status);
+    char value[24];
+    snprintf(value, sizeof(value), "%" PRIu64, status.applied_seq);
+    lty_response_header_add(response, "Replication-Applied-Seq", value);
+    snprintf(value, sizeof(value), "%" PRIu64, status.stream_last_seq - status.applied_seq);
+    lty_response_header_add(response, "Replication-Lag", value);
+}
+
+/* A follower refuses writes (421 and the leader's address); a node behind the stream's
+ * retention refuses everything but the public routes. True when the reply is made. */
+static bool replication_refuses(lty_api_t *api, lty_exchange_t *exchange,
+                                const api_route_t *route)
+{
+    LTY_ASSERT(api->repl != NULL);
+    LTY_ASSERT(route != NULL);
+    lty_repl_status_t status;
+    lty_repl_status(api->repl, &status);
+    if (status.role == LTY_REPL_ROLE_BEHIND && route->realm != REALM_PUBLIC) {
+        lty_api_reply_error(exchange, LTY_E_REPLICA_BEHIND, NULL);
+        return true;
+    }
+    if (route->mutating && !lty_repl_writable(api->repl)) {
+        not_leader_render(api, &exchange->response.body);
+        exchange->response.status = lty_err_http_status(LTY_E_NOT_LEADER);
+        return true;
+    }
+    return false;
+}
+
 /* ---- Route matching ----------------------------------------------------------------------- */
 
 /* Does path match pattern? Parameters are captured in order. */
@@ -426,6 +483,12 @@ int lty_api_handle(lty_api_t *api, lty_exchange_t *exchange)
         state->dry_run = dry_run == 1;
     }
     if (err != 0) return lty_api_reply_error(exchange, err, &diag);
+    if (api->repl != NULL) {
+        bool refused = replication_refuses(api, exchange, route);
+        /* A write's headers are added when its batch is done, with the sequence it made. */
+        if (refused || !route->mutating) replication_headers_add(api, &exchange->response);
+        if (refused) return LTY_API_DONE;
+    }
     return route->handler(api, exchange, &params);
 }
 
@@ -448,6 +511,10 @@ static void api_job_done(lty_job_t *job)
     LTY_ASSERT(state != NULL);
     lty_exchange_t *exchange = state->exchange;
     exchange->response.status = job->status;
+    if (state->api->repl != NULL) {
+        if (job->result == LTY_E_NOT_LEADER) not_leader_render(state->api, job->body);
+        replication_headers_add(state->api, &exchange->response);
+    }
     if (job->replayed) lty_response_header_add(&exchange->response, "Idempotent-Replayed", "true");
     if (!job->replayed && !state->dry_run && job->status >= 200 && job->status < 300 &&
         state->success_header[0][0] != '\0') { /* a dry run opened nothing to announce */

@@ -7,12 +7,35 @@
 
 #include <inttypes.h>
 
+/* {"status":"ok","role":"leader"|"follower","applied_seq":N,...}: a load balancer sends writes
+ * to the node whose role is "leader" (docs/replication.md has an HAProxy example). A single
+ * node is its own leader at sequence 0. A node behind the stream's retention answers 503 with
+ * status "behind", so no balancer sends it anything. */
 int lty_api_healthz(lty_api_t *api, lty_exchange_t *exchange, const lty_route_params_t *params)
 {
-    (void)api;
     (void)params;
-    lty_buf_append_str(&exchange->response.body, "{\"status\":\"ok\"}");
-    return lty_api_reply(exchange, 200);
+    LTY_ASSERT(api != NULL);
+    lty_buf_t *out = &exchange->response.body;
+    if (api->repl == NULL) {
+        lty_buf_append_str(out, "{\"status\":\"ok\",\"role\":\"leader\",\"applied_seq\":0}");
+        return lty_api_reply(exchange, 200);
+    }
+    lty_repl_status_t status;
+    lty_repl_status(api->repl, &status);
+    bool behind = status.role == LTY_REPL_ROLE_BEHIND;
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, out);
+    lty_jw_object_begin(&writer);
+    lty_jw_kv_string(&writer, "status", behind ? "behind" : "ok");
+    lty_jw_kv_string(&writer, "role", lty_repl_role_name(status.role));
+    lty_jw_kv_int(&writer, "applied_seq", (int64_t)status.applied_seq);
+    lty_jw_kv_int(&writer, "stream_last_seq", (int64_t)status.stream_last_seq);
+    lty_jw_kv_int(&writer, "lag", (int64_t)(status.stream_last_seq - status.applied_seq));
+    lty_jw_kv_string(&writer, "node", status.node);
+    lty_jw_kv_string(&writer, "leader", status.leader);
+    lty_jw_kv_bool(&writer, "connected", status.connected);
+    lty_jw_object_end(&writer);
+    return lty_api_reply(exchange, behind ? 503 : 200);
 }
 
 static void metric(lty_buf_t *out, const char *name, const char *type, const char *help,
@@ -46,6 +69,22 @@ int lty_api_metrics(lty_api_t *api, lty_exchange_t *exchange, const lty_route_pa
            (uint64_t)(writer.queue_depth > 0 ? writer.queue_depth : 0));
     lty_store_stats_t store;
     lty_store_stats(api->store, &store);
+    if (api->repl != NULL) {
+        lty_repl_status_t repl;
+        lty_repl_status(api->repl, &repl);
+        metric(out, "loyaltyd_replication_leader", "gauge", "1 while this node leads",
+               repl.role == LTY_REPL_ROLE_LEADER ? 1u : 0u);
+        metric(out, "loyaltyd_replication_applied_seq", "gauge", "Stream sequence in this store",
+               repl.applied_seq);
+        metric(out, "loyaltyd_replication_lag", "gauge", "Batches known but not yet applied",
+               repl.stream_last_seq - repl.applied_seq);
+        metric(out, "loyaltyd_replication_publishes_total", "counter", "Batches published",
+               repl.publishes);
+        metric(out, "loyaltyd_replication_applied_total", "counter", "Batches applied as follower",
+               repl.batches_applied);
+        metric(out, "loyaltyd_replication_step_downs_total", "counter", "Leaderships given up",
+               repl.step_downs);
+    }
     metric(out, "loyaltyd_store_map_bytes", "gauge", "LMDB map size", (uint64_t)store.map_bytes);
     metric(out, "loyaltyd_store_used_bytes", "gauge", "LMDB bytes in use",
            (uint64_t)store.used_bytes);

@@ -650,6 +650,7 @@ const char *lty_http_reason(int status)
     case 413: return "Content Too Large";
     case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
+    case 421: return "Misdirected Request";
     case 422: return "Unprocessable Content";
     case 423: return "Locked";
     case 428: return "Precondition Required";

@@ -7,6 +7,7 @@
  * mean (records.c and writer.c encode them) and it does not batch (writer.c does). */
 #include "store.h"
 #include "lty/lty_assert.h"
+#include "lty/lty_buf.h"
 #include "lty/lty_clock.h"
 #include "lty/lty_err.h"
 #include "lty/lty_limits.h"
@@ -67,6 +68,8 @@ struct lty_store_txn_s {
     int error; /* sticky: the first failure of a write transaction */
     int cursors_open;
     bool child_open;                /* LMDB freezes a parent while its child runs */
+    lty_buf_t *capture;             /* replication: the change list of this txn, or NULL */
+    size_t capture_mark;            /* children: the list's size when they began */
     atomic_bool active;             /* read handles: between begin and end */
     lty_store_txn_t *registry_next; /* read handles: the store's list, freed at close */
 };
@@ -74,6 +77,7 @@ struct lty_store_txn_s {
 struct lty_store_cursor_s {
     lty_store_txn_t *txn;
     MDB_cursor *mdb;
+    lty_db_t db;
 };
 
 struct lty_store_s {
@@ -441,7 +445,11 @@ int lty_store_txn_begin(lty_store_t *store, lty_store_txn_t *parent, lty_store_t
     txn->store = store;
     txn->parent = parent;
     txn->kind = parent != NULL ? TXN_CHILD : TXN_WRITE;
-    if (parent != NULL) parent->child_open = true;
+    if (parent != NULL) {
+        parent->child_open = true;
+        txn->capture = parent->capture; /* a child's changes join its parent's list */
+        txn->capture_mark = parent->capture != NULL ? parent->capture->size : 0;
+    }
     *txn_out = txn;
     return 0;
 }
@@ -542,6 +550,10 @@ int lty_store_txn_commit(lty_store_txn_t *txn)
             atomic_fetch_add(&store->commits, 1);
         }
     }
+    if (err != 0 && txn->kind == TXN_CHILD && txn->capture != NULL &&
+        txn->capture_mark <= txn->capture->size) {
+        txn->capture->size = txn->capture_mark; /* refused: as if aborted */
+    }
     bool top_level = txn->kind == TXN_WRITE;
     write_txn_release(txn);
     if (top_level && err == 0) file_preallocate(store);
@@ -558,6 +570,11 @@ void lty_store_txn_abort(lty_store_txn_t *txn)
         return;
     }
     mdb_txn_abort(txn->mdb);
+    /* An aborted child's changes never happened: drop them from the list it shares. */
+    if (txn->kind == TXN_CHILD && txn->capture != NULL) {
+        LTY_ASSERT(txn->capture_mark <= txn->capture->size || txn->capture->error != 0);
+        if (txn->capture_mark <= txn->capture->size) txn->capture->size = txn->capture_mark;
+    }
     write_txn_release(txn);
 }
 
@@ -703,6 +720,97 @@ static void read_end(lty_store_txn_t *txn)
     if (!read_cache_put(txn)) read_handle_destroy(txn);
 }
 
+/* ---- Change capture (replication) -------------------------------------------------------
+ * With replication on, the writer asks for the change list of its batch transaction: every put
+ * and delete, in order, as (operation, database, key, value) records, so a follower applies the
+ * results and never runs a rule again. Children append to their parent's list and cut their
+ * part off when they abort. A transaction without a list (single-node mode) pays one predictable
+ * branch per write. Record layout (big-endian): u8 operation, u8 database, u16 key size,
+ * u32 value size, key, value. */
+
+enum { CHANGE_PUT = 1, CHANGE_DEL = 2, CHANGE_HEADER_BYTES = 8 };
+#define CHANGE_VALUE_BYTES_MAX (64u * 1024u * 1024u)
+
+static void capture_record(lty_buf_t *capture, int operation, lty_db_t db, MDB_val key,
+                           MDB_val value)
+{
+    LTY_ASSERT(capture != NULL);
+    LTY_ASSERT(key.mv_size <= STORE_KEY_BYTES_MAX);
+    if (value.mv_size > CHANGE_VALUE_BYTES_MAX) {
+        capture->error = LTY_E_REQUEST_TOO_LARGE; /* sticky: the batch cannot be published */
+        return;
+    }
+    uint8_t header[CHANGE_HEADER_BYTES] = {
+        (uint8_t)operation, (uint8_t)db, (uint8_t)(key.mv_size >> 8), (uint8_t)key.mv_size,
+        (uint8_t)(value.mv_size >> 24), (uint8_t)(value.mv_size >> 16),
+        (uint8_t)(value.mv_size >> 8), (uint8_t)value.mv_size};
+    if (lty_buf_reserve(capture, sizeof(header) + key.mv_size + value.mv_size) != 0) return;
+    lty_buf_append(capture, header, sizeof(header));
+    lty_buf_append(capture, key.mv_data, key.mv_size);
+    if (value.mv_size > 0) lty_buf_append(capture, value.mv_data, value.mv_size);
+}
+
+void lty_store_txn_capture(lty_store_txn_t *txn, lty_buf_t *changes)
+{
+    LTY_ASSERT(txn != NULL);
+    LTY_ASSERT(txn->kind == TXN_WRITE);
+    LTY_ASSERT(!txn->child_open);
+    txn->capture = changes;
+}
+
+/* Read one record of a change list at *offset; false when the bytes are not one. */
+static bool change_next(const uint8_t *data, size_t size, size_t *offset, int *operation_out,
+                        lty_db_t *db_out, MDB_val *key_out, MDB_val *value_out)
+{
+    LTY_ASSERT(data != NULL || size == 0);
+    LTY_ASSERT(*offset <= size);
+    if (size - *offset < CHANGE_HEADER_BYTES) return false;
+    const uint8_t *header = data + *offset;
+    size_t key_size = (size_t)header[2] << 8 | header[3];
+    size_t value_size = (size_t)header[4] << 24 | (size_t)header[5] << 16 |
+                        (size_t)header[6] << 8 | header[7];
+    bool known = header[0] == CHANGE_PUT || (header[0] == CHANGE_DEL && value_size == 0);
+    if (!known || header[1] >= LTY_DB_COUNT || key_size == 0 || key_size > STORE_KEY_BYTES_MAX) {
+        return false;
+    }
+    if (size - *offset - CHANGE_HEADER_BYTES < key_size + value_size) return false;
+    *operation_out = header[0];
+    *db_out = (lty_db_t)header[1];
+    key_out->mv_size = key_size;
+    key_out->mv_data = (void *)(uintptr_t)(header + CHANGE_HEADER_BYTES);
+    value_out->mv_size = value_size;
+    value_out->mv_data = (void *)(uintptr_t)(header + CHANGE_HEADER_BYTES + key_size);
+    *offset += CHANGE_HEADER_BYTES + key_size + value_size;
+    return true;
+}
+
+int lty_store_changes_apply(lty_store_txn_t *txn, const void *changes, size_t size)
+{
+    LTY_ASSERT(txn != NULL);
+    LTY_ASSERT(txn->kind == TXN_WRITE);
+    LTY_ASSERT(txn->capture == NULL); /* a follower's apply is not captured again */
+    if (txn->error != 0) return txn->error;
+    size_t offset = 0;
+    while (offset < size) {
+        int operation = 0;
+        lty_db_t db = LTY_DB_META;
+        MDB_val key, value;
+        if (!change_next(changes, size, &offset, &operation, &db, &key, &value)) {
+            LTY_LOG(LTY_LOG_ERR, "event=change_list_invalid offset=%zu bytes=%zu err=CORRUPT",
+                    offset, size);
+            txn->error = LTY_E_CORRUPT;
+            return LTY_E_CORRUPT;
+        }
+        int mdb_rc = operation == CHANGE_PUT
+                         ? mdb_put(txn->mdb, txn->store->dbis[db], &key, &value, 0u)
+                         : mdb_del(txn->mdb, txn->store->dbis[db], &key, NULL);
+        /* A delete of an absent key leaves the same state as on the leader. */
+        if (mdb_rc == MDB_NOTFOUND && operation == CHANGE_DEL) continue;
+        if (mdb_rc != MDB_SUCCESS) return txn_fail(txn, mdb_rc, "change_apply");
+    }
+    return 0;
+}
+
 /* ---- Records ----------------------------------------------------------------------------- */
 
 int lty_store_get(lty_store_txn_t *txn, lty_db_t db, lty_bytes_t key, lty_bytes_t *value_out)
@@ -732,6 +840,7 @@ static int put_flags(lty_store_txn_t *txn, lty_db_t db, lty_bytes_t key, lty_byt
     MDB_val mdb_value = val_from_bytes(value);
     int mdb_rc = mdb_put(txn->mdb, txn->store->dbis[db], &mdb_key, &mdb_value, flags);
     if (mdb_rc != MDB_SUCCESS) return txn_fail(txn, mdb_rc, operation);
+    if (txn->capture != NULL) capture_record(txn->capture, CHANGE_PUT, db, mdb_key, mdb_value);
     return 0;
 }
 
@@ -769,6 +878,7 @@ int lty_store_del(lty_store_txn_t *txn, lty_db_t db, lty_bytes_t key)
     MDB_val mdb_key = val_from_bytes(key);
     int mdb_rc = mdb_del(txn->mdb, txn->store->dbis[db], &mdb_key, NULL);
     if (mdb_rc != MDB_SUCCESS) return txn_fail(txn, mdb_rc, "del");
+    if (txn->capture != NULL) capture_record(txn->capture, CHANGE_DEL, db, mdb_key, (MDB_val){0});
     return 0;
 }
 
@@ -803,6 +913,7 @@ int lty_store_cursor_open(lty_store_txn_t *txn, lty_db_t db, lty_store_cursor_t 
         return txn_fail(txn, mdb_rc, "cursor_open");
     }
     cursor->txn = txn;
+    cursor->db = db;
     txn->cursors_open++;
     *cursor_out = cursor;
     return 0;
@@ -853,6 +964,13 @@ int lty_store_cursor_del(lty_store_cursor_t *cursor)
     LTY_ASSERT(cursor->txn->kind != TXN_READ);
     LTY_ASSERT(!cursor->txn->child_open);
     if (cursor->txn->error != 0) return cursor->txn->error;
+    MDB_val key = {0}, value = {0};
+    if (cursor->txn->capture != NULL) {
+        /* The key is a view into the page the delete changes: record it first. */
+        int mdb_rc = mdb_cursor_get(cursor->mdb, &key, &value, MDB_GET_CURRENT);
+        if (mdb_rc != MDB_SUCCESS) return txn_fail(cursor->txn, mdb_rc, "cursor_get_current");
+        capture_record(cursor->txn->capture, CHANGE_DEL, cursor->db, key, (MDB_val){0});
+    }
     int mdb_rc = mdb_cursor_del(cursor->mdb, 0u);
     if (mdb_rc != MDB_SUCCESS) return txn_fail(cursor->txn, mdb_rc, "cursor_del");
     return 0;

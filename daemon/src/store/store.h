@@ -29,6 +29,8 @@
 #ifndef LTY_STORE_H
 #define LTY_STORE_H
 
+#include "lty/lty_buf.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -103,6 +105,23 @@ int lty_store_cursor_seek(lty_store_cursor_t *cursor, lty_store_seek_t seek, lty
 /** Delete the entry under the cursor (write transactions only). */
 int lty_store_cursor_del(lty_store_cursor_t *cursor);
 void lty_store_cursor_close(lty_store_cursor_t *cursor);
+
+/**
+ * Record every put and delete of the write transaction txn (and of its children) into changes,
+ * as a change list that lty_store_changes_apply() replays on another store. An aborted child's
+ * changes are cut off again. Replication only: without this call nothing is recorded.
+ *
+ * @param[in] txn      A top-level write transaction with no child open.
+ * @param[in] changes  Borrowed until txn ends; the caller resets it. A list that outgrew its
+ *                     capacity_max has a sticky lty_buf_error(): do not publish it.
+ */
+void lty_store_txn_capture(lty_store_txn_t *txn, lty_buf_t *changes);
+/**
+ * Apply a change list made by lty_store_txn_capture() to txn, in order.
+ * @return 0; LTY_E_CORRUPT (the bytes are not a change list; txn is marked failed);
+ *         LTY_E_STORE_FULL or LTY_E_IO from LMDB (txn is marked failed).
+ */
+int lty_store_changes_apply(lty_store_txn_t *txn, const void *changes, size_t size);
 
 /** Number of entries in db. */
 int lty_store_count(lty_store_txn_t *txn, lty_db_t db, uint64_t *count_out);

@@ -42,6 +42,8 @@ struct lty_writer_s {
     lty_writer_stats_t stats;
     /* Writer thread only: the encoded idempotency record of the job being stored. */
     uint8_t record[LTY_RECORD_IDEMPOTENCY_BYTES_MAX];
+    /* Writer thread only, replicated mode: the change list of the open transaction. */
+    lty_buf_t changes;
 };
 
 /* ---- Idempotency records ----------------------------------------------------------------- */
@@ -194,6 +196,45 @@ static int64_t monotonic_us(void)
     return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
 }
 
+/* Begin a top-level write transaction; in replicated mode its changes are recorded. */
+static int write_begin(lty_writer_t *writer, lty_store_txn_t **txn_out)
+{
+    LTY_ASSERT(writer != NULL);
+    LTY_ASSERT(txn_out != NULL);
+    if (writer->options.repl != NULL && !lty_repl_writable(writer->options.repl)) {
+        return LTY_E_NOT_LEADER;
+    }
+    int err = lty_store_txn_begin(writer->store, NULL, txn_out);
+    if (err != 0 || writer->options.repl == NULL) return err;
+    lty_buf_reset(&writer->changes);
+    lty_store_txn_capture(*txn_out, &writer->changes);
+    return 0;
+}
+
+/* Commit a transaction from write_begin (abort it when err is set). In replicated mode the
+ * change list goes to the stream first, and only an acknowledged batch commits: the stream is
+ * the write-ahead log. Single-node mode takes the one branch and commits. */
+static int write_end(lty_writer_t *writer, lty_store_txn_t *txn, int err)
+{
+    LTY_ASSERT(writer != NULL);
+    LTY_ASSERT(txn != NULL);
+    if (writer->options.repl == NULL) {
+        if (err != 0) {
+            lty_store_txn_abort(txn);
+            return err;
+        }
+        return lty_store_txn_commit(txn);
+    }
+    if (err == 0) err = lty_repl_publish(writer->options.repl, txn, &writer->changes);
+    if (err != 0) {
+        lty_store_txn_abort(txn);
+    } else {
+        err = lty_store_txn_commit(txn);
+    }
+    lty_repl_committed(writer->options.repl, err);
+    return err;
+}
+
 /* Run the jobs in one transaction and commit it; the time of each part is added to the writer's
  * counters (the writer thread alone writes them; lty_writer_stats reads under the mutex). */
 static int batch_attempt(lty_writer_t *writer, lty_job_t **batch, int count)
@@ -202,17 +243,13 @@ static int batch_attempt(lty_writer_t *writer, lty_job_t **batch, int count)
     LTY_ASSERT(count <= writer->options.batch_jobs_max);
     int64_t started_us = monotonic_us();
     lty_store_txn_t *parent = NULL;
-    int err = lty_store_txn_begin(writer->store, NULL, &parent);
+    int err = write_begin(writer, &parent);
     if (err != 0) return err;
     for (int index = 0; index < count && err == 0; index++) {
         err = job_run(writer, parent, batch[index]);
     }
     int64_t applied_us = monotonic_us();
-    if (err != 0) {
-        lty_store_txn_abort(parent);
-    } else {
-        err = lty_store_txn_commit(parent);
-    }
+    err = write_end(writer, parent, err);
     int64_t committed_us = monotonic_us();
     pthread_mutex_lock(&writer->mutex);
     writer->stats.apply_us += (uint64_t)(applied_us - started_us);
@@ -246,6 +283,15 @@ static bool replay_is_from_batch(lty_job_t *const *batch, int index)
     return false;
 }
 
+/* The error a failed batch's jobs answer with: a full store, not the leader (421 with the
+ * leader's address), not replicated, or a failed commit: each is retried with the same key. */
+static int batch_error(int err)
+{
+    LTY_ASSERT(err < 0);
+    if (err == LTY_E_STORE_FULL || err == LTY_E_NOT_LEADER || err == LTY_E_REPLICATION) return err;
+    return LTY_E_COMMIT_FAILED;
+}
+
 static void batch_run(lty_writer_t *writer, lty_job_t **batch, int count)
 {
     LTY_ASSERT(writer != NULL);
@@ -264,9 +310,7 @@ static void batch_run(lty_writer_t *writer, lty_job_t **batch, int count)
     int replays = 0;
     for (int index = 0; index < count; index++) {
         lty_job_t *job = batch[index];
-        if (fail[index]) {
-            job_error_set(job, err == LTY_E_STORE_FULL ? LTY_E_STORE_FULL : LTY_E_COMMIT_FAILED);
-        }
+        if (fail[index]) job_error_set(job, batch_error(err));
         if (job->replayed) replays++;
     }
     if (err != 0) {
@@ -309,13 +353,13 @@ static int sweep_key(lty_store_txn_t *txn, lty_store_cursor_t *cursor, lty_bytes
 }
 
 /* One small transaction: delete up to LTY_SWEEP_KEYS_PER_TXN_MAX keys expired at now_ms. */
-static int sweep_txn(lty_store_t *store, int64_t now_ms, uint64_t *swept_out)
+static int sweep_txn(lty_writer_t *writer, int64_t now_ms, uint64_t *swept_out)
 {
-    LTY_ASSERT(store != NULL);
+    LTY_ASSERT(writer != NULL);
     LTY_ASSERT(swept_out != NULL);
     *swept_out = 0;
     lty_store_txn_t *txn = NULL;
-    int err = lty_store_txn_begin(store, NULL, &txn);
+    int err = write_begin(writer, &txn);
     if (err != 0) return err;
     lty_store_cursor_t *cursor = NULL;
     err = lty_store_cursor_open(txn, LTY_DB_IDEMPOTENCY_BY_EXPIRY, &cursor);
@@ -334,10 +378,11 @@ static int sweep_txn(lty_store_t *store, int64_t now_ms, uint64_t *swept_out)
     }
     lty_store_cursor_close(cursor);
     if ((err != 0 && err != LTY_E_NOT_FOUND) || swept == 0) {
-        lty_store_txn_abort(txn); /* nothing to delete: spare the two fsyncs of a commit */
+        /* nothing to delete: spare the two fsyncs of a commit (and the publish) */
+        (void)write_end(writer, txn, err != 0 && err != LTY_E_NOT_FOUND ? err : LTY_E_NOT_FOUND);
         return err == LTY_E_NOT_FOUND ? 0 : err;
     }
-    err = lty_store_txn_commit(txn);
+    err = write_end(writer, txn, 0);
     if (err == 0) *swept_out = swept;
     return err;
 }
@@ -347,7 +392,8 @@ static void sweep_run(lty_writer_t *writer)
     LTY_ASSERT(writer != NULL);
     LTY_ASSERT(writer->options.sweep_interval_ms > 0);
     uint64_t swept = 0;
-    int err = sweep_txn(writer->store, lty_clock_now_ms(), &swept);
+    int err = sweep_txn(writer, lty_clock_now_ms(), &swept);
+    if (err == LTY_E_NOT_LEADER) err = 0; /* a follower's keys go when the leader's sweep does */
     if (err != 0) LTY_LOG(LTY_LOG_WARN, "event=sweep_failed err=%s", lty_err_name(err));
     if (swept > 0) LTY_LOG(LTY_LOG_DEBUG, "event=sweep keys=%llu", (unsigned long long)swept);
     /* Reader slots left by a killed reader process (loyaltyctl backup/verify) pin old pages and
@@ -498,6 +544,7 @@ int lty_writer_start(lty_writer_t **writer_out, lty_store_t *store,
     if (writer == NULL) return LTY_E_NOMEM;
     writer->store = store;
     writer->options = *options;
+    lty_buf_init(&writer->changes, LTY_REPL_BATCH_BYTES_MAX);
     writer->sweep_due_ms = lty_clock_monotonic_ms() + options->sweep_interval_ms;
     pthread_condattr_t attributes;
     pthread_condattr_init(&attributes);
@@ -582,6 +629,7 @@ void lty_writer_stop(lty_writer_t *writer)
     pthread_cond_destroy(&writer->wake);
     pthread_cond_destroy(&writer->swept);
     pthread_mutex_destroy(&writer->mutex);
+    lty_buf_deinit(&writer->changes);
     lty_free(writer);
 }
 

@@ -15,7 +15,10 @@
  * hash) and apply nothing; else begin a child, call apply_cb, commit the child when it returns 0
  * or abort it when it returns an error, then (unless the error is a 5xx, which is transient)
  * store {hash, status, body} under the key in the parent; commit the parent once (one fsync);
- * then call every done_cb. If the parent commit fails, every job of the batch that was not a
+ * then call every done_cb. In replicated mode the batch's change list is published to the stream
+ * (and acknowledged) between the last job and the commit; a node that may not write refuses the
+ * batch with LTY_E_NOT_LEADER, a publish without acknowledgement with LTY_E_REPLICATION.
+ * If the parent commit fails, every job of the batch that was not a
  * replay gets result LTY_E_COMMIT_FAILED (or LTY_E_STORE_FULL) and nothing of it persists.
  *
  * A dry-run job (job->dry_run) runs the same way, but its child is always aborted: the client
@@ -31,6 +34,7 @@
 
 #include "lty/lty_buf.h"
 #include "lty/lty_limits.h"
+#include "replication.h"
 #include "store.h"
 
 #include <stdbool.h>
@@ -75,6 +79,8 @@ typedef struct lty_writer_options_s {
     int queue_jobs_max;           /* beyond it lty_writer_submit refuses with LTY_E_UNAVAILABLE */
     int64_t idempotency_ttl_ms;   /* how long keys are kept (>= 35 days) */
     int sweep_interval_ms;        /* how often expired keys are purged */
+    lty_repl_t *repl;             /* replicated mode: each batch is published before it commits
+                                   * (replication.h); NULL = single node */
 } lty_writer_options_t;
 
 /** Start the writer thread over store. */
