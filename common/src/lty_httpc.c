@@ -118,6 +118,21 @@ void lty_httpc_disconnect(lty_httpc_t *httpc)
     lty_httpc_conn_close(&httpc->conn);
 }
 
+int lty_httpc_target_set(lty_httpc_t *httpc, const char *host, uint16_t port)
+{
+    if (httpc == NULL) return LTY_E_CLIENT_BUG;
+    HTTPC_CHECK(httpc, host != NULL);
+    size_t host_size = strlen(host);
+    HTTPC_CHECK(httpc, host_size > 0 && host_size <= LTY_HTTPC_HOST_BYTES_MAX);
+    HTTPC_CHECK(httpc, strpbrk(host, " \r\n/") == NULL);
+    HTTPC_CHECK(httpc, port > 0);
+    if (strcmp(httpc->host, host) == 0 && httpc->port == port) return 0;
+    lty_httpc_disconnect(httpc);
+    memcpy(httpc->host, host, host_size + 1);
+    httpc->port = port;
+    return 0;
+}
+
 /* ---- Request framing ------------------------------------------------------------------- */
 
 static bool token_is_valid(const char *text, size_t size_max)

@@ -202,6 +202,10 @@ typedef struct lty_client_options_s {
     lty_client_log_cb log_cb;  /* public: NULL for silence; see lty_client_set_log_cb() */
     void *log_userdata;        /* public: passed to log_cb */
     int log_level_max;         /* public: LTY_CLIENT_LOG_*; lines above it are not produced */
+    const char *servers;       /* public: a replicated daemon's nodes, "host:port,host:port"
+                                * (at most 8), or NULL for host:port alone. A call that cannot
+                                * reach a node tries the next; a follower's 421 not_leader sends
+                                * it to the leader the reply names. Same idempotency key. */
 } lty_client_options_t;
 
 /** A client. Allocate it yourself (stack, static or heap); the library manages its inside. */

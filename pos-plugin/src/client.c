@@ -26,8 +26,18 @@
 #define PATH_TOPUPS "/v1/till/prepaid/topups"
 #define PATH_RETURNS "/v1/till/returns"
 
+#define CLIENT_SERVERS_MAX 8
+
+typedef struct client_server_s {
+    char host[LTY_HTTPC_HOST_BYTES_MAX + 1];
+    uint16_t port;
+} client_server_t;
+
 typedef struct client_impl_s {
     lty__pos_log_t log;
+    client_server_t servers[CLIENT_SERVERS_MAX]; /* a replicated daemon's nodes */
+    int servers_count;                           /* 0: options.host and port alone */
+    int server_index;                            /* the node requests go to now */
     lty_httpc_t httpc;
     lty_httpc_response_t response;
     lty_buf_t request_body;
@@ -184,6 +194,68 @@ static int options_check(const lty_client_options_t *options, const lty__pos_log
     return 0;
 }
 
+/* Split "host:port" (the last ':' separates the port) into server; false if malformed. */
+static bool server_parse(const char *text, size_t size, client_server_t *server)
+{
+    const char *colon = NULL;
+    for (size_t index = 0; index < size; index++) {
+        if (text[index] == ':') colon = text + index;
+    }
+    if (colon == NULL || colon == text || (size_t)(colon - text) > LTY_HTTPC_HOST_BYTES_MAX) {
+        return false;
+    }
+    long port = 0;
+    for (const char *digit = colon + 1; digit < text + size; digit++) {
+        if (*digit < '0' || *digit > '9' || port > 65535) return false;
+        port = port * 10 + (*digit - '0');
+    }
+    if (port < 1 || port > 65535) return false;
+    memcpy(server->host, text, (size_t)(colon - text));
+    server->host[colon - text] = '\0';
+    server->port = (uint16_t)port;
+    return true;
+}
+
+/* options.servers: "host:port,host:port" into impl->servers. */
+static int servers_parse(client_impl_t *impl, const char *servers)
+{
+    impl->servers_count = 0;
+    if (servers == NULL || servers[0] == '\0') return 0;
+    const char *item = servers;
+    while (*item != '\0') {
+        const char *comma = strchr(item, ',');
+        size_t size = comma != NULL ? (size_t)(comma - item) : strlen(item);
+        if (impl->servers_count == CLIENT_SERVERS_MAX ||
+            !server_parse(item, size, &impl->servers[impl->servers_count])) {
+            lty__pos_log(&impl->log, LTY_CLIENT_LOG_ERR,
+                         "option servers must be up to %d host:port items separated by commas",
+                         CLIENT_SERVERS_MAX);
+            return LTY_E_INVALID_FIELD;
+        }
+        impl->servers_count++;
+        item += size + (comma != NULL ? 1 : 0);
+    }
+    return 0;
+}
+
+/* Send the next requests to another node: the one a 421 named (leader != NULL), or the next in
+ * the list (a node that could not be reached). */
+static void server_switch(client_impl_t *impl, const char *leader)
+{
+    client_server_t named;
+    const client_server_t *target = NULL;
+    if (leader != NULL && server_parse(leader, strlen(leader), &named)) {
+        target = &named;
+    } else if (impl->servers_count > 1) {
+        impl->server_index = (impl->server_index + 1) % impl->servers_count;
+        target = &impl->servers[impl->server_index];
+    }
+    if (target == NULL) return;
+    lty__pos_log(&impl->log, LTY_CLIENT_LOG_INFO, "switching to %s:%u", target->host,
+                 (unsigned)target->port);
+    (void)lty_httpc_target_set(&impl->httpc, target->host, target->port);
+}
+
 static int impl_open(client_impl_t *impl, const lty_client_options_t *options)
 {
     impl->offline_queue = options->offline_queue;
@@ -198,9 +270,11 @@ static int impl_open(client_impl_t *impl, const lty_client_options_t *options)
         lty_buf_reserve(&impl->response.body, LTY_POS_RESPONSE_BYTES_MAX) != 0) {
         return LTY_E_NOMEM;
     }
+    int err = servers_parse(impl, options->servers);
+    if (err != 0) return err;
     lty_httpc_options_t httpc_options = {
-        .host = options->host,
-        .port = options->port,
+        .host = impl->servers_count > 0 ? impl->servers[0].host : options->host,
+        .port = impl->servers_count > 0 ? impl->servers[0].port : options->port,
         .ca_cert_path = options->ca_cert_path,
         .cert_path = options->cert_path,
         .key_path = options->key_path,
@@ -208,7 +282,7 @@ static int impl_open(client_impl_t *impl, const lty_client_options_t *options)
         .log_cb = httpc_log_forward,
         .log_userdata = &impl->log,
     };
-    int err = lty_httpc_init(&impl->httpc, &httpc_options);
+    err = lty_httpc_init(&impl->httpc, &httpc_options);
     if (err != 0) return err;
     return lty__pos_queue_open(&impl->queue, options->queue_dir, options->queue_entries_max,
                                &impl->log);
@@ -322,6 +396,15 @@ static int exchange(client_impl_t *impl, const char *method, const char *path, c
     for (int attempt = 0; attempt < impl->attempts_max; attempt++) {
         if (attempt > 0) sleep_ms(backoff_ms(impl, attempt));
         err = lty_httpc_request(&impl->httpc, &request, &impl->response);
+        if (err == 0 && impl->response.status == 421) {
+            /* A follower did nothing with the request: send it, unchanged, to the leader. */
+            char leader[LTY_HTTPC_HOST_BYTES_MAX + 8];
+            lty__pos_leader_parse(impl->response.body.data, impl->response.body.size, leader,
+                                  sizeof(leader));
+            impl->last_status = 421;
+            server_switch(impl, leader[0] != '\0' ? leader : NULL);
+            continue;
+        }
         if (err == 0) {
             impl->last_status = impl->response.status;
             if (!status_is_retryable(impl->response.status)) return 0;
@@ -333,6 +416,7 @@ static int exchange(client_impl_t *impl, const char *method, const char *path, c
         lty__pos_log(&impl->log, LTY_CLIENT_LOG_WARN, "%s %s err=%s attempt=%d", method, path,
                      lty_err_name(err), attempt + 1);
         if (err != LTY_E_NET && err != LTY_E_NET_TIMEOUT) break; /* retrying will not help */
+        server_switch(impl, NULL); /* a replicated daemon: try the next node */
     }
     if (err == 0) return 0; /* the last attempt's 5xx is the answer */
     return error_set(impl, err, "", "%s", lty_strerror(err));
@@ -354,7 +438,8 @@ static int answer_error(client_impl_t *impl, lty__pos_error_t *error)
 static answer_class_t answer_classify(int status, int err)
 {
     if (status >= 200 && status <= 299) return ANSWER_APPLIED;
-    if (status >= 500 || status == 408 || status == 429) return ANSWER_TRANSIENT;
+    /* 421: a follower of a replicated daemon did nothing; the leader will. */
+    if (status >= 500 || status == 408 || status == 421 || status == 429) return ANSWER_TRANSIENT;
     /* The credential, not the request, was refused: another day it may pass. */
     if (err == LTY_E_UNAUTHENTICATED || err == LTY_E_FORBIDDEN) return ANSWER_TRANSIENT;
     if (status >= 400 && status <= 499) return ANSWER_REFUSED;

@@ -641,3 +641,15 @@ void lty__pos_error_parse(const char *body, size_t size, int http_status,
                  lty_strerror(error_out->err), http_status);
     }
 }
+
+void lty__pos_leader_parse(const char *body, size_t size, char *out, size_t out_size)
+{
+    if (out == NULL || out_size == 0) return; /* the till library never aborts */
+    out[0] = '\0';
+    lty_json_doc_t *doc = NULL;
+    if (body == NULL || lty_json_parse(body, size, LTY_JSON_DEPTH_MAX, &doc, NULL) != 0) return;
+    const lty_json_node_t *error = lty_json_member(lty_json_doc_root(doc), "error");
+    const char *leader = lty_json_node_string(lty_json_member(error, "leader"));
+    if (leader != NULL) snprintf(out, out_size, "%s", leader);
+    lty_json_doc_free(doc);
+}

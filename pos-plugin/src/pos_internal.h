@@ -63,6 +63,8 @@ int lty__pos_pin_render(const char *card_no, const char *pin, const char *reset_
 int lty__pos_return_render(const lty_return_t *ret, lty_buf_t *out, lty_diag_t *diag);
 /** {"card_no", "pin_set": true}. */
 int lty__pos_pin_set_parse(const char *body, size_t size, lty_diag_t *diag);
+/** The leader's "host:port" in a 421 not_leader reply into out ("" when it names none). */
+void lty__pos_leader_parse(const char *body, size_t size, char *out, size_t out_size);
 int lty__pos_return_receipt_parse(const char *body, size_t size,
                                   lty_return_receipt_t *receipt_out, lty_diag_t *diag);
 int lty__pos_card_parse(const char *body, size_t size, lty_card_info_t *card_out,

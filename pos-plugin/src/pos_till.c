@@ -32,6 +32,7 @@ static void usage(FILE *out)
 {
     fputs("usage: pos-till --host HOST --port N --ca CA.crt --cert TILL.crt --key TILL.key\n"
           "                --queue DIR [--offline] [--json] [--timeout-ms N] [--attempts N]\n"
+          "                [--servers HOST:PORT,HOST:PORT...] (a replicated daemon's nodes)\n"
           "                [--verbose] [COMMAND ...]\n"
           "commands (one from the arguments, or one per line on stdin):\n"
           "  card CARD_NO\n"
@@ -580,6 +581,9 @@ static int flags_parse(int argc, char **argv, lty_client_options_t *options, til
             options->key_path = value;
         } else if (strcmp(flag, "--queue") == 0) {
             options->queue_dir = value;
+        } else if (strcmp(flag, "--servers") == 0) {
+            options->servers = value;
+            if (options->host == NULL) options->host = "-"; /* unused: the list decides */
         } else if (strcmp(flag, "--server-name") == 0) {
             options->server_name = value;
         } else if (strcmp(flag, "--timeout-ms") == 0 && int_parse(value, 100, 120000, &number)) {

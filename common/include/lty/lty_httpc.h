@@ -140,6 +140,13 @@ void lty_httpc_deinit(lty_httpc_t *httpc);
 void lty_httpc_disconnect(lty_httpc_t *httpc);
 
 /**
+ * Send the next requests to host:port instead (another node of a replicated daemon: the same
+ * programme CA and server name). Closes the current connection when the target changes.
+ * @return 0, or LTY_E_CLIENT_BUG (NULL, empty or malformed host, port 0).
+ */
+int lty_httpc_target_set(lty_httpc_t *httpc, const char *host, uint16_t port);
+
+/**
  * Send one request and read its complete response.
  *
  * @param[in]  httpc     From lty_httpc_init().
