@@ -279,6 +279,9 @@ static natsStatus connection_open(lty_repl_t *repl)
                                         repl->options.nats_urls_count);
     }
     if (status == NATS_OK) status = natsOptions_SetName(options, repl->node);
+    /* Exactly the configured servers: a node cut off from them is cut off (no silent hop to a
+     * server the cluster announced), which is what the operator's topology says. */
+    if (status == NATS_OK) status = natsOptions_SetIgnoreDiscoveredServers(options, true);
     /* Reconnect for ever, quickly: a node that lost its server keeps trying the others. */
     if (status == NATS_OK) status = natsOptions_SetMaxReconnect(options, -1);
     if (status == NATS_OK) status = natsOptions_SetReconnectWait(options, 100);
@@ -733,4 +736,5 @@ void lty_repl_stop(lty_repl_t *repl)
     }
     pthread_mutex_destroy(&repl->mutex);
     lty_free(repl);
+    nats_Close(); /* the library's own threads and memory: one replication object per process */
 }
