@@ -121,7 +121,8 @@ node_configure() {
 
 # node_start I: start node I (on its earlier port after a kill, so tills' lists stay valid).
 node_start() {
-    local i=$1 fifo="$LTY_TMP/ready.$i.$RANDOM" port=${NODE_PORT[$1]:-0}
+    local i=$1
+    local fifo="$LTY_TMP/ready.$i.$RANDOM" port=${NODE_PORT[$1]:-0}
     mkfifo "$fifo"
     "$LOYALTYD" --data "${NODE_DIR[i]}" --listen "127.0.0.1:$port" --ready-fd 3 \
         3>"$fifo" 2>>"$LTY_TMP/node$i.log" &
