@@ -86,5 +86,8 @@ mbedtls=$(owners 'mbedtls/')
 mbedtls_bad=$(tr ' ' '\n' <<<"$mbedtls" | grep -vE '^(common/src/tls/|$)' || true)
 check "mbedTLS headers are included under common/src/tls/ only (the seam)" \
     "$([[ -z "$mbedtls_bad" && -n "$mbedtls" ]] && echo 0 || echo 1)" "$mbedtls_bad"
+nats=$(owners 'nats/nats\.h>')
+check "nats.h is included by daemon/src/store/replication.c only (found: $nats)" \
+    "$([[ "$nats" == "daemon/src/store/replication.c " ]] && echo 0 || echo 1)" "$nats"
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
