@@ -110,10 +110,44 @@ static void test_config_write_then_load_round_trips_and_names_the_file(void **st
     rmdir(dir);
 }
 
+/* No section: single-node mode. The section's contract example parses, with defaults for the
+ * keys it leaves out; a malformed section names what is wrong. */
+static void test_config_replication_section_enables_and_checks(void **state)
+{
+    (void)state;
+    lty_config_t config;
+    lty_diag_t diag;
+    assert_int_equal(parse("{}", &config, &diag), 0);
+    assert_false(config.replication.enabled);
+    assert_int_equal(parse("{\"replication\":{\"nats_urls\":[\"nats://127.0.0.1:4222\"],"
+                           "\"stream\":\"LTY\",\"node\":\"a\",\"lease_ms\":3000}}",
+                           &config, &diag), 0);
+    assert_true(config.replication.enabled);
+    assert_int_equal(config.replication.nats_urls_count, 1);
+    assert_string_equal(config.replication.nats_urls[0], "nats://127.0.0.1:4222");
+    assert_string_equal(config.replication.stream, "LTY");
+    assert_string_equal(config.replication.node, "a");
+    assert_int_equal(config.replication.lease_ms, 3000);
+    assert_int_equal(config.replication.replicas, 3);
+    assert_int_equal(parse("{\"replication\":{\"nats_urls\":[],\"stream\":\"LTY\","
+                           "\"node\":\"a\"}}", &config, &diag), LTY_E_CONFIG);
+    assert_string_equal(diag.field, "/replication/nats_urls");
+    assert_int_equal(parse("{\"replication\":{\"nats_urls\":[\"http://x\"],\"stream\":\"LTY\","
+                           "\"node\":\"a\"}}", &config, &diag), LTY_E_CONFIG);
+    assert_int_equal(parse("{\"replication\":{\"nats_urls\":[\"nats://x:1\"],\"stream\":\"L.T\","
+                           "\"node\":\"a\"}}", &config, &diag), LTY_E_CONFIG);
+    assert_int_equal(parse("{\"replication\":{\"nats_urls\":[\"nats://x:1\"],\"stream\":\"L\","
+                           "\"node\":\"a\",\"lease_ms\":100}}", &config, &diag), LTY_E_CONFIG);
+    assert_string_equal(diag.field, "/replication/lease_ms");
+    assert_int_equal(parse("{\"replication\":{\"nats_urls\":[\"nats://x:1\"],\"stream\":\"L\","
+                           "\"node\":\"a\",\"leader\":true}}", &config, &diag), LTY_E_CONFIG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_parse_subset_keeps_other_defaults),
+        cmocka_unit_test(test_config_replication_section_enables_and_checks),
         cmocka_unit_test(test_config_parse_out_of_range_names_key_and_code),
         cmocka_unit_test(test_config_parse_not_an_object_is_config_error),
         cmocka_unit_test(test_config_write_then_load_round_trips_and_names_the_file),

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lty/lty_buf.h"
 #include "lty/lty_err.h"
 #include "lty/lty_limits.h"
 #include "store.h"
@@ -511,6 +512,74 @@ static void test_store_backup_copy_opens_with_same_data(void **state)
     lty_store_close(copy);
 }
 
+/* Replication: a batch's change list holds its puts and deletes in order, without the writes of
+ * an aborted child, and applied to another store it makes the same content. */
+static void test_store_capture_replays_on_another_store_without_aborted_children(void **state)
+{
+    (void)state;
+    put_committed(fixture.store, LTY_DB_META, "old", "x");
+    lty_buf_t changes;
+    lty_buf_init(&changes, MIB);
+    lty_store_txn_t *txn = NULL, *child = NULL;
+    assert_int_equal(lty_store_txn_begin(fixture.store, NULL, &txn), 0);
+    lty_store_txn_capture(txn, &changes);
+    assert_int_equal(lty_store_put(txn, LTY_DB_MEMBERS, text("k1"), text("v1")), 0);
+    assert_int_equal(lty_store_txn_begin(fixture.store, txn, &child), 0);
+    assert_int_equal(lty_store_put(child, LTY_DB_MEMBERS, text("k2"), text("v2")), 0);
+    assert_int_equal(lty_store_txn_commit(child), 0);
+    size_t kept = changes.size;
+    assert_int_equal(lty_store_txn_begin(fixture.store, txn, &child), 0);
+    assert_int_equal(lty_store_put(child, LTY_DB_MEMBERS, text("k3"), text("v3")), 0);
+    lty_store_txn_abort(child);
+    assert_int_equal(changes.size, kept); /* the aborted child's put is gone from the list */
+    assert_int_equal(lty_store_del(txn, LTY_DB_META, text("old")), 0);
+    lty_store_cursor_t *cursor = NULL;
+    assert_int_equal(lty_store_cursor_open(txn, LTY_DB_MEMBERS, &cursor), 0);
+    assert_int_equal(lty_store_cursor_seek(cursor, LTY_SEEK_KEY, text("k1"), NULL, NULL), 0);
+    assert_int_equal(lty_store_cursor_del(cursor), 0);
+    lty_store_cursor_close(cursor);
+    assert_int_equal(lty_store_txn_commit(txn), 0);
+
+    lty_store_t *other = NULL;
+    assert_int_equal(store_open_with(&other, fixture.backup_dir, 4 * MIB, 0, false), 0);
+    put_committed(other, LTY_DB_META, "old", "x");
+    assert_int_equal(lty_store_txn_begin(other, NULL, &txn), 0);
+    assert_int_equal(lty_store_changes_apply(txn, changes.data, changes.size), 0);
+    assert_int_equal(lty_store_txn_commit(txn), 0);
+    char value[16];
+    assert_int_equal(read_value(other, LTY_DB_MEMBERS, "k2", value, sizeof(value)), 0);
+    assert_string_equal(value, "v2");
+    assert_int_equal(read_value(other, LTY_DB_MEMBERS, "k1", value, sizeof(value)),
+                     LTY_E_NOT_FOUND);
+    assert_int_equal(read_value(other, LTY_DB_MEMBERS, "k3", value, sizeof(value)),
+                     LTY_E_NOT_FOUND);
+    assert_int_equal(read_value(other, LTY_DB_META, "old", value, sizeof(value)), LTY_E_NOT_FOUND);
+    lty_store_close(other);
+    lty_buf_deinit(&changes);
+}
+
+/* Bytes that are not a change list fail the transaction, which then commits nothing. */
+static void test_store_changes_apply_refuses_garbage_and_fails_the_transaction(void **state)
+{
+    (void)state;
+    static const uint8_t truncated[] = {1, 2, 0, 2, 0, 0, 0, 9, 'k', 'k', 'v'};
+    static const uint8_t unknown_db[] = {1, 200, 0, 1, 0, 0, 0, 0, 'k'};
+    static const uint8_t unknown_operation[] = {9, 1, 0, 1, 0, 0, 0, 0, 'k'};
+    const struct {
+        const uint8_t *bytes;
+        size_t size;
+    } cases[] = {{truncated, sizeof(truncated)},
+                 {unknown_db, sizeof(unknown_db)},
+                 {unknown_operation, sizeof(unknown_operation)}};
+    for (size_t index = 0; index < sizeof(cases) / sizeof(cases[0]); index++) {
+        lty_store_txn_t *txn = NULL;
+        assert_int_equal(lty_store_txn_begin(fixture.store, NULL, &txn), 0);
+        assert_int_equal(lty_store_changes_apply(txn, cases[index].bytes, cases[index].size),
+                         LTY_E_CORRUPT);
+        assert_int_equal(lty_store_txn_commit(txn), LTY_E_CORRUPT);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -538,6 +607,10 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_backup_copy_opens_with_same_data, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_store_capture_replays_on_another_store_without_aborted_children, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_store_changes_apply_refuses_garbage_and_fails_the_transaction, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
