@@ -61,6 +61,11 @@ static const config_int_t config_ints[] = {
     CONFIG_INT(rate_address_requests_per_s, LTY_RATE_ADDRESS_PER_S_DEFAULT, 0,
                LTY_RATE_REQUESTS_PER_S_MAX),
     CONFIG_INT(rate_address_burst, LTY_RATE_ADDRESS_BURST_DEFAULT, 1, LTY_RATE_BURST_MAX),
+    /* webhooks.c: one attempt's time limit, the back-off between attempts, when to give up */
+    CONFIG_INT(webhook_timeout_ms, 5000, 100, 60000),
+    CONFIG_INT(webhook_backoff_initial_ms, 1000, 10, 3600000),
+    CONFIG_INT(webhook_backoff_max_ms, 600000, 10, 86400000),
+    CONFIG_INT(webhook_attempts_max, 16, 1, 1000),
 };
 
 #define CONFIG_INTS_COUNT (sizeof(config_ints) / sizeof(config_ints[0]))

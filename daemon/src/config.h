@@ -66,6 +66,10 @@ typedef struct lty_config_s {
     int64_t portal_login_failures_max;  /* wrong logins in a row before a member's lock */
     int64_t portal_login_lock_ms;       /* how long such a lock lasts */
     int64_t portal_address_failures_max; /* wrong logins from one address before its lock */
+    int64_t webhook_timeout_ms;         /* webhooks.c */
+    int64_t webhook_backoff_initial_ms;
+    int64_t webhook_backoff_max_ms;
+    int64_t webhook_attempts_max;
     char log_level[16];
     /* TLS file paths, relative to the data directory unless absolute. */
     char tls_ca[LTY_CONFIG_PATH_BYTES_MAX];

@@ -14,6 +14,7 @@
 #include "server.h"
 #include "store.h"
 #include "scheduler.h"
+#include "webhooks.h"
 #include "writer.h"
 
 #include <getopt.h>
@@ -334,6 +335,16 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
             .tier_review_interval_ms = config->tier_review_interval_ms};
         err = lty_scheduler_start(&scheduler, &scheduler_options);
     }
+    lty_webhooks_t *webhooks = NULL; /* delivery of events to subscribers (webhooks.h) */
+    if (err == 0) {
+        lty_webhooks_options_t webhooks_options = {
+            .store = store, .writer = writer, .repl = repl,
+            .timeout_ms = config->webhook_timeout_ms,
+            .backoff_initial_ms = config->webhook_backoff_initial_ms,
+            .backoff_max_ms = config->webhook_backoff_max_ms,
+            .attempts_max = config->webhook_attempts_max};
+        err = lty_webhooks_start(&webhooks, &webhooks_options);
+    }
     lty_server_t *server = NULL;
     if (err == 0) {
         lty_server_options_t server_options;
@@ -367,6 +378,7 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
      * drain that timed out alive until lty_server_close). The scheduler before it: its job in
      * flight needs the writer. */
     lty_scheduler_stop(scheduler);
+    lty_webhooks_stop(webhooks); /* its attempt in flight records through the writer */
     lty_writer_stop(writer);
     lty_repl_stop(repl); /* after the writer: it publishes until its last batch */
     lty_server_close(server);

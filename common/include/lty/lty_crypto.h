@@ -30,6 +30,15 @@
 void lty_crypto_sha256(const void *bytes, size_t size, uint8_t digest_out[32]);
 
 /**
+ * HMAC-SHA256 of size bytes under key (webhook signatures). Cannot fail.
+ * @param[in]  key      key_size (> 0) bytes.
+ * @param[in]  bytes    May be NULL when size is 0.
+ * @param[out] mac_out  32 bytes.
+ */
+void lty_crypto_hmac_sha256(const void *key, size_t key_size, const void *bytes, size_t size,
+                            uint8_t mac_out[32]);
+
+/**
  * Fill out with size cryptographically strong random bytes.
  * @return 0, or LTY_E_TLS (the generator could not be seeded or reseeded).
  */

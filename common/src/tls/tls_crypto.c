@@ -14,6 +14,7 @@
 
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
+#include <mbedtls/md.h>
 #include <mbedtls/sha256.h>
 
 static mbedtls_entropy_context tls_entropy;
@@ -77,4 +78,16 @@ void lty_crypto_sha256(const void *bytes, size_t size, uint8_t digest_out[32])
     LTY_ASSERT(digest_out != NULL);
     int rc = mbedtls_sha256_ret(bytes, size, digest_out, 0);
     LTY_ASSERT(rc == 0); /* software SHA-256 cannot fail */
+}
+
+void lty_crypto_hmac_sha256(const void *key, size_t key_size, const void *bytes, size_t size,
+                            uint8_t mac_out[32])
+{
+    LTY_ASSERT(key != NULL && key_size > 0);
+    LTY_ASSERT(bytes != NULL || size == 0);
+    LTY_ASSERT(mac_out != NULL);
+    const mbedtls_md_info_t *info = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    LTY_ASSERT(info != NULL);
+    int rc = mbedtls_md_hmac(info, key, key_size, bytes, size, mac_out);
+    LTY_ASSERT(rc == 0); /* software HMAC-SHA256 cannot fail */
 }

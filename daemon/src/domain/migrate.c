@@ -154,6 +154,7 @@ int lty_migrate_apply(lty_store_txn_t *txn)
     if (err != 0) return err;
     if (version < 5) LTY_LOG(LTY_LOG_INFO, "event=pins_moved_to_members records=%llu",
                              (unsigned long long)pins_moved);
+    /* 5 -> 6 needs no data step: the three webhook databases are created empty at open. */
     err = lty_migrate_version_put(txn, LTY_SCHEMA_VERSION);
     if (err == 0) LTY_LOG(LTY_LOG_INFO, "migrated from=%u to=%u", version, LTY_SCHEMA_VERSION);
     return err;

@@ -22,7 +22,8 @@
  * member-ledger under member_id | part (records.h); the four old places are emptied. */
 /* 5: PINs move from card-pins to member-pins (a replacement card keeps the PIN); the portal's
  * sessions, sessions-by-member, login-throttle and portal-expiry databases start empty. */
-#define LTY_SCHEMA_VERSION 5u
+/* 6: webhooks, webhook-log and webhook-dead (created empty at open, no data step). */
+#define LTY_SCHEMA_VERSION 6u
 
 /** Read the stored version: 0, LTY_E_NOT_FOUND (never initialised), LTY_E_CORRUPT. */
 int lty_migrate_version_get(lty_store_txn_t *txn, uint32_t *version_out);

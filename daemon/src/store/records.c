@@ -1558,4 +1558,98 @@ bool lty_key_portal_expiry_split(lty_bytes_t key, int64_t *expires_ms_out, uint8
     record_key_out->data = (const uint8_t *)key.data + 9;
     record_key_out->size = key.size - 9;
     return true;
+/* ---- Webhooks ---------------------------------------------------------------------------- */
+
+bool lty_record_webhook_valid(const lty_webhook_t *webhook)
+{
+    LTY_ASSERT(webhook != NULL);
+    if (webhook->subscription_id == 0) return false;
+    if (!text_nonempty_fits(webhook->url, LTY_WEBHOOK_URL_BYTES_MAX)) return false;
+    if (!text_nonempty_fits(webhook->event_types, LTY_WEBHOOK_TYPES_BYTES_MAX)) return false;
+    if (!text_fits(webhook->secret, LTY_WEBHOOK_SECRET_BYTES)) return false;
+    if (strlen(webhook->secret) != LTY_WEBHOOK_SECRET_BYTES) return false;
+    return time_ok(webhook->created_ms) && time_ok(webhook->next_attempt_ms);
+}
+
+size_t lty_record_webhook_encode(const lty_webhook_t *webhook, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_webhook_valid(webhook));
+    LTY_ASSERT(out_size >= LTY_RECORD_WEBHOOK_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, LTY_RECORD_TAG_WEBHOOK, LTY_WEBHOOK_VERSION);
+    out_u64(&writer, webhook->subscription_id);
+    out_str(&writer, webhook->url, LTY_WEBHOOK_URL_BYTES_MAX);
+    out_str(&writer, webhook->event_types, LTY_WEBHOOK_TYPES_BYTES_MAX);
+    out_str(&writer, webhook->secret, LTY_WEBHOOK_SECRET_BYTES);
+    out_i64(&writer, webhook->created_ms);
+    out_u64(&writer, webhook->cursor_seq);
+    out_u32(&writer, webhook->failures);
+    out_i64(&writer, webhook->next_attempt_ms);
+    out_u64(&writer, webhook->delivered_count);
+    out_u64(&writer, webhook->dead_count);
+    out_u64(&writer, webhook->log_next);
+    return writer.size;
+}
+
+int lty_record_webhook_decode(lty_bytes_t in, lty_webhook_t *webhook_out)
+{
+    LTY_ASSERT(webhook_out != NULL);
+    rec_in_t reader;
+    memset(webhook_out, 0, sizeof(*webhook_out));
+    (void)in_header(&reader, in, LTY_RECORD_TAG_WEBHOOK, LTY_WEBHOOK_VERSION);
+    webhook_out->subscription_id = in_u64(&reader);
+    in_str(&reader, webhook_out->url, LTY_WEBHOOK_URL_BYTES_MAX);
+    in_str(&reader, webhook_out->event_types, LTY_WEBHOOK_TYPES_BYTES_MAX);
+    in_str(&reader, webhook_out->secret, LTY_WEBHOOK_SECRET_BYTES);
+    webhook_out->created_ms = in_i64(&reader);
+    webhook_out->cursor_seq = in_u64(&reader);
+    webhook_out->failures = in_u32(&reader);
+    webhook_out->next_attempt_ms = in_i64(&reader);
+    webhook_out->delivered_count = in_u64(&reader);
+    webhook_out->dead_count = in_u64(&reader);
+    webhook_out->log_next = in_u64(&reader);
+    return in_finish(&reader, reader.ok && lty_record_webhook_valid(webhook_out));
+}
+
+bool lty_record_webhook_delivery_valid(const lty_webhook_delivery_t *delivery)
+{
+    LTY_ASSERT(delivery != NULL);
+    if (delivery->seq == 0 || delivery->attempt == 0) return false;
+    if (delivery->outcome < LTY_WEBHOOK_DELIVERED || delivery->outcome > LTY_WEBHOOK_DEAD) {
+        return false;
+    }
+    if (delivery->http_status < 0 || delivery->http_status > 599) return false;
+    return time_ok(delivery->at_ms) && text_fits(delivery->detail, LTY_WEBHOOK_DETAIL_BYTES_MAX);
+}
+
+size_t lty_record_webhook_delivery_encode(const lty_webhook_delivery_t *delivery, uint8_t *out,
+                                          size_t out_size)
+{
+    LTY_ASSERT(lty_record_webhook_delivery_valid(delivery));
+    LTY_ASSERT(out_size >= LTY_RECORD_WEBHOOK_DELIVERY_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, LTY_RECORD_TAG_WEBHOOK_DELIVERY,
+               LTY_WEBHOOK_DELIVERY_VERSION);
+    out_u64(&writer, delivery->seq);
+    out_i64(&writer, delivery->at_ms);
+    out_u32(&writer, delivery->attempt);
+    out_u32(&writer, (uint32_t)delivery->http_status);
+    out_u8(&writer, delivery->outcome);
+    out_str(&writer, delivery->detail, LTY_WEBHOOK_DETAIL_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_webhook_delivery_decode(lty_bytes_t in, lty_webhook_delivery_t *delivery_out)
+{
+    LTY_ASSERT(delivery_out != NULL);
+    rec_in_t reader;
+    memset(delivery_out, 0, sizeof(*delivery_out));
+    (void)in_header(&reader, in, LTY_RECORD_TAG_WEBHOOK_DELIVERY, LTY_WEBHOOK_DELIVERY_VERSION);
+    delivery_out->seq = in_u64(&reader);
+    delivery_out->at_ms = in_i64(&reader);
+    delivery_out->attempt = in_u32(&reader);
+    delivery_out->http_status = (int32_t)in_u32(&reader);
+    delivery_out->outcome = in_u8(&reader);
+    in_str(&reader, delivery_out->detail, LTY_WEBHOOK_DETAIL_BYTES_MAX);
+    return in_finish(&reader, reader.ok && lty_record_webhook_delivery_valid(delivery_out));
 }

@@ -464,7 +464,8 @@ void lty_key_id(lty_key_t *key_out, uint64_t id);
 void lty_key_text(lty_key_t *key_out, const char *text);
 /** CARDS_BY_MEMBER: member_id u64 | card_no digits. */
 void lty_key_member_card(lty_key_t *key_out, uint64_t member_id, const char *card_no);
-/** AUDIT_BY_MEMBER, TIER_HISTORY: member_id u64 | id u64. */
+/** AUDIT_BY_MEMBER, TIER_HISTORY: member_id u64 | id u64 (WEBHOOK_LOG, WEBHOOK_DEAD:
+ *  subscription_id u64 | log index or event sequence u64). */
 void lty_key_member_entry(lty_key_t *key_out, uint64_t member_id, uint64_t entry_id);
 
 /* ---- Schema 4: a member's ledger records under one key prefix ----------------------------
@@ -681,5 +682,60 @@ void lty_key_portal_expiry(lty_key_t *key_out, int64_t expires_ms, uint8_t db,
 /** Split a PORTAL_EXPIRY key: false when malformed. record_key_out views into key. */
 bool lty_key_portal_expiry_split(lty_bytes_t key, int64_t *expires_ms_out, uint8_t *db_out,
                                  lty_bytes_t *record_key_out);
+/* ---- Webhooks (schema 6): subscriptions, their delivery log and dead letters -------------- */
+
+/* Tags numbered from 30 (tags below were taken in parallel). */
+#define LTY_RECORD_TAG_WEBHOOK 30
+#define LTY_RECORD_TAG_WEBHOOK_DELIVERY 31
+
+#define LTY_WEBHOOK_URL_BYTES_MAX 255
+#define LTY_WEBHOOK_TYPES_BYTES_MAX 255  /* event types separated by commas, or "*" */
+#define LTY_WEBHOOK_SECRET_BYTES 64      /* hex text: the HMAC-SHA256 key as given to the user */
+#define LTY_WEBHOOK_DETAIL_BYTES_MAX 64
+
+#define LTY_WEBHOOK_VERSION 1
+typedef struct lty_webhook_s {
+    uint64_t subscription_id;                    /* >= 1 */
+    char url[LTY_WEBHOOK_URL_BYTES_MAX + 1];     /* http://host:port/path */
+    char event_types[LTY_WEBHOOK_TYPES_BYTES_MAX + 1];
+    char secret[LTY_WEBHOOK_SECRET_BYTES + 1];
+    int64_t created_ms;
+    uint64_t cursor_seq;      /* every event up to this sequence is delivered or dead */
+    uint32_t failures;        /* failed attempts at the next event */
+    int64_t next_attempt_ms;  /* business time: not before */
+    uint64_t delivered_count;
+    uint64_t dead_count;
+    uint64_t log_next;        /* index of the last delivery-log record (from 1) */
+} lty_webhook_t;
+
+typedef enum lty_webhook_outcome {
+    LTY_WEBHOOK_DELIVERED = 1,
+    LTY_WEBHOOK_FAILED = 2,   /* retried after a back-off */
+    LTY_WEBHOOK_DEAD = 3,     /* attempts exhausted: in the dead letters, the cursor moved on */
+} lty_webhook_outcome_t;
+
+#define LTY_WEBHOOK_DELIVERY_VERSION 1
+typedef struct lty_webhook_delivery_s {
+    uint64_t seq;             /* the event */
+    int64_t at_ms;
+    uint32_t attempt;         /* 1 = first */
+    int32_t http_status;      /* 0 when no answer */
+    uint8_t outcome;          /* lty_webhook_outcome_t */
+    char detail[LTY_WEBHOOK_DETAIL_BYTES_MAX + 1]; /* "timeout", "connect refused", ... */
+} lty_webhook_delivery_t;
+
+#define LTY_RECORD_WEBHOOK_BYTES_MAX                                                           \
+    (2 + 8 + LTY_RECORD_STR(LTY_WEBHOOK_URL_BYTES_MAX) + LTY_RECORD_STR(LTY_WEBHOOK_TYPES_BYTES_MAX) \
+     + LTY_RECORD_STR(LTY_WEBHOOK_SECRET_BYTES) + 8 + 8 + 4 + 8 + 8 + 8 + 8)
+#define LTY_RECORD_WEBHOOK_DELIVERY_BYTES_MAX                                                  \
+    (2 + 8 + 8 + 4 + 4 + 1 + LTY_RECORD_STR(LTY_WEBHOOK_DETAIL_BYTES_MAX))
+
+bool lty_record_webhook_valid(const lty_webhook_t *webhook);
+size_t lty_record_webhook_encode(const lty_webhook_t *webhook, uint8_t *out, size_t out_size);
+int lty_record_webhook_decode(lty_bytes_t in, lty_webhook_t *webhook_out);
+bool lty_record_webhook_delivery_valid(const lty_webhook_delivery_t *delivery);
+size_t lty_record_webhook_delivery_encode(const lty_webhook_delivery_t *delivery, uint8_t *out,
+                                          size_t out_size);
+int lty_record_webhook_delivery_decode(lty_bytes_t in, lty_webhook_delivery_t *delivery_out);
 
 #endif
