@@ -63,6 +63,9 @@ int lty_api_metrics(lty_api_t *api, lty_exchange_t *exchange, const lty_route_pa
            "Running jobs in batch transactions", writer.apply_us);
     metric(out, "loyaltyd_writer_commit_microseconds_total", "counter",
            "Durable commits (page writes and fsyncs)", writer.commit_us);
+    metric(out, "loyaltyd_writer_publish_microseconds_total", "counter",
+           "Replicated mode: publishing batches and waiting for the stream (within commit)",
+           writer.publish_us);
     metric(out, "loyaltyd_idempotency_keys_swept_total", "counter", "Expired keys purged",
            writer.keys_swept);
     metric(out, "loyaltyd_writer_queue_depth", "gauge", "Jobs waiting for the writer",

@@ -59,6 +59,7 @@ struct lty_repl_s {
     /* Replication thread only. */
     natsSubscription *subscription;
     uint64_t lease_revision;          /* of our lease entry; 0 = we hold none */
+    int64_t lease_held_until_ms;      /* when our key may expire at the earliest (monotonic) */
     int64_t lease_renew_due_ms;
     /* Writer thread only: the sequence published for the open batch, 0 = none. */
     uint64_t pending_seq;
@@ -519,6 +520,7 @@ static bool lease_acquire(lty_repl_t *repl)
     status = kvStore_CreateString(&revision, repl->kv, REPL_LEASE_KEY, repl->lease_value);
     if (status != NATS_OK) return false; /* another node was quicker */
     repl->lease_revision = revision;
+    repl->lease_held_until_ms = sent_ms + repl->options.lease_ms;
     repl->lease_renew_due_ms = sent_ms + repl->options.lease_ms / 4;
     atomic_store(&repl->lease_until_ms, sent_ms + repl->options.lease_ms - lease_margin_ms(repl));
     LTY_LOG(LTY_LOG_INFO, "event=repl_lease_acquired node=%s revision=%llu", repl->node,
@@ -534,12 +536,11 @@ static bool lease_renew(lty_repl_t *repl)
     if (now_ms >= atomic_load(&repl->lease_until_ms)) return false;
     if (now_ms < repl->lease_renew_due_ms) return true;
     uint64_t revision = 0;
-    jsErrCode js_err = 0;
     natsStatus status = kvStore_UpdateString(&revision, repl->kv, REPL_LEASE_KEY,
                                              repl->lease_value, repl->lease_revision);
-    (void)js_err;
     if (status == NATS_OK) {
         repl->lease_revision = revision;
+        repl->lease_held_until_ms = now_ms + repl->options.lease_ms;
         repl->lease_renew_due_ms = now_ms + repl->options.lease_ms / 4;
         atomic_store(&repl->lease_until_ms, now_ms + repl->options.lease_ms -
                                                 lease_margin_ms(repl));
@@ -612,6 +613,7 @@ static void lead_tick(lty_repl_t *repl)
 
 static void follow_tick(lty_repl_t *repl, int64_t *lease_check_due_ms)
 {
+    if (atomic_load(&repl->stopping)) return; /* a held lease is handed on at exit */
     if (repl->lease_revision != 0) lease_release(repl); /* stepped down by the writer */
     if (repl->subscription == NULL && !follower_subscribe(repl)) {
         sleep_ms(repl->options.lease_ms / 4);
@@ -642,6 +644,12 @@ static void *repl_main(void *argument)
         }
     }
     subscription_drop(repl);
+    /* A clean stop hands the lease on at once instead of after its TTL; only while the key is
+     * surely still ours (it cannot have expired yet), since the delete is unconditional. */
+    if (repl->lease_revision != 0 && lty_clock_monotonic_ms() < repl->lease_held_until_ms) {
+        (void)kvStore_Delete(repl->kv, REPL_LEASE_KEY);
+        repl->lease_revision = 0;
+    }
     return NULL;
 }
 
@@ -723,11 +731,6 @@ void lty_repl_stop(lty_repl_t *repl)
     atomic_store(&repl->stopping, true);
     step_down(repl, "stopping");
     if (repl->thread_started) pthread_join(repl->thread, NULL);
-    /* A clean stop hands the lease on at once instead of after its TTL. */
-    if (repl->lease_revision != 0 && repl->kv != NULL) {
-        (void)kvStore_Delete(repl->kv, REPL_LEASE_KEY);
-        repl->lease_revision = 0;
-    }
     if (repl->kv != NULL) kvStore_Destroy(repl->kv);
     if (repl->js != NULL) jsCtx_Destroy(repl->js);
     if (repl->connection != NULL) {

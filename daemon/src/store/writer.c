@@ -225,7 +225,12 @@ static int write_end(lty_writer_t *writer, lty_store_txn_t *txn, int err)
         }
         return lty_store_txn_commit(txn);
     }
+    int64_t started_us = monotonic_us();
     if (err == 0) err = lty_repl_publish(writer->options.repl, txn, &writer->changes);
+    int64_t published_us = monotonic_us();
+    pthread_mutex_lock(&writer->mutex);
+    writer->stats.publish_us += (uint64_t)(published_us - started_us);
+    pthread_mutex_unlock(&writer->mutex);
     if (err != 0) {
         lty_store_txn_abort(txn);
     } else {

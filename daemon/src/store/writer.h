@@ -114,6 +114,7 @@ typedef struct lty_writer_stats_s {
     uint64_t gather_us; /* waiting for more jobs once some were queued (commit_wait_us) */
     uint64_t apply_us;  /* running jobs in the batch transaction */
     uint64_t commit_us; /* committing it: page writes and the two fsyncs */
+    uint64_t publish_us; /* replicated mode: publishing it and waiting for the stream's ack */
     int queue_depth;
 } lty_writer_stats_t;
 void lty_writer_stats(lty_writer_t *writer, lty_writer_stats_t *stats_out);

@@ -180,6 +180,20 @@ static void test_crypto_sha256_abc_matches_known_vector(void **state)
     assert_memory_equal(digest, empty_prefix, 4);
 }
 
+/* RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?". */
+static void test_crypto_hmac_sha256_matches_rfc4231_case_2(void **state)
+{
+    (void)state;
+    static const uint8_t expected[32] = {0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e,
+                                         0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7,
+                                         0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83,
+                                         0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43};
+    static const char data[] = "what do ya want for nothing?";
+    uint8_t mac[32];
+    lty_crypto_hmac_sha256("Jefe", 4, data, sizeof(data) - 1, mac);
+    assert_memory_equal(mac, expected, 32);
+}
+
 static void test_crypto_random_two_draws_differ(void **state)
 {
     (void)state;
@@ -428,6 +442,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crypto_sha256_abc_matches_known_vector),
+        cmocka_unit_test(test_crypto_hmac_sha256_matches_rfc4231_case_2),
         cmocka_unit_test(test_crypto_random_two_draws_differ),
         cmocka_unit_test(test_cert_issue_till_carries_store_till_and_serial),
         cmocka_unit_test(test_cert_issue_key_file_is_private),

@@ -390,6 +390,41 @@ static void test_enum_names(void **state)
     expect_assert_failure(lty_account_kind_asset((lty_account_kind_t)99));
 }
 
+/* Webhook subscriptions and delivery records (schema 5) round-trip, and any truncation is
+ * refused as corrupt. */
+static void test_webhook_and_delivery_round_trip(void **state)
+{
+    (void)state;
+    static lty_webhook_t webhook;
+    static lty_webhook_t webhook_decoded;
+    webhook = (lty_webhook_t){.subscription_id = 7, .created_ms = 5, .cursor_seq = 42,
+                              .failures = 3, .next_attempt_ms = 99, .delivered_count = 40,
+                              .dead_count = 1, .log_next = 44};
+    strcpy(webhook.url, "http://127.0.0.1:9000/hooks");
+    strcpy(webhook.event_types, "points.earned,prepaid.topped_up");
+    fill(webhook.secret, LTY_WEBHOOK_SECRET_BYTES, 'a');
+    size_t size = lty_record_webhook_encode(&webhook, buffer, sizeof(buffer));
+    assert_true(size <= LTY_RECORD_WEBHOOK_BYTES_MAX);
+    assert_int_equal(lty_record_webhook_decode((lty_bytes_t){buffer, size}, &webhook_decoded), 0);
+    assert_int_equal(webhook_decoded.cursor_seq, 42);
+    assert_string_equal(webhook_decoded.event_types, webhook.event_types);
+    REENCODED_EQUAL(lty_record_webhook_encode, &webhook_decoded, size);
+    EXPECT_TRUNCATIONS_CORRUPT(lty_record_webhook_decode, lty_webhook_t, size);
+
+    lty_webhook_delivery_t delivery = {.seq = 42, .at_ms = 6, .attempt = 2, .http_status = 503,
+                                       .outcome = LTY_WEBHOOK_FAILED};
+    strcpy(delivery.detail, "HTTP 503");
+    size = lty_record_webhook_delivery_encode(&delivery, buffer, sizeof(buffer));
+    lty_webhook_delivery_t delivery_decoded;
+    assert_int_equal(
+        lty_record_webhook_delivery_decode((lty_bytes_t){buffer, size}, &delivery_decoded), 0);
+    assert_int_equal(delivery_decoded.http_status, 503);
+    REENCODED_EQUAL(lty_record_webhook_delivery_encode, &delivery_decoded, size);
+    EXPECT_TRUNCATIONS_CORRUPT(lty_record_webhook_delivery_decode, lty_webhook_delivery_t, size);
+    delivery.outcome = 9;
+    assert_false(lty_record_webhook_delivery_valid(&delivery));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_lot_round_trip_and_remaining_over_initial_is_corrupt),
         cmocka_unit_test(test_sale_round_trip_with_max_lines),
         cmocka_unit_test(test_store_till_operator_audit_round_trip),
+        cmocka_unit_test(test_webhook_and_delivery_round_trip),
         cmocka_unit_test(test_string_with_embedded_nul_is_corrupt),
         cmocka_unit_test(test_garbage_never_decodes_as_a_valid_lot_or_account),
         cmocka_unit_test(test_meta_counters_need_exact_sizes),
