@@ -383,8 +383,8 @@ static int sweep_txn(lty_writer_t *writer, int64_t now_ms, uint64_t *swept_out)
     }
     lty_store_cursor_close(cursor);
     if ((err != 0 && err != LTY_E_NOT_FOUND) || swept == 0) {
-        /* nothing to delete: spare the two fsyncs of a commit (and the publish) */
-        (void)write_end(writer, txn, err != 0 && err != LTY_E_NOT_FOUND ? err : LTY_E_NOT_FOUND);
+        /* nothing to delete: abort, sparing the two fsyncs of a commit (and the publish) */
+        (void)write_end(writer, txn, err != 0 ? err : LTY_E_NOT_FOUND);
         return err == LTY_E_NOT_FOUND ? 0 : err;
     }
     err = write_end(writer, txn, 0);
