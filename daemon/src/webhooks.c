@@ -14,7 +14,7 @@
 #include "lty/lty_clock.h"
 #include "lty/lty_json.h"
 #include "lty/lty_log.h"
-#include "lty/lty_tls.h"
+#include "lty/lty_crypto.h"
 #include "ops_webhook.h"
 #include "records.h"
 

@@ -5,7 +5,7 @@
  * the records and the cursor rules are domain/ops_webhook.c. */
 #include "api.h"
 #include "lty/lty_assert.h"
-#include "lty/lty_tls.h"
+#include "lty/lty_crypto.h"
 #include "ops_webhook.h"
 #include "render.h"
 

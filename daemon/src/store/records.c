@@ -1558,6 +1558,8 @@ bool lty_key_portal_expiry_split(lty_bytes_t key, int64_t *expires_ms_out, uint8
     record_key_out->data = (const uint8_t *)key.data + 9;
     record_key_out->size = key.size - 9;
     return true;
+}
+
 /* ---- Webhooks ---------------------------------------------------------------------------- */
 
 bool lty_record_webhook_valid(const lty_webhook_t *webhook)

@@ -682,6 +682,7 @@ void lty_key_portal_expiry(lty_key_t *key_out, int64_t expires_ms, uint8_t db,
 /** Split a PORTAL_EXPIRY key: false when malformed. record_key_out views into key. */
 bool lty_key_portal_expiry_split(lty_bytes_t key, int64_t *expires_ms_out, uint8_t *db_out,
                                  lty_bytes_t *record_key_out);
+
 /* ---- Webhooks (schema 6): subscriptions, their delivery log and dead letters -------------- */
 
 /* Tags numbered from 30 (tags below were taken in parallel). */
