@@ -103,6 +103,9 @@ typedef enum lty_err {
     LTY_E_REQUEST_TIMEOUT = -10,
     LTY_E_EXISTS = -11,
     LTY_E_CORRUPT = -12,
+    LTY_E_NOT_LEADER = -13,       /* a replicated daemon's follower: the client goes to the leader */
+    LTY_E_REPLICA_BEHIND = -14,
+    LTY_E_REPLICATION = -15,
     LTY_E_REQUEST_TOO_LARGE = -100,
     LTY_E_INVALID_JSON = -101,
     LTY_E_INVALID_FIELD = -102,
