@@ -124,11 +124,11 @@ node_start() {
     local i=$1
     local fifo="$LTY_TMP/ready.$i.$RANDOM" port=${NODE_PORT[$1]:-0}
     mkfifo "$fifo"
-    "$LOYALTYD" --data "${NODE_DIR[i]}" --listen "127.0.0.1:$port" --ready-fd 3 \
-        3>"$fifo" 2>>"$LTY_TMP/node$i.log" &
+    "$LOYALTYD" --data "${NODE_DIR[i]}" --listen "127.0.0.1:$port" --portal-listen off \
+        --ready-fd 3 3>"$fifo" 2>>"$LTY_TMP/node$i.log" &
     NODE_PID[i]=$!
-    local bound=""
-    read -r -t 30 bound <"$fifo"
+    local bound="" rest=""
+    read -r -t 30 bound rest <"$fifo"
     rm -f "$fifo"
     if [[ -z "$bound" ]]; then
         tail -n 20 "$LTY_TMP/node$i.log"

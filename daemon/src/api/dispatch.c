@@ -141,7 +141,7 @@ static void replication_headers_add(lty_api_t *api, lty_response_t *response)
 }
 
 /* A follower refuses writes (421 and the leader's address); a node behind the stream's
- * retention refuses everything but the public routes. True when the reply is made. */
+ * retention refuses everything but /healthz and /metrics. True when the reply is made. */
 static bool replication_refuses(lty_api_t *api, lty_exchange_t *exchange,
                                 const api_route_t *route)
 {
@@ -149,7 +149,8 @@ static bool replication_refuses(lty_api_t *api, lty_exchange_t *exchange,
     LTY_ASSERT(route != NULL);
     lty_repl_status_t status;
     lty_repl_status(api->repl, &status);
-    if (status.role == LTY_REPL_ROLE_BEHIND && route->realm != REALM_PUBLIC) {
+    bool operational = route->realm == REALM_PUBLIC || route->realm == REALM_ANY; /* healthz */
+    if (status.role == LTY_REPL_ROLE_BEHIND && !operational) {
         lty_api_reply_error(exchange, LTY_E_REPLICA_BEHIND, NULL);
         return true;
     }
