@@ -130,7 +130,9 @@ int lty_api_admin_event_list(lty_api_t *api, lty_exchange_t *exchange,
     lty_diag_t diag;
     lty_diag_clear(&diag);
     int err = lty_api_query_int(exchange, "after", 0, LTY_JSON_INT_MAX - 1, &after, NULL, &diag);
-    if (err == 0) err = lty_api_query_int(exchange, "limit", 1, EVENTS_PAGE_MAX, &limit, NULL, &diag);
+    if (err == 0) {
+        err = lty_api_query_int(exchange, "limit", 1, EVENTS_PAGE_MAX, &limit, NULL, &diag);
+    }
     if (err != 0) return lty_api_reply_error(exchange, err, &diag);
     lty_store_txn_t *txn = NULL;
     err = lty_store_read_begin(api->store, &txn);

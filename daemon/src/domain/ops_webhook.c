@@ -79,7 +79,8 @@ int lty_ops_webhook_create(lty_store_txn_t *txn, const char *url, const char *ev
     LTY_ASSERT(webhook_out != NULL);
     lty_webhook_t webhook;
     memset(&webhook, 0, sizeof(webhook));
-    if (strlen(url) > LTY_WEBHOOK_URL_BYTES_MAX || strlen(event_types) > LTY_WEBHOOK_TYPES_BYTES_MAX ||
+    if (strlen(url) > LTY_WEBHOOK_URL_BYTES_MAX ||
+        strlen(event_types) > LTY_WEBHOOK_TYPES_BYTES_MAX ||
         strlen(secret) != LTY_WEBHOOK_SECRET_BYTES) {
         return LTY_E_INVALID_FIELD;
     }

@@ -726,8 +726,9 @@ typedef struct lty_webhook_delivery_s {
 } lty_webhook_delivery_t;
 
 #define LTY_RECORD_WEBHOOK_BYTES_MAX                                                           \
-    (2 + 8 + LTY_RECORD_STR(LTY_WEBHOOK_URL_BYTES_MAX) + LTY_RECORD_STR(LTY_WEBHOOK_TYPES_BYTES_MAX) \
-     + LTY_RECORD_STR(LTY_WEBHOOK_SECRET_BYTES) + 8 + 8 + 4 + 8 + 8 + 8 + 8)
+    (2 + 8 + LTY_RECORD_STR(LTY_WEBHOOK_URL_BYTES_MAX)                                        \
+     + LTY_RECORD_STR(LTY_WEBHOOK_TYPES_BYTES_MAX) + LTY_RECORD_STR(LTY_WEBHOOK_SECRET_BYTES)    \
+     + 8 + 8 + 4 + 8 + 8 + 8 + 8)
 #define LTY_RECORD_WEBHOOK_DELIVERY_BYTES_MAX                                                  \
     (2 + 8 + 8 + 4 + 4 + 1 + LTY_RECORD_STR(LTY_WEBHOOK_DETAIL_BYTES_MAX))
 

@@ -396,7 +396,8 @@ static bool retention_covers(lty_repl_t *repl, uint64_t applied)
             "stream_last_seq=%llu detail=\"%s: rebuild this node from a recent backup "
             "(docs/replication.md)\" err=REPLICA_BEHIND", repl->node,
             (unsigned long long)applied, (unsigned long long)first, (unsigned long long)last,
-            gone ? "the stream no longer holds the next batch" : "the store is ahead of the stream");
+            gone ? "the stream no longer holds the next batch"
+                 : "the store is ahead of the stream");
     return false;
 }
 

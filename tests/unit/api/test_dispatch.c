@@ -236,7 +236,8 @@ static void test_routes_match_404_for_no_path_405_for_another_method(void **stat
     (void)state;
     request_new(LTY_METHOD_GET, "/healthz", LTY_ROLE_NONE);
     assert_int_equal(run(), 200);
-    assert_string_equal(response_text, "{\"status\":\"ok\"}");
+    /* a single node is its own leader at sequence 0 (docs/replication.md) */
+    assert_string_equal(response_text, "{\"status\":\"ok\",\"role\":\"leader\",\"applied_seq\":0}");
     request_new(LTY_METHOD_HEAD, "/healthz", LTY_ROLE_NONE); /* HEAD is served as GET */
     assert_int_equal(run(), 200);
     static const char *const unknown[] = {"/", "/healthz/", "/v1", "/v1/admin/nothing",
