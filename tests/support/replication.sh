@@ -88,12 +88,15 @@ nats_wait() {
     exit 1
 }
 
-nats_stop() {
-    local i=$1
-    kill -TERM "${NATS_PID[i]}"
-    wait "${NATS_PID[i]}" 2>/dev/null
-    NATS_PID[i]=""
+# process_end ARRAY I SIGNAL: signal the process whose PID is ARRAY[I], reap it, forget it.
+process_end() {
+    local -n pids=$1
+    kill "-$3" "${pids[$2]}"
+    wait "${pids[$2]}" 2>/dev/null
+    pids[$2]=""
 }
+
+nats_stop() { process_end NATS_PID "$1" TERM; }
 
 # nodes_init COUNT [extra replication JSON]: node 0 from `loyaltyctl init --demo`, the others
 # from `loyaltyctl backup` of it, each with its own "node" name and nats-server.
@@ -138,12 +141,7 @@ node_start() {
     NODE_PORT[i]=$bound
 }
 
-node_kill() {
-    local i=$1
-    kill -KILL "${NODE_PID[i]}"
-    wait "${NODE_PID[i]}" 2>/dev/null
-    NODE_PID[i]=""
-}
+node_kill() { process_end NODE_PID "$1" KILL; }
 
 # node_stop I: SIGTERM; 0 when it exits cleanly.
 node_stop() {
