@@ -28,6 +28,7 @@ BODY=$(health "$leader")
 check "leader's healthz: status ok, role leader, applied_seq" \
     test "$(json .status)/$(json .role)/$(json '.applied_seq|type')" = "ok/leader/number"
 follower=$(((leader + 1) % 3))
+leader_known_wait "$follower" "127.0.0.1:${NODE_PORT[leader]}" >/dev/null
 BODY=$(health "$follower")
 check "follower's healthz names the leader's address" \
     test "$(json .role)/$(json .leader)" = "follower/127.0.0.1:${NODE_PORT[leader]}"

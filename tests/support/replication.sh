@@ -172,6 +172,19 @@ leader_wait() {
     echo -1
 }
 
+# leader_known_wait I ADDRESS: until node I names ADDRESS as the leader in its healthz (a
+# follower learns it from the lease on its next poll, after the leader took it). Bounded like
+# leader_wait; prints the leader it last named.
+leader_known_wait() {
+    local i=$1 address=$2 tries named=
+    for ((tries = 0; tries < 600; tries++)); do
+        named=$(health "$i" | jq -r '.leader // ""' 2>/dev/null)
+        [[ "$named" == "$address" ]] && break
+        sleep 0.05
+    done
+    echo "$named"
+}
+
 # seq_wait I SEQ: until node I has applied SEQ (bounded); prints its applied_seq.
 seq_wait() {
     local i=$1 target=$2 tries applied=0
