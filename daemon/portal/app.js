@@ -1,85 +1,23 @@
-// The member portal: plain JavaScript, no framework, no inline script (CSP script-src 'self').
-// One page shell (index.html) and hash routes (#/dashboard ...). A page is an entry of PAGES:
-// its title key, whether it shows in the navigation, and a render function that fills <main>.
-// Coupons, gifts and "convert points" (issue 13) replace their placeholder render functions and
-// call their /v1/member/<resource> routes through api() like the others.
+// The member portal's script: plain JavaScript, no framework, no inline script (CSP script-src
+// 'self'). It enhances the page the daemon rendered (api/portal_page.c, docs/portal.md):
+// - "/" is the login form or, with a session, the dashboard with the member's figures already in
+//   it; this script adds the form's submission, the logout button and the pages below;
+// - the other pages are hash routes (#/history ...): an entry of PAGES (title, render) fills
+//   <main> from the member API. Coupons, gifts and "points to voucher" (issue 13) replace their
+//   placeholder render functions and call their /v1/member/<resource> routes through api().
+// The language is the page's (<html lang>, chosen by the daemon); the switch is a plain link
+// (/?lang=...) the daemon answers, so it works before this script arrives.
 'use strict';
 
-const T = {
-  en: {
-    brand: 'Loyalty', loading: 'Loading…', logout: 'Log out', lang: '中文',
-    'login.title': 'Member login', 'login.card': 'Card number', 'login.phone': 'Phone (+86…)',
-    'login.by': 'Log in with', 'login.by_card': 'card number', 'login.by_phone': 'phone',
-    'login.pin': 'PIN', 'login.submit': 'Log in', 'login.failed': 'Card number or phone, or PIN, is wrong.',
-    'nav.dashboard': 'Points', 'nav.history': 'History', 'nav.coupons': 'Coupons', 'nav.gifts': 'Gifts',
-    'nav.convert': 'Convert points', 'nav.lost': 'Lost card', 'nav.profile': 'Profile',
-    'dash.hello': 'Hello, {name}', 'dash.points': 'Points', 'dash.prepaid': 'Prepaid balance',
-    'dash.tier': 'Tier', 'dash.next': '{needed} more to {tier}', 'dash.top': 'Top tier reached',
-    'dash.expiring': 'Points expiring', 'dash.none_expiring': 'No points expire soon.',
-    'dash.earned': 'Earned', 'dash.redeemed': 'Redeemed', 'dash.expired': 'Expired',
-    'dash.bonus': 'Bonus', 'dash.pending': 'Pending', 'dash.purchases': 'Purchases',
-    'dash.spent': 'Spent', 'hist.title': 'History', 'hist.chart': 'Points balance over the last year',
-    'hist.kind': 'Kind', 'hist.all': 'All', 'hist.date': 'Date', 'hist.points': 'Points',
-    'hist.prepaid': 'Prepaid', 'hist.ref': 'Reference', 'hist.more': 'More', 'hist.empty': 'Nothing yet.',
-    'kind.sale': 'Purchase', 'kind.return': 'Return', 'kind.void': 'Void', 'kind.adjust': 'Adjustment',
-    'kind.bonus': 'Bonus', 'kind.expire': 'Expiry', 'kind.topup': 'Top-up', 'kind.close': 'Close',
-    'lost.title': 'Report a lost card', 'lost.intro': 'A card reported lost is refused at every till at once. Your points and balance stay yours.',
-    'lost.button': 'Report {card} lost', 'lost.done': 'Card {card} is reported lost.',
-    'lost.confirm': 'Report card {card} lost? It cannot be used again.',
-    'card.active': 'active', 'card.lost': 'lost', 'card.replaced': 'replaced', 'card.expired': 'expired',
-    'card.closed': 'closed', 'card.unassigned': 'not activated',
-    'prof.title': 'Profile', 'prof.phone': 'Phone', 'prof.email': 'Email', 'prof.consents': 'Marketing',
-    'prof.sms': 'SMS offers', 'prof.mail': 'Email offers', 'prof.push': 'App notifications',
-    'prof.save': 'Save', 'prof.saved': 'Saved.', 'pin.title': 'Change PIN', 'pin.current': 'Current PIN',
-    'pin.new': 'New PIN (4 to 8 digits)', 'pin.save': 'Change PIN', 'pin.done': 'PIN changed.',
-    'soon.title': 'Coming soon', 'soon.text': 'This part of the programme opens soon.',
-    'err.generic': 'Something went wrong. Try again.', 'err.session': 'Your session has ended. Log in again.',
-  },
-  'zh-CN': {
-    brand: '会员中心', loading: '加载中…', logout: '退出', lang: 'English',
-    'login.title': '会员登录', 'login.card': '会员卡号', 'login.phone': '手机号 (+86…)',
-    'login.by': '登录方式', 'login.by_card': '会员卡号', 'login.by_phone': '手机号',
-    'login.pin': '密码', 'login.submit': '登录', 'login.failed': '卡号或手机号、或密码不正确。',
-    'nav.dashboard': '积分', 'nav.history': '明细', 'nav.coupons': '优惠券', 'nav.gifts': '礼品',
-    'nav.convert': '积分兑换', 'nav.lost': '挂失', 'nav.profile': '个人资料',
-    'dash.hello': '{name}，您好', 'dash.points': '积分', 'dash.prepaid': '储值余额',
-    'dash.tier': '会员等级', 'dash.next': '再累积 {needed} 升级为 {tier}', 'dash.top': '已是最高等级',
-    'dash.expiring': '即将过期的积分', 'dash.none_expiring': '近期没有积分过期。',
-    'dash.earned': '累积积分', 'dash.redeemed': '已兑换', 'dash.expired': '已过期',
-    'dash.bonus': '赠送积分', 'dash.pending': '冻结积分', 'dash.purchases': '消费次数',
-    'dash.spent': '消费金额', 'hist.title': '积分明细', 'hist.chart': '近一年积分余额',
-    'hist.kind': '类型', 'hist.all': '全部', 'hist.date': '日期', 'hist.points': '积分',
-    'hist.prepaid': '储值', 'hist.ref': '单号/原因', 'hist.more': '更多', 'hist.empty': '暂无记录。',
-    'kind.sale': '消费', 'kind.return': '退货', 'kind.void': '撤销', 'kind.adjust': '调整',
-    'kind.bonus': '赠送积分', 'kind.expire': '积分过期', 'kind.topup': '充值', 'kind.close': '销户',
-    'lost.title': '会员卡挂失', 'lost.intro': '挂失后该卡在所有门店立即停用，积分和储值余额不受影响。',
-    'lost.button': '挂失 {card}', 'lost.done': '会员卡 {card} 已挂失。',
-    'lost.confirm': '确定挂失会员卡 {card}？挂失后无法再使用。',
-    'card.active': '正常', 'card.lost': '已挂失', 'card.replaced': '已补卡', 'card.expired': '过期',
-    'card.closed': '已销户', 'card.unassigned': '未激活',
-    'prof.title': '个人资料', 'prof.phone': '手机号', 'prof.email': '电子邮箱', 'prof.consents': '营销信息',
-    'prof.sms': '短信优惠', 'prof.mail': '邮件优惠', 'prof.push': '应用通知',
-    'prof.save': '保存', 'prof.saved': '已保存。', 'pin.title': '修改密码', 'pin.current': '当前密码',
-    'pin.new': '新密码（4 到 8 位数字）', 'pin.save': '修改密码', 'pin.done': '密码已修改。',
-    'soon.title': '即将推出', 'soon.text': '该功能即将开放。',
-    'err.generic': '出错了，请重试。', 'err.session': '登录已过期，请重新登录。',
-  },
+const T = /*{{messages}}*/{};
+
+const state = {
+  lang: document.documentElement.lang === 'zh-CN' ? 'zh-CN' : 'en',
+  currency: document.body.dataset.currency || 'CNY',
+  minorUnit: Number(document.body.dataset.minorUnit || 2),
+  csrf: '',
+  dashboard: null, // the dashboard's nodes as the daemon rendered them, to show again
 };
-
-// me: the last GET /v1/member/me; meFresh: fetched by route() for the page about to render, so
-// the dashboard does not ask twice (one round trip less on a slow link).
-const state = { lang: 'en', csrf: sessionStorage.getItem('csrf') || '', me: null, meFresh: false };
-
-function pickLang() {
-  const saved = localStorage.getItem('lang');
-  if (saved && T[saved]) return saved;
-  const wanted = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'];
-  for (const tag of wanted) {
-    if (/^zh/i.test(tag)) return 'zh-CN';
-    if (/^en/i.test(tag)) return 'en';
-  }
-  return 'en';
-}
 
 function t(key, vars) {
   let text = (T[state.lang] && T[state.lang][key]) || T.en[key] || key;
@@ -98,21 +36,56 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-function money(cents) {
-  const me = state.me || { currency: 'CNY', minor_unit: 2 };
-  return new Intl.NumberFormat(state.lang, { style: 'currency', currency: me.currency })
-    .format(cents / Math.pow(10, me.minor_unit));
+const byId = (id) => document.getElementById(id);
+const main = () => byId('main');
+
+// ---- Formats: the daemon's (api/portal_locale.c), so both write a figure alike -------------
+
+function number(value) {
+  const digits = String(Math.abs(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return (value < 0 ? '-' : '') + digits;
 }
-const number = (value) => new Intl.NumberFormat(state.lang).format(value);
-const date = (ms) => new Intl.DateTimeFormat(state.lang, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(ms));
+
+// English "CNY 1,234.50", zh-CN "¥1,234.50" (another currency: its code and a space).
+function money(amountMinor) {
+  const scale = Math.pow(10, state.minorUnit);
+  const magnitude = Math.abs(amountMinor);
+  let text = number(Math.floor(magnitude / scale));
+  if (state.minorUnit > 0) text += '.' + String(magnitude % scale).padStart(state.minorUnit, '0');
+  const yuan = state.lang === 'zh-CN' && state.currency === 'CNY';
+  return (amountMinor < 0 ? '-' : '') + (yuan ? '¥' : state.currency + ' ') + text;
+}
+
+// The UTC day: English "2026-03-07", zh-CN "2026年3月7日".
+function date(ms) {
+  const day = new Date(ms);
+  const year = day.getUTCFullYear(), month = day.getUTCMonth() + 1, dayOfMonth = day.getUTCDate();
+  if (state.lang === 'zh-CN') return `${year}年${month}月${dayOfMonth}日`;
+  return `${year}-${String(month).padStart(2, '0')}-${String(dayOfMonth).padStart(2, '0')}`;
+}
 
 function status(text, isError) {
-  const node = document.getElementById('status');
+  const node = byId('status');
   node.textContent = text || '';
   node.className = isError ? 'error' : '';
 }
 
+// A refusal in the member's words: the daemon's messages are for developers, in English.
+function errorText(error) {
+  const field = (error.field || '').replace(/^\//, '');
+  const known = {
+    invalid_card_no: 'err.card_no', pin_incorrect: 'err.pin_incorrect',
+    too_many_requests: 'err.too_many', network: 'err.network',
+  };
+  if (known[error.code]) return t(known[error.code]);
+  if (error.code === 'invalid_field' && field === 'phone') return t('err.phone');
+  if (error.code === 'invalid_field' && field === 'email') return t('err.email');
+  if (error.code === 'invalid_field' && /^pin/.test(field)) return t('err.pin_syntax');
+  return t('err.generic');
+}
+
 // Every call of the member API. A change carries the CSRF token and a fresh Idempotency-Key.
+// An ended session sends the member to "/", where the daemon shows the login form and says why.
 async function api(method, path, body) {
   const headers = {};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -120,130 +93,101 @@ async function api(method, path, body) {
     headers['X-CSRF-Token'] = state.csrf;
     headers['Idempotency-Key'] = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
   }
-  const response = await fetch(path, { method, headers, credentials: 'same-origin',
-    body: body === undefined ? undefined : JSON.stringify(body) });
+  let response;
+  try {
+    response = await fetch(path, { method, headers, credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (failure) {
+    const error = new Error(t('err.network'));
+    error.code = 'network';
+    throw error;
+  }
   const data = await response.json().catch(() => ({}));
   if (response.status === 401 && path !== '/v1/member/login') {
-    state.me = null;
-    showLogin(t('err.session'));
+    location.replace('/');
     throw new Error('session');
   }
   if (!response.ok) {
-    const error = new Error((data.error && data.error.message) || t('err.generic'));
+    const error = new Error(t('err.generic'));
     error.status = response.status;
     error.code = data.error && data.error.code;
+    error.field = data.error && data.error.field;
+    error.retryAfter = Number(response.headers.get('Retry-After') || 0);
+    error.message = errorText(error);
     throw error;
   }
   return data;
 }
 
+function failed(error) {
+  if (error.message !== 'session') status(error.message, true);
+}
+
 // ---- Pages ------------------------------------------------------------------------------------
 
 const PAGES = {
-  dashboard: { title: 'nav.dashboard', nav: true, render: renderDashboard },
-  history: { title: 'nav.history', nav: true, render: renderHistory },
-  coupons: { title: 'nav.coupons', nav: true, render: renderSoon },
-  gifts: { title: 'nav.gifts', nav: true, render: renderSoon },
-  convert: { title: 'nav.convert', nav: true, render: renderSoon },
-  lost: { title: 'nav.lost', nav: true, render: renderLost },
-  profile: { title: 'nav.profile', nav: true, render: renderProfile },
+  dashboard: { title: 'nav.dashboard', render: renderDashboard },
+  history: { title: 'nav.history', render: renderHistory },
+  coupons: { title: 'nav.coupons', render: renderSoon },
+  gifts: { title: 'nav.gifts', render: renderSoon },
+  convert: { title: 'nav.convert', render: renderSoon },
+  lost: { title: 'nav.lost', render: renderLost },
+  profile: { title: 'nav.profile', render: renderProfile },
 };
 
-function main() { return document.getElementById('main'); }
-
 function page(title, ...children) {
-  const node = main();
-  node.replaceChildren(el('h1', { text: title }), ...children);
+  main().replaceChildren(el('h1', { text: title }), ...children);
   document.title = title + ' · ' + t('brand');
 }
 
-function renderNav(current) {
-  const nav = document.getElementById('nav');
-  nav.replaceChildren(...Object.keys(PAGES).filter((name) => PAGES[name].nav).map((name) =>
-    el('a', { href: '#/' + name, id: 'nav-' + name, 'aria-current': name === current ? 'page' : false,
-      text: t(PAGES[name].title) })));
-  nav.hidden = false;
-  document.getElementById('logout').hidden = false;
+function currentPage() {
+  const match = location.hash.match(/^#\/([a-z-]+)$/);
+  return match && PAGES[match[1]] ? match[1] : 'dashboard';
 }
 
-async function route() {
-  const name = (location.hash.match(/^#\/([a-z-]+)/) || [])[1] || 'dashboard';
-  const target = PAGES[name] ? name : 'dashboard';
-  if (!state.me) {
-    try { state.me = await api('GET', '/v1/member/me'); } catch (error) { return; }
-    state.meFresh = true;
-    state.csrf = state.me.csrf_token;
-    sessionStorage.setItem('csrf', state.csrf);
+async function route(event) {
+  const name = currentPage();
+  for (const link of byId('nav').querySelectorAll('a')) {
+    if (link.id === 'nav-' + name) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
   }
-  renderNav(target);
+  const lang = byId('lang');
+  lang.href = '/?lang=' + lang.getAttribute('hreflang') + (name === 'dashboard' ? '' : '#/' + name);
   document.body.dataset.ready = '';
-  if (target !== 'dashboard' && target !== 'lost') state.meFresh = false;
+  status('');
   try {
-    await PAGES[target].render();
-    document.body.dataset.ready = target;
-  } catch (error) {
-    if (error.message !== 'session') status(error.message, true);
-  }
+    await PAGES[name].render();
+    document.body.dataset.ready = name;
+    if (event) main().focus(); // a page changed in place: take keyboard and reader focus along
+  } catch (error) { failed(error); }
 }
 
-function figure(id, label, value) {
-  return el('div', { class: 'figure' }, el('span', { text: label }), el('strong', { id, text: value }));
-}
-
-async function freshMe() {
-  if (!state.meFresh) state.me = await api('GET', '/v1/member/me');
-  state.meFresh = false;
-  return state.me;
-}
-
+// The dashboard is the daemon's: shown again as it came (a full load of "/" refreshes it).
 async function renderDashboard() {
-  const me = await freshMe();
-  const tier = el('div', { class: 'card' }, el('span', { class: 'muted', text: t('dash.tier') }),
-    el('h2', { id: 'tier', text: me.tier }));
-  if (me.tier_next) {
-    const done = me.tier_qualifying / (me.tier_qualifying + me.tier_next_needed);
-    const bar = el('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100',
-      'aria-valuenow': String(Math.round(done * 100)) }, el('div'));
-    bar.firstChild.style.width = Math.round(done * 100) + '%';
-    const needed = me.tier_basis === 'spend' ? money(me.tier_next_needed) : number(me.tier_next_needed);
-    tier.append(bar, el('p', { id: 'tier-next', class: 'muted', text: t('dash.next', { needed, tier: me.tier_next }) }));
-  } else {
-    tier.append(el('p', { class: 'muted', text: t('dash.top') }));
-  }
-  const expiring = el('div', { class: 'card' }, el('h2', { text: t('dash.expiring') }));
-  if (me.points_expiring.length === 0) expiring.append(el('p', { class: 'muted', text: t('dash.none_expiring') }));
-  else expiring.append(el('ul', { id: 'expiring' }, ...me.points_expiring.map((item) =>
-    el('li', { text: date(item.expires_ms) + ': ' + number(item.points) }))));
-  page(t('dash.hello', { name: me.name }),
-    el('div', { class: 'figures' }, figure('points', t('dash.points'), number(me.points)),
-      figure('prepaid', t('dash.prepaid'), money(me.prepaid_cents))),
-    el('h2', { text: '' }), tier, expiring,
-    el('div', { class: 'figures' },
-      figure('earned', t('dash.earned'), number(me.points_earned)),
-      figure('redeemed', t('dash.redeemed'), number(me.points_redeemed)),
-      figure('expired', t('dash.expired'), number(me.points_expired)),
-      figure('bonus', t('dash.bonus'), number(me.points_bonus)),
-      figure('pending', t('dash.pending'), number(me.points_pending)),
-      figure('purchases', t('dash.purchases'), number(me.purchases_count)),
-      figure('spent', t('dash.spent'), money(me.purchases_cents))));
+  if (!state.dashboard) { location.replace('/'); throw new Error('session'); }
+  if (main().firstChild !== state.dashboard[0]) main().replaceChildren(...state.dashboard);
+  document.title = t('nav.dashboard') + ' · ' + t('brand');
 }
 
-// The balance chart: an SVG step line drawn here, no chart library.
+// The balance chart: an SVG step line drawn here, no chart library. Drawn at the width it is
+// shown at, so its labels keep their size on a phone.
 function chart(history) {
-  const width = 640, height = 220, left = 48, right = 12, top = 12, bottom = 28;
+  const width = Math.max(280, Math.min(640, Math.floor(main().clientWidth) - 32));
+  const height = 200, left = 8, right = 8, top = 22, bottom = 24;
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
-  const add = (parent, tag, attrs) => {
+  const add = (tag, attrs, label) => {
     const node = document.createElementNS(ns, tag);
     for (const name in attrs) node.setAttribute(name, attrs[name]);
-    parent.append(node);
+    if (label !== undefined) node.textContent = label;
+    svg.append(node);
     return node;
   };
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
   svg.setAttribute('class', 'chart');
   svg.setAttribute('id', 'balance-chart');
   svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', t('hist.chart'));
+  svg.setAttribute('aria-label', t('hist.chart') + ': ' + number(history.balance_end));
   const points = [{ at_ms: history.from_ms, balance: history.balance_start }, ...history.points,
     { at_ms: history.to_ms, balance: history.balance_end }];
   const values = points.map((p) => p.balance);
@@ -255,13 +199,12 @@ function chart(history) {
     path += index === 0 ? `M${x(p.at_ms).toFixed(1)},${y(p.balance).toFixed(1)}`
       : `H${x(p.at_ms).toFixed(1)}V${y(p.balance).toFixed(1)}`;
   });
-  add(svg, 'path', { class: 'area', d: `${path}V${y(low)}H${x(history.from_ms)}Z` });
-  add(svg, 'path', { class: 'line', d: path });
-  add(svg, 'line', { class: 'axis', x1: left, x2: width - right, y1: y(low), y2: y(low) });
-  add(svg, 'text', { x: 4, y: top + 10 }).textContent = number(high);
-  add(svg, 'text', { x: 4, y: y(low) }).textContent = number(low);
-  add(svg, 'text', { x: left, y: height - 8 }).textContent = date(history.from_ms);
-  add(svg, 'text', { x: width - right - 90, y: height - 8 }).textContent = date(history.to_ms - 86400000);
+  add('path', { class: 'area', d: `${path}V${y(low)}H${x(history.from_ms)}Z` });
+  add('path', { class: 'line', d: path });
+  add('line', { class: 'axis', x1: left, x2: width - right, y1: y(low), y2: y(low) });
+  add('text', { x: left, y: 14 }, number(high));
+  add('text', { x: left, y: height - 6 }, date(history.from_ms));
+  add('text', { x: width - right, y: height - 6, 'text-anchor': 'end' }, date(history.to_ms - 86400000));
   return svg;
 }
 
@@ -280,58 +223,69 @@ async function renderHistory() {
     if (before) query.set('before', before);
     const pageData = await api('GET', '/v1/member/journal?' + query);
     for (const entry of pageData.entries) {
+      const sign = entry.points > 0 ? 'plus' : entry.points < 0 ? 'minus' : '';
       body.append(el('tr', {},
-        el('td', { text: date(entry.created_ms) }), el('td', { text: t('kind.' + entry.kind) }),
-        el('td', { class: 'num ' + (entry.points > 0 ? 'plus' : entry.points < 0 ? 'minus' : ''), text: entry.points ? number(entry.points) : '' }),
-        el('td', { class: 'num', text: entry.prepaid_cents ? money(entry.prepaid_cents) : '' }),
-        el('td', { text: entry.reference })));
+        el('td', { text: date(entry.created_ms) }),
+        el('td', {}, el('span', { text: t('kind.' + entry.kind) }),
+          entry.reference ? el('small', { class: 'muted', text: entry.reference }) : null),
+        el('td', { class: 'num ' + sign, text: entry.points ? (entry.points > 0 ? '+' : '') + number(entry.points) : '' }),
+        el('td', { class: 'num', text: entry.prepaid_cents ? money(entry.prepaid_cents) : '' })));
     }
-    if (!body.firstChild) body.append(el('tr', {}, el('td', { colspan: '5', class: 'muted', text: t('hist.empty') })));
+    if (!body.firstChild) body.append(el('tr', {}, el('td', { colspan: '4', class: 'muted', text: t('hist.empty') })));
     before = pageData.next_before;
     more.hidden = !before;
   };
-  select.addEventListener('change', () => load(true).catch((error) => status(error.message, true)));
-  more.addEventListener('click', () => load(false).catch((error) => status(error.message, true)));
-  page(t('hist.title'), el('h2', { text: t('hist.chart') }), chart(history),
+  select.addEventListener('change', () => load(true).catch(failed));
+  more.addEventListener('click', () => load(false).catch(failed));
+  const graph = history.balance_end === 0 && history.points.length === 0
+    ? el('p', { class: 'muted', text: t('hist.chart_empty') }) : el('div', { class: 'chart-box' });
+  page(t('hist.title'), el('h2', { text: t('hist.chart') }), graph,
     el('label', { for: 'kind', text: t('hist.kind') }), select,
     el('table', { id: 'journal' }, el('thead', {}, el('tr', {},
-      el('th', { scope: 'col', text: t('hist.date') }), el('th', { scope: 'col', text: t('hist.kind') }),
+      el('th', { scope: 'col', text: t('hist.date') }), el('th', { scope: 'col', text: t('hist.what') }),
       el('th', { scope: 'col', class: 'num', text: t('hist.points') }),
-      el('th', { scope: 'col', class: 'num', text: t('hist.prepaid') }),
-      el('th', { scope: 'col', text: t('hist.ref') }))), body), more);
+      el('th', { scope: 'col', class: 'num', text: t('hist.prepaid') }))), body), more);
+  if (graph.className === 'chart-box') graph.append(chart(history));
   await load(true);
 }
 
 async function renderLost() {
-  const me = await freshMe();
-  const list = el('ul', { id: 'cards' });
+  const me = await api('GET', '/v1/member/me');
+  state.csrf = me.csrf_token;
+  const list = el('ul', { id: 'cards', class: 'cards' });
   for (const card of me.cards) {
-    const item = el('li', {}, el('span', { text: card.card_no + ' (' + t('card.' + card.card_status) + ') ' }));
+    const item = el('li', { class: 'card' }, el('strong', { text: card.card_no }), ' ',
+      el('span', { class: 'muted', text: t('card.' + card.card_status) }));
     if (card.card_status === 'active') {
+      const current = me.session && me.session.card_no === card.card_no;
+      if (current) item.append(el('p', { class: 'muted', text: t('lost.this_session') }));
       item.append(el('button', { type: 'button', class: 'danger', 'data-card': card.card_no,
-        text: t('lost.button', { card: card.card_no }), onclick: async () => {
+        'aria-label': t('lost.button_label', { card: card.card_no }), text: t('lost.button'),
+        onclick: async () => {
           if (!window.confirm(t('lost.confirm', { card: card.card_no }))) return;
           try {
             await api('POST', '/v1/member/cards/lost', { card_no: card.card_no });
+            if (current) { location.replace('/'); return; } // that session has ended
+            await renderLost();
             status(t('lost.done', { card: card.card_no }));
-            state.me = null;
-            await route();
-          } catch (error) { if (error.message !== 'session') status(error.message, true); }
+          } catch (error) { failed(error); }
         } }));
     }
     list.append(item);
   }
-  page(t('lost.title'), el('p', { text: t('lost.intro') }), list);
+  page(t('lost.title'), el('p', { text: t('lost.intro') }), el('h2', { text: t('lost.cards') }), list);
 }
 
 async function renderProfile() {
   const profile = await api('GET', '/v1/member/profile');
-  const field = (id, key, value, type) => [el('label', { for: id, text: t(key) }),
-    el('input', { id, name: id, type: type || 'text', value: value || '', autocomplete: 'off' })];
+  const field = (id, key, value, attrs) => [el('label', { for: id, text: t(key) }),
+    el('input', { id, name: id, value: value || '', ...attrs })];
   const consent = (id, key, checked) => el('label', { class: 'check', for: id },
     el('input', { id, type: 'checkbox', checked }), t(key));
   const form = el('form', { class: 'card', id: 'profile-form' },
-    ...field('phone', 'prof.phone', profile.phone, 'tel'), ...field('email', 'prof.email', profile.email, 'email'),
+    el('h2', { text: t('prof.contact') }),
+    ...field('phone', 'prof.phone', profile.phone, { type: 'tel', autocomplete: 'tel' }),
+    ...field('email', 'prof.email', profile.email, { type: 'email', autocomplete: 'email' }),
     el('fieldset', {}, el('legend', { text: t('prof.consents') }),
       consent('sms', 'prof.sms', profile.consents.sms), consent('mail', 'prof.mail', profile.consents.email),
       consent('push', 'prof.push', profile.consents.push)),
@@ -342,10 +296,12 @@ async function renderProfile() {
       await api('PATCH', '/v1/member/profile', { phone: form.phone.value, email: form.email.value,
         consents: { sms: form.sms.checked, email: form.mail.checked, push: form.push.checked } });
       status(t('prof.saved'));
-    } catch (error) { if (error.message !== 'session') status(error.message, true); }
+    } catch (error) { failed(error); }
   });
+  const secret = { type: 'password', inputmode: 'numeric', minlength: '4', maxlength: '8', required: true };
   const pin = el('form', { class: 'card', id: 'pin-form' }, el('h2', { text: t('pin.title') }),
-    ...field('pin-current', 'pin.current', '', 'password'), ...field('pin-new', 'pin.new', '', 'password'),
+    ...field('pin-current', 'pin.current', '', { ...secret, autocomplete: 'current-password' }),
+    ...field('pin-new', 'pin.new', '', { ...secret, autocomplete: 'new-password' }),
     el('button', { class: 'primary', type: 'submit', text: t('pin.save') }));
   pin.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -353,77 +309,68 @@ async function renderProfile() {
       await api('POST', '/v1/member/pin', { pin: pin['pin-current'].value, pin_new: pin['pin-new'].value });
       pin.reset();
       status(t('pin.done'));
-    } catch (error) { if (error.message !== 'session') status(error.message, true); }
+    } catch (error) { failed(error); }
   });
   page(t('prof.title'), el('p', { class: 'muted', text: profile.name }), form, pin);
 }
 
 async function renderSoon() {
-  page(t('soon.title'), el('p', { class: 'muted', text: t('soon.text') }));
+  page(t(PAGES[currentPage()].title), el('p', { class: 'muted', text: t('soon.text') }));
 }
 
-// ---- Login ------------------------------------------------------------------------------------
+// ---- Login: the daemon's form, submitted here -------------------------------------------------
 
-function showLogin(message) {
-  document.getElementById('nav').hidden = true;
-  document.getElementById('logout').hidden = true;
-  const by = el('select', { id: 'login-by' }, el('option', { value: 'card_no', text: t('login.by_card') }),
-    el('option', { value: 'phone', text: t('login.by_phone') }));
-  const idLabel = el('label', { for: 'login-id', text: t('login.card') });
-  const id = el('input', { id: 'login-id', name: 'id', inputmode: 'numeric', autocomplete: 'username', required: true });
-  by.addEventListener('change', () => {
-    idLabel.textContent = t(by.value === 'phone' ? 'login.phone' : 'login.card');
-    id.setAttribute('inputmode', by.value === 'phone' ? 'tel' : 'numeric');
-  });
-  const pin = el('input', { id: 'login-pin', name: 'pin', type: 'password', inputmode: 'numeric',
-    autocomplete: 'current-password', required: true, minlength: '4', maxlength: '8' });
-  const error = el('p', { id: 'login-error', class: 'error', role: 'alert', text: message || '' });
-  const form = el('form', { class: 'card', id: 'login-form' },
-    el('label', { for: 'login-by', text: t('login.by') }), by, idLabel, id,
-    el('label', { for: 'login-pin', text: t('login.pin') }), pin, error,
-    el('button', { class: 'primary', type: 'submit', id: 'login-submit', text: t('login.submit') }));
+function lockedText(seconds) {
+  const until = new Date(Date.now() + seconds * 1000);
+  const time = String(until.getHours()).padStart(2, '0') + ':' + String(until.getMinutes()).padStart(2, '0');
+  return t('login.locked', { minutes: Math.max(1, Math.ceil(seconds / 60)), time });
+}
+
+function enhanceLogin() {
+  const form = byId('login-form'), by = byId('login-by'), id = byId('login-id');
+  const pin = byId('login-pin'), error = byId('login-error'), submit = byId('login-submit');
+  const byChanged = () => {
+    const phone = by.value === 'phone';
+    byId('login-id-label').textContent = t(phone ? 'login.phone' : 'login.card');
+    id.setAttribute('inputmode', phone ? 'tel' : 'numeric');
+  };
+  by.addEventListener('change', byChanged);
+  byChanged();
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     error.textContent = '';
+    submit.disabled = true;
     try {
       const body = { pin: pin.value };
-      body[by.value] = id.value.replace(/\s+/g, '');
-      const session = await api('POST', '/v1/member/login', body);
-      state.csrf = session.csrf_token;
-      sessionStorage.setItem('csrf', state.csrf);
+      body[by.value] = id.value.replace(/[\s-]+/g, '');
+      await api('POST', '/v1/member/login', body);
       pin.value = '';
-      state.me = null;
-      if (location.hash !== '#/dashboard') location.hash = '#/dashboard';
-      else await route();
+      location.replace('/'); // the daemon renders the dashboard: one request
     } catch (failure) {
-      error.textContent = failure.status === 401 ? t('login.failed') : failure.message;
+      if (failure.status === 401) error.textContent = t('login.failed');
+      else if (failure.status === 429) error.textContent = lockedText(failure.retryAfter || 60);
+      else error.textContent = failure.message;
+      submit.disabled = false;
       document.body.dataset.ready = 'login';
     }
   });
-  page(t('login.title'), form);
+  submit.disabled = false;
   document.body.dataset.ready = 'login';
 }
 
-function applyLang() {
-  document.documentElement.lang = state.lang;
-  for (const node of document.querySelectorAll('[data-t]')) node.textContent = t(node.dataset.t);
-  document.getElementById('lang').textContent = t('lang');
-}
-
 document.addEventListener('DOMContentLoaded', () => {
-  state.lang = pickLang();
-  applyLang();
-  document.getElementById('lang').addEventListener('click', () => {
-    state.lang = state.lang === 'en' ? 'zh-CN' : 'en';
-    localStorage.setItem('lang', state.lang);
-    applyLang();
-    if (state.me) route(); else showLogin();
-  });
-  document.getElementById('logout').addEventListener('click', async () => {
+  if (document.body.dataset.page === 'login') {
+    enhanceLogin();
+    return;
+  }
+  const csrf = document.querySelector('meta[name="csrf-token"]');
+  state.csrf = csrf ? csrf.content : '';
+  state.dashboard = [...main().childNodes];
+  const logout = byId('logout');
+  logout.hidden = false;
+  logout.addEventListener('click', async () => {
     try { await api('POST', '/v1/member/logout'); } catch (error) { /* ended already */ }
-    state.me = null;
-    sessionStorage.removeItem('csrf');
-    showLogin();
+    location.replace('/');
   });
   window.addEventListener('hashchange', route);
   route();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Goal: the member portal works in a real browser (tests/browser/portal.test.js: login, throttle,
-# figures equal to the API's, history chart, language, lost card, screenshots, Slow 3G budgets).
+# figures equal to the API's, history chart, language, lost card, keyboard only, screenshots of
+# every page in both languages at 360 px and desktop, Slow 3G budgets).
 # Method: a demo daemon as every integration test starts one, a sale for member 2, then node's
 # test runner drives Debian's chromium through playwright-core (installed by scripts/deps into
 # tests/browser/node_modules). Screenshots go to $LTY_BUILD_DIR/browser/.
@@ -20,6 +21,7 @@ check "a sale for member 2 to see on the portal" test "$STATUS" = 201
 SPKI=$(openssl x509 -in "$LTY_DATA/tls/portal.crt" -pubkey -noout | openssl pkey -pubin -outform der |
     openssl dgst -sha256 -binary | base64)
 OUT_DIR="$LTY_BUILD_DIR/browser"
+rm -rf "$OUT_DIR"
 mkdir -p "$OUT_DIR"
 if PORTAL="$PORTAL" SPKI="$SPKI" OUT_DIR="$OUT_DIR" DEMO_MEMBERS="$LTY_DATA/demo-members.txt" \
     BASE="$BASE" CA="$CA" TILL_CERT="$TILL_CERT" TILL_KEY="$TILL_KEY" HOME="$LTY_TMP" \
@@ -29,7 +31,11 @@ else
     fail "browser tests"
 fi
 sed 's/^/#   /' "$LTY_TMP/node.out" | grep -v '^#   *$' | tail -60
-for shot in dashboard-desktop dashboard-360 history-360 dashboard-zh-desktop; do
-    check "screenshot $shot.png written" test -s "$OUT_DIR/$shot.png"
+for name in login dashboard history profile lost; do
+    for lang in en zh-CN; do
+        for width in 360 desktop; do
+            check "screenshot $name-$lang-$width.png written" test -s "$OUT_DIR/$name-$lang-$width.png"
+        done
+    done
 done
 lty_finish

@@ -46,6 +46,7 @@ typedef enum lty_listener {
 
 #define LTY_COOKIE_BYTES_MAX 1024
 #define LTY_ETAG_BYTES_MAX 64
+#define LTY_ACCEPT_LANGUAGE_BYTES_MAX 127 /* the portal's page reads the first ranges only */
 #define LTY_RESPONSE_HEADERS_BYTES_MAX 1024
 
 typedef struct lty_request_s {
@@ -62,6 +63,7 @@ typedef struct lty_request_s {
     char csrf_token[128];         /* X-CSRF-Token header */
     char if_none_match[LTY_ETAG_BYTES_MAX + 1]; /* If-None-Match, "" if none or too long */
     bool accept_gzip;             /* Accept-Encoding lists gzip (without q=0) */
+    char accept_language[LTY_ACCEPT_LANGUAGE_BYTES_MAX + 1]; /* as sent; a longer one is cut */
     lty_listener_t listener;      /* set by the network layer */
     char remote_addr[48];         /* "127.0.0.1" */
     lty_tls_peer_t peer;          /* verified client certificate, role NONE if none */

@@ -1,21 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* The member portal's pages, served from memory (portal_assets.h, generated at build time): the
- * page shell at "/" and its assets under /assets/. Each answer has an ETag (304 when the browser
- * already holds it), the gzip copy when the browser accepts it, and a cache policy: the shell is
- * revalidated on every visit (no-cache), the assets it names by content hash (?v=) are kept a
- * year (immutable). The Content-Security-Policy is added for every answer of the portal's
- * listener by dispatch.c. */
+/* The member portal's assets, served from memory (portal_assets.h, generated at build time)
+ * under /assets/. Each answer has an ETag (304 when the browser already holds it), the gzip copy
+ * when the browser accepts it, and a year's cache (immutable): the page names each asset by its
+ * content hash (?v=), so a new build means new URLs. The Content-Security-Policy is added for
+ * every answer of the portal's listener by dispatch.c.
+ *
+ * Not here: the page itself, rendered for each request (portal_page.c). */
 #include "api.h"
-#include "portal_assets.h"
+#include "portal.h"
 #include "lty/lty_assert.h"
 
 #include <string.h>
 
-#define CACHE_SHELL "no-cache"
 #define CACHE_ASSET "public, max-age=31536000, immutable"
 
-static const lty_portal_asset_t *asset_find(const char *name)
+const lty_portal_asset_t *lty__api_portal_asset_find(const char *name)
 {
+    LTY_ASSERT(name != NULL);
     for (size_t index = 0; index < lty_portal_assets_count; index++) {
         if (strcmp(lty_portal_assets[index].name, name) == 0) return &lty_portal_assets[index];
     }
@@ -51,22 +52,13 @@ static int asset_reply(lty_exchange_t *exchange, const lty_portal_asset_t *asset
     return lty_api_reply(exchange, 200);
 }
 
-int lty_api_portal_page(lty_api_t *api, lty_exchange_t *exchange,
-                        const lty_route_params_t *params)
-{
-    LTY_ASSERT(api != NULL && params != NULL);
-    const lty_portal_asset_t *asset = asset_find("index.html");
-    LTY_ASSERT(asset != NULL); /* the build embeds it */
-    return asset_reply(exchange, asset, CACHE_SHELL);
-}
-
 int lty_api_portal_asset(lty_api_t *api, lty_exchange_t *exchange,
                          const lty_route_params_t *params)
 {
     LTY_ASSERT(api != NULL && params != NULL);
     LTY_ASSERT(params->count == 1);
-    const lty_portal_asset_t *asset = asset_find(params->values[0]);
-    if (asset == NULL || strcmp(asset->name, "index.html") == 0) {
+    const lty_portal_asset_t *asset = lty__api_portal_asset_find(params->values[0]);
+    if (asset == NULL || !asset->served) { /* a template is no asset */
         return lty_api_reply_error(exchange, LTY_E_NOT_FOUND, NULL);
     }
     return asset_reply(exchange, asset, CACHE_ASSET);

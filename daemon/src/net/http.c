@@ -32,6 +32,7 @@ typedef enum header_kind {
     HEADER_ACCEPT_ENCODING,
     HEADER_HOST,
     HEADER_TRANSFER_ENCODING,
+    HEADER_ACCEPT_LANGUAGE,
 } header_kind_t;
 
 /* The raw-byte scan of a request head (see head_scan): where the previous byte left it. */
@@ -100,6 +101,7 @@ static int on_message_begin(void *userdata)
     request->csrf_token[0] = '\0';
     request->if_none_match[0] = '\0';
     request->accept_gzip = false;
+    request->accept_language[0] = '\0';
     http->started = true;
     return 0;
 }
@@ -184,6 +186,7 @@ static header_kind_t header_kind(const char *name)
     if (strcasecmp(name, "accept-encoding") == 0) return HEADER_ACCEPT_ENCODING;
     if (strcasecmp(name, "host") == 0) return HEADER_HOST;
     if (strcasecmp(name, "transfer-encoding") == 0) return HEADER_TRANSFER_ENCODING;
+    if (strcasecmp(name, "accept-language") == 0) return HEADER_ACCEPT_LANGUAGE;
     return HEADER_OTHER;
 }
 
@@ -332,6 +335,16 @@ static int on_header_value_complete(void *userdata)
         return header_host(http, value);
     case HEADER_TRANSFER_ENCODING:
         return header_transfer_encoding(http, value);
+    case HEADER_ACCEPT_LANGUAGE:
+        /* Only the first ranges matter (browsers list the preferred first): a longer value is
+         * cut at the last whole range that fits. */
+        if (request->accept_language[0] == '\0') {
+            size_t kept = size <= LTY_ACCEPT_LANGUAGE_BYTES_MAX ? size : LTY_ACCEPT_LANGUAGE_BYTES_MAX;
+            while (kept < size && kept > 0 && value[kept] != ',') kept--;
+            memcpy(request->accept_language, value, kept);
+            request->accept_language[kept] = '\0';
+        }
+        return 0;
     case HEADER_OTHER:
         return 0;
     }
