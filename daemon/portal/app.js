@@ -171,8 +171,8 @@ async function renderDashboard() {
 
 // The balance chart: an SVG step line drawn here, no chart library. Drawn at the width it is
 // shown at, so its labels keep their size on a phone.
-function chart(history) {
-  const width = Math.max(280, Math.min(640, Math.floor(main().clientWidth) - 32));
+function chart(history, boxWidth) {
+  const width = Math.max(240, Math.floor(boxWidth));
   const height = 200, left = 8, right = 8, top = 22, bottom = 24;
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
@@ -208,6 +208,24 @@ function chart(history) {
   return svg;
 }
 
+// A journal entry's reference: a receipt number, an operator's reason, or how a top-up was paid
+// (a tender's name, which the member reads in their language).
+function reference(text) {
+  return T[state.lang]['ref.' + text] || text;
+}
+
+// Draw the chart again when its box changes width (a phone turned, a window resized).
+function chartFit(box, history) {
+  let drawn = 0;
+  const draw = () => {
+    if (Math.abs(box.clientWidth - drawn) < 24) return;
+    drawn = box.clientWidth;
+    box.replaceChildren(chart(history, drawn));
+  };
+  new ResizeObserver(draw).observe(box);
+  draw();
+}
+
 async function renderHistory() {
   const history = await api('GET', '/v1/member/balance-history');
   const kinds = ['sale', 'return', 'void', 'adjust', 'bonus', 'expire', 'topup'];
@@ -227,7 +245,7 @@ async function renderHistory() {
       body.append(el('tr', {},
         el('td', { text: date(entry.created_ms) }),
         el('td', {}, el('span', { text: t('kind.' + entry.kind) }),
-          entry.reference ? el('small', { class: 'muted', text: entry.reference }) : null),
+          entry.reference ? el('small', { class: 'muted', text: reference(entry.reference) }) : null),
         el('td', { class: 'num ' + sign, text: entry.points ? (entry.points > 0 ? '+' : '') + number(entry.points) : '' }),
         el('td', { class: 'num', text: entry.prepaid_cents ? money(entry.prepaid_cents) : '' })));
     }
@@ -245,7 +263,7 @@ async function renderHistory() {
       el('th', { scope: 'col', text: t('hist.date') }), el('th', { scope: 'col', text: t('hist.what') }),
       el('th', { scope: 'col', class: 'num', text: t('hist.points') }),
       el('th', { scope: 'col', class: 'num', text: t('hist.prepaid') }))), body), more);
-  if (graph.className === 'chart-box') graph.append(chart(history));
+  if (graph.className === 'chart-box') chartFit(graph, history);
   await load(true);
 }
 

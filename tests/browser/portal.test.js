@@ -147,8 +147,8 @@ test('switch the language: zh-CN from Accept-Language, English by the switch, ke
   assert.strictEqual(await page.textContent('h1'), 'Member login', 'the choice is kept');
   await Promise.all([page.waitForURL(/\?lang=zh-CN$/), page.click('#lang')]);
   await page.waitForSelector('body[data-ready="login"]');
-  await page.fill('#login-id', CARD5);
-  await page.fill('#login-pin', PIN5);
+  await page.fill('#login-id', CARD2);
+  await page.fill('#login-pin', PIN2);
   await page.keyboard.press('Enter'); // keyboard only
   await page.waitForSelector('body[data-ready="dashboard"]');
   assert.strictEqual(await page.textContent('#nav-dashboard'), '我的积分');

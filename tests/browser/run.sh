@@ -18,6 +18,19 @@ request till POST /v1/till/sales \
     '{"card_no":"'$C2'","receipt_no":"B1","lines":[{"sku":"A","qty":2,"amount_cents":2590}]}' \
     -H "Idempotency-Key: $(key)"
 check "a sale for member 2 to see on the portal" test "$STATUS" = 201
+# Member 3 (the screenshots): a top-up and two purchases, one paid from the prepaid balance.
+read -r _ C3 _ PIN3 < <(sed -n 4p "$LTY_DATA/demo-members.txt")
+request till POST /v1/till/prepaid/topups '{"card_no":"'$C3'","amount_cents":50000,"tender":"cash"}' \
+    -H "Idempotency-Key: $(key)"
+check "a top-up for member 3" test "$STATUS" = 201
+request till POST /v1/till/sales \
+    '{"card_no":"'$C3'","receipt_no":"S-20931","lines":[{"sku":"MILK-1L","qty":6,"amount_cents":8940}]}' \
+    -H "Idempotency-Key: $(key)"
+check "a purchase for member 3" test "$STATUS" = 201
+request till POST /v1/till/sales \
+    '{"card_no":"'$C3'","receipt_no":"S-20977","lines":[{"sku":"RICE-5KG","qty":1,"amount_cents":12800}],"tenders":[{"type":"prepaid","amount_cents":12800}],"pin":"'$PIN3'"}' \
+    -H "Idempotency-Key: $(key)"
+check "a purchase paid from the prepaid balance for member 3" test "$STATUS" = 201
 SPKI=$(openssl x509 -in "$LTY_DATA/tls/portal.crt" -pubkey -noout | openssl pkey -pubin -outform der |
     openssl dgst -sha256 -binary | base64)
 OUT_DIR="$LTY_BUILD_DIR/browser"
