@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Goal: the member portal's listener and member API keep their contract (issue 14): the pages
-# are served built in (ETag, gzip, cache policy, CSP); login by card or phone with the member's
+# Goal: the member portal's listener and member API keep their contract (issue 14): "/" is the
+# login form or, with a session, the dashboard with the member's figures in the HTML (escaped,
+# in the language of ?lang=, the saved cookie or Accept-Language, never stored); the assets are
+# built in (ETag, gzip, cache policy, CSP); login by card or phone with the member's
 # PIN (one PIN for all the member's cards, kept by a replacement card); unknown and wrong answer
 # alike; the member and the address are throttled (429 Retry-After); every member route refuses
 # no session, an ended or expired session, and (for changes) a missing or wrong CSRF token;
@@ -50,21 +52,36 @@ member() {
 
 # ---- The listener: pages, certificate, no client certificate request ----------------------
 portal GET /
-check "the page shell is served on the portal" test "$STATUS" = 200
+check "\"/\" without a session is the login form" \
+    test "$STATUS/$(grep -c 'id="login-form"' <<<"$BODY")" = "200/1"
 check "it has a CSP without inline script or style" \
     bash -c "grep -qi \"^content-security-policy: default-src 'none'; script-src 'self'; style-src 'self'\" <<<\"\$0\"" "$HEADERS"
-check "the shell is revalidated (no-cache) with an ETag" \
-    test "$(header cache-control)/$(header etag | wc -c)" = "no-cache/19"
-ETAG=$(header etag)
-portal GET / "" -H "If-None-Match: $ETAG"
-check "a matching If-None-Match answers 304" test "$STATUS" = 304
+check "the page is never stored, and varies with the cookie and the language" \
+    test "$(header cache-control)/$(header vary)" = "no-store/Cookie, Accept-Language"
+check "no inline script or style in the page" \
+    bash -c "! grep -qiE '<script>|<script [^s]*>|<style|style=|onclick=|onload=' <<<\"\$0\"" "$BODY"
+check "English without Accept-Language" bash -c "grep -q '<html lang=\"en\">' <<<\"\$0\"" "$BODY"
+portal GET / "" -H 'Accept-Language: fr-FR, zh-TW;q=0.8, en;q=0.5'
+check "zh-CN when Accept-Language prefers Chinese" \
+    bash -c "grep -q '<html lang=\"zh-CN\">' <<<\"\$0\" && grep -q '会员登录' <<<\"\$0\"" "$BODY"
+portal GET "/?lang=en" "" -H 'Accept-Language: zh-CN'
+check "?lang= switches the language and saves it in a cookie" \
+    test "$(grep -c '<html lang="en">' <<<"$BODY")/$(header set-cookie)" = \
+    "1/__Host-lty_lang=en; Path=/; Secure; SameSite=Lax; Max-Age=31536000"
+portal GET / "" -H 'Accept-Language: en' -H 'Cookie: __Host-lty_lang=zh-CN'
+check "the saved choice wins over Accept-Language" bash -c "grep -q '<html lang=\"zh-CN\">' <<<\"\$0\"" "$BODY"
 ASSET=$(grep -o '/assets/app.js?v=[0-9a-f]*' <<<"$BODY" | head -1)
-portal GET / ""
-ASSET=$(grep -o '/assets/app.js?v=[0-9a-f]*' "$LTY_TMP/body" | head -1)
 portal GET "$ASSET" "" -H 'Accept-Encoding: gzip'
 check "assets come gzipped when accepted" test "$(header content-encoding)" = gzip
 check "assets are cached a year, immutable" \
     test "$(header cache-control)" = "public, max-age=31536000, immutable"
+ETAG=$(header etag)
+portal GET "$ASSET" "" -H "If-None-Match: $ETAG"
+check "an asset with a matching If-None-Match answers 304" test "$STATUS/$(header etag | wc -c)" = "304/19"
+for template in index.html login.html dashboard.html; do
+    portal GET "/assets/$template"
+    expect_error "the page template $template is no asset" 404 not_found
+done
 portal GET /assets/nothing.js
 expect_error "an unknown asset" 404 not_found
 check "the portal never asks for a client certificate" \
@@ -103,6 +120,18 @@ check "me: points_expiring lists dates and points" test "$(json '.points_expirin
 check "me: totals, tier progress, purchases" \
     test "$(json '[.points_bonus,.points_earned,.purchases_count,.tier_next] | join(",")')" = "350,0,0,Silver"
 check "me: never cached" test "$(header cache-control)" = no-store
+portal GET / "" -b "$JAR2"
+check "\"/\" with the session is the dashboard, the member's figures in the HTML" \
+    test "$STATUS/$(grep -o '<strong id="points">[^<]*<' <<<"$BODY")" = '200/<strong id="points">350<'
+check "the dashboard carries the session's CSRF token" \
+    bash -c "grep -q '<meta name=\"csrf-token\" content=\"$CSRF\">' <<<\"\$0\"" "$BODY"
+check "amounts and dates in English: CNY with two decimals, YYYY-MM-DD" \
+    bash -c "grep -q '<strong id=\"prepaid\">CNY 0.00<' <<<\"\$0\" &&
+             grep -qE '<li>350 points on [0-9]{4}-[0-9]{2}-[0-9]{2}</li>' <<<\"\$0\"" "$BODY"
+portal GET / "" -b "$JAR2" -H 'Accept-Language: zh-CN'
+check "amounts and dates in zh-CN: ¥ with two decimals, YYYY年M月D日" \
+    bash -c "grep -q '<strong id=\"prepaid\">¥0.00<' <<<\"\$0\" &&
+             grep -qE '<li>[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日 到期 350 积分</li>' <<<\"\$0\"" "$BODY"
 
 portal POST /v1/member/login '{"phone":"'$P2'","pin":"'$PIN2'"}' -c "$LTY_TMP/jar2b"
 check "login by phone" test "$STATUS/$(json .member_id)" = "200/2"
@@ -162,6 +191,11 @@ member "$JAR3" GET "/v1/member/journal?member_id=2" "" "$CSRF3"
 check "a member id in the query is ignored, not obeyed" test "$STATUS/$(json '.entries | length')" = "200/0"
 member "$JAR3" POST /v1/member/cards/lost '{"card_no":"'$C2'"}' "$CSRF2"
 expect_error "member 3 with member 2's CSRF token" 403 csrf_token_invalid
+request op PATCH /v1/admin/members/3 '{"name":"<b>Zhang</b> & \"Min\""}' -H "Idempotency-Key: $(key)"
+check "an operator gives member 3 a name full of markup" test "$STATUS" = 200
+portal GET / "" -b "$JAR3"
+check "the dashboard escapes what it renders" \
+    bash -c "grep -qF '<h1>Hello, &lt;b&gt;Zhang&lt;/b&gt; &amp; &quot;Min&quot;</h1>' <<<\"\$0\"" "$BODY"
 
 # ---- A sale shows up: journal, filter, balance history ----------------------------------
 request till POST /v1/till/sales '{"card_no":"'$C2'","receipt_no":"P1","lines":[{"sku":"A","qty":2,"amount_cents":2590}]}' \
@@ -232,6 +266,10 @@ request till GET "/v1/till/cards/$C2"
 expect_error "a till look-up of the lost card is refused" 423 card_lost
 member "$JAR2" GET /v1/member/me "" "$CSRF2"
 expect_error "the session opened with the lost card ended" 401 session_expired
+portal GET / "" -b "$JAR2"
+check "\"/\" with the ended session: the login form says so, and drops the cookie" \
+    test "$(grep -o '<p id="login-error"[^>]*>[^<]*' <<<"$BODY" | sed 's/.*>//')/$(header set-cookie | cut -d';' -f1)" = \
+    "Your session has ended. Please log in again./__Host-lty_session="
 
 # ---- Logout and expiry ------------------------------------------------------------------
 login "$JAR3" '{"phone":"'"$(sed -n 4p "$LTY_DATA/demo-members.txt" | cut -d' ' -f3)"'","pin":"'$PIN3'"}'

@@ -106,6 +106,24 @@ static void test_http_post_fills_headers_the_api_reads(void **state)
     assert_memory_equal(fixture->request.body, "{\"a\":1}", 7);
 }
 
+/* Accept-Language is kept for the portal's page; a long one is cut after its last whole range. */
+static void test_http_accept_language_is_kept_and_cut_at_a_whole_range(void **state)
+{
+    fixture_t *fixture = *state;
+    assert_int_equal(parse_str(fixture, "GET / HTTP/1.1\r\nAccept-Language: zh-CN,en;q=0.8\r\n\r\n"),
+                     LTY_HTTP_REQUEST);
+    assert_string_equal(fixture->request.accept_language, "zh-CN,en;q=0.8");
+    char text[512], ranges[300] = "";
+    while (strlen(ranges) < 200) strcat(ranges, "en-GB;q=0.1,"); /* 12 bytes a range */
+    strcat(ranges, "zh");
+    snprintf(text, sizeof(text), "GET / HTTP/1.1\r\nAccept-Language: %s\r\n\r\n", ranges);
+    lty_http_reset(fixture->http);
+    assert_int_equal(parse_str(fixture, text), LTY_HTTP_REQUEST);
+    assert_int_equal(strlen(fixture->request.accept_language), 10 * 12 - 1); /* ten whole ranges */
+    assert_int_equal(fixture->request.accept_language[119], '\0');
+    assert_memory_equal(fixture->request.accept_language, ranges, 119);
+}
+
 static void key_check(fixture_t *fixture, const char *key_header, bool present, bool invalid)
 {
     char text[512];
@@ -590,6 +608,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_http_get_fills_method_path_query_and_keeps_alive),
         T(test_http_post_fills_headers_the_api_reads),
+        T(test_http_accept_language_is_kept_and_cut_at_a_whole_range),
         T(test_http_idempotency_key_validity_at_limits),
         T(test_http_declared_body_at_limit_is_accepted),
         T(test_http_declared_body_over_discard_limit_is_413_before_body),
