@@ -4,6 +4,11 @@
  * in large write transactions, so the store holds exactly what the API would have written.
  * The card numbers go to DIR/bench-cards.txt, one per line, for the load driver.
  *
+ * With --pins M the first M members get a portal PIN (--pin, "2468" by default), for the portal
+ * load (lty-load --workload portal). The PIN is hashed once (argon2id with the data directory's
+ * pepper, as the daemon would) and that record is stored for each of them: one argon2 run per
+ * member would take minutes, and a shared salt is harmless in benchmark data.
+ *
  * Owns: nothing the daemon uses; a benchmark tool. Run it while the daemon is stopped. */
 #include "lty/lty_assert.h"
 #include "lty/lty_clock.h"
@@ -24,6 +29,9 @@
 typedef struct gen_s {
     const char *dir;
     uint64_t members;
+    uint64_t pins;               /* the first pins members get pin_record */
+    const char *pin;
+    lty_pin_t pin_record;
     int64_t bonus_points;
     lty_programme_t programme;
     lty_store_t *store;
@@ -53,6 +61,12 @@ static int gen_member(gen_t *gen, lty_store_txn_t *txn, uint64_t serial, int64_t
         snprintf(bonus.reason, sizeof(bonus.reason), "benchmark starting bonus");
         lty_ops_adjust_result_t result;
         err = lty_ops_adjust(txn, &system_actor, &gen->programme, now_ms, &bonus, &result, NULL);
+    }
+    if (err == 0 && serial <= gen->pins) {
+        lty_pin_t record = gen->pin_record;
+        record.member_id = member_id;
+        record.updated_ms = now_ms;
+        err = lty__ops_pin_put(txn, &record);
     }
     if (err == 0 && fprintf(gen->cards, "%s\n", card.card_no) < 0) err = LTY_E_IO;
     return err;
@@ -94,6 +108,16 @@ static int gen_open(gen_t *gen)
     if (err == 0) err = lty_programme_load(txn, &gen->programme);
     lty_store_txn_abort(txn);
     if (err != 0) return err;
+    if (gen->pins > 0) {
+        uint8_t pepper[LTY_PIN_PEPPER_BYTES];
+        err = lty_ops_pin_pepper_load(gen->dir, pepper);
+        gen->pin_record.member_id = 1; /* each member's own id replaces it */
+        if (err == 0) err = lty_ops_pin_hash(pepper, gen->pin, &gen->pin_record);
+        gen->pin_record.set = 1;
+        gen->pin_record.version = 1;
+        memset(pepper, 0, sizeof(pepper));
+        if (err != 0) return err;
+    }
     snprintf(path, sizeof(path), "%s/bench-cards.txt", gen->dir);
     gen->cards = fopen(path, "w");
     return gen->cards != NULL ? 0 : LTY_E_IO;
@@ -123,8 +147,10 @@ static int gen_run(gen_t *gen)
     double seconds = (double)(lty_clock_monotonic_ms() - started_ms) / 1000.0;
     lty_store_stats_t stats;
     lty_store_stats(gen->store, &stats);
-    fprintf(stderr, "lty-bench-gen: %" PRIu64 " members with cards in %.1f s (%.0f/s)\n",
-            gen->members, seconds, seconds > 0 ? (double)gen->members / seconds : 0.0);
+    fprintf(stderr,
+            "lty-bench-gen: %" PRIu64 " members with cards (%" PRIu64 " with a PIN) in %.1f s"
+            " (%.0f/s)\n",
+            gen->members, gen->pins, seconds, seconds > 0 ? (double)gen->members / seconds : 0.0);
     /* used_bytes: LMDB's pages in use (data.mdb itself is preallocated beyond them). */
     printf("RESULT members=%" PRIu64 " seconds=%.1f used_bytes=%" PRId64 "\n", gen->members,
            seconds, stats.used_bytes);
@@ -133,9 +159,10 @@ static int gen_run(gen_t *gen)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: lty-bench-gen DIR --members N [--bonus POINTS]\n"
+    fprintf(stderr, "usage: lty-bench-gen DIR --members N [--bonus POINTS] [--pins M [--pin PIN]]\n"
                     "  DIR comes from `loyaltyctl init DIR --demo`; the daemon must be stopped.\n"
-                    "  Writes DIR/bench-cards.txt (one card number per line).\n");
+                    "  Writes DIR/bench-cards.txt (one card number per line); the first M\n"
+                    "  members (the first M lines) get the portal PIN PIN (default 2468).\n");
     return 2;
 }
 
@@ -144,6 +171,7 @@ int main(int argc, char **argv)
     gen_t gen;
     memset(&gen, 0, sizeof(gen));
     gen.bonus_points = 500;
+    gen.pin = "2468";
     if (argc < 2) return usage();
     gen.dir = argv[1];
     for (int index = 2; index + 1 < argc; index += 2) {
@@ -151,11 +179,18 @@ int main(int argc, char **argv)
             gen.members = strtoull(argv[index + 1], NULL, 10);
         } else if (strcmp(argv[index], "--bonus") == 0) {
             gen.bonus_points = strtoll(argv[index + 1], NULL, 10);
+        } else if (strcmp(argv[index], "--pins") == 0) {
+            gen.pins = strtoull(argv[index + 1], NULL, 10);
+        } else if (strcmp(argv[index], "--pin") == 0) {
+            gen.pin = argv[index + 1];
         } else {
             return usage();
         }
     }
-    if (gen.members == 0 || gen.members >= 10000000000ULL || gen.bonus_points < 0) return usage();
+    if (gen.members == 0 || gen.members >= 10000000000ULL || gen.bonus_points < 0 ||
+        gen.pins > gen.members || !lty_ops_pin_syntax_ok(gen.pin)) {
+        return usage();
+    }
     int err = gen_open(&gen);
     if (err == 0) err = gen_run(&gen);
     if (gen.cards != NULL && fclose(gen.cards) != 0 && err == 0) err = LTY_E_IO;

@@ -6,7 +6,11 @@
  *
  * Workloads: sales (accruals), lookup (card look-ups), mixed (70% sales, 20% look-ups, 10%
  * sales with a redemption), reconnect (a look-up on a new connection each time: ticket
- * resumption), idle (open N connections, hold them, report the daemon's RSS).
+ * resumption), idle (open N connections, hold them, report the daemon's RSS), portal (members
+ * on the portal's listener: --sessions members log in with their PIN, then each reads the
+ * dashboard page and GET /v1/member/me in turn, every --think-ms or back to back, their
+ * sessions shared out over the N keep-alive connections; it runs next to a sales load to see
+ * what the portal costs the tills).
  *
  * Owns: nothing the daemon uses; a benchmark tool. The last output line is machine-readable:
  * "RESULT key=value ...". */
@@ -32,6 +36,8 @@
 #define LOAD_PATH_SIZE 1024
 #define LOAD_BODY_SIZE 512
 #define LOAD_CARD_SIZE 24
+#define LOAD_SESSIONS_MAX 100000
+#define LOAD_COOKIE_SIZE LTY_HTTPC_SET_COOKIE_SIZE
 
 typedef enum load_workload {
     LOAD_SALES,
@@ -39,6 +45,7 @@ typedef enum load_workload {
     LOAD_MIXED,
     LOAD_RECONNECT,
     LOAD_IDLE,
+    LOAD_PORTAL,
 } load_workload_t;
 
 typedef struct load_s {
@@ -55,6 +62,13 @@ typedef struct load_s {
     char (*cards)[LOAD_CARD_SIZE];
     size_t cards_count;
     int64_t start_ns, measure_ns, end_ns;
+    /* portal */
+    uint16_t portal_port;
+    char portal_ca[LOAD_PATH_SIZE], ready_fifo[LOAD_PATH_SIZE];
+    char pin[16];
+    int sessions;
+    int think_ms;
+    pthread_barrier_t logged_in, timed; /* the login phase ends; the timed phase starts */
 } load_t;
 
 typedef struct worker_s {
@@ -66,6 +80,9 @@ typedef struct worker_s {
     uint64_t ok, refused, failed, first_status;
     int first_error;
     char first_body[160];
+    int sessions_count, logged_in; /* portal: the sessions this worker holds */
+    char (*cookies)[LOAD_COOKIE_SIZE];
+    int64_t *due_ns;
 } worker_t;
 
 static int64_t now_ns(void)
@@ -277,6 +294,182 @@ static void report(load_t *load, worker_t *workers, double cpu_daemon_s, double 
     free(all);
 }
 
+/* ---- portal: members reading their dashboard -------------------------------------------- */
+
+/* Log the worker's members in (cards index, index + connections, ...: the first --sessions
+ * cards, which lty-bench-gen --pins gave the PIN). */
+static void portal_login_all(worker_t *worker, lty_httpc_t *httpc, lty_httpc_response_t *response)
+{
+    LTY_ASSERT(worker != NULL && httpc != NULL);
+    load_t *load = worker->load;
+    LTY_ASSERT(worker->cookies != NULL);
+    for (int session = (int)worker->index; session < load->sessions; session += load->connections) {
+        char body[128];
+        int size = snprintf(body, sizeof(body), "{\"card_no\":\"%s\",\"pin\":\"%s\"}",
+                            load->cards[session], load->pin);
+        lty_httpc_request_t request = {.method = "POST", .path = "/v1/member/login",
+                                       .content_type = "application/json", .body = body,
+                                       .body_size = (size_t)size, .timeout_ms = 60000};
+        int rc = lty_httpc_request(httpc, &request, response);
+        if (rc == 0 && response->status == 200 && response->set_cookie[0] != '\0') {
+            snprintf(worker->cookies[worker->logged_in++], LOAD_COOKIE_SIZE, "%s",
+                     response->set_cookie);
+        } else {
+            worker_account(worker, rc, response, true, 0); /* a refusal or error, kept */
+        }
+    }
+    worker->sessions_count = worker->logged_in;
+}
+
+/* The session due next (the earliest), or -1 when the worker has none. */
+static int portal_next(const worker_t *worker)
+{
+    int next = -1;
+    for (int session = 0; session < worker->sessions_count; session++) {
+        if (next < 0 || worker->due_ns[session] < worker->due_ns[next]) next = session;
+    }
+    return next;
+}
+
+/* Does the body hold text? */
+static bool body_has(const lty_buf_t *body, const char *text)
+{
+    size_t size = strlen(text);
+    for (size_t at = 0; body->data != NULL && at + size <= body->size; at++) {
+        if (memcmp(body->data + at, text, size) == 0) return true;
+    }
+    return false;
+}
+
+/* One read of a session: the page (it must be the dashboard, not the login form of an ended
+ * session) or its figures. */
+static void portal_read(worker_t *worker, lty_httpc_t *httpc, lty_httpc_response_t *response,
+                        int session, bool page)
+{
+    load_t *load = worker->load;
+    lty_httpc_header_t cookie = {.name = "Cookie", .value = worker->cookies[session]};
+    lty_httpc_request_t request = {.method = "GET", .path = page ? "/" : "/v1/member/me",
+                                   .headers = &cookie, .headers_count = 1};
+    int64_t started = now_ns();
+    int rc = lty_httpc_request(httpc, &request, response);
+    int64_t finished = now_ns();
+    if (rc == 0 && page && response->status == 200 &&
+        !body_has(&response->body, "data-page=\"dashboard\"")) {
+        response->status = 401; /* the login form: the session ended */
+    }
+    bool measured = started >= load->measure_ns && finished <= load->end_ns;
+    worker_account(worker, rc, response, measured, finished - started);
+}
+
+static void *portal_worker_main(void *arg)
+{
+    worker_t *worker = arg;
+    load_t *load = worker->load;
+    lty_httpc_options_t options = {.host = load->host, .port = load->portal_port,
+                                   .ca_cert_path = load->portal_ca};
+    lty_httpc_t httpc;
+    memset(&httpc, 0, sizeof(httpc));
+    lty_httpc_response_t response;
+    memset(&response, 0, sizeof(response));
+    lty_buf_init(&response.body, 256 * 1024);
+    if (lty_httpc_init(&httpc, &options) == 0) {
+        portal_login_all(worker, &httpc, &response);
+    } else {
+        worker->first_error = LTY_E_TLS;
+    }
+    pthread_barrier_wait(&load->logged_in);
+    pthread_barrier_wait(&load->timed); /* the main thread has set the window */
+    for (int session = 0; session < worker->sessions_count; session++) {
+        /* Spread the first reads over one think time, so the sessions do not march in step. */
+        worker->due_ns[session] = load->start_ns +
+                                  (load->think_ms > 0 ? (int64_t)(rng_next(&worker->rng) %
+                                                                  ((uint64_t)load->think_ms * 1000000))
+                                                      : 0);
+    }
+    for (int session = portal_next(worker); session >= 0; session = portal_next(worker)) {
+        int64_t wait_ns = worker->due_ns[session] - now_ns();
+        if (worker->due_ns[session] >= load->end_ns) break;
+        if (wait_ns > 0) {
+            struct timespec pause = {.tv_sec = wait_ns / 1000000000, .tv_nsec = wait_ns % 1000000000};
+            nanosleep(&pause, NULL); /* the member's think time, not synchronisation */
+        }
+        portal_read(worker, &httpc, &response, session, true);
+        portal_read(worker, &httpc, &response, session, false);
+        worker->due_ns[session] += (int64_t)load->think_ms * 1000000;
+        if (load->think_ms == 0) worker->due_ns[session] = now_ns();
+    }
+    lty_buf_deinit(&response.body);
+    lty_httpc_deinit(&httpc);
+    return NULL;
+}
+
+/* Tell bench/run that every member has logged in (it starts the till load then). */
+static void portal_ready(const load_t *load, int logged_in)
+{
+    if (load->ready_fifo[0] == '\0') return;
+    FILE *fifo = fopen(load->ready_fifo, "w");
+    if (fifo == NULL) return;
+    fprintf(fifo, "ready %d\n", logged_in);
+    fclose(fifo);
+}
+
+static int portal_run(load_t *load)
+{
+    LTY_ASSERT(load != NULL);
+    LTY_ASSERT(load->sessions >= 1 && (size_t)load->sessions <= load->cards_count);
+    int count = load->connections;
+    worker_t *workers = calloc((size_t)count, sizeof(*workers));
+    pthread_t *threads = calloc((size_t)count, sizeof(*threads));
+    int per = (load->sessions + count - 1) / count;
+    if (workers == NULL || threads == NULL) return 1;
+    pthread_barrier_init(&load->logged_in, NULL, (unsigned)count + 1);
+    pthread_barrier_init(&load->timed, NULL, (unsigned)count + 1);
+    for (int index = 0; index < count; index++) {
+        workers[index] = (worker_t){.load = load, .index = (unsigned)index,
+                                    .rng = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)index * 7919 + 1),
+                                    .cookies = calloc((size_t)per + 1, LOAD_COOKIE_SIZE),
+                                    .due_ns = calloc((size_t)per + 1, sizeof(int64_t))};
+        if (workers[index].cookies == NULL || workers[index].due_ns == NULL) return 1;
+        if (pthread_create(&threads[index], NULL, portal_worker_main, &workers[index]) != 0) {
+            return 1;
+        }
+    }
+    int64_t login_started = now_ns();
+    pthread_barrier_wait(&load->logged_in);
+    int logged_in = 0;
+    for (int index = 0; index < count; index++) logged_in += workers[index].logged_in;
+    fprintf(stderr, "lty-load: %d of %d members logged in in %.1f s\n", logged_in, load->sessions,
+            (double)(now_ns() - login_started) / 1e9);
+    portal_ready(load, logged_in);
+    load->start_ns = now_ns();
+    load->measure_ns = load->start_ns + (int64_t)(load->warmup_s * 1e9);
+    load->end_ns = load->measure_ns + (int64_t)(load->duration_s * 1e9);
+    double cpu_daemon_before = 0.0, cpu_daemon_after = 0.0, cpu_self_before = self_cpu_s();
+    long rss = 0;
+    pthread_barrier_wait(&load->timed);
+    double fraction = load->warmup_s - (double)(time_t)load->warmup_s;
+    struct timespec until = {.tv_sec = (time_t)load->warmup_s, .tv_nsec = (long)(fraction * 1e9)};
+    nanosleep(&until, NULL); /* a measurement window edge, not synchronisation */
+    proc_sample(load->daemon_pid, &cpu_daemon_before, &rss);
+    double cpu_self_measure = self_cpu_s() - cpu_self_before;
+    for (int index = 0; index < count; index++) pthread_join(threads[index], NULL);
+    proc_sample(load->daemon_pid, &cpu_daemon_after, &rss);
+    printf("PORTAL sessions=%d logged_in=%d think_ms=%d\n", load->sessions, logged_in,
+           load->think_ms);
+    report(load, workers, cpu_daemon_after - cpu_daemon_before,
+           self_cpu_s() - cpu_self_before - cpu_self_measure, rss);
+    for (int index = 0; index < count; index++) {
+        free(workers[index].samples_us);
+        free(workers[index].cookies);
+        free(workers[index].due_ns);
+    }
+    pthread_barrier_destroy(&load->logged_in);
+    pthread_barrier_destroy(&load->timed);
+    free(workers);
+    free(threads);
+    return logged_in == load->sessions ? 0 : 1;
+}
+
 /* ---- idle: hold N handshaken connections and report the daemon's RSS ------------------- */
 
 typedef struct idle_s {
@@ -402,9 +595,11 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: lty-load --data DIR --port PORT\n"
-            "       [--workload sales|lookup|mixed|reconnect|idle]\n"
+            "       [--workload sales|lookup|mixed|reconnect|idle|portal]\n"
             "       [--connections N] [--duration S] [--warmup S] [--cards FILE] [--run-id ID]\n"
             "       [--cert F --key F] [--daemon-pid PID]\n"
+            "       portal: --portal-port PORT [--sessions N] [--think-ms MS] [--pin PIN]\n"
+            "               [--ready-fifo PATH]  (members from lty-bench-gen --pins)\n"
             "       lty-load --fsync-probe DIR   (median and p99 of 4 KiB overwrite + fdatasync)\n"
             "  DIR holds tls/ca.crt, tls/demo-till.{crt,key} and bench-cards.txt.\n");
     return 2;
@@ -412,8 +607,9 @@ static int usage(void)
 
 static int workload_parse(load_t *load, const char *name)
 {
-    static const char *const names[] = {"sales", "lookup", "mixed", "reconnect", "idle"};
-    for (int index = 0; index < 5; index++) {
+    static const char *const names[] = {"sales", "lookup", "mixed", "reconnect", "idle",
+                                         "portal"};
+    for (int index = 0; index < 6; index++) {
         if (strcmp(name, names[index]) == 0) {
             load->workload = (load_workload_t)index;
             load->workload_name = names[index];
@@ -443,6 +639,16 @@ static int options_parse(load_t *load, int argc, char **argv)
             load->daemon_pid = atoi(value);
         } else if (strcmp(name, "--run-id") == 0) {
             snprintf(load->run_id, sizeof(load->run_id), "%s", value);
+        } else if (strcmp(name, "--portal-port") == 0) {
+            load->portal_port = (uint16_t)atoi(value);
+        } else if (strcmp(name, "--sessions") == 0) {
+            load->sessions = atoi(value);
+        } else if (strcmp(name, "--think-ms") == 0) {
+            load->think_ms = atoi(value);
+        } else if (strcmp(name, "--pin") == 0) {
+            snprintf(load->pin, sizeof(load->pin), "%s", value);
+        } else if (strcmp(name, "--ready-fifo") == 0) {
+            snprintf(load->ready_fifo, sizeof(load->ready_fifo), "%s", value);
         } else if (strcmp(name, "--cards") == 0 || strcmp(name, "--cert") == 0 ||
                    strcmp(name, "--key") == 0) {
             path = name[2] == 'c' ? (name[3] == 'a' ? load->cards_path : load->cert) : load->key;
@@ -456,6 +662,12 @@ static int options_parse(load_t *load, int argc, char **argv)
         load->duration_s > 3600 || load->warmup_s < 0) {
         return 1;
     }
+    if (load->workload == LOAD_PORTAL &&
+        (load->portal_port == 0 || load->sessions < 1 || load->sessions > LOAD_SESSIONS_MAX ||
+         load->think_ms < 0 || load->think_ms > 600000)) {
+        return 1;
+    }
+    snprintf(load->portal_ca, LOAD_PATH_SIZE, "%s/tls/portal-ca.crt", data);
     snprintf(load->ca, LOAD_PATH_SIZE, "%s/tls/ca.crt", data);
     if (load->cert[0] == '\0') snprintf(load->cert, LOAD_PATH_SIZE, "%s/tls/demo-till.crt", data);
     if (load->key[0] == '\0') snprintf(load->key, LOAD_PATH_SIZE, "%s/tls/demo-till.key", data);
@@ -507,6 +719,8 @@ int main(int argc, char **argv)
     load.connections = 64;
     load.duration_s = 10;
     load.warmup_s = 1;
+    load.sessions = 1000;
+    snprintf(load.pin, sizeof(load.pin), "2468");
     workload_parse(&load, "sales");
     lty_log_level_max = LTY_LOG_WARN;
     if (argc == 3 && strcmp(argv[1], "--fsync-probe") == 0) return fsync_probe(argv[2]);
@@ -516,7 +730,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "lty-load: no card numbers in %s\n", load.cards_path);
         return 1;
     }
-    int rc = load_run(&load);
+    if (load.workload == LOAD_PORTAL && (size_t)load.sessions > load.cards_count) {
+        fprintf(stderr, "lty-load: %d sessions but %zu cards\n", load.sessions, load.cards_count);
+        return 1;
+    }
+    int rc = load.workload == LOAD_PORTAL ? portal_run(&load) : load_run(&load);
     free(load.cards);
     return rc;
 }

@@ -227,6 +227,7 @@ static int on_message_begin(void *userdata)
     parse->response->status = 0;
     parse->response->idempotent_replayed = false;
     parse->response->content_type[0] = '\0';
+    parse->response->set_cookie[0] = '\0';
     lty_buf_reset(&parse->response->body);
     parse->header_bytes = 0;
     parse->status = 0;
@@ -303,6 +304,13 @@ static int on_header_value_complete(void *userdata)
         memcpy(response->content_type, parse->value, parse->value_size + 1);
     } else if (strcasecmp(parse->name, "Idempotent-Replayed") == 0) {
         response->idempotent_replayed = strcasecmp(parse->value, "true") == 0;
+    } else if (strcasecmp(parse->name, "Set-Cookie") == 0 && response->set_cookie[0] == '\0') {
+        size_t size = strcspn(parse->value, ";"); /* name=value, without the attributes */
+        bool whole = size < parse->value_size || !parse->value_truncated;
+        if (whole && size < sizeof(response->set_cookie)) {
+            memcpy(response->set_cookie, parse->value, size);
+            response->set_cookie[size] = '\0';
+        }
     }
     parse->name_size = 0;
     return 0;
@@ -494,6 +502,7 @@ int lty_httpc_request(lty_httpc_t *httpc, const lty_httpc_request_t *request,
     response->connection_reused = false;
     response->resent = false;
     response->content_type[0] = '\0';
+    response->set_cookie[0] = '\0';
     lty_buf_reset(&response->body);
     httpc->request_written = false;
 

@@ -51,6 +51,7 @@
 
 #define LTY_HTTPC_HOST_BYTES_MAX 255
 #define LTY_HTTPC_CONTENT_TYPE_SIZE 128
+#define LTY_HTTPC_SET_COOKIE_SIZE 256
 #define LTY_HTTPC_EXTRA_HEADERS_MAX 8
 #define LTY_HTTPC_RECV_BUFFER_SIZE (16 * 1024)
 #define LTY_HTTPC_TIMEOUT_MS_DEFAULT 10000
@@ -96,6 +97,8 @@ typedef struct lty_httpc_response_s {
                                 * answer and the request was sent again on a new one; the
                                 * first send may have reached the daemon (a key replays it) */
     char content_type[LTY_HTTPC_CONTENT_TYPE_SIZE]; /* read-only: "" when absent */
+    char set_cookie[LTY_HTTPC_SET_COOKIE_SIZE]; /* read-only: "name=value" of the first
+                                * Set-Cookie (a portal login's session), "" when none or longer */
     lty_buf_t body;            /* public: the caller inits it (limit) and deinits it */
 } lty_httpc_response_t;
 
