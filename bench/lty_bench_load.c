@@ -310,7 +310,12 @@ static void portal_login_all(worker_t *worker, lty_httpc_t *httpc, lty_httpc_res
         lty_httpc_request_t request = {.method = "POST", .path = "/v1/member/login",
                                        .content_type = "application/json", .body = body,
                                        .body_size = (size_t)size, .timeout_ms = 60000};
+        /* A login burst keeps the daemon's loops busy with argon2, so a handshake may time out:
+         * such a member tries again, as a person would. */
         int rc = lty_httpc_request(httpc, &request, response);
+        for (int attempt = 1; rc != 0 && attempt < 5; attempt++) {
+            rc = lty_httpc_request(httpc, &request, response);
+        }
         if (rc == 0 && response->status == 200 && response->set_cookie[0] != '\0') {
             snprintf(worker->cookies[worker->logged_in++], LOAD_COOKIE_SIZE, "%s",
                      response->set_cookie);
@@ -379,23 +384,23 @@ static void *portal_worker_main(void *arg)
     }
     pthread_barrier_wait(&load->logged_in);
     pthread_barrier_wait(&load->timed); /* the main thread has set the window */
+    uint64_t think_ns = (uint64_t)load->think_ms * 1000000;
     for (int session = 0; session < worker->sessions_count; session++) {
         /* Spread the first reads over one think time, so the sessions do not march in step. */
-        worker->due_ns[session] = load->start_ns +
-                                  (load->think_ms > 0 ? (int64_t)(rng_next(&worker->rng) %
-                                                                  ((uint64_t)load->think_ms * 1000000))
-                                                      : 0);
+        uint64_t offset_ns = think_ns > 0 ? rng_next(&worker->rng) % think_ns : 0;
+        worker->due_ns[session] = load->start_ns + (int64_t)offset_ns;
     }
     for (int session = portal_next(worker); session >= 0; session = portal_next(worker)) {
         int64_t wait_ns = worker->due_ns[session] - now_ns();
         if (worker->due_ns[session] >= load->end_ns) break;
         if (wait_ns > 0) {
-            struct timespec pause = {.tv_sec = wait_ns / 1000000000, .tv_nsec = wait_ns % 1000000000};
+            struct timespec pause = {.tv_sec = wait_ns / 1000000000,
+                                     .tv_nsec = wait_ns % 1000000000};
             nanosleep(&pause, NULL); /* the member's think time, not synchronisation */
         }
         portal_read(worker, &httpc, &response, session, true);
         portal_read(worker, &httpc, &response, session, false);
-        worker->due_ns[session] += (int64_t)load->think_ms * 1000000;
+        worker->due_ns[session] += (int64_t)think_ns;
         if (load->think_ms == 0) worker->due_ns[session] = now_ns();
     }
     lty_buf_deinit(&response.body);

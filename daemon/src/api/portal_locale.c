@@ -40,7 +40,8 @@ bool lty__api_portal_lang_parse(const char *tag, lty_portal_lang_t *lang_out)
 static bool range_lang(const char *range, size_t size, lty_portal_lang_t *lang_out)
 {
     size_t primary = 0;
-    while (primary < size && range[primary] != '-') primary++;
+    while (primary < size && range[primary] != '-')
+        primary++;
     if (primary == 2 && strncasecmp(range, "zh", 2) == 0) {
         *lang_out = LTY_PORTAL_LANG_ZH_CN;
         return true;
@@ -57,7 +58,8 @@ static int weight_parse(const char *params, size_t size)
 {
     const char *at = params;
     const char *end = params + size;
-    while (at < end && (*at == ' ' || *at == ';' || *at == '\t')) at++;
+    while (at < end && (*at == ' ' || *at == ';' || *at == '\t'))
+        at++;
     if (end - at < 2 || (at[0] != 'q' && at[0] != 'Q') || at[1] != '=') return -1;
     at += 2;
     if (at >= end || (*at != '0' && *at != '1')) return -1;
@@ -68,7 +70,8 @@ static int weight_parse(const char *params, size_t size)
             weight += (*at++ - '0') * scale;
         }
     }
-    while (at < end && (*at == ' ' || *at == '\t')) at++;
+    while (at < end && (*at == ' ' || *at == '\t'))
+        at++;
     return at == end && weight <= 1000 ? weight : -1;
 }
 
@@ -164,7 +167,8 @@ void lty__api_portal_money_format(lty_portal_lang_t lang, const char *currency, 
     LTY_ASSERT(minor_unit >= 0 && minor_unit <= 4);
     LTY_ASSERT(strlen(currency) <= 3);
     uint64_t scale = 1;
-    for (int digit = 0; digit < minor_unit; digit++) scale *= 10;
+    for (int digit = 0; digit < minor_unit; digit++)
+        scale *= 10;
     uint64_t magnitude = magnitude_of(amount_minor);
     char prefix[16];
     bool yuan = lang == LTY_PORTAL_LANG_ZH_CN && strcmp(currency, "CNY") == 0;
@@ -209,8 +213,8 @@ const char *lty__api_portal_message(lty_portal_lang_t lang, const char *key)
     LTY_ASSERT(key != NULL);
     LTY_ASSERT(lang < LTY_PORTAL_LANGS_COUNT);
     const lty_portal_message_t *message =
-        bsearch(key, lty_portal_messages, lty_portal_messages_count,
-                sizeof(lty_portal_messages[0]), message_compare);
+        bsearch(key, lty_portal_messages, lty_portal_messages_count, sizeof(lty_portal_messages[0]),
+                message_compare);
     LTY_ASSERT(message != NULL); /* a key the build does not know: a bug in a template or here */
     return message->text[lang];
 }
@@ -222,12 +226,23 @@ void lty__api_portal_html_append(lty_buf_t *out, const char *text)
     for (const char *at = text; *at != '\0'; at++) {
         const char *entity = NULL;
         switch (*at) {
-        case '&': entity = "&amp;"; break;
-        case '<': entity = "&lt;"; break;
-        case '>': entity = "&gt;"; break;
-        case '"': entity = "&quot;"; break;
-        case '\'': entity = "&#39;"; break;
-        default: continue;
+        case '&':
+            entity = "&amp;";
+            break;
+        case '<':
+            entity = "&lt;";
+            break;
+        case '>':
+            entity = "&gt;";
+            break;
+        case '"':
+            entity = "&quot;";
+            break;
+        case '\'':
+            entity = "&#39;";
+            break;
+        default:
+            continue;
         }
         lty_buf_append(out, run, (size_t)(at - run));
         lty_buf_append_str(out, entity);

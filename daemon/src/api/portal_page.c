@@ -28,9 +28,9 @@ typedef struct page_s {
     const lty_api_t *api;
     page_kind_t kind;
     lty_portal_lang_t lang;
-    bool session_ended;                     /* a cookie named a session that is no more */
-    const lty_ops_member_status_t *status;  /* the dashboard's member */
-    char csrf[65];                          /* the dashboard's session's token */
+    bool session_ended;                    /* a cookie named a session that is no more */
+    const lty_ops_member_status_t *status; /* the dashboard's member */
+    char csrf[65];                         /* the dashboard's session's token */
 } page_t;
 
 typedef void (*slot_cb)(lty_buf_t *out, const char *name, const page_t *page);
@@ -168,8 +168,8 @@ static void login_slot(lty_buf_t *out, const char *name, const page_t *page)
 static void shell_slot(lty_buf_t *out, const char *name, const page_t *page)
 {
     bool dashboard = page->kind == PAGE_DASHBOARD;
-    lty_portal_lang_t other = page->lang == LTY_PORTAL_LANG_EN ? LTY_PORTAL_LANG_ZH_CN
-                                                               : LTY_PORTAL_LANG_EN;
+    lty_portal_lang_t other =
+        page->lang == LTY_PORTAL_LANG_EN ? LTY_PORTAL_LANG_ZH_CN : LTY_PORTAL_LANG_EN;
     if (strcmp(name, "lang") == 0) {
         lty_buf_append_str(out, lty__api_portal_lang_tag(page->lang));
     } else if (strcmp(name, "lang_other") == 0) {
@@ -179,7 +179,8 @@ static void shell_slot(lty_buf_t *out, const char *name, const page_t *page)
         lty_buf_append_str(out, " \xc2\xb7 "); /* middle dot */
         text(out, page, "brand");
     } else if (strcmp(name, "csrf") == 0) {
-        if (dashboard) lty_buf_appendf(out, "<meta name=\"csrf-token\" content=\"%s\">\n", page->csrf);
+        if (dashboard)
+            lty_buf_appendf(out, "<meta name=\"csrf-token\" content=\"%s\">\n", page->csrf);
     } else if (strcmp(name, "page") == 0) {
         lty_buf_append_str(out, dashboard ? "dashboard" : "login");
     } else if (strcmp(name, "currency") == 0) {
@@ -222,8 +223,10 @@ static void template_render(lty_buf_t *out, const char *template_name, const pag
         LTY_ASSERT(size >= 1 && size <= SLOT_NAME_BYTES_MAX);
         memcpy(name, start, size);
         name[size] = '\0';
-        if (message) lty__api_portal_text_append(out, page->lang, name, NULL, 0);
-        else slot(out, name, page);
+        if (message)
+            lty__api_portal_text_append(out, page->lang, name, NULL, 0);
+        else
+            slot(out, name, page);
         at = close + 2;
     }
 }
@@ -261,8 +264,7 @@ static void page_headers(lty_exchange_t *exchange, const page_t *page, bool lang
     }
 }
 
-int lty_api_portal_page(lty_api_t *api, lty_exchange_t *exchange,
-                        const lty_route_params_t *params)
+int lty_api_portal_page(lty_api_t *api, lty_exchange_t *exchange, const lty_route_params_t *params)
 {
     LTY_ASSERT(api != NULL && params != NULL);
     LTY_ASSERT(params->count == 0);
@@ -271,7 +273,8 @@ int lty_api_portal_page(lty_api_t *api, lty_exchange_t *exchange,
     bool present = false, lang_save = false;
     lty_diag_t diag;
     lty_diag_clear(&diag);
-    if (lty_api_query_string(exchange, "lang", query_lang, sizeof(query_lang), &present, &diag) != 0 ||
+    if (lty_api_query_string(exchange, "lang", query_lang, sizeof(query_lang), &present, &diag) !=
+            0 ||
         !present) {
         query_lang[0] = '\0'; /* a page ignores a language it does not know */
     }

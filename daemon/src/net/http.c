@@ -339,7 +339,8 @@ static int on_header_value_complete(void *userdata)
         /* Only the first ranges matter (browsers list the preferred first): a longer value is
          * cut at the last whole range that fits. */
         if (request->accept_language[0] == '\0') {
-            size_t kept = size <= LTY_ACCEPT_LANGUAGE_BYTES_MAX ? size : LTY_ACCEPT_LANGUAGE_BYTES_MAX;
+            size_t kept = size;
+            if (kept > LTY_ACCEPT_LANGUAGE_BYTES_MAX) kept = LTY_ACCEPT_LANGUAGE_BYTES_MAX;
             while (kept < size && kept > 0 && value[kept] != ',') kept--;
             memcpy(request->accept_language, value, kept);
             request->accept_language[kept] = '\0';

@@ -49,9 +49,9 @@ static void test_portal_lang_accepted_follows_weights_then_order(void **state)
         {"zh;q=0.5, en;q=0.5", LTY_PORTAL_LANG_ZH_CN},
         {"en;q=0.499, zh;q=0.5", LTY_PORTAL_LANG_ZH_CN},
         {"ZH-cn", LTY_PORTAL_LANG_ZH_CN},
-        {"zhx, de", LTY_PORTAL_LANG_EN},                         /* not a zh range */
+        {"zhx, de", LTY_PORTAL_LANG_EN}, /* not a zh range */
         {"*", LTY_PORTAL_LANG_EN},
-        {"zh;q=abc, en;q=0.1", LTY_PORTAL_LANG_EN},              /* malformed: ignored */
+        {"zh;q=abc, en;q=0.1", LTY_PORTAL_LANG_EN}, /* malformed: ignored */
         {"zh;q=1.5", LTY_PORTAL_LANG_EN},
         {"zh;q=1.000", LTY_PORTAL_LANG_ZH_CN},
         {",,  ,zh", LTY_PORTAL_LANG_ZH_CN},
@@ -72,8 +72,9 @@ static void test_portal_lang_choose_query_then_cookie_then_header(void **state)
     assert_int_equal(lty__api_portal_lang_choose("en", "__Host-lty_lang=zh-CN", "zh", &save),
                      LTY_PORTAL_LANG_EN);
     assert_true(save);
-    assert_int_equal(lty__api_portal_lang_choose("", "a=1; __Host-lty_lang=zh-CN; b=2", "en", &save),
-                     LTY_PORTAL_LANG_ZH_CN);
+    assert_int_equal(
+        lty__api_portal_lang_choose("", "a=1; __Host-lty_lang=zh-CN; b=2", "en", &save),
+        LTY_PORTAL_LANG_ZH_CN);
     assert_false(save);
     assert_int_equal(lty__api_portal_lang_choose("fr", "__Host-lty_lang=en", "zh", &save),
                      LTY_PORTAL_LANG_EN); /* an unknown switch is ignored */
@@ -92,8 +93,12 @@ static void test_portal_number_format_groups_thousands(void **state)
         int64_t value;
         const char *text;
     } cases[] = {
-        {0, "0"}, {999, "999"}, {1000, "1,000"}, {-1234567, "-1,234,567"},
-        {INT64_MAX, "9,223,372,036,854,775,807"}, {INT64_MIN, "-9,223,372,036,854,775,808"},
+        {0, "0"},
+        {999, "999"},
+        {1000, "1,000"},
+        {-1234567, "-1,234,567"},
+        {INT64_MAX, "9,223,372,036,854,775,807"},
+        {INT64_MIN, "-9,223,372,036,854,775,808"},
     };
     for (size_t index = 0; index < sizeof(cases) / sizeof(cases[0]); index++) {
         lty__api_portal_number_format(cases[index].value, out);
@@ -112,9 +117,11 @@ static void test_portal_money_format_in_each_language(void **state)
     lty__api_portal_money_format(LTY_PORTAL_LANG_EN, "CNY", 2, -5, out);
     assert_string_equal(out, "-CNY 0.05");
     lty__api_portal_money_format(LTY_PORTAL_LANG_ZH_CN, "CNY", 2, 123456, out);
-    assert_string_equal(out, "\xc2\xa5" "1,234.56");
+    assert_string_equal(out, "\xc2\xa5"
+                             "1,234.56");
     lty__api_portal_money_format(LTY_PORTAL_LANG_ZH_CN, "CNY", 2, -1200, out);
-    assert_string_equal(out, "-\xc2\xa5" "12.00");
+    assert_string_equal(out, "-\xc2\xa5"
+                             "12.00");
     lty__api_portal_money_format(LTY_PORTAL_LANG_ZH_CN, "USD", 2, 100, out);
     assert_string_equal(out, "USD 1.00");
     lty__api_portal_money_format(LTY_PORTAL_LANG_EN, "JPY", 0, 123456, out);
@@ -133,7 +140,9 @@ static void test_portal_date_format_is_the_utc_day(void **state)
     lty__api_portal_date_format(LTY_PORTAL_LANG_EN, day_2026_03_07, out);
     assert_string_equal(out, "2026-03-07");
     lty__api_portal_date_format(LTY_PORTAL_LANG_ZH_CN, day_2026_03_07, out);
-    assert_string_equal(out, "2026\xe5\xb9\xb4" "3\xe6\x9c\x88" "7\xe6\x97\xa5");
+    assert_string_equal(out, "2026\xe5\xb9\xb4"
+                             "3\xe6\x9c\x88"
+                             "7\xe6\x97\xa5");
     lty__api_portal_date_format(LTY_PORTAL_LANG_EN, day_2026_03_07 + 86400000 - 1, out);
     assert_string_equal(out, "2026-03-07");
     lty__api_portal_date_format(LTY_PORTAL_LANG_EN, day_2026_03_07 - 1, out);
@@ -141,7 +150,9 @@ static void test_portal_date_format_is_the_utc_day(void **state)
     lty__api_portal_date_format(LTY_PORTAL_LANG_EN, 0, out);
     assert_string_equal(out, "1970-01-01");
     lty__api_portal_date_format(LTY_PORTAL_LANG_ZH_CN, -1, out);
-    assert_string_equal(out, "1969\xe5\xb9\xb4" "12\xe6\x9c\x88" "31\xe6\x97\xa5");
+    assert_string_equal(out, "1969\xe5\xb9\xb4"
+                             "12\xe6\x9c\x88"
+                             "31\xe6\x97\xa5");
 }
 
 /* The {name}s of a text, sorted and joined, for comparing two languages. */
@@ -175,7 +186,8 @@ static void test_portal_messages_sorted_complete_and_alike(void **state)
         assert_true(message->text[LTY_PORTAL_LANG_ZH_CN][0] != '\0');
         placeholders(message->text[LTY_PORTAL_LANG_EN], en, sizeof(en));
         placeholders(message->text[LTY_PORTAL_LANG_ZH_CN], zh, sizeof(zh));
-        if (strcmp(en, zh) != 0) fail_msg("%s: {%s} in English, {%s} in zh-CN", message->key, en, zh);
+        if (strcmp(en, zh) != 0)
+            fail_msg("%s: {%s} in English, {%s} in zh-CN", message->key, en, zh);
         assert_ptr_equal(lty__api_portal_message(LTY_PORTAL_LANG_ZH_CN, message->key),
                          message->text[LTY_PORTAL_LANG_ZH_CN]);
     }
@@ -205,7 +217,8 @@ static void test_portal_html_escapes_markup_and_fills_placeholders(void **state)
     const lty_portal_var_t item[] = {{"date", "2026-03-07"}, {"points", "1,200"}};
     lty__api_portal_text_append(&out, LTY_PORTAL_LANG_ZH_CN, "dash.expiring_item", item, 2);
     lty_buf_append(&out, "", 1);
-    assert_string_equal(out.data, "2026-03-07 \xe5\x88\xb0\xe6\x9c\x9f 1,200 \xe7\xa7\xaf\xe5\x88\x86");
+    assert_string_equal(out.data,
+                        "2026-03-07 \xe5\x88\xb0\xe6\x9c\x9f 1,200 \xe7\xa7\xaf\xe5\x88\x86");
     lty_buf_deinit(&out);
 }
 
