@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@
 #define LOAD_BODY_SIZE 512
 #define LOAD_CARD_SIZE 24
 #define LOAD_SESSIONS_MAX 100000
+#define LOAD_LOGINS_CONCURRENT 8 /* logins in flight: each costs the daemon an argon2 run */
 #define LOAD_COOKIE_SIZE LTY_HTTPC_SET_COOKIE_SIZE
 
 typedef enum load_workload {
@@ -69,6 +71,7 @@ typedef struct load_s {
     int sessions;
     int think_ms;
     pthread_barrier_t logged_in, timed; /* the login phase ends; the timed phase starts */
+    sem_t logins;                       /* LOAD_LOGINS_CONCURRENT slots */
 } load_t;
 
 typedef struct worker_s {
@@ -310,12 +313,15 @@ static void portal_login_all(worker_t *worker, lty_httpc_t *httpc, lty_httpc_res
         lty_httpc_request_t request = {.method = "POST", .path = "/v1/member/login",
                                        .content_type = "application/json", .body = body,
                                        .body_size = (size_t)size, .timeout_ms = 60000};
-        /* A login burst keeps the daemon's loops busy with argon2, so a handshake may time out:
-         * such a member tries again, as a person would. */
+        /* Logins are let in a few at a time: a burst of them keeps the daemon's loops busy with
+         * argon2 and new connections' handshakes time out behind them. A member whose login
+         * still failed on the way tries again, as a person would. */
+        sem_wait(&load->logins);
         int rc = lty_httpc_request(httpc, &request, response);
         for (int attempt = 1; rc != 0 && attempt < 5; attempt++) {
             rc = lty_httpc_request(httpc, &request, response);
         }
+        sem_post(&load->logins);
         if (rc == 0 && response->status == 200 && response->set_cookie[0] != '\0') {
             snprintf(worker->cookies[worker->logged_in++], LOAD_COOKIE_SIZE, "%s",
                      response->set_cookie);
@@ -429,6 +435,7 @@ static int portal_run(load_t *load)
     if (workers == NULL || threads == NULL) return 1;
     pthread_barrier_init(&load->logged_in, NULL, (unsigned)count + 1);
     pthread_barrier_init(&load->timed, NULL, (unsigned)count + 1);
+    sem_init(&load->logins, 0, LOAD_LOGINS_CONCURRENT);
     for (int index = 0; index < count; index++) {
         workers[index] = (worker_t){.load = load, .index = (unsigned)index,
                                     .rng = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)index * 7919 + 1),
@@ -470,6 +477,7 @@ static int portal_run(load_t *load)
     }
     pthread_barrier_destroy(&load->logged_in);
     pthread_barrier_destroy(&load->timed);
+    sem_destroy(&load->logins);
     free(workers);
     free(threads);
     return logged_in == load->sessions ? 0 : 1;
