@@ -112,6 +112,7 @@ struct lty__loop_s {
     bool listening;
     uv_tcp_t portal_listener;    /* the member portal's socket (options.portal_enabled) */
     bool portal_listening;
+    bool portal_only;            /* the portal's own loop: listens on its socket only */
     uv_async_t wakeup;           /* completions, stop and reload */
     uv_timer_t drain_timer;
     uv_signal_t signals[3];      /* loop 0 only: SIGTERM, SIGINT, SIGHUP */
@@ -197,8 +198,9 @@ bool lty__conn_idle(const lty__conn_t *conn);
 void lty__conn_revocation_check(lty__conn_t *conn);
 
 /* guard.c */
-/** Prepare the loop's admission state for connections_max_share connections. */
-int lty__guard_loop_init(lty__loop_t *loop, int connections_max_share);
+/** Prepare the loop's admission state for connections_max_share connections, reserved of them
+ * only for certified clients (server.c: server_loop_share). loop->portal_only must be set. */
+int lty__guard_loop_init(lty__loop_t *loop, int connections_max_share, int reserved);
 void lty__guard_loop_deinit(lty__loop_t *loop);
 /**
  * Admit the freshly accepted conn (remote address known), evicting a victim when a cap or the

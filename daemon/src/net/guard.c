@@ -288,18 +288,21 @@ void lty__guard_idle(lty__loop_t *loop, lty__conn_t *conn)
 
 /* ---- Set-up ---------------------------------------------------------------------------------- */
 
-int lty__guard_loop_init(lty__loop_t *loop, int connections_max_share)
+int lty__guard_loop_init(lty__loop_t *loop, int connections_max_share, int reserved)
 {
     LTY_ASSERT(loop != NULL && connections_max_share >= 1);
+    LTY_ASSERT(reserved >= 0 && reserved <= connections_max_share);
     const lty_server_options_t *options = &loop->server->options;
     loop->connections_max_share = connections_max_share;
-    int reserved = connections_max_share * options->connections_reserved_percent / 100;
     loop->uncertified_max = connections_max_share - reserved;
     if (loop->uncertified_max < 1) loop->uncertified_max = 1;
     loop->per_address_max = 0;
     if (options->connections_per_address_max > 0) {
-        /* The kernel spreads one address's connections over the loops like everyone's. */
-        loop->per_address_max = options->connections_per_address_max / options->loops;
+        /* The kernel spreads one address's connections to the main port over the till/operator
+         * loops like everyone's; the portal's port has one loop, which gets the whole cap. */
+        loop->per_address_max = loop->portal_only
+                                    ? options->connections_per_address_max
+                                    : options->connections_per_address_max / options->loops;
         if (loop->per_address_max < 1) loop->per_address_max = 1;
     }
     size_t entries = 16;

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* The network side of loyaltyd: N libuv loops, one thread each, all accepting on one port
- * through SO_REUSEPORT; connection slots allocated at start and split across the loops; the
+ * through SO_REUSEPORT, and with the member portal enabled one more loop of its own for the
+ * portal's listener; connection slots allocated at start and split across the loops; the
  * completion queue through which other threads hand finished exchanges back to their loop;
  * graceful stop (SIGTERM/SIGINT) and TLS reload (SIGHUP). Per-connection behaviour lives in
  * conn.c, framing in http.c; this file never reads a request.
  *
  * libuv 1.44 has no UV_TCP_REUSEPORT, so each listening socket is made here (socket,
  * SO_REUSEPORT, bind) and given to libuv with uv_tcp_open. The kernel then spreads incoming
- * connections over the loops, so a burst of full handshakes uses every core. */
+ * connections over the loops, so a burst of full handshakes uses every core.
+ *
+ * Why the portal has a loop of its own, at a lower CPU priority (nice +SERVER_PORTAL_NICE): a
+ * loop serves its connections in turn, so tills sharing loops with a thousand members reading
+ * dashboards waited behind them (bench/portal.sh: till p99 doubled with members reading every
+ * second, and went past a second with members reading back to back). On its own thread the
+ * portal takes the CPU the tills leave, and the kernel gives the tills theirs first. */
 #include "conn.h"
 #include "lty/lty_assert.h"
 #include "lty/lty_err.h"
@@ -23,7 +30,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define SERVER_LISTEN_BACKLOG 511
@@ -34,6 +43,8 @@
 /* After a flood, give freed memory back to the kernel once this many connections were open and
  * three quarters of them have gone (glibc keeps freed heap pages otherwise). */
 #define SERVER_TRIM_PEAK_MIN 64
+/* The portal's loop thread runs at this nice value (higher: less CPU when contended). */
+#define SERVER_PORTAL_NICE 10
 
 static void loop_accept(lty__loop_t *loop, lty_listener_t which);
 
@@ -272,6 +283,11 @@ static void loop_signal_cb(uv_signal_t *handle, int signal_number)
 static void loop_thread(void *argument)
 {
     lty__loop_t *loop = argument;
+    /* Linux: a thread's nice value is its own (setpriority on its thread id). */
+    if (loop->portal_only && setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
+                                         SERVER_PORTAL_NICE) != 0) {
+        LTY_LOG(LTY_LOG_WARN, "err=INTERNAL what=portal_loop_priority errno=%d", errno);
+    }
     int rc = uv_run(&loop->loop, UV_RUN_DEFAULT);
     if (rc != 0) LTY_LOG(LTY_LOG_WARN, "err=INTERNAL what=loop_left_handles loop=%d", loop->index);
 }
@@ -281,7 +297,6 @@ static void loop_thread(void *argument)
 static int options_check(const lty_server_options_t *options)
 {
     if (options->loops < 1 || options->loops > LTY_LOOPS_MAX) return LTY_E_CONFIG;
-    if (options->connections_max < options->loops) return LTY_E_CONFIG;
     if (options->connections_max > LTY_CONNECTIONS_MAX) return LTY_E_CONFIG;
     if (options->handshake_timeout_ms <= 0 || options->idle_timeout_ms <= 0) return LTY_E_CONFIG;
     if (options->request_timeout_ms <= 0 || options->drain_timeout_ms <= 0) return LTY_E_CONFIG;
@@ -296,6 +311,15 @@ static int options_check(const lty_server_options_t *options)
     if (options->connections_per_address_max < 0) return LTY_E_CONFIG;
     if (options->connections_reserved_percent < 0 ||
         options->connections_reserved_percent > LTY_CONNECTIONS_RESERVED_PERCENT_MAX) {
+        return LTY_E_CONFIG;
+    }
+    /* Every loop, the portal's included, gets at least one slot nobody reserved. */
+    int loops = options->loops + (options->portal_enabled ? 1 : 0);
+    int reserved = options->connections_max * options->connections_reserved_percent / 100;
+    if (options->connections_max - reserved < loops) {
+        LTY_LOG(LTY_LOG_ERR, "err=CONFIG what=connections_max connections_max=%d loops=%d "
+                "reserved=%d need=unreserved_slot_per_loop", options->connections_max, loops,
+                reserved);
         return LTY_E_CONFIG;
     }
     const int64_t rates[2][2] = {
@@ -372,19 +396,39 @@ static int loop_listen_one(lty__loop_t *loop, uv_tcp_t *handle, bool *listening_
     return 0;
 }
 
+/* A till/operator loop listens on the main socket, the portal's loop on the portal's. */
 static int loop_listen(lty__loop_t *loop)
 {
     lty_server_t *server = loop->server;
-    int err = loop_listen_one(loop, &loop->listener, &loop->listening, server->listen_host,
-                              &server->port);
-    if (err == 0 && server->options.portal_enabled) {
-        err = loop_listen_one(loop, &loop->portal_listener, &loop->portal_listening,
-                              server->portal_host, &server->portal_port);
+    if (loop->portal_only) {
+        return loop_listen_one(loop, &loop->portal_listener, &loop->portal_listening,
+                               server->portal_host, &server->portal_port);
     }
-    return err;
+    return loop_listen_one(loop, &loop->listener, &loop->listening, server->listen_host,
+                           &server->port);
 }
 
-static int loop_init(lty__loop_t *loop, lty_server_t *server, int index, int share)
+/* This loop's part of connections_max, and of it the slots reserved for certified clients. The
+ * reserved slots (connections_reserved_percent of connections_max) are all on the till/operator
+ * loops: nobody presents a certificate on the portal's port. The rest is split in equal parts
+ * over every loop, the portal's included. The shares add up to connections_max, the reserved
+ * parts to its reserved percentage, whether the portal is enabled or not. */
+static void server_loop_share(const lty_server_options_t *options, int index, int *share_out,
+                              int *reserved_out)
+{
+    int loops = options->loops + (options->portal_enabled ? 1 : 0);
+    int reserved = options->connections_max * options->connections_reserved_percent / 100;
+    int unreserved = options->connections_max - reserved;
+    int share = unreserved / loops + (index < unreserved % loops ? 1 : 0);
+    int reserved_share = 0;
+    if (index < options->loops) {
+        reserved_share = reserved / options->loops + (index < reserved % options->loops ? 1 : 0);
+    }
+    *share_out = share + reserved_share;
+    *reserved_out = reserved_share;
+}
+
+static int loop_init(lty__loop_t *loop, lty_server_t *server, int index, int share, int reserved)
 {
     int spare = share / SERVER_SPARE_SLOTS_DIVISOR;
     if (spare < SERVER_SPARE_SLOTS_MIN) spare = SERVER_SPARE_SLOTS_MIN;
@@ -398,7 +442,8 @@ static int loop_init(lty__loop_t *loop, lty_server_t *server, int index, int sha
     uv_timer_init(&loop->loop, &loop->drain_timer);
     loop->drain_timer.data = loop;
     loop->loop_ready = true;
-    if (lty__guard_loop_init(loop, share) != 0) return LTY_E_NOMEM;
+    loop->portal_only = server->options.portal_enabled && index == server->options.loops;
+    if (lty__guard_loop_init(loop, share, reserved) != 0) return LTY_E_NOMEM;
     loop->slots = lty_calloc((size_t)slots_count, sizeof(loop->slots[0]));
     if (loop->slots == NULL) return LTY_E_NOMEM;
     loop->slots_count = slots_count;
@@ -494,15 +539,18 @@ int lty_server_open(lty_server_t **server_out, const lty_server_options_t *optio
     if (err == 0 && options->portal_enabled) {
         err = server_tls_open(server, LTY_LISTENER_PORTAL, &server->portal_tls);
     }
+    /* The portal's loop, when enabled, comes last (index options->loops). */
+    int loops = options->loops + (options->portal_enabled ? 1 : 0);
     if (err == 0) {
-        server->loops = lty_calloc((size_t)options->loops, sizeof(server->loops[0]));
+        server->loops = lty_calloc((size_t)loops, sizeof(server->loops[0]));
         if (server->loops == NULL) err = LTY_E_NOMEM;
     }
-    for (int index = 0; err == 0 && index < options->loops; index++) {
-        int slots = options->connections_max / options->loops;
-        if (index < options->connections_max % options->loops) slots++;
+    for (int index = 0; err == 0 && index < loops; index++) {
+        int share = 0;
+        int reserved = 0;
+        server_loop_share(options, index, &share, &reserved);
         server->loops_count++;
-        err = loop_init(&server->loops[index], server, index, slots);
+        err = loop_init(&server->loops[index], server, index, share, reserved);
         if (err == 0) err = loop_listen(&server->loops[index]);
     }
     if (err != 0) {
@@ -559,11 +607,13 @@ int lty_server_run(lty_server_t *server)
         started++;
     }
     LTY_LOG(LTY_LOG_INFO, "what=listening host=%s port=%u loops=%d connections_max=%d",
-            server->listen_host, (unsigned)server->port, server->loops_count,
+            server->listen_host, (unsigned)server->port, server->options.loops,
             server->options.connections_max);
     if (server->options.portal_enabled) {
-        LTY_LOG(LTY_LOG_INFO, "what=listening listener=portal host=%s port=%u",
-                server->portal_host, (unsigned)server->portal_port);
+        const lty__loop_t *portal = &server->loops[server->options.loops];
+        LTY_LOG(LTY_LOG_INFO, "what=listening listener=portal host=%s port=%u loop=%d nice=%d "
+                "connections_max=%d", server->portal_host, (unsigned)server->portal_port,
+                portal->index, SERVER_PORTAL_NICE, portal->connections_max_share);
     }
     server_ready_announce(server);
     loop_thread(&server->loops[0]);

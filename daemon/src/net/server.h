@@ -3,13 +3,13 @@
  * @file server.h
  * The network side of loyaltyd: event loops, listener, connection slots, signals.
  *
- * Owns: N libuv loops (one thread each) sharing one listening port via SO_REUSEPORT (and the
- * member portal's second port, when enabled, the same way), the connection slots
- * (LTY_CONNECTIONS_MAX, allocated at start), their admission (caps per client address, slots
- * reserved for certified clients, eviction; guard.c), request rate limits (ratelimit.c),
- * handshake/idle/request timeouts,
- * the completion queue each loop drains (an exchange's complete_cb), graceful stop on SIGTERM/SIGINT
- * (stop accepting, finish in-flight exchanges, close), and TLS reload on SIGHUP.
+ * Owns: N libuv loops (one thread each) sharing one listening port via SO_REUSEPORT (and, when
+ * the member portal is enabled, one more loop, niced, alone on the portal's port), the
+ * connection slots (LTY_CONNECTIONS_MAX, allocated at start), their admission (caps per client
+ * address, slots reserved for certified clients, eviction; guard.c), request rate limits
+ * (ratelimit.c), handshake/idle/request timeouts, the completion queue each loop drains (an
+ * exchange's complete_cb), graceful stop on SIGTERM/SIGINT (stop accepting, finish in-flight
+ * exchanges, close), and TLS reload on SIGHUP.
  *
  * Does not own: request semantics (api/), the store or the writer.
  */
@@ -42,8 +42,10 @@ typedef struct lty_server_options_s {
     lty_net_event_cb event_cb;     /* security events; NULL = logged and counted only */
     void *event_userdata;
     lty_tls_server_options_t tls;
-    /* The member portal's listener: same loops and slots, its own socket and certificate, no
-     * client certificate request (portal_tls.ca_cert_path must be NULL). */
+    /* The member portal's listener: a loop thread of its own at a lower CPU priority, its own
+     * socket and certificate, no client certificate request (portal_tls.ca_cert_path must be
+     * NULL). Its slots come out of connections_max: the reserved slots stay on the other loops,
+     * the rest is split equally over every loop, the portal's included. */
     bool portal_enabled;
     const char *portal_host;       /* "0.0.0.0" */
     uint16_t portal_port;          /* 0 = any free port (see lty_server_portal_port) */

@@ -3,7 +3,8 @@
  * Goal: the network layer serves real TLS over loopback: keep-alive, pipelined requests answered
  * in order, its own 413/431/408 replies, handshake timeout, TLS reload without dropping open
  * connections, a PENDING exchange completed from another thread (also after its peer left),
- * and a graceful stop that still answers the exchange in flight.
+ * a graceful stop that still answers the exchange in flight, and the member portal's loop (its
+ * share of the slots, reload and drain).
  * Method: lty_server on 127.0.0.1 port 0 (the port read from ready_fd) in a thread, a stub API
  * defined here (no lty_api), and blocking lty_httpc_conn clients in the test thread. Waits are
  * reads and polls with deadlines, never sleeps. */
@@ -121,6 +122,7 @@ typedef struct fixture_s {
     int run_rc;
     bool running;
     uint16_t port;
+    uint16_t portal_port;        /* 0 unless the options enable the portal */
     lty_tls_client_t *till;
     lty_tls_client_t *till2; /* S001/T02 */
     lty_tls_client_t *anonymous;
@@ -228,6 +230,7 @@ static int fixture_start_options(fixture_t *fixture, lty_server_options_t *optio
     if (got <= 0) return -1;
     fixture->port = (uint16_t)atoi(line);
     if (fixture->port != lty_server_port(fixture->server)) return -1;
+    fixture->portal_port = lty_server_portal_port(fixture->server);
     lty_tls_client_options_t till = {.ca_cert_path = files.ca_crt, .cert_path = files.till_crt,
                                      .key_path = files.till_key, .server_name = "localhost"};
     lty_tls_client_options_t till2 = {.ca_cert_path = files.ca_crt, .cert_path = files.till2_crt,
@@ -303,13 +306,17 @@ typedef struct response_s {
     size_t body_size;
 } response_t;
 
-static stream_t *stream_open(fixture_t *fixture, lty_tls_client_t *client)
+static stream_t *stream_open_port(lty_tls_client_t *client, uint16_t port)
 {
     stream_t *stream = calloc(1, sizeof(*stream));
     assert_non_null(stream);
-    assert_int_equal(lty_httpc_conn_open(&stream->conn, client, "127.0.0.1", fixture->port,
-                                         WAIT_MS), 0);
+    assert_int_equal(lty_httpc_conn_open(&stream->conn, client, "127.0.0.1", port, WAIT_MS), 0);
     return stream;
+}
+
+static stream_t *stream_open(fixture_t *fixture, lty_tls_client_t *client)
+{
+    return stream_open_port(client, fixture->port);
 }
 
 static void stream_close(stream_t *stream)
@@ -866,6 +873,119 @@ static void test_server_security_events_are_counted_all_and_passed_on_at_a_bound
     assert_true(reported >= calls && reported <= stats.connections_evicted);
 }
 
+/* The options with the member portal's listener on (the server's certificate serves it too). */
+static lty_server_options_t fixture_portal_options(int loops, int connections_max)
+{
+    lty_server_options_t options = fixture_options(loops, connections_max);
+    options.portal_enabled = true;
+    options.portal_host = "127.0.0.1";
+    options.portal_tls = (lty_tls_server_options_t){
+        .cert_path = files.srv_crt, .key_path = files.srv_key, .ticket_lifetime_s = 600};
+    return options;
+}
+
+/* The portal's loop takes its slots out of connections_max: 8 slots, half reserved, are 4
+ * reserved and 2 more on the till/operator loop and 2 on the portal's. Silent connections to the
+ * portal hold at most those 2 and never take a till's slot. */
+static void test_server_portal_loop_has_its_share_of_connections_max(void **state)
+{
+    fixture_t *fixture = *state;
+    lty_server_options_t options = fixture_portal_options(1, 8);
+    options.connections_reserved_percent = 50;
+    options.handshake_timeout_ms = 60000; /* only eviction may close them */
+    fixture_restart(fixture, &options);
+    assert_int_not_equal(fixture->portal_port, 0);
+    int fds[4];
+    for (int index = 0; index < 4; index++) {
+        fds[index] = raw_connect(fixture->portal_port);
+        assert_true(fds[index] >= 0);
+    }
+    assert_true(raw_closed(fds[0]));
+    assert_true(raw_closed(fds[1]));
+    stream_t *tills[4];
+    for (int index = 0; index < 4; index++) {
+        tills[index] = stream_open(fixture, index % 2 ? fixture->till2 : fixture->till);
+        response_t response;
+        stream_send(tills[index], "GET /in HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_int_equal(stream_response(tills[index], &response), 0);
+        assert_int_equal(response.status, 200);
+    }
+    lty_server_stats_t stats;
+    lty_server_stats(fixture->server, &stats);
+    assert_int_equal(stats.connections_evicted, 2);
+    assert_int_equal(stats.connections_open, 2 + 4);
+    assert_int_equal(stats.connections_accepted, 4 + 4);
+    assert_int_equal(stats.connections_refused, 0);
+    for (int index = 0; index < 4; index++) close(fds[index]);
+    for (int index = 0; index < 4; index++) stream_close(tills[index]);
+}
+
+/* Not even one unreserved slot per loop once the portal's loop is counted: refused at open. */
+static void test_server_portal_loop_needs_an_unreserved_slot(void **state)
+{
+    (void)state;
+    lty_server_options_t options = fixture_portal_options(2, 4);
+    options.connections_reserved_percent = 50;
+    options.ready_fd = -1;
+    lty_server_t *server = NULL;
+    assert_int_equal(lty_server_open(&server, &options, NULL), LTY_E_CONFIG);
+    assert_null(server);
+    options.portal_enabled = false;
+    assert_int_equal(lty_server_open(&server, &options, NULL), 0);
+    lty_server_close(server);
+}
+
+static bool reloaded_once(const lty_server_stats_t *stats)
+{
+    return stats->tls_reloads >= 1;
+}
+
+/* A reload reaches the portal's loop (open members keep their connection, new ones are served)
+ * and a graceful stop drains it: it stops accepting and still answers the exchange in flight. */
+static void test_server_portal_loop_reloads_and_drains_with_the_others(void **state)
+{
+    fixture_t *fixture = *state;
+    lty_server_options_t options = fixture_portal_options(2, 64);
+    fixture_restart(fixture, &options);
+    stream_t *member = stream_open_port(fixture->anonymous, fixture->portal_port);
+    response_t response;
+    stream_send(member, "GET /me HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert_int_equal(stream_response(member, &response), 0);
+    assert_string_equal(response.body, "path=/me body=0 role=0 name=");
+    assert_int_equal(lty_server_reload(fixture->server), 0);
+    assert_int_equal(stats_wait(fixture, reloaded_once).tls_reloads, 1);
+    stream_t *after = stream_open_port(fixture->anonymous, fixture->portal_port);
+    stream_send(after, "GET /after HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert_int_equal(stream_response(after, &response), 0);
+    assert_int_equal(response.status, 200);
+    stream_close(after);
+    stream_send(member, "GET /pending HTTP/1.1\r\nHost: a\r\n\r\n");
+    lty_exchange_t *exchange = stub_pending_wait();
+    assert_non_null(exchange);
+    lty_server_stop(fixture->server);
+    int64_t deadline = lty_clock_monotonic_ms() + WAIT_MS;
+    int fd = 0;
+    while ((fd = raw_connect(fixture->portal_port)) >= 0 && lty_clock_monotonic_ms() < deadline) {
+        close(fd);
+        struct pollfd none = {.fd = -1};
+        poll(&none, 1, 5);
+    }
+    assert_true(fd < 0);
+    stub_complete(exchange, "drained");
+    assert_int_equal(stream_response(member, &response), 0);
+    assert_string_equal(response.body, "drained");
+    assert_non_null(strstr(response.head, "Connection: close\r\n"));
+    stream_expect_closed(member);
+    pthread_join(fixture->thread, NULL);
+    fixture->running = false;
+    assert_int_equal(fixture->run_rc, 0);
+    lty_server_stats_t stats;
+    lty_server_stats(fixture->server, &stats);
+    assert_int_equal(stats.connections_accepted, 2);
+    assert_int_equal(stats.requests, 3);
+    stream_close(member);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -891,6 +1011,9 @@ int main(void)
         T(test_server_reload_cuts_open_connections_of_a_revoked_certificate),
         T(test_server_throttled_request_gets_429_with_retry_after_and_keeps_alive),
         T(test_server_security_events_are_counted_all_and_passed_on_at_a_bounded_rate),
+        T(test_server_portal_loop_has_its_share_of_connections_max),
+        T(test_server_portal_loop_needs_an_unreserved_slot),
+        T(test_server_portal_loop_reloads_and_drains_with_the_others),
     };
     return cmocka_run_group_tests_name("server", tests, group_setup, group_teardown);
 }
