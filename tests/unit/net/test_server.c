@@ -599,18 +599,19 @@ static void test_server_pending_exchange_outlives_its_peer(void **state)
     assert_int_equal(atomic_load(&stub_releases), 1);
 }
 
-static void test_server_graceful_stop_answers_the_exchange_in_flight(void **state)
+/* Sends a request the stub leaves pending on stream and stops the server: once every loop
+ * stopped accepting, a new connection to port is refused; the exchange in flight is still
+ * answered (Connection: close), and the server's run returns 0. */
+static void stop_drains_the_exchange_in_flight(fixture_t *fixture, stream_t *stream,
+                                               uint16_t port)
 {
-    fixture_t *fixture = *state;
-    stream_t *stream = stream_open(fixture, fixture->till);
     stream_send(stream, "GET /pending HTTP/1.1\r\nHost: a\r\n\r\n");
     lty_exchange_t *exchange = stub_pending_wait();
     assert_non_null(exchange);
     lty_server_stop(fixture->server);
-    /* Once every loop stopped accepting, a new connection is refused. */
     int64_t deadline = lty_clock_monotonic_ms() + WAIT_MS;
     int fd = 0;
-    while ((fd = raw_connect(fixture->port)) >= 0 && lty_clock_monotonic_ms() < deadline) {
+    while ((fd = raw_connect(port)) >= 0 && lty_clock_monotonic_ms() < deadline) {
         close(fd);
         struct pollfd none = {.fd = -1};
         poll(&none, 1, 5);
@@ -625,6 +626,13 @@ static void test_server_graceful_stop_answers_the_exchange_in_flight(void **stat
     pthread_join(fixture->thread, NULL);
     fixture->running = false;
     assert_int_equal(fixture->run_rc, 0);
+}
+
+static void test_server_graceful_stop_answers_the_exchange_in_flight(void **state)
+{
+    fixture_t *fixture = *state;
+    stream_t *stream = stream_open(fixture, fixture->till);
+    stop_drains_the_exchange_in_flight(fixture, stream, fixture->port);
     assert_int_equal(atomic_load(&stub_releases), 1);
     stream_close(stream);
 }
@@ -649,6 +657,27 @@ static bool raw_closed(int fd)
     if (poll(&entry, 1, WAIT_MS) != 1) return false;
     char byte;
     return read(fd, &byte, 1) <= 0;
+}
+
+/* count silent TCP connections to port (no handshake) into fds. */
+static void raw_connect_many(int *fds, int count, uint16_t port)
+{
+    for (int index = 0; index < count; index++) {
+        fds[index] = raw_connect(port);
+        assert_true(fds[index] >= 0);
+    }
+}
+
+/* count till connections (T01 and T02 in turn), each served one request. */
+static void tills_open_served(fixture_t *fixture, stream_t **tills, int count)
+{
+    for (int index = 0; index < count; index++) {
+        tills[index] = stream_open(fixture, index % 2 ? fixture->till2 : fixture->till);
+        response_t response;
+        stream_send(tills[index], "GET /in HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_int_equal(stream_response(tills[index], &response), 0);
+        assert_int_equal(response.status, 200);
+    }
 }
 
 static void test_server_full_slots_refuse_when_nothing_can_be_evicted(void **state)
@@ -705,10 +734,7 @@ static void test_server_address_cap_evicts_that_address_oldest_uncertified(void 
     options.handshake_timeout_ms = 60000; /* only eviction may close them */
     fixture_restart(fixture, &options);
     int fds[5];
-    for (int index = 0; index < 5; index++) {
-        fds[index] = raw_connect(fixture->port);
-        assert_true(fds[index] >= 0);
-    }
+    raw_connect_many(fds, 5, fixture->port);
     assert_true(raw_closed(fds[0]));
     assert_true(raw_closed(fds[1]));
     stream_t *till = stream_open(fixture, fixture->till);
@@ -735,19 +761,10 @@ static void test_server_reserved_slots_keep_room_for_certified_clients(void **st
     options.handshake_timeout_ms = 60000;
     fixture_restart(fixture, &options);
     int fds[12];
-    for (int index = 0; index < 12; index++) {
-        fds[index] = raw_connect(fixture->port);
-        assert_true(fds[index] >= 0);
-    }
+    raw_connect_many(fds, 12, fixture->port);
     for (int index = 0; index < 8; index++) assert_true(raw_closed(fds[index]));
     stream_t *tills[4];
-    for (int index = 0; index < 4; index++) {
-        tills[index] = stream_open(fixture, index % 2 ? fixture->till2 : fixture->till);
-        response_t response;
-        stream_send(tills[index], "GET /in HTTP/1.1\r\nHost: a\r\n\r\n");
-        assert_int_equal(stream_response(tills[index], &response), 0);
-        assert_int_equal(response.status, 200);
-    }
+    tills_open_served(fixture, tills, 4);
     lty_server_stats_t stats;
     lty_server_stats(fixture->server, &stats);
     /* 8 silent ones made way for later ones; the first till's handshake found the uncertified
@@ -896,20 +913,11 @@ static void test_server_portal_loop_has_its_share_of_connections_max(void **stat
     fixture_restart(fixture, &options);
     assert_int_not_equal(fixture->portal_port, 0);
     int fds[4];
-    for (int index = 0; index < 4; index++) {
-        fds[index] = raw_connect(fixture->portal_port);
-        assert_true(fds[index] >= 0);
-    }
+    raw_connect_many(fds, 4, fixture->portal_port);
     assert_true(raw_closed(fds[0]));
     assert_true(raw_closed(fds[1]));
     stream_t *tills[4];
-    for (int index = 0; index < 4; index++) {
-        tills[index] = stream_open(fixture, index % 2 ? fixture->till2 : fixture->till);
-        response_t response;
-        stream_send(tills[index], "GET /in HTTP/1.1\r\nHost: a\r\n\r\n");
-        assert_int_equal(stream_response(tills[index], &response), 0);
-        assert_int_equal(response.status, 200);
-    }
+    tills_open_served(fixture, tills, 4);
     lty_server_stats_t stats;
     lty_server_stats(fixture->server, &stats);
     assert_int_equal(stats.connections_evicted, 2);
@@ -959,26 +967,7 @@ static void test_server_portal_loop_reloads_and_drains_with_the_others(void **st
     assert_int_equal(stream_response(after, &response), 0);
     assert_int_equal(response.status, 200);
     stream_close(after);
-    stream_send(member, "GET /pending HTTP/1.1\r\nHost: a\r\n\r\n");
-    lty_exchange_t *exchange = stub_pending_wait();
-    assert_non_null(exchange);
-    lty_server_stop(fixture->server);
-    int64_t deadline = lty_clock_monotonic_ms() + WAIT_MS;
-    int fd = 0;
-    while ((fd = raw_connect(fixture->portal_port)) >= 0 && lty_clock_monotonic_ms() < deadline) {
-        close(fd);
-        struct pollfd none = {.fd = -1};
-        poll(&none, 1, 5);
-    }
-    assert_true(fd < 0);
-    stub_complete(exchange, "drained");
-    assert_int_equal(stream_response(member, &response), 0);
-    assert_string_equal(response.body, "drained");
-    assert_non_null(strstr(response.head, "Connection: close\r\n"));
-    stream_expect_closed(member);
-    pthread_join(fixture->thread, NULL);
-    fixture->running = false;
-    assert_int_equal(fixture->run_rc, 0);
+    stop_drains_the_exchange_in_flight(fixture, member, fixture->portal_port);
     lty_server_stats_t stats;
     lty_server_stats(fixture->server, &stats);
     assert_int_equal(stats.connections_accepted, 2);
