@@ -84,7 +84,13 @@
       "certificates")                                                                           \
     X(DAYS_VALID, "valid-days", true, "N", false, "certificate validity in days (default 825)") \
     X(NO_RELOAD, "no-reload", false, NULL, false,                                               \
-      "do not signal the running daemon to reload its certificates")
+      "do not signal the running daemon to reload its certificates")                          \
+    X(ROLE, "role", true, "ROLE", false,                                                        \
+      "the operator's role: viewer, supervisor, marketing, finance or admin "                  \
+      "(docs/security.md)")                                                                     \
+    X(CA_DIR, "ca-dir", true, "DIR", false,                                                     \
+      "the programme CA's private folder (ca.crt, ca.key; default: the data directory's path "  \
+      "with .ca appended)")
 
 typedef enum lty_cli_option {
 #define LTY_CLI_OPTION_ENUM(id, name, value, metavar, global, help) LTY_OPT_##id,
@@ -221,6 +227,8 @@ void lty_cli_csv_field(FILE *out, const char *value, bool last);
 /* ---- Commands (cmd_<noun>.c) ------------------------------------------------------------- */
 
 /* cmd_member.c */
+/** Append ?after=&limit= from the options (limit within 1..limit_max) to path. */
+int lty_cli_page_query(const lty_cli_t *cli, int64_t limit_max, char *path, size_t size);
 int lty_cli_member_create(lty_cli_t *cli);
 int lty_cli_member_show(lty_cli_t *cli);
 int lty_cli_member_search(lty_cli_t *cli);
@@ -232,6 +240,10 @@ int lty_cli_member_tiers(lty_cli_t *cli);
 /* cmd_import.c */
 int lty_cli_member_import(lty_cli_t *cli);
 int lty_cli_member_export(lty_cli_t *cli);
+/* cmd_audit.c */
+int lty_cli_audit(lty_cli_t *cli);
+/* cmd_member.c */
+int lty_cli_member_data_export(lty_cli_t *cli);
 /* cmd_card.c */
 int lty_cli_card_issue(lty_cli_t *cli);
 int lty_cli_card_batch(lty_cli_t *cli);
@@ -267,6 +279,11 @@ int lty_cli_daemon_signal(const char *data_dir, int signal_number);
 
 /** "DIR/rel" into out, using --data. */
 void lty_cli_data_path(const lty_cli_t *cli, const char *relative, char *out, unsigned long size);
+/** "CA_DIR/rel" into out: --ca-dir, else the data directory's path with ".ca" appended (the
+ *  programme CA's private key lives there, never inside the data directory). */
+void lty_cli_ca_path(const lty_cli_t *cli, const char *relative, char *out, unsigned long size);
+/** The CA folder of data directory dir ("dir.ca", trailing slashes dropped, "." resolved). */
+void lty_cli_ca_dir_of(const char *dir, char *out, unsigned long size);
 /** Print "loyaltyctl: " + message to stderr; returns LTY_CLI_EXIT_FAILED. */
 int lty_cli_fail(const char *format, ...) __attribute__((format(printf, 1, 2)));
 /** Parse a positive decimal id; false if malformed. */

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* loyaltyctl certificate commands, on the programme CA kept in DIR/tls: issue a till or operator
- * bundle (certificate, key and the CA certificate, into --out, created when missing), list what
- * was issued (DIR/tls/issued.tsv: serial, role, name, not-after date, certificate path, one line
- * per certificate, appended at issue), revoke (the serial goes to DIR/tls/revoked.txt and the
- * daemon is signalled to reload it: refused from the next handshake on) and rotate the server
- * certificate. The CA key never leaves DIR/tls. */
+/* loyaltyctl certificate commands, on the programme CA kept in DIR.ca/ (ca.crt, ca.key; or
+ * --ca-dir): issue a till or operator bundle (certificate, key and the CA certificate, into --out,
+ * created when missing; an operator's names their role, --role, in the subject's title), list
+ * what was issued (DIR/tls/issued.tsv: serial, role, name, not-after date, certificate path, one
+ * line per certificate, appended at issue), revoke (the serial goes to DIR/tls/revoked.txt and
+ * the daemon is signalled to reload it: refused from the next handshake on) and rotate the
+ * server certificate. The CA's private key never enters the data directory the daemon serves: a
+ * stolen server would otherwise mint itself operator certificates (docs/security.md). */
+#include "actor.h"
 #include "cli.h"
 #include "lty/lty_clock.h"
 #include "lty/lty_err.h"
@@ -13,12 +16,14 @@
 #include "lty/lty_tls.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <signal.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define CERT_VALID_DAYS 825
 #define ISSUED_FILE "tls/issued.tsv"
@@ -54,11 +59,14 @@ static int dir_make(const char *path)
     return stat(path, &info) == 0 && S_ISDIR(info.st_mode) ? 0 : -1;
 }
 
+/* Copies are made 0600: one of them is a private key (the server's, kept as server.key.old). */
 static int file_copy(const char *from, const char *to)
 {
     FILE *in = fopen(from, "rb");
     if (in == NULL) return -1;
-    FILE *out = fopen(to, "wb");
+    int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (fd >= 0 && out == NULL) close(fd);
     int err = out == NULL ? -1 : 0;
     char chunk[4096];
     size_t got;
@@ -92,8 +100,8 @@ static int issue(const lty_cli_t *cli, const lty_tls_subject_t *subject, const c
     if (exit_code != LTY_CLI_EXIT_OK) return exit_code;
     char ca_cert[LTY_CLI_PATH_SIZE], ca_key[LTY_CLI_PATH_SIZE], out_dir[LTY_CLI_PATH_SIZE];
     char cert[LTY_CLI_PATH_SIZE + 64], key[LTY_CLI_PATH_SIZE + 64], ca[LTY_CLI_PATH_SIZE + 16];
-    lty_cli_data_path(cli, "tls/ca.crt", ca_cert, sizeof(ca_cert));
-    lty_cli_data_path(cli, "tls/ca.key", ca_key, sizeof(ca_key));
+    lty_cli_ca_path(cli, "ca.crt", ca_cert, sizeof(ca_cert));
+    lty_cli_ca_path(cli, "ca.key", ca_key, sizeof(ca_key));
     if (lty_cli_opt(cli, LTY_OPT_OUT) != NULL) {
         snprintf(out_dir, sizeof(out_dir), "%s", lty_cli_opt(cli, LTY_OPT_OUT));
     } else {
@@ -107,7 +115,10 @@ static int issue(const lty_cli_t *cli, const lty_tls_subject_t *subject, const c
     snprintf(ca, sizeof(ca), "%s/ca.crt", out_dir);
     char serial[41] = {0};
     int err = lty_tls_cert_issue(ca_cert, ca_key, subject, (int)valid_days, cert, key, serial);
-    if (err != 0) return lty_cli_fail("cannot issue %s: %s", cert, lty_strerror(err));
+    if (err != 0) {
+        return lty_cli_fail("cannot issue %s with the CA in %s: %s (--ca-dir names another)", cert,
+                            ca_key, lty_strerror(err));
+    }
     struct stat info;
     if (stat(ca, &info) != 0 && file_copy(ca_cert, ca) != 0) {
         return lty_cli_fail("cannot copy the CA certificate to %s", ca);
@@ -142,7 +153,13 @@ int lty_cli_cert_operator(lty_cli_t *cli)
     if (!id_is_valid(name, LTY_OPERATOR_NAME_BYTES_MAX)) {
         return lty_cli_usage_error(cli, "NAME is 1-64 of A-Z a-z 0-9 - _ .");
     }
-    lty_tls_subject_t subject = {.role = LTY_ROLE_OPERATOR, .name = name, .store = NULL};
+    const char *role = lty_cli_opt(cli, LTY_OPT_ROLE);
+    if (role == NULL || lty_operator_role_parse(role, strlen(role)) == LTY_OPERATOR_ROLE_NONE) {
+        return lty_cli_usage_error(cli, "cert operator needs --role viewer, supervisor, marketing, "
+                                        "finance or admin (docs/security.md says what each may do)");
+    }
+    lty_tls_subject_t subject = {.role = LTY_ROLE_OPERATOR, .name = name, .store = NULL,
+                                 .title = role};
     char stem[96];
     snprintf(stem, sizeof(stem), "operator-%s", name);
     return issue(cli, &subject, stem, "operator", name);
@@ -255,8 +272,8 @@ int lty_cli_cert_rotate(lty_cli_t *cli)
     char cert[LTY_CLI_PATH_SIZE], key[LTY_CLI_PATH_SIZE];
     char fresh_cert[LTY_CLI_PATH_SIZE + 8], fresh_key[LTY_CLI_PATH_SIZE + 8];
     char old_cert[LTY_CLI_PATH_SIZE + 8], old_key[LTY_CLI_PATH_SIZE + 8];
-    lty_cli_data_path(cli, "tls/ca.crt", ca_cert, sizeof(ca_cert));
-    lty_cli_data_path(cli, "tls/ca.key", ca_key, sizeof(ca_key));
+    lty_cli_ca_path(cli, "ca.crt", ca_cert, sizeof(ca_cert));
+    lty_cli_ca_path(cli, "ca.key", ca_key, sizeof(ca_key));
     lty_cli_data_path(cli, "tls/server.crt", cert, sizeof(cert));
     lty_cli_data_path(cli, "tls/server.key", key, sizeof(key));
     snprintf(fresh_cert, sizeof(fresh_cert), "%s.new", cert);
@@ -269,7 +286,10 @@ int lty_cli_cert_rotate(lty_cli_t *cli)
     char serial[41] = {0};
     int err = lty_tls_cert_issue(ca_cert, ca_key, &server, (int)valid_days, fresh_cert, fresh_key,
                                  serial);
-    if (err != 0) return lty_cli_fail("cannot issue a server certificate: %s", lty_strerror(err));
+    if (err != 0) {
+        return lty_cli_fail("cannot issue a server certificate with the CA in %s: %s", ca_key,
+                            lty_strerror(err));
+    }
     /* The old pair stays beside the new one; each rename is atomic. */
     if (file_copy(cert, old_cert) != 0 || file_copy(key, old_key) != 0 ||
         rename(fresh_key, key) != 0 || rename(fresh_cert, cert) != 0) {

@@ -2,11 +2,15 @@
 /* loyaltyctl commands on a data directory, safe whether the daemon runs or not: LMDB lets
  * several processes read while the daemon writes, and init refuses any existing directory.
  *
- * Layout of a data directory (docs/operations.md):
+ * Layout of a data directory (mode 0700; docs/security.md):
  *   DIR/loyaltyd.conf   daemon configuration (JSON)
  *   DIR/ledger/         the LMDB environment (data.mdb, lock.mdb)
- *   DIR/tls/            ca.crt ca.key server.crt server.key [revoked.txt] and issued credentials
- *   DIR/demo-cards.txt  with --demo: the demo members' card numbers, one per line */
+ *   DIR/tls/            ca.crt server.crt server.key [revoked.txt] and issued credentials
+ *   DIR/pin-pepper      the PIN secret (0600)
+ *   DIR/demo-cards.txt  with --demo: the demo members' card numbers, one per line
+ * and beside it, never inside it (the daemon refuses to start with the CA key in DIR):
+ *   DIR.ca/             ca.crt ca.key (0700, the key 0600): what cert till / cert operator sign
+ *                       with; keep it on the operators' machine, off the server */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "cli.h"
 #include "config.h"
@@ -62,7 +66,7 @@ static bool dir_is_empty_or_absent(const char *path)
     snprintf(probe, sizeof(probe), "%s/.", path);
     /* rmdir succeeds only on an empty directory; recreate it at once. */
     if (rmdir(path) != 0) return false;
-    return mkdir(path, 0750) == 0;
+    return mkdir(path, 0700) == 0;
 }
 
 static int remove_entry(const char *path, const struct stat *info, int flag, struct FTW *ftw)
@@ -92,15 +96,31 @@ static int portal_credentials_create(const char *tls)
     return err;
 }
 
-static int credentials_create(const lty_cli_t *cli, const char *dir)
+static int file_copy(const char *from, const char *to);
+
+/* The programme CA in ca_dir (0700: ca.crt, ca.key 0600) and a copy of its certificate in
+ * DIR/tls, which is all of the CA the daemon needs. */
+static int ca_create(const char *dir, const char *ca_dir, char *ca_cert, char *ca_key,
+                     size_t path_size)
+{
+    char tls_ca[LTY_CLI_PATH_SIZE + 16];
+    if (mkdir(ca_dir, 0700) != 0 && errno != EEXIST) return LTY_E_IO;
+    if (chmod(ca_dir, 0700) != 0) return LTY_E_IO;
+    snprintf(ca_cert, path_size, "%s/ca.crt", ca_dir);
+    snprintf(ca_key, path_size, "%s/ca.key", ca_dir);
+    int err = lty_tls_ca_create("loyaltyd programme CA", ca_cert, ca_key, CA_VALID_DAYS);
+    snprintf(tls_ca, sizeof(tls_ca), "%s/tls/ca.crt", dir);
+    if (err == 0) err = file_copy(ca_cert, tls_ca);
+    return err;
+}
+
+static int credentials_create(const lty_cli_t *cli, const char *dir, const char *ca_dir)
 {
     char tls[LTY_CLI_PATH_SIZE], ca_cert[LTY_CLI_PATH_SIZE + 16], ca_key[LTY_CLI_PATH_SIZE + 16];
     char cert[LTY_CLI_PATH_SIZE + 32], key[LTY_CLI_PATH_SIZE + 32];
     snprintf(tls, sizeof(tls), "%s/tls", dir);
     if (mkdir(tls, 0700) != 0) return LTY_E_IO;
-    snprintf(ca_cert, sizeof(ca_cert), "%s/ca.crt", tls);
-    snprintf(ca_key, sizeof(ca_key), "%s/ca.key", tls);
-    int err = lty_tls_ca_create("loyaltyd programme CA", ca_cert, ca_key, CA_VALID_DAYS);
+    int err = ca_create(dir, ca_dir, ca_cert, ca_key, sizeof(ca_cert));
     snprintf(cert, sizeof(cert), "%s/server.crt", tls);
     snprintf(key, sizeof(key), "%s/server.key", tls);
     lty_tls_subject_t server = {.role = LTY_ROLE_SERVER, .name = "localhost"};
@@ -114,7 +134,9 @@ static int credentials_create(const lty_cli_t *cli, const char *dir)
     err = lty_tls_cert_issue(ca_cert, ca_key, &till, CERT_VALID_DAYS, cert, key, NULL);
     snprintf(cert, sizeof(cert), "%s/demo-operator.crt", tls);
     snprintf(key, sizeof(key), "%s/demo-operator.key", tls);
-    lty_tls_subject_t operator = {.role = LTY_ROLE_OPERATOR, .name = "demo-operator"};
+    /* The demo operator is an admin, so the README's tour and every test may do everything. */
+    lty_tls_subject_t operator = {.role = LTY_ROLE_OPERATOR, .name = "demo-operator",
+                                  .title = "admin"};
     if (err == 0) err = lty_tls_cert_issue(ca_cert, ca_key, &operator, CERT_VALID_DAYS, cert, key, NULL);
     return err;
 }
@@ -174,11 +196,14 @@ static int ledger_create(const lty_cli_t *cli, const char *dir, lty_ops_demo_t *
     return err;
 }
 
-static void init_report(const lty_cli_t *cli, const char *dir, const lty_ops_demo_t *demo)
+static void init_report(const lty_cli_t *cli, const char *dir, const char *ca_dir,
+                        const lty_ops_demo_t *demo)
 {
     printf("initialised %s\n  config:  %s/loyaltyd.conf\n  ledger:  %s/ledger\n"
-           "  tls:     %s/tls (ca.crt, server.crt, server.key%s)\n",
-           dir, dir, dir, dir, cli->demo ? ", demo-till.*, demo-operator.*" : "");
+           "  tls:     %s/tls (ca.crt, server.crt, server.key%s)\n"
+           "  CA key:  %s/ca.key (keep it off the server: cert till and cert operator need it)\n",
+           dir, dir, dir, dir, cli->demo ? ", demo-till.*, demo-operator.* (role admin)" : "",
+           ca_dir);
     if (!cli->demo) return;
     printf("demo programme: CNY, 1 point per 1.00, stores S001-S003, till S001/T01\n");
     printf("member portal: https://127.0.0.1:8444/ (certificate tls/portal.crt, issued by the "
@@ -201,8 +226,19 @@ int lty_cli_init(lty_cli_t *cli)
     if (!dir_is_empty_or_absent(dir)) {
         return lty_cli_fail("%s already exists and is not empty; nothing changed", dir);
     }
-    if (!existed && mkdir(dir, 0750) != 0) {
+    if (!existed && mkdir(dir, 0700) != 0) {
         return lty_cli_fail("cannot create %s: %s", dir, strerror(errno));
+    }
+    if (chmod(dir, 0700) != 0) return lty_cli_fail("cannot chmod %s: %s", dir, strerror(errno));
+    char ca_dir[LTY_CLI_PATH_SIZE];
+    const char *ca_dir_given = lty_cli_opt(cli, LTY_OPT_CA_DIR);
+    if (ca_dir_given != NULL) snprintf(ca_dir, sizeof(ca_dir), "%s", ca_dir_given);
+    else lty_cli_ca_dir_of(dir, ca_dir, sizeof(ca_dir));
+    bool ca_existed = stat(ca_dir, &info) == 0;
+    if (!dir_is_empty_or_absent(ca_dir)) {
+        if (!existed) rmdir(dir);
+        return lty_cli_fail("%s (the CA directory) already exists and is not empty; nothing "
+                            "changed", ca_dir);
     }
     lty_ops_demo_t demo;
     memset(&demo, 0, sizeof(demo));
@@ -212,18 +248,20 @@ int lty_cli_init(lty_cli_t *cli)
     lty_config_defaults(&config);
     /* The demo serves the member portal; a retailer turns it on with its public certificate. */
     if (cli->demo) snprintf(config.portal_listen, sizeof(config.portal_listen), "127.0.0.1:8444");
-    int err = credentials_create(cli, dir);
+    int err = credentials_create(cli, dir, ca_dir);
     if (err == 0) err = lty_config_write(conf, &config);
     if (err == 0) err = lty_ops_pin_pepper_create(dir); /* the PIN secret, outside LMDB */
     if (err == 0) err = ledger_create(cli, dir, &demo);
     if (err != 0) {
         /* Leave nothing half-made: remove what this run created. */
         nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-        if (existed) mkdir(dir, 0750);
+        nftw(ca_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        if (existed) mkdir(dir, 0700);
+        if (ca_existed) mkdir(ca_dir, 0700);
         return lty_cli_fail("init %s failed: %s (%s); nothing was left behind", dir,
                             lty_strerror(err), lty_err_name(err));
     }
-    init_report(cli, dir, &demo);
+    init_report(cli, dir, ca_dir, &demo);
     return LTY_CLI_EXIT_OK;
 }
 
@@ -262,15 +300,22 @@ int lty_cli_verify(lty_cli_t *cli)
     if (cli->json) {
         printf("{\"sound\":%s,\"entries\":%" PRIu64 ",\"postings\":%" PRIu64 ",\"accounts\":%" PRIu64
                ",\"members\":%" PRIu64 ",\"cards\":%" PRIu64 ",\"lots\":%" PRIu64
-               ",\"sales\":%" PRIu64 ",\"problems\":%" PRIu64 ",\"digest\":\"%s\"}\n",
+               ",\"sales\":%" PRIu64 ",\"audit_records\":%" PRIu64
+               ",\"audit_first_broken\":%" PRIu64 ",\"problems\":%" PRIu64
+               ",\"digest\":\"%s\"}\n",
                err == 0 ? "true" : "false", report->entries, report->postings, report->accounts,
                report->members, report->cards, report->lots, report->sales,
-               report->problems_total, digest);
+               report->audit_records, report->audit_first_broken, report->problems_total, digest);
     } else {
         printf("%s: %" PRIu64 " journal entries, %" PRIu64 " postings, %" PRIu64 " accounts, %" PRIu64
-               " members, %" PRIu64 " cards, %" PRIu64 " lots, %" PRIu64 " sales\n",
+               " members, %" PRIu64 " cards, %" PRIu64 " lots, %" PRIu64 " sales, %" PRIu64
+               " audit records\n",
                err == 0 ? "sound" : "UNSOUND", report->entries, report->postings, report->accounts,
-               report->members, report->cards, report->lots, report->sales);
+               report->members, report->cards, report->lots, report->sales,
+               report->audit_records);
+        if (report->audit_first_broken != 0) {
+            printf("audit chain broken at record %" PRIu64 "\n", report->audit_first_broken);
+        }
     }
     for (size_t index = 0; index < report->problems_count; index++) {
         fprintf(stderr, "problem: %s\n", report->problems[index]);
@@ -310,8 +355,9 @@ static int file_copy(const char *from, const char *to)
 
 static int backup_side_files(const char *from_dir, const char *to_dir)
 {
+    /* Never the CA's key: it is not in DIR, and a backup is a data directory like DIR. */
     static const char *const files[] = {
-        "loyaltyd.conf", "demo-cards.txt", "tls/ca.crt", "tls/ca.key", "tls/server.crt",
+        "loyaltyd.conf", "demo-cards.txt", "tls/ca.crt", "tls/server.crt",
         "tls/server.key", "tls/revoked.txt", "tls/demo-till.crt", "tls/demo-till.key",
         "tls/demo-operator.crt", "tls/demo-operator.key", LTY_PIN_PEPPER_FILE,
         "demo-members.txt", "tls/portal.crt", "tls/portal.key", "tls/portal-ca.crt", NULL,
@@ -339,7 +385,7 @@ int lty_cli_backup(lty_cli_t *cli)
     int64_t started_ms = lty_clock_monotonic_ms();
     char ledger[LTY_CLI_PATH_SIZE + 16];
     snprintf(ledger, sizeof(ledger), "%s/ledger", out);
-    err = mkdir(out, 0750) == 0 ? 0 : LTY_E_IO;
+    err = mkdir(out, 0700) == 0 ? 0 : LTY_E_IO;
     if (err == 0) err = lty_store_backup(store, ledger);
     lty_store_close(store);
     if (err == 0) err = backup_side_files(dir, out);
@@ -360,9 +406,19 @@ static const char *const db_names[] = {
 #undef LTY_DB
 };
 
+/* Security events in the audit trail: a refusal records one by design (api/audit.c). */
+static bool stats_skipped(lty_db_t db, lty_bytes_t value)
+{
+    if (db != LTY_DB_AUDIT) return false;
+    lty_audit_t audit;
+    return lty_record_audit_decode(value, &audit) == 0 &&
+           strncmp(audit.action, "security.", 9) == 0;
+}
+
 /* Per database: entry count and a digest of every key and value, so two snapshots compare
- * equal exactly when the ledger's content is the same. Idempotency records are left out: a
- * refusal stores one by design while changing nothing else. */
+ * equal exactly when the ledger's content is the same. Idempotency records and the audit
+ * trail's security events are left out: a refusal stores them by design while changing nothing
+ * else. */
 static int stats_db(lty_store_txn_t *txn, lty_db_t db, uint64_t *count_out, uint8_t digest[32])
 {
     lty_store_cursor_t *cursor = NULL;
@@ -373,6 +429,10 @@ static int stats_db(lty_store_txn_t *txn, lty_db_t db, uint64_t *count_out, uint
     lty_bytes_t key, value, none = {NULL, 0};
     err = lty_store_cursor_seek(cursor, LTY_SEEK_FIRST, none, &key, &value);
     while (err == 0) {
+        if (stats_skipped(db, value)) {
+            err = lty_store_cursor_seek(cursor, LTY_SEEK_NEXT, none, &key, &value);
+            continue;
+        }
         size_t size = 32 + key.size + value.size + 16;
         uint8_t *block = malloc(size);
         if (block == NULL) {
@@ -395,8 +455,9 @@ static int stats_db(lty_store_txn_t *txn, lty_db_t db, uint64_t *count_out, uint
     return err == LTY_E_NOT_FOUND ? 0 : err;
 }
 
-/* The digest of every database but the idempotency ones, chained in open order: equal exactly
- * when the ledger's content is equal (what a dry run or a refusal must leave unchanged). */
+/* The digest of every database but the idempotency ones (and the audit trail's security events),
+ * chained in open order: equal exactly when the ledger's content is equal (what a dry run or a
+ * refusal must leave unchanged). */
 static int content_digest(lty_store_t *store, char digest_hex_out[65])
 {
     lty_store_txn_t *txn = NULL;
@@ -529,7 +590,7 @@ int lty_cli_restore(lty_cli_t *cli)
         return lty_cli_fail("%s exists and is not empty: restore into a new folder, then swap "
                             "them with the daemon stopped", dir);
     }
-    if (!existed && mkdir(dir, 0750) != 0) err = LTY_E_IO;
+    if (!existed && mkdir(dir, 0700) != 0) err = LTY_E_IO;
     char ledger[LTY_CLI_PATH_SIZE + 16];
     snprintf(ledger, sizeof(ledger), "%s/ledger", dir);
     if (err == 0) err = lty_store_backup(store, ledger);
@@ -537,7 +598,7 @@ int lty_cli_restore(lty_cli_t *cli)
     if (err == 0) err = backup_side_files(backup, dir);
     if (err != 0) {
         nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-        if (existed) mkdir(dir, 0750);
+        if (existed) mkdir(dir, 0700);
         return lty_cli_fail("restore into %s failed: %s; nothing was left behind", dir,
                             lty_strerror(err));
     }

@@ -48,8 +48,7 @@ static int member_path(const lty_cli_t *cli, const char *suffix, char *path, siz
     return LTY_CLI_EXIT_OK;
 }
 
-/* ?after=&limit= from the options. */
-static int page_query(const lty_cli_t *cli, int64_t limit_max, char *path, size_t size)
+int lty_cli_page_query(const lty_cli_t *cli, int64_t limit_max, char *path, size_t size)
 {
     int64_t after = 0, limit = 0;
     int exit_code = lty_cli_opt_int(cli, LTY_OPT_AFTER, 1, INT64_C(9007199254740991), &after);
@@ -96,7 +95,7 @@ int lty_cli_member_search(lty_cli_t *cli)
         given++;
     }
     if (given != 1) return lty_cli_usage_error(cli, "give one of --phone, --card-no or --name");
-    int exit_code = page_query(cli, LTY_MEMBER_PAGE_MAX, path, sizeof(path));
+    int exit_code = lty_cli_page_query(cli, LTY_MEMBER_PAGE_MAX, path, sizeof(path));
     if (exit_code != LTY_CLI_EXIT_OK) return exit_code;
     lty_cli_call_t call = {.method = "GET", .path = path, .list_key = "members"};
     return lty_cli_api_call(cli, &call);
@@ -120,7 +119,7 @@ static int member_list(lty_cli_t *cli, const char *suffix, int64_t limit_max, co
 {
     char path[LTY_HTTP_URL_BYTES_MAX];
     int exit_code = member_path(cli, suffix, path, sizeof(path));
-    if (exit_code == LTY_CLI_EXIT_OK) exit_code = page_query(cli, limit_max, path, sizeof(path));
+    if (exit_code == LTY_CLI_EXIT_OK) exit_code = lty_cli_page_query(cli, limit_max, path, sizeof(path));
     if (exit_code != LTY_CLI_EXIT_OK) return exit_code;
     lty_cli_call_t call = {.method = "GET", .path = path, .list_key = list};
     return lty_cli_api_call(cli, &call);
@@ -129,6 +128,23 @@ static int member_list(lty_cli_t *cli, const char *suffix, int64_t limit_max, co
 int lty_cli_member_audit(lty_cli_t *cli)
 {
     return member_list(cli, "/audit", LTY_AUDIT_PAGE_MAX, "audit");
+}
+
+/* The export runs as the daemon sent it: a document to hand over, not a table. */
+int lty_cli_member_data_export(lty_cli_t *cli)
+{
+    char path[128];
+    int exit_code = member_path(cli, "/export", path, sizeof(path));
+    if (exit_code != LTY_CLI_EXIT_OK) return exit_code;
+    lty_buf_t document;
+    lty_buf_init(&document, LTY_HTTP_RESPONSE_BYTES_MAX);
+    exit_code = lty_cli_api_get(cli, path, &document);
+    if (exit_code == LTY_CLI_EXIT_OK) {
+        fwrite(document.data, 1, document.size, stdout);
+        fputc('\n', stdout);
+    }
+    lty_buf_deinit(&document);
+    return exit_code;
 }
 
 int lty_cli_member_journal(lty_cli_t *cli)

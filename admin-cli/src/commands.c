@@ -111,14 +111,28 @@ const lty_cli_command_t lty_cli_commands[] = {
     {"report", "prepaid-float", "", 0, 0, "csv html", lty_cli_report,
      "prepaid money held for members, by tier, and the cash accounts behind it",
      "The float is what the programme owes members in prepaid balances.", NULL},
+    {"member", "data-export", "MEMBER_ID", 1, 1, "", lty_cli_member_data_export,
+     "everything stored about one member, for a data-protection access request",
+     "Prints the document of GET /v1/admin/members/ID/export (admin role): profile, consents, "
+     "balances, cards, PIN metadata, tier history, journal and audit records. The export is "
+     "itself recorded on the audit trail.", NULL},
+    /* ---- the audit trail ---- */
+    {"audit", "list", "", 0, 0, "after limit csv", lty_cli_audit,
+     "the audit trail, oldest first, with each record's hash",
+     "Who did what, when, from where, with old and new values: operator actions and security "
+     "events. Pages with --after (the next_after printed). `data verify` checks the chain.",
+     NULL},
     /* ---- certificates ---- */
-    {"cert", "till", "STORE TILL", 2, 2, "out valid-days", lty_cli_cert_till,
+    {"cert", "till", "STORE TILL", 2, 2, "out valid-days ca-dir", lty_cli_cert_till,
      "issue a till certificate bundle for STORE/TILL from the programme CA",
      "Writes till-STORE-TILL.crt, .key and ca.crt into --out (created when missing; default "
-     "DIR/tls) and records the serial and expiry in DIR/tls/issued.tsv.", NULL},
-    {"cert", "operator", "NAME", 1, 1, "out valid-days", lty_cli_cert_operator,
-     "issue an operator certificate bundle from the programme CA",
-     "Writes operator-NAME.crt, .key and ca.crt into --out (created when missing).", NULL},
+     "DIR/tls) and records the serial and expiry in DIR/tls/issued.tsv. Signs with the CA key "
+     "in DIR.ca/ (or --ca-dir): it is never inside the data directory.", NULL},
+    {"cert", "operator", "NAME", 1, 1, "role! out valid-days ca-dir", lty_cli_cert_operator,
+     "issue an operator certificate bundle naming the operator's role",
+     "Writes operator-NAME.crt, .key and ca.crt into --out (created when missing). --role "
+     "(viewer, supervisor, marketing, finance, admin) goes into the certificate's subject "
+     "(title) and decides which admin routes the operator may call (docs/security.md).", NULL},
     {"cert", "list", "", 0, 0, "csv", lty_cli_cert_list,
      "the issued certificates with role, name, expiry and revocation", "", NULL},
     {"cert", "revoke", "CERT_FILE|SERIAL", 1, 1, "no-reload", lty_cli_cert_revoke,
@@ -126,7 +140,7 @@ const lty_cli_command_t lty_cli_commands[] = {
      "Adds the serial to DIR/tls/revoked.txt and sends SIGHUP to the daemon of DIR "
      "(DIR/loyaltyd.pid), which reloads the list: every new connection with that certificate "
      "is refused.", NULL},
-    {"cert", "rotate", "", 0, 0, "valid-days no-reload", lty_cli_cert_rotate,
+    {"cert", "rotate", "", 0, 0, "valid-days no-reload ca-dir", lty_cli_cert_rotate,
      "replace the server certificate and key, then reload the daemon",
      "Issues a new server certificate from the programme CA, keeps the old pair as "
      "server.crt.old/server.key.old, and signals the daemon.", NULL},
@@ -136,8 +150,10 @@ const lty_cli_command_t lty_cli_commands[] = {
     {"daemon", "reload", "", 0, 0, "", lty_cli_daemon_reload,
      "make the daemon of DIR reload its certificates and revocation list (SIGHUP)", "", NULL},
     /* ---- the data directory (daemon stopped or running) ---- */
-    {"data", "init", "DIR", 1, 1, "demo", lty_cli_init,
-     "create a data directory: config, CA and server certificate, empty ledger", "", NULL},
+    {"data", "init", "DIR", 1, 1, "demo ca-dir", lty_cli_init,
+     "create a data directory: config, CA and server certificate, empty ledger",
+     "The programme CA's private key goes into DIR.ca/ beside DIR (or --ca-dir), never into "
+     "DIR: the daemon refuses to start with it inside. Keep DIR.ca/ off the server.", NULL},
     {"data", "verify", "DIR", 1, 1, "", lty_cli_verify,
      "recompute every balance from the journal and check every invariant",
      "Exit 0 when sound, 1 naming each problem; --json also gives the content digest (the "
@@ -153,21 +169,22 @@ const lty_cli_command_t lty_cli_commands[] = {
     {"data", "stats", "DIR", 1, 1, "", lty_cli_stats,
      "record counts, content digests and balance totals of the ledger", "", NULL},
     /* ---- earlier spellings, kept for scripts ---- */
-    {"init", NULL, "DIR", 1, 1, "demo", lty_cli_init, "", "", "data init"},
+    {"init", NULL, "DIR", 1, 1, "demo ca-dir", lty_cli_init, "", "", "data init"},
     {"verify", NULL, "DIR", 1, 1, "", lty_cli_verify, "", "", "data verify"},
     {"backup", NULL, "DIR OUT", 2, 2, "", lty_cli_backup, "", "", "data backup"},
     {"stats", NULL, "DIR", 1, 1, "", lty_cli_stats, "", "", "data stats"},
     {"health", NULL, "", 0, 0, "", lty_cli_daemon_health, "", "", "daemon health"},
+    {"audit", NULL, "", 0, 0, "after limit csv", lty_cli_audit, "", "", "audit list"},
     {"journal", NULL, "MEMBER_ID", 1, 1, "after limit csv", lty_cli_member_journal, "", "",
      "member journal"},
     {"adjust", NULL, "MEMBER_ID POINTS", 2, 2, "reason! " MONEY, lty_cli_points_adjust, "", "",
      "points adjust"},
     {"cards", "batch", "", 0, 0, "count! out! idempotency-key", lty_cli_card_batch, "", "",
      "card batch"},
-    {"till", "add", "STORE TILL", 2, 2, "out valid-days", lty_cli_cert_till, "", "",
+    {"till", "add", "STORE TILL", 2, 2, "out valid-days ca-dir", lty_cli_cert_till, "", "",
      "cert till"},
-    {"operator", "add", "NAME", 1, 1, "out valid-days", lty_cli_cert_operator, "", "",
-     "cert operator"},
+    {"operator", "add", "NAME", 1, 1, "role! out valid-days ca-dir", lty_cli_cert_operator, "",
+     "", "cert operator"},
 };
 
 const size_t lty_cli_commands_count = sizeof(lty_cli_commands) / sizeof(lty_cli_commands[0]);

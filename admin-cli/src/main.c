@@ -9,6 +9,7 @@
 #include "lty/lty_log.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,6 +255,28 @@ int lty_cli_opt_int(const lty_cli_t *cli, lty_cli_option_t option, int64_t min, 
 void lty_cli_data_path(const lty_cli_t *cli, const char *relative, char *out, unsigned long size)
 {
     snprintf(out, size, "%s/%s", cli->data_dir != NULL ? cli->data_dir : ".", relative);
+}
+
+void lty_cli_ca_dir_of(const char *dir, char *out, unsigned long size)
+{
+    /* "." or "x/.." name no sibling: the resolved path does (when the directory exists). */
+    char resolved[PATH_MAX];
+    if (realpath(dir, resolved) != NULL) dir = resolved;
+    size_t length = strlen(dir);
+    while (length > 1 && dir[length - 1] == '/') length--;
+    snprintf(out, size, "%.*s.ca", (int)length, dir);
+}
+
+void lty_cli_ca_path(const lty_cli_t *cli, const char *relative, char *out, unsigned long size)
+{
+    char dir[LTY_CLI_PATH_SIZE];
+    const char *ca_dir = lty_cli_opt(cli, LTY_OPT_CA_DIR);
+    if (ca_dir != NULL) {
+        snprintf(dir, sizeof(dir), "%s", ca_dir);
+    } else {
+        lty_cli_ca_dir_of(cli->data_dir != NULL ? cli->data_dir : ".", dir, sizeof(dir));
+    }
+    snprintf(out, size, "%s/%s", dir, relative);
 }
 
 int lty_cli_fail(const char *format, ...)

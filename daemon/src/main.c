@@ -7,6 +7,7 @@
 #include "lty/lty_assert.h"
 #include "lty/lty_clock.h"
 #include "lty/lty_log.h"
+#include "lty/lty_tls.h"
 #include "migrate.h"
 #include "ops.h"
 #include "programme.h"
@@ -17,11 +18,13 @@
 #include "webhooks.h"
 #include "writer.h"
 
+#include <dirent.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define EXIT_OPERATING 1
@@ -167,8 +170,9 @@ static void server_options_fill(const daemon_flags_t *flags, const lty_config_t 
     options->rate_certificate_burst = config->rate_certificate_burst;
     options->rate_address_requests_per_s = config->rate_address_requests_per_s;
     options->rate_address_burst = config->rate_address_burst;
-    /* options->event_cb stays NULL: the network layer logs and counts its security events; the
-     * audit trail registers here when it takes them. */
+    /* The network layer's security events (refused and evicted connections, throttles,
+     * revocations, failed handshakes) also go onto the audit trail (api/audit.c). */
+    options->event_cb = lty_api_net_event_cb;
     options->tls.ca_cert_path = paths[0];
     options->tls.cert_path = paths[1];
     options->tls.key_path = paths[2];
@@ -294,11 +298,69 @@ static int replication_start(const lty_config_t *config, lty_store_t *store, lty
     return err;
 }
 
+/* Larger files are no PEM key (the ledger lives in DIR/ledger, which is not scanned). */
+#define DATA_KEY_FILE_BYTES_MAX (64 * 1024)
+
+/* 1 when a regular file of folder holds the private key of the CA certificate ca_cert (its
+ * path in found_out), 0 when none does. */
+static int folder_ca_key_find(const char *folder, const char *ca_cert, char *found_out,
+                              size_t found_size)
+{
+    DIR *listing = opendir(folder);
+    if (listing == NULL) return 0;
+    int found = 0;
+    struct dirent *entry;
+    while (found == 0 && (entry = readdir(listing)) != NULL) {
+        char path[LTY_CONFIG_PATH_BYTES_MAX];
+        struct stat info;
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s", folder, entry->d_name) >= sizeof(path) ||
+            lstat(path, &info) != 0 || !S_ISREG(info.st_mode) ||
+            info.st_size > DATA_KEY_FILE_BYTES_MAX) {
+            continue;
+        }
+        if (lty_tls_key_matches_cert(path, ca_cert) == 1) {
+            snprintf(found_out, found_size, "%s", path);
+            found = 1;
+        }
+    }
+    closedir(listing);
+    return found;
+}
+
+/* The data directory holds only what serving needs: the programme CA's private key lies beside
+ * it (DIR.ca/, `loyaltyctl init`), never in it, so a copy of the server cannot issue itself an
+ * operator certificate. Refuses with the file named; warns about a directory others may open. */
+static int data_dir_check(const char *data_dir, const char *ca_cert)
+{
+    struct stat info;
+    if (stat(data_dir, &info) == 0 && (info.st_mode & 077) != 0) {
+        LTY_LOG(LTY_LOG_WARN, "msg=\"data directory is open to other users: chmod 700 it\" "
+                "path=%s mode=%03o", data_dir, (unsigned)(info.st_mode & 0777));
+    }
+    static const char *const folders[] = {"", "tls"};
+    for (size_t index = 0; index < sizeof(folders) / sizeof(folders[0]); index++) {
+        char folder[LTY_CONFIG_PATH_BYTES_MAX];
+        char found[LTY_CONFIG_PATH_BYTES_MAX];
+        lty_config_path_resolve(data_dir, folders[index], folder, sizeof(folder));
+        if (folder_ca_key_find(folder, ca_cert, found, sizeof(found)) == 0) continue;
+        LTY_LOG(LTY_LOG_ERR, "msg=\"the programme CA's private key is inside the data directory: "
+                "move it out (loyaltyctl keeps it in DIR.ca/) and start again\" file=%s", found);
+        fprintf(stderr, "loyaltyd: %s is the programme CA's private key; it must not be inside the "
+                "data directory (move it to %s.ca/)\n", found, data_dir);
+        return LTY_E_CONFIG;
+    }
+    return 0;
+}
+
 static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
 {
     static lty_programme_t programme; /* lives as long as the process */
+    char ca_cert[LTY_CONFIG_PATH_BYTES_MAX];
+    lty_config_path_resolve(flags->data_dir, config->tls_ca, ca_cert, sizeof(ca_cert));
+    int err = data_dir_check(flags->data_dir, ca_cert);
+    if (err != 0) return err;
     lty_store_t *store = NULL;
-    int err = store_and_programme_open(flags, config, &store, &programme);
+    err = store_and_programme_open(flags, config, &store, &programme);
     if (err != 0) return err;
 
     lty_writer_options_t writer_options = {
@@ -350,6 +412,7 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
         lty_server_options_t server_options;
         char paths[6][LTY_CONFIG_PATH_BYTES_MAX];
         server_options_fill(flags, config, &server_options, paths);
+        server_options.event_userdata = &api; /* lty_api_net_event_cb's */
         err = lty_server_open(&server, &server_options, &api);
     }
     if (err == 0) {
@@ -379,6 +442,7 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
      * flight needs the writer. */
     lty_scheduler_stop(scheduler);
     lty_webhooks_stop(webhooks); /* its attempt in flight records through the writer */
+    lty_api_security_flush(&api); /* the counts of suppressed security events */
     lty_writer_stop(writer);
     lty_repl_stop(repl); /* after the writer: it publishes until its last batch */
     lty_server_close(server);

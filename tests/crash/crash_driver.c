@@ -45,7 +45,7 @@
 #define CRASH_REPLAY_PER_CYCLE_MAX 300
 
 /* The routes this workload knows; an operation runs only when its route is in routes.def. */
-#define LTY_ROUTE(method, path, handler, realm, mutating, body_bytes_max, test_only) \
+#define LTY_ROUTE(method, path, handler, realm, mutating, body_bytes_max, test_only, roles) \
     #method " " path,
 static const char *const routes_known[] = {
 #include "routes.def"

@@ -137,7 +137,7 @@ static void fuzz_setup(void)
 static void peer_choose(uint8_t choice, lty_tls_peer_t *peer)
 {
     memset(peer, 0, sizeof(*peer));
-    switch (choice % 4) {
+    switch (choice % 5) {
     case 0:
         peer->role = LTY_ROLE_TILL;
         snprintf(peer->store, sizeof(peer->store), "S001");
@@ -151,6 +151,12 @@ static void peer_choose(uint8_t choice, lty_tls_peer_t *peer)
     case 2:
         peer->role = LTY_ROLE_OPERATOR;
         snprintf(peer->name, sizeof(peer->name), "demo-operator");
+        snprintf(peer->title, sizeof(peer->title), "admin"); /* every admin route opens */
+        break;
+    case 3:
+        peer->role = LTY_ROLE_OPERATOR;
+        snprintf(peer->name, sizeof(peer->name), "vera");
+        snprintf(peer->title, sizeof(peer->title), "viewer"); /* reads; writes are 403 */
         break;
     default:
         peer->role = LTY_ROLE_NONE;

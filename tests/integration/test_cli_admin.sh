@@ -14,7 +14,7 @@ lty_start
 
 # ---- certificates ----
 BUNDLE="$LTY_TMP/bundles/new/folder"
-ctl cert operator carol --out "$BUNDLE" --json
+ctl cert operator carol --role viewer --out "$BUNDLE" --json
 check "cert operator creates the missing folder and writes the bundle" \
     test "$RC/$(ls "$BUNDLE" | tr '\n' ' ')" = "0/ca.crt operator-carol.crt operator-carol.key "
 SERIAL=$(jq -r .serial <<<"$OUT")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Goal: returns over real TLS. Partial then full return of a mixed-tender sale (pro-rata refunds
 # by tender, redeemed points back into their lots, earned points taken back, amounts that add up
-# exactly to the sale), return by receipt_no at another store, every refusal (double return,
+# exactly to the sale), till scoping (another store's till may not take a sale back: 403, store
+# unchanged; the selling store's other till may), every refusal (double return,
 # more than sold, unknown sku or disagreeing fields, unknown sale) with the store unchanged, a
 # return after the points were spent (negative balance, redemption blocked, the floor), and 12
 # tills returning units of one sale at once. Ends with loyaltyctl verify.
@@ -93,24 +94,33 @@ request till POST /v1/till/returns '{"sale_id":'$SALE2',"lines":[{"sku":"MILK","
 expect_error "MILK 3 of 2" 409 already_returned
 unchanged "return after a full return" refused
 
-# ---- At another store --------------------------------------------------------------------
+# ---- At another store: refused (till scoping, docs/security.md) ---------------------------
 "$LOYALTYCTL" --data "$LTY_DATA" till add S002 T01 --out "$LTY_TMP" >/dev/null
+"$LOYALTYCTL" --data "$LTY_DATA" till add S001 T02 --out "$LTY_TMP" >/dev/null
 OTHER="$LTY_TMP/till-S002-T01"
+SAME_STORE="$LTY_TMP/till-S001-T02"
 request till POST /v1/till/sales '{"card_no":"'$DEMO_CARD'","receipt_no":"R-3","lines":[{"sku":"TEA","qty":1,"amount_cents":2500}],"tenders":[{"type":"bank_card","amount_cents":2500}]}' \
     -H "Idempotency-Key: $(key)"
 SALE3=$(json .sale_id)
 snapshot other
 request "$OTHER" POST /v1/till/returns '{"receipt_no":"R-3"}' -H "Idempotency-Key: $(key)"
 expect_error "receipt_no at S002 names S002's receipts" 404 sale_not_found
-request "$OTHER" POST /v1/till/returns '{"receipt_no":"R-3","store":"S009"}' -H "Idempotency-Key: $(key)"
-expect_error "unknown store" 404 sale_not_found
-unchanged "refused returns at another store" other
 request "$OTHER" POST /v1/till/returns '{"receipt_no":"R-3","store":"S001"}' -H "Idempotency-Key: $(key)"
-check "return of S001's sale at S002 -> bank card 25.00 back" \
+expect_error "S002's till may not name S001's receipts" 403 forbidden
+request "$OTHER" POST /v1/till/returns '{"receipt_no":"R-3","store":"S009"}' -H "Idempotency-Key: $(key)"
+expect_error "nor another store's, known or not" 403 forbidden
+request "$OTHER" POST /v1/till/returns '{"sale_id":'$SALE3'}' -H "Idempotency-Key: $(key)"
+expect_error "nor take back S001's sale by its id" 403 forbidden
+check "the refusal names the store that sold" grep -q "made at store S001" <<<"$BODY"
+request "$OTHER" POST "/v1/till/sales/$SALE3/void" "" -H "Idempotency-Key: $(key)"
+expect_error "nor void it" 403 void_not_allowed
+unchanged "refused returns at another store" other
+request "$SAME_STORE" POST /v1/till/returns '{"receipt_no":"R-3"}' -H "Idempotency-Key: $(key)"
+check "return of the sale at another till of S001 -> bank card 25.00 back" \
     test "$STATUS/$(json .sale_id)/$(json .store)/$(json .refunds.bank_card_cents)" = "201/$SALE3/S001/2500"
 request op GET "/v1/admin/members/$MEMBER/journal?limit=1"
-check "the return entry is S002's, the sale's is S001's" \
-    test "$(json '.entries[0]|"\(.kind)/\(.store)/\(.related_entry_id)"')" = "return/S002/$SALE3"
+check "the return entry is S001/T02's, the sale's is S001/T01's" \
+    test "$(json '.entries[0]|"\(.kind)/\(.store)/\(.till)/\(.related_entry_id)"')" = "return/S001/T02/$SALE3"
 
 # ---- Returns after the points were spent -------------------------------------------------
 request till GET "/v1/till/cards/$CARD2"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Goal: the settlement report (GET /v1/admin/reports/settlement) reconciles exactly with the
-# journal: after top-ups (cash, bank card, operator), sales with every tender, a return at
-# another store, a void and an account close, the report's totals equal the sums of the
+# journal: after top-ups (cash, bank card, operator), sales with every tender (one at store
+# S002), a return at another till of that store, a void and an account close, the report's totals equal the sums of the
 # postings read back from every member's journal through the API, the tender columns agree
 # with each other, the store filter keeps one store's rows, and bad dates are refused. Ends
 # with loyaltyctl verify.
@@ -10,7 +10,9 @@ lty_init_demo
 lty_start
 CARD2=$(sed -n 2p "$LTY_DATA/demo-cards.txt")
 "$LOYALTYCTL" --data "$LTY_DATA" till add S002 T01 --out "$LTY_TMP" >/dev/null
+"$LOYALTYCTL" --data "$LTY_DATA" till add S002 T02 --out "$LTY_TMP" >/dev/null
 OTHER="$LTY_TMP/till-S002-T01"
+OTHER2="$LTY_TMP/till-S002-T02" # a till takes back only its own store's sales (issue 11)
 FROM=$(date -u -d yesterday +%F)
 TO=$(date -u -d tomorrow +%F)
 
@@ -19,14 +21,14 @@ request till POST /v1/till/prepaid/topups '{"card_no":"'$DEMO_CARD'","amount_cen
 request till POST /v1/till/prepaid/topups '{"card_no":"'$CARD2'","amount_cents":7000,"tender":"cash"}' -H "Idempotency-Key: $(key)"
 request op POST /v1/admin/prepaid/topups '{"member_id":1,"amount_cents":1111,"tender":"bank_card","reason":"transfer"}' -H "Idempotency-Key: $(key)"
 check "four top-ups" test "$STATUS" = "201"
-request till POST /v1/till/sales '{"card_no":"'$DEMO_CARD'","receipt_no":"S-1","lines":[{"sku":"A","qty":3,"amount_cents":9000}],"redeem_points":200,"tenders":[{"type":"prepaid","amount_cents":5000},{"type":"cash","amount_cents":2000},{"type":"bank_card","amount_cents":1800}]}' -H "Idempotency-Key: $(key)"
+request "$OTHER" POST /v1/till/sales '{"card_no":"'$DEMO_CARD'","receipt_no":"S-1","lines":[{"sku":"A","qty":3,"amount_cents":9000}],"redeem_points":200,"tenders":[{"type":"prepaid","amount_cents":5000},{"type":"cash","amount_cents":2000},{"type":"bank_card","amount_cents":1800}]}' -H "Idempotency-Key: $(key)"
 S1=$(json .sale_id)
 request till POST /v1/till/sales '{"card_no":"'$DEMO_CARD'","receipt_no":"S-2","lines":[{"sku":"B","qty":1,"amount_cents":4321}]}' -H "Idempotency-Key: $(key)"
 request till POST /v1/till/sales '{"card_no":"'$CARD2'","receipt_no":"S-3","lines":[{"sku":"C","qty":2,"amount_cents":3000}],"tenders":[{"type":"prepaid","amount_cents":3000}]}' -H "Idempotency-Key: $(key)"
 S3=$(json .sale_id)
 check "three sales" test "$STATUS" = "201"
-request "$OTHER" POST /v1/till/returns '{"sale_id":'$S1',"lines":[{"sku":"A","qty":1}]}' -H "Idempotency-Key: $(key)"
-check "a return at S002" test "$STATUS" = "201"
+request "$OTHER2" POST /v1/till/returns '{"sale_id":'$S1',"lines":[{"sku":"A","qty":1}]}' -H "Idempotency-Key: $(key)"
+check "a return at S002/T02" test "$STATUS" = "201"
 RET_CASH=$(json .refunds.cash_cents)
 RET_CARD=$(json .refunds.bank_card_cents)
 request till POST "/v1/till/sales/$S3/void" '' -H "Idempotency-Key: $(key)"
@@ -74,8 +76,8 @@ check "refunds by tender: the return's cash and bank card" \
     test "$(t refunded_cash_cents)/$(t refunded_bank_card_cents)" = "$RET_CASH/$RET_CARD"
 check "rows add up to the totals" \
     test "$(jq '[.rows[].prepaid_spent_cents] | add' <<<"$REPORT")/$(jq '[.rows[].sales_count] | add' <<<"$REPORT")" = "$(t prepaid_spent_cents)/$(t sales_count)"
-check "rows: S001/T01, S002/T01 and head office (operator entries)" \
-    test "$(jq -r '[.rows[] | "\(.store)/\(.till)"] | unique | join(",")' <<<"$REPORT")" = "/,S001/,S001/T01,S002/T01"
+check "rows: S001/T01, S002/T01, S002/T02 and head office (operator entries)" \
+    test "$(jq -r '[.rows[] | "\(.store)/\(.till)"] | unique | join(",")' <<<"$REPORT")" = "/,S001/,S001/T01,S002/T01,S002/T02"
 
 # loyaltyctl report settlement: --json is the API's document; the table has a line per row
 "$LOYALTYCTL" --data "$LTY_DATA" --port "$LTY_PORT" --json report settlement --from "$FROM" \
@@ -84,8 +86,8 @@ check "loyaltyctl report settlement --json = the API's document" \
     test "$(jq -S . "$LTY_TMP/cli.json")" = "$(jq -S . <<<"$REPORT")"
 "$LOYALTYCTL" --data "$LTY_DATA" --port "$LTY_PORT" report settlement --store S002 \
     --from "$FROM" --to "$TO" >"$LTY_TMP/cli.txt" 2>"$LTY_TMP/cli.err"
-check "loyaltyctl report settlement --store S002: header, one S002/T01 line, totals" \
-    test "$(grep -c ' S002 *T01 ' "$LTY_TMP/cli.txt")/$(grep -c '^total ' "$LTY_TMP/cli.txt")/$(tail -1 "$LTY_TMP/cli.txt")" = "1/1/1 row"
+check "loyaltyctl report settlement --store S002: header, one S002/T02 line, totals" \
+    test "$(grep -c ' S002 *T02 ' "$LTY_TMP/cli.txt")/$(grep -c '^total ' "$LTY_TMP/cli.txt")/$(tail -1 "$LTY_TMP/cli.txt")" = "1/1/2 rows"
 "$LOYALTYCTL" --data "$LTY_DATA" --port "$LTY_PORT" report settlement --from 2026-13-01 \
     >/dev/null 2>"$LTY_TMP/cli.err"
 check "loyaltyctl report settlement with a bad date: exit 1, the daemon's invalid_query" \
@@ -94,8 +96,8 @@ check "loyaltyctl report settlement with a bad date: exit 1, the daemon's invali
 check "loyaltyctl report settlement without --from: usage (exit 2)" test "$?" = "2"
 
 request op GET "/v1/admin/reports/settlement?store=S002&from=$FROM&to=$TO"
-check "store=S002: one row, the return" \
-    test "$(json '.rows|length')/$(json '.rows[0].returns_count')/$(json '.rows[0].sales_count')" = "1/1/0"
+check "store=S002: two rows, the sale at T01 and the return at T02" \
+    test "$(json '.rows|length')/$(json '[.rows[]|select(.till=="T02")][0]|"\(.returns_count)/\(.sales_count)"')" = "2/1/0"
 request op GET "/v1/admin/reports/settlement?from=2001-01-01&to=2001-01-31"
 check "a period with no entries: no rows, zero totals" test "$(json '.rows|length')/$(json .totals.sales_count)" = "0/0"
 request op GET "/v1/admin/reports/settlement?from=2026-13-01"

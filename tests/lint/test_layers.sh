@@ -5,18 +5,9 @@
 # Method: read every quoted #include of daemon/src, resolve it to the folder that holds the
 # named header, and compare layer ranks: top (main, config, scheduler) > net > api > domain >
 # store. A file may include its own layer, a lower one, common's lty/ headers and schema/*.def.
-set -uo pipefail
 : "${LTY_SOURCE_DIR:?}"
+source "$LTY_SOURCE_DIR/tests/support/lint.sh"
 src="$LTY_SOURCE_DIR/daemon/src"
-passed=0
-failed=0
-check() { # check NAME STATUS(0 ok) DETAIL
-    if [[ "$2" == 0 ]]; then
-        passed=$((passed + 1)); echo "ok - $1"
-    else
-        failed=$((failed + 1)); echo "not ok - $1"; printf '%s\n' "$3" | sed 's/^/#   /'
-    fi
-}
 rank() {
     case "$1" in
     store) echo 0 ;; domain) echo 1 ;; api) echo 2 ;; net) echo 3 ;; top) echo 4 ;; *) echo -1 ;;
@@ -89,5 +80,4 @@ check "mbedTLS headers are included under common/src/tls/ only (the seam)" \
 nats=$(owners 'nats/nats\.h>')
 check "nats.h is included by daemon/src/store/replication.c only (found: $nats)" \
     "$([[ "$nats" == "daemon/src/store/replication.c " ]] && echo 0 || echo 1)" "$nats"
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+lint_finish

@@ -88,11 +88,14 @@ typedef struct store_digest_s {
     uint8_t bytes[32];
 } store_digest_t;
 
-/** The digest of txn's view of the store. */
+/** The digest of txn's view of the store (security events on the audit trail left out: a
+ *  refusal writes one by design). */
 store_digest_t store_digest_txn(lty_store_txn_t *txn);
 /** The digest of the committed store (a read transaction). */
 store_digest_t store_digest(void);
 /** The committed store is byte for byte as at before, and the ledger verifies. */
 void assert_unchanged(const store_digest_t *before);
+/** The stored bytes of audit record audit_id (LTY_RECORD_AUDIT_BYTES_MAX at most). */
+void audit_record_read(uint64_t audit_id, uint8_t *bytes_out, size_t *size_out);
 
 #endif

@@ -15,6 +15,7 @@ POS_TILL="$LTY_BUILD_DIR/pos-plugin/pos-till"
 
 LTY_TMP=$(mktemp -d "${TMPDIR:-/tmp}/lty-test.XXXXXX")
 LTY_DATA="$LTY_TMP/data"
+LTY_CA_DIR="$LTY_TMP/data.ca" # the programme CA's key: beside the data directory, never in it
 LTY_PID=""
 LTY_PORT=""
 LTY_PASSED=0
@@ -50,6 +51,7 @@ lty_init_demo() {
     "$LOYALTYCTL" init "$LTY_DATA" --demo >"$LTY_TMP/init.out" 2>"$LTY_TMP/init.err" ||
         { cat "$LTY_TMP/init.err"; echo "Bail out! loyaltyctl init failed"; exit 1; }
     CA="$LTY_DATA/tls/ca.crt"
+    CA_KEY="$LTY_CA_DIR/ca.key"
     TILL_CERT="$LTY_DATA/tls/demo-till.crt"
     TILL_KEY="$LTY_DATA/tls/demo-till.key"
     OP_CERT="$LTY_DATA/tls/demo-operator.crt"
@@ -204,6 +206,46 @@ lty_finish() {
     echo "$LTY_PASSED passed, $LTY_FAILED failed"
     [[ $LTY_FAILED -eq 0 ]]
     exit $?
+}
+
+# lty_cert_openssl STEM SUBJECT CA_CRT CA_KEY [STARTDATE ENDDATE]: a client certificate made with
+# openssl (what loyaltyctl refuses to make: past validity, repeated attributes, a foreign CA) into
+# $LTY_TMP/STEM.{crt,key}. SUBJECT is openssl's "/CN=x/OU=operator/title=admin" form; the dates
+# are YYYYMMDDHHMMSSZ (default: valid from now for two days).
+lty_cert_openssl() {
+    local stem=$1 subject=$2 ca_crt=$3 ca_key=$4 start=${5:-} end=${6:-}
+    local work="$LTY_TMP/openssl-ca"
+    mkdir -p "$work"
+    [[ -f "$work/serial" ]] || { : >"$work/index.txt"; echo 1000 >"$work/serial"; }
+    printf '%s\n' '[ca]' 'default_ca = lty' '[lty]' "database = $work/index.txt" \
+        "new_certs_dir = $work" "serial = $work/serial" 'default_md = sha256' \
+        'policy = anything' 'unique_subject = no' '[anything]' 'commonName = supplied' \
+        'organizationalUnitName = optional' 'title = optional' 'organizationName = optional' \
+        '[ext]' 'basicConstraints = CA:FALSE' 'keyUsage = digitalSignature' >"$work/ca.cnf"
+    local dates=(-days 2)
+    [[ -n "$start" ]] && dates=(-startdate "$start" -enddate "$end")
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$LTY_TMP/$stem.key" \
+        -out "$work/$stem.csr" -subj "$subject" >/dev/null 2>&1 &&
+        openssl ca -batch -config "$work/ca.cnf" -cert "$ca_crt" -keyfile "$ca_key" \
+            -in "$work/$stem.csr" -out "$LTY_TMP/$stem.crt" "${dates[@]}" -extensions ext \
+            -preserveDN -notext >/dev/null 2>&1 ||
+        { echo "Bail out! openssl could not make $stem"; exit 1; }
+}
+
+# tls_refused EXITCODE: curl's exit code says the handshake was refused: 35 (the handshake
+# failed), or, when the server's alert came after the client had finished its side (TLS 1.2
+# client certificates are judged last), 56 (recv), 55 (send) or 52 (closed with no reply).
+tls_refused() {
+    case "$1" in 35 | 52 | 55 | 56) return 0 ;; *) return 1 ;; esac
+}
+
+# lty_foreign_ca: a self-signed CA of nobody's programme, in $LTY_TMP/foreign-ca.{crt,key}.
+lty_foreign_ca() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+        -keyout "$LTY_TMP/foreign-ca.key" -out "$LTY_TMP/foreign-ca.crt" \
+        -subj "/CN=Foreign CA/O=elsewhere" -addext basicConstraints=critical,CA:TRUE \
+        -addext keyUsage=keyCertSign,cRLSign >/dev/null 2>&1 ||
+        { echo "Bail out! openssl could not make a foreign CA"; exit 1; }
 }
 
 # unchanged NAME SNAPSHOT: the store's counts and balances equal the earlier snapshot.

@@ -32,6 +32,7 @@ int lty_spawn_shell(const lty_spawn_t *spawn, const char *command)
     snprintf(env_line, sizeof(env_line), "%s/admin-cli/loyaltyctl", build_dir());
     setenv("LOYALTYCTL", env_line, 1);
     setenv("LTY_DATA", spawn->data, 1);
+    setenv("LTY_CA_DIR", spawn->ca_dir, 1);
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
@@ -49,6 +50,7 @@ int lty_spawn_init_demo(lty_spawn_t *spawn)
              getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
     if (mkdtemp(spawn->dir) == NULL) return -1;
     snprintf(spawn->data, sizeof(spawn->data), "%.400s/data", spawn->dir);
+    snprintf(spawn->ca_dir, sizeof(spawn->ca_dir), "%.400s/data.ca", spawn->dir); /* init's */
     snprintf(spawn->ca, sizeof(spawn->ca), "%.400s/tls/ca.crt", spawn->data);
     snprintf(spawn->till_cert, sizeof(spawn->till_cert), "%.400s/tls/demo-till.crt", spawn->data);
     snprintf(spawn->till_key, sizeof(spawn->till_key), "%.400s/tls/demo-till.key", spawn->data);

@@ -21,6 +21,7 @@ typedef struct lty_spawn_s {
     uint16_t port;
     char dir[LTY_SPAWN_PATH_SIZE];      /* temp root */
     char data[LTY_SPAWN_PATH_SIZE];     /* data directory */
+    char ca_dir[LTY_SPAWN_PATH_SIZE];   /* the programme CA's key: beside data, never in it */
     char ca[LTY_SPAWN_PATH_SIZE];
     char till_cert[LTY_SPAWN_PATH_SIZE];
     char till_key[LTY_SPAWN_PATH_SIZE];

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file lty_crypto.h
- * SHA-256 and cryptographically strong random bytes, for idempotency digests, keys, salts,
- * tokens and certificate serials.
+ * SHA-256, HMAC-SHA-256 and cryptographically strong random bytes, for idempotency digests,
+ * keys, salts, tokens, certificate serials, the audit trail's hash chain and the card-number
+ * permutation.
  *
  * Owns nothing itself: both are implemented in common/src/tls/tls_crypto.c, inside the mbedTLS
  * seam (every mbedTLS include of the project is in common/src/tls/), on the process-wide
@@ -43,5 +44,16 @@ void lty_crypto_hmac_sha256(const void *key, size_t key_size, const void *bytes,
  * @return 0, or LTY_E_TLS (the generator could not be seeded or reseeded).
  */
 int lty_crypto_random(void *out, size_t size);
+
+/** A key set up once for many HMAC-SHA-256 computations (the rounds of the card-number
+ *  permutation): each lty_crypto_hmac_run() then costs two compression blocks, not four. */
+typedef struct lty_crypto_hmac_s lty_crypto_hmac_t;
+/** NULL when out of memory. One thread at a time per context. */
+lty_crypto_hmac_t *lty_crypto_hmac_open(const void *key, size_t key_size);
+/** HMAC-SHA-256 of bytes under the context's key. */
+void lty_crypto_hmac_run(lty_crypto_hmac_t *hmac, const void *bytes, size_t size,
+                         uint8_t digest_out[32]);
+/** Free (and wipe) the context; NULL accepted. */
+void lty_crypto_hmac_close(lty_crypto_hmac_t *hmac);
 
 #endif

@@ -149,4 +149,14 @@ _Static_assert(LTY_HTTP_BODY_BYTES_MAX < LTY_HTTP_PIPELINE_BYTES_MAX, "one body 
 _Static_assert(LTY_PRINCIPAL_BYTES_MAX + LTY_IDEMPOTENCY_KEY_BYTES_MAX + 2 <= 511,
                "idempotency key fits LMDB's key size");
 
+/* Identity and data (issue 11: roles, audit trail, export). */
+#define LTY_REMOTE_ADDR_BYTES_MAX 47           /* a client's IPv6 address as text */
+#define LTY_SECURITY_EVENTS_PER_SECOND_MAX 10 /* audit records per event kind; then counted */
+#define LTY_EXPORT_JOURNAL_ENTRIES_MAX 400    /* newest entries in a member export; then paged */
+#define LTY_EXPORT_AUDIT_RECORDS_MAX 200      /* newest audit records in a member export */
+/* What a cashier supervisor may move without finance (docs/security.md): larger adjustments
+ * and operator top-ups need the finance or admin role. */
+#define LTY_SUPERVISOR_ADJUST_POINTS_MAX INT64_C(5000)
+#define LTY_SUPERVISOR_TOPUP_CENTS_MAX INT64_C(100000) /* 1,000.00 */
+
 #endif

@@ -23,7 +23,10 @@
  * verifies the server against the programme CA.
  *
  * Certificate subjects carry the role: OU is "till", "operator" or "server"; for a till
- * CN is "<store>/<till>" (e.g. "S001/T01"); for an operator CN is the operator name.
+ * CN is "<store>/<till>" (e.g. "S001/T01"); for an operator CN is the operator name and the
+ * title attribute names the operator's role ("viewer", "admin", ...; the API layer decides
+ * what a role may do). A verified certificate whose subject holds more than one CN, OU or title
+ * is refused at the handshake: which one would count is exactly what an attacker would pick.
  *
  * Caveats:
  * - Thread-safe across sessions; one session is used by one thread at a time. A client
@@ -66,6 +69,7 @@ typedef struct lty_tls_peer_s {
     lty_role_t role;
     char name[65];  /* operator name, or till id ("T01") */
     char store[17]; /* till's store ("S001"); "" otherwise */
+    char title[17]; /* operator's role from the subject's title attribute; "" if none */
     char serial_hex[41];
 } lty_tls_peer_t;
 
@@ -181,6 +185,7 @@ typedef struct lty_tls_subject_s {
     lty_role_t role;  /* TILL, OPERATOR or SERVER */
     const char *name; /* till id, operator name, or server host name */
     const char *store; /* till's store; NULL otherwise */
+    const char *title; /* operator's role (title attribute), or NULL for none */
 } lty_tls_subject_t;
 
 /** Create a self-signed programme CA (EC P-256), writing PEM files. Refuses existing files. */
@@ -213,5 +218,13 @@ int lty_tls_cert_peer(const char *cert_path, lty_tls_peer_t *peer_out);
  * @return 0, LTY_E_CONFIG (not a hex serial of at most 20 bytes), LTY_E_IO.
  */
 int lty_tls_revoked_add(const char *revoked_path, const char *serial_hex);
+
+/**
+ * Whether the PEM file at key_path holds the private key of the certificate at cert_path (the
+ * daemon refuses to start with the programme CA's key inside its data directory).
+ * @return 1 when it does, 0 when it does not or is no private key, LTY_E_TLS when cert_path is
+ *         not a readable certificate.
+ */
+int lty_tls_key_matches_cert(const char *key_path, const char *cert_path);
 
 #endif

@@ -272,7 +272,15 @@ static int subject_build(const lty_tls_subject_t *subject, char *out, size_t out
         return 0;
     case LTY_ROLE_OPERATOR:
         if (!subject_part_valid(subject->name, LTY_OPERATOR_NAME_BYTES_MAX)) return LTY_E_CONFIG;
-        snprintf(out, out_size, "CN=%s,OU=operator,O=loyaltyd", subject->name);
+        if (subject->title == NULL) {
+            snprintf(out, out_size, "CN=%s,OU=operator,O=loyaltyd", subject->name);
+            return 0;
+        }
+        if (!subject_part_valid(subject->title, 16) || strchr(subject->title, ' ') != NULL) {
+            return LTY_E_CONFIG;
+        }
+        snprintf(out, out_size, "CN=%s,OU=operator,title=%s,O=loyaltyd", subject->name,
+                 subject->title);
         return 0;
     case LTY_ROLE_SERVER:
         if (!subject_part_valid(subject->name, 64) || strchr(subject->name, ' ') != NULL) {
@@ -333,9 +341,25 @@ int lty_tls_cert_peer(const char *cert_path, lty_tls_peer_t *peer_out)
     mbedtls_x509_crt crt;
     mbedtls_x509_crt_init(&crt);
     int rc = mbedtls_x509_crt_parse_file(&crt, cert_path);
-    if (rc == 0) lty__tls_peer_from_crt(&crt, peer_out);
+    if (rc == 0) (void)lty__tls_peer_from_crt(&crt, peer_out); /* ambiguous: role NONE */
     mbedtls_x509_crt_free(&crt);
     return rc == 0 ? 0 : LTY_E_TLS;
+}
+
+int lty_tls_key_matches_cert(const char *key_path, const char *cert_path)
+{
+    LTY_ASSERT(key_path != NULL && cert_path != NULL);
+    mbedtls_x509_crt crt;
+    mbedtls_pk_context key;
+    mbedtls_x509_crt_init(&crt);
+    mbedtls_pk_init(&key);
+    int result = mbedtls_x509_crt_parse_file(&crt, cert_path) == 0 ? 0 : LTY_E_TLS;
+    if (result == 0 && mbedtls_pk_parse_keyfile(&key, key_path, NULL) == 0) {
+        result = mbedtls_pk_check_pair(&crt.pk, &key) == 0 ? 1 : 0;
+    }
+    mbedtls_pk_free(&key);
+    mbedtls_x509_crt_free(&crt);
+    return result;
 }
 
 int lty_tls_revoked_add(const char *revoked_path, const char *serial_hex)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The process-wide random generator and SHA-256 (lty_crypto.h), plus the one formatter of
+/* The process-wide random generator, SHA-256 and HMAC-SHA-256 (lty_crypto.h), plus the one
+ * formatter of
  * mbedTLS error codes the seam logs with. Not responsible for keys, certificates or TLS.
  *
  * One CTR-DRBG serves the whole process: with MBEDTLS_THREADING_C its calls take an internal
@@ -16,6 +17,8 @@
 #include <mbedtls/error.h>
 #include <mbedtls/md.h>
 #include <mbedtls/sha256.h>
+
+#include <stdlib.h>
 
 static mbedtls_entropy_context tls_entropy;
 static mbedtls_ctr_drbg_context tls_drbg;
@@ -90,4 +93,44 @@ void lty_crypto_hmac_sha256(const void *key, size_t key_size, const void *bytes,
     LTY_ASSERT(info != NULL);
     int rc = mbedtls_md_hmac(info, key, key_size, bytes, size, mac_out);
     LTY_ASSERT(rc == 0); /* software HMAC-SHA256 cannot fail */
+}
+
+/* An HMAC key set up once: the keyed inner and outer pads are kept, so each run hashes only the
+ * message block and the outer block (the card-number permutation runs ~18 per number). */
+struct lty_crypto_hmac_s {
+    mbedtls_md_context_t md;
+};
+
+lty_crypto_hmac_t *lty_crypto_hmac_open(const void *key, size_t key_size)
+{
+    LTY_ASSERT(key != NULL && key_size > 0);
+    lty_crypto_hmac_t *hmac = calloc(1, sizeof(*hmac));
+    if (hmac == NULL) return NULL;
+    mbedtls_md_init(&hmac->md);
+    const mbedtls_md_info_t *info = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    int rc = mbedtls_md_setup(&hmac->md, info, 1);
+    if (rc == 0) rc = mbedtls_md_hmac_starts(&hmac->md, key, key_size);
+    if (rc != 0) {
+        lty_crypto_hmac_close(hmac); /* only allocation can fail here */
+        return NULL;
+    }
+    return hmac;
+}
+
+void lty_crypto_hmac_run(lty_crypto_hmac_t *hmac, const void *bytes, size_t size,
+                         uint8_t digest_out[32])
+{
+    LTY_ASSERT(hmac != NULL && digest_out != NULL);
+    LTY_ASSERT(bytes != NULL || size == 0);
+    int rc = mbedtls_md_hmac_reset(&hmac->md); /* back to the keyed inner state */
+    if (rc == 0) rc = mbedtls_md_hmac_update(&hmac->md, bytes, size);
+    if (rc == 0) rc = mbedtls_md_hmac_finish(&hmac->md, digest_out);
+    LTY_ASSERT(rc == 0);
+}
+
+void lty_crypto_hmac_close(lty_crypto_hmac_t *hmac)
+{
+    if (hmac == NULL) return;
+    mbedtls_md_free(&hmac->md); /* zeroizes the keyed pads */
+    free(hmac);
 }

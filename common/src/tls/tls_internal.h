@@ -78,8 +78,9 @@ bool lty__tls_serial_normalize(const char *text, size_t size, char *out, size_t 
 /** The normalized serial of crt; false if it has none or a longer one than 20 bytes. */
 bool lty__tls_serial_hex_from_crt(const mbedtls_x509_crt *crt,
                                   char out[LTY_TLS_SERIAL_HEX_SIZE]);
-/** Role from OU, identity from CN, serial; role NONE when the subject breaks the convention. */
-void lty__tls_peer_from_crt(const mbedtls_x509_crt *crt, lty_tls_peer_t *peer_out);
+/** Role from OU, identity from CN, an operator's role from title, serial; role NONE when the
+ *  subject breaks the convention; false when it repeats CN, OU or title (refuse it). */
+bool lty__tls_peer_from_crt(const mbedtls_x509_crt *crt, lty_tls_peer_t *peer_out);
 
 /* ---- tls_server.c ----------------------------------------------------------------------- */
 

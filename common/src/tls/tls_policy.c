@@ -169,30 +169,53 @@ static void peer_till_set(const char *common_name, lty_tls_peer_t *peer)
     peer->role = LTY_ROLE_TILL;
 }
 
+/* The subject's CN, OU and title, each at most once: false when one repeats (an ambiguous
+ * subject, refused at the handshake). A malformed value reads as absent. */
+static bool subject_attributes(const mbedtls_x509_crt *crt, char *common_name, size_t cn_size,
+                               char *unit, size_t unit_size, char *title, size_t title_size)
+{
+    int cn_count = 0, ou_count = 0, title_count = 0;
+    for (const mbedtls_x509_name *name = &crt->subject; name != NULL; name = name->next) {
+        if (MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &name->oid) == 0) {
+            cn_count++;
+            if (!name_value_copy(&name->val, common_name, cn_size)) common_name[0] = '\0';
+        } else if (MBEDTLS_OID_CMP(MBEDTLS_OID_AT_ORG_UNIT, &name->oid) == 0) {
+            ou_count++;
+            if (!name_value_copy(&name->val, unit, unit_size)) unit[0] = '\0';
+        } else if (MBEDTLS_OID_CMP(MBEDTLS_OID_AT_TITLE, &name->oid) == 0) {
+            title_count++;
+            if (!name_value_copy(&name->val, title, title_size)) title[0] = '\0';
+        }
+    }
+    return cn_count <= 1 && ou_count <= 1 && title_count <= 1;
+}
+
 /* A verified certificate whose subject does not follow the convention yields role NONE: it
- * authenticates nobody. */
-void lty__tls_peer_from_crt(const mbedtls_x509_crt *crt, lty_tls_peer_t *peer_out)
+ * authenticates nobody. One whose subject repeats CN, OU or title is worse than unconventional
+ * (which one counts is what an attacker would choose): false, and the handshake refuses it. */
+bool lty__tls_peer_from_crt(const mbedtls_x509_crt *crt, lty_tls_peer_t *peer_out)
 {
     LTY_ASSERT(crt != NULL);
     LTY_ASSERT(peer_out != NULL);
     memset(peer_out, 0, sizeof(*peer_out));
     char common_name[LTY_STORE_ID_BYTES_MAX + 1 + sizeof(peer_out->name)] = "";
     char unit[16] = "";
-    bool cn_ok = false;
-    bool ou_ok = false;
-    for (const mbedtls_x509_name *name = &crt->subject; name != NULL; name = name->next) {
-        if (MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &name->oid) == 0) {
-            cn_ok = name_value_copy(&name->val, common_name, sizeof(common_name));
-        } else if (MBEDTLS_OID_CMP(MBEDTLS_OID_AT_ORG_UNIT, &name->oid) == 0) {
-            ou_ok = name_value_copy(&name->val, unit, sizeof(unit));
-        }
+    char title[sizeof(peer_out->title)] = "";
+    bool serial_ok = lty__tls_serial_hex_from_crt(crt, peer_out->serial_hex); /* logs, revoke */
+    if (!subject_attributes(crt, common_name, sizeof(common_name), unit, sizeof(unit), title,
+                            sizeof(title))) {
+        return false;
     }
-    if (!lty__tls_serial_hex_from_crt(crt, peer_out->serial_hex) || !cn_ok || !ou_ok) return;
+    if (!serial_ok || common_name[0] == '\0') return true;
     if (strcmp(unit, "till") == 0) {
         peer_till_set(common_name, peer_out);
     } else if (strcmp(unit, "operator") == 0 || strcmp(unit, "server") == 0) {
-        if (strlen(common_name) >= sizeof(peer_out->name)) return;
+        if (strlen(common_name) >= sizeof(peer_out->name)) return true;
         strcpy(peer_out->name, common_name);
         peer_out->role = strcmp(unit, "operator") == 0 ? LTY_ROLE_OPERATOR : LTY_ROLE_SERVER;
+        if (peer_out->role == LTY_ROLE_OPERATOR) {
+            memcpy(peer_out->title, title, sizeof(peer_out->title));
+        }
     }
+    return true;
 }

@@ -180,14 +180,19 @@ int lty_tls_session_feed(lty_tls_session_t *session, const void *bytes, size_t s
 /* ---- Handshake --------------------------------------------------------------------------- */
 
 /* Checks done once the handshake is over, including on resumption (where the verify callback
- * did not run): the peer certificate still verified, and its serial is not revoked now. */
+ * did not run): the peer certificate still verified, its subject names each of CN, OU and title
+ * at most once, and its serial is not revoked now. */
 static int session_peer_accept(lty_tls_session_t *session)
 {
     const mbedtls_x509_crt *crt = mbedtls_ssl_get_peer_cert(&session->ssl);
     memset(&session->peer, 0, sizeof(session->peer));
     if (crt == NULL) return session->client != NULL ? LTY_E_TLS_HANDSHAKE : 0;
     if (mbedtls_ssl_get_verify_result(&session->ssl) != 0) return LTY_E_TLS_HANDSHAKE;
-    lty__tls_peer_from_crt(crt, &session->peer);
+    if (!lty__tls_peer_from_crt(crt, &session->peer)) {
+        LTY_LOG_TO(session->logger, LTY_LOG_DEBUG, "err=TLS_HANDSHAKE detail=\"certificate "
+                   "subject repeats CN, OU or title\" serial=%s", session->peer.serial_hex);
+        return LTY_E_TLS_HANDSHAKE;
+    }
     if (session->server != NULL &&
         lty__tls_server_serial_revoked(session->server, session->peer.serial_hex)) {
         return LTY_E_TLS_HANDSHAKE;

@@ -68,6 +68,11 @@ int lty_api_admin_adjustment_create(lty_api_t *api, lty_exchange_t *exchange,
     int err = command != NULL ? adjustment_parse(lty_json_doc_root(doc), command, &diag)
                               : LTY_E_NOMEM;
     lty_json_doc_free(doc);
+    if (err == 0) {
+        int64_t magnitude = command->points < 0 ? -command->points : command->points;
+        err = lty_api_role_amount_check(api, exchange, magnitude, LTY_SUPERVISOR_ADJUST_POINTS_MAX,
+                                        "adjust points by", &diag);
+    }
     if (err != 0) {
         lty_free(command);
         return lty_api_reply_error(exchange, err, &diag);

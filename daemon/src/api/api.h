@@ -27,6 +27,7 @@
 #include "store.h"
 #include "writer.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 typedef struct lty_programme_s lty_programme_t; /* domain: programme.h */
@@ -43,6 +44,26 @@ typedef struct lty_api_portal_options_s {
 
 typedef struct lty_api_throttle_s lty_api_throttle_t; /* member_session.c */
 
+/** Security events: what the audit trail records besides operator actions (audit.c). The
+ *  action of the record is "security." + the name below. */
+typedef enum lty_security_event {
+    LTY_SECURITY_CERT_REFUSED = 0, /* "cert_refused": a handshake refused a certificate
+                                    * (revoked, expired, foreign CA, ambiguous subject) */
+    LTY_SECURITY_THROTTLED,        /* "throttled": a rate limit or connection cap refused */
+    LTY_SECURITY_REVOCATION,       /* "revocation": revoked serials loaded (start, SIGHUP) */
+    LTY_SECURITY_REALM_REFUSED,    /* "realm_refused": a certificate holder in another realm */
+    LTY_SECURITY_ROLE_REFUSED,     /* "role_refused": an operator's role may not call a route */
+    LTY_SECURITY_LOGIN_FAILED,     /* "login_failed": a failed member login (portal) */
+    LTY_SECURITY_EVENTS_COUNT
+} lty_security_event_t;
+
+/* The flood bound of one event kind (audit.c; zero-initialised with lty_api_t). */
+typedef struct lty_api_security_s {
+    _Atomic int64_t window_s;   /* the monotonic second being counted */
+    _Atomic uint32_t count;     /* events of that second */
+    _Atomic uint32_t suppressed; /* events not recorded one by one since the last summary */
+} lty_api_security_t;
+
 struct lty_api_s {
     lty_store_t *store;               /* public */
     lty_writer_t *writer;             /* public */
@@ -55,6 +76,7 @@ struct lty_api_s {
     uint8_t pin_pepper[32];           /* public: DIR/pin-pepper, loaded at start */
     lty_api_portal_options_t portal;  /* public: set before lty_api_portal_init */
     lty_api_throttle_t *address_throttle; /* private: lty_api_portal_init */
+    lty_api_security_t security[LTY_SECURITY_EVENTS_COUNT]; /* private: audit.c */
 };
 
 /** Allocate the portal's per-address login throttle. 0 or LTY_E_NOMEM. */
@@ -74,7 +96,7 @@ typedef int (*lty_api_handler_cb)(lty_api_t *api, lty_exchange_t *exchange,
                                   const lty_route_params_t *params);
 
 /* Every handler named in schema/routes.def, declared here. */
-#define LTY_ROUTE(method, path, handler, realm, mutating, body_bytes_max, test_only)            \
+#define LTY_ROUTE(method, path, handler, realm, mutating, body_bytes_max, test_only, roles)     \
     int lty_api_##handler(lty_api_t *api, lty_exchange_t *exchange,                             \
                           const lty_route_params_t *params);
 #include "routes.def"
@@ -82,6 +104,13 @@ typedef int (*lty_api_handler_cb)(lty_api_t *api, lty_exchange_t *exchange,
 
 /** The actor of the exchange being handled (valid after dispatch). */
 const lty_actor_t *lty_api_actor(const lty_exchange_t *exchange);
+/**
+ * The amount part of the role policy (docs/security.md): a cashier supervisor may move at most
+ * supervisor_max (points or minor units) at once; finance and admin are not bounded here.
+ * @return 0, or LTY_E_FORBIDDEN with diag filled (and a security event recorded).
+ */
+int lty_api_role_amount_check(lty_api_t *api, const lty_exchange_t *exchange, int64_t magnitude,
+                              int64_t supervisor_max, const char *what, lty_diag_t *diag);
 
 /* ---- Member sessions (member_session.c, used by dispatch.c) ----------------------------- */
 
@@ -135,6 +164,10 @@ int lty_api_body_int_parse(lty_exchange_t *exchange, const char *key, int64_t mi
  *  LTY_E_INVALID_QUERY with the diag filled. */
 int lty_api_query_int(const lty_exchange_t *exchange, const char *name, int64_t min, int64_t max,
                       int64_t *value_out, bool *present_out, lty_diag_t *diag);
+/** The cursor of a paged read: after (0..LTY_JSON_INT_MAX, default 0) and limit (1..limit_max,
+ *  default limit_default). 0, or LTY_E_INVALID_QUERY with the diag filled. */
+int lty_api_query_page(const lty_exchange_t *exchange, int64_t limit_default, int64_t limit_max,
+                       int64_t *after_out, int64_t *limit_out, lty_diag_t *diag);
 /** Query parameter as a string (percent-decoded) into out. */
 int lty_api_query_string(const lty_exchange_t *exchange, const char *name, char *out,
                          size_t out_size, bool *present_out, lty_diag_t *diag);
@@ -165,6 +198,39 @@ int lty__api_member_profile_parse(const lty_json_node_t *root, bool with_identit
  *  control character or '/'. In a query (form encoding) '+' means a space. */
 bool lty__api_percent_decode(const char *text, size_t size, bool query, char *out,
                              size_t out_size);
+
+/* ---- Security events (audit.c) --------------------------------------------------------- */
+
+/**
+ * Record a security event in the audit trail: a writer job appends one record with principal
+ * "system", action "security.<event>", target principal (who caused it: "till:S002/T01",
+ * "operator:bob", "cert:<serial>", "anonymous"), the client address and detail.
+ *
+ * Bounded so a flood cannot flood the writer: at most LTY_SECURITY_EVENTS_PER_SECOND_MAX records
+ * per second per event kind; past that, events are only counted, and the first event of a later
+ * second (or lty_api_security_flush()) writes one record saying how many were suppressed.
+ *
+ * @param[in] api          With a writer (without one, e.g. in unit tests, nothing is recorded).
+ * @param[in] principal    Copied; NULL or "" reads as "anonymous". Truncated to the audit target.
+ * @param[in] remote_addr  Copied; NULL or "" when unknown.
+ * @param[in] detail       Copied; a sentence without secrets (no PINs, keys, card data).
+ * @return 0 (submitted), LTY_E_TOO_MANY_REQUESTS (counted, not recorded one by one),
+ *         LTY_E_UNAVAILABLE (no writer, or its queue is full: counted as suppressed).
+ * @note Thread-safe; call from any loop thread (network or API layer). Never blocks.
+ */
+int lty_api_security_event(lty_api_t *api, lty_security_event_t event, const char *principal,
+                           const char *remote_addr, const char *detail);
+/**
+ * The network layer's security events onto the audit trail: register as lty_server_options_t's
+ * event_cb with the api as userdata. handshake_failed -> cert_refused, certificate_revoked ->
+ * revocation, connection_refused, connection_evicted and request_throttled -> throttled; the
+ * network's own name and detail go into the record's detail. Thread-safe, never blocks.
+ */
+void lty_api_net_event_cb(void *userdata, const lty_net_event_t *event);
+/** Write the pending "N suppressed" records now (at shutdown, before the writer stops). */
+void lty_api_security_flush(lty_api_t *api);
+/** "cert_refused", "throttled", ...: the name of an event kind. */
+const char *lty_api_security_event_name(lty_security_event_t event);
 
 /* ---- Mutations (loop thread submits, writer thread applies) ---------------------------- */
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The API dispatcher: matches a request against schema/routes.def, enforces the route's realm,
- * method, body limit, content type and Idempotency-Key centrally, then calls the handler.
+ * operator roles, method, body limit, content type and Idempotency-Key centrally, then calls
+ * the handler. Refusals of certificate holders (wrong realm, role not allowed) are security
+ * events: they reach the audit trail through lty_api_security_event() (audit.c).
  * Also the glue between a handler's decoded command and the writer thread, and the reply
  * helpers every handler uses. Handlers never re-check what this file checks.
  *
@@ -13,6 +15,7 @@
 #include "records.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -36,17 +39,53 @@ typedef struct api_route_s {
     bool mutating;
     size_t body_bytes_max;
     api_test_only_t test_only;
+    const char *roles; /* ADMIN: the operator roles allowed, space-separated; "-" otherwise */
 } api_route_t;
 
-#define LTY_ROUTE(method, path, handler, realm, mutating, body_bytes_max, test_only)            \
+#define LTY_ROUTE(method, path, handler, realm, mutating, body_bytes_max, test_only, roles)     \
     {LTY_METHOD_##method, path, lty_api_##handler, REALM_##realm, (mutating) != 0,             \
-     (body_bytes_max), TEST_ONLY_##test_only},
+     (body_bytes_max), TEST_ONLY_##test_only, roles},
 static const api_route_t api_routes[] = {
 #include "routes.def"
 };
 #undef LTY_ROUTE
 
 #define API_ROUTES_COUNT (sizeof(api_routes) / sizeof(api_routes[0]))
+
+/* Each route's roles column as a bit mask (bit = lty_operator_role_t), parsed once: a typo in
+ * routes.def is a programmer error caught at the first request, not a silently closed route. */
+static uint32_t api_route_roles[API_ROUTES_COUNT];
+static pthread_once_t api_route_roles_once = PTHREAD_ONCE_INIT;
+
+static uint32_t roles_mask_parse(const char *roles)
+{
+    uint32_t mask = 0;
+    const char *cursor = roles;
+    while (*cursor != '\0') {
+        while (*cursor == ' ') cursor++;
+        size_t size = strcspn(cursor, " ");
+        if (size == 0) break;
+        lty_operator_role_t role = lty_operator_role_parse(cursor, size);
+        LTY_ASSERT(role != LTY_OPERATOR_ROLE_NONE && "routes.def names an unknown role");
+        mask |= 1u << role;
+        cursor += size;
+    }
+    return mask;
+}
+
+static void route_roles_init(void)
+{
+    for (size_t index = 0; index < API_ROUTES_COUNT; index++) {
+        const api_route_t *route = &api_routes[index];
+        if (route->realm != REALM_ADMIN) {
+            LTY_ASSERT(strcmp(route->roles, "-") == 0);
+            continue;
+        }
+        api_route_roles[index] = roles_mask_parse(route->roles);
+        /* admin may do everything: a route without it is a typo, not a policy. */
+        LTY_ASSERT(api_route_roles[index] & (1u << LTY_OPERATOR_ROLE_ADMIN));
+    }
+}
 
 /* Per-request state, allocated when a request is dispatched and freed when the network layer
  * releases the exchange (response sent or connection gone). */
@@ -58,6 +97,7 @@ typedef struct api_state_s {
     lty_session_t session;
     uint8_t session_hash[32];
     char success_header[2][LTY_RESPONSE_HEADERS_BYTES_MAX / 2]; /* name, value */
+    bool mutating;     /* the route's: only a mutating request's job is idempotent */
     lty_job_t job;
     void *command;
     void (*command_free)(void *command);
@@ -194,9 +234,11 @@ static bool route_match(const char *pattern, const char *path, lty_route_params_
 
 /* ---- Realms and actors -------------------------------------------------------------------- */
 
-static int actor_from_peer(const lty_tls_peer_t *peer, lty_actor_t *actor)
+static int actor_from_peer(const lty_request_t *request, lty_actor_t *actor)
 {
+    const lty_tls_peer_t *peer = &request->peer;
     memset(actor, 0, sizeof(*actor));
+    snprintf(actor->remote_addr, sizeof(actor->remote_addr), "%s", request->remote_addr);
     actor->role = peer->role;
     int written = 0;
     switch (peer->role) {
@@ -210,6 +252,7 @@ static int actor_from_peer(const lty_tls_peer_t *peer, lty_actor_t *actor)
         snprintf(actor->operator_name, sizeof(actor->operator_name), "%s", peer->name);
         written = snprintf(actor->principal, sizeof(actor->principal), "operator:%s",
                            actor->operator_name);
+        actor->operator_role = lty_operator_role_parse(peer->title, strlen(peer->title));
         break;
     default:
         actor->role = LTY_ROLE_NONE;
@@ -269,6 +312,84 @@ void lty_api_success_header_set(lty_exchange_t *exchange, const char *name, cons
     LTY_ASSERT(strlen(value) < sizeof(state->success_header[1]));
     snprintf(state->success_header[0], sizeof(state->success_header[0]), "%s", name);
     snprintf(state->success_header[1], sizeof(state->success_header[1]), "%s", value);
+}
+
+
+static const char *method_name(lty_method_t method)
+{
+    switch (method) {
+    case LTY_METHOD_GET: return "GET";
+    case LTY_METHOD_HEAD: return "HEAD";
+    case LTY_METHOD_POST: return "POST";
+    case LTY_METHOD_PUT: return "PUT";
+    case LTY_METHOD_PATCH: return "PATCH";
+    case LTY_METHOD_DELETE: return "DELETE";
+    default: return "OTHER";
+    }
+}
+
+/* An ADMIN route's roles against the operator's. An operator certificate without a known role
+ * is refused, never read as some default role: a certificate from before roles existed (or a
+ * typo in one) must be reissued with `loyaltyctl operator add --role`, not guessed at. */
+static int role_check(size_t route_index, const lty_actor_t *actor, lty_diag_t *diag)
+{
+    LTY_ASSERT(route_index < API_ROUTES_COUNT);
+    LTY_ASSERT(actor->role == LTY_ROLE_OPERATOR);
+    if (actor->operator_role == LTY_OPERATOR_ROLE_NONE) {
+        return lty_diag_set(diag, LTY_E_FORBIDDEN, "",
+                            "this operator certificate names no role: reissue it with "
+                            "`loyaltyctl operator add NAME --role ROLE`");
+    }
+    if (api_route_roles[route_index] & (1u << actor->operator_role)) return 0;
+    return lty_diag_set(diag, LTY_E_FORBIDDEN, "", "role %s may not do this (allowed: %s)",
+                        lty_operator_role_name(actor->operator_role),
+                        api_routes[route_index].roles);
+}
+
+/* The realm and role checks, with a security event for every refused certificate holder (an
+ * anonymous 401 is no event: anyone can knock, and a flood of them is the network's to bound). */
+static int access_check(lty_api_t *api, const lty_exchange_t *exchange, size_t route_index,
+                        const lty_actor_t *actor, lty_diag_t *diag)
+{
+    const api_route_t *route = &api_routes[route_index];
+    const lty_request_t *request = &exchange->request;
+    int err = realm_check(route->realm, actor);
+    lty_security_event_t event = LTY_SECURITY_REALM_REFUSED;
+    if (err == 0 && route->realm == REALM_ADMIN) {
+        err = role_check(route_index, actor, diag);
+        event = LTY_SECURITY_ROLE_REFUSED;
+    }
+    if (err == 0 || actor->role == LTY_ROLE_NONE) return err;
+    char detail[160];
+    int written = snprintf(detail, sizeof(detail), "%s %.100s refused: %d %s",
+                           method_name(request->method), request->path,
+                           lty_err_http_status(err), lty_err_code(err));
+    if (actor->role == LTY_ROLE_OPERATOR && written > 0 && (size_t)written < sizeof(detail)) {
+        snprintf(detail + written, sizeof(detail) - (size_t)written, " (role %s)",
+                 actor->operator_role != LTY_OPERATOR_ROLE_NONE
+                     ? lty_operator_role_name(actor->operator_role) : "none");
+    }
+    (void)lty_api_security_event(api, event, actor->principal, actor->remote_addr, detail);
+    return err;
+}
+
+int lty_api_role_amount_check(lty_api_t *api, const lty_exchange_t *exchange, int64_t magnitude,
+                              int64_t supervisor_max, const char *what, lty_diag_t *diag)
+{
+    LTY_ASSERT(api != NULL && what != NULL);
+    LTY_ASSERT(magnitude >= 0 && supervisor_max > 0);
+    const lty_actor_t *actor = lty_api_actor(exchange);
+    if (actor->operator_role != LTY_OPERATOR_ROLE_SUPERVISOR || magnitude <= supervisor_max) {
+        return 0;
+    }
+    int err = lty_diag_set(diag, LTY_E_FORBIDDEN, "", "role supervisor may %s at most %" PRId64
+                           " at once; ask finance or an admin", what, supervisor_max);
+    char detail[160];
+    snprintf(detail, sizeof(detail), "%s %" PRId64 " over the supervisor limit %" PRId64, what,
+             magnitude, supervisor_max);
+    (void)lty_api_security_event(api, LTY_SECURITY_ROLE_REFUSED, actor->principal,
+                                 actor->remote_addr, detail);
+    return err;
 }
 
 const lty_actor_t *lty_api_actor(const lty_exchange_t *exchange)
@@ -347,19 +468,6 @@ static bool route_enabled(const lty_api_t *api, const api_route_t *route)
     case TEST_ONLY_CLOCK: return api->test_clock;
     case TEST_ONLY_FAULTS: return api->test_faults;
     default: LTY_ASSERT(false); return false;
-    }
-}
-
-static const char *method_name(lty_method_t method)
-{
-    switch (method) {
-    case LTY_METHOD_GET: return "GET";
-    case LTY_METHOD_HEAD: return "HEAD";
-    case LTY_METHOD_POST: return "POST";
-    case LTY_METHOD_PUT: return "PUT";
-    case LTY_METHOD_PATCH: return "PATCH";
-    case LTY_METHOD_DELETE: return "DELETE";
-    default: return "OTHER";
     }
 }
 
@@ -451,7 +559,8 @@ int lty_api_handle(lty_api_t *api, lty_exchange_t *exchange)
     state->api = api;
     state->exchange = exchange;
     exchange->api_state = state;
-    actor_from_peer(&exchange->request.peer, &state->actor);
+    actor_from_peer(&exchange->request, &state->actor);
+    pthread_once(&api_route_roles_once, route_roles_init);
 
     if (exchange->request.listener == LTY_LISTENER_PORTAL) portal_headers_add(exchange);
     lty_route_params_t params;
@@ -467,14 +576,16 @@ int lty_api_handle(lty_api_t *api, lty_exchange_t *exchange)
         }
         return LTY_API_DONE;
     }
+    size_t route_index = (size_t)(route - api_routes);
+    state->mutating = route->mutating;
     lty_diag_t diag;
     lty_diag_clear(&diag);
     if (route->realm == REALM_MEMBER) {
         err = member_check(api, exchange, route, state, &diag);
     } else {
-        err = realm_check(route->realm, &state->actor);
+        err = access_check(api, exchange, route_index, &state->actor, &diag);
     }
-    if (err != 0) return lty_api_reply_error(exchange, err, &diag);
+    if (err != 0) return lty_api_reply_error(exchange, err, diag.detail[0] ? &diag : NULL);
     err = request_check(route, &exchange->request, &diag);
     if (err == 0 && route->mutating) {
         /* Any mutating route can be asked what it would do: the writer runs the job and
@@ -555,7 +666,9 @@ int lty_api_submit(lty_api_t *api, lty_exchange_t *exchange, lty_job_apply_cb ap
     job->done_cb = api_job_done;
     job->userdata = state;
     snprintf(job->principal, sizeof(job->principal), "%s", state->actor.principal);
-    if (exchange->request.idempotency_key_present) {
+    /* A read that runs on the writer (an export, to record the access in the same transaction)
+     * is never replayed from a stored answer, whatever header it carries. */
+    if (state->mutating && exchange->request.idempotency_key_present) {
         snprintf(job->idempotency_key, sizeof(job->idempotency_key), "%s",
                  exchange->request.idempotency_key);
     }

@@ -292,9 +292,20 @@ static void login_free(void *command)
     lty_free(login);
 }
 
-static void login_security_event(const login_t *login, const char *reason)
+/* Who a failed login names on the audit trail: the member when the card or phone was known. */
+static void login_principal(const login_t *login, char *out, size_t out_size)
 {
-    /* Security event (wt-authz's audit trail takes these once it lands): no card, no phone. */
+    if (login->known) snprintf(out, out_size, "member:%" PRIu64, login->member_id);
+    else snprintf(out, out_size, "anonymous");
+}
+
+/* A failed login is a security event: logged here (never the card number, phone or PIN tried).
+ * A refused login that reaches the writer is put on the audit trail by login_apply, in the
+ * transaction that counts it; one refused before (a login already locked) goes through the
+ * bounded lty_api_security_event (audit.c). */
+static void login_security_event(lty_api_t *api, const login_t *login, const char *reason,
+                                 bool to_audit)
+{
     if (login->known) {
         LTY_LOG(LTY_LOG_WARN, "event=%s member=%" PRIu64 " address=%s reason=%s",
                 SECURITY_EVENT_FAILED, login->member_id, login->address, reason);
@@ -302,6 +313,28 @@ static void login_security_event(const login_t *login, const char *reason)
         LTY_LOG(LTY_LOG_WARN, "event=%s member=unknown address=%s reason=%s",
                 SECURITY_EVENT_FAILED, login->address, reason);
     }
+    if (!to_audit) return;
+    char principal[32];
+    login_principal(login, principal, sizeof(principal));
+    char detail[64];
+    snprintf(detail, sizeof(detail), "portal login refused: %s", reason);
+    (void)lty_api_security_event(api, LTY_SECURITY_LOGIN_FAILED, principal, login->address,
+                                 detail);
+}
+
+/* Writer thread: the failed login on the audit trail, in the transaction that counts it (no
+ * commit of its own: a guessing spree costs the writer nothing more than it did). */
+static int login_failure_audit(lty_store_txn_t *txn, const login_t *login, int64_t now_ms)
+{
+    lty_actor_t system;
+    memset(&system, 0, sizeof(system));
+    snprintf(system.principal, sizeof(system.principal), "system");
+    snprintf(system.remote_addr, sizeof(system.remote_addr), "%s", login->address);
+    char principal[32];
+    login_principal(login, principal, sizeof(principal));
+    return lty_ops_audit_event(txn, &system, now_ms, "security.login_failed", principal,
+                               login->known ? "portal login refused: wrong_pin"
+                                            : "portal login refused: unknown_or_unusable");
 }
 
 /* Writer thread: sweep a little, re-check the lock and the PIN's version, then open the session
@@ -335,6 +368,7 @@ static int login_apply(lty_job_t *job, lty_store_txn_t *txn)
         err = lty_ops_login_failure(txn, lty_key_bytes(&login->throttle_key), job->now_ms,
                                     api->portal.login_failures_max, api->portal.login_lock_ms,
                                     &throttle);
+        if (err == 0) err = login_failure_audit(txn, login, job->now_ms);
         if (err != 0) return err;
         (void)lty_api_job_refuse(job, LTY_E_LOGIN_FAILED, NULL);
         return 0; /* keep the count */
@@ -511,7 +545,7 @@ int lty_api_member_login(lty_api_t *api, lty_exchange_t *exchange,
     }
     memset(pin, 0, sizeof(pin));
     if (err == 0 && locked_until != 0) {
-        login_security_event(login, "locked");
+        login_security_event(api, login, "locked", true);
         login_free(login);
         return reply_locked(exchange, locked_until, now_ms);
     }
@@ -522,7 +556,8 @@ int lty_api_member_login(lty_api_t *api, lty_exchange_t *exchange,
     }
     if (!(login->known && login->matched)) {
         address_failure(api, login->address, now_ms);
-        login_security_event(login, login->known ? "wrong_pin" : "unknown_or_unusable");
+        login_security_event(api, login, login->known ? "wrong_pin" : "unknown_or_unusable",
+                             false);
     }
     lty_crypto_sha256(login->token, sizeof(login->token), login->hash);
     login_cookie(exchange, api, login->token);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Operator handlers for members: enrolment, read, profile update (PATCH), search by phone / card
- * number / name prefix, a member's journal and audit log, and account close. Each handler:
+ * number / name prefix, a member's journal, and account close (the member's audit log is in
+ * audit.c, with the whole trail). Each handler:
  * parse into a command struct (limits checked) -> validate -> reads: query in a read
  * transaction and reply; writes: submit to the writer, whose apply callback runs the domain
  * operation (ops.h) in a child transaction and renders the response it stores with the
@@ -317,13 +318,11 @@ int lty_api_admin_journal_list(lty_api_t *api, lty_exchange_t *exchange,
 {
     uint64_t member_id = 0;
     if (!lty_api_member_id_param(exchange, params, &member_id)) return LTY_API_DONE;
-    int64_t after = 0, limit = LTY_JOURNAL_PAGE_DEFAULT;
+    int64_t after = 0, limit = 0;
     lty_diag_t diag;
     lty_diag_clear(&diag);
-    int err = lty_api_query_int(exchange, "after", 0, LTY_JSON_INT_MAX, &after, NULL, &diag);
-    if (err == 0) {
-        err = lty_api_query_int(exchange, "limit", 1, LTY_JOURNAL_PAGE_MAX, &limit, NULL, &diag);
-    }
+    int err = lty_api_query_page(exchange, LTY_JOURNAL_PAGE_DEFAULT, LTY_JOURNAL_PAGE_MAX, &after,
+                                 &limit, &diag);
     if (err != 0) return lty_api_reply_error(exchange, err, &diag);
 
     lty_ops_journal_page_t *page = lty_alloc(sizeof(*page));
@@ -350,63 +349,6 @@ int lty_api_admin_journal_list(lty_api_t *api, lty_exchange_t *exchange,
             lty_jw_null(&writer);
         }
         lty_jw_object_end(&writer);
-    }
-    lty_free(page);
-    return err == 0 ? lty_api_reply(exchange, 200) : lty_api_reply_error(exchange, err, NULL);
-}
-
-/* ---- GET /v1/admin/members/{member_id}/audit -------------------------------------------- */
-
-static void audit_page_render(lty_json_writer_t *writer, uint64_t member_id,
-                              const lty_ops_audit_page_t *page)
-{
-    lty_jw_object_begin(writer);
-    lty_jw_kv_int(writer, "member_id", (int64_t)member_id);
-    lty_jw_key(writer, "audit");
-    lty_jw_array_begin(writer);
-    for (size_t index = 0; index < page->audits_count; index++) {
-        const lty_audit_t *audit = &page->audits[index];
-        lty_jw_object_begin(writer);
-        lty_jw_kv_int(writer, "audit_id", (int64_t)audit->audit_id);
-        lty_api_render_time(writer, "at", audit->created_ms);
-        lty_jw_kv_string(writer, "by", audit->principal);
-        lty_jw_kv_string(writer, "action", audit->action);
-        lty_jw_kv_string(writer, "detail", audit->detail);
-        lty_jw_kv_string(writer, "old_value", audit->old_value);
-        lty_jw_kv_string(writer, "new_value", audit->new_value);
-        lty_jw_object_end(writer);
-    }
-    lty_jw_array_end(writer);
-    lty_jw_key(writer, "next_after");
-    if (page->next_after != 0) lty_jw_int(writer, (int64_t)page->next_after);
-    else lty_jw_null(writer);
-    lty_jw_object_end(writer);
-}
-
-int lty_api_admin_member_audit(lty_api_t *api, lty_exchange_t *exchange,
-                               const lty_route_params_t *params)
-{
-    uint64_t member_id = 0;
-    if (!lty_api_member_id_param(exchange, params, &member_id)) return LTY_API_DONE;
-    int64_t after = 0, limit = LTY_AUDIT_PAGE_DEFAULT;
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    int err = lty_api_query_int(exchange, "after", 0, LTY_JSON_INT_MAX, &after, NULL, &diag);
-    if (err == 0) err = lty_api_query_int(exchange, "limit", 1, LTY_AUDIT_PAGE_MAX, &limit, NULL,
-                                          &diag);
-    if (err != 0) return lty_api_reply_error(exchange, err, &diag);
-    lty_ops_audit_page_t *page = lty_alloc(sizeof(*page));
-    if (page == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
-    lty_store_txn_t *txn = NULL;
-    err = lty_store_read_begin(api->store, &txn);
-    if (err == 0) {
-        err = lty_ops_member_audit_page(txn, member_id, (uint64_t)after, (size_t)limit, page);
-    }
-    lty_store_txn_abort(txn);
-    if (err == 0) {
-        lty_json_writer_t writer;
-        lty_jw_init(&writer, &exchange->response.body);
-        audit_page_render(&writer, member_id, page);
     }
     lty_free(page);
     return err == 0 ? lty_api_reply(exchange, 200) : lty_api_reply_error(exchange, err, NULL);

@@ -84,6 +84,10 @@ static int topup_submit(lty_api_t *api, lty_exchange_t *exchange, bool operator_
     int err = command != NULL ? topup_parse(lty_json_doc_root(doc), operator_topup, command, &diag)
                               : LTY_E_NOMEM;
     lty_json_doc_free(doc);
+    if (err == 0 && operator_topup) {
+        err = lty_api_role_amount_check(api, exchange, command->amount_cents,
+                                        LTY_SUPERVISOR_TOPUP_CENTS_MAX, "top up (cents)", &diag);
+    }
     if (err != 0) {
         lty_free(command);
         return lty_api_reply_error(exchange, err, &diag);

@@ -34,6 +34,69 @@ void lty_api_render_time(lty_json_writer_t *writer, const char *key, int64_t tim
     lty_jw_string(writer, text);
 }
 
+static void hash_render(lty_json_writer_t *writer, const char *key, bool present,
+                        const uint8_t hash[LTY_AUDIT_HASH_BYTES])
+{
+    static const char digits[] = "0123456789abcdef";
+    lty_jw_key(writer, key);
+    if (!present) {
+        lty_jw_null(writer);
+        return;
+    }
+    char hex[2 * LTY_AUDIT_HASH_BYTES + 1];
+    for (size_t index = 0; index < LTY_AUDIT_HASH_BYTES; index++) {
+        hex[2 * index] = digits[hash[index] >> 4];
+        hex[2 * index + 1] = digits[hash[index] & 0x0f];
+    }
+    hex[sizeof(hex) - 1] = '\0';
+    lty_jw_string(writer, hex);
+}
+
+void lty_api_render_audit(lty_json_writer_t *writer, const lty_audit_t *audit)
+{
+    LTY_ASSERT(writer != NULL);
+    LTY_ASSERT(audit != NULL && audit->audit_id != 0);
+    lty_jw_object_begin(writer);
+    lty_jw_kv_int(writer, "audit_id", (int64_t)audit->audit_id);
+    lty_api_render_time(writer, "at", audit->created_ms);
+    lty_jw_kv_string(writer, "by", audit->principal);
+    lty_jw_kv_string(writer, "action", audit->action);
+    lty_jw_kv_string(writer, "target", audit->target);
+    lty_jw_kv_string(writer, "detail", audit->detail);
+    lty_jw_kv_string(writer, "old_value", audit->old_value);
+    lty_jw_kv_string(writer, "new_value", audit->new_value);
+    lty_jw_kv_string(writer, "from", audit->remote_addr);
+    hash_render(writer, "prev_hash", audit->chained, audit->prev_hash);
+    hash_render(writer, "hash", audit->chained, audit->hash);
+    lty_jw_object_end(writer);
+}
+
+void lty_api_render_cursor(lty_json_writer_t *writer, const char *key, uint64_t after)
+{
+    LTY_ASSERT(writer != NULL && key != NULL);
+    LTY_ASSERT(after <= (uint64_t)LTY_JSON_INT_MAX);
+    lty_jw_key(writer, key);
+    if (after != 0) lty_jw_int(writer, (int64_t)after);
+    else lty_jw_null(writer);
+}
+
+void lty_api_render_audit_page(lty_json_writer_t *writer, uint64_t member_id,
+                               const lty_ops_audit_page_t *page)
+{
+    LTY_ASSERT(writer != NULL && page != NULL);
+    LTY_ASSERT(page->audits_count <= LTY_AUDIT_PAGE_MAX);
+    lty_jw_object_begin(writer);
+    if (member_id != 0) lty_jw_kv_int(writer, "member_id", (int64_t)member_id);
+    lty_jw_key(writer, "audit");
+    lty_jw_array_begin(writer);
+    for (size_t index = 0; index < page->audits_count; index++) {
+        lty_api_render_audit(writer, &page->audits[index]);
+    }
+    lty_jw_array_end(writer);
+    lty_api_render_next_after(writer, page->next_after);
+    lty_jw_object_end(writer);
+}
+
 void lty_api_render_card(lty_json_writer_t *writer, const lty_card_t *card, int64_t now_ms)
 {
     LTY_ASSERT(card != NULL);
@@ -152,4 +215,30 @@ void lty_api_render_next_after(lty_json_writer_t *writer, uint64_t next_after)
     lty_jw_key(writer, "next_after");
     if (next_after != 0) lty_jw_int(writer, (int64_t)next_after);
     else lty_jw_null(writer);
+}
+
+void lty_api_render_tier_history(lty_json_writer_t *writer, const lty_programme_t *programme,
+                                 const lty_ops_tier_history_t *history)
+{
+    LTY_ASSERT(writer != NULL && programme != NULL);
+    LTY_ASSERT(history != NULL && programme->tiers_count > 0);
+    lty_jw_key(writer, "history");
+    lty_jw_array_begin(writer);
+    for (size_t index = 0; index < history->changes_count; index++) {
+        const lty_tier_change_t *change = &history->changes[index];
+        uint32_t last = programme->tiers_count - 1;
+        lty_jw_object_begin(writer);
+        lty_api_render_time(writer, "at", change->changed_ms);
+        lty_jw_kv_string(writer, "from",
+                         programme->tiers[change->tier_from < last ? change->tier_from : last].name);
+        lty_jw_kv_string(writer, "to",
+                         programme->tiers[change->tier_to < last ? change->tier_to : last].name);
+        lty_jw_kv_string(writer, "reason",
+                         change->reason == LTY_TIER_REASON_SALE     ? "sale"
+                         : change->reason == LTY_TIER_REASON_REVIEW ? "review"
+                                                                    : "migration");
+        lty_jw_kv_int(writer, "qualifying", change->qualifying);
+        lty_jw_object_end(writer);
+    }
+    lty_jw_array_end(writer);
 }

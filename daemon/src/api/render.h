@@ -26,6 +26,16 @@ void lty_api_render_card(lty_json_writer_t *writer, const lty_card_t *card, int6
 /** {"entry_id","kind","created_at","reference","store","till","by","postings":[...]} */
 void lty_api_render_entry(lty_json_writer_t *writer, const lty_journal_entry_t *entry);
 
+/** {"audit_id","at","by","action","target","detail","old_value","new_value","from",
+ *   "prev_hash","hash"}: hashes as 64 hex digits, null for a record outside the chain. */
+void lty_api_render_audit(lty_json_writer_t *writer, const lty_audit_t *audit);
+
+/** Key, then the cursor of the next page: after, or null for 0 (no more). */
+void lty_api_render_cursor(lty_json_writer_t *writer, const char *key, uint64_t after);
+/** A page of audit records: {"member_id" (when not 0), "audit":[...], "next_after"}. */
+void lty_api_render_audit_page(lty_json_writer_t *writer, uint64_t member_id,
+                               const lty_ops_audit_page_t *page);
+
 /** "points_balance" and "prepaid_cents", in every money or points response. */
 void lty_api_render_balances(lty_json_writer_t *writer, int64_t points_balance,
                              int64_t prepaid_cents);
@@ -33,6 +43,11 @@ void lty_api_render_balances(lty_json_writer_t *writer, int64_t points_balance,
  *  tier) members of the object being written. */
 void lty_api_render_tier(lty_json_writer_t *writer, const lty_programme_t *programme,
                          const lty_ops_tier_status_t *status);
+
+/** "history": [{"at","from","to","reason","qualifying"}], newest first (a member of the object
+ *  being written). */
+void lty_api_render_tier_history(lty_json_writer_t *writer, const lty_programme_t *programme,
+                                 const lty_ops_tier_history_t *history);
 
 #define LTY_API_GENDERS_COUNT 4
 /** Wire names of lty_member_t.gender: "unknown", "female", "male", "other". */

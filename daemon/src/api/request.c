@@ -242,3 +242,15 @@ int64_t lty_api_date_days(const char *text)
     int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     return era * 146097 + day_of_era - 719468;
 }
+
+int lty_api_query_page(const lty_exchange_t *exchange, int64_t limit_default, int64_t limit_max,
+                       int64_t *after_out, int64_t *limit_out, lty_diag_t *diag)
+{
+    LTY_ASSERT(exchange != NULL && after_out != NULL && limit_out != NULL);
+    LTY_ASSERT(limit_default >= 1 && limit_default <= limit_max);
+    *after_out = 0;
+    *limit_out = limit_default;
+    int err = lty_api_query_int(exchange, "after", 0, LTY_JSON_INT_MAX, after_out, NULL, diag);
+    if (err == 0) err = lty_api_query_int(exchange, "limit", 1, limit_max, limit_out, NULL, diag);
+    return err;
+}

@@ -17,25 +17,7 @@ static void tiers_render(lty_json_writer_t *writer, const lty_programme_t *progr
                          const lty_ops_tier_history_t *history)
 {
     lty_api_render_tier(writer, programme, status);
-    lty_jw_key(writer, "history");
-    lty_jw_array_begin(writer);
-    for (size_t index = 0; index < history->changes_count; index++) {
-        const lty_tier_change_t *change = &history->changes[index];
-        uint32_t last = programme->tiers_count - 1;
-        lty_jw_object_begin(writer);
-        lty_api_render_time(writer, "at", change->changed_ms);
-        lty_jw_kv_string(writer, "from",
-                         programme->tiers[change->tier_from < last ? change->tier_from : last].name);
-        lty_jw_kv_string(writer, "to",
-                         programme->tiers[change->tier_to < last ? change->tier_to : last].name);
-        lty_jw_kv_string(writer, "reason",
-                         change->reason == LTY_TIER_REASON_SALE     ? "sale"
-                         : change->reason == LTY_TIER_REASON_REVIEW ? "review"
-                                                                    : "migration");
-        lty_jw_kv_int(writer, "qualifying", change->qualifying);
-        lty_jw_object_end(writer);
-    }
-    lty_jw_array_end(writer);
+    lty_api_render_tier_history(writer, programme, history);
 }
 
 int lty_api_admin_member_tiers(lty_api_t *api, lty_exchange_t *exchange,
@@ -69,9 +51,18 @@ int lty_api_admin_member_tiers(lty_api_t *api, lty_exchange_t *exchange,
 
 static int tier_review_apply(lty_job_t *job, lty_store_txn_t *txn)
 {
-    lty_ops_tier_review_t review;
+    lty_ops_tier_review_t review = {0};
     int err = lty_ops_tier_review(txn, lty_api_job_actor(job), lty_api_job_api(job)->programme,
                                   job->now_ms, &review);
+    /* The downgrades are on the trail one by one; the operator's run of the review too. */
+    char detail[96];
+    snprintf(detail, sizeof(detail), "%llu members reviewed, %llu downgraded",
+             (unsigned long long)review.members_reviewed,
+             (unsigned long long)review.members_downgraded);
+    if (err == 0) {
+        err = lty_ops_audit_event(txn, lty_api_job_actor(job), job->now_ms, "tier.review",
+                                  "members", detail);
+    }
     if (err != 0) return lty_api_job_refuse(job, err, NULL);
     lty_json_writer_t writer;
     lty_jw_init(&writer, job->body);

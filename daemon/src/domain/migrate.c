@@ -155,6 +155,12 @@ int lty_migrate_apply(lty_store_txn_t *txn)
     if (version < 5) LTY_LOG(LTY_LOG_INFO, "event=pins_moved_to_members records=%llu",
                              (unsigned long long)pins_moved);
     /* 5 -> 6 needs no data step: the three webhook databases are created empty at open. */
+    /* schema 7: the audit trail becomes a hash chain; card numbers get a keyed permutation. */
+    uint64_t chained = 0;
+    err = lty_ops_audit_chain_build(txn, &chained);
+    if (err == 0) err = lty_ops_card_key_create(txn);
+    if (err != 0) return err;
+    LTY_LOG(LTY_LOG_INFO, "event=audit_chained records=%llu", (unsigned long long)chained);
     err = lty_migrate_version_put(txn, LTY_SCHEMA_VERSION);
     if (err == 0) LTY_LOG(LTY_LOG_INFO, "migrated from=%u to=%u", version, LTY_SCHEMA_VERSION);
     return err;

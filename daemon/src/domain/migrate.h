@@ -23,7 +23,9 @@
 /* 5: PINs move from card-pins to member-pins (a replacement card keeps the PIN); the portal's
  * sessions, sessions-by-member, login-throttle and portal-expiry databases start empty. */
 /* 6: webhooks, webhook-log and webhook-dead (created empty at open, no data step). */
-#define LTY_SCHEMA_VERSION 6u
+/* 7: audit records version 2 in a hash chain (every record rewritten, in order, once); META
+ * card_key, the secret of keyed card-number minting (numbers minted before stay valid). */
+#define LTY_SCHEMA_VERSION 7u
 
 /** Read the stored version: 0, LTY_E_NOT_FOUND (never initialised), LTY_E_CORRUPT. */
 int lty_migrate_version_get(lty_store_txn_t *txn, uint32_t *version_out);

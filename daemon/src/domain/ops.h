@@ -540,6 +540,19 @@ typedef struct lty_ops_audit_page_s {
     uint64_t next_after;         /* audit id to pass as after; 0 = no more */
 } lty_ops_audit_page_t;
 
+/** The whole audit trail in chain order: records with audit_id > after, oldest first, at most
+ *  limit (1..LTY_AUDIT_PAGE_MAX); next_after is the last id when more follow.
+ *  @return 0, LTY_E_INVALID_FIELD (limit), LTY_E_CORRUPT. */
+int lty_ops_audit_log_page(lty_store_txn_t *txn, uint64_t after, size_t limit,
+                           lty_ops_audit_page_t *page_out);
+/** Append one audit record without old and new values: security events (principal "system",
+ *  the client address in actor->remote_addr) and other records the API writes directly. */
+int lty_ops_audit_event(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                        const char *action, const char *target, const char *detail);
+/** Migration to schema 7: rewrite every audit record, in id order, as a version-2 record in
+ *  the hash chain (idempotent: the same records give the same chain). */
+int lty_ops_audit_chain_build(lty_store_txn_t *txn, uint64_t *records_out);
+
 /** A member's audit records, newest first (after: 0 or an audit id: only older ones).
  *  @return 0, LTY_E_MEMBER_NOT_FOUND, LTY_E_CORRUPT. */
 int lty_ops_member_audit_page(lty_store_txn_t *txn, uint64_t member_id, uint64_t after,
@@ -619,8 +632,10 @@ int lty__ops_card_activity(lty_store_txn_t *txn, const lty_programme_t *programm
 /** Shared card plumbing of ops_card.c: load by number (LTY_E_CARD_NOT_FOUND), take the next
  *  card sequence number, count a member's cards (every status). */
 int lty__ops_card_load(lty_store_txn_t *txn, const char *card_no, lty_card_t *card_out);
-/** The next card sequence number whose minted number is not stored yet, minted into
- *  card_no_out (imported cards may hold numbers of the programme's range). */
+/** The next card sequence number whose minted number (through the programme's keyed
+ *  permutation, META card_key) is not stored yet, minted into card_no_out (imported cards and
+ *  numbers minted before the key may hold numbers of the programme's range). 0,
+ *  LTY_E_INVALID_FIELD (the range is spent), LTY_E_CORRUPT (no key). */
 int lty__ops_card_no_next(lty_store_txn_t *txn, const lty_programme_t *programme,
                           char card_no_out[LTY_CARD_NO_SIZE]);
 /** Overwrite a card record (and, with index, its cards-by-member entry) (ops_card_life.c). */
@@ -628,6 +643,9 @@ int lty__ops_card_put(lty_store_txn_t *txn, const lty_card_t *card, bool index);
 /** Insert a new card and its cards-by-member entry (LTY_E_CORRUPT if the number is stored). */
 int lty__ops_card_store(lty_store_txn_t *txn, const lty_card_t *card);
 int lty__ops_card_sequence_take(lty_store_txn_t *txn, uint64_t *sequence_out);
+/** Store a fresh random card-minting secret in META card_key unless one is there (init and the
+ *  schema-6 migration). 0, LTY_E_TLS (no randomness), LTY_E_CORRUPT (a malformed one). */
+int lty_ops_card_key_create(lty_store_txn_t *txn);
 int lty__ops_member_cards_count(lty_store_txn_t *txn, uint64_t member_id, size_t *count_out);
 
 /* ---- Tiers (ops_tier.c) ---------------------------------------------------------------- */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Cards: issuing a new card to a member and looking a card up at the till. Card numbers are
- * minted from the META card sequence, which only ever increases, so a number is never issued
- * twice even after its card is replaced or closed.
+ * minted from the META card sequence, which only ever increases, through the keyed permutation
+ * of lty_card_no_mint() under the programme's secret (META card_key, made at init): a number is
+ * never issued twice even after its card is replaced or closed, and one number tells nothing
+ * about the next.
  *
  * Not here: lost/replace/extend/activate (ops_card_life.c). */
 #include "lty/lty_assert.h"
@@ -11,6 +13,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+
+/* Numbers already taken in a row before minting gives up: the range is spent (lty__ops_card_no_next). */
+#define OPS_CARD_MINT_ATTEMPTS_MAX 1000
 
 int lty__ops_card_load(lty_store_txn_t *txn, const char *card_no, lty_card_t *card_out)
 {
@@ -82,25 +87,63 @@ int lty__ops_card_sequence_take(lty_store_txn_t *txn, uint64_t *sequence_out)
     return err;
 }
 
+int lty_ops_card_key_create(lty_store_txn_t *txn)
+{
+    LTY_ASSERT(txn != NULL);
+    lty_key_t key;
+    lty_key_text(&key, LTY_META_CARD_KEY);
+    lty_bytes_t value;
+    int err = lty_store_get(txn, LTY_DB_META, lty_key_bytes(&key), &value);
+    if (err == 0) return value.size == LTY_CARD_KEY_BYTES ? 0 : LTY_E_CORRUPT;
+    if (err != LTY_E_NOT_FOUND) return err;
+    uint8_t secret[LTY_CARD_KEY_BYTES];
+    err = lty_crypto_random(secret, sizeof(secret));
+    if (err == 0) {
+        err = lty_store_put(txn, LTY_DB_META, lty_key_bytes(&key),
+                            (lty_bytes_t){.data = secret, .size = sizeof(secret)});
+    }
+    memset(secret, 0, sizeof(secret));
+    return err;
+}
+
+static int card_key_get(lty_store_txn_t *txn, uint8_t secret_out[LTY_CARD_KEY_BYTES])
+{
+    lty_key_t key;
+    lty_key_text(&key, LTY_META_CARD_KEY);
+    lty_bytes_t value;
+    int err = lty_store_get(txn, LTY_DB_META, lty_key_bytes(&key), &value);
+    if (err == LTY_E_NOT_FOUND || (err == 0 && value.size != LTY_CARD_KEY_BYTES)) {
+        err = LTY_E_CORRUPT; /* init and the schema-6 migration always store one */
+    }
+    if (err == 0) memcpy(secret_out, value.data, LTY_CARD_KEY_BYTES);
+    return err;
+}
+
 int lty__ops_card_no_next(lty_store_txn_t *txn, const lty_programme_t *programme,
                           char card_no_out[LTY_CARD_NO_SIZE])
 {
     LTY_ASSERT(txn != NULL && programme != NULL);
-    /* An imported card (member import) may hold a number of the programme's own range: minting
-     * steps over every number already stored, so issuing never collides with one. */
-    for (int attempt = 0; attempt < 1000; attempt++) {
+    LTY_ASSERT(card_no_out != NULL);
+    uint8_t secret[LTY_CARD_KEY_BYTES];
+    int err = card_key_get(txn, secret);
+    /* A number already stored is stepped over, its sequence spent: one imported (member import)
+     * or minted before the keyed permutation (an affine map of the same sequence). */
+    for (int attempt = 0; err == 0 && attempt < OPS_CARD_MINT_ATTEMPTS_MAX; attempt++) {
         uint64_t sequence = 0;
-        int err = lty__ops_card_sequence_take(txn, &sequence);
-        if (err == 0) err = lty_card_no_mint(programme->card_prefix, sequence, card_no_out);
-        if (err != 0) return err;
+        err = lty__ops_card_sequence_take(txn, &sequence);
+        if (err == 0) err = lty_card_no_mint(programme->card_prefix, secret, sequence,
+                                             card_no_out);
         lty_key_t key;
-        lty_key_text(&key, card_no_out);
         lty_bytes_t value;
-        err = lty_store_get(txn, LTY_DB_CARDS, lty_key_bytes(&key), &value);
-        if (err == LTY_E_NOT_FOUND) return 0;
-        if (err != 0) return err;
+        if (err == 0) lty_key_text(&key, card_no_out);
+        if (err == 0) err = lty_store_get(txn, LTY_DB_CARDS, lty_key_bytes(&key), &value);
+        if (err == LTY_E_NOT_FOUND) {
+            memset(secret, 0, sizeof(secret));
+            return 0;
+        }
     }
-    return LTY_E_INVALID_FIELD; /* a thousand numbers in a row taken: the range is spent */
+    memset(secret, 0, sizeof(secret));
+    return err != 0 ? err : LTY_E_INVALID_FIELD; /* that many numbers in a row taken: spent */
 }
 
 int lty__ops_member_cards_count(lty_store_txn_t *txn, uint64_t member_id, size_t *count_out)

@@ -60,11 +60,19 @@ static int sale_save(lty_store_txn_t *txn, const lty_sale_t *sale)
                          (lty_bytes_t){.data = buffer, .size = size});
 }
 
-/* The sale a return names: by id, or by receipt_no at a store (default: the till's own). */
+/* The sale a return names: by id, or by receipt_no at a store (default: the till's own). A till
+ * takes back only its own store's sales (docs/security.md "Till scoping"): another store's
+ * sale is refused before it is even looked up by receipt, and after loading by id. */
 static int sale_find(lty_store_txn_t *txn, const lty_actor_t *actor,
                      const lty_ops_return_t *request, lty_sale_t *sale, lty_diag_t *diag)
 {
     uint64_t sale_id = request->sale_id;
+    bool till = actor->role == LTY_ROLE_TILL;
+    if (till && request->store[0] != '\0' && strcmp(request->store, actor->store) != 0) {
+        return lty_diag_set(diag, LTY_E_FORBIDDEN, "/store",
+                            "a till of store %s takes back only its own store's sales",
+                            actor->store);
+    }
     if (sale_id == 0) {
         const char *store = request->store[0] != '\0' ? request->store : actor->store;
         if (request->receipt_no[0] == '\0' || store[0] == '\0') {
@@ -85,6 +93,11 @@ static int sale_find(lty_store_txn_t *txn, const lty_actor_t *actor,
     int err = sale_load(txn, sale_id, sale);
     if (err == LTY_E_SALE_NOT_FOUND) {
         return lty_diag_set(diag, err, "/sale_id", "no sale %" PRIu64, sale_id);
+    }
+    if (err == 0 && till && strcmp(sale->store, actor->store) != 0) {
+        return lty_diag_set(diag, LTY_E_FORBIDDEN, "/sale_id",
+                            "sale %" PRIu64 " was made at store %s; a till of store %s takes back "
+                            "only its own store's sales", sale_id, sale->store, actor->store);
     }
     return err;
 }

@@ -23,6 +23,7 @@ int lty_ops_setup_init(lty_store_txn_t *txn, const lty_programme_t *programme)
     int err = lty_store_insert(txn, LTY_DB_META, lty_key_bytes(&key),
                                (lty_bytes_t){.data = version, .size = sizeof(version)});
     if (err == 0) err = lty_programme_save(txn, programme);
+    if (err == 0) err = lty_ops_card_key_create(txn); /* this programme's own card numbers */
     return err;
 }
 

@@ -531,6 +531,7 @@ int lty_verify_txn(lty_store_txn_t *txn, lty_verify_report_t *report_out)
     if (err == 0) err = lty__verify_walk(&verify, LTY_DB_SALES_BY_RECEIPT, walk_receipts_cb);
     if (err == 0) err = lty__verify_members(&verify);  /* verify_members.c */
     if (err == 0) err = lty__verify_returns(&verify);  /* verify_returns.c */
+    if (err == 0) err = lty__verify_audit_chain(&verify); /* verify_audit.c */
     lty_free(verify.sums);
     lty_free(verify.sale);
     if (err != 0) return err;

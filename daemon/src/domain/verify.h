@@ -10,7 +10,8 @@
  * lot has 0 <= remaining <= initial; each member's journal index (MEMBER_LEDGER) and the
  * journal agree both ways; cards name existing members and CARDS_BY_MEMBER agrees; the phone
  * index agrees with members; sales name existing sale entries and SALES_BY_RECEIPT agrees;
- * schema 4: member records are only in MEMBER_LEDGER (the databases it replaced stay empty).
+ * schema 4: member records are only in MEMBER_LEDGER (the databases it replaced stay empty);
+ * schema 7: the audit records form an unbroken hash chain (the first broken record is named).
  *
  * Owns: the checks and the report. Allocates a working table (freed before return); it is a
  * tool, not a request path.
@@ -37,6 +38,8 @@ typedef struct lty_verify_report_s {
     uint64_t cards;
     uint64_t lots;
     uint64_t sales;
+    uint64_t audit_records;
+    uint64_t audit_first_broken; /* id of the first audit record where the chain breaks; 0 */
     uint64_t problems_total;   /* every problem found; only the first are kept below */
     size_t problems_count;     /* <= LTY_VERIFY_PROBLEMS_MAX */
     char problems[LTY_VERIFY_PROBLEMS_MAX][LTY_VERIFY_PROBLEM_BYTES]; /* human sentences */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Internal to the verifier (verify.c, verify_members.c, verify_returns.c): the walk state, the
+/* Internal to the verifier (verify.c, verify_members.c, verify_returns.c, verify_audit.c): the walk state, the
  * table of account sums recomputed from the journal, and the helpers every check uses. */
 #ifndef LTY_VERIFY_INTERNAL_H
 #define LTY_VERIFY_INTERNAL_H
@@ -30,6 +30,9 @@ typedef struct verify_s {
     int64_t asset_totals[3];
     lty_sale_t *sale;      /* scratch: too large for the stack */
     lty_db_t walking;      /* the database walk() is going through */
+    uint8_t audit_prev[LTY_AUDIT_HASH_BYTES]; /* verify_audit.c: the stored hash before */
+    bool audit_prev_known;                    /* false after a record that does not decode */
+    uint64_t audit_last_id;
 } verify_t;
 
 typedef int (*walk_cb)(verify_t *verify, lty_bytes_t key, lty_bytes_t value);
@@ -51,5 +54,7 @@ int lty__verify_spend_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value);
 int lty__verify_members(verify_t *verify);
 /** Sale statuses, return and void records, closed members (verify_returns.c). */
 int lty__verify_returns(verify_t *verify);
+/** The audit trail's hash chain (verify_audit.c). */
+int lty__verify_audit_chain(verify_t *verify);
 
 #endif

@@ -106,10 +106,11 @@ static int walk_audit_index_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t va
 
 static int walk_audit_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value)
 {
-    (void)key;
     lty_audit_t audit;
     if (lty_record_audit_decode(value, &audit) != 0) {
-        lty__verify_problem(verify, "audit: a record does not decode");
+        uint64_t audit_id = 0;
+        (void)lty_key_u64_at(key, 0, &audit_id);
+        lty__verify_problem(verify, "audit record %" PRIu64 ": does not decode", audit_id);
         return 0;
     }
     unsigned long long member_id = 0;

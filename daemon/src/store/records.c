@@ -8,6 +8,7 @@
 #include "records.h"
 #include "lty/lty_assert.h"
 #include "lty/lty_err.h"
+#include "lty/lty_crypto.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -873,7 +874,23 @@ bool lty_record_audit_valid(const lty_audit_t *audit)
     if (!text_fits(audit->target, LTY_AUDIT_TARGET_BYTES_MAX)) return false;
     if (!text_fits(audit->detail, LTY_AUDIT_VALUE_BYTES_MAX)) return false;
     if (!text_fits(audit->old_value, LTY_AUDIT_VALUE_BYTES_MAX)) return false;
+    if (!text_fits(audit->remote_addr, LTY_REMOTE_ADDR_BYTES_MAX)) return false;
     return text_fits(audit->new_value, LTY_AUDIT_VALUE_BYTES_MAX);
+}
+
+/* Everything but the trailing hash: the canonical encoding the chain hash covers. */
+static void audit_fields_write(rec_out_t *writer, const lty_audit_t *audit)
+{
+    out_u64(writer, audit->audit_id);
+    out_i64(writer, audit->created_ms);
+    out_str(writer, audit->principal, LTY_PRINCIPAL_BYTES_MAX);
+    out_str(writer, audit->action, LTY_AUDIT_ACTION_BYTES_MAX);
+    out_str(writer, audit->target, LTY_AUDIT_TARGET_BYTES_MAX);
+    out_str(writer, audit->detail, LTY_AUDIT_VALUE_BYTES_MAX);
+    out_str(writer, audit->old_value, LTY_AUDIT_VALUE_BYTES_MAX);
+    out_str(writer, audit->new_value, LTY_AUDIT_VALUE_BYTES_MAX);
+    out_str(writer, audit->remote_addr, LTY_REMOTE_ADDR_BYTES_MAX);
+    out_bytes(writer, audit->prev_hash, LTY_AUDIT_HASH_BYTES);
 }
 
 size_t lty_record_audit_encode(const lty_audit_t *audit, uint8_t *out, size_t out_size)
@@ -882,15 +899,29 @@ size_t lty_record_audit_encode(const lty_audit_t *audit, uint8_t *out, size_t ou
     LTY_ASSERT(out_size >= LTY_RECORD_AUDIT_BYTES_MAX);
     rec_out_t writer;
     out_header(&writer, out, out_size, LTY_RECORD_AUDIT, LTY_AUDIT_VERSION);
-    out_u64(&writer, audit->audit_id);
-    out_i64(&writer, audit->created_ms);
-    out_str(&writer, audit->principal, LTY_PRINCIPAL_BYTES_MAX);
-    out_str(&writer, audit->action, LTY_AUDIT_ACTION_BYTES_MAX);
-    out_str(&writer, audit->target, LTY_AUDIT_TARGET_BYTES_MAX);
-    out_str(&writer, audit->detail, LTY_AUDIT_VALUE_BYTES_MAX);
-    out_str(&writer, audit->old_value, LTY_AUDIT_VALUE_BYTES_MAX);
-    out_str(&writer, audit->new_value, LTY_AUDIT_VALUE_BYTES_MAX);
+    audit_fields_write(&writer, audit);
+    out_bytes(&writer, audit->hash, LTY_AUDIT_HASH_BYTES);
     return writer.size;
+}
+
+void lty_record_audit_hash(const lty_audit_t *audit, uint8_t hash_out[LTY_AUDIT_HASH_BYTES])
+{
+    LTY_ASSERT(lty_record_audit_valid(audit));
+    LTY_ASSERT(hash_out != NULL);
+    uint8_t buffer[LTY_AUDIT_HASH_BYTES + LTY_RECORD_AUDIT_BYTES_MAX];
+    memcpy(buffer, audit->prev_hash, LTY_AUDIT_HASH_BYTES);
+    rec_out_t writer;
+    out_header(&writer, buffer + LTY_AUDIT_HASH_BYTES, LTY_RECORD_AUDIT_BYTES_MAX,
+               LTY_RECORD_AUDIT, LTY_AUDIT_VERSION);
+    audit_fields_write(&writer, audit);
+    LTY_ASSERT(writer.size + LTY_AUDIT_HASH_BYTES <= LTY_RECORD_AUDIT_BYTES_MAX);
+    lty_crypto_sha256(buffer, LTY_AUDIT_HASH_BYTES + writer.size, hash_out);
+}
+
+static void in_raw(rec_in_t *in, uint8_t *out, size_t size)
+{
+    const uint8_t *bytes = in_take(in, size);
+    if (bytes != NULL) memcpy(out, bytes, size);
 }
 
 int lty_record_audit_decode(lty_bytes_t in, lty_audit_t *audit_out)
@@ -898,7 +929,7 @@ int lty_record_audit_decode(lty_bytes_t in, lty_audit_t *audit_out)
     LTY_ASSERT(audit_out != NULL);
     rec_in_t reader;
     memset(audit_out, 0, sizeof(*audit_out));
-    (void)in_header(&reader, in, LTY_RECORD_AUDIT, LTY_AUDIT_VERSION);
+    uint8_t version = in_header(&reader, in, LTY_RECORD_AUDIT, LTY_AUDIT_VERSION);
     audit_out->audit_id = in_u64(&reader);
     audit_out->created_ms = in_i64(&reader);
     in_str(&reader, audit_out->principal, LTY_PRINCIPAL_BYTES_MAX);
@@ -907,6 +938,12 @@ int lty_record_audit_decode(lty_bytes_t in, lty_audit_t *audit_out)
     in_str(&reader, audit_out->detail, LTY_AUDIT_VALUE_BYTES_MAX);
     in_str(&reader, audit_out->old_value, LTY_AUDIT_VALUE_BYTES_MAX);
     in_str(&reader, audit_out->new_value, LTY_AUDIT_VALUE_BYTES_MAX);
+    if (version >= 2) {
+        in_str(&reader, audit_out->remote_addr, LTY_REMOTE_ADDR_BYTES_MAX);
+        in_raw(&reader, audit_out->prev_hash, LTY_AUDIT_HASH_BYTES);
+        in_raw(&reader, audit_out->hash, LTY_AUDIT_HASH_BYTES);
+        audit_out->chained = true;
+    }
     return in_finish(&reader, reader.ok && lty_record_audit_valid(audit_out));
 }
 

@@ -37,7 +37,7 @@
 /* Domain limits that exist only on disk (kept next to the layouts; derived from lty_limits.h). */
 #define LTY_BIRTHDAY_BYTES 10          /* "YYYY-MM-DD" */
 #define LTY_AUDIT_ACTION_BYTES_MAX 32  /* "member.create" */
-#define LTY_AUDIT_TARGET_BYTES_MAX 64  /* "member:42", "card:8812..." */
+#define LTY_AUDIT_TARGET_BYTES_MAX LTY_PRINCIPAL_BYTES_MAX /* "member:42", "till:S002/T01" */
 #define LTY_AUDIT_VALUE_BYTES_MAX LTY_REASON_BYTES_MAX
 #define LTY_REFERENCE_BYTES_MAX LTY_REASON_BYTES_MAX /* receipt_no or an adjustment reason */
 #define LTY_TENDERS_PER_SALE_MAX 4
@@ -290,16 +290,25 @@ typedef struct lty_operator_s {
     uint8_t active;
 } lty_operator_t;
 
-#define LTY_AUDIT_VERSION 1
+/* Version 2 (schema 7) appends the client address and the hash chain: each record carries the
+ * hash of the one before (zeros for the first) and its own hash, SHA-256 over the previous hash
+ * and the record's canonical encoding (lty_record_audit_hash). Version 1 records decode with
+ * chained false; schema 7's migration rewrites them all into the chain. */
+#define LTY_AUDIT_VERSION 2
+#define LTY_AUDIT_HASH_BYTES 32
 typedef struct lty_audit_s {
     uint64_t audit_id;                           /* >= 1, appended */
     int64_t created_ms;
-    char principal[LTY_PRINCIPAL_BYTES_MAX + 1]; /* who; "system" for init */
+    char principal[LTY_PRINCIPAL_BYTES_MAX + 1]; /* who; "system" for init and security events */
     char action[LTY_AUDIT_ACTION_BYTES_MAX + 1]; /* "member.create", "card.issue", "adjust" */
     char target[LTY_AUDIT_TARGET_BYTES_MAX + 1]; /* "member:42" */
     char detail[LTY_AUDIT_VALUE_BYTES_MAX + 1];
     char old_value[LTY_AUDIT_VALUE_BYTES_MAX + 1];
     char new_value[LTY_AUDIT_VALUE_BYTES_MAX + 1];
+    char remote_addr[LTY_REMOTE_ADDR_BYTES_MAX + 1]; /* v2: the client's address, or "" */
+    bool chained;                                /* v2: prev_hash and hash are meaningful */
+    uint8_t prev_hash[LTY_AUDIT_HASH_BYTES];     /* v2: hash of the record before; 0s first */
+    uint8_t hash[LTY_AUDIT_HASH_BYTES];          /* v2: lty_record_audit_hash() of this one */
 } lty_audit_t;
 
 /* ---- Member PINs ------------------------------------------------------------ */
@@ -372,7 +381,8 @@ size_t lty_record_card_pin_encode(const lty_pin_t *pin, const char *card_no, uin
 #define LTY_RECORD_AUDIT_BYTES_MAX                                                             \
     (2 + 8 + 8 + LTY_RECORD_STR(LTY_PRINCIPAL_BYTES_MAX)                                      \
      + LTY_RECORD_STR(LTY_AUDIT_ACTION_BYTES_MAX) + LTY_RECORD_STR(LTY_AUDIT_TARGET_BYTES_MAX)  \
-     + 3 * LTY_RECORD_STR(LTY_AUDIT_VALUE_BYTES_MAX))
+     + 3 * LTY_RECORD_STR(LTY_AUDIT_VALUE_BYTES_MAX) + LTY_RECORD_STR(LTY_REMOTE_ADDR_BYTES_MAX) \
+     + 2 * LTY_AUDIT_HASH_BYTES)
 /** A buffer that holds any record except a sale. */
 #define LTY_RECORD_SMALL_BYTES_MAX 2048
 
@@ -430,14 +440,19 @@ size_t lty_record_operator_encode(const lty_operator_t *operator_record, uint8_t
 int lty_record_operator_decode(lty_bytes_t in, lty_operator_t *operator_out);
 
 bool lty_record_audit_valid(const lty_audit_t *audit);
+/** Always writes version 2 (with whatever prev_hash and hash hold). */
 size_t lty_record_audit_encode(const lty_audit_t *audit, uint8_t *out, size_t out_size);
 int lty_record_audit_decode(lty_bytes_t in, lty_audit_t *audit_out);
+/** The chain hash of audit: SHA-256 of audit->prev_hash followed by the record's canonical
+ *  encoding (its version-2 encoding without the trailing hash field). audit->hash is ignored. */
+void lty_record_audit_hash(const lty_audit_t *audit, uint8_t hash_out[LTY_AUDIT_HASH_BYTES]);
 
 /* ---- Meta values --------------------------------------------------------------------- */
 
 #define LTY_META_SCHEMA_VERSION "schema_version" /* u32 big-endian */
 #define LTY_META_PROGRAMME "programme"           /* JSON text */
 #define LTY_META_CARD_SEQUENCE "card_sequence"   /* u64 big-endian: next card sequence */
+#define LTY_META_CARD_KEY "card_key"             /* 32 bytes: the card-minting secret (schema 7) */
 
 /** Encode a meta counter (8 bytes big-endian). */
 void lty_record_u64_encode(uint64_t value, uint8_t out[8]);

@@ -62,7 +62,7 @@ static int group_setup(void **state)
         return -1;
     lty_tls_subject_t server = {.role = LTY_ROLE_SERVER, .name = "loyalty.example"};
     lty_tls_subject_t till = {.role = LTY_ROLE_TILL, .name = "T01", .store = "S001"};
-    lty_tls_subject_t op = {.role = LTY_ROLE_OPERATOR, .name = "alice"};
+    lty_tls_subject_t op = {.role = LTY_ROLE_OPERATOR, .name = "alice", .title = "finance"};
     if (lty_tls_cert_issue(fixture.path[CA_CRT], fixture.path[CA_KEY], &server, 30,
                            fixture.path[SRV_CRT], fixture.path[SRV_KEY], NULL))
         return -1;
@@ -192,6 +192,26 @@ static void test_crypto_hmac_sha256_matches_rfc4231_case_2(void **state)
     uint8_t mac[32];
     lty_crypto_hmac_sha256("Jefe", 4, data, sizeof(data) - 1, mac);
     assert_memory_equal(mac, expected, 32);
+    lty_crypto_hmac_t *hmac = lty_crypto_hmac_open("Jefe", 4); /* the key set up once */
+    assert_non_null(hmac);
+    for (int run = 0; run < 2; run++) { /* the context is reusable: same key, same answer */
+        memset(mac, 0, sizeof(mac));
+        lty_crypto_hmac_run(hmac, data, sizeof(data) - 1, mac);
+        assert_memory_equal(mac, expected, 32);
+    }
+    lty_crypto_hmac_close(hmac);
+}
+
+/* The daemon's CA-key refusal rests on this: the CA's key pairs with its certificate only. */
+static void test_key_matches_cert_only_for_its_own_key(void **state)
+{
+    fixture_t *fixture = *state;
+    assert_int_equal(lty_tls_key_matches_cert(fixture->path[CA_KEY], fixture->path[CA_CRT]), 1);
+    assert_int_equal(lty_tls_key_matches_cert(fixture->path[SRV_KEY], fixture->path[CA_CRT]), 0);
+    assert_int_equal(lty_tls_key_matches_cert(fixture->path[CA2_KEY], fixture->path[CA_CRT]), 0);
+    assert_int_equal(lty_tls_key_matches_cert(fixture->path[CA_CRT], fixture->path[CA_CRT]), 0);
+    assert_int_equal(lty_tls_key_matches_cert(fixture->path[CA_KEY], fixture->path[REVOKED]),
+                     LTY_E_TLS);
 }
 
 static void test_crypto_random_two_draws_differ(void **state)
@@ -217,6 +237,7 @@ static void test_cert_issue_till_carries_store_till_and_serial(void **state)
     assert_int_equal(lty_tls_cert_peer(fixture->path[OP_CRT], &peer), 0);
     assert_int_equal(peer.role, LTY_ROLE_OPERATOR);
     assert_string_equal(peer.name, "alice");
+    assert_string_equal(peer.title, "finance");
     assert_string_equal(peer.store, "");
     assert_int_equal(lty_tls_cert_peer(fixture->path[SRV_CRT], &peer), 0);
     assert_int_equal(peer.role, LTY_ROLE_SERVER);
@@ -252,6 +273,14 @@ static void test_cert_issue_name_with_dn_specials_is_refused(void **state)
     lty_tls_subject_t bad_op = {.role = LTY_ROLE_OPERATOR, .name = "eve,OU=till"};
     assert_int_equal(lty_tls_cert_issue(fixture->path[CA_CRT], fixture->path[CA_KEY], &bad_op, 30,
                                         cert_path, key_path, NULL),
+                     LTY_E_CONFIG);
+    lty_tls_subject_t bad_title = {.role = LTY_ROLE_OPERATOR, .name = "eve", .title = "admin,OU=x"};
+    assert_int_equal(lty_tls_cert_issue(fixture->path[CA_CRT], fixture->path[CA_KEY], &bad_title,
+                                        30, cert_path, key_path, NULL),
+                     LTY_E_CONFIG);
+    lty_tls_subject_t spaced_title = {.role = LTY_ROLE_OPERATOR, .name = "eve", .title = "ad min"};
+    assert_int_equal(lty_tls_cert_issue(fixture->path[CA_CRT], fixture->path[CA_KEY],
+                                        &spaced_title, 30, cert_path, key_path, NULL),
                      LTY_E_CONFIG);
     lty_tls_subject_t bad_till = {.role = LTY_ROLE_TILL, .name = "T/1", .store = "S001"};
     assert_int_equal(lty_tls_cert_issue(fixture->path[CA_CRT], fixture->path[CA_KEY], &bad_till, 30,
@@ -311,6 +340,7 @@ static void test_handshake_operator_cert_gives_operator_peer(void **state)
     lty_tls_session_peer(pair.server_session, &peer);
     assert_int_equal(peer.role, LTY_ROLE_OPERATOR);
     assert_string_equal(peer.name, "alice");
+    assert_string_equal(peer.title, "finance"); /* the role, read from the subject's title */
     pair_close(&pair);
     lty_tls_client_close(client);
     lty_tls_server_unref(server);
@@ -444,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_crypto_sha256_abc_matches_known_vector),
         cmocka_unit_test(test_crypto_hmac_sha256_matches_rfc4231_case_2),
         cmocka_unit_test(test_crypto_random_two_draws_differ),
+        cmocka_unit_test(test_key_matches_cert_only_for_its_own_key),
         cmocka_unit_test(test_cert_issue_till_carries_store_till_and_serial),
         cmocka_unit_test(test_cert_issue_key_file_is_private),
         cmocka_unit_test(test_ca_create_existing_file_is_refused),

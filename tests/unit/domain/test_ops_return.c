@@ -1,7 +1,8 @@
 /* tests/unit/domain/test_ops_return.c
  * Goal: returns (lty_ops_return) and voids (lty_ops_void) keep docs/api.md "Returns and voids":
- * the sale is found by id or by receipt_no at a store; lines by sku (optional amount and
- * category must agree), units from same-sku lines in order; every amount is cumulative, so
+ * the sale is found by id or by receipt_no at a store, the returning till's own (another store's
+ * till is refused); lines by sku (optional amount and category must agree), units from same-sku
+ * lines in order; every amount is cumulative, so
  * partial returns add up to the sale exactly; the value is split in the order points value,
  * prepaid, cash, bank card, outside; redeemed points go back into their lots, earned points are
  * taken back down to the programme's negative floor; one RETURN/VOID entry and a return record;
@@ -220,7 +221,7 @@ static void test_partial_returns_add_up_to_the_sale_exactly(void **state)
     assert_int_equal(prepaid_of(member_id), 1000);
 }
 
-static void test_return_by_receipt_at_any_store_and_same_sku_lines_in_order(void **state)
+static void test_return_by_receipt_at_the_selling_store_and_same_sku_lines_in_order(void **state)
 {
     (void)state;
     uint64_t member_id = 0;
@@ -241,6 +242,18 @@ static void test_return_by_receipt_at_any_store_and_same_sku_lines_in_order(void
     request_line("SKU", 3); /* both units of the first line, one of the second */
     return_refused(LTY_E_SALE_NOT_FOUND); /* the till's own store recorded no R7 */
     strcpy(request.store, "S001");
+    return_refused(LTY_E_FORBIDDEN); /* a till takes back its own store's sales only */
+    assert_string_equal(diag.field, "/store");
+    memset(&request, 0, sizeof(request));
+    request_of(sold.sale_id);
+    request_line("SKU", 3);
+    return_refused(LTY_E_FORBIDDEN); /* by id neither */
+    assert_string_equal(diag.field, "/sale_id");
+    strcpy(till_actor.store, "S001"); /* another till of the store that sold */
+    strcpy(till_actor.till, "T02");
+    memset(&request, 0, sizeof(request));
+    strcpy(request.receipt_no, "R7");
+    request_line("SKU", 3);
     assert_int_equal(give_back(NOW), 0);
     assert_int_equal(result.sale_id, sold.sale_id);
     assert_int_equal(result.lines[0].qty_returned, 2);
@@ -251,7 +264,7 @@ static void test_return_by_receipt_at_any_store_and_same_sku_lines_in_order(void
     assert_string_equal(result.store, "S001"); /* the sale's store */
     lty_journal_entry_t entry;
     entry_get(result.entry_id, &entry);
-    assert_string_equal(entry.store, "S002"); /* the entry: where the goods came back */
+    assert_string_equal(entry.till, "T02"); /* the entry: where the goods came back */
     /* Optional fields must agree with the sale's line. */
     memset(&request.lines[0], 0, sizeof(request.lines[0]));
     request.lines_count = 0;
@@ -285,6 +298,9 @@ static void test_return_refusals_change_nothing(void **state)
     memset(&request, 0, sizeof(request));
     strcpy(request.receipt_no, "R1");
     strcpy(request.store, "S999");
+    return_refused(LTY_E_FORBIDDEN); /* another store's receipts, known or not */
+    request.store[0] = '\0';
+    strcpy(request.receipt_no, "R-NONE");
     return_refused(LTY_E_SALE_NOT_FOUND);
     request_of(sale_id);
     request_line("6909876543210", 0);
@@ -442,7 +458,7 @@ int main(void)
         DOMAIN_TEST(test_return_of_everything_splits_the_value_over_what_paid),
         DOMAIN_TEST(test_return_puts_redeemed_points_back_into_their_lots),
         DOMAIN_TEST(test_partial_returns_add_up_to_the_sale_exactly),
-        DOMAIN_TEST(test_return_by_receipt_at_any_store_and_same_sku_lines_in_order),
+        DOMAIN_TEST(test_return_by_receipt_at_the_selling_store_and_same_sku_lines_in_order),
         DOMAIN_TEST(test_return_refusals_change_nothing),
         DOMAIN_TEST(test_return_of_a_basket_of_max_lines),
         DOMAIN_TEST(test_return_points_floor_at_max_and_over),

@@ -290,10 +290,56 @@ static void test_store_till_operator_audit_round_trip(void **state)
     fill(audit.detail, LTY_AUDIT_VALUE_BYTES_MAX, 'd');
     strcpy(audit.old_value, "old");
     strcpy(audit.new_value, "new");
+    fill(audit.target, LTY_AUDIT_TARGET_BYTES_MAX, 't');
+    fill(audit.remote_addr, LTY_REMOTE_ADDR_BYTES_MAX, 'a');
+    memset(audit.prev_hash, 0x5a, sizeof(audit.prev_hash));
+    lty_record_audit_hash(&audit, audit.hash);
     size = lty_record_audit_encode(&audit, buffer, sizeof(buffer));
     assert_int_equal(lty_record_audit_decode((lty_bytes_t){buffer, size}, &audit_decoded), 0);
+    assert_true(audit_decoded.chained);
+    assert_memory_equal(audit_decoded.hash, audit.hash, LTY_AUDIT_HASH_BYTES);
+    assert_string_equal(audit_decoded.remote_addr, audit.remote_addr);
     REENCODED_EQUAL(lty_record_audit_encode, &audit_decoded, size);
     EXPECT_TRUNCATIONS_CORRUPT(lty_record_audit_decode, lty_audit_t, size);
+}
+
+/* Version 1 audit records (before schema 5) still decode, outside the chain; the hash covers
+ * the previous hash and every field, so any change changes it. */
+static void test_audit_version1_decodes_unchained_and_hash_covers_every_field(void **state)
+{
+    (void)state;
+    static lty_audit_t audit;
+    static lty_audit_t decoded;
+    uint8_t record[LTY_RECORD_AUDIT_BYTES_MAX];
+    audit = (lty_audit_t){.audit_id = 7, .created_ms = 4};
+    strcpy(audit.principal, "operator:alice");
+    strcpy(audit.action, "card.lost");
+    strcpy(audit.target, "member:3");
+    size_t size = lty_record_audit_encode(&audit, record, sizeof(record));
+    /* The version-1 layout is version 2's up to new_value: no address, no hashes. */
+    size_t v1_size = size - 2 - 2 * LTY_AUDIT_HASH_BYTES;
+    record[1] = 1;
+    assert_int_equal(lty_record_audit_decode((lty_bytes_t){record, v1_size}, &decoded), 0);
+    assert_false(decoded.chained);
+    assert_string_equal(decoded.target, "member:3");
+    assert_string_equal(decoded.remote_addr, "");
+    record[1] = 2; /* a version-2 record cut short is corrupt */
+    assert_int_equal(lty_record_audit_decode((lty_bytes_t){record, v1_size}, &decoded),
+                     LTY_E_CORRUPT);
+
+    uint8_t hash[LTY_AUDIT_HASH_BYTES], changed[LTY_AUDIT_HASH_BYTES];
+    lty_record_audit_hash(&audit, hash);
+    audit.prev_hash[31] ^= 1;
+    lty_record_audit_hash(&audit, changed);
+    assert_memory_not_equal(hash, changed, sizeof(hash));
+    audit.prev_hash[31] ^= 1;
+    strcpy(audit.remote_addr, "10.0.0.1");
+    lty_record_audit_hash(&audit, changed);
+    assert_memory_not_equal(hash, changed, sizeof(hash));
+    audit.remote_addr[0] = '\0';
+    memset(audit.hash, 0xff, sizeof(audit.hash)); /* the stored hash is not hashed */
+    lty_record_audit_hash(&audit, changed);
+    assert_memory_equal(hash, changed, sizeof(hash));
 }
 
 static void test_string_with_embedded_nul_is_corrupt(void **state)
@@ -442,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_store_till_operator_audit_round_trip),
         cmocka_unit_test(test_webhook_and_delivery_round_trip),
         cmocka_unit_test(test_string_with_embedded_nul_is_corrupt),
+        cmocka_unit_test(test_audit_version1_decodes_unchained_and_hash_covers_every_field),
         cmocka_unit_test(test_garbage_never_decodes_as_a_valid_lot_or_account),
         cmocka_unit_test(test_meta_counters_need_exact_sizes),
         cmocka_unit_test(test_keys_sort_numerically_and_by_expiry),

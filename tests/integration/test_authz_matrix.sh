@@ -1,0 +1,294 @@
+#!/usr/bin/env bash
+# Goal: the daemon answers every route for every principal exactly as schema/authz-matrix.tsv
+# says: realms (401 without a credential, 403 with the wrong kind), operator roles (403 for a
+# role the route does not list), till scoping (store B's till may not return or void store A's
+# sale), certificates refused at the handshake (revoked, expired, foreign CA), and the portal's
+# listener, where only a member's session counts (member routes: 401 without one). Every
+# refused cell leaves the store unchanged.
+# Method: certificates made at test time (loyaltyctl till add / operator add --role / cert
+# revoke; openssl for the expired one and the foreign CA), the daemon started with the test
+# hooks, then the whole table walked row by row, each route on the listener that serves it
+# (routes.def's realm): for each route the refused cells first (one curl run, with a stats
+# snapshot around it), then the allowed ones (one curl run), each with a fixture that makes the
+# request valid (a fresh member, card or sale made by the admin or till A; a member logged in on
+# the portal). A handshake refused shows as one of the curl exit codes lib.sh's tls_refused
+# knows ("tls"). The closing line gives the table's size.
+source "$LTY_SOURCE_DIR/tests/support/lib.sh"
+MATRIX="$LTY_SOURCE_DIR/schema/authz-matrix.tsv"
+# The realm of every route, to call it on its listener (the portal's for PORTAL and MEMBER).
+declare -A REALM
+route_re='^LTY_ROUTE\(([A-Z]+), *"([^"]+)", *[a-z_]+, *([A-Z]+),'
+while IFS= read -r line; do
+    [[ "$line" =~ $route_re ]] && REALM["${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"]=${BASH_REMATCH[3]}
+done < <(grep -E '^LTY_ROUTE\(' "$LTY_SOURCE_DIR/schema/routes.def")
+
+lty_init_demo
+CTL=("$LOYALTYCTL" --data "$LTY_DATA")
+"${CTL[@]}" till add S002 T01 --out "$LTY_TMP" >/dev/null || { echo "Bail out! till add"; exit 1; }
+for role in viewer supervisor marketing finance admin; do
+    "${CTL[@]}" operator add "op-$role" --role "$role" --out "$LTY_TMP" >/dev/null ||
+        { echo "Bail out! operator add --role $role"; exit 1; }
+done
+"${CTL[@]}" operator add op-revoked --role admin --out "$LTY_TMP" >/dev/null &&
+    "${CTL[@]}" cert revoke "$LTY_TMP/operator-op-revoked.crt" >/dev/null ||
+    { echo "Bail out! revoke"; exit 1; }
+lty_cert_openssl expired "/CN=op-expired/OU=operator/title=admin/O=loyaltyd" \
+    "$LTY_CA_DIR/ca.crt" "$CA_KEY" 20200101000000Z 20200102000000Z
+lty_foreign_ca
+lty_cert_openssl foreign "/CN=op-foreign/OU=operator/title=admin/O=loyaltyd" \
+    "$LTY_TMP/foreign-ca.crt" "$LTY_TMP/foreign-ca.key"
+lty_start --test-clock --test-faults
+
+# auth PRINCIPAL: the curl arguments of its credential (none for anonymous and, until the
+# member realm exists, for the members).
+auth() {
+    case "$1" in
+    till_a) AUTH=(--cert "$TILL_CERT" --key "$TILL_KEY") ;;
+    till_b) AUTH=(--cert "$LTY_TMP/till-S002-T01.crt" --key "$LTY_TMP/till-S002-T01.key") ;;
+    viewer | supervisor | marketing | finance | admin)
+        AUTH=(--cert "$LTY_TMP/operator-op-$1.crt" --key "$LTY_TMP/operator-op-$1.key") ;;
+    revoked) AUTH=(--cert "$LTY_TMP/operator-op-revoked.crt" --key "$LTY_TMP/operator-op-revoked.key") ;;
+    expired) AUTH=(--cert "$LTY_TMP/expired.crt" --key "$LTY_TMP/expired.key") ;;
+    foreign_ca) AUTH=(--cert "$LTY_TMP/foreign.crt" --key "$LTY_TMP/foreign.key") ;;
+    member_a | member_b | anonymous) AUTH=() ;;
+    *) echo "Bail out! unknown principal $1"; exit 1 ;;
+    esac
+}
+
+KEYS=0
+
+# Fixtures, made with the demo operator (an admin) or till A. Each sets FX (never run in a
+# subshell: SEQ, which keeps phone numbers and receipts unique, must survive the call).
+SEQ=0
+fresh() { SEQ=$((SEQ + 1)); }
+phone() { printf '+86139%08d' "$SEQ"; }
+fx_member() {
+    fresh
+    request op POST /v1/admin/members "{\"name\":\"Matrix $SEQ\",\"phone\":\"$(phone)\"}" \
+        -H "Idempotency-Key: $(key)"
+    FX=$(json .member_id)
+}
+fx_card() { # a new card of a new member
+    fx_member
+    request op POST "/v1/admin/members/$FX/cards" "" -H "Idempotency-Key: $(key)"
+    FX=$(json .card_no)
+}
+fx_unassigned() {
+    request op POST /v1/admin/cards/batches '{"count":1}' -H "Idempotency-Key: $(key)"
+    FX=$(json '.cards[0]')
+}
+fx_sale_a() {
+    fresh
+    request till POST /v1/till/sales "{\"card_no\":\"$DEMO_CARD\",\"receipt_no\":\"MX-$SEQ\",\
+\"lines\":[{\"sku\":\"A\",\"qty\":1,\"amount_cents\":1000}]}" -H "Idempotency-Key: $(key)"
+    FX=$(json .sale_id)
+}
+fx_member
+SALE_MEMBER=$FX
+# fx_member_session: a new member with a card and PIN, logged in on the portal with the card:
+# FX is the card, SESSION the curl config lines (cookie and CSRF token) of its session.
+fx_member_session() {
+    fx_card
+    local card=$FX
+    request till POST "/v1/till/cards/$card/pin" '{"pin":"2468"}' -H "Idempotency-Key: $(key)"
+    [[ "$STATUS" == 200 ]] || { fail "fixture: PIN on $card: $STATUS"; return; }
+    STATUS=$(curl -sS --max-time 20 --cacert "$PORTAL_CA" -H 'Content-Type: application/json' \
+        --data-binary "{\"card_no\":\"$card\",\"pin\":\"2468\"}" -D "$LTY_TMP/login.headers" \
+        -o "$LTY_TMP/login.body" -w '%{http_code}' "$PORTAL/v1/member/login")
+    [[ "$STATUS" == 200 ]] || { fail "fixture: login with $card: $STATUS"; return; }
+    local cookie csrf
+    cookie=$(grep -i '^set-cookie:' "$LTY_TMP/login.headers" | head -1 | cut -d' ' -f2 | cut -d';' -f1)
+    csrf=$(jq -r .csrf_token "$LTY_TMP/login.body")
+    SESSION="header = \"Cookie: $cookie\"\nheader = \"X-CSRF-Token: $csrf\"\n"
+    FX=$card
+}
+read -r _ PORTAL_CARD _ PORTAL_PIN < <(sed -n 3p "$LTY_DATA/demo-members.txt") # demo member 2
+
+# fixture "METHOD PATH" PRINCIPAL: PATH_NOW and BODY_NOW for a request that is valid for that
+# route (any principal allowed to make it gets 2xx); routes without one use the placeholders as
+# they are: member 1, the demo card, sale 1, no body.
+fixture() {
+    local route=$1 principal=$2
+    PATH_NOW=${route#* }
+    PATH_NOW=${PATH_NOW//\{member_id\}/1}
+    PATH_NOW=${PATH_NOW//\{card_no\}/$DEMO_CARD}
+    PATH_NOW=${PATH_NOW//\{sale_id\}/1}
+    BODY_NOW=""
+    SESSION=""
+    fresh
+    # A member's own session, for a route of the member realm (nobody else has one).
+    if [[ "${REALM[$route]:-}" == MEMBER && ("$principal" == member_a || "$principal" == member_b) ]]; then
+        fx_member_session
+        case "$route" in
+        "POST /v1/member/logout") BODY_NOW='{}' ;;
+        "POST /v1/member/pin") BODY_NOW='{"pin":"2468","pin_new":"1357"}' ;;
+        "POST /v1/member/cards/lost") BODY_NOW="{\"card_no\":\"$FX\"}" ;;
+        "PATCH /v1/member/profile") BODY_NOW="{\"email\":\"member$SEQ@example.com\"}" ;;
+        esac
+        return
+    fi
+    case "$route" in
+    "GET /assets/{name}") PATH_NOW="/assets/app.css" ;;
+    "POST /v1/member/login") BODY_NOW="{\"card_no\":\"$PORTAL_CARD\",\"pin\":\"$PORTAL_PIN\"}" ;;
+    "POST /v1/admin/members") BODY_NOW="{\"name\":\"Matrix $SEQ\",\"phone\":\"$(phone)\"}" ;;
+    "GET /v1/admin/members") PATH_NOW="/v1/admin/members?phone=%2B8613800138001" ;;
+    "PATCH /v1/admin/members/{member_id}") BODY_NOW="{\"email\":\"matrix$SEQ@example.com\"}" ;;
+    "POST /v1/admin/members/{member_id}/close")
+        fx_member
+        PATH_NOW="/v1/admin/members/$FX/close"
+        BODY_NOW='{"reason":"authorization matrix","payout":"cash"}' ;;
+    "POST /v1/admin/members/{member_id}/cards") PATH_NOW="/v1/admin/members/$SALE_MEMBER/cards" ;;
+    "POST /v1/admin/cards/batches") BODY_NOW='{"count":1}' ;;
+    "POST /v1/till/cards/{card_no}/activate")
+        fx_unassigned
+        PATH_NOW="/v1/till/cards/$FX/activate"
+        fresh
+        BODY_NOW="{\"phone\":\"$(phone)\",\"name\":\"Activated $SEQ\"}" ;;
+    "POST /v1/admin/cards/{card_no}/"*)
+        fx_card
+        PATH_NOW="/v1/admin/cards/$FX/${route##*/}" ;;
+    "POST /v1/till/sales")
+        BODY_NOW="{\"card_no\":\"$DEMO_CARD\",\"receipt_no\":\"MX-$SEQ\",\
+\"lines\":[{\"sku\":\"A\",\"qty\":1,\"amount_cents\":1000}]}" ;;
+    "POST /v1/till/returns")
+        fx_sale_a
+        BODY_NOW="{\"sale_id\":$FX}" ;;
+    "POST /v1/till/sales/{sale_id}/void")
+        fx_sale_a
+        PATH_NOW="/v1/till/sales/$FX/void" ;;
+    "POST /v1/till/prepaid/topups")
+        BODY_NOW="{\"card_no\":\"$DEMO_CARD\",\"amount_cents\":100,\"tender\":\"cash\"}" ;;
+    "POST /v1/admin/prepaid/topups")
+        BODY_NOW='{"member_id":1,"amount_cents":100,"tender":"cash","reason":"matrix"}' ;;
+    "POST /v1/till/cards/{card_no}/pin")
+        fx_card
+        PATH_NOW="/v1/till/cards/$FX/pin"
+        BODY_NOW='{"pin":"1234"}' ;;
+    "POST /v1/admin/adjustments") BODY_NOW='{"member_id":1,"points":10,"reason":"matrix"}' ;;
+    "GET /v1/admin/reports/settlement" | "GET /v1/admin/reports/breakage")
+        PATH_NOW="${route#* }?from=$(date -u +%F)" ;;
+    "POST /v1/admin/members/batches")
+        BODY_NOW="{\"members\":[{\"name\":\"Imported $SEQ\",\"phone\":\"$(phone)\"}]}" ;;
+    "POST /v1/admin/clock") BODY_NOW='{"offset_ms":0}' ;;
+    "POST /v1/admin/faults") BODY_NOW='{"commit_failures":0}' ;;
+    "GET /v1/admin/audit") PATH_NOW="/v1/admin/audit?limit=5" ;;
+    esac
+}
+
+# outcome_ok EXPECTED: the last call's STATUS matches a cell of the table.
+outcome_ok() {
+    case "$1" in
+    2xx) [[ "$STATUS" =~ ^2[0-9][0-9]$ ]] ;;
+    4xx) [[ "$STATUS" =~ ^4[0-9][0-9]$ ]] ;;
+    *) [[ "$STATUS" == "$1" ]] ;;
+    esac
+}
+
+read -r -a HEADER < <(grep -v '^#' "$MATRIX" | head -1)
+PRINCIPALS=("${HEADER[@]:2}")
+cells=0
+routes=0
+mismatches=0
+# batch_add PRINCIPAL METHOD PATH BODY: one request of a curl -K config (BATCH) that prints
+# "status exitcode" per request; the refused cells of a route go out in one curl run.
+batch_add() {
+    local principal=$1 method=$2 path=$3 body=$4
+    auth "$principal"
+    KEYS=$((KEYS + 1))
+    local base=$BASE ca=$CA
+    case "${REALM["$method ${ROUTE_PATH}"]:-}" in PORTAL | MEMBER) base=$PORTAL ca=$PORTAL_CA ;; esac
+    BATCH+="url = \"$base$path\"\ncacert = \"$ca\"\nrequest = $method\n$SESSION"
+    [[ ${#AUTH[@]} -gt 0 ]] && BATCH+="cert = \"${AUTH[1]}\"\nkey = \"${AUTH[3]}\"\n"
+    [[ "$method" != GET ]] && BATCH+="header = \"Idempotency-Key: mx-$$-$KEYS\"\n"
+    if [[ -n "$body" ]]; then
+        BATCH+="header = \"Content-Type: application/json\"\ndata-binary = \"${body//\"/\\\"}\"\n"
+    fi
+    BATCH+="output = \"/dev/null\"\nwrite-out = \"%{http_code} %{exitcode}\\\\n\"\nmax-time = 20\nnext\n"
+}
+
+# batch_run ROUTE INDEXES...: send BATCH in one curl run and compare each request's outcome with
+# the cell of the principal at the same position.
+batch_run() {
+    local route=$1
+    shift
+    [[ $# -gt 0 ]] || return 0
+    local outcomes position=0 index code exit_code
+    mapfile -t outcomes < <(printf '%b' "$BATCH" | curl -sS -K - 2>/dev/null)
+    for index in "$@"; do
+        read -r code exit_code <<<"${outcomes[$position]:-000 -1}"
+        position=$((position + 1))
+        STATUS=$code
+        tls_refused "$exit_code" && STATUS=tls
+        [[ "$exit_code" != 0 && "$STATUS" != tls ]] && STATUS="curl-$exit_code"
+        cells=$((cells + 1))
+        if ! outcome_ok "${expected[$index]}"; then
+            mismatches=$((mismatches + 1))
+            fail "$route as ${PRINCIPALS[$index]}: expected ${expected[$index]}, got $STATUS"
+        fi
+    done
+}
+
+while IFS=$'\t' read -r -a row; do
+    [[ "${row[0]}" == "#"* || "${row[0]}" == method ]] && continue
+    route="${row[0]} ${row[1]}"
+    method=${row[0]}
+    ROUTE_PATH=${row[1]}
+    routes=$((routes + 1))
+    expected=("${row[@]:2}")
+    [[ ${#expected[@]} -eq ${#PRINCIPALS[@]} ]] ||
+        { fail "$route: ${#expected[@]} cells for ${#PRINCIPALS[@]} principals"; continue; }
+    before_mismatches=$mismatches
+    # Refused cells first, in one curl run between two snapshots: a refusal changes nothing.
+    # Till B's refusals need till A's sale, made before the first snapshot; the others need no
+    # fixture (realm and role are checked before a handler reads anything).
+    refused=()
+    BATCH=""
+    for index in "${!PRINCIPALS[@]}"; do
+        [[ "${expected[$index]}" == 2xx ]] && continue
+        principal=${PRINCIPALS[$index]}
+        if [[ "$principal" == till_b && "$route" == *" /v1/till/"* ]]; then
+            fixture "$route" till_b
+        else
+            fixture "GENERIC ${route#* }" "$principal"
+        fi
+        batch_add "$principal" "$method" "$PATH_NOW" "$BODY_NOW"
+        refused+=("$index")
+    done
+    snapshot row
+    batch_run "$route" "${refused[@]}"
+    unchanged "$route: every refused principal" row
+    # Then the allowed cells, each with its own fixture, also in one curl run.
+    allowed=()
+    BATCH=""
+    for index in "${!PRINCIPALS[@]}"; do
+        [[ "${expected[$index]}" == 2xx ]] || continue
+        fixture "$route" "${PRINCIPALS[$index]}"
+        batch_add "${PRINCIPALS[$index]}" "$method" "$PATH_NOW" "$BODY_NOW"
+        allowed+=("$index")
+    done
+    batch_run "$route" "${allowed[@]}"
+    [[ $mismatches -eq $before_mismatches ]] && pass "$route: ${#PRINCIPALS[@]} principals as the table says"
+done <"$MATRIX"
+
+check "the walk covered every route of the table ($routes)" \
+    test "$routes" -eq "$(grep -vc '^#' "$MATRIX" | awk '{print $1 - 1}')"
+echo "# authorization matrix: $routes routes x ${#PRINCIPALS[@]} principals = $cells cells walked, $mismatches mismatches"
+
+# The refusals of certificate holders reached the audit trail as security events.
+pages=0
+role_events=0
+realm_events=0
+after=0
+while [[ $pages -lt 100 ]]; do
+    request op GET "/v1/admin/audit?limit=100&after=$after"
+    role_events=$((role_events + $(json '[.audit[]|select(.action=="security.role_refused")]|length')))
+    realm_events=$((realm_events + $(json '[.audit[]|select(.action=="security.realm_refused")]|length')))
+    next=$(json .next_after)
+    [[ "$next" == null ]] && break
+    after=$next
+    pages=$((pages + 1))
+done
+check "role refusals are in the audit trail ($role_events records)" test "$role_events" -gt 0
+check "realm refusals of certificate holders are in the audit trail ($realm_events records)" \
+    test "$realm_events" -gt 0
+lty_finish
