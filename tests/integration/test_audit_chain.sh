@@ -62,21 +62,7 @@ curl -sS --max-time 20 --cacert "$CA" --cert "$LTY_TMP/foreign.crt" --key "$LTY_
     -o /dev/null "$BASE/healthz" 2>/dev/null || rc=$?
 check "a foreign CA's certificate is refused at the handshake" tls_refused "$rc"
 
-# all_audit: every record, page by page, into $LTY_TMP/audit.json (one array).
-all_audit() {
-    local after=0 pages=0
-    : >"$LTY_TMP/audit.pages"
-    while [[ $pages -lt 1000 ]]; do
-        request op GET "/v1/admin/audit?limit=100&after=$after"
-        [[ "$STATUS" == 200 ]] || return 1
-        json '.audit[]' >>"$LTY_TMP/audit.pages"
-        after=$(json .next_after)
-        [[ "$after" == null ]] && break
-        pages=$((pages + 1))
-    done
-    jq -s . "$LTY_TMP/audit.pages" >"$LTY_TMP/audit.json"
-}
-all_audit
+audit_all
 role=$(jq -c '[.[]|select(.action=="security.role_refused")][0]' "$LTY_TMP/audit.json")
 check "the viewer's refusal is a security event: by system, about operator:vera, from 127.0.0.1" \
     test "$(jq -r '"\(.by)|\(.target)|\(.from)"' <<<"$role")" = "system|operator:vera|127.0.0.1"
@@ -123,7 +109,7 @@ codes=$(curl -sS -K "$LTY_TMP/flood.cfg" | sort | uniq -c | awk '{print $2 "x" $
 check "the flood: $FLOOD refusals, all 403" test "$codes" = "403x$FLOOD"
 lty_stop # the counts of suppressed events are written at shutdown
 lty_start
-all_audit
+audit_all
 recorded=$(jq '[.[]|select(.action=="security.role_refused" and .target=="operator:vera")]|length' \
     "$LTY_TMP/audit.json")
 summarised=$(jq '[.[]|select(.action=="security.role_refused" and .target=="system")|

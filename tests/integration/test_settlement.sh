@@ -12,7 +12,7 @@ CARD2=$(sed -n 2p "$LTY_DATA/demo-cards.txt")
 "$LOYALTYCTL" --data "$LTY_DATA" till add S002 T01 --out "$LTY_TMP" >/dev/null
 "$LOYALTYCTL" --data "$LTY_DATA" till add S002 T02 --out "$LTY_TMP" >/dev/null
 OTHER="$LTY_TMP/till-S002-T01"
-OTHER2="$LTY_TMP/till-S002-T02" # a till takes back only its own store's sales (issue 11)
+OTHER2="$LTY_TMP/till-S002-T02" # a till takes back only its own store's sales (till scoping)
 FROM=$(date -u -d yesterday +%F)
 TO=$(date -u -d tomorrow +%F)
 

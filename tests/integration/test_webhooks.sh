@@ -142,5 +142,12 @@ check "a replay from sequence 0 moves the cursor back (200)" \
     test "$STATUS/$(json .cursor_seq)" = "200/0"
 request op GET "/v1/admin/webhooks/999/deliveries"
 expect_error "an unknown subscription" 404 not_found
+# Where the programme's events go is an operator's decision: on the audit trail, by whom.
+audit_all
+jq -r '.[] | select(.action | startswith("webhook.")) | "\(.action) \(.target) \(.by)"' \
+    "$LTY_TMP/audit.json" >"$LTY_TMP/webhook-audit"
+check "the subscriptions and the replay are on the audit trail, by the operator" \
+    test "$(tr '\n' , <"$LTY_TMP/webhook-audit")" = "webhook.create webhook:$SUB operator:demo-operator,\
+webhook.create webhook:$DEAD_SUB operator:demo-operator,webhook.replay webhook:$DEAD_SUB operator:demo-operator,"
 
 lty_finish

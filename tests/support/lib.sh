@@ -281,3 +281,19 @@ expect_exit() {
 
 # digest: the ledger's content digest (loyaltyctl verify --json), idempotency records aside.
 digest() { "$LOYALTYCTL" verify "$LTY_DATA" --json 2>/dev/null | jq -r .digest; }
+
+# audit_all: every audit record (GET /v1/admin/audit, page by page, as the demo operator) into
+# $LTY_TMP/audit.json, one array, oldest first. Returns 1 when a page is refused.
+audit_all() {
+    local after=0 pages=0
+    : >"$LTY_TMP/audit.pages"
+    while [[ $pages -lt 1000 ]]; do
+        request op GET "/v1/admin/audit?limit=100&after=$after"
+        [[ "$STATUS" == 200 ]] || return 1
+        json '.audit[]' >>"$LTY_TMP/audit.pages"
+        after=$(json .next_after)
+        [[ "$after" == null ]] && break
+        pages=$((pages + 1))
+    done
+    jq -s . "$LTY_TMP/audit.pages" >"$LTY_TMP/audit.json"
+}

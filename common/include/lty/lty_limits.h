@@ -149,7 +149,7 @@ _Static_assert(LTY_HTTP_BODY_BYTES_MAX < LTY_HTTP_PIPELINE_BYTES_MAX, "one body 
 _Static_assert(LTY_PRINCIPAL_BYTES_MAX + LTY_IDEMPOTENCY_KEY_BYTES_MAX + 2 <= 511,
                "idempotency key fits LMDB's key size");
 
-/* Identity and data (issue 11: roles, audit trail, export). */
+/* Identity and data: operator roles, the audit trail, the personal-data export. */
 #define LTY_REMOTE_ADDR_BYTES_MAX 47           /* a client's IPv6 address as text */
 #define LTY_SECURITY_EVENTS_PER_SECOND_MAX 10 /* audit records per event kind; then counted */
 #define LTY_EXPORT_JOURNAL_ENTRIES_MAX 400    /* newest entries in a member export; then paged */

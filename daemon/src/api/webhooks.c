@@ -9,6 +9,7 @@
 #include "ops_webhook.h"
 #include "render.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,6 +54,16 @@ static void webhook_render(lty_json_writer_t *writer, const lty_webhook_t *webho
     lty_jw_object_end(writer);
 }
 
+/* An operator's webhook action on the audit trail: a subscription decides where the
+ * programme's events go outside the system. */
+static int webhook_audit(lty_job_t *job, lty_store_txn_t *txn, const char *action,
+                         uint64_t subscription_id, const char *detail)
+{
+    char target[LTY_AUDIT_TARGET_BYTES_MAX + 1];
+    snprintf(target, sizeof(target), "webhook:%" PRIu64, subscription_id);
+    return lty_ops_audit_event(txn, lty_api_job_actor(job), job->now_ms, action, target, detail);
+}
+
 /* ---- POST /v1/admin/webhooks -------------------------------------------------------------- */
 
 static int webhook_create_apply(lty_job_t *job, lty_store_txn_t *txn)
@@ -61,6 +72,13 @@ static int webhook_create_apply(lty_job_t *job, lty_store_txn_t *txn)
     lty_webhook_t webhook;
     int err = lty_ops_webhook_create(txn, command->url, command->event_types, command->secret,
                                      job->now_ms, command->from_now, command->after_seq, &webhook);
+    if (err == 0) {
+        /* The record keeps LTY_AUDIT_VALUE_BYTES_MAX of it: a long type list is cut there. */
+        char detail[LTY_WEBHOOK_URL_BYTES_MAX + LTY_WEBHOOK_TYPES_BYTES_MAX + 48];
+        snprintf(detail, sizeof(detail), "to %s, types %s, after %" PRIu64, webhook.url,
+                 webhook.event_types, webhook.cursor_seq);
+        err = webhook_audit(job, txn, "webhook.create", webhook.subscription_id, detail);
+    }
     if (err != 0) return lty_api_job_refuse(job, err, NULL);
     lty_json_writer_t writer;
     lty_jw_init(&writer, job->body);
@@ -172,6 +190,12 @@ static int webhook_replay_apply(lty_job_t *job, lty_store_txn_t *txn)
     const webhook_command_t *command = lty_api_job_command(job);
     lty_webhook_t webhook;
     int err = lty_ops_webhook_replay(txn, command->subscription_id, command->after_seq, &webhook);
+    if (err == 0) {
+        char detail[64];
+        snprintf(detail, sizeof(detail), "events after %" PRIu64 " sent again",
+                 command->after_seq);
+        err = webhook_audit(job, txn, "webhook.replay", command->subscription_id, detail);
+    }
     if (err != 0) return lty_api_job_refuse(job, err, NULL);
     lty_json_writer_t writer;
     lty_jw_init(&writer, job->body);

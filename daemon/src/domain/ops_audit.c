@@ -108,9 +108,7 @@ int lty__ops_audit_change(lty_store_txn_t *txn, const lty_actor_t *actor, int64_
 int lty_ops_audit_event(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
                         const char *action, const char *target, const char *detail)
 {
-    LTY_ASSERT(txn != NULL && actor != NULL);
-    LTY_ASSERT(action != NULL && target != NULL && detail != NULL);
-    return lty__ops_audit_change(txn, actor, now_ms, action, target, detail, "", "");
+    return lty__ops_audit(txn, actor, now_ms, action, target, detail);
 }
 
 int lty__ops_audit(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,

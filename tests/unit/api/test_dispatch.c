@@ -8,7 +8,10 @@
  * (415), a malformed (400) or missing (428) Idempotency-Key. A mutating request reaches the
  * writer and is answered after its commit; a retry with the same key gets the stored answer
  * (refusals too) marked Idempotent-Replayed, another body with that key 422, and no refusal
- * here changes the store. Moving the test clock is logged like setting a fault.
+ * here changes the store. Moving the test clock is logged like setting a fault. The network
+ * layer's security events (lty_api_net_event_cb, main.c's server event_cb) reach the audit trail
+ * as "system" records naming the offender's address, within the per-kind bound, every one of a
+ * flood recorded or counted in a summary.
  * Method: an lty_api_t over a temporary store (domain_fixture.c) and a real writer thread; each
  * request runs through lty_api_handle() as conn.c would run it, this file setting the
  * exchange's complete_cb and waiting on a condition variable for a PENDING one (no sleeps);
@@ -588,6 +591,64 @@ static void test_refusals_before_the_writer_store_no_key(void **state)
     assert_false(replayed());
 }
 
+/* ---- The network layer's security events ------------------------------------------------ */
+
+/* A network event as the server passes it to its event_cb (api/exchange.h). */
+static void net_event(const char *name, const char *detail)
+{
+    lty_net_event_t event = {.name = name, .principal = "-", .address = "192.0.2.7",
+                             .detail = detail, .suppressed = 0};
+    lty_api_net_event_cb(&fx.api, &event);
+}
+
+static void test_network_events_reach_the_audit_trail_bounded_and_counted(void **state)
+{
+    (void)state;
+    enum { FLOOD = 30 };
+    int64_t first_s = lty_clock_monotonic_ms() / 1000;
+    for (int index = 0; index < FLOOD; index++) net_event("handshake_failed", "reason=unknown_ca");
+    int64_t last_s = lty_clock_monotonic_ms() / 1000;
+    net_event("certificate_revoked", "serial=1f");
+    net_event("request_throttled", "reason=address_rate");
+    lty_api_security_flush(&fx.api); /* as main.c does before the writer stops */
+    lty_writer_stop(fx.writer);      /* finishes every queued job */
+    fx.writer = NULL;
+    fx.api.writer = NULL;
+
+    static lty_ops_audit_page_t page; /* static: large */
+    lty_store_txn_t *txn = read_begin();
+    assert_int_equal(lty_ops_audit_log_page(txn, 0, LTY_AUDIT_PAGE_MAX, &page), 0);
+    lty_store_txn_abort(txn);
+    unsigned recorded = 0, summarised = 0, revocations = 0, throttles = 0;
+    for (size_t index = 0; index < page.audits_count; index++) {
+        const lty_audit_t *audit = &page.audits[index];
+        if (strncmp(audit->action, "security.", 9) == 0) {
+            assert_string_equal(audit->principal, "system");
+        }
+        if (strcmp(audit->action, "security.revocation") == 0) revocations++;
+        if (strcmp(audit->action, "security.throttled") == 0) throttles++;
+        if (strcmp(audit->action, "security.cert_refused") != 0) continue;
+        unsigned count = 0;
+        if (strcmp(audit->target, "system") == 0) { /* "N more cert_refused events were not..." */
+            assert_int_equal(sscanf(audit->detail, "%u more cert_refused events", &count), 1);
+            summarised += count;
+            continue;
+        }
+        assert_string_equal(audit->target, "anonymous"); /* no certificate: "-" */
+        assert_string_equal(audit->remote_addr, "192.0.2.7");
+        assert_string_equal(audit->detail, "handshake_failed reason=unknown_ca");
+        recorded++;
+    }
+    /* Every event is either a record of its own or counted in a summary; never more records
+     * of one kind per second than the bound, however long the loop above took. */
+    assert_int_equal(recorded + summarised, FLOOD);
+    assert_true(recorded >= 1);
+    int64_t windows = last_s - first_s + 1;
+    assert_true(recorded <= (unsigned)(LTY_SECURITY_EVENTS_PER_SECOND_MAX * windows));
+    assert_int_equal(revocations, 1);
+    assert_int_equal(throttles, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -602,6 +663,7 @@ int main(void)
         API_TEST(test_idempotency_key_missing_428_malformed_400),
         API_TEST(test_mutation_reaches_the_writer_and_its_retry_is_replayed),
         API_TEST(test_refusals_before_the_writer_store_no_key),
+        API_TEST(test_network_events_reach_the_audit_trail_bounded_and_counted),
     };
     return cmocka_run_group_tests_name("dispatch", tests, NULL, NULL);
 }
