@@ -4,12 +4,12 @@
 # headless Chromium (tests/browser/report_html.mjs, playwright-core over Debian's chromium) checks
 # the page and writes a screenshot into the build folder (report-liability.png).
 # Needs chromium and `npm ci` in tests/browser (scripts/deps --browser installs both); without
-# them the test says so and is skipped (exit 77).
+# them the test fails and says what to run (a missing browser is never counted as a pass).
 source "$LTY_SOURCE_DIR/tests/support/lib.sh"
 BROWSER_DIR="$LTY_SOURCE_DIR/tests/browser"
 if [[ ! -x /usr/bin/chromium || ! -d "$BROWSER_DIR/node_modules/playwright-core" ]]; then
-    echo "# skipped: needs /usr/bin/chromium and tests/browser/node_modules (scripts/deps --browser)"
-    exit 77
+    echo "not ok - needs /usr/bin/chromium and tests/browser/node_modules (run scripts/deps --browser)"
+    exit 1
 fi
 lty_init_demo
 lty_start
