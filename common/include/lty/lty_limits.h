@@ -127,6 +127,25 @@
 #define LTY_PORTAL_SWEEP_PER_LOGIN 8      /* due sessions/throttle records a login deletes */
 #define LTY_SESSION_TOKEN_BYTES 32        /* random bytes of a session token (hex in the cookie) */
 #define LTY_ADDRESS_THROTTLE_SLOTS 4096   /* client addresses the login throttle remembers */
+/* Programme, earning rules, stores and staff, bonuses, expiry (issue 12). */
+#define LTY_RULES_LIVE_MAX 128        /* active and paused rules at one time (ended: unlimited) */
+#define LTY_RULE_NAME_BYTES_MAX 64
+#define LTY_RULE_SKUS_MAX 32          /* SKUs one rule matches */
+#define LTY_RULE_CATEGORIES_MAX 16    /* category patterns one rule matches */
+#define LTY_RULE_STORES_MAX 16        /* stores one rule is limited to */
+#define LTY_RULE_MULTIPLIER_PERCENT_MAX 10000 /* 100x */
+#define LTY_RULE_JSON_BYTES_MAX (8 * 1024)    /* a rule as stored and as sent */
+#define LTY_RULES_APPLIED_MAX 16      /* rules that change one sale's points (first by rule_id) */
+#define LTY_RULES_PAGE_MAX 200        /* rules listed per request */
+#define LTY_STORE_REGION_BYTES_MAX 64
+#define LTY_STAFF_ID_BYTES_MAX 16
+#define LTY_STORES_PAGE_MAX 500
+#define LTY_STAFF_PAGE_MAX 500
+#define LTY_BONUS_MEMBERS_MAX 500     /* member ids per bonus request (the CLI sends chunks) */
+#define LTY_BONUS_KEY_BYTES_MAX 64
+#define LTY_EXPIRY_LOTS_PER_TXN_MAX 2000 /* lots one sweep transaction expires; more: run again */
+#define LTY_BIRTHDAY_MEMBERS_PER_TXN_MAX 5000 /* birthday grants per writer job */
+#define LTY_COMMISSION_ROWS_MAX 1000  /* staff rows of one commission report */
 
 /* Writer and storage. */
 #define LTY_COMMIT_BATCH_MAX 256      /* jobs per durable commit */

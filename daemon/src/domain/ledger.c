@@ -6,6 +6,7 @@
  * Refusals leave every output untouched, so a caller can refuse a request after calling a rule
  * without undoing anything. */
 #include "ledger.h"
+#include "calendar.h"
 #include "lty/lty_assert.h"
 #include "lty/lty_clock.h"
 #include "lty/lty_checked.h"
@@ -13,14 +14,28 @@
 
 #include <string.h>
 
+__extension__ typedef __int128 wide_t; /* products of two amounts may exceed int64_t */
+
+int64_t lty_ledger_round_div(int64_t numerator, int64_t denominator, int rounding)
+{
+    LTY_ASSERT(numerator >= 0 && denominator > 0);
+    /* Integer division rounds toward zero, which for non-negative amounts is rounding down. */
+    switch (rounding) {
+    case LTY_EARN_ROUND_NEAREST:
+        return (int64_t)(((wide_t)numerator * 2 + denominator) / ((wide_t)denominator * 2));
+    case LTY_EARN_ROUND_UP: return (int64_t)(((wide_t)numerator + denominator - 1) / denominator);
+    default: return numerator / denominator;
+    }
+}
+
 int lty_ledger_points_earn(const lty_programme_t *programme, int64_t eligible_cents,
                            int64_t *points_out)
 {
     LTY_ASSERT(programme != NULL && points_out != NULL);
     LTY_ASSERT(programme->earn_cents_per_point >= 1);
     LTY_ASSERT(eligible_cents >= 0);
-    /* Integer division rounds toward zero, which for non-negative amounts is rounding down. */
-    int64_t points = eligible_cents / programme->earn_cents_per_point;
+    int64_t points = lty_ledger_round_div(eligible_cents, programme->earn_cents_per_point,
+                                          programme->earn_rounding);
     if (points > LTY_POINTS_PER_TXN_MAX) return LTY_E_POINTS_LIMIT;
     LTY_ASSERT(points >= 0);
     *points_out = points;
@@ -137,7 +152,8 @@ void lty_ledger_posting_add(lty_journal_entry_t *entry, lty_account_kind_t kind,
     LTY_ASSERT(entry->postings_count < LTY_POSTINGS_PER_ENTRY_MAX);
     LTY_ASSERT(amount != 0);
     LTY_ASSERT(amount >= -LTY_LEDGER_POSTING_AMOUNT_MAX && amount <= LTY_LEDGER_POSTING_AMOUNT_MAX);
-    LTY_ASSERT(lty_account_kind_is_member(kind) == (owner != 0));
+    LTY_ASSERT((lty_account_kind_is_member(kind) || lty_account_kind_is_staff(kind)) ==
+               (owner != 0));
     lty_posting_t *posting = &entry->postings[entry->postings_count++];
     posting->account_kind = (uint8_t)kind;
     posting->asset = (uint8_t)lty_account_kind_asset(kind);
@@ -195,8 +211,6 @@ int lty_ledger_account_apply(lty_account_t *account, int64_t amount, int64_t now
 
 /* ---- Returns ------------------------------------------------------------------------------ */
 
-__extension__ typedef __int128 wide_t; /* products of two amounts may exceed int64_t */
-
 int64_t lty_ledger_pro_rata(int64_t value, int64_t returned, int64_t total)
 {
     LTY_ASSERT(value >= 0 && total >= 0);
@@ -241,17 +255,8 @@ uint64_t lty_ledger_month_index(int64_t time_ms)
 {
     LTY_ASSERT(time_ms >= 0);
     LTY_ASSERT(LTY_MS_PER_DAY > 0);
-    /* Civil date from days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm). */
-    int64_t days = time_ms / LTY_MS_PER_DAY + 719468;
-    int64_t era = days / 146097;
-    int64_t day_of_era = days - era * 146097;
-    int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 -
-                           day_of_era / 146096) / 365;
-    int64_t year = year_of_era + era * 400;
-    int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    int64_t month_shifted = (5 * day_of_year + 2) / 153; /* 0 = March */
-    int64_t month = month_shifted < 10 ? month_shifted + 3 : month_shifted - 9;
-    if (month <= 2) year++;
+    int64_t year = 0, month = 0, day = 0; /* tier months stay UTC months (docs/tiers.md) */
+    lty_cal_civil_from_days(time_ms / LTY_MS_PER_DAY, &year, &month, &day);
     LTY_ASSERT(year >= 1970 && month >= 1 && month <= 12);
     return (uint64_t)((year - 1970) * 12 + (month - 1));
 }

@@ -35,8 +35,12 @@ _Static_assert(LTY_SALE_AMOUNT_CENTS_MAX <= LTY_LEDGER_POSTING_AMOUNT_MAX, "sale
 _Static_assert(LTY_LEDGER_SYSTEM_BALANCE_MAX <= INT64_MAX - LTY_LEDGER_POSTING_AMOUNT_MAX,
                "system balance headroom");
 
-/** Points earned on eligible_cents (>= 0): rounded down. LTY_E_POINTS_LIMIT above
- *  LTY_POINTS_PER_TXN_MAX. */
+/** numerator / denominator (numerator >= 0, denominator > 0) rounded as rounding says
+ *  (lty_earn_rounding_t: down, nearest with halves up, up). Exact: no intermediate overflow. */
+int64_t lty_ledger_round_div(int64_t numerator, int64_t denominator, int rounding);
+
+/** Points earned on eligible_cents (>= 0): rounded as the programme's earn_rounding says
+ *  (down unless set). LTY_E_POINTS_LIMIT above LTY_POINTS_PER_TXN_MAX. */
 int lty_ledger_points_earn(const lty_programme_t *programme, int64_t eligible_cents,
                            int64_t *points_out);
 /** Value in minor units of points (>= 0) redeemed. LTY_E_POINTS_LIMIT if it overflows. */

@@ -59,7 +59,8 @@ int lty_migrate_check(lty_store_txn_t *txn, uint32_t *version_out)
 }
 
 /* 3 -> 4: the new key of one record of a database that member-ledger replaces. 1 when
- * the record stays (system accounts, which sort after every member account: kinds 1 and 2). */
+ * the record stays (system and staff accounts, which sort after every member account: kinds 1
+ * and 2). */
 static int member_ledger_key(lty_db_t from, lty_bytes_t key, lty_bytes_t value, lty_key_t *out)
 {
     uint64_t member_id = 0, entry_id = 0;
@@ -69,7 +70,7 @@ static int member_ledger_key(lty_db_t from, lty_bytes_t key, lty_bytes_t value, 
     switch (from) {
     case LTY_DB_ACCOUNTS:
         if (lty_record_account_decode(value, &account) != 0) return LTY_E_CORRUPT;
-        if (account.owner == 0) return 1;
+        if (!lty_account_kind_is_member((lty_account_kind_t)account.kind)) return 1;
         (void)lty_key_account(out, (lty_account_kind_t)account.kind, account.owner);
         return 0;
     case LTY_DB_JOURNAL_BY_MEMBER:

@@ -30,6 +30,8 @@
 #include "lty/lty_limits.h"
 #include "programme.h"
 #include "records.h"
+#include "rules.h"
+#include "settings.h"
 #include "store.h"
 
 #include <stdbool.h>
@@ -170,6 +172,7 @@ typedef struct lty_ops_sale_s {
     uint32_t pin_version;
     size_t lines_count;                            /* 1..LTY_BASKET_LINES_MAX */
     lty_sale_line_t lines[LTY_BASKET_LINES_MAX];   /* qty_returned ignored */
+    char staff_id[LTY_STAFF_ID_BYTES_MAX + 1];     /* issue 12: "" or an active staff member */
 } lty_ops_sale_t;
 
 typedef struct lty_ops_sale_result_s {
@@ -181,6 +184,9 @@ typedef struct lty_ops_sale_result_s {
     int64_t prepaid_cents;
     uint32_t tier;               /* the member's tier after the sale */
     bool tier_upgraded;          /* this sale lifted the member to it */
+    /* issue 12 */
+    lty_rules_outcome_t rules;   /* points without rules, and what each rule changed */
+    int64_t commission_cents;    /* paid to the staff member named (0 without one) */
 } lty_ops_sale_result_t;
 
 /**
@@ -222,6 +228,7 @@ typedef struct lty_ops_topup_s {
     int64_t amount_cents;                     /* 1..programme->topup_cents_max */
     uint8_t tender;                           /* LTY_TENDER_CASH or LTY_TENDER_BANK_CARD */
     char reason[LTY_REASON_BYTES_MAX + 1];    /* operator: required; till: "" */
+    char staff_id[LTY_STAFF_ID_BYTES_MAX + 1]; /* issue 12: till: "" or the staff member */
 } lty_ops_topup_t;
 
 /** What a till shows after any money or points movement. */
@@ -592,6 +599,7 @@ typedef struct lty_ops_card_activate_s {
     char card_no[LTY_CARD_NO_SIZE];
     char phone[LTY_PHONE_BYTES_MAX + 1];
     char name[LTY_NAME_BYTES_MAX + 1];  /* needed when no member has the phone */
+    char staff_id[LTY_STAFF_ID_BYTES_MAX + 1]; /* issue 12: "" or the staff member paid for it */
 } lty_ops_card_activate_t;
 
 /**
@@ -924,5 +932,320 @@ int lty_ops_export_page(lty_store_txn_t *txn, uint64_t after, size_t limit,
 int lty__ops_tier_import(lty_store_txn_t *txn, const lty_actor_t *actor,
                          const lty_programme_t *programme, int64_t now_ms, uint64_t member_id,
                          uint32_t tier);
+
+/* ---- Issue 12: stores and staff (ops_store.c) ------------------------------------------- */
+
+#define LTY_STORE_FIELD_NAME 1u
+#define LTY_STORE_FIELD_REGION 2u
+#define LTY_STORE_FIELD_STATUS 4u
+
+typedef struct lty_ops_store_new_s {
+    char store_id[LTY_STORE_ID_BYTES_MAX + 1];    /* printable ASCII, no space or '/' */
+    char name[LTY_STORE_NAME_BYTES_MAX + 1];      /* 1..LTY_STORE_NAME_BYTES_MAX bytes */
+    char region[LTY_STORE_REGION_BYTES_MAX + 1];  /* "" or a region name */
+} lty_ops_store_new_t;
+
+typedef struct lty_ops_store_patch_s {
+    char store_id[LTY_STORE_ID_BYTES_MAX + 1];
+    uint32_t fields;                              /* LTY_STORE_FIELD_* given */
+    char name[LTY_STORE_NAME_BYTES_MAX + 1];
+    char region[LTY_STORE_REGION_BYTES_MAX + 1];
+    bool open;                                    /* STATUS: open (true) or closed */
+} lty_ops_store_patch_t;
+
+typedef struct lty_ops_store_page_s {
+    size_t stores_count;
+    lty_store_record_t stores[LTY_STORES_PAGE_MAX];
+    char next_after[LTY_STORE_ID_BYTES_MAX + 1]; /* "" = no more */
+} lty_ops_store_page_t;
+
+/** Add a store (audited store.add). @return 0, LTY_E_INVALID_FIELD, LTY_E_EXISTS. */
+int lty_ops_store_create(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                         const lty_ops_store_new_t *store_new, lty_store_record_t *store_out,
+                         lty_diag_t *diag);
+/** Rename, move to a region, close or reopen a store; each change audited with old and new.
+ *  @return 0, LTY_E_INVALID_FIELD, LTY_E_STORE_NOT_FOUND. */
+int lty_ops_store_update(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                         const lty_ops_store_patch_t *patch, lty_store_record_t *store_out,
+                         lty_diag_t *diag);
+/** Stores by id after `after` ("" from the first). @return 0, LTY_E_INVALID_FIELD (limit). */
+int lty_ops_store_list(lty_store_txn_t *txn, const char *after, size_t limit,
+                       lty_ops_store_page_t *page_out);
+/** Load a store: 0, LTY_E_STORE_NOT_FOUND, LTY_E_CORRUPT. */
+int lty_ops_store_get(lty_store_txn_t *txn, const char *store_id, lty_store_record_t *store_out);
+/** Whether a till of store_id may act: 0, LTY_E_STORE_NOT_FOUND, LTY_E_STORE_CLOSED. */
+int lty_ops_store_usable(lty_store_txn_t *txn, const char *store_id);
+
+#define LTY_STAFF_FIELD_NAME 1u
+#define LTY_STAFF_FIELD_STORE 2u
+#define LTY_STAFF_FIELD_STATUS 4u
+
+typedef struct lty_ops_staff_new_s {
+    char staff_id[LTY_STAFF_ID_BYTES_MAX + 1];    /* printable ASCII, no space */
+    char name[LTY_NAME_BYTES_MAX + 1];
+    char store_id[LTY_STORE_ID_BYTES_MAX + 1];    /* an existing store */
+} lty_ops_staff_new_t;
+
+typedef struct lty_ops_staff_patch_s {
+    char staff_id[LTY_STAFF_ID_BYTES_MAX + 1];
+    uint32_t fields;                              /* LTY_STAFF_FIELD_* given */
+    char name[LTY_NAME_BYTES_MAX + 1];
+    char store_id[LTY_STORE_ID_BYTES_MAX + 1];
+    bool active;
+} lty_ops_staff_patch_t;
+
+typedef struct lty_ops_staff_page_s {
+    size_t staff_count;
+    lty_staff_t staff[LTY_STAFF_PAGE_MAX];
+    char next_after[LTY_STAFF_ID_BYTES_MAX + 1];  /* "" = no more */
+} lty_ops_staff_page_t;
+
+/** Add a staff member (staff_no from META staff_sequence; audited staff.add).
+ *  @return 0, LTY_E_INVALID_FIELD, LTY_E_STORE_NOT_FOUND, LTY_E_EXISTS. */
+int lty_ops_staff_create(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                         const lty_ops_staff_new_t *staff_new, lty_staff_t *staff_out,
+                         lty_diag_t *diag);
+/** Rename, move or (de)activate a staff member (audited).
+ *  @return 0, LTY_E_INVALID_FIELD, LTY_E_NOT_FOUND, LTY_E_STORE_NOT_FOUND. */
+int lty_ops_staff_update(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                         const lty_ops_staff_patch_t *patch, lty_staff_t *staff_out,
+                         lty_diag_t *diag);
+/** Staff by id after `after`, of store ("" = every store). */
+int lty_ops_staff_list(lty_store_txn_t *txn, const char *store, const char *after, size_t limit,
+                       lty_ops_staff_page_t *page_out);
+/** Load a staff member: 0, LTY_E_NOT_FOUND, LTY_E_CORRUPT. */
+int lty_ops_staff_get(lty_store_txn_t *txn, const char *staff_id, lty_staff_t *staff_out);
+/** The staff member a sale, activation or top-up names: LTY_E_STAFF_NOT_FOUND (with the diag
+ *  naming /staff_id) when unknown or deactivated. */
+int lty__ops_staff_active(lty_store_txn_t *txn, const char *staff_id, lty_staff_t *staff_out,
+                          lty_diag_t *diag);
+/** Add a commission of cents (> 0) to entry: the staff member's commission-payable +cents,
+ *  commission-expense -cents. */
+void lty__ops_commission_postings(lty_journal_entry_t *entry, const lty_staff_t *staff,
+                                  int64_t cents);
+
+/* ---- Issue 12: programme settings (ops_programme.c) ------------------------------------- */
+
+/**
+ * Replace the programme (PUT /v1/admin/programme). update->version must be the stored version
+ * (LTY_E_VERSION_CONFLICT otherwise); currency and minor_unit never change once set
+ * (LTY_E_INVALID_FIELD). Stores it with version + 1, writes a fresh settings stamp (so every
+ * thread uses it from its next request), and audits each changed key with old and new value.
+ * @param[out] stored_out  The programme as stored (the new version).
+ */
+int lty_ops_programme_update(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                             const lty_programme_t *update, lty_programme_t *stored_out,
+                             lty_diag_t *diag);
+
+/* ---- Issue 12: earning rules (ops_rules.c) ---------------------------------------------- */
+
+#define LTY_RULE_FIELD_NAME 1u
+#define LTY_RULE_FIELD_STATUS 2u
+#define LTY_RULE_FIELD_VALID_TO 4u
+
+typedef struct lty_ops_rule_patch_s {
+    uint64_t rule_id;
+    uint32_t fields;                            /* LTY_RULE_FIELD_* given */
+    char name[LTY_RULE_NAME_BYTES_MAX + 1];
+    uint8_t status;                             /* active, paused or ended */
+    int64_t valid_to_day;                       /* local day, or LTY_RULE_DAY_OPEN_MAX */
+} lty_ops_rule_patch_t;
+
+#define LTY_OPS_RULES_PAGE_MAX 50
+typedef struct lty_ops_rule_page_s {
+    size_t rules_count;
+    lty_rule_t rules[LTY_OPS_RULES_PAGE_MAX];
+    uint64_t next_after;                        /* 0 = no more */
+} lty_ops_rule_page_t;
+
+/**
+ * Add a rule (definition from lty_rule_parse; status active or paused). Its stores must exist
+ * and its tiers be the programme's (LTY_E_INVALID_FIELD naming /match/stores/N or
+ * /match/tiers/N); at most LTY_RULES_LIVE_MAX rules live at once. Audited rule.add; writes a
+ * fresh settings stamp. @return 0 and *rule_out (with rule_id), or the refusal.
+ */
+int lty_ops_rule_create(lty_store_txn_t *txn, const lty_actor_t *actor,
+                        const lty_programme_t *programme, int64_t now_ms, const lty_rule_t *rule,
+                        lty_rule_t *rule_out, lty_diag_t *diag);
+/** Rename, pause, resume, end, or move the end date of a rule (its matching and effect never
+ *  change: add another rule). @return 0, LTY_E_RULE_NOT_FOUND, LTY_E_RULE_ENDED,
+ *  LTY_E_INVALID_FIELD. */
+int lty_ops_rule_update(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                        const lty_ops_rule_patch_t *patch, lty_rule_t *rule_out,
+                        lty_diag_t *diag);
+/** One rule: 0, LTY_E_RULE_NOT_FOUND, LTY_E_CORRUPT. */
+int lty_ops_rule_get(lty_store_txn_t *txn, uint64_t rule_id, lty_rule_t *rule_out);
+/** Rules by id after `after` (ended ones only with include_ended). */
+int lty_ops_rule_list(lty_store_txn_t *txn, uint64_t after, size_t limit, bool include_ended,
+                      lty_ops_rule_page_t *page_out);
+
+/* ---- Issue 12: sales with rules, staff, and quotes (ops_sale.c) ------------------------- */
+
+/** What a sale would do, without doing it. */
+typedef struct lty_ops_quote_s {
+    uint64_t member_id;
+    int64_t points_balance;      /* the member's points now (expired lots not counted) */
+    int64_t points_earned;       /* what the sale earns: rules, caps and maximum applied */
+    int64_t points_redeemed;     /* the redeem_points asked for (checked) */
+    int64_t points_redeemable;   /* at most this many points may pay for this basket */
+    int64_t redeem_cents_per_point;
+    uint32_t tier;
+    lty_rules_outcome_t rules;
+    int64_t commission_cents;
+} lty_ops_quote_t;
+
+/**
+ * A sale under settings (programme and earning rules), with an optional staff member: as
+ * lty_ops_sale(), plus the rules (applied in this transaction; cap usage recorded), the staff
+ * member's commission in the same journal entry, and LTY_E_STAFF_NOT_FOUND,
+ * LTY_E_STORE_CLOSED. lty_ops_sale() is this with the programme alone and no rules.
+ */
+int lty_ops_sale_ex(lty_store_txn_t *txn, const lty_actor_t *actor,
+                    const lty_settings_t *settings, int64_t now_ms, const lty_ops_sale_t *sale,
+                    lty_ops_sale_result_t *result_out, lty_diag_t *diag);
+/**
+ * What lty_ops_sale_ex would do, in any transaction, writing nothing: the same checks and the
+ * same evaluation, so the sale that follows earns what was quoted (unless something changed in
+ * between). receipt_no may be "" (then it is not checked). The PIN is not checked.
+ */
+int lty_ops_sale_quote(lty_store_txn_t *txn, const lty_actor_t *actor,
+                       const lty_settings_t *settings, int64_t now_ms, const lty_ops_sale_t *sale,
+                       lty_ops_quote_t *quote_out, lty_diag_t *diag);
+
+/* ---- Issue 12: points expiry (ops_expiry.c) -------------------------------------------- */
+
+/** How lots are taken: only those not yet expired (redemption, adjustments), those first and
+ *  then expired ones (returns taking earned points back), or all soonest first (close). */
+typedef enum lty_ops_lots_take {
+    LTY_OPS_LOTS_UNEXPIRED = 1,
+    LTY_OPS_LOTS_UNEXPIRED_FIRST = 2,
+    LTY_OPS_LOTS_ALL = 3,
+} lty_ops_lots_take_t;
+
+/** Take points from a member's lots as `how` says at now_ms; used_out (may be NULL with
+ *  used_count_out) says which lots gave them. LTY_E_INSUFFICIENT_POINTS (nothing changed). */
+int lty__ops_lots_take(lty_store_txn_t *txn, uint64_t member_id, int64_t points, int64_t now_ms,
+                       lty_ops_lots_take_t how, lty_sale_lot_t *used_out,
+                       uint32_t *used_count_out);
+/** The member's points balance and what of it may be spent at now_ms: the balance less the
+ *  points of lots past their expiry that the sweep has not taken yet (a negative balance is
+ *  reported as it is). */
+int lty__ops_points_available(lty_store_txn_t *txn, uint64_t member_id, int64_t now_ms,
+                              int64_t *balance_out, int64_t *available_out);
+
+typedef struct lty_ops_expiring_s {
+    size_t dates_count;          /* 0..LTY_POINTS_EXPIRING_DATES_MAX */
+    struct {
+        int64_t day;             /* the last local day the points may be spent */
+        int64_t points;
+    } dates[LTY_POINTS_EXPIRING_DATES_MAX];
+} lty_ops_expiring_t;
+
+/** The next dates on which a member's points expire, and how many (programme time zone). */
+int lty_ops_points_expiring(lty_store_txn_t *txn, const lty_programme_t *programme,
+                            uint64_t member_id, int64_t now_ms, lty_ops_expiring_t *out);
+
+typedef struct lty_ops_expiry_sweep_s {
+    uint64_t lots_expired;       /* lots that had points left: one EXPIRE entry each */
+    uint64_t lots_visited;       /* index entries due (emptied lots included) */
+    int64_t points_expired;
+    bool more;                   /* the limit stopped it: run again */
+} lty_ops_expiry_sweep_t;
+
+/**
+ * Expire every lot whose date has come (expires_ms <= now_ms), up to lots_max index entries:
+ * each lot with points left gets one EXPIRE entry (member-points -n, points-expired +n) and
+ * ends at 0, and leaves LOTS_BY_EXPIRY, so no lot is ever expired twice however often this
+ * runs (docs/programme.md "Points expiry").
+ */
+int lty_ops_expiry_sweep(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                         size_t lots_max, lty_ops_expiry_sweep_t *sweep_out);
+/** Index a new lot for the sweep (lots that never expire are not indexed). */
+int lty__ops_lot_expiry_index(lty_store_txn_t *txn, const lty_lot_t *lot);
+/** Migration to schema 5: index every stored lot (idempotent puts). */
+int lty_ops_lot_expiry_backfill(lty_store_txn_t *txn, uint64_t *indexed_out);
+
+/* ---- Issue 12: bonuses (ops_bonus.c) ---------------------------------------------------- */
+
+typedef struct lty_ops_bonus_s {
+    char bonus_key[LTY_BONUS_KEY_BYTES_MAX + 1];  /* once per member per key */
+    int64_t points;                               /* 1..LTY_POINTS_PER_TXN_MAX */
+    char reason[LTY_REASON_BYTES_MAX + 1];
+    int64_t expires_ms;                           /* 0: the programme's lot expiry policy */
+    size_t members_count;                         /* 1..LTY_BONUS_MEMBERS_MAX */
+    uint64_t member_ids[LTY_BONUS_MEMBERS_MAX];
+} lty_ops_bonus_t;
+
+typedef enum lty_ops_bonus_outcome {
+    LTY_OPS_BONUS_GRANTED = 1,
+    LTY_OPS_BONUS_ALREADY_GRANTED = 2, /* this key was granted to the member before */
+    LTY_OPS_BONUS_MEMBER_NOT_FOUND = 3,
+    LTY_OPS_BONUS_ACCOUNT_CLOSED = 4,
+} lty_ops_bonus_outcome_t;
+
+typedef struct lty_ops_bonus_result_s {
+    size_t members_count;
+    struct {
+        uint64_t member_id;
+        uint8_t outcome;                          /* lty_ops_bonus_outcome_t */
+        uint64_t entry_id;                        /* GRANTED / ALREADY_GRANTED: the entry */
+    } members[LTY_BONUS_MEMBERS_MAX];
+    size_t granted_count;
+} lty_ops_bonus_result_t;
+
+/**
+ * Grant a bonus to each member once per bonus_key: a BONUS entry and a lot each (expiring at
+ * bonus->expires_ms or by the programme's policy), a grant record under the member, an audit
+ * record. A member who already has the key, an unknown one and a closed one are reported, not
+ * refused, so a run repeated after a crash grants only what the first run did not.
+ * @return 0, LTY_E_INVALID_FIELD.
+ */
+int lty_ops_bonus_grant(lty_store_txn_t *txn, const lty_actor_t *actor,
+                        const lty_programme_t *programme, int64_t now_ms,
+                        const lty_ops_bonus_t *bonus, lty_ops_bonus_result_t *result_out,
+                        lty_diag_t *diag);
+/**
+ * Members (active, after member id `after`) whose birthday is the local day of now_ms, in the
+ * programme's time zone (29 February counts on 28 February in other years). Reads up to
+ * members_visit_max members; *next_after_out is the id to continue from (0 = all read).
+ */
+int lty_ops_birthdays_find(lty_store_txn_t *txn, const lty_programme_t *programme,
+                           int64_t now_ms, uint64_t after, size_t members_visit_max,
+                           uint64_t *ids_out, size_t ids_max, size_t *ids_count_out,
+                           uint64_t *next_after_out);
+/** The birthday bonus of the programme for these members: key "birthday:YYYY" (local year), so
+ *  it comes once a year. Nothing when birthday_bonus_points is 0. */
+int lty_ops_birthday_grant(lty_store_txn_t *txn, const lty_actor_t *actor,
+                           const lty_programme_t *programme, int64_t now_ms,
+                           const uint64_t *member_ids, size_t members_count,
+                           size_t *granted_out);
+
+/* ---- Issue 12: staff commission report (ops_commission.c) ------------------------------- */
+
+typedef struct lty_ops_commission_row_s {
+    char staff_id[LTY_STAFF_ID_BYTES_MAX + 1];
+    char name[LTY_NAME_BYTES_MAX + 1];
+    char store_id[LTY_STORE_ID_BYTES_MAX + 1];   /* the staff member's home store */
+    int64_t sales_count;                          /* sales that paid commission */
+    int64_t sales_cents;                          /* their goods value */
+    int64_t returns_count;                        /* returns and voids that clawed some back */
+    int64_t cards_activated;
+    int64_t topups_count;
+    int64_t commission_cents;                     /* earned in the period */
+    int64_t clawback_cents;                       /* taken back in the period (>= 0) */
+    int64_t net_cents;                            /* commission - clawback */
+    int64_t balance_cents;                        /* commission-payable balance now */
+} lty_ops_commission_row_t;
+
+typedef struct lty_ops_commission_report_s {
+    size_t rows_count;
+    bool truncated;
+    lty_ops_commission_row_t rows[LTY_COMMISSION_ROWS_MAX];
+} lty_ops_commission_report_t;
+
+/** Commission of entries with from_ms <= created_ms < to_ms at store ("" = every store), one
+ *  row per staff member, sorted by staff_id. Allocate the report (~250 KiB). */
+int lty_ops_commission_report(lty_store_txn_t *txn, const char *store, int64_t from_ms,
+                              int64_t to_ms, lty_ops_commission_report_t *report_out);
 
 #endif

@@ -39,7 +39,8 @@ int lty__ops_account_get(lty_store_txn_t *txn, lty_account_kind_t kind, uint64_t
                          lty_account_t *account_out)
 {
     LTY_ASSERT(txn != NULL && account_out != NULL);
-    LTY_ASSERT(lty_account_kind_is_member(kind) == (owner != 0));
+    LTY_ASSERT((lty_account_kind_is_member(kind) || lty_account_kind_is_staff(kind)) ==
+               (owner != 0));
     lty_key_t key;
     lty_db_t db = lty_key_account(&key, kind, owner);
     lty_bytes_t value;
@@ -133,7 +134,9 @@ int lty__ops_lots_credit(lty_store_txn_t *txn, uint64_t member_id, int64_t balan
                      .entry_id = entry_id,
                      .points_initial = lot_points,
                      .points_remaining = lot_points};
-    return lot_put(txn, &lot);
+    int err = lot_put(txn, &lot);
+    if (err == 0) err = lty__ops_lot_expiry_index(txn, &lot); /* for the sweep (ops_expiry.c) */
+    return err;
 }
 
 /* Lots with nothing remaining are skipped (kept for history: returns refill them). The
@@ -146,8 +149,20 @@ int lty__ops_lots_debit(lty_store_txn_t *txn, uint64_t member_id, int64_t points
     return lty__ops_lots_debit_record(txn, member_id, points, NULL, NULL);
 }
 
-static int lots_load(lty_store_txn_t *txn, uint64_t member_id, int64_t points, lty_lot_t *lots,
-                     size_t *lots_count_out)
+/* Which lots a load takes, by their expiry at now_ms. */
+typedef enum lots_class { LOTS_ALL, LOTS_UNEXPIRED, LOTS_EXPIRED } lots_class_t;
+
+static bool lot_in_class(const lty_lot_t *lot, lots_class_t class, int64_t now_ms)
+{
+    if (class == LOTS_ALL) return true;
+    return (lot->expires_ms <= now_ms) == (class == LOTS_EXPIRED);
+}
+
+/* The member's lots of one class with points left, in key order (soonest expiry first), until
+ * they hold `points`. Expired lots sort first, so a load of expired lots stops at the first lot
+ * that has not expired. */
+static int lots_load(lty_store_txn_t *txn, uint64_t member_id, int64_t points, int64_t now_ms,
+                     lots_class_t class, lty_lot_t *lots, size_t *lots_count_out)
 {
     size_t lots_count = 0;
     int64_t found = 0;
@@ -168,7 +183,11 @@ static int lots_load(lty_store_txn_t *txn, uint64_t member_id, int64_t points, l
         err = lty_record_lot_decode(value, &lots[lots_count]);
         if (err == 0 && lots[lots_count].member_id != member_id) err = LTY_E_CORRUPT;
         if (err != 0) break;
-        if (lots[lots_count].points_remaining > 0) found += lots[lots_count++].points_remaining;
+        const lty_lot_t *lot = &lots[lots_count];
+        if (class == LOTS_EXPIRED && lot->expires_ms > now_ms) break;
+        if (lot->points_remaining > 0 && lot_in_class(lot, class, now_ms)) {
+            found += lots[lots_count++].points_remaining;
+        }
         err = lty_store_cursor_seek(cursor, LTY_SEEK_NEXT, (lty_bytes_t){0}, &key, &value);
     }
     lty_store_cursor_close(cursor);
@@ -176,28 +195,74 @@ static int lots_load(lty_store_txn_t *txn, uint64_t member_id, int64_t points, l
     return err == LTY_E_NOT_FOUND ? 0 : err;
 }
 
+/* Take up to `points` from the lots of one class (all of it, or refuse, when exact); appends
+ * which lots gave what to used (when not NULL). *taken_out: what was taken. */
+static int lots_take_class(lty_store_txn_t *txn, uint64_t member_id, int64_t points,
+                           int64_t now_ms, lots_class_t class, bool exact, lty_sale_lot_t *used,
+                           uint32_t *used_count, int64_t *taken_out)
+{
+    static _Thread_local lty_lot_t lots[LTY_LOTS_PER_REDEMPTION_MAX];
+    static _Thread_local int64_t before[LTY_LOTS_PER_REDEMPTION_MAX];
+    size_t lots_count = 0;
+    *taken_out = 0;
+    int err = lots_load(txn, member_id, points, now_ms, class, lots, &lots_count);
+    if (err != 0) return err;
+    int64_t held = 0;
+    for (size_t index = 0; index < lots_count; index++) {
+        before[index] = lots[index].points_remaining;
+        held += lots[index].points_remaining;
+    }
+    int64_t take = exact || held >= points ? points : held;
+    if (take == 0) return 0;
+    size_t touched = 0;
+    err = lty_ledger_lots_consume(lots, lots_count, take, &touched);
+    for (size_t index = 0; err == 0 && index < touched; index++) err = lot_put(txn, &lots[index]);
+    if (err != 0) return err;
+    for (size_t index = 0; used != NULL && index < touched; index++) {
+        LTY_ASSERT(*used_count < LTY_LOTS_PER_REDEMPTION_MAX);
+        used[(*used_count)++] =
+            (lty_sale_lot_t){.expires_ms = lots[index].expires_ms,
+                             .entry_id = lots[index].entry_id,
+                             .points = before[index] - lots[index].points_remaining};
+    }
+    *taken_out = take;
+    return 0;
+}
+
+int lty__ops_lots_take(lty_store_txn_t *txn, uint64_t member_id, int64_t points, int64_t now_ms,
+                       lty_ops_lots_take_t how, lty_sale_lot_t *used_out,
+                       uint32_t *used_count_out)
+{
+    LTY_ASSERT(txn != NULL && member_id != 0);
+    LTY_ASSERT(points > 0 && (used_out == NULL) == (used_count_out == NULL));
+    LTY_ASSERT(used_out == NULL || how != LTY_OPS_LOTS_UNEXPIRED_FIRST);
+    uint32_t used_count = 0;
+    int64_t taken = 0;
+    int err = 0;
+    if (how == LTY_OPS_LOTS_UNEXPIRED_FIRST) {
+        err = lots_take_class(txn, member_id, points, now_ms, LOTS_UNEXPIRED, false, NULL, NULL,
+                              &taken);
+        int64_t rest = points - taken;
+        if (err == 0 && rest > 0) {
+            err = lots_take_class(txn, member_id, rest, now_ms, LOTS_EXPIRED, true, NULL, NULL,
+                                  &taken);
+        }
+    } else {
+        lots_class_t class = how == LTY_OPS_LOTS_ALL ? LOTS_ALL : LOTS_UNEXPIRED;
+        err = lots_take_class(txn, member_id, points, now_ms, class, true, used_out, &used_count,
+                              &taken);
+    }
+    if (err == 0 && used_count_out != NULL) *used_count_out = used_count;
+    return err;
+}
+
 int lty__ops_lots_debit_record(lty_store_txn_t *txn, uint64_t member_id, int64_t points,
                                lty_sale_lot_t *used_out, uint32_t *used_count_out)
 {
     LTY_ASSERT(txn != NULL && member_id != 0);
     LTY_ASSERT(points > 0 && (used_out == NULL) == (used_count_out == NULL));
-    static _Thread_local lty_lot_t lots[LTY_LOTS_PER_REDEMPTION_MAX];
-    static _Thread_local int64_t before[LTY_LOTS_PER_REDEMPTION_MAX];
-    size_t lots_count = 0;
-    int err = lots_load(txn, member_id, points, lots, &lots_count);
-    if (err != 0) return err;
-    for (size_t index = 0; index < lots_count; index++) before[index] = lots[index].points_remaining;
-    size_t touched = 0;
-    err = lty_ledger_lots_consume(lots, lots_count, points, &touched);
-    for (size_t index = 0; err == 0 && index < touched; index++) err = lot_put(txn, &lots[index]);
-    if (err != 0 || used_out == NULL) return err;
-    for (size_t index = 0; index < touched; index++) {
-        used_out[index] = (lty_sale_lot_t){.expires_ms = lots[index].expires_ms,
-                                           .entry_id = lots[index].entry_id,
-                                           .points = before[index] - lots[index].points_remaining};
-    }
-    *used_count_out = (uint32_t)touched;
-    return 0;
+    return lty__ops_lots_take(txn, member_id, points, 0, LTY_OPS_LOTS_ALL, used_out,
+                              used_count_out);
 }
 
 /* Put points back into a lot that gave them (returns, voids): the lot is found by its key;

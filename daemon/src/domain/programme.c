@@ -3,6 +3,7 @@
  * Every field is described once, in the table below, so parse, render and range checks cannot
  * drift apart. Not here: the rules that use the fields (ledger.c). */
 #include "programme.h"
+#include "calendar.h"
 #include "lty/lty_assert.h"
 #include "lty/lty_clock.h"
 #include "lty/lty_json.h"
@@ -44,6 +45,13 @@ static const field_t fields[] = {
     INT_FIELD(points_negative_floor, -LTY_POINTS_BALANCE_MAX, 0),
     BOOL_FIELD(card_extend_on_activity),
     INT_FIELD(tier_grace_days, 0, LTY_PROGRAMME_DAYS_MAX),
+    INT_FIELD(version, 1, LTY_JSON_INT_MAX),
+    INT_FIELD(points_expiry_months, 0, LTY_PROGRAMME_EXPIRY_MONTHS_MAX),
+    INT_FIELD(points_per_sale_max, 1, LTY_POINTS_PER_TXN_MAX),
+    INT_FIELD(commission_sale_basis_points, 0, LTY_PROGRAMME_COMMISSION_BASIS_POINTS_MAX),
+    INT_FIELD(commission_card_cents, 0, LTY_PROGRAMME_COMMISSION_CENTS_MAX),
+    INT_FIELD(commission_topup_cents, 0, LTY_PROGRAMME_COMMISSION_CENTS_MAX),
+    INT_FIELD(birthday_bonus_points, 0, LTY_POINTS_PER_TXN_MAX),
 };
 #define FIELDS_COUNT (sizeof(fields) / sizeof(fields[0]))
 
@@ -155,13 +163,22 @@ static int tiers_parse(const lty_json_node_t *root, lty_programme_t *out,
     return 0;
 }
 
-static void tiers_render(const lty_programme_t *programme,
-                                        lty_json_writer_t *writer)
+/* Whether a render that wants only the key `only` (NULL: every key) writes key. */
+static bool wanted(const char *only, const char *key)
+{
+    return only == NULL || strcmp(only, key) == 0;
+}
+
+static void tiers_render(const lty_programme_t *programme, lty_json_writer_t *writer,
+                         const char *only)
 {
     LTY_ASSERT(programme != NULL && writer != NULL);
     LTY_ASSERT(programme->tiers_count <= LTY_TIERS_MAX);
-    lty_jw_kv_string(writer, "tier_basis",
-                     programme->tier_basis == LTY_TIER_BASIS_POINTS ? "points" : "spend");
+    if (wanted(only, "tier_basis")) {
+        lty_jw_kv_string(writer, "tier_basis",
+                         programme->tier_basis == LTY_TIER_BASIS_POINTS ? "points" : "spend");
+    }
+    if (!wanted(only, "tiers")) return;
     lty_jw_key(writer, "tiers");
     lty_jw_array_begin(writer);
     for (uint32_t index = 0; index < programme->tiers_count; index++) {
@@ -172,6 +189,91 @@ static void tiers_render(const lty_programme_t *programme,
         lty_jw_object_end(writer);
     }
     lty_jw_array_end(writer);
+}
+
+/* ---- Time zone, earn rounding and the expiry policy (words on the wire) ------------------ */
+
+static const char *const rounding_names[] = {"down", "nearest", "up"};
+static const char *const expiry_names[] = {"days", "month_end", "never"};
+#define NAMES_COUNT(names) (sizeof(names) / sizeof((names)[0]))
+
+static int name_parse(const lty_json_node_t *root, const char *key, const char *const *names,
+                      size_t names_count, int *value_out, lty_diag_t *diag)
+{
+    char text[16] = "";
+    bool present = false;
+    char field[32];
+    snprintf(field, sizeof(field), "/%s", key);
+    if (lty_json_get_string(root, "", key, false, 1, sizeof(text) - 1, text, sizeof(text),
+                            &present, diag) != 0) {
+        return LTY_E_CONFIG;
+    }
+    for (size_t index = 0; present && index < names_count; index++) {
+        if (strcmp(text, names[index]) == 0) {
+            *value_out = (int)index;
+            return 0;
+        }
+    }
+    if (!present) return 0;
+    return lty_diag_set(diag, LTY_E_CONFIG, field, "%s is %s, %s%s%s", key, names[0], names[1],
+                        names_count > 2 ? " or " : "", names_count > 2 ? names[2] : "");
+}
+
+static int enums_parse(const lty_json_node_t *root, lty_programme_t *out, lty_diag_t *diag)
+{
+    char zone[LTY_CAL_OFFSET_BYTES + 2] = "";
+    bool present = false;
+    if (lty_json_get_string(root, "", "timezone", false, 1, sizeof(zone) - 1, zone,
+                            sizeof(zone), &present, diag) != 0) {
+        return LTY_E_CONFIG;
+    }
+    if (present && !lty_cal_offset_parse(zone, &out->utc_offset_minutes)) {
+        return lty_diag_set(diag, LTY_E_CONFIG, "/timezone",
+                            "timezone is a fixed UTC offset from -12:00 to +14:00, e.g. +08:00");
+    }
+    int err = name_parse(root, "earn_rounding", rounding_names, NAMES_COUNT(rounding_names),
+                         &out->earn_rounding, diag);
+    if (err == 0) {
+        err = name_parse(root, "points_expiry", expiry_names, NAMES_COUNT(expiry_names),
+                         &out->points_expiry, diag);
+    }
+    return err;
+}
+
+static void enums_render(const lty_programme_t *programme, lty_json_writer_t *writer,
+                         const char *only)
+{
+    char zone[LTY_CAL_OFFSET_BYTES + 1];
+    lty_cal_offset_format(programme->utc_offset_minutes, zone);
+    if (wanted(only, "timezone")) lty_jw_kv_string(writer, "timezone", zone);
+    if (wanted(only, "earn_rounding")) {
+        lty_jw_kv_string(writer, "earn_rounding", rounding_names[programme->earn_rounding]);
+    }
+    if (wanted(only, "points_expiry")) {
+        lty_jw_kv_string(writer, "points_expiry", expiry_names[programme->points_expiry]);
+    }
+}
+
+static bool enums_valid(const lty_programme_t *programme)
+{
+    return programme->utc_offset_minutes >= LTY_CAL_OFFSET_MINUTES_MIN &&
+           programme->utc_offset_minutes <= LTY_CAL_OFFSET_MINUTES_MAX &&
+           programme->earn_rounding >= 0 &&
+           programme->earn_rounding < (int)NAMES_COUNT(rounding_names) &&
+           programme->points_expiry >= 0 &&
+           programme->points_expiry < (int)NAMES_COUNT(expiry_names);
+}
+
+int64_t lty_programme_lot_expires_ms(const lty_programme_t *programme, int64_t now_ms)
+{
+    LTY_ASSERT(lty_programme_valid(programme));
+    switch (programme->points_expiry) {
+    case LTY_POINTS_EXPIRY_NEVER: return LTY_LOT_EXPIRES_NEVER;
+    case LTY_POINTS_EXPIRY_MONTH_END:
+        return lty_cal_month_end_ms(now_ms, programme->utc_offset_minutes,
+                                    programme->points_expiry_months);
+    default: return now_ms + programme->points_lot_days * LTY_MS_PER_DAY;
+    }
 }
 
 void lty_programme_demo(lty_programme_t *programme_out)
@@ -193,6 +295,16 @@ void lty_programme_demo(lty_programme_t *programme_out)
     programme_out->points_negative_floor = -10000;
     programme_out->card_extend_on_activity = false;
     tiers_demo(programme_out);
+    programme_out->version = 1;
+    programme_out->utc_offset_minutes = LTY_PROGRAMME_TIMEZONE_DEFAULT_MINUTES;
+    programme_out->earn_rounding = LTY_EARN_ROUND_DOWN;
+    programme_out->points_expiry = LTY_POINTS_EXPIRY_DAYS;
+    programme_out->points_expiry_months = 0;
+    programme_out->points_per_sale_max = 50000;
+    programme_out->commission_sale_basis_points = 50; /* 0.5 % */
+    programme_out->commission_card_cents = 200;
+    programme_out->commission_topup_cents = 100;
+    programme_out->birthday_bonus_points = 100;
     LTY_ASSERT(lty_programme_valid(programme_out));
 }
 
@@ -212,7 +324,7 @@ bool lty_programme_valid(const lty_programme_t *programme)
     LTY_ASSERT(programme != NULL);
     LTY_ASSERT(FIELDS_COUNT > 0);
     if (programme->minor_unit < 0 || programme->minor_unit > MINOR_UNIT_MAX) return false;
-    if (!tiers_valid(programme)) return false;
+    if (!tiers_valid(programme) || !enums_valid(programme)) return false;
     const char *base = (const char *)programme;
     for (size_t index = 0; index < FIELDS_COUNT; index++) {
         const field_t *field = &fields[index];
@@ -257,9 +369,7 @@ static int field_parse(const lty_json_node_t *root, const field_t *field, lty_pr
     return err == 0 ? 0 : LTY_E_CONFIG;
 }
 
-static int root_parse(const lty_json_node_t *root, lty_programme_t *out, lty_diag_t *diag)
-{
-    static const char *const allowed[] = {"currency",
+const char *const lty_programme_keys[] = {"currency",
                                           "minor_unit",
                                           "card_prefix",
                                           "earn_cents_per_point",
@@ -276,10 +386,25 @@ static int root_parse(const lty_json_node_t *root, lty_programme_t *out, lty_dia
                                           "tier_grace_days",
                                           "tier_basis",
                                           "tiers",
+                                          "version",
+                                          "timezone",
+                                          "earn_rounding",
+                                          "points_expiry",
+                                          "points_expiry_months",
+                                          "points_per_sale_max",
+                                          "commission_sale_basis_points",
+                                          "commission_card_cents",
+                                          "commission_topup_cents",
+                                          "birthday_bonus_points",
                                           NULL};
-    _Static_assert(sizeof(allowed) / sizeof(allowed[0]) == FIELDS_COUNT + 4, "a key per field");
+/* A key per table field, plus minor_unit, tier_basis, tiers, the three enums and the NULL. */
+_Static_assert(sizeof(lty_programme_keys) / sizeof(lty_programme_keys[0]) == FIELDS_COUNT + 7,
+               "a key per field");
+
+static int root_parse(const lty_json_node_t *root, lty_programme_t *out, lty_diag_t *diag)
+{
     if (lty_json_expect_object(root, "", diag) != 0) return LTY_E_CONFIG;
-    if (lty_json_keys_check(root, "", allowed, diag) != 0) return LTY_E_CONFIG;
+    if (lty_json_keys_check(root, "", lty_programme_keys, diag) != 0) return LTY_E_CONFIG;
     int64_t minor_unit = out->minor_unit;
     bool present = false;
     if (lty_json_get_int(root, "", "minor_unit", false, 0, MINOR_UNIT_MAX, &minor_unit, &present,
@@ -291,6 +416,7 @@ static int root_parse(const lty_json_node_t *root, lty_programme_t *out, lty_dia
         int err = field_parse(root, &fields[index], out, diag);
         if (err != 0) return err;
     }
+    if (enums_parse(root, out, diag) != 0) return LTY_E_CONFIG;
     return tiers_parse(root, out, diag);
 }
 
@@ -319,6 +445,50 @@ int lty_programme_parse(const char *json, size_t size, lty_programme_t *programm
     return 0;
 }
 
+/* The members of the programme object; only the member `only` when it is not NULL. */
+static void members_render(const lty_programme_t *programme, lty_json_writer_t *writer,
+                           const char *only)
+{
+    if (wanted(only, "minor_unit")) lty_jw_kv_int(writer, "minor_unit", programme->minor_unit);
+    const char *base = (const char *)programme;
+    for (size_t index = 0; index < FIELDS_COUNT; index++) {
+        const field_t *field = &fields[index];
+        if (!wanted(only, field->key)) continue;
+        if (field->type == FIELD_INT) {
+            int64_t value;
+            memcpy(&value, base + field->offset, sizeof(value));
+            lty_jw_kv_int(writer, field->key, value);
+        } else if (field->type == FIELD_BOOL) {
+            bool value;
+            memcpy(&value, base + field->offset, sizeof(value));
+            lty_jw_kv_bool(writer, field->key, value);
+        } else {
+            lty_jw_kv_string(writer, field->key, base + field->offset);
+        }
+    }
+    enums_render(programme, writer, only);
+    tiers_render(programme, writer, only);
+}
+
+void lty_programme_key_render(const lty_programme_t *programme, const char *key, lty_buf_t *out)
+{
+    LTY_ASSERT(lty_programme_valid(programme));
+    LTY_ASSERT(key != NULL && out != NULL);
+    lty_buf_t object;
+    lty_buf_init(&object, LTY_PROGRAMME_JSON_BYTES_MAX);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, &object);
+    lty_jw_object_begin(&writer);
+    members_render(programme, &writer, key);
+    lty_jw_object_end(&writer);
+    /* {"key":VALUE} -> VALUE */
+    size_t prefix = strlen(key) + 4;
+    if (lty_buf_error(&object) == 0 && object.size > prefix + 1) {
+        lty_buf_append(out, object.data + prefix, object.size - prefix - 1);
+    }
+    lty_buf_deinit(&object);
+}
+
 void lty_programme_render(const lty_programme_t *programme, lty_buf_t *out)
 {
     LTY_ASSERT(lty_programme_valid(programme));
@@ -326,23 +496,7 @@ void lty_programme_render(const lty_programme_t *programme, lty_buf_t *out)
     lty_json_writer_t writer;
     lty_jw_init(&writer, out);
     lty_jw_object_begin(&writer);
-    lty_jw_kv_int(&writer, "minor_unit", programme->minor_unit);
-    const char *base = (const char *)programme;
-    for (size_t index = 0; index < FIELDS_COUNT; index++) {
-        const field_t *field = &fields[index];
-        if (field->type == FIELD_INT) {
-            int64_t value;
-            memcpy(&value, base + field->offset, sizeof(value));
-            lty_jw_kv_int(&writer, field->key, value);
-        } else if (field->type == FIELD_BOOL) {
-            bool value;
-            memcpy(&value, base + field->offset, sizeof(value));
-            lty_jw_kv_bool(&writer, field->key, value);
-        } else {
-            lty_jw_kv_string(&writer, field->key, base + field->offset);
-        }
-    }
-    tiers_render(programme, &writer);
+    members_render(programme, &writer, NULL);
     lty_jw_object_end(&writer);
 }
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file programme.h
- * The programme: one retailer's loyalty rules (currency, earning and redemption rates, lot
- * expiry, card numbering and validity, prepaid limits), stored as JSON in the META database
- * under "programme".
+ * The programme: one retailer's loyalty rules (currency, time zone, earning and redemption
+ * rates and rounding, lot expiry policy, card numbering and validity, prepaid limits, tiers,
+ * staff commission, birthday bonus), stored as JSON in the META database under "programme" and
+ * changed through PUT /v1/admin/programme (ops_programme.c; docs/programme.md).
  *
  * Owns: the programme struct, its defaults (= the demo programme), range checks, and the strict
  * JSON form (parse and render). Does not own the rules that use it (ledger.c).
@@ -41,6 +42,26 @@ typedef struct lty_programme_tier_s {
     int64_t earn_percent;                   /* earning multiplier: 100 = 1x, 150 = 1.5x */
 } lty_programme_tier_t;
 
+/** How earned points are rounded: the one rounding of earning (docs/programme.md). */
+typedef enum lty_earn_rounding {
+    LTY_EARN_ROUND_DOWN = 0,    /* "down": floor (the default) */
+    LTY_EARN_ROUND_NEAREST = 1, /* "nearest": halves round up */
+    LTY_EARN_ROUND_UP = 2,      /* "up": ceiling */
+} lty_earn_rounding_t;
+
+/** When a lot of earned points expires. */
+typedef enum lty_points_expiry {
+    LTY_POINTS_EXPIRY_DAYS = 0,      /* "days": points_lot_days after it was earned */
+    LTY_POINTS_EXPIRY_MONTH_END = 1, /* "month_end": end of the points_expiry_months-th month
+                                      * after the month it was earned (0: that month) */
+    LTY_POINTS_EXPIRY_NEVER = 2,     /* "never" */
+} lty_points_expiry_t;
+
+#define LTY_PROGRAMME_EXPIRY_MONTHS_MAX 1200
+#define LTY_PROGRAMME_COMMISSION_BASIS_POINTS_MAX 10000 /* 100 % */
+#define LTY_PROGRAMME_COMMISSION_CENTS_MAX INT64_C(100000000)
+#define LTY_PROGRAMME_TIMEZONE_DEFAULT_MINUTES (8 * 60) /* "+08:00" */
+
 typedef struct lty_programme_s lty_programme_t;
 struct lty_programme_s {
     char currency[4];               /* ISO 4217, "CNY" */
@@ -64,6 +85,17 @@ struct lty_programme_s {
     int tier_basis;                      /* lty_tier_basis_t; JSON "spend" / "points" */
     uint32_t tiers_count;                /* 1..LTY_TIERS_MAX; tier 0 is the base tier */
     lty_programme_tier_t tiers[LTY_TIERS_MAX]; /* thresholds strictly increasing */
+    /* issue 12 (docs/programme.md): parsed by the field table except the three enums */
+    int64_t version;                     /* +1 on every PUT; a PUT naming another is refused */
+    int32_t utc_offset_minutes;          /* JSON "timezone" "+08:00": "today", birthdays, expiry */
+    int earn_rounding;                   /* lty_earn_rounding_t; JSON "down"/"nearest"/"up" */
+    int points_expiry;                   /* lty_points_expiry_t; JSON "days"/"month_end"/"never" */
+    int64_t points_expiry_months;        /* month_end: 0 = the end of the month earned */
+    int64_t points_per_sale_max;         /* one sale earns at most this, rules included */
+    int64_t commission_sale_basis_points; /* staff commission: 50 = 0.5 % of member sales */
+    int64_t commission_card_cents;       /* per card a staff member activates */
+    int64_t commission_topup_cents;      /* per top-up a staff member takes */
+    int64_t birthday_bonus_points;       /* once a year on the member's birthday; 0 = off */
 };
 
 /** Fill the demo programme (also the defaults for absent JSON keys). */
@@ -79,6 +111,17 @@ int lty_programme_parse(const char *json, size_t size, lty_programme_t *programm
                         lty_diag_t *diag);
 /** Render every field as a JSON object into out (check lty_buf_error(out)). */
 void lty_programme_render(const lty_programme_t *programme, lty_buf_t *out);
+
+/** The JSON value of one key of the programme (no key, no braces) appended to out; nothing
+ *  for an unknown key. For audit records of a change. */
+void lty_programme_key_render(const lty_programme_t *programme, const char *key, lty_buf_t *out);
+
+/** The keys of the programme's JSON, NULL-terminated (a PUT must send every one). */
+extern const char *const lty_programme_keys[];
+
+/** When a lot earned at now_ms expires under the programme's policy (LTY_LOT_EXPIRES_NEVER for
+ *  "never"): points_lot_days later, or the end of a month in the programme's time zone. */
+int64_t lty_programme_lot_expires_ms(const lty_programme_t *programme, int64_t now_ms);
 
 /** Read META "programme". 0, LTY_E_NOT_FOUND, LTY_E_CORRUPT (stored JSON does not parse). */
 int lty_programme_load(lty_store_txn_t *txn, lty_programme_t *programme_out);

@@ -115,7 +115,8 @@ static int entry_postings_check(verify_t *verify, const lty_journal_entry_t *ent
     for (uint32_t index = 0; index < entry->postings_count; index++) {
         const lty_posting_t *posting = &entry->postings[index];
         verify->report->postings++;
-        if (posting->owner != 0 && posting->owner != entry->member_id) {
+        bool staff = lty_account_kind_is_staff((lty_account_kind_t)posting->account_kind);
+        if (posting->owner != 0 && !staff && posting->owner != entry->member_id) {
             lty__verify_problem(verify, "journal entry %" PRIu64 ": posts to %s/%" PRIu64
                     " but names member %" PRIu64, entry->entry_id,
                     lty_account_kind_name(posting->account_kind), posting->owner,
@@ -387,6 +388,8 @@ static int walk_member_ledger_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t 
     case LTY_PART_JOURNAL: return walk_journal_index_cb(verify, key, value);
     case LTY_PART_LOT: return walk_lots_cb(verify, key, value);
     case LTY_PART_SPEND: return lty__verify_spend_cb(verify, key, value);
+    case LTY_PART_RULE:  /* issue 12: checked by verify_programme.c */
+    case LTY_PART_BONUS: return 0;
     default:
         lty__verify_problem(verify, "member-ledger: member %" PRIu64 " has a record of unknown part %u",
                 member_id, (unsigned int)((const uint8_t *)key.data)[8]);
@@ -532,6 +535,7 @@ int lty_verify_txn(lty_store_txn_t *txn, lty_verify_report_t *report_out)
     if (err == 0) err = lty__verify_members(&verify);  /* verify_members.c */
     if (err == 0) err = lty__verify_returns(&verify);  /* verify_returns.c */
     if (err == 0) err = lty__verify_audit_chain(&verify); /* verify_audit.c */
+    if (err == 0) err = lty__verify_programme(&verify); /* verify_programme.c */
     lty_free(verify.sums);
     lty_free(verify.sale);
     if (err != 0) return err;

@@ -224,6 +224,7 @@ bool lty_account_kind_known(unsigned int kind)
     case LTY_ACCOUNT_CASH_OUT:
     case LTY_ACCOUNT_COMMISSION_PAYABLE:
     case LTY_ACCOUNT_PREPAID_MIGRATED:
+    case LTY_ACCOUNT_COMMISSION_EXPENSE:
         return true;
     default:
         return false;
@@ -234,6 +235,19 @@ bool lty_account_kind_is_member(lty_account_kind_t kind)
 {
     LTY_ASSERT(lty_account_kind_known((unsigned int)kind));
     return kind == LTY_ACCOUNT_MEMBER_POINTS || kind == LTY_ACCOUNT_MEMBER_PREPAID;
+}
+
+bool lty_account_kind_is_staff(lty_account_kind_t kind)
+{
+    LTY_ASSERT(lty_account_kind_known((unsigned int)kind));
+    return kind == LTY_ACCOUNT_COMMISSION_PAYABLE;
+}
+
+/* Member and staff accounts have an owner; system accounts have owner 0. */
+static bool account_owner_ok(lty_account_kind_t kind, uint64_t owner)
+{
+    bool owned = lty_account_kind_is_member(kind) || lty_account_kind_is_staff(kind);
+    return owned == (owner != 0);
 }
 
 lty_asset_t lty_account_kind_asset(lty_account_kind_t kind)
@@ -268,6 +282,7 @@ const char *lty_account_kind_name(unsigned int kind)
     case LTY_ACCOUNT_COMMISSION_PAYABLE: return "commission-payable";
     case LTY_ACCOUNT_POINTS_MIGRATED: return "points-migrated";
     case LTY_ACCOUNT_PREPAID_MIGRATED: return "prepaid-migrated";
+    case LTY_ACCOUNT_COMMISSION_EXPENSE: return "commission-expense";
     default: return "unknown";
     }
 }
@@ -287,7 +302,8 @@ bool lty_entry_kind_known(unsigned int kind)
 const char *lty_entry_kind_name(unsigned int kind)
 {
     static const char *const names[] = {"unknown", "sale",   "adjust", "bonus", "expire",
-                                        "topup",   "return", "void",   "close", "migration"};
+                                        "topup",   "return", "void",   "close", "migration",
+                                        "commission"};
     _Static_assert(sizeof(names) / sizeof(names[0]) == LTY_ENTRY_KIND_LAST + 1, "a name per kind");
     return lty_entry_kind_known(kind) ? names[kind] : names[0];
 }
@@ -446,8 +462,7 @@ bool lty_record_account_valid(const lty_account_t *account)
 {
     LTY_ASSERT(account != NULL);
     if (!lty_account_kind_known(account->kind)) return false;
-    bool member = lty_account_kind_is_member((lty_account_kind_t)account->kind);
-    if (member != (account->owner != 0)) return false;
+    if (!account_owner_ok((lty_account_kind_t)account->kind, account->owner)) return false;
     if (account->kind == LTY_ACCOUNT_MEMBER_PREPAID && account->balance < 0) return false;
     if (account->entries_count == 0 && account->balance != 0) return false;
     return time_ok(account->updated_ms);
@@ -489,7 +504,7 @@ static bool posting_valid(const lty_posting_t *posting)
     if (!lty_account_kind_known(posting->account_kind)) return false;
     lty_account_kind_t kind = (lty_account_kind_t)posting->account_kind;
     if (posting->asset != (uint8_t)lty_account_kind_asset(kind)) return false;
-    if (lty_account_kind_is_member(kind) != (posting->owner != 0)) return false;
+    if (!account_owner_ok(kind, posting->owner)) return false;
     return posting->amount != 0 && posting->amount != INT64_MIN;
 }
 
@@ -626,6 +641,23 @@ static bool sale_amounts_valid(const lty_sale_t *sale)
     return sale->points_redeemed >= 0 && sale->points_redeemed <= LTY_POINTS_PER_TXN_MAX;
 }
 
+/* Version 3: a staff member (both id and number, or neither) and the rules applied. */
+static bool sale_v3_valid(const lty_sale_t *sale)
+{
+    if (!text_fits(sale->staff_id, LTY_STAFF_ID_BYTES_MAX)) return false;
+    if ((sale->staff_id[0] != '\0') != (sale->staff_no != 0)) return false;
+    if (sale->commission_cents < 0 || sale->commission_cents > sale->total_cents) return false;
+    if (sale->staff_no == 0 && sale->commission_cents != 0) return false;
+    if (sale->rules_count > LTY_RULES_APPLIED_MAX + 1) return false;
+    for (uint32_t index = 0; index < sale->rules_count; index++) {
+        int64_t points = sale->rules[index].points;
+        if (points == 0 || points < -LTY_POINTS_PER_TXN_MAX || points > LTY_POINTS_PER_TXN_MAX) {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool lty_record_sale_valid(const lty_sale_t *sale)
 {
     LTY_ASSERT(sale != NULL);
@@ -658,7 +690,8 @@ bool lty_record_sale_valid(const lty_sale_t *sale)
         }
         lot_points += lot->points; /* bounded: 1024 * 10^7 */
     }
-    return sale->lots_count == 0 || lot_points == sale->points_redeemed;
+    if (sale->lots_count != 0 && lot_points != sale->points_redeemed) return false;
+    return sale_v3_valid(sale);
 }
 
 size_t lty_record_sale_encode(const lty_sale_t *sale, uint8_t *out, size_t out_size)
@@ -700,6 +733,14 @@ size_t lty_record_sale_encode(const lty_sale_t *sale, uint8_t *out, size_t out_s
         out_u64(&writer, sale->lots[index].entry_id);
         out_i64(&writer, sale->lots[index].points);
     }
+    out_str(&writer, sale->staff_id, LTY_STAFF_ID_BYTES_MAX); /* version 3 */
+    out_u64(&writer, sale->staff_no);
+    out_i64(&writer, sale->commission_cents);
+    out_u8(&writer, (uint8_t)sale->rules_count);
+    for (uint32_t index = 0; index < sale->rules_count; index++) {
+        out_u64(&writer, sale->rules[index].rule_id);
+        out_i64(&writer, sale->rules[index].points);
+    }
     LTY_ASSERT(writer.size <= LTY_RECORD_SALE_BYTES_MAX);
     return writer.size;
 }
@@ -712,6 +753,19 @@ static void sale_lots_decode(rec_in_t *reader, lty_sale_t *sale_out)
         sale_out->lots[index].expires_ms = in_i64(reader);
         sale_out->lots[index].entry_id = in_u64(reader);
         sale_out->lots[index].points = in_i64(reader);
+    }
+}
+
+static void sale_v3_decode(rec_in_t *reader, lty_sale_t *sale_out)
+{
+    in_str(reader, sale_out->staff_id, LTY_STAFF_ID_BYTES_MAX);
+    sale_out->staff_no = in_u64(reader);
+    sale_out->commission_cents = in_i64(reader);
+    sale_out->rules_count = in_u8(reader);
+    if (sale_out->rules_count > LTY_RULES_APPLIED_MAX + 1) reader->ok = false;
+    for (uint32_t index = 0; reader->ok && index < sale_out->rules_count; index++) {
+        sale_out->rules[index].rule_id = in_u64(reader);
+        sale_out->rules[index].points = in_i64(reader);
     }
 }
 
@@ -740,6 +794,7 @@ int lty_record_sale_decode(lty_bytes_t in, lty_sale_t *sale_out)
     LTY_ASSERT(sale_out != NULL);
     rec_in_t reader;
     memset(sale_out, 0, offsetof(lty_sale_t, lines)); /* lines are written as they are read */
+    memset(sale_out->staff_id, 0, sizeof(*sale_out) - offsetof(lty_sale_t, staff_id));
     uint8_t version = in_header(&reader, in, LTY_RECORD_SALE, LTY_SALE_VERSION);
     sale_out->sale_id = in_u64(&reader);
     in_str(&reader, sale_out->card_no, LTY_CARD_NO_DIGITS_MAX);
@@ -756,6 +811,7 @@ int lty_record_sale_decode(lty_bytes_t in, lty_sale_t *sale_out)
     if (in_i64(&reader) != 0) reader.ok = false; /* reserved, see encode */
     sale_lists_decode(&reader, sale_out);
     if (version >= 2) sale_lots_decode(&reader, sale_out);
+    if (version >= 3) sale_v3_decode(&reader, sale_out);
     return in_finish(&reader, reader.ok && lty_record_sale_valid(sale_out));
 }
 
@@ -766,7 +822,8 @@ bool lty_record_store_valid(const lty_store_record_t *store)
     LTY_ASSERT(store != NULL);
     if (!text_nonempty_fits(store->store_id, LTY_STORE_ID_BYTES_MAX)) return false;
     if (!text_fits(store->name, LTY_STORE_NAME_BYTES_MAX)) return false;
-    return time_ok(store->created_ms) && store->active <= 1;
+    if (!text_fits(store->region, LTY_STORE_REGION_BYTES_MAX)) return false;
+    return time_ok(store->created_ms) && time_ok(store->updated_ms) && store->active <= 1;
 }
 
 size_t lty_record_store_encode(const lty_store_record_t *store, uint8_t *out, size_t out_size)
@@ -779,6 +836,8 @@ size_t lty_record_store_encode(const lty_store_record_t *store, uint8_t *out, si
     out_str(&writer, store->name, LTY_STORE_NAME_BYTES_MAX);
     out_i64(&writer, store->created_ms);
     out_u8(&writer, store->active);
+    out_str(&writer, store->region, LTY_STORE_REGION_BYTES_MAX); /* version 2 */
+    out_i64(&writer, store->updated_ms);
     return writer.size;
 }
 
@@ -787,11 +846,15 @@ int lty_record_store_decode(lty_bytes_t in, lty_store_record_t *store_out)
     LTY_ASSERT(store_out != NULL);
     rec_in_t reader;
     memset(store_out, 0, sizeof(*store_out));
-    (void)in_header(&reader, in, LTY_RECORD_STORE, LTY_STORE_VERSION);
+    uint8_t version = in_header(&reader, in, LTY_RECORD_STORE, LTY_STORE_VERSION);
     in_str(&reader, store_out->store_id, LTY_STORE_ID_BYTES_MAX);
     in_str(&reader, store_out->name, LTY_STORE_NAME_BYTES_MAX);
     store_out->created_ms = in_i64(&reader);
     store_out->active = in_u8(&reader);
+    if (version >= 2) {
+        in_str(&reader, store_out->region, LTY_STORE_REGION_BYTES_MAX);
+        store_out->updated_ms = in_i64(&reader);
+    }
     return in_finish(&reader, reader.ok && lty_record_store_valid(store_out));
 }
 
@@ -1000,7 +1063,7 @@ lty_db_t lty_key_account(lty_key_t *key_out, lty_account_kind_t kind, uint64_t o
 {
     LTY_ASSERT(key_out != NULL);
     LTY_ASSERT(lty_account_kind_known((unsigned int)kind));
-    if (owner == 0) {
+    if (owner == 0 || lty_account_kind_is_staff(kind)) {
         key_out->data[0] = (uint8_t)kind;
         key_out->size = 1;
         key_u64(key_out, owner);
@@ -1023,7 +1086,7 @@ void lty_key_member_entry(lty_key_t *key_out, uint64_t member_id, uint64_t entry
 void lty_key_member_part(lty_key_t *key_out, uint64_t member_id, lty_member_part_t part)
 {
     LTY_ASSERT(key_out != NULL);
-    LTY_ASSERT(part >= LTY_PART_ACCOUNT && part <= LTY_PART_SPEND);
+    LTY_ASSERT(part >= LTY_PART_ACCOUNT && part <= LTY_PART_BONUS);
     key_out->size = 0;
     key_u64(key_out, member_id);
     key_out->data[key_out->size++] = (uint8_t)part;
@@ -1594,6 +1657,214 @@ bool lty_key_portal_expiry_split(lty_bytes_t key, int64_t *expires_ms_out, uint8
     *db_out = ((const uint8_t *)key.data)[8];
     record_key_out->data = (const uint8_t *)key.data + 9;
     record_key_out->size = key.size - 9;
+/* ---- Issue 12: staff, rules, rule usage, bonus grants, the lot expiry index ------------- */
+
+/* Identifiers (staff ids, bonus keys): printable ASCII without spaces, as stores and tills. */
+static bool identifier_ok(const char *text, size_t size_max)
+{
+    if (!text_nonempty_fits(text, size_max)) return false;
+    for (const char *c = text; *c != '\0'; c++) {
+        if (*c <= ' ' || *c > '~') return false;
+    }
+    return true;
+}
+
+bool lty_record_staff_valid(const lty_staff_t *staff)
+{
+    LTY_ASSERT(staff != NULL);
+    if (!identifier_ok(staff->staff_id, LTY_STAFF_ID_BYTES_MAX) || staff->staff_no == 0) {
+        return false;
+    }
+    if (!text_nonempty_fits(staff->name, LTY_NAME_BYTES_MAX)) return false;
+    if (!text_nonempty_fits(staff->store_id, LTY_STORE_ID_BYTES_MAX)) return false;
+    return staff->active <= 1 && time_ok(staff->created_ms) && time_ok(staff->updated_ms);
+}
+
+size_t lty_record_staff_encode(const lty_staff_t *staff, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_staff_valid(staff));
+    LTY_ASSERT(out_size >= LTY_RECORD_STAFF_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, (lty_record_tag_t)LTY_RECORD_TAG_STAFF, LTY_STAFF_VERSION);
+    out_str(&writer, staff->staff_id, LTY_STAFF_ID_BYTES_MAX);
+    out_u64(&writer, staff->staff_no);
+    out_str(&writer, staff->name, LTY_NAME_BYTES_MAX);
+    out_str(&writer, staff->store_id, LTY_STORE_ID_BYTES_MAX);
+    out_u8(&writer, staff->active);
+    out_i64(&writer, staff->created_ms);
+    out_i64(&writer, staff->updated_ms);
+    return writer.size;
+}
+
+int lty_record_staff_decode(lty_bytes_t in, lty_staff_t *staff_out)
+{
+    LTY_ASSERT(staff_out != NULL);
+    rec_in_t reader;
+    memset(staff_out, 0, sizeof(*staff_out));
+    (void)in_header(&reader, in, (lty_record_tag_t)LTY_RECORD_TAG_STAFF, LTY_STAFF_VERSION);
+    in_str(&reader, staff_out->staff_id, LTY_STAFF_ID_BYTES_MAX);
+    staff_out->staff_no = in_u64(&reader);
+    in_str(&reader, staff_out->name, LTY_NAME_BYTES_MAX);
+    in_str(&reader, staff_out->store_id, LTY_STORE_ID_BYTES_MAX);
+    staff_out->active = in_u8(&reader);
+    staff_out->created_ms = in_i64(&reader);
+    staff_out->updated_ms = in_i64(&reader);
+    return in_finish(&reader, reader.ok && lty_record_staff_valid(staff_out));
+}
+
+/* The JSON itself is rules.c's to check; the envelope only promises a bounded object text. */
+bool lty_record_rule_valid(const lty_rule_record_t *rule)
+{
+    LTY_ASSERT(rule != NULL);
+    if (rule->rule_id == 0 || rule->json_size < 2 || rule->json_size > LTY_RULE_JSON_BYTES_MAX) {
+        return false;
+    }
+    if (rule->status < LTY_RULE_ACTIVE || rule->status > LTY_RULE_ENDED) return false;
+    if (!time_ok(rule->created_ms) || rule->updated_ms < rule->created_ms) return false;
+    return strnlen(rule->json, LTY_RULE_JSON_BYTES_MAX + 1) == rule->json_size &&
+           rule->json[0] == '{';
+}
+
+size_t lty_record_rule_encode(const lty_rule_record_t *rule, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_rule_valid(rule));
+    LTY_ASSERT(out_size >= LTY_RECORD_RULE_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, (lty_record_tag_t)LTY_RECORD_TAG_RULE,
+               LTY_RULE_RECORD_VERSION);
+    out_u64(&writer, rule->rule_id);
+    out_u8(&writer, rule->status);
+    out_i64(&writer, rule->created_ms);
+    out_i64(&writer, rule->updated_ms);
+    out_str(&writer, rule->json, LTY_RULE_JSON_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_rule_decode(lty_bytes_t in, lty_rule_record_t *rule_out)
+{
+    LTY_ASSERT(rule_out != NULL);
+    rec_in_t reader;
+    rule_out->rule_id = 0;
+    rule_out->json[0] = '\0';
+    (void)in_header(&reader, in, (lty_record_tag_t)LTY_RECORD_TAG_RULE, LTY_RULE_RECORD_VERSION);
+    rule_out->rule_id = in_u64(&reader);
+    rule_out->status = in_u8(&reader);
+    rule_out->created_ms = in_i64(&reader);
+    rule_out->updated_ms = in_i64(&reader);
+    in_str(&reader, rule_out->json, LTY_RULE_JSON_BYTES_MAX);
+    rule_out->json_size = strlen(rule_out->json);
+    return in_finish(&reader, reader.ok && lty_record_rule_valid(rule_out));
+}
+
+bool lty_record_rule_usage_valid(const lty_rule_usage_t *usage)
+{
+    LTY_ASSERT(usage != NULL);
+    return usage->member_id != 0 && usage->rule_id != 0 && usage->points >= 0 &&
+           usage->points <= LTY_POINTS_BALANCE_MAX;
+}
+
+size_t lty_record_rule_usage_encode(const lty_rule_usage_t *usage, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_rule_usage_valid(usage));
+    LTY_ASSERT(out_size >= LTY_RECORD_RULE_USAGE_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, (lty_record_tag_t)LTY_RECORD_TAG_RULE_USAGE,
+               LTY_RULE_USAGE_VERSION);
+    out_u64(&writer, usage->member_id);
+    out_u64(&writer, usage->rule_id);
+    out_u64(&writer, usage->day);
+    out_i64(&writer, usage->points);
+    LTY_ASSERT(writer.size == LTY_RECORD_RULE_USAGE_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_rule_usage_decode(lty_bytes_t in, lty_rule_usage_t *usage_out)
+{
+    LTY_ASSERT(usage_out != NULL);
+    rec_in_t reader;
+    memset(usage_out, 0, sizeof(*usage_out));
+    (void)in_header(&reader, in, (lty_record_tag_t)LTY_RECORD_TAG_RULE_USAGE,
+                    LTY_RULE_USAGE_VERSION);
+    usage_out->member_id = in_u64(&reader);
+    usage_out->rule_id = in_u64(&reader);
+    usage_out->day = in_u64(&reader);
+    usage_out->points = in_i64(&reader);
+    return in_finish(&reader, reader.ok && lty_record_rule_usage_valid(usage_out));
+}
+
+bool lty_record_bonus_grant_valid(const lty_bonus_grant_t *grant)
+{
+    LTY_ASSERT(grant != NULL);
+    if (grant->member_id == 0 || grant->entry_id == 0) return false;
+    if (!identifier_ok(grant->bonus_key, LTY_BONUS_KEY_BYTES_MAX)) return false;
+    return grant->points > 0 && grant->points <= LTY_POINTS_PER_TXN_MAX &&
+           time_ok(grant->granted_ms);
+}
+
+size_t lty_record_bonus_grant_encode(const lty_bonus_grant_t *grant, uint8_t *out,
+                                     size_t out_size)
+{
+    LTY_ASSERT(lty_record_bonus_grant_valid(grant));
+    LTY_ASSERT(out_size >= LTY_RECORD_BONUS_GRANT_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, (lty_record_tag_t)LTY_RECORD_TAG_BONUS_GRANT,
+               LTY_BONUS_GRANT_VERSION);
+    out_u64(&writer, grant->member_id);
+    out_str(&writer, grant->bonus_key, LTY_BONUS_KEY_BYTES_MAX);
+    out_u64(&writer, grant->entry_id);
+    out_i64(&writer, grant->points);
+    out_i64(&writer, grant->granted_ms);
+    return writer.size;
+}
+
+int lty_record_bonus_grant_decode(lty_bytes_t in, lty_bonus_grant_t *grant_out)
+{
+    LTY_ASSERT(grant_out != NULL);
+    rec_in_t reader;
+    memset(grant_out, 0, sizeof(*grant_out));
+    (void)in_header(&reader, in, (lty_record_tag_t)LTY_RECORD_TAG_BONUS_GRANT,
+                    LTY_BONUS_GRANT_VERSION);
+    grant_out->member_id = in_u64(&reader);
+    in_str(&reader, grant_out->bonus_key, LTY_BONUS_KEY_BYTES_MAX);
+    grant_out->entry_id = in_u64(&reader);
+    grant_out->points = in_i64(&reader);
+    grant_out->granted_ms = in_i64(&reader);
+    return in_finish(&reader, reader.ok && lty_record_bonus_grant_valid(grant_out));
+}
+
+void lty_key_rule_usage(lty_key_t *key_out, uint64_t member_id, uint64_t rule_id, uint64_t day)
+{
+    LTY_ASSERT(member_id != 0 && rule_id != 0);
+    lty_key_member_part(key_out, member_id, LTY_PART_RULE);
+    key_u64(key_out, rule_id);
+    key_u64(key_out, day);
+}
+
+void lty_key_bonus_grant(lty_key_t *key_out, uint64_t member_id, const char *bonus_key)
+{
+    LTY_ASSERT(member_id != 0 && bonus_key != NULL && bonus_key[0] != '\0');
+    LTY_ASSERT(strlen(bonus_key) <= LTY_BONUS_KEY_BYTES_MAX);
+    lty_key_member_part(key_out, member_id, LTY_PART_BONUS);
+    key_text(key_out, bonus_key);
+}
+
+void lty_key_lot_expiry(lty_key_t *key_out, int64_t expires_ms, uint64_t entry_id)
+{
+    LTY_ASSERT(key_out != NULL && entry_id != 0);
+    key_out->size = 0;
+    key_u64(key_out, (uint64_t)expires_ms ^ (UINT64_C(1) << 63)); /* negative sorts first */
+    key_u64(key_out, entry_id);
+}
+
+bool lty_key_lot_expiry_split(lty_bytes_t key, int64_t *expires_ms_out, uint64_t *entry_id_out)
+{
+    LTY_ASSERT(expires_ms_out != NULL && entry_id_out != NULL);
+    uint64_t flipped = 0;
+    if (key.size != 16 || !lty_key_u64_at(key, 0, &flipped) ||
+        !lty_key_u64_at(key, 8, entry_id_out)) {
+        return false;
+    }
+    *expires_ms_out = (int64_t)(flipped ^ (UINT64_C(1) << 63));
     return true;
 }
 

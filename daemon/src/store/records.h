@@ -131,14 +131,18 @@ typedef enum lty_account_kind {
     LTY_ACCOUNT_CASH_IN = 33,
     LTY_ACCOUNT_BANK_CARD_IN = 34,
     LTY_ACCOUNT_CASH_OUT = 35,
-    LTY_ACCOUNT_COMMISSION_PAYABLE = 36,
+    LTY_ACCOUNT_COMMISSION_PAYABLE = 36, /* one per staff member, owner = staff_no */
     LTY_ACCOUNT_PREPAID_MIGRATED = 37, /* opening prepaid balances brought from an old system */
+    LTY_ACCOUNT_COMMISSION_EXPENSE = 38, /* the system counterpart of commissions */
 } lty_account_kind_t;
 
 /** True for a kind listed above. */
 bool lty_account_kind_known(unsigned int kind);
 /** True for member kinds (owner = member_id), false for system kinds (owner 0). */
 bool lty_account_kind_is_member(lty_account_kind_t kind);
+/** True for staff kinds (owner = the staff member's staff_no): commission-payable. Such
+ *  accounts live in ACCOUNTS under kind | staff_no, beside the system accounts. */
+bool lty_account_kind_is_staff(lty_account_kind_t kind);
 /** The asset an account kind holds. */
 lty_asset_t lty_account_kind_asset(lty_account_kind_t kind);
 /** "member-points", "points-issued", ...; "unknown" for others. Never NULL. */
@@ -166,8 +170,9 @@ typedef enum lty_entry_kind {
     LTY_ENTRY_VOID = 7,
     LTY_ENTRY_CLOSE = 8,      /* account close (forfeit, payout) */
     LTY_ENTRY_MIGRATION = 9,  /* opening balances of an imported member (member import) */
+    LTY_ENTRY_COMMISSION = 10, /* staff commission for a card activation */
 } lty_entry_kind_t;
-#define LTY_ENTRY_KIND_LAST LTY_ENTRY_MIGRATION
+#define LTY_ENTRY_KIND_LAST LTY_ENTRY_COMMISSION
 
 bool lty_entry_kind_known(unsigned int kind);
 /** "sale", "adjust", "bonus", ...; "unknown" otherwise. */
@@ -241,8 +246,15 @@ typedef struct lty_sale_lot_s {
     int64_t points;               /* > 0: taken from that lot by this sale */
 } lty_sale_lot_t;
 
-/* Version 2 appends the lots the redeemed points came from (version 1 reads as none). */
-#define LTY_SALE_VERSION 2
+/** One earning rule that changed a sale's points (version 3). */
+typedef struct lty_sale_rule_s {
+    uint64_t rule_id;             /* 0: the programme's points_per_sale_max cut the total */
+    int64_t points;               /* what the rule added (> 0) or took away (< 0) */
+} lty_sale_rule_t;
+
+/* Version 2 appends the lots the redeemed points came from (version 1 reads as none).
+ * Version 3 (issue 12) appends the staff member and commission, and the rules applied. */
+#define LTY_SALE_VERSION 3
 typedef struct lty_sale_s {
     uint64_t sale_id;             /* = the journal entry id of the sale */
     char card_no[LTY_CARD_NO_SIZE];
@@ -262,16 +274,25 @@ typedef struct lty_sale_s {
     lty_sale_lot_t lots[LTY_LOTS_PER_REDEMPTION_MAX];
     uint32_t lines_count;         /* 1..LTY_BASKET_LINES_MAX */
     lty_sale_line_t lines[LTY_BASKET_LINES_MAX];
+    /* version 3 */
+    char staff_id[LTY_STAFF_ID_BYTES_MAX + 1];   /* "" when no staff member was named */
+    uint64_t staff_no;            /* the staff member's account owner; 0 with no staff_id */
+    int64_t commission_cents;     /* commission the sale paid (returns claw back pro rata) */
+    uint32_t rules_count;         /* 0..LTY_RULES_APPLIED_MAX + 1 (the per-sale cut) */
+    lty_sale_rule_t rules[LTY_RULES_APPLIED_MAX + 1];
 } lty_sale_t;
 
 /* ---- Stores, tills, operators, audit ------------------------------------------------- */
 
-#define LTY_STORE_VERSION 1
+/* Version 2 (issue 12) appends region and updated_ms. */
+#define LTY_STORE_VERSION 2
 typedef struct lty_store_record_s {
     char store_id[LTY_STORE_ID_BYTES_MAX + 1];   /* "S001" */
     char name[LTY_STORE_NAME_BYTES_MAX + 1];
     int64_t created_ms;
-    uint8_t active;                              /* 1 active, 0 retired */
+    uint8_t active;                              /* 1 open, 0 closed (its tills are refused) */
+    char region[LTY_STORE_REGION_BYTES_MAX + 1]; /* version 2: "" when none */
+    int64_t updated_ms;                          /* version 2: last change (0 = never) */
 } lty_store_record_t;
 
 #define LTY_TILL_VERSION 1
@@ -372,9 +393,11 @@ size_t lty_record_card_pin_encode(const lty_pin_t *pin, const char *card_no, uin
     (2 + 8 + LTY_RECORD_STR(LTY_CARD_NO_DIGITS_MAX) + 8 + LTY_RECORD_STR(LTY_STORE_ID_BYTES_MAX) \
      + LTY_RECORD_STR(LTY_TILL_ID_BYTES_MAX) + LTY_RECORD_STR(LTY_RECEIPT_NO_BYTES_MAX) + 8 + 1 \
      + 5 * 8 + 1 + LTY_TENDERS_PER_SALE_MAX * 9 + 2                                           \
-     + LTY_BASKET_LINES_MAX * LTY_RECORD_LINE_BYTES_MAX + 2 + LTY_LOTS_PER_REDEMPTION_MAX * 24)
+     + LTY_BASKET_LINES_MAX * LTY_RECORD_LINE_BYTES_MAX + 2 + LTY_LOTS_PER_REDEMPTION_MAX * 24 \
+     + LTY_RECORD_STR(LTY_STAFF_ID_BYTES_MAX) + 8 + 8 + 1 + (LTY_RULES_APPLIED_MAX + 1) * 16)
 #define LTY_RECORD_STORE_BYTES_MAX                                                             \
-    (2 + LTY_RECORD_STR(LTY_STORE_ID_BYTES_MAX) + LTY_RECORD_STR(LTY_STORE_NAME_BYTES_MAX) + 8 + 1)
+    (2 + LTY_RECORD_STR(LTY_STORE_ID_BYTES_MAX) + LTY_RECORD_STR(LTY_STORE_NAME_BYTES_MAX) + 8 + 1 \
+     + LTY_RECORD_STR(LTY_STORE_REGION_BYTES_MAX) + 8)
 #define LTY_RECORD_TILL_BYTES_MAX                                                              \
     (2 + LTY_RECORD_STR(LTY_STORE_ID_BYTES_MAX) + LTY_RECORD_STR(LTY_TILL_ID_BYTES_MAX) + 8 + 1)
 #define LTY_RECORD_OPERATOR_BYTES_MAX (2 + LTY_RECORD_STR(LTY_OPERATOR_NAME_BYTES_MAX) + 8 + 4 + 1)
@@ -493,6 +516,9 @@ typedef enum lty_member_part {
     LTY_PART_JOURNAL = 2, /* | entry_id u64 -> empty (the member's journal index) */
     LTY_PART_LOT = 3,     /* | expires_ms (i64, sign bit flipped) | entry_id u64 -> lot */
     LTY_PART_SPEND = 4,   /* | month index u64 -> spend month */
+    LTY_PART_RULE = 5,    /* | rule_id u64 | day u64 (local day + 1; 0 = the whole campaign)
+                           *   -> rule usage (issue 12) */
+    LTY_PART_BONUS = 6,   /* | bonus key bytes -> bonus grant (issue 12) */
 } lty_member_part_t;
 #define LTY_MEMBER_PART_PREFIX_BYTES 9
 
@@ -754,5 +780,105 @@ bool lty_record_webhook_delivery_valid(const lty_webhook_delivery_t *delivery);
 size_t lty_record_webhook_delivery_encode(const lty_webhook_delivery_t *delivery, uint8_t *out,
                                           size_t out_size);
 int lty_record_webhook_delivery_decode(lty_bytes_t in, lty_webhook_delivery_t *delivery_out);
+/* ---- Issue 12: staff, earning rules, rule usage, bonus grants, the lot expiry index -------- */
+
+/* Tags from 50 (30.. webhooks, 40.. the portal). */
+#define LTY_RECORD_TAG_STAFF 50
+#define LTY_RECORD_TAG_RULE 51
+#define LTY_RECORD_TAG_RULE_USAGE 52
+#define LTY_RECORD_TAG_BONUS_GRANT 53
+
+#define LTY_STAFF_VERSION 1
+/** A staff member (cashier) who may be named on sales, activations and top-ups. STAFF key: the
+ *  staff_id. staff_no is the owner of the member's commission-payable account (never reused). */
+typedef struct lty_staff_s {
+    char staff_id[LTY_STAFF_ID_BYTES_MAX + 1];   /* "E007" */
+    uint64_t staff_no;                           /* >= 1 */
+    char name[LTY_NAME_BYTES_MAX + 1];
+    char store_id[LTY_STORE_ID_BYTES_MAX + 1];   /* home store */
+    uint8_t active;                              /* 1 active, 0 deactivated */
+    int64_t created_ms;
+    int64_t updated_ms;
+} lty_staff_t;
+#define LTY_RECORD_STAFF_BYTES_MAX                                                             \
+    (2 + LTY_RECORD_STR(LTY_STAFF_ID_BYTES_MAX) + 8 + LTY_RECORD_STR(LTY_NAME_BYTES_MAX)      \
+     + LTY_RECORD_STR(LTY_STORE_ID_BYTES_MAX) + 1 + 8 + 8)
+_Static_assert(LTY_RECORD_STAFF_BYTES_MAX <= LTY_RECORD_SMALL_BYTES_MAX, "staff fits");
+
+bool lty_record_staff_valid(const lty_staff_t *staff);
+size_t lty_record_staff_encode(const lty_staff_t *staff, uint8_t *out, size_t out_size);
+int lty_record_staff_decode(lty_bytes_t in, lty_staff_t *staff_out);
+
+#define LTY_RULE_RECORD_VERSION 1
+/** A rule's life: active rules apply, paused ones wait, ended ones never apply again. */
+typedef enum lty_rule_status {
+    LTY_RULE_ACTIVE = 1,
+    LTY_RULE_PAUSED = 2,
+    LTY_RULE_ENDED = 3,
+} lty_rule_status_t;
+
+/** An earning rule as stored in RULES (key: rule_id): its life and its definition as canonical
+ *  JSON (rules.c parses and renders the definition; this envelope only carries it). */
+typedef struct lty_rule_record_s {
+    uint64_t rule_id;                            /* >= 1 */
+    uint8_t status;                              /* lty_rule_status_t */
+    int64_t created_ms;
+    int64_t updated_ms;
+    size_t json_size;                            /* 2..LTY_RULE_JSON_BYTES_MAX */
+    char json[LTY_RULE_JSON_BYTES_MAX + 1];      /* NUL-terminated */
+} lty_rule_record_t;
+#define LTY_RECORD_RULE_BYTES_MAX (2 + 8 + 1 + 8 + 8 + LTY_RECORD_STR(LTY_RULE_JSON_BYTES_MAX))
+
+bool lty_record_rule_valid(const lty_rule_record_t *rule);
+size_t lty_record_rule_encode(const lty_rule_record_t *rule, uint8_t *out, size_t out_size);
+int lty_record_rule_decode(lty_bytes_t in, lty_rule_record_t *rule_out);
+
+#define LTY_RULE_USAGE_VERSION 1
+/** Points one rule gave one member, over the campaign (day 0) or on one local day (day = local
+ *  day + 1): what the rule's caps count. In MEMBER_LEDGER under member | RULE | rule | day. */
+typedef struct lty_rule_usage_s {
+    uint64_t member_id;                          /* >= 1 */
+    uint64_t rule_id;                            /* >= 1 */
+    uint64_t day;                                /* 0 = campaign total, else local day + 1 */
+    int64_t points;                              /* 0..LTY_POINTS_BALANCE_MAX */
+} lty_rule_usage_t;
+#define LTY_RECORD_RULE_USAGE_BYTES_MAX (2 + 4 * 8)
+
+bool lty_record_rule_usage_valid(const lty_rule_usage_t *usage);
+size_t lty_record_rule_usage_encode(const lty_rule_usage_t *usage, uint8_t *out, size_t out_size);
+int lty_record_rule_usage_decode(lty_bytes_t in, lty_rule_usage_t *usage_out);
+
+#define LTY_BONUS_GRANT_VERSION 1
+/** A bonus granted once per member per key (issue 12): the key of an operator's bonus run, or
+ *  "birthday:YYYY". In MEMBER_LEDGER under member | BONUS | key. */
+typedef struct lty_bonus_grant_s {
+    uint64_t member_id;                          /* >= 1 */
+    char bonus_key[LTY_BONUS_KEY_BYTES_MAX + 1]; /* 1..LTY_BONUS_KEY_BYTES_MAX printable */
+    uint64_t entry_id;                           /* the BONUS journal entry */
+    int64_t points;                              /* > 0 */
+    int64_t granted_ms;
+} lty_bonus_grant_t;
+#define LTY_RECORD_BONUS_GRANT_BYTES_MAX (2 + 8 + LTY_RECORD_STR(LTY_BONUS_KEY_BYTES_MAX) + 3 * 8)
+
+bool lty_record_bonus_grant_valid(const lty_bonus_grant_t *grant);
+size_t lty_record_bonus_grant_encode(const lty_bonus_grant_t *grant, uint8_t *out,
+                                     size_t out_size);
+int lty_record_bonus_grant_decode(lty_bytes_t in, lty_bonus_grant_t *grant_out);
+
+/** MEMBER_LEDGER: member | RULE | rule_id | day. */
+void lty_key_rule_usage(lty_key_t *key_out, uint64_t member_id, uint64_t rule_id, uint64_t day);
+/** MEMBER_LEDGER: member | BONUS | bonus_key. */
+void lty_key_bonus_grant(lty_key_t *key_out, uint64_t member_id, const char *bonus_key);
+/** LOTS_BY_EXPIRY: expires_ms (sign bit flipped) | entry_id; the value is the member_id. */
+void lty_key_lot_expiry(lty_key_t *key_out, int64_t expires_ms, uint64_t entry_id);
+/** Split a LOTS_BY_EXPIRY key: false when it is not 16 bytes. */
+bool lty_key_lot_expiry_split(lty_bytes_t key, int64_t *expires_ms_out, uint64_t *entry_id_out);
+
+/** A lot that never expires (programme points_expiry "never"): not in LOTS_BY_EXPIRY. */
+#define LTY_LOT_EXPIRES_NEVER INT64_MAX
+
+/* ---- Meta values of issue 12 ---- */
+#define LTY_META_SETTINGS_STAMP "settings_stamp" /* u64: changes with the programme or a rule */
+#define LTY_META_STAFF_SEQUENCE "staff_sequence" /* u64: the next staff_no */
 
 #endif
