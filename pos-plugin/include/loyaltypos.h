@@ -156,6 +156,11 @@ typedef enum lty_err {
     LTY_E_ALREADY_VOIDED = -228,
     LTY_E_POINTS_FLOOR = -229,
     LTY_E_CARD_TAKEN = -230, /* operator import only; never a till answer */
+    LTY_E_STORE_CLOSED = -231,
+    LTY_E_VERSION_CONFLICT = -232,
+    LTY_E_STAFF_NOT_FOUND = -233,
+    LTY_E_RULE_NOT_FOUND = -234,
+    LTY_E_RULE_ENDED = -235,
     LTY_E_LOGIN_FAILED = -260,       /* member portal only: a till never sees these three */
     LTY_E_SESSION_EXPIRED = -261,
     LTY_E_CSRF_TOKEN_INVALID = -262,

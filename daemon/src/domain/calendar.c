@@ -91,7 +91,9 @@ void lty_cal_date_format(int64_t days, char *out)
     int64_t year = 0, month = 0, day = 0;
     lty_cal_civil_from_days(days, &year, &month, &day);
     if (year < 0 || year > 9999) year = year < 0 ? 0 : 9999; /* formats stay 10 bytes */
-    snprintf(out, LTY_CAL_DATE_BYTES + 1, "%04d-%02d-%02d", (int)year, (int)month, (int)day);
+    char text[48];
+    snprintf(text, sizeof(text), "%04d-%02d-%02d", (int)year, (int)month, (int)day);
+    memcpy(out, text, LTY_CAL_DATE_BYTES + 1);
 }
 
 bool lty_cal_offset_parse(const char *text, int32_t *minutes_out)
@@ -114,8 +116,10 @@ void lty_cal_offset_format(int32_t minutes, char *out)
     LTY_ASSERT(out != NULL);
     LTY_ASSERT(minutes >= LTY_CAL_OFFSET_MINUTES_MIN && minutes <= LTY_CAL_OFFSET_MINUTES_MAX);
     int32_t magnitude = minutes < 0 ? -minutes : minutes;
-    snprintf(out, LTY_CAL_OFFSET_BYTES + 1, "%c%02d:%02d", minutes < 0 ? '-' : '+',
-             (int)(magnitude / 60), (int)(magnitude % 60));
+    char text[32]; /* the range is asserted; the compiler cannot see it */
+    snprintf(text, sizeof(text), "%c%02d:%02d", minutes < 0 ? '-' : '+', (int)(magnitude / 60),
+             (int)(magnitude % 60));
+    memcpy(out, text, LTY_CAL_OFFSET_BYTES + 1);
 }
 
 bool lty_cal_time_parse(const char *text, int *minute_out)
@@ -134,7 +138,9 @@ void lty_cal_time_format(int minute, char *out)
 {
     LTY_ASSERT(out != NULL);
     LTY_ASSERT(minute >= 0 && minute < LTY_CAL_MINUTES_PER_DAY);
-    snprintf(out, LTY_CAL_TIME_BYTES + 1, "%02d:%02d", minute / 60, minute % 60);
+    char text[32]; /* the range is asserted; the compiler cannot see it */
+    snprintf(text, sizeof(text), "%02d:%02d", minute / 60, minute % 60);
+    memcpy(out, text, LTY_CAL_TIME_BYTES + 1);
 }
 
 void lty_cal_local(int64_t time_ms, int32_t offset_minutes, lty_cal_local_t *local_out)

@@ -157,11 +157,21 @@ int lty_migrate_apply(lty_store_txn_t *txn)
                              (unsigned long long)pins_moved);
     /* 5 -> 6 needs no data step: the three webhook databases are created empty at open. */
     /* schema 7: the audit trail becomes a hash chain; card numbers get a keyed permutation. */
-    uint64_t chained = 0;
-    err = lty_ops_audit_chain_build(txn, &chained);
-    if (err == 0) err = lty_ops_card_key_create(txn);
+    if (version < 7) {  /* a schema-7 store's chain is already built: not rewritten */
+        uint64_t chained = 0;
+        err = lty_ops_audit_chain_build(txn, &chained);
+        if (err != 0) return err;
+        LTY_LOG(LTY_LOG_INFO, "event=audit_chained records=%llu", (unsigned long long)chained);
+    }
+    err = lty_ops_card_key_create(txn);
     if (err != 0) return err;
-    LTY_LOG(LTY_LOG_INFO, "event=audit_chained records=%llu", (unsigned long long)chained);
+    /* schema 8: the expiry sweep finds lots through lots-by-expiry (idempotent puts), and the
+     * settings stamp makes every thread load the programme afresh. */
+    uint64_t indexed = 0;
+    err = lty_ops_lot_expiry_backfill(txn, &indexed);
+    if (err == 0) err = lty_settings_stamp_bump(txn);
+    if (err != 0) return err;
+    LTY_LOG(LTY_LOG_INFO, "event=lots_indexed lots=%llu", (unsigned long long)indexed);
     err = lty_migrate_version_put(txn, LTY_SCHEMA_VERSION);
     if (err == 0) LTY_LOG(LTY_LOG_INFO, "migrated from=%u to=%u", version, LTY_SCHEMA_VERSION);
     return err;

@@ -450,8 +450,10 @@ typedef struct lty_ops_demo_s {
 
 /**
  * Demo seed, after lty_ops_setup_init(): stores S001..S003 with till T01 each, six members with
- * one card each, two of them with a starting bonus. Operators are not added (the CLI adds the
- * one it issues a certificate for, with lty_ops_operator_add()).
+ * one card each, two of them with a starting bonus, two earning rules (double points on
+ * category "detergent"; no points on "tobacco" and "infant_formula") and two staff members (E001
+ * at S001, E002 at S002). Operators are not added (the CLI adds the one it issues a certificate
+ * for, with lty_ops_operator_add()).
  */
 int lty_ops_demo_seed(lty_store_txn_t *txn, const lty_programme_t *programme, int64_t now_ms,
                       lty_ops_demo_t *demo_out);

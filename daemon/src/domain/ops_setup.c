@@ -24,6 +24,7 @@ int lty_ops_setup_init(lty_store_txn_t *txn, const lty_programme_t *programme)
                                (lty_bytes_t){.data = version, .size = sizeof(version)});
     if (err == 0) err = lty_programme_save(txn, programme);
     if (err == 0) err = lty_ops_card_key_create(txn); /* this programme's own card numbers */
+    if (err == 0) err = lty_settings_stamp_bump(txn);
     return err;
 }
 
@@ -169,6 +170,51 @@ static int demo_member_seed(lty_store_txn_t *txn, const lty_actor_t *actor,
     return 0;
 }
 
+/* The demo programme's earning rules and staff (issue 12): double points on detergent, no
+ * points on tobacco and infant formula, and two cashiers. */
+static const char *const demo_rules[] = {
+    "{\"name\":\"Double detergent\",\"match\":{\"categories\":[\"detergent\"]},"
+    "\"effect\":{\"multiplier_percent\":200}}",
+    "{\"name\":\"No tobacco or infant formula\",\"match\":{\"categories\":[\"tobacco\","
+    "\"infant_formula\"]},\"effect\":{\"exclude\":true}}",
+};
+
+static const struct {
+    const char *staff_id;
+    const char *name;
+    const char *store_id;
+} demo_staff[] = {
+    {"E001", "周敏", "S001"},
+    {"E002", "吴强", "S002"},
+};
+
+static int demo_programme_seed(lty_store_txn_t *txn, const lty_actor_t *actor,
+                               const lty_programme_t *programme, int64_t now_ms)
+{
+    int err = 0;
+    for (size_t index = 0; err == 0 && index < sizeof(demo_rules) / sizeof(demo_rules[0]);
+         index++) {
+        static _Thread_local lty_rule_t rule, stored;
+        memset(&rule, 0, sizeof(rule));
+        rule.status = LTY_RULE_ACTIVE;
+        err = lty_rule_parse_text(demo_rules[index], strlen(demo_rules[index]), &rule, NULL);
+        if (err == 0) err = lty_ops_rule_create(txn, actor, programme, now_ms, &rule, &stored,
+                                                NULL);
+    }
+    for (size_t index = 0; err == 0 && index < sizeof(demo_staff) / sizeof(demo_staff[0]);
+         index++) {
+        lty_ops_staff_new_t staff_new;
+        memset(&staff_new, 0, sizeof(staff_new));
+        snprintf(staff_new.staff_id, sizeof(staff_new.staff_id), "%s", demo_staff[index].staff_id);
+        snprintf(staff_new.name, sizeof(staff_new.name), "%s", demo_staff[index].name);
+        snprintf(staff_new.store_id, sizeof(staff_new.store_id), "%s",
+                 demo_staff[index].store_id);
+        lty_staff_t staff;
+        err = lty_ops_staff_create(txn, actor, now_ms, &staff_new, &staff, NULL);
+    }
+    return err;
+}
+
 int lty_ops_demo_seed(lty_store_txn_t *txn, const lty_programme_t *programme, int64_t now_ms,
                       lty_ops_demo_t *demo_out)
 {
@@ -187,6 +233,7 @@ int lty_ops_demo_seed(lty_store_txn_t *txn, const lty_programme_t *programme, in
     for (size_t index = 0; err == 0 && index < LTY_OPS_DEMO_MEMBERS; index++) {
         err = demo_member_seed(txn, &system_actor, programme, now_ms, index, demo_out);
     }
+    if (err == 0) err = demo_programme_seed(txn, &system_actor, programme, now_ms);
     return err;
 }
 
