@@ -66,6 +66,8 @@ static const config_int_t config_ints[] = {
     CONFIG_INT(webhook_backoff_initial_ms, 1000, 10, 3600000),
     CONFIG_INT(webhook_backoff_max_ms, 600000, 10, 86400000),
     CONFIG_INT(webhook_attempts_max, 16, 1, 1000),
+    /* scheduler.c: the expiry sweep and the day's birthday bonuses, hourly (issue 12) */
+    CONFIG_INT(programme_jobs_interval_ms, 3600000, 10, 86400000),
 };
 
 #define CONFIG_INTS_COUNT (sizeof(config_ints) / sizeof(config_ints[0]))

@@ -70,6 +70,7 @@ typedef struct lty_config_s {
     int64_t webhook_backoff_initial_ms;
     int64_t webhook_backoff_max_ms;
     int64_t webhook_attempts_max;
+    int64_t programme_jobs_interval_ms; /* expiry sweep and birthday bonuses (scheduler.c) */
     char log_level[16];
     /* TLS file paths, relative to the data directory unless absolute. */
     char tls_ca[LTY_CONFIG_PATH_BYTES_MAX];

@@ -13,6 +13,7 @@
 #include "programme.h"
 #include "replication.h"
 #include "server.h"
+#include "settings.h"
 #include "store.h"
 #include "scheduler.h"
 #include "webhooks.h"
@@ -390,11 +391,12 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
                 "(loyaltyctl init creates it)\"", LTY_PIN_PEPPER_FILE);
         err = LTY_E_CONFIG;
     }
-    lty_scheduler_t *scheduler = NULL; /* the periodic tier review */
+    lty_scheduler_t *scheduler = NULL; /* tier review, expiry sweep, birthday bonuses */
     if (err == 0) {
         lty_scheduler_options_t scheduler_options = {
             .writer = writer, .programme = &programme,
-            .tier_review_interval_ms = config->tier_review_interval_ms};
+            .tier_review_interval_ms = config->tier_review_interval_ms, .store = store,
+            .programme_jobs_interval_ms = config->programme_jobs_interval_ms};
         err = lty_scheduler_start(&scheduler, &scheduler_options);
     }
     lty_webhooks_t *webhooks = NULL; /* delivery of events to subscribers (webhooks.h) */
@@ -447,6 +449,7 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
     lty_repl_stop(repl); /* after the writer: it publishes until its last batch */
     lty_server_close(server);
     lty_api_portal_deinit(&api);
+    lty_settings_cache_free_all(); /* every thread that cached settings has stopped */
     lty_store_close(store);
     LTY_LOG(LTY_LOG_INFO, "msg=\"stopped\" err=%s", lty_err_name(err));
     return err;

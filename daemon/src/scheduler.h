@@ -1,19 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file scheduler.h
- * Periodic domain work of the daemon: today the tier review. One small thread waits
- * interval_ms on a condition variable, then submits one job to the writer (the review runs in
- * the writer's child transaction like POST /v1/admin/tiers/review, as principal
- * "system:scheduler", at business time lty_clock_now_ms() so the test clock applies) and waits
- * for its done_cb before it waits again: at most one scheduled job is ever queued.
+ * Periodic domain work of the daemon: the tier review, and the programme's jobs (the points
+ * expiry sweep and the day's birthday bonuses). One small thread waits on a condition variable
+ * until the next task is due, then submits its jobs to the writer one at a time (each runs in
+ * the writer's child transaction like its admin route, as principal "system:scheduler", at
+ * business time lty_clock_now_ms() so the test clock applies) and waits for each done_cb: at
+ * most one scheduled job is ever queued.
  *
  * Caveats: stop the scheduler before the writer (lty_scheduler_stop waits for a job in flight,
- * which needs the writer running). A full writer queue skips that run (logged).
+ * which needs the writer running). A full writer queue skips that run (logged). Intervals count
+ * from the end of a task's previous run (and from the start).
  */
 #ifndef LTY_SCHEDULER_H
 #define LTY_SCHEDULER_H
 
 #include "programme.h"
+#include "store.h"
 #include "writer.h"
 
 #include <stdint.h>
@@ -22,8 +25,11 @@ typedef struct lty_scheduler_s lty_scheduler_t;
 
 typedef struct lty_scheduler_options_s {
     lty_writer_t *writer;               /* started; outlives the scheduler */
-    const lty_programme_t *programme;   /* outlives the scheduler */
+    const lty_programme_t *programme;   /* unused since issue 12: tasks read the settings in
+                                         * force (domain/settings.h); kept for callers */
     int64_t tier_review_interval_ms;    /* > 0: time between the end of a run and the next */
+    lty_store_t *store;                 /* issue 12: read for birthdays; outlives the scheduler */
+    int64_t programme_jobs_interval_ms; /* issue 12: > 0, the expiry sweep and birthdays */
 } lty_scheduler_options_t;
 
 /** Start the thread. @return 0, LTY_E_NOMEM or LTY_E_IO (no thread). */

@@ -12,11 +12,14 @@
 
 static int adjustment_apply(lty_job_t *job, lty_store_txn_t *txn)
 {
+    const lty_settings_t *settings = NULL;
+    int err = lty_api_job_settings(job, txn, &settings);
+    if (err != 0) return err;
     const lty_ops_adjust_t *command = lty_api_job_command(job);
     lty_ops_adjust_result_t result;
     lty_diag_t diag;
     lty_diag_clear(&diag);
-    int err = lty_ops_adjust(txn, lty_api_job_actor(job), lty_api_job_api(job)->programme,
+    err = lty_ops_adjust(txn, lty_api_job_actor(job), &settings->programme,
                              job->now_ms, command, &result, &diag);
     if (err != 0) return lty_api_job_refuse(job, err, &diag);
     lty_json_writer_t writer;

@@ -6,7 +6,8 @@
  *
  * Owns: dispatch (dispatch.c) from schema/routes.def, request decoding (request.c), the shared
  * renderings (render.c); every handler lives in the file of its resource (members.c, cards.c,
- * sales.c, prepaid.c, pins.c, tiers.c, adjustments.c, reports.c, health.c, test_hooks.c) and has
+ * sales.c, prepaid.c, pins.c, tiers.c, adjustments.c, reports.c, health.c, test_hooks.c;
+ * issue 12: stores.c, programme.c, bonuses.c) and has
  * the shape: parse into a struct (limits checked) -> validate -> (reads: query the
  * store in a read transaction and reply) / (writes: submit a job whose apply_cb runs the domain
  * operation inside the writer's child transaction and renders the response).
@@ -43,6 +44,7 @@ typedef struct lty_api_portal_options_s {
 } lty_api_portal_options_t;
 
 typedef struct lty_api_throttle_s lty_api_throttle_t; /* member_session.c */
+typedef struct lty_settings_s lty_settings_t;   /* domain: settings.h */
 
 /** Security events: what the audit trail records besides operator actions (audit.c). The
  *  action of the record is "security." + the name below. */
@@ -68,7 +70,9 @@ struct lty_api_s {
     lty_store_t *store;               /* public */
     lty_writer_t *writer;             /* public */
     lty_repl_t *repl;                 /* public: replicated mode, NULL for a single node */
-    const lty_programme_t *programme; /* public: loaded at start */
+    const lty_programme_t *programme; /* public: loaded at start; handlers use the settings in
+                                       * force in their transaction (lty_api_job_settings,
+                                       * lty_settings_get), which follow PUT /v1/admin/programme */
     lty_net_stats_cb net_stats_cb;    /* public: network counters for /metrics; may be NULL */
     void *net_stats_userdata;         /* public: passed to net_stats_cb */
     bool test_clock;                  /* public: --test-clock given */
@@ -248,6 +252,10 @@ void *lty_api_job_command(const lty_job_t *job);
 /** The api of a job, and the actor of its request. */
 lty_api_t *lty_api_job_api(const lty_job_t *job);
 const lty_actor_t *lty_api_job_actor(const lty_job_t *job);
+/** The settings (programme and earning rules) in force in the job's transaction; on failure the
+ *  job's response is the refusal and the error is returned (apply_cb returns it). */
+int lty_api_job_settings(lty_job_t *job, lty_store_txn_t *txn,
+                         const lty_settings_t **settings_out);
 /** Set the job's status (body already written into job->body). Returns 0. */
 int lty_api_job_reply(lty_job_t *job, int status);
 /** Render err (and diag) as the job's response and return err, so apply_cb can

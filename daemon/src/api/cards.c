@@ -64,12 +64,20 @@ int lty_api_till_card_get(lty_api_t *api, lty_exchange_t *exchange,
     int64_t now_ms = lty_clock_now_ms();
     lty_ops_card_view_t view;
     lty_store_txn_t *txn = NULL;
+    const lty_settings_t *settings = NULL;
     int err = lty_store_read_begin(api->store, &txn);
+    if (err == 0) err = lty_settings_get(txn, &settings);
     if (err == 0) err = lty_ops_card_lookup(txn, card_no, now_ms, &view);
     lty_ops_tier_status_t tier; /* the tier and what the next one still needs */
     memset(&tier, 0, sizeof(tier));
+    lty_ops_expiring_t expiring; /* issue 12: when points expire */
+    memset(&expiring, 0, sizeof(expiring));
     if (err == 0 && view.member_id != 0) {
-        err = lty_ops_tier_status(txn, api->programme, now_ms, view.member_id, &tier);
+        err = lty_ops_tier_status(txn, &settings->programme, now_ms, view.member_id, &tier);
+    }
+    if (err == 0 && view.member_id != 0) {
+        err = lty_ops_points_expiring(txn, &settings->programme, view.member_id, now_ms,
+                                      &expiring);
     }
     lty_store_txn_abort(txn);
     if (err == 0) err = lty_ops_card_usable(view.card_status, view.expires_ms, now_ms);
@@ -86,7 +94,8 @@ int lty_api_till_card_get(lty_api_t *api, lty_exchange_t *exchange,
     lty_jw_kv_int(&writer, "points", view.points);
     lty_jw_kv_int(&writer, "prepaid_cents", view.prepaid_cents);
     lty_api_render_time(&writer, "expires_at", view.expires_ms);
-    lty_api_render_tier(&writer, api->programme, &tier);
+    lty_api_render_tier(&writer, &settings->programme, &tier);
+    lty_api_render_points_expiring(&writer, &expiring);
     lty_jw_object_end(&writer);
     return lty_api_reply(exchange, 200);
 }
@@ -95,9 +104,12 @@ int lty_api_till_card_get(lty_api_t *api, lty_exchange_t *exchange,
 
 static int card_issue_apply(lty_job_t *job, lty_store_txn_t *txn)
 {
+    const lty_settings_t *settings = NULL;
+    int err = lty_api_job_settings(job, txn, &settings);
+    if (err != 0) return err;
     const uint64_t *member_id = lty_api_job_command(job);
     lty_card_t card;
-    int err = lty_ops_card_issue(txn, lty_api_job_actor(job), lty_api_job_api(job)->programme,
+    err = lty_ops_card_issue(txn, lty_api_job_actor(job), &settings->programme,
                                  job->now_ms, *member_id, &card);
     if (err != 0) return lty_api_job_refuse(job, err, NULL);
     lty_json_writer_t writer;
@@ -136,10 +148,13 @@ int lty_api_admin_card_issue(lty_api_t *api, lty_exchange_t *exchange,
 
 static int batch_apply(lty_job_t *job, lty_store_txn_t *txn)
 {
+    const lty_settings_t *settings = NULL;
+    int err = lty_api_job_settings(job, txn, &settings);
+    if (err != 0) return err;
     const card_command_t *command = lty_api_job_command(job);
     lty_ops_card_batch_t *batch = lty_alloc(sizeof(*batch));
     if (batch == NULL) return lty_api_job_refuse(job, LTY_E_NOMEM, NULL);
-    int err = lty_ops_card_batch(txn, lty_api_job_actor(job), lty_api_job_api(job)->programme,
+    err = lty_ops_card_batch(txn, lty_api_job_actor(job), &settings->programme,
                                  job->now_ms, (size_t)command->days, batch);
     if (err == 0) {
         lty_json_writer_t writer;
@@ -186,19 +201,26 @@ int lty_api_admin_card_batch_create(lty_api_t *api, lty_exchange_t *exchange,
 
 static int activate_apply(lty_job_t *job, lty_store_txn_t *txn)
 {
+    const lty_settings_t *settings = NULL;
+    int err = lty_api_job_settings(job, txn, &settings);
+    if (err != 0) return err;
     const lty_ops_card_activate_t *command = lty_api_job_command(job);
     lty_diag_t diag;
     lty_diag_clear(&diag);
     lty_card_t card;
     bool created = false;
-    int err = lty_ops_card_activate(txn, lty_api_job_actor(job), lty_api_job_api(job)->programme,
-                                    job->now_ms, command, &card, &created, &diag);
+    err = lty_ops_card_activate(txn, lty_api_job_actor(job), &settings->programme, job->now_ms,
+                                command, &card, &created, &diag);
     if (err != 0) return lty_api_job_refuse(job, err, &diag);
     lty_json_writer_t writer;
     lty_jw_init(&writer, job->body);
     lty_jw_object_begin(&writer);
     card_render(&writer, &card);
     lty_jw_kv_bool(&writer, "member_created", created);
+    if (command->staff_id[0] != '\0') { /* issue 12: who signed the member up */
+        lty_jw_kv_string(&writer, "staff_id", command->staff_id);
+        lty_jw_kv_int(&writer, "commission_cents", settings->programme.commission_card_cents);
+    }
     lty_jw_object_end(&writer);
     return lty_api_job_reply(job, 201);
 }
@@ -212,7 +234,7 @@ int lty_api_till_card_activate(lty_api_t *api, lty_exchange_t *exchange,
     }
     lty_json_doc_t *doc = NULL;
     if (lty_api_body_parse(exchange, &doc) != 0) return LTY_API_DONE;
-    static const char *const keys[] = {"phone", "name", NULL};
+    static const char *const keys[] = {"phone", "name", "staff_id", NULL};
     const lty_json_node_t *root = lty_json_doc_root(doc);
     lty_ops_card_activate_t *command = lty_calloc(1, sizeof(*command));
     lty_diag_t diag;
@@ -225,6 +247,10 @@ int lty_api_till_card_activate(lty_api_t *api, lty_exchange_t *exchange,
     if (err == 0) {
         err = lty_json_get_string(root, "", "name", false, 1, LTY_NAME_BYTES_MAX, command->name,
                                   sizeof(command->name), NULL, &diag);
+    }
+    if (err == 0) {
+        err = lty_json_get_string(root, "", "staff_id", false, 1, LTY_STAFF_ID_BYTES_MAX,
+                                  command->staff_id, sizeof(command->staff_id), NULL, &diag);
     }
     if (err == 0 && !lty_ops_phone_valid(command->phone)) {
         err = lty_diag_set(&diag, LTY_E_INVALID_FIELD, "/phone",
@@ -283,9 +309,12 @@ int lty_api_admin_card_lost(lty_api_t *api, lty_exchange_t *exchange,
 
 static int replace_apply(lty_job_t *job, lty_store_txn_t *txn)
 {
+    const lty_settings_t *settings = NULL;
+    int err = lty_api_job_settings(job, txn, &settings);
+    if (err != 0) return err;
     const card_command_t *command = lty_api_job_command(job);
     lty_card_t old_card, new_card;
-    int err = lty_ops_card_replace(txn, lty_api_job_actor(job), lty_api_job_api(job)->programme,
+    err = lty_ops_card_replace(txn, lty_api_job_actor(job), &settings->programme,
                                    job->now_ms, command->card_no, &old_card, &new_card);
     if (err != 0) return lty_api_job_refuse(job, err, NULL);
     lty_json_writer_t writer;
@@ -312,11 +341,14 @@ int lty_api_admin_card_replace(lty_api_t *api, lty_exchange_t *exchange,
 
 static int extend_apply(lty_job_t *job, lty_store_txn_t *txn)
 {
+    const lty_settings_t *settings = NULL;
+    int err = lty_api_job_settings(job, txn, &settings);
+    if (err != 0) return err;
     const card_command_t *command = lty_api_job_command(job);
     lty_card_t card;
     int64_t days = command->days != 0 ? command->days
-                                      : lty_api_job_api(job)->programme->card_valid_days;
-    int err = lty_ops_card_extend(txn, lty_api_job_actor(job), job->now_ms, command->card_no,
+                                      : settings->programme.card_valid_days;
+    err = lty_ops_card_extend(txn, lty_api_job_actor(job), job->now_ms, command->card_no,
                                   days, &card);
     if (err != 0) return lty_api_job_refuse(job, err, NULL);
     lty_json_writer_t writer;

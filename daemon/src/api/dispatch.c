@@ -9,6 +9,8 @@
  * Not here: request semantics (the resource files), decoding (request.c), framing (net/http.c),
  * business rules (domain/). */
 #include "api.h"
+#include "ops.h"
+#include "settings.h"
 #include "lty/lty_assert.h"
 #include "lty/lty_clock.h"
 #include "lty/lty_log.h"
@@ -460,6 +462,23 @@ static bool route_on_listener(const api_route_t *route, lty_listener_t listener)
     }
 }
 
+/* A till acts for its store: one that is unknown (404 store_not_found) or closed (423
+ * store_closed) refuses every request of its tills, reads included, before any handler runs.
+ * A sale checks again in the writer's transaction (ops_sale.c), which is the authority. */
+static int till_store_check(lty_api_t *api, const lty_actor_t *actor, lty_diag_t *diag)
+{
+    lty_store_txn_t *txn = NULL;
+    int err = lty_store_read_begin(api->store, &txn);
+    if (err == 0) err = lty_ops_store_usable(txn, actor->store);
+    lty_store_txn_abort(txn);
+    if (err == LTY_E_STORE_NOT_FOUND || err == LTY_E_STORE_CLOSED) {
+        return lty_diag_set(diag, err, "", "store %.16s %s", actor->store,
+                            err == LTY_E_STORE_CLOSED ? "is closed" : "is not registered: "
+                                                                      "POST /v1/admin/stores");
+    }
+    return err;
+}
+
 /* A test-only route exists only in a daemon started with its flag. */
 static bool route_enabled(const lty_api_t *api, const api_route_t *route)
 {
@@ -594,6 +613,7 @@ int lty_api_handle(lty_api_t *api, lty_exchange_t *exchange)
         err = lty_api_query_int(exchange, "dry_run", 0, 1, &dry_run, NULL, &diag);
         state->dry_run = dry_run == 1;
     }
+    if (err == 0 && route->realm == REALM_TILL) err = till_store_check(api, &state->actor, &diag);
     if (err != 0) return lty_api_reply_error(exchange, err, &diag);
     if (api->repl != NULL) {
         bool refused = replication_refuses(api, exchange, route);
@@ -702,6 +722,15 @@ const lty_actor_t *lty_api_job_actor(const lty_job_t *job)
     LTY_ASSERT(job != NULL);
     const api_state_t *state = job->userdata;
     return &state->actor;
+}
+
+int lty_api_job_settings(lty_job_t *job, lty_store_txn_t *txn,
+                         const lty_settings_t **settings_out)
+{
+    LTY_ASSERT(job != NULL && txn != NULL && settings_out != NULL);
+    int err = lty_settings_get(txn, settings_out);
+    if (err != 0) lty_api_job_refuse(job, err, NULL);
+    return err;
 }
 
 int lty_api_job_reply(lty_job_t *job, int status)

@@ -107,11 +107,14 @@ int lty__api_member_profile_parse(const lty_json_node_t *root, bool with_identit
 
 static int member_create_apply(lty_job_t *job, lty_store_txn_t *txn)
 {
+    const lty_settings_t *settings = NULL;
+    int err = lty_api_job_settings(job, txn, &settings);
+    if (err != 0) return err;
     const lty_ops_member_new_t *command = lty_api_job_command(job);
     lty_diag_t diag;
     lty_diag_clear(&diag);
     uint64_t member_id = 0;
-    int err = lty_ops_member_create(txn, lty_api_job_actor(job), job->now_ms, command, &member_id,
+    err = lty_ops_member_create(txn, lty_api_job_actor(job), job->now_ms, command, &member_id,
                                     &diag);
     if (err != 0) return lty_api_job_refuse(job, err, &diag);
     lty_json_writer_t writer;
@@ -120,7 +123,7 @@ static int member_create_apply(lty_job_t *job, lty_store_txn_t *txn)
     err = lty__ops_member_load(txn, member_id, &member);
     if (err != 0) return lty_api_job_refuse(job, err, NULL);
     lty_jw_object_begin(&writer);
-    lty_api_render_member_profile(&writer, &member, lty_api_job_api(job)->programme);
+    lty_api_render_member_profile(&writer, &member, &settings->programme);
     lty_jw_kv_int(&writer, "points", 0);
     lty_jw_kv_int(&writer, "prepaid_cents", 0);
     lty_jw_object_end(&writer);
@@ -158,11 +161,13 @@ int lty_api_admin_member_create(lty_api_t *api, lty_exchange_t *exchange,
 /* ---- GET /v1/admin/members/{member_id} ---------------------------------------------------- */
 
 static void member_render(lty_json_writer_t *writer, const lty_ops_member_view_t *view,
-                          const lty_programme_t *programme, int64_t now_ms)
+                          const lty_programme_t *programme, int64_t now_ms,
+                          const lty_ops_expiring_t *expiring)
 {
     lty_jw_object_begin(writer);
     lty_api_render_member_profile(writer, &view->member, programme);
     lty_jw_kv_int(writer, "points", view->points);
+    lty_api_render_points_expiring(writer, expiring); /* issue 12 */
     lty_jw_kv_int(writer, "prepaid_cents", view->prepaid_cents);
     lty_jw_key(writer, "cards");
     lty_jw_array_begin(writer);
@@ -181,13 +186,22 @@ int lty_api_admin_member_get(lty_api_t *api, lty_exchange_t *exchange,
     lty_ops_member_view_t *view = lty_alloc(sizeof(*view));
     if (view == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
     lty_store_txn_t *txn = NULL;
+    const lty_settings_t *settings = NULL;
+    int64_t now_ms = lty_clock_now_ms();
+    int64_t balance = 0;
+    lty_ops_expiring_t expiring;
     int err = lty_store_read_begin(api->store, &txn);
+    if (err == 0) err = lty_settings_get(txn, &settings);
     if (err == 0) err = lty_ops_member_get(txn, member_id, view);
+    /* issue 12: the points shown are those that may be spent (expired lots not counted) */
+    if (err == 0) err = lty_ops_points_available(txn, member_id, now_ms, &balance, &view->points);
+    if (err == 0) err = lty_ops_points_expiring(txn, &settings->programme, member_id, now_ms,
+                                                &expiring);
     lty_store_txn_abort(txn);
     if (err == 0) {
         lty_json_writer_t writer;
         lty_jw_init(&writer, &exchange->response.body);
-        member_render(&writer, view, api->programme, lty_clock_now_ms());
+        member_render(&writer, view, &settings->programme, now_ms, &expiring);
     }
     lty_free(view);
     return err == 0 ? lty_api_reply(exchange, 200) : lty_api_reply_error(exchange, err, NULL);
@@ -197,11 +211,14 @@ int lty_api_admin_member_get(lty_api_t *api, lty_exchange_t *exchange,
 
 static int member_update_apply(lty_job_t *job, lty_store_txn_t *txn)
 {
+    const lty_settings_t *settings = NULL;
+    int err = lty_api_job_settings(job, txn, &settings);
+    if (err != 0) return err;
     const lty_ops_member_patch_t *patch = lty_api_job_command(job);
     lty_diag_t diag;
     lty_diag_clear(&diag);
     size_t changed = 0;
-    int err = lty_ops_member_update(txn, lty_api_job_actor(job), job->now_ms, patch, &changed,
+    err = lty_ops_member_update(txn, lty_api_job_actor(job), job->now_ms, patch, &changed,
                                     &diag);
     lty_member_t member;
     if (err == 0) err = lty__ops_member_load(txn, patch->member_id, &member);
@@ -209,7 +226,7 @@ static int member_update_apply(lty_job_t *job, lty_store_txn_t *txn)
     lty_json_writer_t writer;
     lty_jw_init(&writer, job->body);
     lty_jw_object_begin(&writer);
-    lty_api_render_member_profile(&writer, &member, lty_api_job_api(job)->programme);
+    lty_api_render_member_profile(&writer, &member, &settings->programme);
     lty_jw_kv_int(&writer, "fields_changed", (int64_t)changed);
     lty_jw_object_end(&writer);
     return lty_api_job_reply(job, 200);
@@ -286,7 +303,9 @@ int lty_api_admin_member_search(lty_api_t *api, lty_exchange_t *exchange,
     lty_ops_member_page_t *page = lty_alloc(sizeof(*page));
     if (page == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
     lty_store_txn_t *txn = NULL;
+    const lty_settings_t *settings = NULL;
     err = lty_store_read_begin(api->store, &txn);
+    if (err == 0) err = lty_settings_get(txn, &settings);
     if (err == 0) err = lty_ops_member_search(txn, by, text, (uint64_t)after, (size_t)limit, page);
     lty_store_txn_abort(txn);
     if (err == 0) {
@@ -297,7 +316,8 @@ int lty_api_admin_member_search(lty_api_t *api, lty_exchange_t *exchange,
         lty_jw_array_begin(&writer);
         for (size_t index = 0; index < page->members_count; index++) {
             lty_jw_object_begin(&writer);
-            lty_api_render_member_profile(&writer, &page->members[index], api->programme);
+            lty_api_render_member_profile(&writer, &page->members[index],
+                                          &settings->programme);
             lty_jw_object_end(&writer);
         }
         lty_jw_array_end(&writer);

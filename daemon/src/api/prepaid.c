@@ -14,11 +14,14 @@
 
 static int topup_apply(lty_job_t *job, lty_store_txn_t *txn)
 {
+    const lty_settings_t *settings = NULL;
+    int err = lty_api_job_settings(job, txn, &settings);
+    if (err != 0) return err;
     const lty_ops_topup_t *command = lty_api_job_command(job);
     lty_ops_balances_t result;
     lty_diag_t diag;
     lty_diag_clear(&diag);
-    int err = lty_ops_topup(txn, lty_api_job_actor(job), lty_api_job_api(job)->programme,
+    err = lty_ops_topup(txn, lty_api_job_actor(job), &settings->programme,
                             job->now_ms, command, &result, &diag);
     if (err != 0) return lty_api_job_refuse(job, err, &diag);
     lty_json_writer_t writer;
@@ -37,7 +40,8 @@ static int topup_apply(lty_job_t *job, lty_store_txn_t *txn)
 static int topup_parse(const lty_json_node_t *root, bool operator_topup, lty_ops_topup_t *command,
                        lty_diag_t *diag)
 {
-    static const char *const till_keys[] = {"card_no", "amount_cents", "tender", NULL};
+    static const char *const till_keys[] = {"card_no", "amount_cents", "tender", "staff_id",
+                                            NULL};
     static const char *const admin_keys[] = {"member_id", "amount_cents", "tender", "reason",
                                              NULL};
     int err = lty_json_keys_check(root, "", operator_topup ? admin_keys : till_keys, diag);
@@ -54,6 +58,10 @@ static int topup_parse(const lty_json_node_t *root, bool operator_topup, lty_ops
         if (err == 0 && lty_card_no_check(command->card_no, strlen(command->card_no)) != 0) {
             err = lty_diag_set(diag, LTY_E_INVALID_CARD_NO, "/card_no",
                                "card number fails its check digit");
+        }
+        if (err == 0) { /* issue 12: the staff member who took the top-up */
+            err = lty_json_get_string(root, "", "staff_id", false, 1, LTY_STAFF_ID_BYTES_MAX,
+                                      command->staff_id, sizeof(command->staff_id), NULL, diag);
         }
     }
     command->member_id = (uint64_t)member_id;

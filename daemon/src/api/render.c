@@ -2,6 +2,7 @@
 /* Shared JSON renderings of domain records, and the wire names of their enums both ways
  * (see render.h). */
 #include "render.h"
+#include "calendar.h"
 #include "lty/lty_assert.h"
 #include "lty/lty_clock.h"
 
@@ -241,4 +242,79 @@ void lty_api_render_tier_history(lty_json_writer_t *writer, const lty_programme_
         lty_jw_object_end(writer);
     }
     lty_jw_array_end(writer);
+}
+
+/* ---- Issue 12 ---------------------------------------------------------------------------- */
+
+void lty_api_render_points_expiring(lty_json_writer_t *writer, const lty_ops_expiring_t *expiring)
+{
+    LTY_ASSERT(writer != NULL && expiring != NULL);
+    LTY_ASSERT(expiring->dates_count <= LTY_POINTS_EXPIRING_DATES_MAX);
+    lty_jw_key(writer, "points_expiring");
+    lty_jw_array_begin(writer);
+    for (size_t index = 0; index < expiring->dates_count; index++) {
+        char date[LTY_CAL_DATE_BYTES + 1];
+        lty_cal_date_format(expiring->dates[index].day, date);
+        lty_jw_object_begin(writer);
+        lty_jw_kv_string(writer, "date", date);
+        lty_jw_kv_int(writer, "points", expiring->dates[index].points);
+        lty_jw_object_end(writer);
+    }
+    lty_jw_array_end(writer);
+}
+
+void lty_api_render_rules_applied(lty_json_writer_t *writer, const lty_rules_outcome_t *rules)
+{
+    LTY_ASSERT(writer != NULL && rules != NULL);
+    LTY_ASSERT(rules->applied_count <= LTY_RULES_APPLIED_MAX + 1);
+    lty_jw_key(writer, "rules_applied");
+    lty_jw_array_begin(writer);
+    for (size_t index = 0; index < rules->applied_count; index++) {
+        const lty_rules_applied_t *applied = &rules->applied[index];
+        lty_jw_object_begin(writer);
+        lty_jw_kv_int(writer, "rule_id", (int64_t)applied->rule_id);
+        lty_jw_kv_string(writer, "name", applied->name);
+        lty_jw_kv_int(writer, "points", applied->points);
+        lty_jw_kv_bool(writer, "capped", applied->capped);
+        lty_jw_object_end(writer);
+    }
+    lty_jw_array_end(writer);
+}
+
+void lty_api_render_rule(lty_json_writer_t *writer, const lty_rule_t *rule)
+{
+    LTY_ASSERT(writer != NULL && rule != NULL);
+    lty_jw_object_begin(writer);
+    lty_jw_kv_int(writer, "rule_id", (int64_t)rule->rule_id);
+    lty_jw_kv_string(writer, "status", lty_rule_status_name(rule->status));
+    lty_api_render_time(writer, "created_at", rule->created_ms);
+    lty_api_render_time(writer, "updated_at", rule->updated_ms);
+    lty_rule_definition_render(rule, writer);
+    lty_jw_object_end(writer);
+}
+
+void lty_api_render_store(lty_json_writer_t *writer, const lty_store_record_t *store)
+{
+    LTY_ASSERT(writer != NULL && store != NULL);
+    lty_jw_object_begin(writer);
+    lty_jw_kv_string(writer, "store_id", store->store_id);
+    lty_jw_kv_string(writer, "name", store->name);
+    lty_jw_kv_string(writer, "region", store->region);
+    lty_jw_kv_string(writer, "status", store->active ? "open" : "closed");
+    lty_api_render_time(writer, "created_at", store->created_ms);
+    lty_api_render_time(writer, "updated_at", store->updated_ms);
+    lty_jw_object_end(writer);
+}
+
+void lty_api_render_staff(lty_json_writer_t *writer, const lty_staff_t *staff)
+{
+    LTY_ASSERT(writer != NULL && staff != NULL);
+    lty_jw_object_begin(writer);
+    lty_jw_kv_string(writer, "staff_id", staff->staff_id);
+    lty_jw_kv_string(writer, "name", staff->name);
+    lty_jw_kv_string(writer, "store_id", staff->store_id);
+    lty_jw_kv_string(writer, "status", staff->active ? "active" : "inactive");
+    lty_api_render_time(writer, "created_at", staff->created_ms);
+    lty_api_render_time(writer, "updated_at", staff->updated_ms);
+    lty_jw_object_end(writer);
 }

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Settlement report handler: GET /v1/admin/reports/settlement?store=&from=&to=.
  * from and to are UTC dates YYYY-MM-DD, both included (to defaults to from); store "" or absent
- * = every store. Rows come from lty_ops_settlement() (ops_report.c); totals are their sums. */
+ * = every store. Rows come from lty_ops_settlement() (ops_report.c); totals are their sums.
+ * GET /v1/admin/reports/commission?store=&from=&to=: the staff commission statement, the same
+ * for local dates of the programme's time zone (ops_commission.c). */
 #include "api.h"
+#include "calendar.h"
 #include "lty/lty_assert.h"
 #include "lty/lty_clock.h"
 #include "ops.h"
@@ -317,6 +320,80 @@ int lty_api_admin_report_breakage(lty_api_t *api, lty_exchange_t *exchange,
         lty_json_writer_t writer;
         lty_jw_init(&writer, &exchange->response.body);
         breakage_render(&writer, report, from, to);
+    }
+    lty_free(report);
+    return err == 0 ? lty_api_reply(exchange, 200) : lty_api_reply_error(exchange, err, NULL);
+}
+
+/* ---- GET /v1/admin/reports/commission ---------------------------------------------------- */
+
+static void commission_render(lty_json_writer_t *writer, const lty_ops_commission_report_t *report,
+                              const char *store, const char *from, const char *to,
+                              const lty_programme_t *programme)
+{
+    char zone[LTY_CAL_OFFSET_BYTES + 1];
+    lty_cal_offset_format(programme->utc_offset_minutes, zone);
+    int64_t total = 0;
+    lty_jw_object_begin(writer);
+    lty_jw_kv_string(writer, "store", store);
+    lty_jw_kv_string(writer, "from", from);
+    lty_jw_kv_string(writer, "to", to);
+    lty_jw_kv_string(writer, "timezone", zone);
+    lty_jw_kv_bool(writer, "truncated", report->truncated);
+    lty_jw_key(writer, "rows");
+    lty_jw_array_begin(writer);
+    for (size_t index = 0; index < report->rows_count; index++) {
+        const lty_ops_commission_row_t *row = &report->rows[index];
+        lty_jw_object_begin(writer);
+        lty_jw_kv_string(writer, "staff_id", row->staff_id);
+        lty_jw_kv_string(writer, "name", row->name);
+        lty_jw_kv_string(writer, "store_id", row->store_id);
+        lty_jw_kv_int(writer, "sales_count", row->sales_count);
+        lty_jw_kv_int(writer, "sales_cents", row->sales_cents);
+        lty_jw_kv_int(writer, "cards_activated", row->cards_activated);
+        lty_jw_kv_int(writer, "topups_count", row->topups_count);
+        lty_jw_kv_int(writer, "returns_count", row->returns_count);
+        lty_jw_kv_int(writer, "commission_cents", row->commission_cents);
+        lty_jw_kv_int(writer, "clawback_cents", row->clawback_cents);
+        lty_jw_kv_int(writer, "net_cents", row->net_cents);
+        lty_jw_kv_int(writer, "balance_cents", row->balance_cents);
+        lty_jw_object_end(writer);
+        total += row->net_cents;
+    }
+    lty_jw_array_end(writer);
+    lty_jw_kv_int(writer, "net_cents", total);
+    lty_jw_object_end(writer);
+}
+
+/* The days are local days of the programme's time zone (ops_commission.c). */
+int lty_api_admin_report_commission(lty_api_t *api, lty_exchange_t *exchange,
+                                    const lty_route_params_t *params)
+{
+    (void)params;
+    char store[LTY_STORE_ID_BYTES_MAX + 1] = "";
+    char from[16] = "", to[16] = "";
+    int64_t from_day = 0, to_day = 0;
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    int err = lty_api_query_string(exchange, "store", store, sizeof(store), NULL, &diag);
+    if (err == 0) err = period_parse(exchange, REPORT_DAYS_MAX, from, to, &from_day, &to_day, &diag);
+    if (err != 0) return lty_api_reply_error(exchange, err, &diag);
+    lty_ops_commission_report_t *report = lty_alloc(sizeof(*report));
+    if (report == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
+    lty_store_txn_t *txn = NULL;
+    const lty_settings_t *settings = NULL;
+    err = lty_store_read_begin(api->store, &txn);
+    if (err == 0) err = lty_settings_get(txn, &settings);
+    if (err == 0) {
+        int32_t offset = settings->programme.utc_offset_minutes;
+        err = lty_ops_commission_report(txn, store, lty_cal_day_start_ms(from_day, offset),
+                                        lty_cal_day_start_ms(to_day + 1, offset), report);
+    }
+    lty_store_txn_abort(txn);
+    if (err == 0) {
+        lty_json_writer_t writer;
+        lty_jw_init(&writer, &exchange->response.body);
+        commission_render(&writer, report, store, from, to, &settings->programme);
     }
     lty_free(report);
     return err == 0 ? lty_api_reply(exchange, 200) : lty_api_reply_error(exchange, err, NULL);

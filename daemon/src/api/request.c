@@ -6,6 +6,7 @@
  *
  * Not here: which routes exist and who may call them (dispatch.c). */
 #include "api.h"
+#include "calendar.h"
 #include "lty/lty_assert.h"
 
 #include <inttypes.h>
@@ -219,28 +220,11 @@ bool lty_api_member_id_param(lty_exchange_t *exchange, const lty_route_params_t 
     return false;
 }
 
-/* Days since 1970-01-01 of a valid "YYYY-MM-DD" (1970..9999), else -1 (H. Hinnant's rule). */
+/* Days since 1970-01-01 of a valid "YYYY-MM-DD" (1970..9999), else -1 (calendar.c). */
 int64_t lty_api_date_days(const char *text)
 {
-    int year = 0;
-    int month = 0;
-    int day = 0;
-    char tail = '\0';
-    if (strlen(text) != 10 || sscanf(text, "%4d-%2d-%2d%c", &year, &month, &day, &tail) != 3) {
-        return -1;
-    }
-    static const int month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    if (year < 1970 || month < 1 || month > 12 || day < 1 || day > month_days[month - 1] ||
-        (month == 2 && day == 29 && !leap)) {
-        return -1;
-    }
-    int64_t shifted = month <= 2 ? year - 1 : year;
-    int64_t era = shifted / 400;
-    int64_t year_of_era = shifted - era * 400;
-    int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-    int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    return era * 146097 + day_of_era - 719468;
+    int64_t days = 0;
+    return lty_cal_date_parse(text, &days) ? days : -1;
 }
 
 int lty_api_query_page(const lty_exchange_t *exchange, int64_t limit_default, int64_t limit_max,

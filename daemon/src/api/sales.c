@@ -63,12 +63,16 @@ static void pin_check(lty_api_t *api, const char *pin, lty_ops_sale_t *command)
             prepaid_cents += command->tenders[index].amount_cents;
         }
     }
-    if (pin[0] == '\0' || prepaid_cents <= api->programme->pin_required_above_cents) return;
+    if (pin[0] == '\0') return;
     lty_pin_t record;
     lty_store_txn_t *txn = NULL;
+    const lty_settings_t *settings = NULL;
     int err = lty_store_read_begin(api->store, &txn);
-    if (err == 0) err = lty_ops_pin_get_by_card(txn, command->card_no, &record);
+    if (err == 0) err = lty_settings_get(txn, &settings);
+    bool needed = err == 0 && prepaid_cents > settings->programme.pin_required_above_cents;
+    if (err == 0 && needed) err = lty_ops_pin_get_by_card(txn, command->card_no, &record);
     lty_store_txn_abort(txn);
+    if (err == 0 && !needed) return; /* the writer's gate decides again, on its settings */
     if (err != 0 || record.set == 0) {
         command->pin_check = LTY_OPS_PIN_UNSET;
         return;
@@ -101,18 +105,33 @@ static int sale_payment_parse(lty_api_t *api, const lty_json_node_t *root,
 
 /* ---- POST /v1/till/sales ------------------------------------------------------------------ */
 
+/* What a sale and its quote both say about earning (issue 12): the points without rules, what
+ * each rule changed, and the staff member's commission. */
+static void sale_earning_render(lty_json_writer_t *writer, const lty_ops_sale_t *command,
+                                const lty_rules_outcome_t *rules, int64_t commission_cents)
+{
+    lty_jw_kv_int(writer, "points_base", rules->points_base);
+    lty_api_render_rules_applied(writer, rules);
+    if (command->staff_id[0] != '\0') {
+        lty_jw_kv_string(writer, "staff_id", command->staff_id);
+        lty_jw_kv_int(writer, "commission_cents", commission_cents);
+    }
+}
+
 static int sale_apply(lty_job_t *job, lty_store_txn_t *txn)
 {
+    const lty_settings_t *settings = NULL;
+    int err = lty_api_job_settings(job, txn, &settings);
+    if (err != 0) return err;
     const lty_ops_sale_t *command = lty_api_job_command(job);
     lty_ops_sale_result_t result;
     lty_diag_t diag;
     lty_diag_clear(&diag);
     bool keep = false; /* a wrong PIN's failure count is committed though the sale is refused */
-    int err = lty_ops_pin_gate(txn, lty_api_job_api(job)->programme, job->now_ms, command, &keep,
-                               &diag);
+    err = lty_ops_pin_gate(txn, &settings->programme, job->now_ms, command, &keep, &diag);
     if (err == 0) {
-        err = lty_ops_sale(txn, lty_api_job_actor(job), lty_api_job_api(job)->programme,
-                           job->now_ms, command, &result, &diag);
+        err = lty_ops_sale_ex(txn, lty_api_job_actor(job), settings, job->now_ms, command,
+                              &result, &diag);
     }
     if (err != 0) {
         lty_api_job_refuse(job, err, &diag);
@@ -129,8 +148,9 @@ static int sale_apply(lty_job_t *job, lty_store_txn_t *txn)
     lty_jw_kv_int(&writer, "points_redeemed", result.points_redeemed);
     lty_jw_kv_int(&writer, "points_balance", result.points_balance);
     lty_jw_kv_int(&writer, "prepaid_cents", result.prepaid_cents);
-    lty_jw_kv_string(&writer, "tier", lty_api_job_api(job)->programme->tiers[result.tier].name);
+    lty_jw_kv_string(&writer, "tier", settings->programme.tiers[result.tier].name);
     lty_jw_kv_bool(&writer, "tier_upgraded", result.tier_upgraded);
+    sale_earning_render(&writer, command, &result.rules, result.commission_cents);
     lty_jw_object_end(&writer);
     return lty_api_job_reply(job, 201);
 }
@@ -162,10 +182,11 @@ static int sale_line_parse(const lty_json_node_t *line, size_t index, lty_sale_l
     return err;
 }
 
-static int sale_parse(const lty_json_node_t *root, lty_ops_sale_t *command, lty_diag_t *diag)
+static int sale_parse(const lty_json_node_t *root, bool quote, lty_ops_sale_t *command,
+                      lty_diag_t *diag)
 {
-    static const char *const keys[] = {"card_no", "receipt_no", "lines", "redeem_points",
-                                       "tenders", "pin", NULL};
+    static const char *const keys[] = {"card_no", "receipt_no", "lines",   "redeem_points",
+                                       "tenders", "pin",        "staff_id", NULL};
     int err = lty_json_keys_check(root, "", keys, diag);
     if (err == 0) {
         err = lty_json_get_string(root, "", "card_no", true, 1, LTY_CARD_NO_SIZE - 1,
@@ -177,9 +198,13 @@ static int sale_parse(const lty_json_node_t *root, lty_ops_sale_t *command, lty_
         err = lty_diag_set(diag, LTY_E_INVALID_CARD_NO, "/card_no",
                            "card number fails its check digit");
     }
-    if (err == 0) {
-        err = lty_json_get_string(root, "", "receipt_no", true, 1, LTY_RECEIPT_NO_BYTES_MAX,
+    if (err == 0) { /* a quote may go without one */
+        err = lty_json_get_string(root, "", "receipt_no", !quote, 1, LTY_RECEIPT_NO_BYTES_MAX,
                                   command->receipt_no, sizeof(command->receipt_no), NULL, diag);
+    }
+    if (err == 0) {
+        err = lty_json_get_string(root, "", "staff_id", false, 1, LTY_STAFF_ID_BYTES_MAX,
+                                  command->staff_id, sizeof(command->staff_id), NULL, diag);
     }
     if (err == 0) {
         err = lty_json_get_int(root, "", "redeem_points", false, 0, LTY_POINTS_PER_TXN_MAX,
@@ -208,7 +233,8 @@ int lty_api_till_sale_create(lty_api_t *api, lty_exchange_t *exchange,
     lty_ops_sale_t *command = lty_calloc(1, sizeof(*command));
     lty_diag_t diag;
     lty_diag_clear(&diag);
-    int err = command != NULL ? sale_parse(lty_json_doc_root(doc), command, &diag) : LTY_E_NOMEM;
+    int err = command != NULL ? sale_parse(lty_json_doc_root(doc), false, command, &diag)
+                              : LTY_E_NOMEM;
     if (err == 0) err = sale_payment_parse(api, lty_json_doc_root(doc), command, &diag);
     lty_json_doc_free(doc);
     if (err != 0) {
@@ -216,6 +242,65 @@ int lty_api_till_sale_create(lty_api_t *api, lty_exchange_t *exchange,
         return lty_api_reply_error(exchange, err, &diag);
     }
     return lty_api_submit(api, exchange, sale_apply, command, lty_free);
+}
+
+/* ---- POST /v1/till/sales/quote (issue 12) ----------------------------------------------- */
+
+static void quote_render(lty_json_writer_t *writer, const lty_programme_t *programme,
+                         const lty_ops_sale_t *command, const lty_ops_quote_t *quote,
+                         int64_t now_ms)
+{
+    lty_jw_object_begin(writer);
+    lty_jw_kv_string(writer, "card_no", command->card_no);
+    lty_jw_kv_int(writer, "member_id", (int64_t)quote->member_id);
+    lty_jw_kv_int(writer, "points_balance", quote->points_balance);
+    lty_jw_kv_int(writer, "points_earned", quote->points_earned);
+    lty_jw_kv_int(writer, "points_redeemed", quote->points_redeemed);
+    lty_jw_kv_int(writer, "points_redeemable", quote->points_redeemable);
+    lty_jw_kv_int(writer, "redeem_cents_per_point", quote->redeem_cents_per_point);
+    lty_jw_kv_string(writer, "tier", programme->tiers[quote->tier].name);
+    sale_earning_render(writer, command, &quote->rules, quote->commission_cents);
+    lty_api_render_time(writer, "quoted_at", now_ms);
+    lty_jw_object_end(writer);
+}
+
+/* A quote runs in a read transaction on the loop thread and writes nothing: no Idempotency-Key,
+ * no PIN check (nothing is paid), the same evaluation as the sale (ops_sale.c). */
+int lty_api_till_sale_quote(lty_api_t *api, lty_exchange_t *exchange,
+                            const lty_route_params_t *params)
+{
+    (void)params;
+    lty_json_doc_t *doc = NULL;
+    if (lty_api_body_parse(exchange, &doc) != 0) return LTY_API_DONE;
+    lty_ops_sale_t *command = lty_calloc(1, sizeof(*command));
+    lty_ops_quote_t *quote = lty_alloc(sizeof(*quote));
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    int err = command != NULL && quote != NULL
+                  ? sale_parse(lty_json_doc_root(doc), true, command, &diag)
+                  : LTY_E_NOMEM;
+    char pin[LTY_PIN_DIGITS_MAX + 1] = ""; /* accepted with the sale's body, never checked */
+    if (err == 0) err = tenders_parse(lty_json_doc_root(doc), command, &diag);
+    if (err == 0) err = lty_json_get_string(lty_json_doc_root(doc), "", "pin", false, 1,
+                                            LTY_PIN_DIGITS_MAX, pin, sizeof(pin), NULL, &diag);
+    memset(pin, 0, sizeof(pin));
+    lty_json_doc_free(doc);
+    int64_t now_ms = lty_clock_now_ms();
+    lty_store_txn_t *txn = NULL;
+    const lty_settings_t *settings = NULL;
+    if (err == 0) err = lty_store_read_begin(api->store, &txn);
+    if (err == 0) err = lty_settings_get(txn, &settings);
+    if (err == 0) err = lty_ops_sale_quote(txn, lty_api_actor(exchange), settings, now_ms,
+                                           command, quote, &diag);
+    lty_store_txn_abort(txn);
+    if (err == 0) {
+        lty_json_writer_t writer;
+        lty_jw_init(&writer, &exchange->response.body);
+        quote_render(&writer, &settings->programme, command, quote, now_ms);
+    }
+    lty_free(command);
+    lty_free(quote);
+    return err == 0 ? lty_api_reply(exchange, 200) : lty_api_reply_error(exchange, err, &diag);
 }
 
 /* ---- POST /v1/till/returns and POST /v1/till/sales/{sale_id}/void -------------------- */
@@ -273,10 +358,13 @@ static void result_render(lty_json_writer_t *writer, const lty_ops_return_result
 
 static int return_apply(lty_job_t *job, lty_store_txn_t *txn)
 {
+    const lty_settings_t *settings = NULL;
+    int err = lty_api_job_settings(job, txn, &settings);
+    if (err != 0) return err;
     static _Thread_local lty_ops_return_result_t result;
     lty_diag_t diag;
     lty_diag_clear(&diag);
-    int err = lty_ops_return(txn, lty_api_job_actor(job), lty_api_job_api(job)->programme,
+    err = lty_ops_return(txn, lty_api_job_actor(job), &settings->programme,
                              job->now_ms, lty_api_job_command(job), &result, &diag);
     if (err != 0) return lty_api_job_refuse(job, err, &diag);
     lty_json_writer_t writer;
@@ -364,11 +452,14 @@ int lty_api_till_return_create(lty_api_t *api, lty_exchange_t *exchange,
 
 static int void_apply(lty_job_t *job, lty_store_txn_t *txn)
 {
+    const lty_settings_t *settings = NULL;
+    int err = lty_api_job_settings(job, txn, &settings);
+    if (err != 0) return err;
     static _Thread_local lty_ops_return_result_t result;
     const void_command_t *command = lty_api_job_command(job);
     lty_diag_t diag;
     lty_diag_clear(&diag);
-    int err = lty_ops_void(txn, lty_api_job_actor(job), lty_api_job_api(job)->programme,
+    err = lty_ops_void(txn, lty_api_job_actor(job), &settings->programme,
                            job->now_ms, command->sale_id, &result, &diag);
     if (err != 0) return lty_api_job_refuse(job, err, &diag);
     lty_json_writer_t writer;

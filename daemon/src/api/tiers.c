@@ -29,9 +29,12 @@ int lty_api_admin_member_tiers(lty_api_t *api, lty_exchange_t *exchange,
     if (history == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
     lty_ops_tier_status_t status;
     lty_store_txn_t *txn = NULL;
+    const lty_settings_t *settings = NULL;
     int err = lty_store_read_begin(api->store, &txn);
+    if (err == 0) err = lty_settings_get(txn, &settings);
     if (err == 0) {
-        err = lty_ops_tier_status(txn, api->programme, lty_clock_now_ms(), member_id, &status);
+        err = lty_ops_tier_status(txn, &settings->programme, lty_clock_now_ms(), member_id,
+                                  &status);
     }
     if (err == 0) err = lty_ops_tier_history(txn, member_id, history);
     lty_store_txn_abort(txn);
@@ -40,7 +43,7 @@ int lty_api_admin_member_tiers(lty_api_t *api, lty_exchange_t *exchange,
         lty_jw_init(&writer, &exchange->response.body);
         lty_jw_object_begin(&writer);
         lty_jw_kv_int(&writer, "member_id", (int64_t)member_id);
-        tiers_render(&writer, api->programme, &status, history);
+        tiers_render(&writer, &settings->programme, &status, history);
         lty_jw_object_end(&writer);
     }
     lty_free(history);
@@ -51,8 +54,11 @@ int lty_api_admin_member_tiers(lty_api_t *api, lty_exchange_t *exchange,
 
 static int tier_review_apply(lty_job_t *job, lty_store_txn_t *txn)
 {
-    lty_ops_tier_review_t review = {0};
-    int err = lty_ops_tier_review(txn, lty_api_job_actor(job), lty_api_job_api(job)->programme,
+    const lty_settings_t *settings = NULL;
+    int err = lty_api_job_settings(job, txn, &settings);
+    if (err != 0) return err;
+    lty_ops_tier_review_t review;
+    err = lty_ops_tier_review(txn, lty_api_job_actor(job), &settings->programme,
                                   job->now_ms, &review);
     /* The downgrades are on the trail one by one; the operator's run of the review too. */
     char detail[96];

@@ -250,6 +250,9 @@ int lty_ops_topup(lty_store_txn_t *txn, const lty_actor_t *actor,
 
 /** A member's two balances. */
 int lty__ops_balances(lty_store_txn_t *txn, uint64_t member_id, lty_ops_balances_t *out);
+/** The same, with points_balance what may be spent at now_ms (expired lots not counted). */
+int lty__ops_balances_at(lty_store_txn_t *txn, uint64_t member_id, int64_t now_ms,
+                         lty_ops_balances_t *out);
 
 /* PINs (ops_pin.c, the only file that calls argon2). The pepper is a 32-byte secret kept in
  * DIR/pin-pepper (0600), never in LMDB. */
@@ -1132,7 +1135,7 @@ int lty__ops_lots_take(lty_store_txn_t *txn, uint64_t member_id, int64_t points,
 /** The member's points balance and what of it may be spent at now_ms: the balance less the
  *  points of lots past their expiry that the sweep has not taken yet (a negative balance is
  *  reported as it is). */
-int lty__ops_points_available(lty_store_txn_t *txn, uint64_t member_id, int64_t now_ms,
+int lty_ops_points_available(lty_store_txn_t *txn, uint64_t member_id, int64_t now_ms,
                               int64_t *balance_out, int64_t *available_out);
 
 typedef struct lty_ops_expiring_s {

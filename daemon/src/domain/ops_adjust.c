@@ -49,10 +49,13 @@ static int adjust_apply(lty_store_txn_t *txn, const lty_actor_t *actor,
     lty_ledger_posting_add(entry, LTY_ACCOUNT_MEMBER_POINTS, adjust->member_id, adjust->points);
     lty_ledger_posting_add(entry, LTY_ACCOUNT_POINTS_ADJUSTED, 0, -adjust->points);
     int err = 0;
-    if (adjust->points < 0) err = lty__ops_lots_debit(txn, adjust->member_id, -adjust->points);
+    if (adjust->points < 0) {
+        err = lty__ops_lots_take(txn, adjust->member_id, -adjust->points, now_ms,
+                                 LTY_OPS_LOTS_UNEXPIRED, NULL, NULL);
+    }
     if (err == 0) err = lty__ops_journal_post(txn, entry, now_ms);
     if (err == 0 && adjust->points > 0) {
-        int64_t expires_ms = now_ms + programme->points_lot_days * LTY_MS_PER_DAY;
+        int64_t expires_ms = lty_programme_lot_expires_ms(programme, now_ms);
         err = lty__ops_lots_credit(txn, adjust->member_id, balance_before, adjust->points,
                                    expires_ms, entry->entry_id);
     }
@@ -74,14 +77,17 @@ int lty_ops_adjust(lty_store_txn_t *txn, const lty_actor_t *actor,
     if (member.status == LTY_MEMBER_CLOSED) return LTY_E_ACCOUNT_CLOSED;
     lty_account_t account;
     err = lty__ops_account_get(txn, LTY_ACCOUNT_MEMBER_POINTS, adjust->member_id, &account);
+    int64_t balance = 0, available = 0; /* expired lots cannot be taken (nor shown) */
+    if (err == 0) err = lty_ops_points_available(txn, adjust->member_id, now_ms, &balance,
+                                                 &available);
     if (err != 0) return err;
     int64_t balance_after = 0;
-    if (!lty_i64_add(account.balance, adjust->points, LTY_POINTS_BALANCE_MAX, &balance_after)) {
+    if (!lty_i64_add(available, adjust->points, LTY_POINTS_BALANCE_MAX, &balance_after)) {
         return LTY_E_POINTS_LIMIT;
     }
     if (adjust->points < 0 && balance_after < 0) {
         return lty_diag_set(diag, LTY_E_INSUFFICIENT_POINTS, "/points",
-                            "balance is %" PRId64 ", cannot take %" PRId64, account.balance,
+                            "balance is %" PRId64 ", cannot take %" PRId64, available,
                             -adjust->points);
     }
     lty_journal_entry_t entry;

@@ -54,10 +54,9 @@ int lty_ops_card_lookup(lty_store_txn_t *txn, const char *card_no, int64_t now_m
         if (err == LTY_E_MEMBER_NOT_FOUND) err = LTY_E_CORRUPT; /* a card names a lost member */
         if (err == 0 && member.status == LTY_MEMBER_CLOSED) err = LTY_E_ACCOUNT_CLOSED; /* 410 */
         if (err == 0) memcpy(view.name, member.name, sizeof(view.name));
-        if (err == 0) {
-            err = lty__ops_account_get(txn, LTY_ACCOUNT_MEMBER_POINTS, card.member_id, &account);
-        }
-        if (err == 0) view.points = account.balance;
+        int64_t balance = 0; /* expired lots are not counted, swept or not */
+        if (err == 0) err = lty_ops_points_available(txn, card.member_id, now_ms, &balance,
+                                                     &view.points);
         if (err == 0) {
             err = lty__ops_account_get(txn, LTY_ACCOUNT_MEMBER_PREPAID, card.member_id, &account);
         }

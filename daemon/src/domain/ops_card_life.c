@@ -111,6 +111,22 @@ static int activate_member(lty_store_txn_t *txn, const lty_actor_t *actor, int64
     return lty_ops_member_create(txn, actor, now_ms, &member_new, member_id_out, diag);
 }
 
+/* The commission of a card activation: its own COMMISSION entry, on the member's journal. */
+static int activation_commission(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                                 const lty_card_t *card, const lty_staff_t *staff, int64_t cents)
+{
+    lty_journal_entry_t entry;
+    memset(&entry, 0, sizeof(entry));
+    entry.kind = LTY_ENTRY_COMMISSION;
+    entry.member_id = card->member_id;
+    snprintf(entry.principal, sizeof(entry.principal), "%s", lty__ops_principal(actor));
+    snprintf(entry.store, sizeof(entry.store), "%s", actor->store);
+    snprintf(entry.till, sizeof(entry.till), "%s", actor->till);
+    snprintf(entry.reference, sizeof(entry.reference), "card activation by %s", staff->staff_id);
+    lty__ops_commission_postings(&entry, staff, cents);
+    return lty__ops_journal_post(txn, &entry, now_ms);
+}
+
 int lty_ops_card_activate(lty_store_txn_t *txn, const lty_actor_t *actor,
                           const lty_programme_t *programme, int64_t now_ms,
                           const lty_ops_card_activate_t *activate, lty_card_t *card_out,
@@ -128,6 +144,11 @@ int lty_ops_card_activate(lty_store_txn_t *txn, const lty_actor_t *actor,
     err = lty__ops_card_load(txn, activate->card_no, &card);
     if (err != 0) return err;
     if (card.status != LTY_CARD_UNASSIGNED) return LTY_E_CARD_ALREADY_ACTIVE;
+    lty_staff_t staff; /* issue 12: the staff member who signed the member up */
+    if (activate->staff_id[0] != '\0') {
+        err = lty__ops_staff_active(txn, activate->staff_id, &staff, diag);
+        if (err != 0) return err;
+    }
     bool created = false;
     err = activate_member(txn, actor, now_ms, activate, &card.member_id, &created, diag);
     size_t cards_count = 0;
@@ -143,6 +164,10 @@ int lty_ops_card_activate(lty_store_txn_t *txn, const lty_actor_t *actor,
     err = lty__ops_card_put(txn, &card, true);
     if (err == 0) err = card_audit(txn, actor, now_ms, "card.activate", &card, "unassigned",
                                    "active");
+    if (err == 0 && activate->staff_id[0] != '\0' && programme->commission_card_cents > 0) {
+        err = activation_commission(txn, actor, now_ms, &card, &staff,
+                                    programme->commission_card_cents);
+    }
     if (err != 0) return err;
     *card_out = card;
     *created_out = created;

@@ -73,7 +73,7 @@ static int expired_visit(const lty_lot_t *lot, void *userdata)
     return 0;
 }
 
-int lty__ops_points_available(lty_store_txn_t *txn, uint64_t member_id, int64_t now_ms,
+int lty_ops_points_available(lty_store_txn_t *txn, uint64_t member_id, int64_t now_ms,
                               int64_t *balance_out, int64_t *available_out)
 {
     LTY_ASSERT(txn != NULL && balance_out != NULL && available_out != NULL);

@@ -58,6 +58,16 @@ int lty__ops_balances(lty_store_txn_t *txn, uint64_t member_id, lty_ops_balances
     return 0;
 }
 
+int lty__ops_balances_at(lty_store_txn_t *txn, uint64_t member_id, int64_t now_ms,
+                         lty_ops_balances_t *out)
+{
+    int64_t balance = 0;
+    int err = lty__ops_balances(txn, member_id, out);
+    if (err == 0) err = lty_ops_points_available(txn, member_id, now_ms, &balance,
+                                                 &out->points_balance);
+    return err;
+}
+
 static int topup_check(const lty_programme_t *programme, const lty_ops_topup_t *topup,
                        bool operator_topup, lty_diag_t *diag)
 {
@@ -133,7 +143,14 @@ int lty_ops_topup(lty_store_txn_t *txn, const lty_actor_t *actor,
                            topup->tender == LTY_TENDER_CASH ? LTY_ACCOUNT_CASH_IN
                                                             : LTY_ACCOUNT_BANK_CARD_IN,
                            0, -topup->amount_cents);
-    err = lty__ops_journal_post(txn, &entry, now_ms);
+    lty_staff_t staff; /* issue 12: the staff member who took it earns the top-up commission */
+    if (topup->staff_id[0] != '\0' && !operator_topup) {
+        err = lty__ops_staff_active(txn, topup->staff_id, &staff, diag);
+        if (err == 0 && programme->commission_topup_cents > 0) {
+            lty__ops_commission_postings(&entry, &staff, programme->commission_topup_cents);
+        }
+    }
+    if (err == 0) err = lty__ops_journal_post(txn, &entry, now_ms);
     if (err == 0 && operator_topup) {
         char target[LTY_AUDIT_TARGET_BYTES_MAX + 1];
         char detail[LTY_AUDIT_VALUE_BYTES_MAX + 1];
@@ -142,7 +159,7 @@ int lty_ops_topup(lty_store_txn_t *txn, const lty_actor_t *actor,
                  topup->reason);
         err = lty__ops_audit(txn, actor, now_ms, "prepaid.topup", target, detail);
     }
-    if (err == 0) err = lty__ops_balances(txn, member_id, result_out);
+    if (err == 0) err = lty__ops_balances_at(txn, member_id, now_ms, result_out);
     if (err == 0) result_out->entry_id = entry.entry_id;
     return err;
 }

@@ -10,8 +10,11 @@
  * - The goods value returned is split over what paid for it, in the order points value,
  *   prepaid, cash, bank card, outside the programme (a sale without tenders).
  * - Redeemed points go back into the lots they came from, with those lots' original expiry,
- *   in the order the sale took them; a lot that has expired since is refilled all the same
- *   (the expiry sweep deals with it).
+ *   in the order the sale took them; the part that belonged to a lot which has expired since
+ *   goes to breakage in the same entry (points-expired), as the sweep would have sent it, so an
+ *   expired lot is never refilled and never expired twice (ops_expiry.c).
+ * - A staff member's commission on the sale is clawed back pro rata to the goods value
+ *   returned, cumulatively like everything else.
  * - Earned points are taken back pro rata to the goods value returned; the balance may go
  *   negative down to programme->points_negative_floor (redemption is then blocked until it is
  *   positive again: ledger.c), never below (LTY_E_POINTS_FLOOR, nothing changes).
@@ -34,7 +37,9 @@ typedef struct give_back_s {
     int64_t parts[PARTS_COUNT];      /* value by what paid for it */
     int64_t points_before;           /* cumulative redeemed points refunded before */
     int64_t points_refunded;
+    int64_t points_refunded_expired; /* of points_refunded: lots expired since: breakage */
     int64_t points_taken_back;
+    int64_t commission_clawback;     /* commission given back by the staff member */
     uint32_t qty;
 } give_back_t;
 
@@ -223,6 +228,33 @@ static void give_back_plan(const lty_sale_t *sale, const uint32_t *before, const
         lty_ledger_pro_rata(sale->points_earned, value_after, sale->total_cents) -
         lty_ledger_pro_rata(sale->points_earned, value_before, sale->total_cents);
     for (uint32_t line = 0; line < sale->lines_count; line++) plan->qty += after[line] - before[line];
+    plan->commission_clawback =
+        lty_ledger_pro_rata(sale->commission_cents, value_after, sale->total_cents) -
+        lty_ledger_pro_rata(sale->commission_cents, value_before, sale->total_cents);
+}
+
+/* The part of each sale lot a refund of redeemed points [before, before + points) reaches: the
+ * sale took its points from its lots in order, so the refund goes back in that order too. */
+static int64_t lot_share(const lty_sale_t *sale, uint32_t index, int64_t before, int64_t points)
+{
+    int64_t prefix = 0;
+    for (uint32_t lot = 0; lot < index; lot++) prefix += sale->lots[lot].points;
+    int64_t low = before - prefix, high = before + points - prefix;
+    int64_t size = sale->lots[index].points;
+    low = low < 0 ? 0 : (low > size ? size : low);
+    high = high < 0 ? 0 : (high > size ? size : high);
+    return high - low;
+}
+
+/* Of the redeemed points a return refunds, those whose lot has expired by now_ms. */
+static int64_t refund_expired(const lty_sale_t *sale, const give_back_t *plan, int64_t now_ms)
+{
+    int64_t expired = 0;
+    for (uint32_t index = 0; index < sale->lots_count; index++) {
+        if (sale->lots[index].expires_ms > now_ms) continue;
+        expired += lot_share(sale, index, plan->points_before, plan->points_refunded);
+    }
+    return expired;
 }
 
 static void entry_build(const lty_actor_t *actor, const lty_sale_t *sale, uint8_t kind,
@@ -241,10 +273,20 @@ static void entry_build(const lty_actor_t *actor, const lty_sale_t *sale, uint8_
                                plan->points_refunded);
         lty_ledger_posting_add(entry, LTY_ACCOUNT_POINTS_REDEEMED, 0, -plan->points_refunded);
     }
+    if (plan->points_refunded_expired > 0) { /* their lots have expired: to breakage */
+        lty_ledger_posting_add(entry, LTY_ACCOUNT_MEMBER_POINTS, sale->member_id,
+                               -plan->points_refunded_expired);
+        lty_ledger_posting_add(entry, LTY_ACCOUNT_POINTS_EXPIRED, 0,
+                               plan->points_refunded_expired);
+    }
     if (plan->points_taken_back > 0) {
         lty_ledger_posting_add(entry, LTY_ACCOUNT_MEMBER_POINTS, sale->member_id,
                                -plan->points_taken_back);
         lty_ledger_posting_add(entry, LTY_ACCOUNT_POINTS_ISSUED, 0, plan->points_taken_back);
+    }
+    if (plan->commission_clawback > 0) {
+        lty_staff_t staff = {.staff_no = sale->staff_no};
+        lty__ops_commission_postings(entry, &staff, -plan->commission_clawback);
     }
     if (plan->parts[PART_PREPAID] > 0) {
         lty_ledger_posting_add(entry, LTY_ACCOUNT_MEMBER_PREPAID, sale->member_id,
@@ -261,31 +303,28 @@ static int lots_settle(lty_store_txn_t *txn, const lty_programme_t *programme, i
                        uint64_t entry_id)
 {
     int err = 0;
-    int64_t before = plan->points_before;
-    int64_t after = before + plan->points_refunded;
-    int64_t prefix = 0;
-    int64_t refilled = 0;
+    int64_t recorded = 0; /* refunded points whose lot the sale recorded, expired ones too */
     for (uint32_t index = 0; err == 0 && index < sale->lots_count; index++) {
-        const lty_sale_lot_t *lot = &sale->lots[index];
-        int64_t low = before - prefix;
-        int64_t high = after - prefix;
-        low = low < 0 ? 0 : (low > lot->points ? lot->points : low);
-        high = high < 0 ? 0 : (high > lot->points ? lot->points : high);
-        if (high > low) err = lty__ops_lot_refill(txn, sale->member_id, lot, high - low);
-        refilled += high > low ? high - low : 0;
-        prefix += lot->points;
+        int64_t share = lot_share(sale, index, plan->points_before, plan->points_refunded);
+        recorded += share;
+        if (share > 0 && sale->lots[index].expires_ms > now_ms) { /* expired: breakage */
+            err = lty__ops_lot_refill(txn, sale->member_id, &sale->lots[index], share);
+        }
     }
-    if (err == 0 && refilled < plan->points_refunded) { /* a version-1 sale: no lots recorded */
-        err = lty__ops_lots_credit(txn, sale->member_id, 0, plan->points_refunded - refilled,
-                                   now_ms + programme->points_lot_days * LTY_MS_PER_DAY,
-                                   entry_id);
+    if (err == 0 && recorded < plan->points_refunded) { /* a version-1 sale: no lots recorded */
+        err = lty__ops_lots_credit(txn, sale->member_id, 0, plan->points_refunded - recorded,
+                                   lty_programme_lot_expires_ms(programme, now_ms), entry_id);
     }
+    int64_t refunded = plan->points_refunded - plan->points_refunded_expired;
     int64_t lots_before = balance_before > 0 ? balance_before : 0;
-    int64_t balance_after = balance_before + plan->points_refunded - plan->points_taken_back;
+    int64_t balance_after = balance_before + refunded - plan->points_taken_back;
     int64_t lots_after = balance_after > 0 ? balance_after : 0;
-    int64_t debit = lots_before + plan->points_refunded - lots_after;
+    int64_t debit = lots_before + refunded - lots_after;
     LTY_ASSERT(debit >= 0);
-    if (err == 0 && debit > 0) err = lty__ops_lots_debit(txn, sale->member_id, debit);
+    /* Earned points taken back come out of lots that have not expired first: expired ones were
+     * lost to the member anyway. */
+    if (err == 0 && debit > 0) err = lty__ops_lots_take(txn, sale->member_id, debit, now_ms,
+                                                        LTY_OPS_LOTS_UNEXPIRED_FIRST, NULL, NULL);
     return err;
 }
 
@@ -303,7 +342,7 @@ static int return_record_put(lty_store_txn_t *txn, const lty_journal_entry_t *en
                            .refund_cash_cents = plan->parts[PART_CASH],
                            .refund_bank_card_cents = plan->parts[PART_BANK_CARD],
                            .refund_outside_cents = plan->parts[PART_OUTSIDE],
-                           .points_refunded = plan->points_refunded,
+                           .points_refunded = plan->points_refunded - plan->points_refunded_expired,
                            .points_taken_back = plan->points_taken_back,
                            .qty_returned = plan->qty};
     memcpy(record.store, entry->store, sizeof(record.store));
@@ -327,7 +366,7 @@ static void result_fill(const lty_sale_t *sale, const lty_journal_entry_t *entry
     result->refund_cash_cents = plan->parts[PART_CASH];
     result->refund_bank_card_cents = plan->parts[PART_BANK_CARD];
     result->refund_outside_cents = plan->parts[PART_OUTSIDE];
-    result->points_refunded = plan->points_refunded;
+    result->points_refunded = plan->points_refunded - plan->points_refunded_expired;
     result->points_taken_back = plan->points_taken_back;
     result->points_not_recovered = 0;
     result->sale_status = sale->status;
@@ -372,7 +411,9 @@ static int give_back(lty_store_txn_t *txn, const lty_actor_t *actor,
     if (err != 0) return err;
     give_back_t plan;
     give_back_plan(sale, before, after, &plan);
-    int64_t balance_after = points.balance + plan.points_refunded - plan.points_taken_back;
+    plan.points_refunded_expired = refund_expired(sale, &plan, now_ms);
+    int64_t balance_after = points.balance + plan.points_refunded - plan.points_refunded_expired -
+                            plan.points_taken_back;
     if (balance_after < points.balance && balance_after < programme->points_negative_floor) {
         return lty_diag_set(diag, LTY_E_POINTS_FLOOR, "/lines",
                             "taking back %" PRId64 " points leaves %" PRId64
@@ -399,7 +440,7 @@ static int give_back(lty_store_txn_t *txn, const lty_actor_t *actor,
                                                 eligible_given_back(programme, sale, before, after),
                                                 plan.points_taken_back);
     lty_ops_balances_t balances;
-    if (err == 0) err = lty__ops_balances(txn, sale->member_id, &balances);
+    if (err == 0) err = lty__ops_balances_at(txn, sale->member_id, now_ms, &balances);
     if (err != 0) return err;
     result_fill(sale, &entry, &plan, result);
     result->points_balance = balances.points_balance;

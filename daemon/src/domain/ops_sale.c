@@ -181,7 +181,7 @@ static int sale_work_build(lty_store_txn_t *txn, const lty_actor_t *actor,
     int64_t total_cents = 0;
     if (err == 0) err = lty_ledger_basket_total(sale->lines, sale->lines_count, &total_cents);
     int64_t balance = 0;
-    if (err == 0) err = lty__ops_points_available(txn, work->card.member_id, now_ms, &balance,
+    if (err == 0) err = lty_ops_points_available(txn, work->card.member_id, now_ms, &balance,
                                                   &work->available);
     if (err == 0) err = lty__ops_account_get(txn, LTY_ACCOUNT_MEMBER_POINTS,
                                              work->card.member_id, &work->points);

@@ -220,7 +220,7 @@ int lty_rule_parse(const lty_json_node_t *root, lty_rule_t *rule_out, lty_diag_t
 {
     LTY_ASSERT(root != NULL && rule_out != NULL);
     static const char *const keys[] = {"name",       "match",      "effect", "stacking",
-                                       "cap_points", "cap_points_per_day", NULL};
+                                       "cap_points", "cap_points_per_day", "status", NULL};
     static _Thread_local lty_rule_t rule;
     memset(&rule, 0, sizeof(rule));
     int err = lty_json_expect_object(root, "", diag);
@@ -230,6 +230,15 @@ int lty_rule_parse(const lty_json_node_t *root, lty_rule_t *rule_out, lty_diag_t
     if (err == 0) err = match_parse(root, &rule, diag);
     if (err == 0) err = effect_parse(root, &rule, diag);
     if (err == 0) err = limits_parse(root, &rule, diag);
+    char status[16] = "";
+    bool status_given = false;
+    if (err == 0) err = lty_json_get_string(root, "", "status", false, 1, sizeof(status) - 1,
+                                            status, sizeof(status), &status_given, diag);
+    if (err == 0 && status_given && strcmp(status, "active") != 0 &&
+        strcmp(status, "paused") != 0) {
+        return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/status",
+                            "a rule starts active or paused");
+    }
     if (err != 0) return err;
     if (rule.effect == LTY_RULE_EXCLUDE && (rule.cap_points != 0 || rule.cap_points_per_day != 0)) {
         return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/cap_points",
@@ -237,7 +246,9 @@ int lty_rule_parse(const lty_json_node_t *root, lty_rule_t *rule_out, lty_diag_t
     }
     /* The life fields belong to the record envelope: keep the caller's. */
     rule.rule_id = rule_out->rule_id;
-    rule.status = rule_out->status;
+    rule.status = !status_given                ? rule_out->status
+                  : strcmp(status, "paused") == 0 ? LTY_RULE_PAUSED
+                                                  : LTY_RULE_ACTIVE;
     rule.created_ms = rule_out->created_ms;
     rule.updated_ms = rule_out->updated_ms;
     *rule_out = rule;

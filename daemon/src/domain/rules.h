@@ -91,7 +91,8 @@ typedef struct lty_rule_s {
 
 /**
  * Parse a rule's definition (the body of POST /v1/admin/rules, and what RULES stores) into
- * rule_out (its life fields are left as they are). Strict: unknown keys, a malformed category
+ * rule_out (its life fields are left as they are, except status when the JSON has "status":
+ * "active" or "paused"). Strict: unknown keys, a malformed category
  * pattern, a multiplier outside 1..10000, a time window that starts where it ends, a validity
  * period that ends before it starts, an effect that is not exactly one of exclude, multiplier
  * and bonus: LTY_E_INVALID_FIELD with the diag naming the field ("/effect/multiplier_percent").
