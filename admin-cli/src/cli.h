@@ -90,7 +90,17 @@
       "(docs/security.md)")                                                                     \
     X(CA_DIR, "ca-dir", true, "DIR", false,                                                     \
       "the programme CA's private folder (ca.crt, ca.key; default: the data directory's path "  \
-      "with .ca appended)")
+      "with .ca appended)")                                                                     \
+    X(REGION, "region", true, "REGION", false, "the store's region")                           \
+    X(POINTS, "points", true, "N", false, "points each member gets")                           \
+    X(BONUS_KEY, "bonus-key", true, "KEY", false,                                               \
+      "grant once per member per key (1-48 printable ASCII): a re-run with the same key "       \
+      "grants only what is missing; default: a fresh key, printed first")                       \
+    X(EXPIRES, "expires", true, "YYYY-MM-DD", false,                                            \
+      "the last day the bonus may be spent (default: the programme's lot expiry)")              \
+    X(MEMBERS, "members", true, "FILE", false, "member ids, one per line (instead of MEMBER_ID "\
+      "arguments)")                                                                             \
+    X(ALL, "all", false, NULL, false, "ended rules too")
 
 typedef enum lty_cli_option {
 #define LTY_CLI_OPTION_ENUM(id, name, value, metavar, global, help) LTY_OPT_##id,
@@ -265,6 +275,30 @@ int lty_cli_cert_operator(lty_cli_t *cli);
 int lty_cli_cert_list(lty_cli_t *cli);
 int lty_cli_cert_revoke(lty_cli_t *cli);
 int lty_cli_cert_rotate(lty_cli_t *cli);
+/* cmd_store.c, cmd_staff.c, cmd_programme.c, cmd_rules.c, cmd_bonus.c, cmd_expiry.c */
+int lty_cli_store_add(lty_cli_t *cli);
+int lty_cli_store_list(lty_cli_t *cli);
+int lty_cli_store_rename(lty_cli_t *cli);
+int lty_cli_store_close(lty_cli_t *cli);
+int lty_cli_staff_add(lty_cli_t *cli);
+int lty_cli_staff_list(lty_cli_t *cli);
+int lty_cli_staff_deactivate(lty_cli_t *cli);
+int lty_cli_programme_show(lty_cli_t *cli);
+int lty_cli_programme_set(lty_cli_t *cli);
+int lty_cli_rules_add(lty_cli_t *cli);
+int lty_cli_rules_list(lty_cli_t *cli);
+int lty_cli_rules_status(lty_cli_t *cli);
+int lty_cli_bonus_grant(lty_cli_t *cli);
+int lty_cli_expiry_sweep(lty_cli_t *cli);
+/** Read the whole file at path (at most size_max bytes) into out: LTY_CLI_EXIT_OK, or
+ *  LTY_CLI_EXIT_FAILED after saying why (cmd_programme.c; the rule and member files too). */
+int lty_cli_file_read(const char *path, size_t size_max, lty_buf_t *out);
+/** Send method with a JSON object of strings: pairs is key, value, key, value, ..., NULL (a NULL
+ *  value leaves its key out); the answer is printed (cmd_store.c). */
+int lty_cli_api_send_strings(const lty_cli_t *cli, const char *method, const char *path,
+                             const char *const *pairs);
+/** A store or staff id loyaltyctl puts in a URL as it is: 1-16 of A-Z a-z 0-9 - _ . */
+bool lty_cli_id_plain(const char *text);
 /* cmd_data.c */
 int lty_cli_init(lty_cli_t *cli);
 int lty_cli_verify(lty_cli_t *cli);

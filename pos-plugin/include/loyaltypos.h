@@ -361,7 +361,21 @@ typedef struct lty_sale_s {
                                     * the programme's threshold (demo 200.00). Never logged; it
                                     * is in the journal file (mode 0600) only until the daemon
                                     * answered for good. */
+    /* Added in issue 12, at the end like the fields above (NULL means absent). */
+    const char *staff_id;          /* public: the cashier paid commission on the sale, or NULL
+                                    * ("" too); an unknown or deactivated one is refused with
+                                    * LTY_E_STAFF_NOT_FOUND */
 } lty_sale_t;
+
+/** One earning rule that changed a sale's points: the receipt's explanation (issue 12). */
+#define LTY_CLIENT_RULES_MAX 17          /* 16 rules and the programme's per-sale maximum */
+#define LTY_CLIENT_RULE_NAME_SIZE 65     /* up to 64 bytes of UTF-8 + NUL */
+typedef struct lty_rule_applied_s {
+    int64_t rule_id;                        /* read-only: 0 = points_per_sale_max cut the total */
+    char name[LTY_CLIENT_RULE_NAME_SIZE];   /* read-only */
+    int64_t points;                         /* read-only: added (> 0) or taken away (< 0) */
+    bool capped;                            /* read-only: a cap lowered it */
+} lty_rule_applied_t;
 
 /** The daemon's answer to a sale. */
 typedef struct lty_receipt_s {
@@ -373,6 +387,13 @@ typedef struct lty_receipt_s {
     int64_t prepaid_cents;                  /* read-only: valid when prepaid_present */
     bool replayed;                          /* read-only: the daemon had already applied it */
     char idempotency_key[LTY_CLIENT_KEY_SIZE]; /* read-only: the key this request used */
+    /* Added in issue 12. */
+    bool points_confirmed;                  /* read-only: the daemon answered, so points_earned
+                                             * is what the member got; false when queued
+                                             * offline: promise nothing (no quote, no estimate) */
+    int64_t points_base;                    /* read-only: what the sale earns without rules */
+    size_t rules_count;                     /* read-only */
+    lty_rule_applied_t rules[LTY_CLIENT_RULES_MAX]; /* read-only: why it earns points_earned */
 } lty_receipt_t;
 
 /**
@@ -398,6 +419,67 @@ typedef struct lty_receipt_s {
 LTY_POS_API int lty_client_sale_submit(lty_client_t *client, const lty_sale_t *sale,
                                        lty_receipt_t *receipt_out);
 
+/* ---- Quotes --------------------------------------------------------------------------- */
+
+/** What a sale would earn and what the member may redeem, from the daemon. */
+typedef struct lty_quote_s {
+    int64_t member_id;                      /* read-only */
+    int64_t points_balance;                 /* read-only: what may be spent now */
+    int64_t points_earned;                  /* read-only: what the sale would earn */
+    int64_t points_redeemed;                /* read-only: the sale's redeem_points, checked */
+    int64_t points_redeemable;              /* read-only: at most this many for this basket */
+    int64_t redeem_cents_per_point;         /* read-only */
+    int64_t points_base;                    /* read-only: without rules */
+    size_t rules_count;                     /* read-only */
+    lty_rule_applied_t rules[LTY_CLIENT_RULES_MAX]; /* read-only */
+} lty_quote_t;
+
+/**
+ * Ask what a sale would earn, without side effect: POST /v1/till/sales/quote. The sale that
+ * follows (the same sale, submitted with lty_client_sale_submit()) earns what was quoted unless
+ * a rule, the programme or the balance changed in between.
+ *
+ * @param[in]  sale       As for lty_client_sale_submit(); receipt_no may be NULL (not checked
+ *                        then); a PIN is sent but never checked.
+ * @param[out] quote_out  Filled only when 0 is returned.
+ * @return 0, the refusals of lty_client_sale_submit() (LTY_E_INSUFFICIENT_POINTS, ...), the
+ *         network errors (LTY_E_NET, LTY_E_NET_TIMEOUT, LTY_E_UNAVAILABLE, ...).
+ * @note Read-only: retried on network errors, never journaled, never queued. Offline there is
+ *       no quote: the till must not promise points a quote did not confirm.
+ */
+LTY_POS_API int lty_client_sale_quote(lty_client_t *client, const lty_sale_t *sale,
+                                      lty_quote_t *quote_out);
+
+/* ---- Card activation ------------------------------------------------------------------ */
+
+/** A printed card activated at its first scan. Everything is borrowed for the call. */
+typedef struct lty_activation_s {
+    const char *card_no;   /* public: an unassigned card */
+    const char *phone;     /* public: E.164; links the member with that phone, or enrols one */
+    const char *name;      /* public: needed when no member has the phone; else NULL */
+    const char *staff_id;  /* public: the cashier paid the activation commission, or NULL */
+} lty_activation_t;
+
+typedef struct lty_activation_receipt_s {
+    int64_t member_id;                         /* read-only */
+    bool member_created;                       /* read-only: a new member was enrolled */
+    char card_status[LTY_CLIENT_CARD_STATUS_SIZE]; /* read-only: "active" */
+    bool replayed;                             /* read-only */
+    char idempotency_key[LTY_CLIENT_KEY_SIZE]; /* read-only */
+} lty_activation_receipt_t;
+
+/**
+ * Activate a printed card: POST /v1/till/cards/{card_no}/activate.
+ * @return 0, LTY_E_INVALID_CARD_NO, LTY_E_INVALID_FIELD (phone), LTY_E_CARD_NOT_FOUND,
+ *         LTY_E_CARD_ALREADY_ACTIVE, LTY_E_STAFF_NOT_FOUND, and the network and journal errors
+ *         of lty_client_sale_submit(); never LTY_E_QUEUED_OFFLINE.
+ * @note Journaled and retried with one key like every mutating call; never queued offline (the
+ *       member is at the counter and needs the card now).
+ */
+LTY_POS_API int lty_client_card_activate(lty_client_t *client,
+                                         const lty_activation_t *activation,
+                                         lty_activation_receipt_t *receipt_out);
+
 /* ---- Top-ups -------------------------------------------------------------------------- */
 
 /** A prepaid top-up to submit. */
@@ -405,6 +487,7 @@ typedef struct lty_topup_s {
     const char *card_no;        /* public */
     int64_t amount_cents;       /* public: 1..10000000000 */
     lty_tender_type_t tender;   /* public: CASH or BANK_CARD */
+    const char *staff_id;       /* public (issue 12): the cashier paid commission, or NULL */
 } lty_topup_t;
 
 /** The daemon's answer to a top-up. */

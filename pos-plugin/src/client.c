@@ -25,6 +25,7 @@
 #define PATH_SALES "/v1/till/sales"
 #define PATH_TOPUPS "/v1/till/prepaid/topups"
 #define PATH_RETURNS "/v1/till/returns"
+#define PATH_QUOTES "/v1/till/sales/quote"
 
 #define CLIENT_SERVERS_MAX 8
 
@@ -483,6 +484,35 @@ int lty_client_card_get(lty_client_t *client, const char *card_no, lty_card_info
     return 0;
 }
 
+/* ---- Quotes (issue 12) ------------------------------------------------------------------------ */
+
+int lty_client_sale_quote(lty_client_t *client, const lty_sale_t *sale, lty_quote_t *quote_out)
+{
+    client_impl_t *impl = impl_of(client);
+    if (impl == NULL) return LTY_E_CLIENT_BUG;
+    error_clear(impl);
+    LTY_POS_CHECK(&impl->log, sale != NULL);
+    LTY_POS_CHECK(&impl->log, quote_out != NULL);
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    int err = lty__pos_quote_render(sale, &impl->request_body, &diag);
+    if (err != 0) return error_from_diag(impl, err, &diag);
+    /* Read-only: no key, never journaled. Offline this fails: a till has no quote to offer. */
+    bool in_doubt = false;
+    err = exchange(impl, "POST", PATH_QUOTES, NULL, impl->request_body.data,
+                   impl->request_body.size, &in_doubt);
+    if (err != 0) return err;
+    if (impl->response.status != 200) {
+        lty__pos_error_t error;
+        return answer_error(impl, &error);
+    }
+    err = body_is_json(&impl->response)
+              ? lty__pos_quote_parse(impl->response.body.data, impl->response.body.size,
+                                     quote_out, &diag)
+              : lty_diag_set(&diag, LTY_E_BAD_RESPONSE, "", "response is not application/json");
+    return err != 0 ? error_from_diag(impl, LTY_E_BAD_RESPONSE, &diag) : 0;
+}
+
 /* ---- The journal ------------------------------------------------------------------------------ */
 
 /* Deliver pending entries oldest first, stopping before sequence stop_before (0: no stop). */
@@ -842,4 +872,38 @@ int lty_client_void_submit(lty_client_t *client, int64_t sale_id,
     mutation_t mutation = {.path = path, .offline_eligible = false};
     snprintf(mutation.label, sizeof(mutation.label), "void of sale %lld", (long long)sale_id);
     return return_like_submit(impl, &mutation, receipt_out);
+}
+
+/* ---- Card activation (issue 12) --------------------------------------------------------------- */
+
+int lty_client_card_activate(lty_client_t *client, const lty_activation_t *activation,
+                             lty_activation_receipt_t *receipt_out)
+{
+    client_impl_t *impl = impl_of(client);
+    if (impl == NULL) return LTY_E_CLIENT_BUG;
+    error_clear(impl);
+    LTY_POS_CHECK(&impl->log, activation != NULL);
+    LTY_POS_CHECK(&impl->log, receipt_out != NULL);
+    memset(receipt_out, 0, sizeof(*receipt_out));
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    int err = lty__pos_activation_render(activation, &impl->request_body, &diag);
+    if (err != 0) return error_from_diag(impl, err, &diag);
+
+    /* The member is at the counter waiting for the card: never queued offline. */
+    char path[LTY_POS_PATH_SIZE];
+    snprintf(path, sizeof(path), "/v1/till/cards/%s/activate", activation->card_no);
+    mutation_t mutation = {.path = path, .offline_eligible = false};
+    snprintf(mutation.label, sizeof(mutation.label), "activation card ...%s",
+             card_tail(activation->card_no));
+    err = mutation_submit(impl, &mutation);
+    memcpy(receipt_out->idempotency_key, mutation.key, sizeof(receipt_out->idempotency_key));
+    if (err != 0) return err;
+    receipt_out->replayed = mutation.replayed;
+    err = response_json_require(impl, &diag);
+    if (err == 0) {
+        err = lty__pos_activation_parse(impl->response.body.data, impl->response.body.size,
+                                        receipt_out, &diag);
+    }
+    return err != 0 ? applied_but_unreadable(impl, &diag) : 0;
 }

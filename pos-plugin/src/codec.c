@@ -10,6 +10,7 @@
 #include "lty/lty_json.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -127,11 +128,26 @@ static int pin_check(const char *pin, lty_diag_t *diag)
     return digits_check(pin, LTY_PIN_DIGITS_MIN, LTY_PIN_DIGITS_MAX, "/pin", diag);
 }
 
-static int sale_check(const lty_sale_t *sale, lty_diag_t *diag)
+/* An optional staff id (issue 12): NULL or "" is none. */
+static int staff_id_check(const char *staff_id, lty_diag_t *diag)
+{
+    if (staff_id == NULL || staff_id[0] == '\0') return 0;
+    return text_check(staff_id, 1, LTY_STAFF_ID_BYTES_MAX, "/staff_id", diag);
+}
+
+static bool given(const char *text)
+{
+    return text != NULL && text[0] != '\0';
+}
+
+static int sale_check(const lty_sale_t *sale, bool quote, lty_diag_t *diag)
 {
     int err = card_no_check(sale->card_no, "/card_no", diag);
     if (err != 0) return err;
-    err = text_check(sale->receipt_no, 1, LTY_RECEIPT_NO_BYTES_MAX, "/receipt_no", diag);
+    if (!quote || sale->receipt_no != NULL) { /* a quote may go without one */
+        err = text_check(sale->receipt_no, 1, LTY_RECEIPT_NO_BYTES_MAX, "/receipt_no", diag);
+    }
+    if (err == 0) err = staff_id_check(sale->staff_id, diag);
     if (err != 0) return err;
     if (sale->lines_count < 1 || sale->lines_count > LTY_BASKET_LINES_MAX) {
         return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/lines", "has %zu lines, must have 1 to %d",
@@ -152,10 +168,11 @@ static int sale_check(const lty_sale_t *sale, lty_diag_t *diag)
     return err;
 }
 
-int lty__pos_sale_render(const lty_sale_t *sale, lty_buf_t *out, lty_diag_t *diag)
+/* A sale's body, or a quote's (issue 12: the same body, receipt_no optional). */
+static int sale_body_render(const lty_sale_t *sale, bool quote, lty_buf_t *out, lty_diag_t *diag)
 {
     if (sale == NULL || out == NULL) return LTY_E_CLIENT_BUG;
-    int err = sale_check(sale, diag);
+    int err = sale_check(sale, quote, diag);
     if (err != 0) return err;
 
     lty_buf_reset(out);
@@ -163,7 +180,7 @@ int lty__pos_sale_render(const lty_sale_t *sale, lty_buf_t *out, lty_diag_t *dia
     lty_jw_init(&writer, out);
     lty_jw_object_begin(&writer);
     lty_jw_kv_string(&writer, "card_no", sale->card_no);
-    lty_jw_kv_string(&writer, "receipt_no", sale->receipt_no);
+    if (sale->receipt_no != NULL) lty_jw_kv_string(&writer, "receipt_no", sale->receipt_no);
     lty_jw_key(&writer, "lines");
     lty_jw_array_begin(&writer);
     for (size_t index = 0; index < sale->lines_count; index++) {
@@ -190,10 +207,43 @@ int lty__pos_sale_render(const lty_sale_t *sale, lty_buf_t *out, lty_diag_t *dia
         lty_jw_array_end(&writer);
     }
     if (sale->pin != NULL && sale->pin[0] != '\0') lty_jw_kv_string(&writer, "pin", sale->pin);
+    if (given(sale->staff_id)) lty_jw_kv_string(&writer, "staff_id", sale->staff_id);
     lty_jw_object_end(&writer);
     err = lty_buf_error(out);
     if (err != 0) return lty_diag_set(diag, LTY_E_REQUEST_TOO_LARGE, "", "sale body too large");
     return 0;
+}
+
+int lty__pos_sale_render(const lty_sale_t *sale, lty_buf_t *out, lty_diag_t *diag)
+{
+    return sale_body_render(sale, false, out, diag);
+}
+
+int lty__pos_quote_render(const lty_sale_t *sale, lty_buf_t *out, lty_diag_t *diag)
+{
+    return sale_body_render(sale, true, out, diag);
+}
+
+int lty__pos_activation_render(const lty_activation_t *activation, lty_buf_t *out,
+                               lty_diag_t *diag)
+{
+    if (activation == NULL || out == NULL) return LTY_E_CLIENT_BUG;
+    int err = card_no_check(activation->card_no, "/card_no", diag);
+    if (err == 0) err = text_check(activation->phone, 9, LTY_PHONE_BYTES_MAX, "/phone", diag);
+    if (err == 0 && activation->name != NULL) {
+        err = text_check(activation->name, 1, LTY_NAME_BYTES_MAX, "/name", diag);
+    }
+    if (err == 0) err = staff_id_check(activation->staff_id, diag);
+    if (err != 0) return err;
+    lty_buf_reset(out);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, out);
+    lty_jw_object_begin(&writer);
+    lty_jw_kv_string(&writer, "phone", activation->phone);
+    if (activation->name != NULL) lty_jw_kv_string(&writer, "name", activation->name);
+    if (given(activation->staff_id)) lty_jw_kv_string(&writer, "staff_id", activation->staff_id);
+    lty_jw_object_end(&writer);
+    return lty_buf_error(out) != 0 ? LTY_E_REQUEST_TOO_LARGE : 0;
 }
 
 int lty__pos_topup_render(const lty_topup_t *topup, lty_buf_t *out, lty_diag_t *diag)
@@ -212,6 +262,8 @@ int lty__pos_topup_render(const lty_topup_t *topup, lty_buf_t *out, lty_diag_t *
     if (tender == NULL) {
         return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/tender", "must be cash or bank_card");
     }
+    err = staff_id_check(topup->staff_id, diag);
+    if (err != 0) return err;
     lty_buf_reset(out);
     lty_json_writer_t writer;
     lty_jw_init(&writer, out);
@@ -219,6 +271,7 @@ int lty__pos_topup_render(const lty_topup_t *topup, lty_buf_t *out, lty_diag_t *
     lty_jw_kv_string(&writer, "card_no", topup->card_no);
     lty_jw_kv_int(&writer, "amount_cents", topup->amount_cents);
     lty_jw_kv_string(&writer, "tender", tender);
+    if (given(topup->staff_id)) lty_jw_kv_string(&writer, "staff_id", topup->staff_id);
     lty_jw_object_end(&writer);
     return lty_buf_error(out) != 0 ? LTY_E_REQUEST_TOO_LARGE : 0;
 }
@@ -403,6 +456,94 @@ int lty__pos_card_parse(const char *body, size_t size, lty_card_info_t *card_out
     return 0;
 }
 
+_Static_assert(LTY_CLIENT_RULES_MAX == LTY_RULES_APPLIED_MAX + 1, "the daemon's rules fit");
+
+/* "points_base" and "rules_applied" of a sale or quote (optional: older daemons send none). */
+static int rules_read(const lty_json_node_t *root, int64_t *base_out, lty_rule_applied_t *rules,
+                      size_t *count_out, lty_diag_t *diag)
+{
+    const lty_json_node_t *array = NULL;
+    size_t count = 0;
+    int err = lty_json_get_int(root, "", "points_base", false, 0, LTY_POINTS_PER_TXN_MAX, base_out,
+                               NULL, diag);
+    if (err == 0) err = lty_json_get_array(root, "", "rules_applied", false,
+                                           LTY_CLIENT_RULES_MAX, &array, &count, diag);
+    for (size_t index = 0; err == 0 && index < count; index++) {
+        const lty_json_node_t *item = lty_json_item(array, index);
+        lty_rule_applied_t *rule = &rules[index];
+        char path[LTY_DIAG_FIELD_SIZE];
+        snprintf(path, sizeof(path), "/rules_applied/%zu", index);
+        err = lty_json_expect_object(item, path, diag);
+        if (err == 0) err = lty_json_get_int(item, path, "rule_id", true, 0, LTY_JSON_INT_MAX,
+                                             &rule->rule_id, NULL, diag);
+        if (err == 0) err = lty_json_get_string(item, path, "name", true, 1,
+                                                sizeof(rule->name) - 1, rule->name,
+                                                sizeof(rule->name), NULL, diag);
+        if (err == 0) err = lty_json_get_int(item, path, "points", true, -LTY_POINTS_PER_TXN_MAX,
+                                             LTY_POINTS_PER_TXN_MAX, &rule->points, NULL, diag);
+        if (err == 0) err = lty_json_get_bool(item, path, "capped", false, &rule->capped, NULL,
+                                              diag);
+    }
+    *count_out = err == 0 ? count : 0;
+    return err;
+}
+
+int lty__pos_quote_parse(const char *body, size_t size, lty_quote_t *quote_out, lty_diag_t *diag)
+{
+    if (quote_out == NULL) return LTY_E_CLIENT_BUG;
+    lty_json_doc_t *doc;
+    const lty_json_node_t *root = NULL;
+    int err = document_open(body, size, &doc, &root, diag);
+    if (err != 0) return err;
+    static const struct {
+        const char *key;
+        size_t offset;
+        int64_t min;
+    } fields[] = {
+        {"member_id", offsetof(lty_quote_t, member_id), 1},
+        {"points_balance", offsetof(lty_quote_t, points_balance), -LTY_POINTS_BALANCE_MAX},
+        {"points_earned", offsetof(lty_quote_t, points_earned), 0},
+        {"points_redeemed", offsetof(lty_quote_t, points_redeemed), 0},
+        {"points_redeemable", offsetof(lty_quote_t, points_redeemable), 0},
+        {"redeem_cents_per_point", offsetof(lty_quote_t, redeem_cents_per_point), 1},
+    };
+    lty_quote_t quote;
+    memset(&quote, 0, sizeof(quote));
+    for (size_t index = 0; err == 0 && index < sizeof(fields) / sizeof(fields[0]); index++) {
+        int64_t value = 0;
+        err = lty_json_get_int(root, "", fields[index].key, true, fields[index].min,
+                               LTY_POINTS_BALANCE_MAX, &value, NULL, diag);
+        memcpy((char *)&quote + fields[index].offset, &value, sizeof(value));
+    }
+    if (err == 0) err = rules_read(root, &quote.points_base, quote.rules, &quote.rules_count, diag);
+    lty_json_doc_free(doc);
+    if (err != 0) return response_refused(diag);
+    *quote_out = quote;
+    return 0;
+}
+
+int lty__pos_activation_parse(const char *body, size_t size,
+                              lty_activation_receipt_t *receipt_out, lty_diag_t *diag)
+{
+    if (receipt_out == NULL) return LTY_E_CLIENT_BUG;
+    lty_json_doc_t *doc;
+    const lty_json_node_t *root = NULL;
+    int err = document_open(body, size, &doc, &root, diag);
+    if (err != 0) return err;
+    lty_activation_receipt_t receipt = *receipt_out; /* keep replayed and the key */
+    err = lty_json_get_int(root, "", "member_id", true, 1, LTY_JSON_INT_MAX, &receipt.member_id,
+                           NULL, diag);
+    if (err == 0) err = lty_json_get_bool(root, "", "member_created", true,
+                                          &receipt.member_created, NULL, diag);
+    if (err == 0) err = lty_json_get_string(root, "", "card_status", true, 1,
+                                            sizeof(receipt.card_status) - 1, receipt.card_status,
+                                            sizeof(receipt.card_status), NULL, diag);
+    lty_json_doc_free(doc);
+    if (err != 0) return response_refused(diag);
+    *receipt_out = receipt;
+    return 0;
+}
+
 int lty__pos_receipt_parse(const char *body, size_t size, lty_receipt_t *receipt_out,
                            lty_diag_t *diag)
 {
@@ -432,6 +573,10 @@ int lty__pos_receipt_parse(const char *body, size_t size, lty_receipt_t *receipt
         err = lty_json_get_int(root, "", "prepaid_cents", false, 0, LTY_PREPAID_BALANCE_CENTS_MAX,
                                &receipt.prepaid_cents, &receipt.prepaid_present, diag);
     }
+    if (err == 0) { /* issue 12: absent from an older daemon */
+        err = rules_read(root, &receipt.points_base, receipt.rules, &receipt.rules_count, diag);
+    }
+    receipt.points_confirmed = true;
     lty_json_doc_free(doc);
     if (err != 0) return response_refused(diag);
     /* Keep the caller's fields that are not the daemon's to set (replayed, key). */

@@ -53,6 +53,14 @@ typedef struct lty__pos_error_s {
 } lty__pos_error_t;
 
 int lty__pos_sale_render(const lty_sale_t *sale, lty_buf_t *out, lty_diag_t *diag);
+/** Issue 12: a quote's body (a sale's, receipt_no optional), an activation's, and their
+ *  answers. */
+int lty__pos_quote_render(const lty_sale_t *sale, lty_buf_t *out, lty_diag_t *diag);
+int lty__pos_quote_parse(const char *body, size_t size, lty_quote_t *quote_out, lty_diag_t *diag);
+int lty__pos_activation_render(const lty_activation_t *activation, lty_buf_t *out,
+                               lty_diag_t *diag);
+int lty__pos_activation_parse(const char *body, size_t size,
+                              lty_activation_receipt_t *receipt_out, lty_diag_t *diag);
 int lty__pos_topup_render(const lty_topup_t *topup, lty_buf_t *out, lty_diag_t *diag);
 #define LTY_POS_TENDERS_MAX 3 /* prepaid, cash, bank card: each at most once */
 

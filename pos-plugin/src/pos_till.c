@@ -38,7 +38,10 @@ static void usage(FILE *out)
           "  card CARD_NO\n"
           "  sale --card CARD_NO --receipt NO --line sku,category,qty,amount_cents ...\n"
           "       [--redeem POINTS] [--tender prepaid|cash|bank_card:CENTS ...] [--pin PIN]\n"
-          "  topup --card CARD_NO --amount CENTS [--tender cash|bank_card]\n"
+          "       [--staff STAFF_ID]\n"
+          "  quote (the sale's flags; --receipt optional): what the sale would earn, no effect\n"
+          "  activate --card CARD_NO --phone PHONE [--name NAME] [--staff STAFF_ID]\n"
+          "  topup --card CARD_NO --amount CENTS [--tender cash|bank_card] [--staff STAFF_ID]\n"
           "  pin set --card CARD_NO --pin PIN [--reset-code CODE]\n"
           "  return (--sale SALE_ID | --receipt NO [--store STORE]) [--line sku,qty ...]\n"
           "  void SALE_ID\n"
@@ -138,17 +141,43 @@ static void card_print(const till_t *till, const lty_card_info_t *card)
     json_close(&buf, &writer);
 }
 
+/* The earning rules that changed a sale's points, one per line (human) or as an array. */
+static void rules_print(const till_t *till, lty_json_writer_t *writer,
+                        const lty_rule_applied_t *rules, size_t count)
+{
+    if (!till->json) {
+        for (size_t index = 0; index < count; index++) {
+            printf("  rule %" PRId64 " %s %+" PRId64 "%s\n", rules[index].rule_id, rules[index].name,
+                   rules[index].points, rules[index].capped ? " (capped)" : "");
+        }
+        return;
+    }
+    lty_jw_key(writer, "rules_applied");
+    lty_jw_array_begin(writer);
+    for (size_t index = 0; index < count; index++) {
+        lty_jw_object_begin(writer);
+        lty_jw_kv_int(writer, "rule_id", rules[index].rule_id);
+        lty_jw_kv_string(writer, "name", rules[index].name);
+        lty_jw_kv_int(writer, "points", rules[index].points);
+        lty_jw_kv_bool(writer, "capped", rules[index].capped);
+        lty_jw_object_end(writer);
+    }
+    lty_jw_array_end(writer);
+}
+
 static void receipt_print(const till_t *till, const lty_receipt_t *receipt, bool queued)
 {
     if (!till->json) {
-        if (queued) {
-            printf("sale queued offline key %s (points pending)\n", receipt->idempotency_key);
+        if (queued) { /* no points are promised: only the daemon decides them */
+            printf("sale queued offline key %s (points pending, not confirmed)\n",
+                   receipt->idempotency_key);
         } else {
             printf("sale %" PRId64 " earned %" PRId64 " redeemed %" PRId64 " balance %" PRId64
                    " prepaid_cents %" PRId64 "%s key %s\n",
                    receipt->sale_id, receipt->points_earned, receipt->points_redeemed,
                    receipt->points_balance, receipt->prepaid_cents,
                    receipt->replayed ? " (replayed)" : "", receipt->idempotency_key);
+            rules_print(till, NULL, receipt->rules, receipt->rules_count);
         }
         fflush(stdout);
         return;
@@ -166,7 +195,10 @@ static void receipt_print(const till_t *till, const lty_receipt_t *receipt, bool
             lty_jw_kv_int(&writer, "prepaid_cents", receipt->prepaid_cents);
         }
         lty_jw_kv_bool(&writer, "replayed", receipt->replayed);
+        lty_jw_kv_int(&writer, "points_base", receipt->points_base);
+        rules_print(till, &writer, receipt->rules, receipt->rules_count);
     }
+    lty_jw_kv_bool(&writer, "points_confirmed", receipt->points_confirmed);
     lty_jw_kv_string(&writer, "idempotency_key", receipt->idempotency_key);
     json_close(&buf, &writer);
 }
@@ -236,35 +268,45 @@ static bool tender_parse(const char *text, lty_tender_t *tender)
     return false;
 }
 
-static int cmd_sale(till_t *till, int argc, char **argv)
+/* The flags of a sale (and of its quote) into *sale; lines and tenders point into statics. */
+static int sale_args_parse(int argc, char **argv, lty_sale_t *sale)
 {
     static lty_sale_line_t lines[ARGS_MAX];
     static lty_tender_t tenders[TENDERS_MAX];
-    lty_sale_t sale = {.lines = lines};
+    memset(sale, 0, sizeof(*sale));
+    sale->lines = lines;
     for (int index = 1; index < argc; index++) {
         const char *flag = argv[index];
         if (index + 1 >= argc) return EXIT_USAGE;
         char *value = argv[++index];
         if (strcmp(flag, "--card") == 0) {
-            sale.card_no = value;
+            sale->card_no = value;
         } else if (strcmp(flag, "--receipt") == 0) {
-            sale.receipt_no = value;
+            sale->receipt_no = value;
         } else if (strcmp(flag, "--redeem") == 0) {
-            if (!int_parse(value, INT64_MIN, INT64_MAX, &sale.redeem_points)) return EXIT_USAGE;
+            if (!int_parse(value, INT64_MIN, INT64_MAX, &sale->redeem_points)) return EXIT_USAGE;
         } else if (strcmp(flag, "--line") == 0) {
-            if (sale.lines_count == ARGS_MAX) return EXIT_USAGE;
-            if (!line_parse(value, &lines[sale.lines_count++])) return EXIT_USAGE;
+            if (sale->lines_count == ARGS_MAX) return EXIT_USAGE;
+            if (!line_parse(value, &lines[sale->lines_count++])) return EXIT_USAGE;
         } else if (strcmp(flag, "--tender") == 0) {
-            if (sale.tenders_count == TENDERS_MAX) return EXIT_USAGE;
-            if (!tender_parse(value, &tenders[sale.tenders_count++])) return EXIT_USAGE;
+            if (sale->tenders_count == TENDERS_MAX) return EXIT_USAGE;
+            if (!tender_parse(value, &tenders[sale->tenders_count++])) return EXIT_USAGE;
         } else if (strcmp(flag, "--pin") == 0) {
-            sale.pin = value;
+            sale->pin = value;
+        } else if (strcmp(flag, "--staff") == 0) {
+            sale->staff_id = value;
         } else {
             return EXIT_USAGE;
         }
     }
-    if (sale.tenders_count > 0) sale.tenders = tenders;
-    if (sale.card_no == NULL || sale.receipt_no == NULL || sale.lines_count == 0) {
+    if (sale->tenders_count > 0) sale->tenders = tenders;
+    return sale->card_no == NULL || sale->lines_count == 0 ? EXIT_USAGE : EXIT_OK;
+}
+
+static int cmd_sale(till_t *till, int argc, char **argv)
+{
+    lty_sale_t sale;
+    if (sale_args_parse(argc, argv, &sale) != EXIT_OK || sale.receipt_no == NULL) {
         return EXIT_USAGE;
     }
     lty_receipt_t receipt;
@@ -275,6 +317,73 @@ static int cmd_sale(till_t *till, int argc, char **argv)
     }
     if (err != 0) return report_error(till, err);
     receipt_print(till, &receipt, false);
+    return EXIT_OK;
+}
+
+static int cmd_quote(till_t *till, int argc, char **argv)
+{
+    lty_sale_t sale;
+    if (sale_args_parse(argc, argv, &sale) != EXIT_OK) return EXIT_USAGE;
+    lty_quote_t quote;
+    int err = lty_client_sale_quote(&till->client, &sale, &quote);
+    if (err != 0) return report_error(till, err); /* offline: no quote, and no promise */
+    if (!till->json) {
+        printf("quote earns %" PRId64 " (without rules %" PRId64 ") balance %" PRId64
+               " redeemable %" PRId64 "\n",
+               quote.points_earned, quote.points_base, quote.points_balance,
+               quote.points_redeemable);
+        rules_print(till, NULL, quote.rules, quote.rules_count);
+        fflush(stdout);
+        return EXIT_OK;
+    }
+    lty_buf_t buf;
+    lty_json_writer_t writer;
+    json_open(&buf, &writer);
+    lty_jw_kv_string(&writer, "status", "ok");
+    lty_jw_kv_int(&writer, "member_id", quote.member_id);
+    lty_jw_kv_int(&writer, "points_earned", quote.points_earned);
+    lty_jw_kv_int(&writer, "points_base", quote.points_base);
+    lty_jw_kv_int(&writer, "points_balance", quote.points_balance);
+    lty_jw_kv_int(&writer, "points_redeemable", quote.points_redeemable);
+    rules_print(till, &writer, quote.rules, quote.rules_count);
+    json_close(&buf, &writer);
+    return EXIT_OK;
+}
+
+static int cmd_activate(till_t *till, int argc, char **argv)
+{
+    lty_activation_t activation = {0};
+    for (int index = 1; index < argc; index++) {
+        const char *flag = argv[index];
+        if (index + 1 >= argc) return EXIT_USAGE;
+        const char *value = argv[++index];
+        if (strcmp(flag, "--card") == 0) {
+            activation.card_no = value;
+        } else if (strcmp(flag, "--phone") == 0) {
+            activation.phone = value;
+        } else if (strcmp(flag, "--name") == 0) {
+            activation.name = value;
+        } else if (strcmp(flag, "--staff") == 0) {
+            activation.staff_id = value;
+        } else {
+            return EXIT_USAGE;
+        }
+    }
+    if (activation.card_no == NULL || activation.phone == NULL) return EXIT_USAGE;
+    lty_activation_receipt_t receipt;
+    int err = lty_client_card_activate(&till->client, &activation, &receipt);
+    if (err != 0) return report_error(till, err);
+    if (till->json) {
+        printf("{\"status\":\"ok\",\"member_id\":%" PRId64 ",\"member_created\":%s,"
+               "\"card_status\":\"%s\",\"replayed\":%s,\"idempotency_key\":\"%s\"}\n",
+               receipt.member_id, receipt.member_created ? "true" : "false", receipt.card_status,
+               receipt.replayed ? "true" : "false", receipt.idempotency_key);
+    } else {
+        printf("card %s for member %" PRId64 "%s%s key %s\n", receipt.card_status,
+               receipt.member_id, receipt.member_created ? " (new member)" : "",
+               receipt.replayed ? " (replayed)" : "", receipt.idempotency_key);
+    }
+    fflush(stdout);
     return EXIT_OK;
 }
 
@@ -293,6 +402,8 @@ static int cmd_topup(till_t *till, int argc, char **argv)
             topup.tender = LTY_TENDER_CASH;
         } else if (strcmp(flag, "--tender") == 0 && strcmp(value, "bank_card") == 0) {
             topup.tender = LTY_TENDER_BANK_CARD;
+        } else if (strcmp(flag, "--staff") == 0) {
+            topup.staff_id = value;
         } else {
             return EXIT_USAGE;
         }
@@ -501,6 +612,7 @@ typedef struct command_s {
 
 static const command_t commands[] = {
     {"card", cmd_card},   {"sale", cmd_sale},       {"topup", cmd_topup},
+    {"quote", cmd_quote}, {"activate", cmd_activate},
     {"queue", cmd_queue}, {"refused", cmd_refused}, {"pin", cmd_pin},
     {"return", cmd_return}, {"void", cmd_void},
 };

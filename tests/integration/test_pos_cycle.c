@@ -94,7 +94,8 @@ static void test_pos_cycle_prepaid_pin_return_void(void **state)
     balances_t start = balances_of(fixture);
 
     /* Top-up 1,000.00 in cash. */
-    lty_topup_t topup = {fixture->spawn.demo_card, 100000, LTY_TENDER_CASH};
+    lty_topup_t topup = {.card_no = fixture->spawn.demo_card, .amount_cents = 100000,
+                         .tender = LTY_TENDER_CASH};
     lty_topup_receipt_t topup_receipt;
     assert_int_equal(lty_client_topup_submit(&fixture->client, &topup, &topup_receipt), 0);
     assert_int_equal(topup_receipt.prepaid_cents, start.prepaid_cents + 100000);

@@ -1657,6 +1657,9 @@ bool lty_key_portal_expiry_split(lty_bytes_t key, int64_t *expires_ms_out, uint8
     *db_out = ((const uint8_t *)key.data)[8];
     record_key_out->data = (const uint8_t *)key.data + 9;
     record_key_out->size = key.size - 9;
+    return true;
+}
+
 /* ---- Issue 12: staff, rules, rule usage, bonus grants, the lot expiry index ------------- */
 
 /* Identifiers (staff ids, bonus keys): printable ASCII without spaces, as stores and tills. */

@@ -330,7 +330,8 @@ static void test_sale_render_tenders_and_pin(void **state)
     assert_string_equal(diag.field, "/tenders/1/amount_cents");
     sale.tenders = NULL;
     assert_int_equal(lty__pos_sale_render(&sale, &buf, &diag), LTY_E_INVALID_FIELD);
-    lty_topup_t topup = {"8800000000000005", 100, LTY_TENDER_PREPAID};
+    lty_topup_t topup = {.card_no = "8800000000000005", .amount_cents = 100,
+                         .tender = LTY_TENDER_PREPAID};
     assert_int_equal(lty__pos_topup_render(&topup, &buf, &diag), LTY_E_INVALID_FIELD);
     lty_buf_deinit(&buf);
 }
