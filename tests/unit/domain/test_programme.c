@@ -129,6 +129,60 @@ static void test_refusal_diag_names_config_error(void **state)
     }
 }
 
+
+/* Issue 12: the time zone, rounding and expiry words, the new ranges, lot expiry by policy and
+ * one key's JSON value (for the audit of a change). */
+static void test_issue12_fields(void **state)
+{
+    (void)state;
+    lty_programme_t programme;
+    const char *json = "{\"timezone\":\"-05:30\",\"earn_rounding\":\"nearest\","
+                       "\"points_expiry\":\"month_end\",\"points_expiry_months\":2,"
+                       "\"points_per_sale_max\":10000000,\"commission_sale_basis_points\":10000,"
+                       "\"birthday_bonus_points\":0,\"version\":7}";
+    assert_int_equal(lty_programme_parse(json, strlen(json), &programme, NULL), 0);
+    assert_int_equal(programme.utc_offset_minutes, -330);
+    assert_int_equal(programme.earn_rounding, LTY_EARN_ROUND_NEAREST);
+    assert_int_equal(programme.points_expiry, LTY_POINTS_EXPIRY_MONTH_END);
+    assert_int_equal(programme.version, 7);
+    /* Earned 2026-01-15 12:00 local (-05:30): expires at the start of 2026-04-01 local. */
+    int64_t earned = INT64_C(1768498200000); /* 2026-01-15T17:30Z */
+    assert_int_equal(lty_programme_lot_expires_ms(&programme, earned),
+                     INT64_C(1775021400000)); /* 2026-04-01T05:30Z */
+    programme.points_expiry = LTY_POINTS_EXPIRY_NEVER;
+    assert_int_equal(lty_programme_lot_expires_ms(&programme, earned), INT64_MAX);
+    lty_buf_t value;
+    lty_buf_init(&value, 1024);
+    lty_programme_key_render(&programme, "timezone", &value);
+    assert_int_equal(value.size, strlen("\"-05:30\""));
+    assert_memory_equal(value.data, "\"-05:30\"", value.size);
+    lty_buf_reset(&value);
+    lty_programme_key_render(&programme, "tiers", &value);
+    assert_true(value.size > 10 && value.data[0] == '[');
+    lty_buf_deinit(&value);
+    static const struct {
+        const char *json;
+        const char *field;
+    } bad[] = {
+        {"{\"timezone\":\"+14:30\"}", "/timezone"},
+        {"{\"timezone\":\"Asia/Shanghai\"}", "/timezone"},
+        {"{\"earn_rounding\":\"banker\"}", "/earn_rounding"},
+        {"{\"points_expiry\":\"weekly\"}", "/points_expiry"},
+        {"{\"points_per_sale_max\":0}", "/points_per_sale_max"},
+        {"{\"points_per_sale_max\":10000001}", "/points_per_sale_max"},
+        {"{\"commission_sale_basis_points\":10001}", "/commission_sale_basis_points"},
+        {"{\"version\":0}", "/version"},
+    };
+    for (size_t index = 0; index < sizeof(bad) / sizeof(bad[0]); index++) {
+        lty_diag_t diag;
+        lty_diag_clear(&diag);
+        assert_int_equal(lty_programme_parse(bad[index].json, strlen(bad[index].json), &programme,
+                                             &diag),
+                         LTY_E_CONFIG);
+        assert_string_equal(diag.field, bad[index].field);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -139,6 +193,7 @@ int main(void)
         cmocka_unit_test(test_strictness),
         cmocka_unit_test(test_invalid_programme_cannot_be_rendered),
         cmocka_unit_test(test_refusal_diag_names_config_error),
+        cmocka_unit_test(test_issue12_fields),
     };
     return cmocka_run_group_tests_name("programme", tests, NULL, NULL);
 }

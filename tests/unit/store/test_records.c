@@ -471,6 +471,130 @@ static void test_webhook_and_delivery_round_trip(void **state)
     assert_false(lty_record_webhook_delivery_valid(&delivery));
 }
 
+/* ---- Issue 12 ------------------------------------------------------------------------------ */
+
+static void test_issue12_records_round_trip(void **state)
+{
+    (void)state;
+    lty_staff_t staff = {.staff_no = 7, .active = 1, .created_ms = 1, .updated_ms = 2};
+    fill(staff.staff_id, LTY_STAFF_ID_BYTES_MAX, 'E');
+    fill(staff.name, LTY_NAME_BYTES_MAX, 'n');
+    strcpy(staff.store_id, "S001");
+    size_t size = lty_record_staff_encode(&staff, buffer, sizeof(buffer));
+    lty_staff_t staff_decoded;
+    assert_int_equal(lty_record_staff_decode((lty_bytes_t){buffer, size}, &staff_decoded), 0);
+    REENCODED_EQUAL(lty_record_staff_encode, &staff_decoded, size);
+    EXPECT_TRUNCATIONS_CORRUPT(lty_record_staff_decode, lty_staff_t, size);
+
+    static lty_rule_record_t rule, rule_decoded;
+    rule = (lty_rule_record_t){.rule_id = 3, .status = LTY_RULE_PAUSED, .created_ms = 4,
+                               .updated_ms = 5};
+    strcpy(rule.json, "{\"name\":\"x\",\"effect\":{\"exclude\":true}}");
+    rule.json_size = strlen(rule.json);
+    size = lty_record_rule_encode(&rule, buffer, sizeof(buffer));
+    assert_int_equal(lty_record_rule_decode((lty_bytes_t){buffer, size}, &rule_decoded), 0);
+    REENCODED_EQUAL(lty_record_rule_encode, &rule_decoded, size);
+    EXPECT_TRUNCATIONS_CORRUPT(lty_record_rule_decode, lty_rule_record_t, size);
+    buffer[2 + 8] = 4; /* no such status */
+    assert_int_equal(lty_record_rule_decode((lty_bytes_t){buffer, size}, &rule_decoded),
+                     LTY_E_CORRUPT);
+
+    lty_rule_usage_t usage = {.member_id = 1, .rule_id = 2, .day = 20000, .points = 150};
+    size = lty_record_rule_usage_encode(&usage, buffer, sizeof(buffer));
+    lty_rule_usage_t usage_decoded;
+    assert_int_equal(lty_record_rule_usage_decode((lty_bytes_t){buffer, size}, &usage_decoded), 0);
+    REENCODED_EQUAL(lty_record_rule_usage_encode, &usage_decoded, size);
+    EXPECT_TRUNCATIONS_CORRUPT(lty_record_rule_usage_decode, lty_rule_usage_t, size);
+
+    lty_bonus_grant_t grant = {.member_id = 9, .entry_id = 10, .points = 100, .granted_ms = 11};
+    fill(grant.bonus_key, LTY_BONUS_KEY_BYTES_MAX, 'k');
+    size = lty_record_bonus_grant_encode(&grant, buffer, sizeof(buffer));
+    lty_bonus_grant_t grant_decoded;
+    assert_int_equal(lty_record_bonus_grant_decode((lty_bytes_t){buffer, size}, &grant_decoded),
+                     0);
+    REENCODED_EQUAL(lty_record_bonus_grant_encode, &grant_decoded, size);
+    EXPECT_TRUNCATIONS_CORRUPT(lty_record_bonus_grant_decode, lty_bonus_grant_t, size);
+}
+
+/* Older versions written by an earlier build still decode: a version-1 store (no region) and
+ * a version-2 sale (no staff, no rules), with the new fields at their defaults. */
+static void test_store_v1_and_sale_v2_still_decode(void **state)
+{
+    (void)state;
+    lty_store_record_t store = {.created_ms = 1, .active = 0, .updated_ms = 9};
+    strcpy(store.store_id, "S001");
+    strcpy(store.name, "abc");
+    strcpy(store.region, "East");
+    size_t size = lty_record_store_encode(&store, buffer, sizeof(buffer));
+    buffer[1] = 1; /* version 1: the region and updated_ms appended by version 2 go */
+    size_t v1_size = size - (2 + strlen("East")) - 8;
+    lty_store_record_t decoded;
+    assert_int_equal(lty_record_store_decode((lty_bytes_t){buffer, v1_size}, &decoded), 0);
+    assert_string_equal(decoded.region, "");
+    assert_int_equal(decoded.updated_ms, 0);
+    assert_int_equal(decoded.active, 0);
+    assert_int_equal(lty_record_store_decode((lty_bytes_t){buffer, size}, &decoded),
+                     LTY_E_CORRUPT); /* a version-1 record has no tail */
+
+    lty_sale_t *sale = calloc(1, sizeof(*sale));
+    lty_sale_t *sale_decoded = calloc(1, sizeof(*sale_decoded));
+    assert_non_null(sale);
+    assert_non_null(sale_decoded);
+    *sale = (lty_sale_t){.sale_id = 8, .member_id = 2, .created_ms = 5,
+                         .status = LTY_SALE_COMPLETED, .total_cents = 1000,
+                         .points_earned = 10, .lines_count = 1, .staff_no = 3,
+                         .commission_cents = 5, .rules_count = 2};
+    strcpy(sale->card_no, "8800000000000001");
+    strcpy(sale->store, "S001");
+    strcpy(sale->receipt_no, "R1");
+    strcpy(sale->staff_id, "E001");
+    strcpy(sale->lines[0].sku, "A");
+    sale->lines[0].qty = 1;
+    sale->lines[0].amount_cents = 1000;
+    sale->rules[0] = (lty_sale_rule_t){.rule_id = 1, .points = 5};
+    sale->rules[1] = (lty_sale_rule_t){.rule_id = 0, .points = -2};
+    size = lty_record_sale_encode(sale, buffer, sizeof(buffer));
+    assert_int_equal(lty_record_sale_decode((lty_bytes_t){buffer, size}, sale_decoded), 0);
+    REENCODED_EQUAL(lty_record_sale_encode, sale_decoded, size);
+    assert_string_equal(sale_decoded->staff_id, "E001");
+    assert_int_equal(sale_decoded->rules[1].points, -2);
+    size_t v3_tail = (2 + strlen("E001")) + 8 + 8 + 1 + 2 * 16;
+    buffer[1] = 2;
+    assert_int_equal(lty_record_sale_decode((lty_bytes_t){buffer, size - v3_tail}, sale_decoded),
+                     0);
+    assert_string_equal(sale_decoded->staff_id, "");
+    assert_int_equal(sale_decoded->rules_count, 0);
+    assert_int_equal(sale_decoded->commission_cents, 0);
+    /* A staff id without its number (or the reverse) is corrupt. */
+    sale->staff_no = 0;
+    buffer[1] = 3;
+    expect_assert_failure(lty_record_sale_encode(sale, buffer, sizeof(buffer)));
+    free(sale);
+    free(sale_decoded);
+}
+
+static void test_lot_expiry_key_sorts_by_expiry_then_entry(void **state)
+{
+    (void)state;
+    lty_key_t early, late, later_entry;
+    lty_key_lot_expiry(&early, -5, 9);
+    lty_key_lot_expiry(&late, 1000, 2);
+    lty_key_lot_expiry(&later_entry, 1000, 3);
+    assert_true(memcmp(early.data, late.data, 16) < 0);
+    assert_true(memcmp(late.data, later_entry.data, 16) < 0);
+    int64_t expires = 0;
+    uint64_t entry = 0;
+    assert_true(lty_key_lot_expiry_split(lty_key_bytes(&early), &expires, &entry));
+    assert_int_equal(expires, -5);
+    assert_int_equal(entry, 9);
+    assert_false(lty_key_lot_expiry_split((lty_bytes_t){early.data, 15}, &expires, &entry));
+    lty_key_t usage_total, usage_day;
+    lty_key_rule_usage(&usage_total, 1, 2, 0);
+    lty_key_rule_usage(&usage_day, 1, 2, 20000);
+    assert_true(lty_key_member_part_is(lty_key_bytes(&usage_total), 1, LTY_PART_RULE));
+    assert_true(memcmp(usage_total.data, usage_day.data, usage_total.size) < 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +617,9 @@ int main(void)
         cmocka_unit_test(test_meta_counters_need_exact_sizes),
         cmocka_unit_test(test_keys_sort_numerically_and_by_expiry),
         cmocka_unit_test(test_enum_names),
+        cmocka_unit_test(test_issue12_records_round_trip),
+        cmocka_unit_test(test_store_v1_and_sale_v2_still_decode),
+        cmocka_unit_test(test_lot_expiry_key_sorts_by_expiry_then_entry),
     };
     return cmocka_run_group_tests_name("records", tests, NULL, NULL);
 }
