@@ -133,7 +133,10 @@ void lty_api_render_entry(lty_json_writer_t *writer, const lty_journal_entry_t *
         const lty_posting_t *posting = &entry->postings[index];
         lty_jw_object_begin(writer);
         lty_jw_kv_string(writer, "account", lty_account_kind_name(posting->account_kind));
-        if (posting->owner != 0) lty_jw_kv_int(writer, "member_id", (int64_t)posting->owner);
+        bool staff = lty_account_kind_is_staff((lty_account_kind_t)posting->account_kind);
+        if (posting->owner != 0) {
+            lty_jw_kv_int(writer, staff ? "staff_no" : "member_id", (int64_t)posting->owner);
+        }
         lty_jw_kv_string(writer, "asset", lty_asset_name(posting->asset));
         lty_jw_kv_int(writer, "amount", posting->amount);
         lty_jw_object_end(writer);
