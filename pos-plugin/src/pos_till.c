@@ -147,8 +147,8 @@ static void rules_print(const till_t *till, lty_json_writer_t *writer,
 {
     if (!till->json) {
         for (size_t index = 0; index < count; index++) {
-            printf("  rule %" PRId64 " %s %+" PRId64 "%s\n", rules[index].rule_id, rules[index].name,
-                   rules[index].points, rules[index].capped ? " (capped)" : "");
+            printf("  rule %" PRId64 " %s %+" PRId64 "%s\n", rules[index].rule_id,
+                   rules[index].name, rules[index].points, rules[index].capped ? " (capped)" : "");
         }
         return;
     }

@@ -78,7 +78,8 @@ bool lty_cal_date_parse(const char *text, int64_t *days_out)
         !digits_read(text + 8, 2, &day)) {
         return false;
     }
-    if (year < 1970 || month < 1 || month > 12 || day < 1 || day > lty_cal_month_days(year, month)) {
+    if (year < 1970 || month < 1 || month > 12 || day < 1 ||
+        day > lty_cal_month_days(year, month)) {
         return false;
     }
     *days_out = lty_cal_days_from_civil(year, month, day);

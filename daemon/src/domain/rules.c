@@ -204,7 +204,8 @@ static int limits_parse(const lty_json_node_t *root, lty_rule_t *rule, lty_diag_
                                   sizeof(stacking), &given, diag);
     rule->stacking = LTY_RULE_ADDITIVE;
     if (err == 0 && given && strcmp(stacking, "best_of") == 0) rule->stacking = LTY_RULE_BEST_OF;
-    if (err == 0 && given && strcmp(stacking, "additive") != 0 && strcmp(stacking, "best_of") != 0) {
+    if (err == 0 && given && strcmp(stacking, "additive") != 0 &&
+        strcmp(stacking, "best_of") != 0) {
         return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/stacking",
                             "stacking is additive or best_of");
     }
@@ -277,7 +278,9 @@ static void strings_render(lty_json_writer_t *writer, const char *key, const cha
     if (count == 0) return;
     lty_jw_key(writer, key);
     lty_jw_array_begin(writer);
-    for (uint32_t index = 0; index < count; index++) lty_jw_string(writer, items + index * item_size);
+    for (uint32_t index = 0; index < count; index++) {
+        lty_jw_string(writer, items + index * item_size);
+    }
     lty_jw_array_end(writer);
 }
 
@@ -314,7 +317,9 @@ static void match_render(const lty_rule_t *rule, lty_json_writer_t *writer)
         lty_cal_date_format(rule->valid_to_day, text);
         lty_jw_kv_string(writer, "valid_to", text);
     }
-    if (rule->min_basket_cents > 0) lty_jw_kv_int(writer, "min_basket_cents", rule->min_basket_cents);
+    if (rule->min_basket_cents > 0) {
+        lty_jw_kv_int(writer, "min_basket_cents", rule->min_basket_cents);
+    }
     lty_jw_object_end(writer);
 }
 
@@ -332,7 +337,8 @@ void lty_rule_definition_render(const lty_rule_t *rule, lty_json_writer_t *write
     }
     if (rule->effect == LTY_RULE_BONUS) lty_jw_kv_int(writer, "bonus_points", rule->bonus_points);
     lty_jw_object_end(writer);
-    lty_jw_kv_string(writer, "stacking", rule->stacking == LTY_RULE_BEST_OF ? "best_of" : "additive");
+    lty_jw_kv_string(writer, "stacking",
+                     rule->stacking == LTY_RULE_BEST_OF ? "best_of" : "additive");
     lty_jw_kv_int(writer, "cap_points", rule->cap_points);
     lty_jw_kv_int(writer, "cap_points_per_day", rule->cap_points_per_day);
 }
@@ -371,7 +377,8 @@ static bool line_matches(const lty_rule_t *rule, const lty_sale_line_t *line)
         if (strcmp(rule->skus[index], line->sku) == 0) return true;
     }
     for (uint32_t index = 0; index < rule->categories_count; index++) {
-        if (line->category[0] != '\0' && category_matches(rule->categories[index], line->category)) {
+        if (line->category[0] != '\0' &&
+            category_matches(rule->categories[index], line->category)) {
             return true;
         }
     }

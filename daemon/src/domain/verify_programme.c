@@ -97,8 +97,8 @@ static int lot_index_check(verify_t *verify, const lty_lot_t *lot)
 static int walk_member_lots_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value)
 {
     lty_lot_t lot;
-    if (key.size <= LTY_MEMBER_PART_PREFIX_BYTES || ((const uint8_t *)key.data)[8] != LTY_PART_LOT ||
-        lty_record_lot_decode(value, &lot) != 0) {
+    if (key.size <= LTY_MEMBER_PART_PREFIX_BYTES ||
+        ((const uint8_t *)key.data)[8] != LTY_PART_LOT || lty_record_lot_decode(value, &lot) != 0) {
         return 0; /* other parts, and lots that do not decode (reported by verify.c) */
     }
     return lot_index_check(verify, &lot);

@@ -55,7 +55,8 @@ static void test_expired_lots_are_not_spent_and_are_swept_once(void **state)
     assert_int_equal(adjust(member, 40, NOW + 100 * DAY, &adjusted), 0);   /* 40, 830 days */
     int64_t later = NOW + 731 * DAY;
     assert_int_equal(available_of(member, later), 40);
-    assert_int_equal(sale(card.card_no, "R2", 10000, 41, later, &result), LTY_E_INSUFFICIENT_POINTS);
+    assert_int_equal(sale(card.card_no, "R2", 10000, 41, later, &result),
+                     LTY_E_INSUFFICIENT_POINTS);
     assert_int_equal(adjust(member, -41, later, &adjusted), LTY_E_INSUFFICIENT_POINTS);
     assert_int_equal(points_of(member), 140); /* the journal still holds them until the sweep */
     lty_ops_expiry_sweep_t first = sweep(later);

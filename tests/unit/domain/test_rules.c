@@ -56,7 +56,8 @@ static const rule_case_t cases[] = {
     {.name = "rounding up: 35.01 -> 36", .lines = {{"dairy", 3501}}, .rounding = LTY_EARN_ROUND_UP,
      .points_expected = 36, .applied_expected = ""},
     {.name = "one rounding for the sale, not per line: 1.50 + 1.50 -> 3",
-     .rules = {"{\"name\":\"x\",\"match\":{\"categories\":[\"none\"]},\"effect\":{\"exclude\":true}}"},
+     .rules = {"{\"name\":\"x\",\"match\":{\"categories\":[\"none\"]},"
+               "\"effect\":{\"exclude\":true}}"},
      .lines = {{"dairy", 150}, {"dairy", 150}}, .points_expected = 3, .applied_expected = ""},
     {.name = "exclusion takes the tobacco line out",
      .rules = {"{\"name\":\"No tobacco\",\"match\":{\"categories\":[\"tobacco\"]},"
@@ -269,7 +270,8 @@ static void case_run(const rule_case_t *row)
     memset(lines, 0, sizeof(lines));
     size_t lines_count = 0;
     int64_t total = 0;
-    for (; lines_count < LINES_PER_CASE && row->lines[lines_count].category != NULL; lines_count++) {
+    for (; lines_count < LINES_PER_CASE && row->lines[lines_count].category != NULL;
+         lines_count++) {
         snprintf(lines[lines_count].sku, sizeof(lines[lines_count].sku), "SKU%zu", lines_count);
         snprintf(lines[lines_count].category, sizeof(lines[lines_count].category), "%s",
                  row->lines[lines_count].category);
@@ -280,7 +282,8 @@ static void case_run(const rule_case_t *row)
     lty_rules_sale_t sale = {.lines = lines,
                              .lines_count = lines_count,
                              .total_cents = total,
-                             .eligible_cents = row->eligible_cents > 0 ? row->eligible_cents : total,
+                             .eligible_cents =
+                                 row->eligible_cents > 0 ? row->eligible_cents : total,
                              .store = row->store != NULL ? row->store : "S001",
                              .tier = row->tier,
                              .now_ms = instant_of(row->when != NULL ? row->when
@@ -314,7 +317,9 @@ static void case_run(const rule_case_t *row)
 static void test_rules_baskets_earn_the_table(void **state)
 {
     (void)state;
-    for (size_t index = 0; index < sizeof(cases) / sizeof(cases[0]); index++) case_run(&cases[index]);
+    for (size_t index = 0; index < sizeof(cases) / sizeof(cases[0]); index++) {
+        case_run(&cases[index]);
+    }
 }
 
 /* ---- Malformed rules ----------------------------------------------------------------------- */
