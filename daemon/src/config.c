@@ -66,7 +66,7 @@ static const config_int_t config_ints[] = {
     CONFIG_INT(webhook_backoff_initial_ms, 1000, 10, 3600000),
     CONFIG_INT(webhook_backoff_max_ms, 600000, 10, 86400000),
     CONFIG_INT(webhook_attempts_max, 16, 1, 1000),
-    /* scheduler.c: the expiry sweep and the day's birthday bonuses, hourly (issue 12) */
+    /* scheduler.c: the expiry sweep and the day's birthday bonuses, hourly */
     CONFIG_INT(programme_jobs_interval_ms, 3600000, 10, 86400000),
 };
 

@@ -25,11 +25,11 @@ typedef struct lty_scheduler_s lty_scheduler_t;
 
 typedef struct lty_scheduler_options_s {
     lty_writer_t *writer;               /* started; outlives the scheduler */
-    const lty_programme_t *programme;   /* unused since issue 12: tasks read the settings in
+    const lty_programme_t *programme;   /* unused: tasks read the settings in
                                          * force (domain/settings.h); kept for callers */
     int64_t tier_review_interval_ms;    /* > 0: time between the end of a run and the next */
-    lty_store_t *store;                 /* issue 12: read for birthdays; outlives the scheduler */
-    int64_t programme_jobs_interval_ms; /* issue 12: > 0, the expiry sweep and birthdays */
+    lty_store_t *store;                 /* read for birthdays; outlives the scheduler */
+    int64_t programme_jobs_interval_ms; /* > 0, the expiry sweep and birthdays */
 } lty_scheduler_options_t;
 
 /** Start the thread. @return 0, LTY_E_NOMEM or LTY_E_IO (no thread). */

@@ -361,13 +361,13 @@ typedef struct lty_sale_s {
                                     * the programme's threshold (demo 200.00). Never logged; it
                                     * is in the journal file (mode 0600) only until the daemon
                                     * answered for good. */
-    /* Added in issue 12, at the end like the fields above (NULL means absent). */
+    /* Added later, at the end like the fields above (NULL means absent). */
     const char *staff_id;          /* public: the cashier paid commission on the sale, or NULL
                                     * ("" too); an unknown or deactivated one is refused with
                                     * LTY_E_STAFF_NOT_FOUND */
 } lty_sale_t;
 
-/** One earning rule that changed a sale's points: the receipt's explanation (issue 12). */
+/** One earning rule that changed a sale's points: the receipt's explanation. */
 #define LTY_CLIENT_RULES_MAX 17          /* 16 rules and the programme's per-sale maximum */
 #define LTY_CLIENT_RULE_NAME_SIZE 65     /* up to 64 bytes of UTF-8 + NUL */
 typedef struct lty_rule_applied_s {
@@ -387,7 +387,7 @@ typedef struct lty_receipt_s {
     int64_t prepaid_cents;                  /* read-only: valid when prepaid_present */
     bool replayed;                          /* read-only: the daemon had already applied it */
     char idempotency_key[LTY_CLIENT_KEY_SIZE]; /* read-only: the key this request used */
-    /* Added in issue 12. */
+    /* Added later, at the end. */
     bool points_confirmed;                  /* read-only: the daemon answered, so points_earned
                                              * is what the member got; false when queued
                                              * offline: promise nothing (no quote, no estimate) */
@@ -487,7 +487,7 @@ typedef struct lty_topup_s {
     const char *card_no;        /* public */
     int64_t amount_cents;       /* public: 1..10000000000 */
     lty_tender_type_t tender;   /* public: CASH or BANK_CARD */
-    const char *staff_id;       /* public (issue 12): the cashier paid commission, or NULL */
+    const char *staff_id;       /* public: the cashier paid commission, or NULL */
 } lty_topup_t;
 
 /** The daemon's answer to a top-up. */

@@ -484,7 +484,7 @@ int lty_client_card_get(lty_client_t *client, const char *card_no, lty_card_info
     return 0;
 }
 
-/* ---- Quotes (issue 12) ----------------------------------------------------------------------- */
+/* ---- Quotes ---------------------------------------------------------------------------------- */
 
 int lty_client_sale_quote(lty_client_t *client, const lty_sale_t *sale, lty_quote_t *quote_out)
 {
@@ -874,7 +874,7 @@ int lty_client_void_submit(lty_client_t *client, int64_t sale_id,
     return return_like_submit(impl, &mutation, receipt_out);
 }
 
-/* ---- Card activation (issue 12) -------------------------------------------------------------- */
+/* ---- Card activation ------------------------------------------------------------------------- */
 
 int lty_client_card_activate(lty_client_t *client, const lty_activation_t *activation,
                              lty_activation_receipt_t *receipt_out)

@@ -128,7 +128,7 @@ static int pin_check(const char *pin, lty_diag_t *diag)
     return digits_check(pin, LTY_PIN_DIGITS_MIN, LTY_PIN_DIGITS_MAX, "/pin", diag);
 }
 
-/* An optional staff id (issue 12): NULL or "" is none. */
+/* An optional staff id: NULL or "" is none. */
 static int staff_id_check(const char *staff_id, lty_diag_t *diag)
 {
     if (staff_id == NULL || staff_id[0] == '\0') return 0;
@@ -168,7 +168,7 @@ static int sale_check(const lty_sale_t *sale, bool quote, lty_diag_t *diag)
     return err;
 }
 
-/* A sale's body, or a quote's (issue 12: the same body, receipt_no optional). */
+/* A sale's body, or a quote's (the same body, receipt_no optional). */
 static int sale_body_render(const lty_sale_t *sale, bool quote, lty_buf_t *out, lty_diag_t *diag)
 {
     if (sale == NULL || out == NULL) return LTY_E_CLIENT_BUG;
@@ -573,7 +573,7 @@ int lty__pos_receipt_parse(const char *body, size_t size, lty_receipt_t *receipt
         err = lty_json_get_int(root, "", "prepaid_cents", false, 0, LTY_PREPAID_BALANCE_CENTS_MAX,
                                &receipt.prepaid_cents, &receipt.prepaid_present, diag);
     }
-    if (err == 0) { /* issue 12: absent from an older daemon */
+    if (err == 0) { /* absent from an older daemon */
         err = rules_read(root, &receipt.points_base, receipt.rules, &receipt.rules_count, diag);
     }
     receipt.points_confirmed = true;

@@ -53,7 +53,7 @@ typedef struct lty__pos_error_s {
 } lty__pos_error_t;
 
 int lty__pos_sale_render(const lty_sale_t *sale, lty_buf_t *out, lty_diag_t *diag);
-/** Issue 12: a quote's body (a sale's, receipt_no optional), an activation's, and their
+/** A quote's body (a sale's, receipt_no optional), an activation's, and their
  *  answers. */
 int lty__pos_quote_render(const lty_sale_t *sale, lty_buf_t *out, lty_diag_t *diag);
 int lty__pos_quote_parse(const char *body, size_t size, lty_quote_t *quote_out, lty_diag_t *diag);

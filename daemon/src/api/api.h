@@ -6,11 +6,10 @@
  *
  * Owns: dispatch (dispatch.c) from schema/routes.def, request decoding (request.c), the shared
  * renderings (render.c); every handler lives in the file of its resource (members.c, cards.c,
- * sales.c, prepaid.c, pins.c, tiers.c, adjustments.c, reports.c, health.c, test_hooks.c;
- * issue 12: stores.c, programme.c, bonuses.c) and has
- * the shape: parse into a struct (limits checked) -> validate -> (reads: query the
- * store in a read transaction and reply) / (writes: submit a job whose apply_cb runs the domain
- * operation inside the writer's child transaction and renders the response).
+ * sales.c, prepaid.c, pins.c, tiers.c, adjustments.c, reports.c, health.c, test_hooks.c, stores.c,
+ * programme.c, bonuses.c) and has the shape: parse into a struct (limits checked) -> validate ->
+ * (reads: query the store in a read transaction and reply) / (writes: submit a job whose apply_cb
+ * runs the domain operation inside the writer's child transaction and renders the response).
  *
  * Caveats:
  * - Handlers run on a loop thread; apply callbacks run on the writer thread. An apply callback

@@ -70,14 +70,14 @@ int lty_api_till_card_get(lty_api_t *api, lty_exchange_t *exchange,
     if (err == 0) err = lty_ops_card_lookup(txn, card_no, now_ms, &view);
     lty_ops_tier_status_t tier; /* the tier and what the next one still needs */
     memset(&tier, 0, sizeof(tier));
-    lty_ops_expiring_t expiring; /* issue 12: when points expire */
-    memset(&expiring, 0, sizeof(expiring));
+    lty_ops_points_expiring_t expiring[LTY_POINTS_EXPIRING_SHOWN]; /* when points expire */
+    size_t expiring_count = 0;
     if (err == 0 && view.member_id != 0) {
         err = lty_ops_tier_status(txn, &settings->programme, now_ms, view.member_id, &tier);
     }
     if (err == 0 && view.member_id != 0) {
         err = lty_ops_points_expiring(txn, &settings->programme, view.member_id, now_ms,
-                                      &expiring);
+                                      expiring, &expiring_count);
     }
     lty_store_txn_abort(txn);
     if (err == 0) err = lty_ops_card_usable(view.card_status, view.expires_ms, now_ms);
@@ -95,7 +95,7 @@ int lty_api_till_card_get(lty_api_t *api, lty_exchange_t *exchange,
     lty_jw_kv_int(&writer, "prepaid_cents", view.prepaid_cents);
     lty_api_render_time(&writer, "expires_at", view.expires_ms);
     lty_api_render_tier(&writer, &settings->programme, &tier);
-    lty_api_render_points_expiring(&writer, &expiring);
+    lty_api_render_points_expiring(&writer, expiring, expiring_count);
     lty_jw_object_end(&writer);
     return lty_api_reply(exchange, 200);
 }
@@ -217,7 +217,7 @@ static int activate_apply(lty_job_t *job, lty_store_txn_t *txn)
     lty_jw_object_begin(&writer);
     card_render(&writer, &card);
     lty_jw_kv_bool(&writer, "member_created", created);
-    if (command->staff_id[0] != '\0') { /* issue 12: who signed the member up */
+    if (command->staff_id[0] != '\0') { /* who signed the member up */
         lty_jw_kv_string(&writer, "staff_id", command->staff_id);
         lty_jw_kv_int(&writer, "commission_cents", settings->programme.commission_card_cents);
     }

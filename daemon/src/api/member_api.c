@@ -26,15 +26,6 @@ static uint64_t session_member(const lty_exchange_t *exchange)
     return actor->member_id;
 }
 
-/* "YYYY-MM-DD" of a UTC day. */
-static void day_format(int64_t time_ms, char out[16])
-{
-    time_t seconds = (time_t)(time_ms / 1000);
-    struct tm parts;
-    gmtime_r(&seconds, &parts);
-    strftime(out, 16, "%Y-%m-%d", &parts);
-}
-
 /* ---- GET /v1/member/me -------------------------------------------------------------------- */
 
 static void me_totals_render(lty_json_writer_t *writer, const lty_ops_member_status_t *status)
@@ -47,26 +38,14 @@ static void me_totals_render(lty_json_writer_t *writer, const lty_ops_member_sta
     lty_jw_kv_int(writer, "points_pending", status->points_pending);
     lty_jw_kv_int(writer, "purchases_count", (int64_t)status->purchases_count);
     lty_jw_kv_int(writer, "purchases_cents", status->purchases_cents);
-    lty_jw_key(writer, "points_expiring");
-    lty_jw_array_begin(writer);
-    for (size_t index = 0; index < status->expiring_count; index++) {
-        const lty_ops_points_expiring_t *expiring = &status->expiring[index];
-        char day[16];
-        day_format(expiring->day_ms, day);
-        lty_jw_object_begin(writer);
-        lty_jw_kv_string(writer, "date", day);
-        lty_jw_kv_int(writer, "expires_ms", expiring->expires_ms);
-        lty_jw_kv_int(writer, "points", expiring->points);
-        lty_jw_object_end(writer);
-    }
-    lty_jw_array_end(writer);
+    lty_api_render_points_expiring(writer, status->expiring, status->expiring_count);
 }
 
 static void me_render(lty_json_writer_t *writer, const lty_api_t *api,
-                      const lty_ops_member_status_t *status, const lty_ops_member_view_t *view,
-                      const lty_session_t *session, const char *csrf, int64_t now_ms)
+                      const lty_programme_t *programme, const lty_ops_member_status_t *status,
+                      const lty_ops_member_view_t *view, const lty_session_t *session,
+                      const char *csrf, int64_t now_ms)
 {
-    const lty_programme_t *programme = api->programme;
     lty_jw_object_begin(writer);
     lty_jw_kv_int(writer, "member_id", (int64_t)status->member_id);
     lty_jw_kv_string(writer, "name", status->member.name);
@@ -103,8 +82,11 @@ int lty_api_member_me(lty_api_t *api, lty_exchange_t *exchange, const lty_route_
     int64_t now_ms = lty_clock_now_ms();
     int err = status != NULL && view != NULL ? 0 : LTY_E_NOMEM;
     lty_store_txn_t *txn = NULL;
+    const lty_settings_t *settings = NULL; /* the programme as of this read (settings.h) */
     if (err == 0) err = lty_store_read_begin(api->store, &txn);
-    if (err == 0) err = lty_ops_member_status(txn, api->programme, now_ms, member_id, status);
+    if (err == 0) err = lty_settings_get(txn, &settings);
+    if (err == 0) err = lty_ops_member_status(txn, &settings->programme, now_ms, member_id,
+                                              status);
     if (err == 0) err = lty_ops_member_get(txn, member_id, view);
     lty_store_txn_abort(txn);
     if (err == 0) {
@@ -115,7 +97,7 @@ int lty_api_member_me(lty_api_t *api, lty_exchange_t *exchange, const lty_route_
         memset(token, 0, sizeof(token));
         lty_json_writer_t writer;
         lty_jw_init(&writer, &exchange->response.body);
-        me_render(&writer, api, status, view, session, csrf, now_ms);
+        me_render(&writer, api, &settings->programme, status, view, session, csrf, now_ms);
     }
     lty_free(status);
     lty_free(view);

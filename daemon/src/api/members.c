@@ -162,12 +162,12 @@ int lty_api_admin_member_create(lty_api_t *api, lty_exchange_t *exchange,
 
 static void member_render(lty_json_writer_t *writer, const lty_ops_member_view_t *view,
                           const lty_programme_t *programme, int64_t now_ms,
-                          const lty_ops_expiring_t *expiring)
+                          const lty_ops_points_expiring_t *expiring, size_t expiring_count)
 {
     lty_jw_object_begin(writer);
     lty_api_render_member_profile(writer, &view->member, programme);
     lty_jw_kv_int(writer, "points", view->points);
-    lty_api_render_points_expiring(writer, expiring); /* issue 12 */
+    lty_api_render_points_expiring(writer, expiring, expiring_count);
     lty_jw_kv_int(writer, "prepaid_cents", view->prepaid_cents);
     lty_jw_key(writer, "cards");
     lty_jw_array_begin(writer);
@@ -189,19 +189,21 @@ int lty_api_admin_member_get(lty_api_t *api, lty_exchange_t *exchange,
     const lty_settings_t *settings = NULL;
     int64_t now_ms = lty_clock_now_ms();
     int64_t balance = 0;
-    lty_ops_expiring_t expiring;
+    lty_ops_points_expiring_t expiring[LTY_POINTS_EXPIRING_SHOWN];
+    size_t expiring_count = 0;
     int err = lty_store_read_begin(api->store, &txn);
     if (err == 0) err = lty_settings_get(txn, &settings);
     if (err == 0) err = lty_ops_member_get(txn, member_id, view);
-    /* issue 12: the points shown are those that may be spent (expired lots not counted) */
+    /* The points shown are those that may be spent (expired lots not counted). */
     if (err == 0) err = lty_ops_points_available(txn, member_id, now_ms, &balance, &view->points);
     if (err == 0) err = lty_ops_points_expiring(txn, &settings->programme, member_id, now_ms,
-                                                &expiring);
+                                                expiring, &expiring_count);
     lty_store_txn_abort(txn);
     if (err == 0) {
         lty_json_writer_t writer;
         lty_jw_init(&writer, &exchange->response.body);
-        member_render(&writer, view, &settings->programme, now_ms, &expiring);
+        member_render(&writer, view, &settings->programme, now_ms, expiring,
+                      expiring_count);
     }
     lty_free(view);
     return err == 0 ? lty_api_reply(exchange, 200) : lty_api_reply_error(exchange, err, NULL);

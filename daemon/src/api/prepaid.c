@@ -59,7 +59,7 @@ static int topup_parse(const lty_json_node_t *root, bool operator_topup, lty_ops
             err = lty_diag_set(diag, LTY_E_INVALID_CARD_NO, "/card_no",
                                "card number fails its check digit");
         }
-        if (err == 0) { /* issue 12: the staff member who took the top-up */
+        if (err == 0) { /* the staff member who took the top-up */
             err = lty_json_get_string(root, "", "staff_id", false, 1, LTY_STAFF_ID_BYTES_MAX,
                                       command->staff_id, sizeof(command->staff_id), NULL, diag);
         }

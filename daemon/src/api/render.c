@@ -247,20 +247,22 @@ void lty_api_render_tier_history(lty_json_writer_t *writer, const lty_programme_
     lty_jw_array_end(writer);
 }
 
-/* ---- Issue 12 ---------------------------------------------------------------------------- */
+/* ---- Expiry, rules, stores and staff ----------------------------------------------------- */
 
-void lty_api_render_points_expiring(lty_json_writer_t *writer, const lty_ops_expiring_t *expiring)
+void lty_api_render_points_expiring(lty_json_writer_t *writer,
+                                    const lty_ops_points_expiring_t *expiring, size_t count)
 {
     LTY_ASSERT(writer != NULL && expiring != NULL);
-    LTY_ASSERT(expiring->dates_count <= LTY_POINTS_EXPIRING_DATES_MAX);
+    LTY_ASSERT(count <= LTY_POINTS_EXPIRING_SHOWN);
     lty_jw_key(writer, "points_expiring");
     lty_jw_array_begin(writer);
-    for (size_t index = 0; index < expiring->dates_count; index++) {
+    for (size_t index = 0; index < count; index++) {
         char date[LTY_CAL_DATE_BYTES + 1];
-        lty_cal_date_format(expiring->dates[index].day, date);
+        lty_cal_date_format(expiring[index].day, date);
         lty_jw_object_begin(writer);
         lty_jw_kv_string(writer, "date", date);
-        lty_jw_kv_int(writer, "points", expiring->dates[index].points);
+        lty_jw_kv_int(writer, "expires_ms", expiring[index].expires_ms);
+        lty_jw_kv_int(writer, "points", expiring[index].points);
         lty_jw_object_end(writer);
     }
     lty_jw_array_end(writer);

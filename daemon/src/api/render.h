@@ -61,10 +61,13 @@ int lty_api_tender_type_parse(const char *name, uint8_t *type_out);
 
 /** "next_after": the id to pass as after for the next page, or null when there is none. */
 void lty_api_render_next_after(lty_json_writer_t *writer, uint64_t next_after);
-/* ---- Issue 12 ---------------------------------------------------------------------------- */
 
-/** "points_expiring":[{"date","points"}] in the programme's time zone. */
-void lty_api_render_points_expiring(lty_json_writer_t *writer, const lty_ops_expiring_t *expiring);
+/* ---- Expiry, rules, stores and staff ----------------------------------------------------- */
+
+/** "points_expiring":[{"date","expires_ms","points"}]: date is the last day the points may be
+ *  spent, in the programme's time zone (card look-up, member view, the portal's /me). */
+void lty_api_render_points_expiring(lty_json_writer_t *writer,
+                                    const lty_ops_points_expiring_t *expiring, size_t count);
 /** "rules_applied":[{"rule_id","name","points","capped"}]: why a sale earns what it earns. */
 void lty_api_render_rules_applied(lty_json_writer_t *writer, const lty_rules_outcome_t *rules);
 /** A rule: {"rule_id","status","created_at","updated_at", its definition...}. */

@@ -105,7 +105,7 @@ static int sale_payment_parse(lty_api_t *api, const lty_json_node_t *root,
 
 /* ---- POST /v1/till/sales ------------------------------------------------------------------ */
 
-/* What a sale and its quote both say about earning (issue 12): the points without rules, what
+/* What a sale and its quote both say about earning: the points without rules, what
  * each rule changed, and the staff member's commission. */
 static void sale_earning_render(lty_json_writer_t *writer, const lty_ops_sale_t *command,
                                 const lty_rules_outcome_t *rules, int64_t commission_cents)
@@ -244,7 +244,7 @@ int lty_api_till_sale_create(lty_api_t *api, lty_exchange_t *exchange,
     return lty_api_submit(api, exchange, sale_apply, command, lty_free);
 }
 
-/* ---- POST /v1/till/sales/quote (issue 12) ----------------------------------------------- */
+/* ---- POST /v1/till/sales/quote ---------------------------------------------------------- */
 
 static void quote_render(lty_json_writer_t *writer, const lty_programme_t *programme,
                          const lty_ops_sale_t *command, const lty_ops_quote_t *quote,

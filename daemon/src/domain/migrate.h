@@ -25,7 +25,7 @@
 /* 6: webhooks, webhook-log and webhook-dead (created empty at open, no data step). */
 /* 7: audit records version 2 in a hash chain (every record rewritten, in order, once); META
  * card_key, the secret of keyed card-number minting (numbers minted before stay valid). */
-/* 8 (issue 12): the rules, staff and lots-by-expiry databases; every lot is indexed in
+/* 8: the rules, staff and lots-by-expiry databases; every lot is indexed in
  * lots-by-expiry (the expiry sweep's way in); store records of version 2 and sale records of
  * version 3 decode the older versions; a settings stamp is written. */
 #define LTY_SCHEMA_VERSION 8u

@@ -172,7 +172,7 @@ typedef struct lty_ops_sale_s {
     uint32_t pin_version;
     size_t lines_count;                            /* 1..LTY_BASKET_LINES_MAX */
     lty_sale_line_t lines[LTY_BASKET_LINES_MAX];   /* qty_returned ignored */
-    char staff_id[LTY_STAFF_ID_BYTES_MAX + 1];     /* issue 12: "" or an active staff member */
+    char staff_id[LTY_STAFF_ID_BYTES_MAX + 1];     /* "" or an active staff member */
 } lty_ops_sale_t;
 
 typedef struct lty_ops_sale_result_s {
@@ -184,7 +184,6 @@ typedef struct lty_ops_sale_result_s {
     int64_t prepaid_cents;
     uint32_t tier;               /* the member's tier after the sale */
     bool tier_upgraded;          /* this sale lifted the member to it */
-    /* issue 12 */
     lty_rules_outcome_t rules;   /* points without rules, and what each rule changed */
     int64_t commission_cents;    /* paid to the staff member named (0 without one) */
 } lty_ops_sale_result_t;
@@ -228,7 +227,7 @@ typedef struct lty_ops_topup_s {
     int64_t amount_cents;                     /* 1..programme->topup_cents_max */
     uint8_t tender;                           /* LTY_TENDER_CASH or LTY_TENDER_BANK_CARD */
     char reason[LTY_REASON_BYTES_MAX + 1];    /* operator: required; till: "" */
-    char staff_id[LTY_STAFF_ID_BYTES_MAX + 1]; /* issue 12: till: "" or the staff member */
+    char staff_id[LTY_STAFF_ID_BYTES_MAX + 1]; /* till: "" or the staff member */
 } lty_ops_topup_t;
 
 /** What a till shows after any money or points movement. */
@@ -604,7 +603,7 @@ typedef struct lty_ops_card_activate_s {
     char card_no[LTY_CARD_NO_SIZE];
     char phone[LTY_PHONE_BYTES_MAX + 1];
     char name[LTY_NAME_BYTES_MAX + 1];  /* needed when no member has the phone */
-    char staff_id[LTY_STAFF_ID_BYTES_MAX + 1]; /* issue 12: "" or the staff member paid for it */
+    char staff_id[LTY_STAFF_ID_BYTES_MAX + 1]; /* "" or the staff member paid for it */
 } lty_ops_card_activate_t;
 
 /**
@@ -744,9 +743,11 @@ int lty_ops_portal_sweep(lty_store_txn_t *txn, int64_t now_ms, size_t limit, siz
 
 /* ---- Member portal: what a member reads (ops_member_status.c) ---------------------------- */
 
+/** Points that expire on one day (lty_ops_points_expiring). */
 typedef struct lty_ops_points_expiring_s {
-    int64_t day_ms;              /* the UTC day (midnight) */
-    int64_t expires_ms;          /* the first lot's exact expiry that day */
+    int64_t day;                 /* the last day they may be spent: days since 1970-01-01 in the
+                                  * programme's time zone (calendar.h) */
+    int64_t expires_ms;          /* the first lot's exact expiry of that day */
     int64_t points;              /* points left in that day's lots */
 } lty_ops_points_expiring_t;
 
@@ -938,7 +939,7 @@ int lty__ops_tier_import(lty_store_txn_t *txn, const lty_actor_t *actor,
                          const lty_programme_t *programme, int64_t now_ms, uint64_t member_id,
                          uint32_t tier);
 
-/* ---- Issue 12: stores and staff (ops_store.c) ------------------------------------------- */
+/* ---- Stores and staff (ops_store.c) ----------------------------------------------------- */
 
 #define LTY_STORE_FIELD_NAME 1u
 #define LTY_STORE_FIELD_REGION 2u
@@ -1029,7 +1030,7 @@ int lty__ops_staff_active(lty_store_txn_t *txn, const char *staff_id, lty_staff_
 void lty__ops_commission_postings(lty_journal_entry_t *entry, const lty_staff_t *staff,
                                   int64_t cents);
 
-/* ---- Issue 12: programme settings (ops_programme.c) ------------------------------------- */
+/* ---- Programme settings (ops_programme.c) ----------------------------------------------- */
 
 /**
  * Replace the programme (PUT /v1/admin/programme). update->version must be the stored version
@@ -1042,7 +1043,7 @@ int lty_ops_programme_update(lty_store_txn_t *txn, const lty_actor_t *actor, int
                              const lty_programme_t *update, lty_programme_t *stored_out,
                              lty_diag_t *diag);
 
-/* ---- Issue 12: earning rules (ops_rules.c) ---------------------------------------------- */
+/* ---- Earning rules (ops_rules.c) -------------------------------------------------------- */
 
 #define LTY_RULE_FIELD_NAME 1u
 #define LTY_RULE_FIELD_STATUS 2u
@@ -1084,7 +1085,7 @@ int lty_ops_rule_get(lty_store_txn_t *txn, uint64_t rule_id, lty_rule_t *rule_ou
 int lty_ops_rule_list(lty_store_txn_t *txn, uint64_t after, size_t limit, bool include_ended,
                       lty_ops_rule_page_t *page_out);
 
-/* ---- Issue 12: sales with rules, staff, and quotes (ops_sale.c) ------------------------- */
+/* ---- Sales with rules, staff, and quotes (ops_sale.c) ----------------------------------- */
 
 /** What a sale would do, without doing it. */
 typedef struct lty_ops_quote_s {
@@ -1117,7 +1118,7 @@ int lty_ops_sale_quote(lty_store_txn_t *txn, const lty_actor_t *actor,
                        const lty_settings_t *settings, int64_t now_ms, const lty_ops_sale_t *sale,
                        lty_ops_quote_t *quote_out, lty_diag_t *diag);
 
-/* ---- Issue 12: points expiry (ops_expiry.c) -------------------------------------------- */
+/* ---- Points expiry (ops_expiry.c) ------------------------------------------------------ */
 
 /** How lots are taken: only those not yet expired (redemption, adjustments), those first and
  *  then expired ones (returns taking earned points back), or all soonest first (close). */
@@ -1138,17 +1139,13 @@ int lty__ops_lots_take(lty_store_txn_t *txn, uint64_t member_id, int64_t points,
 int lty_ops_points_available(lty_store_txn_t *txn, uint64_t member_id, int64_t now_ms,
                               int64_t *balance_out, int64_t *available_out);
 
-typedef struct lty_ops_expiring_s {
-    size_t dates_count;          /* 0..LTY_POINTS_EXPIRING_DATES_MAX */
-    struct {
-        int64_t day;             /* the last local day the points may be spent */
-        int64_t points;
-    } dates[LTY_POINTS_EXPIRING_DATES_MAX];
-} lty_ops_expiring_t;
-
-/** The next dates on which a member's points expire, and how many (programme time zone). */
+/** The next days (at most LTY_POINTS_EXPIRING_SHOWN, soonest first) on which a member's points
+ *  expire, the lots of one day summed: lots with points left, not yet past their expiry, that
+ *  expire at all. *count_out: how many of out are filled. */
 int lty_ops_points_expiring(lty_store_txn_t *txn, const lty_programme_t *programme,
-                            uint64_t member_id, int64_t now_ms, lty_ops_expiring_t *out);
+                            uint64_t member_id, int64_t now_ms,
+                            lty_ops_points_expiring_t out[LTY_POINTS_EXPIRING_SHOWN],
+                            size_t *count_out);
 
 typedef struct lty_ops_expiry_sweep_s {
     uint64_t lots_expired;       /* lots that had points left: one EXPIRE entry each */
@@ -1167,10 +1164,10 @@ int lty_ops_expiry_sweep(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t
                          size_t lots_max, lty_ops_expiry_sweep_t *sweep_out);
 /** Index a new lot for the sweep (lots that never expire are not indexed). */
 int lty__ops_lot_expiry_index(lty_store_txn_t *txn, const lty_lot_t *lot);
-/** Migration to schema 5: index every stored lot (idempotent puts). */
+/** Migration to schema 6: index every stored lot (idempotent puts). */
 int lty_ops_lot_expiry_backfill(lty_store_txn_t *txn, uint64_t *indexed_out);
 
-/* ---- Issue 12: bonuses (ops_bonus.c) ---------------------------------------------------- */
+/* ---- Bonuses (ops_bonus.c) -------------------------------------------------------------- */
 
 typedef struct lty_ops_bonus_s {
     char bonus_key[LTY_BONUS_KEY_BYTES_MAX + 1];  /* once per member per key */
@@ -1225,7 +1222,7 @@ int lty_ops_birthday_grant(lty_store_txn_t *txn, const lty_actor_t *actor,
                            const uint64_t *member_ids, size_t members_count,
                            size_t *granted_out);
 
-/* ---- Issue 12: staff commission report (ops_commission.c) ------------------------------- */
+/* ---- Staff commission report (ops_commission.c) ----------------------------------------- */
 
 typedef struct lty_ops_commission_row_s {
     char staff_id[LTY_STAFF_ID_BYTES_MAX + 1];

@@ -144,7 +144,7 @@ int lty_ops_card_activate(lty_store_txn_t *txn, const lty_actor_t *actor,
     err = lty__ops_card_load(txn, activate->card_no, &card);
     if (err != 0) return err;
     if (card.status != LTY_CARD_UNASSIGNED) return LTY_E_CARD_ALREADY_ACTIVE;
-    lty_staff_t staff; /* issue 12: the staff member who signed the member up */
+    lty_staff_t staff; /* the staff member who signed the member up */
     if (activate->staff_id[0] != '\0') {
         err = lty__ops_staff_active(txn, activate->staff_id, &staff, diag);
         if (err != 0) return err;

@@ -92,36 +92,42 @@ int lty_ops_points_available(lty_store_txn_t *txn, uint64_t member_id, int64_t n
 typedef struct expiring_s {
     const lty_programme_t *programme;
     int64_t now_ms;
-    lty_ops_expiring_t *out;
+    lty_ops_points_expiring_t *out;
+    size_t count;
 } expiring_t;
 
 static int expiring_visit(const lty_lot_t *lot, void *userdata)
 {
     expiring_t *state = userdata;
-    lty_ops_expiring_t *out = state->out;
+    lty_ops_points_expiring_t *out = state->out;
     if (lot->expires_ms <= state->now_ms || lot->points_remaining == 0) return 0;
     if (lot->expires_ms == LTY_LOT_EXPIRES_NEVER) return 1;
     /* The last local day the points may be spent: the day of the instant before expiry. */
     lty_cal_local_t local;
     lty_cal_local(lot->expires_ms - 1, state->programme->utc_offset_minutes, &local);
-    if (out->dates_count > 0 && out->dates[out->dates_count - 1].day == local.day) {
-        out->dates[out->dates_count - 1].points += lot->points_remaining;
+    if (state->count > 0 && out[state->count - 1].day == local.day) {
+        out[state->count - 1].points += lot->points_remaining;
         return 0;
     }
-    if (out->dates_count == LTY_POINTS_EXPIRING_DATES_MAX) return 1;
-    out->dates[out->dates_count].day = local.day;
-    out->dates[out->dates_count].points = lot->points_remaining;
-    out->dates_count++;
+    if (state->count == LTY_POINTS_EXPIRING_SHOWN) return 1;
+    out[state->count] = (lty_ops_points_expiring_t){
+        .day = local.day, .expires_ms = lot->expires_ms, .points = lot->points_remaining};
+    state->count++;
     return 0;
 }
 
 int lty_ops_points_expiring(lty_store_txn_t *txn, const lty_programme_t *programme,
-                            uint64_t member_id, int64_t now_ms, lty_ops_expiring_t *out)
+                            uint64_t member_id, int64_t now_ms,
+                            lty_ops_points_expiring_t out[LTY_POINTS_EXPIRING_SHOWN],
+                            size_t *count_out)
 {
-    LTY_ASSERT(txn != NULL && programme != NULL && out != NULL);
-    memset(out, 0, sizeof(*out));
+    LTY_ASSERT(txn != NULL && programme != NULL);
+    LTY_ASSERT(out != NULL && count_out != NULL);
+    memset(out, 0, LTY_POINTS_EXPIRING_SHOWN * sizeof(*out));
     expiring_t state = {.programme = programme, .now_ms = now_ms, .out = out};
-    return lots_walk(txn, member_id, expiring_visit, &state);
+    int err = lots_walk(txn, member_id, expiring_visit, &state);
+    *count_out = state.count;
+    return err;
 }
 
 /* ---- The sweep ------------------------------------------------------------------------- */

@@ -149,43 +149,6 @@ static int status_visit(lty_store_txn_t *txn, const lty_journal_entry_t *entry, 
     return entry->kind == LTY_ENTRY_SALE ? status_sale(txn, walk, entry->entry_id) : 0;
 }
 
-/* The next dates on which points expire: lots with points left, soonest first, those of one
- * UTC day summed. */
-static int status_expiring(lty_store_txn_t *txn, uint64_t member_id, int64_t now_ms,
-                           lty_ops_member_status_t *status)
-{
-    lty_store_cursor_t *cursor = NULL;
-    int err = lty_store_cursor_open(txn, LTY_DB_MEMBER_LEDGER, &cursor);
-    if (err != 0) return err;
-    lty_key_t start;
-    lty_key_member_part(&start, member_id, LTY_PART_LOT);
-    lty_bytes_t key = {0}, value = {0};
-    err = lty_store_cursor_seek(cursor, LTY_SEEK_RANGE, lty_key_bytes(&start), &key, &value);
-    for (size_t walked = 0; err == 0 && walked < LTY_MEMBER_ENTRIES_WALK_MAX; walked++) {
-        if (!lty_key_member_part_is(key, member_id, LTY_PART_LOT)) break;
-        lty_lot_t lot;
-        err = lty_record_lot_decode(value, &lot);
-        if (err != 0) break;
-        if (lot.points_remaining > 0 && lot.expires_ms > now_ms) {
-            int64_t day_ms = lot.expires_ms - lot.expires_ms % LTY_MS_PER_DAY;
-            size_t last = status->expiring_count;
-            if (last > 0 && status->expiring[last - 1].day_ms == day_ms) {
-                status->expiring[last - 1].points += lot.points_remaining;
-            } else if (last < LTY_POINTS_EXPIRING_SHOWN) {
-                status->expiring[last] = (lty_ops_points_expiring_t){
-                    .day_ms = day_ms, .expires_ms = lot.expires_ms,
-                    .points = lot.points_remaining};
-                status->expiring_count++;
-            } else {
-                break;
-            }
-        }
-        err = lty_store_cursor_seek(cursor, LTY_SEEK_NEXT, (lty_bytes_t){0}, &key, &value);
-    }
-    lty_store_cursor_close(cursor);
-    return err == LTY_E_NOT_FOUND ? 0 : err;
-}
-
 int lty_ops_member_status(lty_store_txn_t *txn, const lty_programme_t *programme, int64_t now_ms,
                           uint64_t member_id, lty_ops_member_status_t *status_out)
 {
@@ -195,11 +158,15 @@ int lty_ops_member_status(lty_store_txn_t *txn, const lty_programme_t *programme
     status_out->member_id = member_id;
     int err = lty__ops_member_load(txn, member_id, &status_out->member);
     lty_ops_balances_t balances;
+    int64_t balance = 0;
     if (err == 0) err = lty__ops_balances(txn, member_id, &balances);
     if (err == 0) err = lty_ops_tier_status(txn, programme, now_ms, member_id, &status_out->tier);
-    if (err == 0) err = status_expiring(txn, member_id, now_ms, status_out);
+    /* The points shown are those that may be spent: lots past their expiry do not count. */
+    if (err == 0) err = lty_ops_points_available(txn, member_id, now_ms, &balance,
+                                                 &status_out->points);
+    if (err == 0) err = lty_ops_points_expiring(txn, programme, member_id, now_ms,
+                                                status_out->expiring, &status_out->expiring_count);
     if (err != 0) return err;
-    status_out->points = balances.points_balance;
     status_out->prepaid_cents = balances.prepaid_cents;
     status_walk_t walk = {.status = status_out, .sale = lty_alloc(sizeof(lty_sale_t))};
     if (walk.sale == NULL) return LTY_E_NOMEM;

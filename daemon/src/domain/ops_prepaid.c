@@ -143,7 +143,7 @@ int lty_ops_topup(lty_store_txn_t *txn, const lty_actor_t *actor,
                            topup->tender == LTY_TENDER_CASH ? LTY_ACCOUNT_CASH_IN
                                                             : LTY_ACCOUNT_BANK_CARD_IN,
                            0, -topup->amount_cents);
-    lty_staff_t staff; /* issue 12: the staff member who took it earns the top-up commission */
+    lty_staff_t staff; /* the staff member who took it earns the top-up commission */
     if (topup->staff_id[0] != '\0' && !operator_topup) {
         err = lty__ops_staff_active(txn, topup->staff_id, &staff, diag);
         if (err == 0 && programme->commission_topup_cents > 0) {

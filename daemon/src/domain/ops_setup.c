@@ -170,7 +170,7 @@ static int demo_member_seed(lty_store_txn_t *txn, const lty_actor_t *actor,
     return 0;
 }
 
-/* The demo programme's earning rules and staff (issue 12): double points on detergent, no
+/* The demo programme's earning rules and staff: double points on detergent, no
  * points on tobacco and infant formula, and two cashiers. */
 static const char *const demo_rules[] = {
     "{\"name\":\"Double detergent\",\"match\":{\"categories\":[\"detergent\"]},"

@@ -300,7 +300,7 @@ void lty_programme_demo(lty_programme_t *programme_out)
     programme_out->earn_rounding = LTY_EARN_ROUND_DOWN;
     programme_out->points_expiry = LTY_POINTS_EXPIRY_DAYS;
     programme_out->points_expiry_months = 0;
-    programme_out->points_per_sale_max = 50000;
+    programme_out->points_per_sale_max = LTY_POINTS_PER_TXN_MAX; /* no cut until lowered */
     programme_out->commission_sale_basis_points = 50; /* 0.5 % */
     programme_out->commission_card_cents = 200;
     programme_out->commission_topup_cents = 100;

@@ -85,7 +85,7 @@ struct lty_programme_s {
     int tier_basis;                      /* lty_tier_basis_t; JSON "spend" / "points" */
     uint32_t tiers_count;                /* 1..LTY_TIERS_MAX; tier 0 is the base tier */
     lty_programme_tier_t tiers[LTY_TIERS_MAX]; /* thresholds strictly increasing */
-    /* issue 12 (docs/programme.md): parsed by the field table except the three enums */
+    /* docs/programme.md: parsed by the field table except the three enums */
     int64_t version;                     /* +1 on every PUT; a PUT naming another is refused */
     int32_t utc_offset_minutes;          /* JSON "timezone" "+08:00": "today", birthdays, expiry */
     int earn_rounding;                   /* lty_earn_rounding_t; JSON "down"/"nearest"/"up" */

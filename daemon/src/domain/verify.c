@@ -388,7 +388,7 @@ static int walk_member_ledger_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t 
     case LTY_PART_JOURNAL: return walk_journal_index_cb(verify, key, value);
     case LTY_PART_LOT: return walk_lots_cb(verify, key, value);
     case LTY_PART_SPEND: return lty__verify_spend_cb(verify, key, value);
-    case LTY_PART_RULE:  /* issue 12: checked by verify_programme.c */
+    case LTY_PART_RULE:  /* checked by verify_programme.c */
     case LTY_PART_BONUS: return 0;
     default:
         lty__verify_problem(verify, "member-ledger: member %" PRIu64 " has a record of unknown part %u",

@@ -56,7 +56,7 @@ int lty__verify_members(verify_t *verify);
 int lty__verify_returns(verify_t *verify);
 /** The audit trail's hash chain (verify_audit.c). */
 int lty__verify_audit_chain(verify_t *verify);
-/** Issue 12: expiry, commission, rule caps, bonus grants (verify_programme.c). */
+/** The programme's checks: expiry, commission, rule caps, bonus grants (verify_programme.c). */
 int lty__verify_programme(verify_t *verify);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Verifier checks of issue 12 (see verify.c for the walk and the account sums):
+/* Verifier checks of the programme (see verify.c for the walk and the account sums):
  * - expiry: every lot that still holds points and has an expiry date is in LOTS_BY_EXPIRY, so
  *   the sweep reaches it (an expired lot is either swept or still before its sweep); every
  *   index entry names a lot; every EXPIRE entry names an expired lot of its member, holding

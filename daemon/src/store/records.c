@@ -1660,7 +1660,7 @@ bool lty_key_portal_expiry_split(lty_bytes_t key, int64_t *expires_ms_out, uint8
     return true;
 }
 
-/* ---- Issue 12: staff, rules, rule usage, bonus grants, the lot expiry index ------------- */
+/* ---- Staff, rules, rule usage, bonus grants, the lot expiry index ----------------------- */
 
 /* Identifiers (staff ids, bonus keys): printable ASCII without spaces, as stores and tills. */
 static bool identifier_ok(const char *text, size_t size_max)

@@ -253,7 +253,7 @@ typedef struct lty_sale_rule_s {
 } lty_sale_rule_t;
 
 /* Version 2 appends the lots the redeemed points came from (version 1 reads as none).
- * Version 3 (issue 12) appends the staff member and commission, and the rules applied. */
+ * Version 3 appends the staff member and commission, and the rules applied. */
 #define LTY_SALE_VERSION 3
 typedef struct lty_sale_s {
     uint64_t sale_id;             /* = the journal entry id of the sale */
@@ -284,7 +284,7 @@ typedef struct lty_sale_s {
 
 /* ---- Stores, tills, operators, audit ------------------------------------------------- */
 
-/* Version 2 (issue 12) appends region and updated_ms. */
+/* Version 2 appends region and updated_ms. */
 #define LTY_STORE_VERSION 2
 typedef struct lty_store_record_s {
     char store_id[LTY_STORE_ID_BYTES_MAX + 1];   /* "S001" */
@@ -517,8 +517,8 @@ typedef enum lty_member_part {
     LTY_PART_LOT = 3,     /* | expires_ms (i64, sign bit flipped) | entry_id u64 -> lot */
     LTY_PART_SPEND = 4,   /* | month index u64 -> spend month */
     LTY_PART_RULE = 5,    /* | rule_id u64 | day u64 (local day + 1; 0 = the whole campaign)
-                           *   -> rule usage (issue 12) */
-    LTY_PART_BONUS = 6,   /* | bonus key bytes -> bonus grant (issue 12) */
+                           *   -> rule usage */
+    LTY_PART_BONUS = 6,   /* | bonus key bytes -> bonus grant */
 } lty_member_part_t;
 #define LTY_MEMBER_PART_PREFIX_BYTES 9
 
@@ -780,7 +780,8 @@ bool lty_record_webhook_delivery_valid(const lty_webhook_delivery_t *delivery);
 size_t lty_record_webhook_delivery_encode(const lty_webhook_delivery_t *delivery, uint8_t *out,
                                           size_t out_size);
 int lty_record_webhook_delivery_decode(lty_bytes_t in, lty_webhook_delivery_t *delivery_out);
-/* ---- Issue 12: staff, earning rules, rule usage, bonus grants, the lot expiry index -------- */
+
+/* ---- Staff, earning rules, rule usage, bonus grants, the lot expiry index ------------------ */
 
 /* Tags from 50 (30.. webhooks, 40.. the portal). */
 #define LTY_RECORD_TAG_STAFF 50
@@ -849,7 +850,7 @@ size_t lty_record_rule_usage_encode(const lty_rule_usage_t *usage, uint8_t *out,
 int lty_record_rule_usage_decode(lty_bytes_t in, lty_rule_usage_t *usage_out);
 
 #define LTY_BONUS_GRANT_VERSION 1
-/** A bonus granted once per member per key (issue 12): the key of an operator's bonus run, or
+/** A bonus granted once per member per key: the key of an operator's bonus run, or
  *  "birthday:YYYY". In MEMBER_LEDGER under member | BONUS | key. */
 typedef struct lty_bonus_grant_s {
     uint64_t member_id;                          /* >= 1 */
@@ -877,7 +878,7 @@ bool lty_key_lot_expiry_split(lty_bytes_t key, int64_t *expires_ms_out, uint64_t
 /** A lot that never expires (programme points_expiry "never"): not in LOTS_BY_EXPIRY. */
 #define LTY_LOT_EXPIRES_NEVER INT64_MAX
 
-/* ---- Meta values of issue 12 ---- */
+/* ---- Meta values: the settings stamp and the staff sequence ---- */
 #define LTY_META_SETTINGS_STAMP "settings_stamp" /* u64: changes with the programme or a rule */
 #define LTY_META_STAFF_SEQUENCE "staff_sequence" /* u64: the next staff_no */
 

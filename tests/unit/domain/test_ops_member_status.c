@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "lty/lty_err.h"
 #include "ops.h"
 #include "domain_fixture.h"
@@ -124,7 +125,9 @@ static void test_member_status_shows_the_next_expiry_days_summed_per_day(void **
     assert_int_equal(status_at(member_id, NOW + 3 * DAY), 0);
     assert_int_equal(status.expiring_count, LTY_POINTS_EXPIRING_SHOWN);
     int64_t first = NOW + programme.points_lot_days * DAY;
-    assert_true(status.expiring[0].day_ms == first - first % DAY);
+    lty_cal_local_t last_day; /* the last day they may be spent, in the programme's zone */
+    lty_cal_local(first - 1, programme.utc_offset_minutes, &last_day);
+    assert_true(status.expiring[0].day == last_day.day);
     assert_true(status.expiring[0].expires_ms == first);
     assert_int_equal(status.expiring[0].points, 30);
     assert_int_equal(status.expiring[1].points, 30);

@@ -1,10 +1,11 @@
 /* tests/unit/domain/test_ops_programme.c
- * Goal: the domain operations of issue 12 keep the ledger's promises in a real store: expired
- * lots are never spent nor counted and are swept exactly once; lots are spent soonest-expiring
- * first; a settings change is seen by the next transaction and an aborted one never is; a sale
- * applies its rules, records their cap usage and pays its staff member, and a quote says the
- * same; a return claws commission back; a bonus key grants once; the birthday bonus comes once a
- * year; an older store gets its lots indexed for the sweep; and `verify` is sound after each.
+ * Goal: the programme's domain operations (expiry, settings, rules, commission) keep the ledger's
+ * promises in a real store: expired lots are never spent nor counted and are swept exactly once;
+ * lots are spent soonest-expiring first; a settings change is seen by the next transaction and an
+ * aborted one never is; a sale applies its rules, records their cap usage and pays its staff
+ * member, and a quote says the same; a return claws commission back; a bonus key grants once; the
+ * birthday bonus comes once a year; an older store gets its lots indexed for the sweep; and
+ * `verify` is sound after each.
  * Method: the domain fixture's temporary store, operations in their own write transactions, the
  * verifier after every scenario. */
 #include <setjmp.h>
@@ -299,14 +300,14 @@ static void test_migration_indexes_the_lots_of_an_older_store(void **state)
         assert_int_equal(lty_store_cursor_del(cursor), 0);
     }
     lty_store_cursor_close(cursor);
-    assert_int_equal(lty_migrate_version_put(txn, 4), 0);
+    assert_int_equal(lty_migrate_version_put(txn, 5), 0);
     assert_int_equal(finish(txn, 0), 0);
     assert_int_equal(count_of(LTY_DB_LOTS_BY_EXPIRY), 0);
     txn = write_begin();
     assert_int_equal(finish(txn, lty_migrate_apply(txn)), 0);
     assert_int_equal(count_of(LTY_DB_LOTS_BY_EXPIRY), 1);
     txn = write_begin(); /* again: idempotent */
-    assert_int_equal(lty_migrate_version_put(txn, 4), 0);
+    assert_int_equal(lty_migrate_version_put(txn, 5), 0);
     assert_int_equal(finish(txn, lty_migrate_apply(txn)), 0);
     assert_int_equal(count_of(LTY_DB_LOTS_BY_EXPIRY), 1);
     assert_int_equal(sweep(NOW + 731 * DAY).points_expired, 50);

@@ -4,10 +4,11 @@
  * till is refused); lines by sku (optional amount and category must agree), units from same-sku
  * lines in order; every amount is cumulative, so
  * partial returns add up to the sale exactly; the value is split in the order points value,
- * prepaid, cash, bank card, outside; redeemed points go back into their lots, earned points are
- * taken back down to the programme's negative floor; one RETURN/VOID entry and a return record;
- * a void is the selling till's full return within the window. Every documented refusal, each
- * limit at max and max + 1, changes nothing; the ledger verifies after each case.
+ * prepaid, cash, bank card, outside; redeemed points go back into their lots (those of a lot
+ * expired since go to breakage), earned points are taken back down to the programme's negative
+ * floor; one RETURN/VOID entry and a return record; a void is the selling till's full return
+ * within the window. Every documented refusal, each limit at max and max + 1, changes nothing;
+ * the ledger verifies after each case.
  * Method: a temporary store per test (domain_fixture.c); a digest of the whole store before and
  * after every refusal. */
 #include <setjmp.h>
@@ -147,7 +148,21 @@ static void test_return_of_everything_splits_the_value_over_what_paid(void **sta
     return_refused(LTY_E_ALREADY_RETURNED);
 }
 
-static void test_return_puts_redeemed_points_back_into_their_lots(void **state)
+/* points_remaining of the lot credited by entry_id, expiring at expires_ms. */
+static int64_t lot_points(uint64_t member_id, int64_t expires_ms, uint64_t entry_id)
+{
+    lty_store_txn_t *txn = read_begin();
+    lty_key_t key;
+    lty_key_lot(&key, member_id, expires_ms, entry_id);
+    lty_bytes_t value;
+    lty_lot_t lot;
+    assert_int_equal(lty_store_get(txn, LTY_DB_MEMBER_LEDGER, lty_key_bytes(&key), &value), 0);
+    assert_int_equal(lty_record_lot_decode(value, &lot), 0);
+    lty_store_txn_abort(txn);
+    return lot.points_remaining;
+}
+
+static void test_return_puts_redeemed_points_back_into_their_lots_unless_expired(void **state)
 {
     (void)state;
     uint64_t member_id = 0;
@@ -164,18 +179,14 @@ static void test_return_puts_redeemed_points_back_into_their_lots(void **state)
     assert_int_equal(record.lots[0].points, 30);
     assert_int_equal(record.lots[1].points, 30);
     request_of(sold.sale_id);
-    assert_int_equal(give_back(NOW + 800 * DAY), 0); /* the first lot has expired meanwhile */
-    assert_int_equal(result.points_refunded, 60);
-    assert_int_equal(result.points_balance, 80);
-    lty_store_txn_t *txn = read_begin();
-    lty_key_t key;
-    lty_key_lot(&key, member_id, NOW + programme.points_lot_days * DAY, early.entry_id);
-    lty_bytes_t value;
-    lty_lot_t lot;
-    assert_int_equal(lty_store_get(txn, LTY_DB_MEMBER_LEDGER, lty_key_bytes(&key), &value), 0);
-    assert_int_equal(lty_record_lot_decode(value, &lot), 0);
-    assert_int_equal(lot.points_remaining, 30); /* refilled all the same */
-    lty_store_txn_abort(txn);
+    /* The first lot has expired meanwhile, the second not: its 30 go back into it, the first
+     * lot's 30 go to breakage (an expired lot is never refilled). */
+    int64_t lot_ms = programme.points_lot_days * DAY;
+    assert_int_equal(give_back(NOW + lot_ms + 5 * DAY), 0);
+    assert_int_equal(result.points_refunded, 30);
+    assert_int_equal(result.points_balance, 50);
+    assert_int_equal(lot_points(member_id, NOW + lot_ms, early.entry_id), 0);
+    assert_int_equal(lot_points(member_id, NOW + 9 * DAY + lot_ms, late.entry_id), 50);
     assert_sound();
 }
 
@@ -456,7 +467,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         DOMAIN_TEST(test_return_of_everything_splits_the_value_over_what_paid),
-        DOMAIN_TEST(test_return_puts_redeemed_points_back_into_their_lots),
+        DOMAIN_TEST(test_return_puts_redeemed_points_back_into_their_lots_unless_expired),
         DOMAIN_TEST(test_partial_returns_add_up_to_the_sale_exactly),
         DOMAIN_TEST(test_return_by_receipt_at_the_selling_store_and_same_sku_lines_in_order),
         DOMAIN_TEST(test_return_refusals_change_nothing),

@@ -130,9 +130,9 @@ static void test_refusal_diag_names_config_error(void **state)
 }
 
 
-/* Issue 12: the time zone, rounding and expiry words, the new ranges, lot expiry by policy and
+/* The time zone, rounding and expiry words, the new ranges, lot expiry by policy and
  * one key's JSON value (for the audit of a change). */
-static void test_issue12_fields(void **state)
+static void test_programme_fields_of_the_running_programme(void **state)
 {
     (void)state;
     lty_programme_t programme;
@@ -193,7 +193,7 @@ int main(void)
         cmocka_unit_test(test_strictness),
         cmocka_unit_test(test_invalid_programme_cannot_be_rendered),
         cmocka_unit_test(test_refusal_diag_names_config_error),
-        cmocka_unit_test(test_issue12_fields),
+        cmocka_unit_test(test_programme_fields_of_the_running_programme),
     };
     return cmocka_run_group_tests_name("programme", tests, NULL, NULL);
 }

@@ -35,7 +35,7 @@ typedef struct rule_case_s {
     const char *when;                     /* UTC "YYYY-MM-DDTHH:MM"; NULL: 2026-03-10T04:00 */
     int32_t offset_minutes;               /* the programme's zone; 0 here means +08:00 */
     int rounding;                         /* lty_earn_rounding_t */
-    int64_t per_sale_max;                 /* 0: the demo's 50000 */
+    int64_t per_sale_max;                 /* 0: the demo's (no cut below the hard limit) */
     uint32_t tier;
     const char *store;                    /* NULL: S001 */
     int64_t eligible_cents;               /* -1: the whole basket */

@@ -471,9 +471,9 @@ static void test_webhook_and_delivery_round_trip(void **state)
     assert_false(lty_record_webhook_delivery_valid(&delivery));
 }
 
-/* ---- Issue 12 ------------------------------------------------------------------------------ */
+/* ---- Staff, rules, usage, bonus grants, sale v3, store v2 ---------------------------------- */
 
-static void test_issue12_records_round_trip(void **state)
+static void test_programme_records_round_trip(void **state)
 {
     (void)state;
     lty_staff_t staff = {.staff_no = 7, .active = 1, .created_ms = 1, .updated_ms = 2};
@@ -617,7 +617,7 @@ int main(void)
         cmocka_unit_test(test_meta_counters_need_exact_sizes),
         cmocka_unit_test(test_keys_sort_numerically_and_by_expiry),
         cmocka_unit_test(test_enum_names),
-        cmocka_unit_test(test_issue12_records_round_trip),
+        cmocka_unit_test(test_programme_records_round_trip),
         cmocka_unit_test(test_store_v1_and_sale_v2_still_decode),
         cmocka_unit_test(test_lot_expiry_key_sorts_by_expiry_then_entry),
     };
