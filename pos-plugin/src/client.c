@@ -720,6 +720,42 @@ static int response_json_require(const client_impl_t *impl, lty_diag_t *diag)
     return lty_diag_set(diag, LTY_E_BAD_RESPONSE, "", "response is not application/json");
 }
 
+/* Which parser reads a mutation's answer into its receipt. */
+typedef enum answer_kind {
+    ANSWER_SALE,       /* lty_receipt_t */
+    ANSWER_TOPUP,      /* lty_topup_receipt_t */
+    ANSWER_RETURN,     /* lty_return_receipt_t */
+    ANSWER_ACTIVATION, /* lty_activation_receipt_t */
+    ANSWER_PIN_SET,    /* no receipt */
+} answer_kind_t;
+
+/* Submit the mutation already rendered into impl->request_body and read its answer into receipt
+ * (as kind says). key_out (the receipt's idempotency_key, or NULL) gets the key even on failure;
+ * replayed_out (or NULL) says whether the daemon had already applied it. */
+static int mutation_answer(client_impl_t *impl, mutation_t *mutation, answer_kind_t kind,
+                           void *receipt, char *key_out, bool *replayed_out)
+{
+    int err = mutation_submit(impl, mutation);
+    if (key_out != NULL) memcpy(key_out, mutation->key, LTY_CLIENT_KEY_SIZE);
+    if (err != 0) return err;
+    if (replayed_out != NULL) *replayed_out = mutation->replayed;
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    err = response_json_require(impl, &diag);
+    const char *body = impl->response.body.data;
+    size_t size = impl->response.body.size;
+    if (err == 0) {
+        switch (kind) {
+        case ANSWER_SALE: err = lty__pos_receipt_parse(body, size, receipt, &diag); break;
+        case ANSWER_TOPUP: err = lty__pos_topup_receipt_parse(body, size, receipt, &diag); break;
+        case ANSWER_RETURN: err = lty__pos_return_receipt_parse(body, size, receipt, &diag); break;
+        case ANSWER_ACTIVATION: err = lty__pos_activation_parse(body, size, receipt, &diag); break;
+        case ANSWER_PIN_SET: err = lty__pos_pin_set_parse(body, size, &diag); break;
+        }
+    }
+    return err != 0 ? applied_but_unreadable(impl, &diag) : 0;
+}
+
 int lty_client_sale_submit(lty_client_t *client, const lty_sale_t *sale,
                            lty_receipt_t *receipt_out)
 {
@@ -736,16 +772,8 @@ int lty_client_sale_submit(lty_client_t *client, const lty_sale_t *sale,
 
     mutation_t mutation = {.path = PATH_SALES, .offline_eligible = sale_offline_eligible(sale)};
     snprintf(mutation.label, sizeof(mutation.label), "sale receipt %s", sale->receipt_no);
-    err = mutation_submit(impl, &mutation);
-    memcpy(receipt_out->idempotency_key, mutation.key, sizeof(receipt_out->idempotency_key));
-    if (err != 0) return err;
-    receipt_out->replayed = mutation.replayed;
-    err = response_json_require(impl, &diag);
-    if (err == 0) {
-        err = lty__pos_receipt_parse(impl->response.body.data, impl->response.body.size,
-                                     receipt_out, &diag);
-    }
-    return err != 0 ? applied_but_unreadable(impl, &diag) : 0;
+    return mutation_answer(impl, &mutation, ANSWER_SALE, receipt_out, receipt_out->idempotency_key,
+                           &receipt_out->replayed);
 }
 
 int lty_client_topup_submit(lty_client_t *client, const lty_topup_t *topup,
@@ -766,16 +794,8 @@ int lty_client_topup_submit(lty_client_t *client, const lty_topup_t *topup,
     mutation_t mutation = {.path = PATH_TOPUPS, .offline_eligible = false};
     snprintf(mutation.label, sizeof(mutation.label), "top-up %lld cents",
              (long long)topup->amount_cents);
-    err = mutation_submit(impl, &mutation);
-    memcpy(receipt_out->idempotency_key, mutation.key, sizeof(receipt_out->idempotency_key));
-    if (err != 0) return err;
-    receipt_out->replayed = mutation.replayed;
-    err = response_json_require(impl, &diag);
-    if (err == 0) {
-        err = lty__pos_topup_receipt_parse(impl->response.body.data, impl->response.body.size,
-                                           receipt_out, &diag);
-    }
-    return err != 0 ? applied_but_unreadable(impl, &diag) : 0;
+    return mutation_answer(impl, &mutation, ANSWER_TOPUP, receipt_out,
+                           receipt_out->idempotency_key, &receipt_out->replayed);
 }
 
 /* The last four digits only: labels are shown to staff and logged. */
@@ -803,30 +823,15 @@ int lty_client_pin_set(lty_client_t *client, const char *card_no, const char *pi
     snprintf(path, sizeof(path), "/v1/till/cards/%s/pin", card_no);
     mutation_t mutation = {.path = path, .offline_eligible = false};
     snprintf(mutation.label, sizeof(mutation.label), "PIN set card ...%s", card_tail(card_no));
-    err = mutation_submit(impl, &mutation);
-    if (err != 0) return err;
-    err = response_json_require(impl, &diag);
-    if (err == 0) err = lty__pos_pin_set_parse(impl->response.body.data, impl->response.body.size,
-                                               &diag);
-    return err != 0 ? applied_but_unreadable(impl, &diag) : 0;
+    return mutation_answer(impl, &mutation, ANSWER_PIN_SET, NULL, NULL, NULL);
 }
 
 /* Submit the return or void already rendered into impl->request_body, and read its receipt. */
 static int return_like_submit(client_impl_t *impl, mutation_t *mutation,
                               lty_return_receipt_t *receipt_out)
 {
-    int err = mutation_submit(impl, mutation);
-    memcpy(receipt_out->idempotency_key, mutation->key, sizeof(receipt_out->idempotency_key));
-    if (err != 0) return err;
-    receipt_out->replayed = mutation->replayed;
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    err = response_json_require(impl, &diag);
-    if (err == 0) {
-        err = lty__pos_return_receipt_parse(impl->response.body.data, impl->response.body.size,
-                                            receipt_out, &diag);
-    }
-    return err != 0 ? applied_but_unreadable(impl, &diag) : 0;
+    return mutation_answer(impl, mutation, ANSWER_RETURN, receipt_out,
+                           receipt_out->idempotency_key, &receipt_out->replayed);
 }
 
 int lty_client_return_submit(lty_client_t *client, const lty_return_t *ret,
@@ -896,14 +901,6 @@ int lty_client_card_activate(lty_client_t *client, const lty_activation_t *activ
     mutation_t mutation = {.path = path, .offline_eligible = false};
     snprintf(mutation.label, sizeof(mutation.label), "activation card ...%s",
              card_tail(activation->card_no));
-    err = mutation_submit(impl, &mutation);
-    memcpy(receipt_out->idempotency_key, mutation.key, sizeof(receipt_out->idempotency_key));
-    if (err != 0) return err;
-    receipt_out->replayed = mutation.replayed;
-    err = response_json_require(impl, &diag);
-    if (err == 0) {
-        err = lty__pos_activation_parse(impl->response.body.data, impl->response.body.size,
-                                        receipt_out, &diag);
-    }
-    return err != 0 ? applied_but_unreadable(impl, &diag) : 0;
+    return mutation_answer(impl, &mutation, ANSWER_ACTIVATION, receipt_out,
+                           receipt_out->idempotency_key, &receipt_out->replayed);
 }

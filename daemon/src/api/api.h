@@ -246,6 +246,18 @@ const char *lty_api_security_event_name(lty_security_event_t event);
  */
 int lty_api_submit(lty_api_t *api, lty_exchange_t *exchange, lty_job_apply_cb apply_cb,
                    void *command, void (*command_free)(void *command));
+/** Parses a request body into a command (zeroed, of the size given); context is the handler's
+ *  (path parameters, the exchange). @return 0, or an error code with diag set. */
+typedef int (*lty_api_body_parse_cb)(const lty_json_node_t *root, void *command,
+                                     const void *context, lty_diag_t *diag);
+/** The usual mutation: parse the JSON body with parse into a new command of command_size bytes
+ *  and submit apply_cb with it (freed after the job); a refused body is answered here.
+ *  @return as lty_api_submit(), or LTY_API_DONE after an error reply. */
+int lty_api_body_submit(lty_api_t *api, lty_exchange_t *exchange, size_t command_size,
+                        lty_api_body_parse_cb parse, const void *context,
+                        lty_job_apply_cb apply_cb);
+/** A mutation without a body (an empty JSON object is accepted): apply_cb with no command. */
+int lty_api_bodiless_submit(lty_api_t *api, lty_exchange_t *exchange, lty_job_apply_cb apply_cb);
 /** The command passed to lty_api_submit(). */
 void *lty_api_job_command(const lty_job_t *job);
 /** The api of a job, and the actor of its request. */

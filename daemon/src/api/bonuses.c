@@ -39,13 +39,7 @@ int lty_api_admin_expiry_sweep(lty_api_t *api, lty_exchange_t *exchange,
                                const lty_route_params_t *params)
 {
     (void)params;
-    static const char *const keys[] = {NULL};
-    lty_json_doc_t *doc = NULL;
-    if (lty_api_body_optional(exchange, keys, &doc) != 0) return LTY_API_DONE;
-    lty_json_doc_free(doc);
-    int *command = lty_calloc(1, sizeof(*command));
-    if (command == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
-    return lty_api_submit(api, exchange, sweep_apply, command, lty_free);
+    return lty_api_bodiless_submit(api, exchange, sweep_apply);
 }
 
 /* ---- POST /v1/admin/bonuses --------------------------------------------------------------- */
@@ -121,9 +115,12 @@ static int member_ids_parse(const lty_json_node_t *root, lty_ops_bonus_t *bonus,
     return err;
 }
 
-static int bonus_parse(const lty_exchange_t *exchange, const lty_json_node_t *root,
-                       bonus_command_t *command, lty_diag_t *diag)
+/* context: the exchange (its Idempotency-Key is the default bonus_key). */
+static int bonus_parse(const lty_json_node_t *root, void *command_out, const void *context,
+                       lty_diag_t *diag)
 {
+    const lty_exchange_t *exchange = context;
+    bonus_command_t *command = command_out;
     static const char *const keys[] = {"member_ids", "points", "reason", "expires_at",
                                        "bonus_key", NULL};
     lty_ops_bonus_t *bonus = &command->bonus;
@@ -157,19 +154,8 @@ int lty_api_admin_bonus_create(lty_api_t *api, lty_exchange_t *exchange,
                                const lty_route_params_t *params)
 {
     (void)params;
-    lty_json_doc_t *doc = NULL;
-    if (lty_api_body_parse(exchange, &doc) != 0) return LTY_API_DONE;
-    bonus_command_t *command = lty_calloc(1, sizeof(*command));
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    int err = command == NULL ? LTY_E_NOMEM
-                              : bonus_parse(exchange, lty_json_doc_root(doc), command, &diag);
-    lty_json_doc_free(doc);
-    if (err != 0) {
-        lty_free(command);
-        return lty_api_reply_error(exchange, err, &diag);
-    }
-    return lty_api_submit(api, exchange, bonus_apply, command, lty_free);
+    return lty_api_body_submit(api, exchange, sizeof(bonus_command_t), bonus_parse, exchange,
+                               bonus_apply);
 }
 
 /* ---- POST /v1/admin/bonuses/birthdays ----------------------------------------------------- */

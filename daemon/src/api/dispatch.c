@@ -703,6 +703,35 @@ int lty_api_submit(lty_api_t *api, lty_exchange_t *exchange, lty_job_apply_cb ap
     return LTY_API_PENDING;
 }
 
+int lty_api_body_submit(lty_api_t *api, lty_exchange_t *exchange, size_t command_size,
+                        lty_api_body_parse_cb parse, const void *context,
+                        lty_job_apply_cb apply_cb)
+{
+    LTY_ASSERT(command_size > 0 && parse != NULL && apply_cb != NULL);
+    lty_json_doc_t *doc = NULL;
+    if (lty_api_body_parse(exchange, &doc) != 0) return LTY_API_DONE;
+    void *command = lty_calloc(1, command_size);
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    int err = command == NULL ? LTY_E_NOMEM
+                              : parse(lty_json_doc_root(doc), command, context, &diag);
+    lty_json_doc_free(doc);
+    if (err != 0) {
+        lty_free(command);
+        return lty_api_reply_error(exchange, err, &diag);
+    }
+    return lty_api_submit(api, exchange, apply_cb, command, lty_free);
+}
+
+int lty_api_bodiless_submit(lty_api_t *api, lty_exchange_t *exchange, lty_job_apply_cb apply_cb)
+{
+    static const char *const keys[] = {NULL};
+    lty_json_doc_t *doc = NULL;
+    if (lty_api_body_optional(exchange, keys, &doc) != 0) return LTY_API_DONE;
+    lty_json_doc_free(doc);
+    return lty_api_submit(api, exchange, apply_cb, NULL, NULL);
+}
+
 void *lty_api_job_command(const lty_job_t *job)
 {
     LTY_ASSERT(job != NULL);

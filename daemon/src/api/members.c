@@ -132,9 +132,10 @@ static int member_create_apply(lty_job_t *job, lty_store_txn_t *txn)
 
 /* Name and phone required; email, birthday, gender, preferred_store, consents
  * optional (api_members.c parses every profile field). */
-static int member_new_parse(const lty_json_node_t *root, lty_ops_member_new_t *command,
+static int member_new_parse(const lty_json_node_t *root, void *command, const void *context,
                             lty_diag_t *diag)
 {
+    (void)context;
     uint32_t fields = 0, consent_mask = 0;
     return lty__api_member_profile_parse(root, true, command, &fields, &consent_mask, diag);
 }
@@ -143,19 +144,8 @@ int lty_api_admin_member_create(lty_api_t *api, lty_exchange_t *exchange,
                                 const lty_route_params_t *params)
 {
     (void)params;
-    lty_json_doc_t *doc = NULL;
-    if (lty_api_body_parse(exchange, &doc) != 0) return LTY_API_DONE;
-    lty_ops_member_new_t *command = lty_calloc(1, sizeof(*command));
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    int err = command != NULL ? member_new_parse(lty_json_doc_root(doc), command, &diag)
-                              : LTY_E_NOMEM;
-    lty_json_doc_free(doc);
-    if (err != 0) {
-        lty_free(command);
-        return lty_api_reply_error(exchange, err, &diag);
-    }
-    return lty_api_submit(api, exchange, member_create_apply, command, lty_free);
+    return lty_api_body_submit(api, exchange, sizeof(lty_ops_member_new_t), member_new_parse,
+                               NULL, member_create_apply);
 }
 
 /* ---- GET /v1/admin/members/{member_id} ---------------------------------------------------- */

@@ -108,26 +108,22 @@ static int rule_create_apply(lty_job_t *job, lty_store_txn_t *txn)
     return lty_api_job_reply(job, 201);
 }
 
+/* A new rule is active. */
+static int rule_new_parse(const lty_json_node_t *root, void *command, const void *context,
+                          lty_diag_t *diag)
+{
+    (void)context;
+    lty_rule_t *rule = command;
+    rule->status = LTY_RULE_ACTIVE;
+    return lty_rule_parse(root, rule, diag);
+}
+
 int lty_api_admin_rule_create(lty_api_t *api, lty_exchange_t *exchange,
                               const lty_route_params_t *params)
 {
     (void)params;
-    lty_json_doc_t *doc = NULL;
-    if (lty_api_body_parse(exchange, &doc) != 0) return LTY_API_DONE;
-    lty_rule_t *command = lty_calloc(1, sizeof(*command));
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    int err = LTY_E_NOMEM;
-    if (command != NULL) {
-        command->status = LTY_RULE_ACTIVE;
-        err = lty_rule_parse(lty_json_doc_root(doc), command, &diag);
-    }
-    lty_json_doc_free(doc);
-    if (err != 0) {
-        lty_free(command);
-        return lty_api_reply_error(exchange, err, &diag);
-    }
-    return lty_api_submit(api, exchange, rule_create_apply, command, lty_free);
+    return lty_api_body_submit(api, exchange, sizeof(lty_rule_t), rule_new_parse, NULL,
+                               rule_create_apply);
 }
 
 /* ---- GET /v1/admin/rules and /v1/admin/rules/{rule_id} -------------------------------- */
@@ -224,9 +220,12 @@ static int rule_status_parse(const char *text, uint8_t *status_out)
     return LTY_E_INVALID_FIELD;
 }
 
-static int rule_patch_parse(const lty_json_node_t *root, lty_ops_rule_patch_t *patch,
+/* context: the rule_id of the path. */
+static int rule_patch_parse(const lty_json_node_t *root, void *command, const void *context,
                             lty_diag_t *diag)
 {
+    lty_ops_rule_patch_t *patch = command;
+    patch->rule_id = *(const uint64_t *)context;
     static const char *const keys[] = {"name", "status", "valid_to", NULL};
     bool given = false;
     int err = lty_json_keys_check(root, "", keys, diag);
@@ -266,17 +265,6 @@ int lty_api_admin_rule_update(lty_api_t *api, lty_exchange_t *exchange,
     if (lty_api_parse_id(params->values[0], &rule_id) != 0) {
         return lty_api_reply_error(exchange, LTY_E_RULE_NOT_FOUND, NULL);
     }
-    lty_json_doc_t *doc = NULL;
-    if (lty_api_body_parse(exchange, &doc) != 0) return LTY_API_DONE;
-    lty_ops_rule_patch_t *patch = lty_calloc(1, sizeof(*patch));
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    int err = patch == NULL ? LTY_E_NOMEM : rule_patch_parse(lty_json_doc_root(doc), patch, &diag);
-    lty_json_doc_free(doc);
-    if (err != 0) {
-        lty_free(patch);
-        return lty_api_reply_error(exchange, err, &diag);
-    }
-    patch->rule_id = rule_id;
-    return lty_api_submit(api, exchange, rule_update_apply, patch, lty_free);
+    return lty_api_body_submit(api, exchange, sizeof(lty_ops_rule_patch_t), rule_patch_parse,
+                               &rule_id, rule_update_apply);
 }

@@ -84,12 +84,5 @@ int lty_api_admin_tier_review(lty_api_t *api, lty_exchange_t *exchange,
                               const lty_route_params_t *params)
 {
     (void)params;
-    static const char *const keys[] = {NULL};
-    lty_json_doc_t *doc = NULL;
-    if (lty_api_body_optional(exchange, keys, &doc) != 0) return LTY_API_DONE;
-    lty_json_doc_free(doc);
-    int *command = lty_alloc(sizeof(*command));
-    if (command == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
-    *command = 0;
-    return lty_api_submit(api, exchange, tier_review_apply, command, lty_free);
+    return lty_api_bodiless_submit(api, exchange, tier_review_apply);
 }

@@ -215,6 +215,9 @@ int lty__ops_lots_debit_record(lty_store_txn_t *txn, uint64_t member_id, int64_t
 /** Put points back into the lot a sale took them from (returns, voids). */
 int lty__ops_lot_refill(lty_store_txn_t *txn, uint64_t member_id, const lty_sale_lot_t *from,
                         int64_t points);
+/** The sale record of a SALE journal entry (reports and member views walking the journal): 0,
+ *  or LTY_E_CORRUPT when the entry has no record. */
+int lty__ops_sale_of_entry(lty_store_txn_t *txn, uint64_t sale_id, lty_sale_t *sale_out);
 /** The prepaid part of a sale: tenders add up (LTY_E_TENDER_MISMATCH), prepaid covers it
  *  (LTY_E_INSUFFICIENT_FUNDS), the PIN gate passed; adds the prepaid postings to entry. */
 int lty__ops_sale_tenders(lty_store_txn_t *txn, const lty_programme_t *programme,

@@ -104,12 +104,7 @@ static int64_t sale_net_cents(const lty_sale_t *sale)
 
 static int status_sale(lty_store_txn_t *txn, status_walk_t *walk, uint64_t sale_id)
 {
-    lty_key_t key;
-    lty_key_id(&key, sale_id);
-    lty_bytes_t value;
-    int err = lty_store_get(txn, LTY_DB_SALES, lty_key_bytes(&key), &value);
-    if (err == LTY_E_NOT_FOUND) return LTY_E_CORRUPT; /* every sale entry has its record */
-    if (err == 0) err = lty_record_sale_decode(value, walk->sale);
+    int err = lty__ops_sale_of_entry(txn, sale_id, walk->sale);
     if (err != 0) return err;
     if (walk->sale->status == LTY_SALE_VOIDED || walk->sale->status == LTY_SALE_RETURNED) return 0;
     walk->status->purchases_count++;

@@ -272,6 +272,17 @@ static int sale_record_store(lty_store_txn_t *txn, const lty_ops_sale_t *sale,
                          (lty_bytes_t){.data = buffer, .size = size});
 }
 
+int lty__ops_sale_of_entry(lty_store_txn_t *txn, uint64_t sale_id, lty_sale_t *sale_out)
+{
+    LTY_ASSERT(txn != NULL && sale_out != NULL);
+    lty_key_t key;
+    lty_key_id(&key, sale_id);
+    lty_bytes_t value;
+    int err = lty_store_get(txn, LTY_DB_SALES, lty_key_bytes(&key), &value);
+    if (err == LTY_E_NOT_FOUND) return LTY_E_CORRUPT; /* a sale entry without its record */
+    return err == 0 ? lty_record_sale_decode(value, sale_out) : err;
+}
+
 static int usage_add(lty_store_txn_t *txn, uint64_t member_id, uint64_t rule_id, uint64_t day,
                      int64_t points)
 {

@@ -63,12 +63,7 @@ static int sale_tenders_add(lty_store_txn_t *txn, lty_ops_settlement_row_t *row,
                             uint64_t sale_id)
 {
     static _Thread_local lty_sale_t sale;
-    lty_key_t key;
-    lty_key_id(&key, sale_id);
-    lty_bytes_t value;
-    int err = lty_store_get(txn, LTY_DB_SALES, lty_key_bytes(&key), &value);
-    if (err == LTY_E_NOT_FOUND) return LTY_E_CORRUPT; /* a sale entry without its record */
-    if (err == 0) err = lty_record_sale_decode(value, &sale);
+    int err = lty__ops_sale_of_entry(txn, sale_id, &sale);
     for (uint32_t index = 0; err == 0 && index < sale.tenders_count; index++) {
         int64_t amount = sale.tenders[index].amount_cents;
         switch (sale.tenders[index].type) {
