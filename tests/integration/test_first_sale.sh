@@ -21,7 +21,7 @@ OP_CERT="$LTY_DATA/tls/operator-alice.crt"
 OP_KEY="$LTY_DATA/tls/operator-alice.key"
 TILL_CERT="$LTY_DATA/tls/till-S100-T01.crt"
 TILL_KEY="$LTY_DATA/tls/till-S100-T01.key"
-lty_start
+lty_start --portal-listen off # a retailer turns the portal on with its own public certificate
 CTL=("$LOYALTYCTL" --data "$LTY_DATA" --port "$LTY_PORT" --host 127.0.0.1 --cert "$OP_CERT"
     --key "$OP_KEY" --json)
 TILL_ARGS=(--host 127.0.0.1 --port "$LTY_PORT" --ca "$CA" --cert "$TILL_CERT" --key "$TILL_KEY"
