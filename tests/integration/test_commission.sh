@@ -75,8 +75,8 @@ request op GET "/v1/admin/reports/commission?from=$TODAY&store=S002"
 check "at store S002 nobody sold" test "$STATUS/$(json '.rows | length')" = "200/0"
 request op GET "/v1/admin/reports/commission?from=2026-02-30"
 expect_error "a date that does not exist" 400 invalid_query
-OUT=$("${CTL[@]}" report commission --from "$TODAY")
-check "loyaltyctl report commission prints E001's line" \
-    grep -Eq "^E001 .* 3\.50 +0\.20 +3\.30 +3\.30$" <<<"$OUT"
+OUT=$("${CTL[@]}" report commission --from "$TODAY" --csv)
+check "loyaltyctl report commission --csv: E001's line" \
+    grep -Eq "^E001,.*,350,20,330,330$" <<<"$OUT"
 
 lty_finish

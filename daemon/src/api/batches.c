@@ -112,6 +112,9 @@ static int batch_apply(lty_job_t *job, lty_store_txn_t *txn)
 {
     const batch_t *batch = lty_api_job_command(job);
     lty_api_t *api = lty_api_job_api(job);
+    const lty_settings_t *settings = NULL; /* the programme in force (settings.h) */
+    int settings_err = lty_api_job_settings(job, txn, &settings);
+    if (settings_err != 0) return settings_err;
     lty_json_writer_t writer;
     lty_jw_init(&writer, job->body);
     lty_jw_object_begin(&writer);
@@ -130,7 +133,7 @@ static int batch_apply(lty_job_t *job, lty_store_txn_t *txn)
             lty_diag_clear(&diag);
             err = lty_store_txn_begin(api->store, txn, &child);
             if (err != 0) return lty_api_job_refuse(job, err, NULL);
-            err = lty_ops_member_import(child, lty_api_job_actor(job), api->programme,
+            err = lty_ops_member_import(child, lty_api_job_actor(job), &settings->programme,
                                         job->now_ms, &member->import, &result, &diag);
             int end = err == 0 ? lty_store_txn_commit(child) : (lty_store_txn_abort(child), 0);
             if (end != 0) return lty_api_job_refuse(job, end, NULL);
@@ -225,13 +228,15 @@ int lty_api_admin_member_export(lty_api_t *api, lty_exchange_t *exchange,
     lty_ops_export_page_t *page = lty_alloc(sizeof(*page));
     if (page == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
     lty_store_txn_t *txn = NULL;
+    const lty_settings_t *settings = NULL;
     err = lty_store_read_begin(api->store, &txn);
+    if (err == 0) err = lty_settings_get(txn, &settings);
     if (err == 0) err = lty_ops_export_page(txn, (uint64_t)after, (size_t)limit, page);
     lty_store_txn_abort(txn);
     if (err == 0) {
         lty_json_writer_t writer;
         lty_jw_init(&writer, &exchange->response.body);
-        export_render(&writer, page, api->programme);
+        export_render(&writer, page, &settings->programme);
     }
     lty_free(page);
     return err == 0 ? lty_api_reply(exchange, 200) : lty_api_reply_error(exchange, err, NULL);

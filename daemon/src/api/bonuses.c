@@ -187,9 +187,7 @@ static int birthday_apply(lty_job_t *job, lty_store_txn_t *txn)
     lty_jw_kv_int(&writer, "points", settings->programme.birthday_bonus_points);
     lty_jw_kv_int(&writer, "members_found", (int64_t)command->members_count);
     lty_jw_kv_int(&writer, "granted_count", (int64_t)granted);
-    lty_jw_key(&writer, "next_after");
-    if (command->next_after != 0) lty_jw_int(&writer, (int64_t)command->next_after);
-    else lty_jw_null(&writer);
+    lty_api_render_next_after(&writer, command->next_after);
     lty_jw_object_end(&writer);
     return lty_api_job_reply(job, 200);
 }

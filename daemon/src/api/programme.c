@@ -161,9 +161,7 @@ int lty_api_admin_rule_list(lty_api_t *api, lty_exchange_t *exchange,
             lty_api_render_rule(&writer, &page->rules[index]);
         }
         lty_jw_array_end(&writer);
-        lty_jw_key(&writer, "next_after");
-        if (page->next_after != 0) lty_jw_int(&writer, (int64_t)page->next_after);
-        else lty_jw_null(&writer);
+        lty_api_render_next_after(&writer, page->next_after);
         lty_jw_object_end(&writer);
     }
     lty_free(page);

@@ -136,21 +136,25 @@ int lty_api_admin_report_settlement(lty_api_t *api, lty_exchange_t *exchange,
 
 /* ---- Liability, prepaid float, breakage ------------------------------------------------- */
 
-static int balances_read(lty_api_t *api, lty_exchange_t *exchange,
-                         lty_ops_balances_report_t **report_out)
+/* The balances report and the programme in force when it was read (its tiers and value). */
+static int balances_read(lty_api_t *api, lty_ops_balances_report_t **report_out,
+                         const lty_programme_t **programme_out)
 {
     lty_ops_balances_report_t *report = lty_alloc(sizeof(*report));
     if (report == NULL) return LTY_E_NOMEM;
     lty_store_txn_t *txn = NULL;
+    const lty_settings_t *settings = NULL;
     int err = lty_store_read_begin(api->store, &txn);
-    if (err == 0) err = lty_ops_report_balances(txn, api->programme, lty_clock_now_ms(), report);
+    if (err == 0) err = lty_settings_get(txn, &settings);
+    if (err == 0) err = lty_ops_report_balances(txn, &settings->programme, lty_clock_now_ms(),
+                                                report);
     lty_store_txn_abort(txn);
     if (err != 0) {
         lty_free(report);
         return err;
     }
-    (void)exchange;
     *report_out = report;
+    *programme_out = &settings->programme;
     return 0;
 }
 
@@ -164,9 +168,10 @@ int lty_api_admin_report_liability(lty_api_t *api, lty_exchange_t *exchange,
 {
     (void)params;
     lty_ops_balances_report_t *report = NULL;
-    int err = balances_read(api, exchange, &report);
+    const lty_programme_t *programme = NULL;
+    int err = balances_read(api, &report, &programme);
     if (err != 0) return lty_api_reply_error(exchange, err, NULL);
-    int64_t value = api->programme->redeem_cents_per_point; /* the money one point is worth */
+    int64_t value = programme->redeem_cents_per_point; /* the money one point is worth */
     lty_json_writer_t writer;
     lty_jw_init(&writer, &exchange->response.body);
     lty_jw_object_begin(&writer);
@@ -180,10 +185,10 @@ int lty_api_admin_report_liability(lty_api_t *api, lty_exchange_t *exchange,
     lty_jw_kv_int(&writer, "members_with_points", (int64_t)report->members_with_points);
     lty_jw_key(&writer, "by_tier");
     lty_jw_array_begin(&writer);
-    for (uint32_t tier = 0; tier < api->programme->tiers_count; tier++) {
+    for (uint32_t tier = 0; tier < programme->tiers_count; tier++) {
         const lty_ops_report_tier_t *row = &report->tiers[tier];
         lty_jw_object_begin(&writer);
-        lty_jw_kv_string(&writer, "tier", api->programme->tiers[tier].name);
+        lty_jw_kv_string(&writer, "tier", programme->tiers[tier].name);
         lty_jw_kv_int(&writer, "members", (int64_t)row->members);
         lty_jw_kv_int(&writer, "points", row->points);
         lty_jw_kv_int(&writer, "points_value_cents", row->points * value);
@@ -222,7 +227,8 @@ int lty_api_admin_report_prepaid_float(lty_api_t *api, lty_exchange_t *exchange,
 {
     (void)params;
     lty_ops_balances_report_t *report = NULL;
-    int err = balances_read(api, exchange, &report);
+    const lty_programme_t *programme = NULL;
+    int err = balances_read(api, &report, &programme);
     if (err != 0) return lty_api_reply_error(exchange, err, NULL);
     lty_json_writer_t writer;
     lty_jw_init(&writer, &exchange->response.body);
@@ -232,9 +238,9 @@ int lty_api_admin_report_prepaid_float(lty_api_t *api, lty_exchange_t *exchange,
     lty_jw_kv_int(&writer, "members_with_prepaid", (int64_t)report->members_with_prepaid);
     lty_jw_key(&writer, "by_tier");
     lty_jw_array_begin(&writer);
-    for (uint32_t tier = 0; tier < api->programme->tiers_count; tier++) {
+    for (uint32_t tier = 0; tier < programme->tiers_count; tier++) {
         lty_jw_object_begin(&writer);
-        lty_jw_kv_string(&writer, "tier", api->programme->tiers[tier].name);
+        lty_jw_kv_string(&writer, "tier", programme->tiers[tier].name);
         lty_jw_kv_int(&writer, "prepaid_cents", report->tiers[tier].prepaid_cents);
         lty_jw_object_end(&writer);
     }

@@ -113,7 +113,7 @@ static int balances_open(lty_store_txn_t *txn, const lty_actor_t *actor,
     }
     int err = lty__ops_journal_post(txn, &entry, now_ms);
     if (err == 0 && import->points > 0) {
-        int64_t expires_ms = now_ms + programme->points_lot_days * LTY_MS_PER_DAY;
+        int64_t expires_ms = lty_programme_lot_expires_ms(programme, now_ms); /* its policy */
         err = lty__ops_lots_credit(txn, member_id, 0, import->points, expires_ms, entry.entry_id);
     }
     if (err == 0) *entry_id_out = entry.entry_id;
