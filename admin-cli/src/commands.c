@@ -139,8 +139,8 @@ const lty_cli_command_t lty_cli_commands[] = {
     {"staff", "add", "STAFF_ID", 1, 1, "name! store! " MUTATING, lty_cli_staff_add,
      "add a staff member who may be named on sales, activations and top-ups",
      "Commission is paid into the staff member's own commission-payable account.", NULL},
-    {"staff", "list", "", 0, 0, "store csv", lty_cli_staff_list, "the staff, optionally of one "
-     "store", "", NULL},
+    {"staff", "list", "", 0, 0, "store csv", lty_cli_staff_list,
+     "the staff, all or of one store", "", NULL},
     {"staff", "deactivate", "STAFF_ID", 1, 1, MUTATING, lty_cli_staff_deactivate,
      "a deactivated staff member is refused on sales (staff_not_found)",
      "Commission already earned stays, and returns still claw it back.", NULL},

@@ -39,6 +39,18 @@ static int period_parse(const lty_exchange_t *exchange, int64_t days_max, char *
     return err;
 }
 
+/* ?store=&from=&to= of the settlement and commission reports (at most REPORT_DAYS_MAX days). */
+static int store_period_parse(const lty_exchange_t *exchange,
+                              char store[LTY_STORE_ID_BYTES_MAX + 1], char *from, char *to,
+                              int64_t *from_day_out, int64_t *to_day_out, lty_diag_t *diag)
+{
+    int err = lty_api_query_string(exchange, "store", store, LTY_STORE_ID_BYTES_MAX + 1, NULL,
+                                   diag);
+    if (err == 0) err = period_parse(exchange, REPORT_DAYS_MAX, from, to, from_day_out,
+                                     to_day_out, diag);
+    return err;
+}
+
 static void row_render(lty_json_writer_t *writer, const lty_ops_settlement_row_t *row,
                        bool with_keys)
 {
@@ -115,8 +127,7 @@ int lty_api_admin_report_settlement(lty_api_t *api, lty_exchange_t *exchange,
     int64_t from_day = 0, to_day = 0;
     lty_diag_t diag;
     lty_diag_clear(&diag);
-    int err = lty_api_query_string(exchange, "store", store, sizeof(store), NULL, &diag);
-    if (err == 0) err = period_parse(exchange, REPORT_DAYS_MAX, from, to, &from_day, &to_day, &diag);
+    int err = store_period_parse(exchange, store, from, to, &from_day, &to_day, &diag);
     if (err != 0) return lty_api_reply_error(exchange, err, &diag);
     lty_ops_settlement_t *report = lty_alloc(sizeof(*report));
     if (report == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
@@ -381,8 +392,7 @@ int lty_api_admin_report_commission(lty_api_t *api, lty_exchange_t *exchange,
     int64_t from_day = 0, to_day = 0;
     lty_diag_t diag;
     lty_diag_clear(&diag);
-    int err = lty_api_query_string(exchange, "store", store, sizeof(store), NULL, &diag);
-    if (err == 0) err = period_parse(exchange, REPORT_DAYS_MAX, from, to, &from_day, &to_day, &diag);
+    int err = store_period_parse(exchange, store, from, to, &from_day, &to_day, &diag);
     if (err != 0) return lty_api_reply_error(exchange, err, &diag);
     lty_ops_commission_report_t *report = lty_alloc(sizeof(*report));
     if (report == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
