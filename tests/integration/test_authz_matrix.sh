@@ -83,6 +83,7 @@ fx_sale_a() {
 \"lines\":[{\"sku\":\"A\",\"qty\":1,\"amount_cents\":1000}]}" -H "Idempotency-Key: $(key)"
     FX=$(json .sale_id)
 }
+PROGRAMME_PUTS=0
 fx_member
 SALE_MEMBER=$FX
 # fx_member_session: a new member with a card and PIN, logged in on the portal with the card:
@@ -127,6 +128,9 @@ fixture() {
     PATH_NOW=${PATH_NOW//\{card_no\}/$DEMO_CARD}
     PATH_NOW=${PATH_NOW//\{sale_id\}/1}
     PATH_NOW=${PATH_NOW//\{subscription_id\}/1}
+    PATH_NOW=${PATH_NOW//\{store_id\}/S001}
+    PATH_NOW=${PATH_NOW//\{staff_id\}/E001}
+    PATH_NOW=${PATH_NOW//\{rule_id\}/1}
     BODY_NOW=""
     SESSION=""
     fresh
@@ -193,6 +197,34 @@ fixture() {
         PATH_NOW="/v1/admin/webhooks/$WEBHOOK_SUB/${route##*/}"
         # Replayed from where its cursor stands: nothing is sent again.
         if [[ "$route" == POST* ]]; then BODY_NOW="{\"after_seq\":$WEBHOOK_CURSOR}"; fi ;;
+    "POST /v1/admin/stores") BODY_NOW="{\"store_id\":\"MX$SEQ\",\"name\":\"Matrix $SEQ\"}" ;;
+    "PATCH /v1/admin/stores/{store_id}") BODY_NOW="{\"name\":\"Matrix $SEQ\"}" ;;
+    "POST /v1/admin/staff")
+        BODY_NOW="{\"staff_id\":\"MX$SEQ\",\"name\":\"M\",\"store_id\":\"S001\"}" ;;
+    "PATCH /v1/admin/staff/{staff_id}")
+        BODY_NOW="{\"staff_id\":\"MX$SEQ\",\"name\":\"M\",\"store_id\":\"S001\"}"
+        request op POST /v1/admin/staff "$BODY_NOW" -H "Idempotency-Key: $(key)"
+        PATH_NOW="/v1/admin/staff/MX$SEQ"
+        BODY_NOW='{"status":"inactive"}' ;;
+    "PUT /v1/admin/programme") # each PUT of the batch finds the version the one before left
+        request op GET /v1/admin/programme
+        BODY_NOW=$(jq -c ".version += $PROGRAMME_PUTS" <<<"$BODY")
+        PROGRAMME_PUTS=$((PROGRAMME_PUTS + 1)) ;;
+    "POST /v1/admin/rules")
+        BODY_NOW="{\"name\":\"Matrix $SEQ\",\"match\":{\"categories\":[\"tea\"]},\
+\"effect\":{\"bonus_points\":1}}" ;;
+    "PATCH /v1/admin/rules/{rule_id}")
+        BODY_NOW="{\"name\":\"Matrix $SEQ\",\"effect\":{\"bonus_points\":1}}"
+        request op POST /v1/admin/rules "$BODY_NOW" -H "Idempotency-Key: $(key)"
+        PATH_NOW="/v1/admin/rules/$(json .rule_id)"
+        BODY_NOW='{"status":"paused"}' ;;
+    "POST /v1/till/sales/quote")
+        BODY_NOW="{\"card_no\":\"$DEMO_CARD\",\"receipt_no\":\"MQ-$SEQ\",\
+\"lines\":[{\"sku\":\"A\",\"qty\":1,\"amount_cents\":1000}]}" ;;
+    "POST /v1/admin/bonuses")
+        BODY_NOW="{\"member_ids\":[1],\"points\":1,\"reason\":\"matrix\",\
+\"bonus_key\":\"mx-$SEQ\"}" ;;
+    "GET /v1/admin/reports/commission") PATH_NOW="${route#* }?from=$(date -u +%F)" ;;
     esac
 }
 
