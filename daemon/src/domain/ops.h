@@ -1167,7 +1167,7 @@ int lty_ops_expiry_sweep(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t
                          size_t lots_max, lty_ops_expiry_sweep_t *sweep_out);
 /** Index a new lot for the sweep (lots that never expire are not indexed). */
 int lty__ops_lot_expiry_index(lty_store_txn_t *txn, const lty_lot_t *lot);
-/** Migration to schema 6: index every stored lot (idempotent puts). */
+/** Migration to schema 8: index every stored lot (idempotent puts). */
 int lty_ops_lot_expiry_backfill(lty_store_txn_t *txn, uint64_t *indexed_out);
 
 /* ---- Bonuses (ops_bonus.c) -------------------------------------------------------------- */

@@ -291,7 +291,7 @@ static void test_migration_indexes_the_lots_of_an_older_store(void **state)
     lty_ops_sale_result_t result;
     member_with_card("+8613800000005", &member, &card);
     assert_int_equal(sale(card.card_no, "R1", 5000, 0, NOW, &result), 0);
-    /* Make it a schema-4 store: no lots-by-expiry. */
+    /* Make it a schema-7 store (the one before lots-by-expiry): no lots-by-expiry. */
     lty_store_txn_t *txn = write_begin();
     lty_store_cursor_t *cursor = NULL;
     lty_bytes_t key = {0}, value = {0};
@@ -300,14 +300,14 @@ static void test_migration_indexes_the_lots_of_an_older_store(void **state)
         assert_int_equal(lty_store_cursor_del(cursor), 0);
     }
     lty_store_cursor_close(cursor);
-    assert_int_equal(lty_migrate_version_put(txn, 5), 0);
+    assert_int_equal(lty_migrate_version_put(txn, 7), 0);
     assert_int_equal(finish(txn, 0), 0);
     assert_int_equal(count_of(LTY_DB_LOTS_BY_EXPIRY), 0);
     txn = write_begin();
     assert_int_equal(finish(txn, lty_migrate_apply(txn)), 0);
     assert_int_equal(count_of(LTY_DB_LOTS_BY_EXPIRY), 1);
     txn = write_begin(); /* again: idempotent */
-    assert_int_equal(lty_migrate_version_put(txn, 5), 0);
+    assert_int_equal(lty_migrate_version_put(txn, 7), 0);
     assert_int_equal(finish(txn, lty_migrate_apply(txn)), 0);
     assert_int_equal(count_of(LTY_DB_LOTS_BY_EXPIRY), 1);
     assert_int_equal(sweep(NOW + 731 * DAY).points_expired, 50);
