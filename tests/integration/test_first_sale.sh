@@ -12,7 +12,7 @@ source "$LTY_SOURCE_DIR/tests/support/lib.sh"
 
 "$LOYALTYCTL" init "$LTY_DATA" >"$LTY_TMP/init.out" 2>&1
 check "loyaltyctl init without --demo" test $? = 0 -a ! -e "$LTY_DATA/tls/demo-operator.crt"
-"$LOYALTYCTL" --data "$LTY_DATA" operator add alice >/dev/null
+"$LOYALTYCTL" --data "$LTY_DATA" operator add alice --role admin >/dev/null
 "$LOYALTYCTL" --data "$LTY_DATA" till add S100 T01 >/dev/null
 check "operator and till certificates issued" \
     test -f "$LTY_DATA/tls/operator-alice.crt" -a -f "$LTY_DATA/tls/till-S100-T01.crt"
