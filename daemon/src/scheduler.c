@@ -161,7 +161,7 @@ static void expiry_sweep_run(lty_scheduler_t *scheduler)
         points += scheduler->sweep.points_expired;
         if (!scheduler->sweep.more || scheduler->stopping) break;
     }
-    if (err == LTY_E_UNAVAILABLE) return;
+    if (err == LTY_E_UNAVAILABLE || err == LTY_E_NOT_LEADER) return; /* a follower: the leader's */
     LTY_LOG(err == 0 ? (lots > 0 ? LTY_LOG_INFO : LTY_LOG_DEBUG) : LTY_LOG_ERR,
             "event=expiry_sweep lots_expired=%llu points_expired=%lld err=%s",
             (unsigned long long)lots, (long long)points, lty_err_name(err));
@@ -210,7 +210,7 @@ static void birthdays_run(lty_scheduler_t *scheduler)
     } while (err == 0 && after != 0 && !scheduler->stopping);
     if (err == 0 && (today == scheduler->birthday_day || scheduler->stopping)) return;
     if (err == 0) scheduler->birthday_day = today;
-    if (err == LTY_E_UNAVAILABLE) return;
+    if (err == LTY_E_UNAVAILABLE || err == LTY_E_NOT_LEADER) return;
     LTY_LOG(err == 0 ? LTY_LOG_INFO : LTY_LOG_ERR, "event=birthday_bonus granted=%zu err=%s",
             granted, lty_err_name(err));
 }
