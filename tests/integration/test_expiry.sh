@@ -3,7 +3,8 @@
 # is never spent nor counted in a look-up, and a spend beyond what is left is 409
 # insufficient_points with the store unchanged; the sweep posts one expire entry per member and
 # lot, once, however often it runs (twice in a row, and again after a restart); the scheduler
-# sweeps by itself; the look-up shows points_expiring; loyaltyctl expiry sweep.
+# sweeps by itself; the look-up shows points_expiring, and neither the member view nor the
+# member's data export counts an expired lot; loyaltyctl expiry sweep.
 # Method: the demo with --test-clock (days moved with POST /v1/admin/clock), member 3 (no
 # points), curl, the stats digest, the member's journal, loyaltyctl verify at the end.
 source "$LTY_SOURCE_DIR/tests/support/lib.sh"
@@ -44,6 +45,11 @@ expect_error "spending 199 when 198 may be spent" 409 insufficient_points
 unchanged "the refused spend changed nothing" expired
 request till GET "/v1/till/cards/$CARD"
 check "the balance shown is unchanged: 198" test "$(json .points)" = "198"
+request op GET /v1/admin/members/3
+member_points=$(json .points)
+request op GET /v1/admin/members/3/export
+check "the member view and the member's data export count no expired lot either: 198" \
+    test "$member_points/$STATUS/$(json .balances.points_balance)" = "198/200/198"
 
 request op POST /v1/admin/expiry/sweep '' -H "Idempotency-Key: $(key)"
 check "the sweep expires the due lots (the demo's welcome bonuses and member 3's 30)" \

@@ -14,6 +14,7 @@
 #include "render.h"
 #include "lty/lty_assert.h"
 #include "ops.h"
+#include "settings.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -53,6 +54,8 @@ static int profile_and_cards_render(lty_json_writer_t *writer, lty_store_txn_t *
     lty_ops_member_view_t *view = lty_alloc(sizeof(*view));
     if (view == NULL) return LTY_E_NOMEM;
     int err = lty_ops_member_get(txn, member_id, view);
+    int64_t balance = 0; /* the points shown are those that may be spent, as everywhere */
+    if (err == 0) err = lty_ops_points_available(txn, member_id, now_ms, &balance, &view->points);
     if (err == 0) {
         lty_jw_key(writer, "profile");
         lty_jw_object_begin(writer);
@@ -201,14 +204,17 @@ static int list_render(lty_json_writer_t *writer, const lty_buf_t *body, lty_sto
 static int export_apply(lty_job_t *job, lty_store_txn_t *txn)
 {
     const export_command_t *command = lty_api_job_command(job);
-    const lty_programme_t *programme = lty_api_job_api(job)->programme;
+    const lty_settings_t *settings = NULL;
+    int err = lty_api_job_settings(job, txn, &settings);
+    if (err != 0) return err;
+    const lty_programme_t *programme = &settings->programme; /* the settings in force */
     uint64_t member_id = command->member_id;
     lty_json_writer_t writer;
     lty_jw_init(&writer, job->body);
     lty_jw_object_begin(&writer);
     lty_jw_kv_int(&writer, "member_id", (int64_t)member_id);
     lty_api_render_time(&writer, "exported_at", job->now_ms);
-    int err = profile_and_cards_render(&writer, txn, programme, member_id, job->now_ms);
+    err = profile_and_cards_render(&writer, txn, programme, member_id, job->now_ms);
     if (err == 0) err = tiers_render(&writer, txn, programme, member_id, job->now_ms);
     if (err == 0) err = list_render(&writer, job->body, txn, member_id, &export_journal);
     if (err == 0) err = list_render(&writer, job->body, txn, member_id, &export_audit);
