@@ -84,7 +84,8 @@ test('log in: the dashboard the daemon renders shows the figures the API gives',
   assert.strictEqual(await page.textContent('#spent'), fmt.money('en', me.purchases_cents));
   assert.strictEqual(await page.textContent('#tier'), me.tier);
   assert.strictEqual(await page.textContent('#expiring li'),
-    `${fmt.number(me.points_expiring[0].points)} points on ${fmt.date('en', me.points_expiring[0].expires_ms)}`);
+    // the day in the programme's time zone (its "date"), not expires_ms's UTC day
+    `${fmt.number(me.points_expiring[0].points)} points on ${fmt.date('en', Date.parse(me.points_expiring[0].date))}`);
   const cookies = await context.cookies();
   const session = cookies.find((cookie) => cookie.name === '__Host-lty_session');
   assert.ok(session && session.httpOnly && session.secure && session.sameSite === 'Strict');

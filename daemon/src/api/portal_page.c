@@ -11,6 +11,7 @@
  * message, {{=name}} a slot filled here. Not here: the assets (portal_static.c), the member API
  * the pages of app.js call (member_api.c). */
 #include "api.h"
+#include "calendar.h"
 #include "portal.h"
 #include "lty/lty_assert.h"
 #include "lty/lty_clock.h"
@@ -110,7 +111,9 @@ static void expiring(lty_buf_t *out, const page_t *page)
     for (size_t index = 0; index < status->expiring_count; index++) {
         char points[LTY_PORTAL_FORMAT_SIZE], day[LTY_PORTAL_FORMAT_SIZE];
         lty__api_portal_number_format(status->expiring[index].points, points);
-        lty__api_portal_date_format(page->lang, status->expiring[index].day_ms, day);
+        /* The programme's local day, shown as that date (midnight UTC of it formats as it). */
+        lty__api_portal_date_format(page->lang,
+                                    lty_cal_day_start_ms(status->expiring[index].day, 0), day);
         const lty_portal_var_t vars[] = {{"points", points}, {"date", day}};
         lty_buf_append_str(out, "<li>");
         lty__api_portal_text_append(out, page->lang, "dash.expiring_item", vars, 2);
