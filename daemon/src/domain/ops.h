@@ -659,7 +659,7 @@ int lty__ops_card_put(lty_store_txn_t *txn, const lty_card_t *card, bool index);
 int lty__ops_card_store(lty_store_txn_t *txn, const lty_card_t *card);
 int lty__ops_card_sequence_take(lty_store_txn_t *txn, uint64_t *sequence_out);
 /** Store a fresh random card-minting secret in META card_key unless one is there (init and the
- *  schema-6 migration). 0, LTY_E_TLS (no randomness), LTY_E_CORRUPT (a malformed one). */
+ *  schema-7 migration). 0, LTY_E_TLS (no randomness), LTY_E_CORRUPT (a malformed one). */
 int lty_ops_card_key_create(lty_store_txn_t *txn);
 int lty__ops_member_cards_count(lty_store_txn_t *txn, uint64_t member_id, size_t *count_out);
 

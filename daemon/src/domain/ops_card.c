@@ -112,7 +112,7 @@ static int card_key_get(lty_store_txn_t *txn, uint8_t secret_out[LTY_CARD_KEY_BY
     lty_bytes_t value;
     int err = lty_store_get(txn, LTY_DB_META, lty_key_bytes(&key), &value);
     if (err == LTY_E_NOT_FOUND || (err == 0 && value.size != LTY_CARD_KEY_BYTES)) {
-        err = LTY_E_CORRUPT; /* init and the schema-6 migration always store one */
+        err = LTY_E_CORRUPT; /* init and the schema-7 migration always store one */
     }
     if (err == 0) memcpy(secret_out, value.data, LTY_CARD_KEY_BYTES);
     return err;
