@@ -35,7 +35,8 @@
 #define LOAD_CONNECTIONS_MAX 8192
 #define LOAD_THREADS_IDLE 4
 #define LOAD_PATH_SIZE 1024
-#define LOAD_BODY_SIZE 512
+#define LOAD_BODY_SIZE 768
+#define LOAD_CODE_SIZE 128 /* a coupon code: 127 characters (docs/coupons.md) */
 #define LOAD_CARD_SIZE 24
 #define LOAD_SESSIONS_MAX 100000
 #define LOAD_LOGINS_CONCURRENT 8 /* logins in flight: each costs the daemon an argon2 run */
@@ -48,6 +49,7 @@ typedef enum load_workload {
     LOAD_RECONNECT,
     LOAD_IDLE,
     LOAD_PORTAL,
+    LOAD_COUPONS, /* sales that each carry one coupon code (issue 13) */
 } load_workload_t;
 
 typedef struct load_s {
@@ -63,6 +65,9 @@ typedef struct load_s {
     int daemon_pid;
     char (*cards)[LOAD_CARD_SIZE];
     size_t cards_count;
+    char codes_path[LOAD_PATH_SIZE];  /* --coupons: CSV of `loyaltyctl coupons codes` */
+    char (*codes)[LOAD_CODE_SIZE];
+    size_t codes_count;
     int64_t start_ns, measure_ns, end_ns;
     /* portal */
     uint16_t portal_port;
@@ -140,11 +145,19 @@ static void request_make(worker_t *worker, uint64_t seq, char *path, size_t path
     snprintf(key, LTY_IDEMPOTENCY_KEY_BYTES_MAX + 1, "%s-%u-%" PRIu64, load->run_id,
              worker->index, seq);
     int64_t amount = 1000 + (int64_t)(rng_next(&worker->rng) % 20000);
+    /* coupons: each sale one code, spread so that connections seldom share one */
+    char coupon[LOAD_CODE_SIZE + 16] = "";
+    if (load->workload == LOAD_COUPONS) {
+        size_t pick = (size_t)((seq * (uint64_t)load->connections + worker->index) %
+                               load->codes_count);
+        snprintf(coupon, sizeof(coupon), "\"coupons\":[\"%s\"],", load->codes[pick]);
+    }
     int size = snprintf(body, LOAD_BODY_SIZE,
-                        "{\"card_no\":\"%s\",\"receipt_no\":\"%s\",%s\"lines\":[{\"sku\":"
+                        "{\"card_no\":\"%s\",\"receipt_no\":\"%s\",%s%s\"lines\":[{\"sku\":"
                         "\"SKU-%u\",\"category\":\"grocery\",\"qty\":1,\"amount_cents\":%" PRId64
                         "}]}",
-                        card, key, redeem ? "\"redeem_points\":50," : "", roll, amount + 5000);
+                        card, key, redeem ? "\"redeem_points\":50," : "", coupon, roll,
+                        amount + 5000);
     request->method = "POST";
     request->path = "/v1/till/sales";
     request->idempotency_key = key;
@@ -604,12 +617,37 @@ static int cards_load(load_t *load)
     return load->cards_count > 0 ? 0 : 1;
 }
 
+/* The codes of a `loyaltyctl coupons codes` CSV: its first column, the header skipped. */
+static int codes_load(load_t *load)
+{
+    FILE *file = fopen(load->codes_path, "r");
+    if (file == NULL) return 1;
+    size_t capacity = 1024;
+    load->codes = malloc(capacity * sizeof(*load->codes));
+    char line[512];
+    while (load->codes != NULL && fgets(line, sizeof(line), file) != NULL) {
+        line[strcspn(line, ",\r\n")] = '\0';
+        if (strlen(line) != LOAD_CODE_SIZE - 1) continue; /* the header, blank lines */
+        if (load->codes_count == capacity) {
+            capacity *= 2;
+            void *grown = realloc(load->codes, capacity * sizeof(*load->codes));
+            if (grown == NULL) break;
+            load->codes = grown;
+        }
+        memcpy(load->codes[load->codes_count++], line, LOAD_CODE_SIZE);
+    }
+    fclose(file);
+    return load->codes_count > 0 ? 0 : 1;
+}
+
 static int usage(void)
 {
     fprintf(stderr,
             "usage: lty-load --data DIR --port PORT\n"
-            "       [--workload sales|lookup|mixed|reconnect|idle|portal]\n"
+            "       [--workload sales|lookup|mixed|reconnect|idle|portal|coupons]\n"
             "       [--connections N] [--duration S] [--warmup S] [--cards FILE] [--run-id ID]\n"
+            "       [--coupons CODES.csv]   (coupons: one code a sale, from loyaltyctl coupons "
+            "codes)\n"
             "       [--cert F --key F] [--daemon-pid PID]\n"
             "       portal: --portal-port PORT [--sessions N] [--think-ms MS] [--pin PIN]\n"
             "               [--ready-fifo PATH]  (members from lty-bench-gen --pins)\n"
@@ -621,8 +659,8 @@ static int usage(void)
 static int workload_parse(load_t *load, const char *name)
 {
     static const char *const names[] = {"sales", "lookup", "mixed", "reconnect", "idle",
-                                         "portal"};
-    for (int index = 0; index < 6; index++) {
+                                         "portal", "coupons"};
+    for (int index = 0; index < (int)(sizeof(names) / sizeof(names[0])); index++) {
         if (strcmp(name, names[index]) == 0) {
             load->workload = (load_workload_t)index;
             load->workload_name = names[index];
@@ -650,6 +688,8 @@ static int options_parse(load_t *load, int argc, char **argv)
             load->warmup_s = atof(value);
         } else if (strcmp(name, "--daemon-pid") == 0) {
             load->daemon_pid = atoi(value);
+        } else if (strcmp(name, "--coupons") == 0) {
+            snprintf(load->codes_path, LOAD_PATH_SIZE, "%s", value);
         } else if (strcmp(name, "--run-id") == 0) {
             snprintf(load->run_id, sizeof(load->run_id), "%s", value);
         } else if (strcmp(name, "--portal-port") == 0) {
@@ -747,7 +787,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "lty-load: %d sessions but %zu cards\n", load.sessions, load.cards_count);
         return 1;
     }
+    if (load.workload == LOAD_COUPONS && codes_load(&load) != 0) {
+        fprintf(stderr, "lty-load: --coupons names no codes (%s)\n", load.codes_path);
+        return 1;
+    }
     int rc = load.workload == LOAD_PORTAL ? portal_run(&load) : load_run(&load);
+    free(load.codes);
     free(load.cards);
     return rc;
 }

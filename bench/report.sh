@@ -26,6 +26,7 @@ note: the load drivers (lty-load, pgbench, wrk) run on the same $(nproc) cores a
 TXT
     lty_row "loyaltyd sales (accruals), 64 conn" "$WORK/sales.out"
     lty_row "loyaltyd sales, 16 conn" "$WORK/sales16.out"
+    lty_row "loyaltyd sales with a coupon, 64 conn" "$WORK/coupons.out"
     lty_row "loyaltyd sales, 1 conn" "$WORK/sales1.out"
     lty_row "loyaltyd mixed 70/20/10, 64 conn" "$WORK/mixed.out"
     lty_row "loyaltyd card look-ups, 64 conn" "$WORK/lookup.out"
@@ -46,6 +47,7 @@ ratios:
   card look-ups / nginx static (wrk):                      $(ratio "$look" "$nginx")   (goal >= 0.8x)
   card look-ups / nginx static (same driver, lty-load):    $(ratio "$look" "$(field rps "$WORK/nginx_load.out")")
   sales / PostgreSQL accrual, 1 connection each:           $(ratio "$(field rps "$WORK/sales1.out")" "$(field rps "$WORK/pg_accrual1.res")")
+  sales with a coupon / sales without, 64 conn:            $(ratio "$(field rps "$WORK/coupons.out")" "$sales")   (goal >= 0.85x)
 
 loyaltyd:
   cold start to serving ($MEMBERS members):  $COLD_MS ms (page cache dropped when root), then the daemon warmed its page cache in $WARM_S s (serving meanwhile)

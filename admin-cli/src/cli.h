@@ -100,7 +100,11 @@
       "the last day the bonus may be spent (default: the programme's lot expiry)")              \
     X(MEMBERS, "members", true, "FILE", false, "member ids, one per line (instead of MEMBER_ID "\
       "arguments)")                                                                             \
-    X(ALL, "all", false, NULL, false, "ended rules too")
+    X(ALL, "all", false, NULL, false, "ended rules too")                                        \
+    X(CAMPAIGN, "campaign", true, "ID", false, "coupon campaign id")                            \
+    X(MEMBER, "member", true, "ID", false, "member id")                                         \
+    X(ISSUE_KEY, "issue-key", true, "KEY", false,                                               \
+      "issue once per member under this key: a re-run gives each member the coupon they have")
 
 typedef enum lty_cli_option {
 #define LTY_CLI_OPTION_ENUM(id, name, value, metavar, global, help) LTY_OPT_##id,
@@ -269,6 +273,28 @@ int lty_cli_daemon_health(lty_cli_t *cli);
 int lty_cli_daemon_reload(lty_cli_t *cli);
 /* cmd_report.c */
 int lty_cli_report(lty_cli_t *cli);
+/* cmd_coupons.c (issue 13) */
+int lty_cli_coupons_create(lty_cli_t *cli);
+int lty_cli_coupons_list(lty_cli_t *cli);
+int lty_cli_coupons_show(lty_cli_t *cli);
+int lty_cli_coupons_pause(lty_cli_t *cli);
+int lty_cli_coupons_resume(lty_cli_t *cli);
+int lty_cli_coupons_end(lty_cli_t *cli);
+int lty_cli_coupons_codes(lty_cli_t *cli);
+int lty_cli_coupons_issue(lty_cli_t *cli);
+int lty_cli_coupons_wallet(lty_cli_t *cli);
+int lty_cli_coupons_offer(lty_cli_t *cli);
+int lty_cli_coupons_offers(lty_cli_t *cli);
+int lty_cli_coupons_voucher(lty_cli_t *cli);
+int lty_cli_coupons_conflicts(lty_cli_t *cli);
+int lty_cli_gifts_create(lty_cli_t *cli);
+int lty_cli_gifts_list(lty_cli_t *cli);
+int lty_cli_gifts_show(lty_cli_t *cli);
+int lty_cli_gifts_stock(lty_cli_t *cli);
+int lty_cli_gifts_withdraw(lty_cli_t *cli);
+int lty_cli_gifts_redeem(lty_cli_t *cli);
+int lty_cli_gifts_redemptions(lty_cli_t *cli);
+int lty_cli_gifts_cancel(lty_cli_t *cli);
 /* cmd_certs.c */
 int lty_cli_cert_till(lty_cli_t *cli);
 int lty_cli_cert_operator(lty_cli_t *cli);

@@ -164,6 +164,38 @@ static int demo_cards_write(const char *dir, const lty_ops_demo_t *demo)
     return fclose(file) == 0 ? 0 : LTY_E_IO;
 }
 
+static int coupon_key_create(const char *dir)
+{
+    char path[LTY_CLI_PATH_SIZE + 32];
+    snprintf(path, sizeof(path), "%s/%s", dir, LTY_COUPON_KEY_FILE);
+    return lty_crypto_key_create(path);
+}
+
+static lty_ops_demo_coupons_t demo_coupons; /* issue 13: the tour's coupons and gift */
+
+/* The demo's campaign, voucher offer, printable codes and gift, signed with DIR's key. */
+static int demo_coupons_seed(const char *dir, lty_store_txn_t *txn, const lty_ops_demo_t *demo)
+{
+    char path[LTY_CLI_PATH_SIZE + 32];
+    snprintf(path, sizeof(path), "%s/%s", dir, LTY_COUPON_KEY_FILE);
+    lty_crypto_key_t *key = NULL;
+    int err = lty_crypto_key_load(path, &key);
+    uint64_t wallet_member = demo->members_count > 1 ? demo->members[1].member_id : 1;
+    if (err == 0) err = lty_ops_demo_coupons(txn, key, lty_clock_now_ms(), wallet_member,
+                                             &demo_coupons);
+    lty_crypto_key_free(key);
+    if (err != 0) return err;
+    snprintf(path, sizeof(path), "%s/demo-coupons.txt", dir);
+    FILE *file = fopen(path, "wx");
+    if (file == NULL) return LTY_E_IO;
+    fprintf(file, "# printable codes of campaign %" PRIu64 " (5.00 off 20.00), one a line\n",
+            demo_coupons.campaign_id);
+    for (size_t index = 0; index < LTY_OPS_DEMO_CODES; index++) {
+        fprintf(file, "%s\n", demo_coupons.codes[index]);
+    }
+    return fclose(file) == 0 ? 0 : LTY_E_IO;
+}
+
 static int ledger_create(const lty_cli_t *cli, const char *dir, lty_ops_demo_t *demo)
 {
     char ledger[LTY_CLI_PATH_SIZE];
@@ -185,6 +217,7 @@ static int ledger_create(const lty_cli_t *cli, const char *dir, lty_ops_demo_t *
         if (err == 0) err = lty_ops_pin_pepper_load(dir, pepper);
         if (err == 0) err = lty_ops_demo_pins(txn, pepper, lty_clock_now_ms(), demo);
         memset(pepper, 0, sizeof(pepper));
+        if (err == 0) err = demo_coupons_seed(dir, txn, demo);
     }
     if (err == 0) {
         err = lty_store_txn_commit(txn);
@@ -208,6 +241,10 @@ static void init_report(const lty_cli_t *cli, const char *dir, const char *ca_di
     printf("demo programme: CNY, 1 point per 1.00, stores S001-S003, till S001/T01\n");
     printf("member portal: https://127.0.0.1:8444/ (certificate tls/portal.crt, issued by the "
            "demo public CA tls/portal-ca.crt)\n");
+    printf("coupons: campaign %" PRIu64 " \"Spring 5 off\" (5.00 off 20.00), voucher offer %"
+           PRIu64 " (500 points), printable codes in %s/demo-coupons.txt; gift %" PRIu64
+           " \"Tea towel\" (300 points, 10 in stock)\n",
+           demo_coupons.campaign_id, demo_coupons.offer_id, dir, demo_coupons.gift_id);
     printf("demo members (also in %s/demo-members.txt):\n", dir);
     for (size_t index = 0; index < demo->members_count; index++) {
         printf("  %3" PRIu64 "  %-20s card %s  points %5" PRId64 "  portal PIN %s\n",
@@ -251,6 +288,7 @@ int lty_cli_init(lty_cli_t *cli)
     int err = credentials_create(cli, dir, ca_dir);
     if (err == 0) err = lty_config_write(conf, &config);
     if (err == 0) err = lty_ops_pin_pepper_create(dir); /* the PIN secret, outside LMDB */
+    if (err == 0) err = coupon_key_create(dir);        /* signs coupon codes (issue 13) */
     if (err == 0) err = ledger_create(cli, dir, &demo);
     if (err != 0) {
         /* Leave nothing half-made: remove what this run created. */
@@ -360,7 +398,9 @@ static int backup_side_files(const char *from_dir, const char *to_dir)
         "loyaltyd.conf", "demo-cards.txt", "tls/ca.crt", "tls/server.crt",
         "tls/server.key", "tls/revoked.txt", "tls/demo-till.crt", "tls/demo-till.key",
         "tls/demo-operator.crt", "tls/demo-operator.key", LTY_PIN_PEPPER_FILE,
-        "demo-members.txt", "tls/portal.crt", "tls/portal.key", "tls/portal-ca.crt", NULL,
+        "demo-coupons.txt",
+        "demo-members.txt", "tls/portal.crt", "tls/portal.key", "tls/portal-ca.crt",
+        LTY_COUPON_KEY_FILE, NULL,
     };
     char from[LTY_CLI_PATH_SIZE + 32], to[LTY_CLI_PATH_SIZE + 32];
     snprintf(to, sizeof(to), "%s/tls", to_dir);

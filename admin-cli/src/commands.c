@@ -173,6 +173,72 @@ const lty_cli_command_t lty_cli_commands[] = {
     {"expiry", "sweep", "", 0, 0, "dry-run", lty_cli_expiry_sweep,
      "expire the points of lots past their expiry now (the daemon also runs it hourly)",
      "Each lot is expired once: running it again changes nothing.", NULL},
+    {"report", "coupons", "", 0, 0, "csv html", lty_cli_report,
+     "campaign performance: issued, redeemed, discount given, sales with a coupon",
+     "One line per campaign from its totals (docs/coupons.md): coupons issued, live uses, the "
+     "discount they gave, the sales that carried one, and the uses given back by returns.", NULL},
+    {"report", "gifts", "", 0, 0, "store csv html", lty_cli_report,
+     "gift stock and redemptions per gift and store",
+     "Per gift and stock (central, or a store's): units added, reserved, handed over and "
+     "available; redemptions, cancelled and expired ones.", NULL},
+    /* ---- coupons and vouchers (issue 13, cmd_coupons.c) ---- */
+    {"coupons", "create", "JSON", 1, 1, MUTATING, lty_cli_coupons_create,
+     "create a coupon campaign from its terms",
+     "JSON is the campaign as the API takes it, e.g. '{\"name\":\"Spring 5 off\",\"kind\":"
+     "\"amount_off\",\"amount_off_cents\":500,\"min_spend_cents\":2000}' (docs/coupons.md).",
+     NULL},
+    {"coupons", "list", "", 0, 0, "after limit csv", lty_cli_coupons_list,
+     "campaigns with their terms and totals", "", NULL},
+    {"coupons", "show", "CAMPAIGN_ID", 1, 1, "", lty_cli_coupons_show, "one campaign", "", NULL},
+    {"coupons", "pause", "CAMPAIGN_ID", 1, 1, MUTATING, lty_cli_coupons_pause,
+     "refuse the campaign's coupons until resumed", "", NULL},
+    {"coupons", "resume", "CAMPAIGN_ID", 1, 1, MUTATING, lty_cli_coupons_resume,
+     "accept a paused campaign's coupons again", "", NULL},
+    {"coupons", "end", "CAMPAIGN_ID", 1, 1, MUTATING, lty_cli_coupons_end,
+     "end a campaign for good: its coupons expire", "", NULL},
+    {"coupons", "codes", "[CAMPAIGN_ID]", 0, 1, "campaign count! out! idempotency-key",
+     lty_cli_coupons_codes, "mint printable codes into a CSV file",
+     "Writes code,campaign_id,expires_at lines to --out. The daemon signs at most 100 codes a "
+     "request; request i carries the key <base>-<i>, so a re-run with the same "
+     "--idempotency-key writes the same codes again instead of minting new ones.", NULL},
+    {"coupons", "issue", "CAMPAIGN_ID MEMBER_ID...", 2, 101, "issue-key " MUTATING,
+     lty_cli_coupons_issue, "issue a coupon into members' wallets",
+     "With --issue-key, once per member per key: a member served before gets their coupon "
+     "back.", NULL},
+    {"coupons", "wallet", "MEMBER_ID", 1, 1, "csv", lty_cli_coupons_wallet,
+     "a member's coupons with their state", "", NULL},
+    {"coupons", "offer", "CAMPAIGN_ID POINTS", 2, 2, "name " MUTATING, lty_cli_coupons_offer,
+     "offer one of the campaign's coupons for POINTS points (a voucher)", "", NULL},
+    {"coupons", "offers", "", 0, 0, "csv", lty_cli_coupons_offers, "the voucher offers", "",
+     NULL},
+    {"coupons", "voucher", "MEMBER_ID OFFER_ID", 2, 2, MUTATING, lty_cli_coupons_voucher,
+     "turn a member's points into a voucher",
+     "One transaction: the offer's price leaves the member's lots, the coupon lands in the "
+     "wallet. Refused with insufficient_points.", NULL},
+    {"coupons", "conflicts", "", 0, 0, "store csv", lty_cli_coupons_conflicts,
+     "coupons accepted offline that could not be honoured when the sale was forwarded",
+     "Each names the code's campaign, the refusal, the forwarded sale and, for coupon_used, the "
+     "use that won; --store lists those a store is on either side of.", NULL},
+    /* ---- gifts (issue 13, cmd_coupons.c) ---- */
+    {"gifts", "create", "JSON", 1, 1, MUTATING, lty_cli_gifts_create,
+     "add a gift to the catalogue",
+     "JSON as the API takes it, e.g. '{\"name\":\"Tea towel\",\"points_price\":300,"
+     "\"stock\":10}', or store_stock:[{\"store\",\"stock\"}] for stock per store.", NULL},
+    {"gifts", "list", "", 0, 0, "csv", lty_cli_gifts_list, "the catalogue with stock", "", NULL},
+    {"gifts", "show", "GIFT_ID", 1, 1, "", lty_cli_gifts_show, "one gift and its stock", "",
+     NULL},
+    {"gifts", "stock", "GIFT_ID UNITS", 2, 2, "store " MUTATING, lty_cli_gifts_stock,
+     "add units to the central stock (or a store's, with --store)", "", NULL},
+    {"gifts", "withdraw", "GIFT_ID", 1, 1, MUTATING, lty_cli_gifts_withdraw,
+     "stop offering a gift", "", NULL},
+    {"gifts", "redeem", "MEMBER_ID GIFT_ID", 2, 2, "store " MUTATING, lty_cli_gifts_redeem,
+     "redeem a member's points for a gift (reserved until handed over)",
+     "Debits the points and reserves one unit in one transaction; refused with out_of_stock "
+     "or insufficient_points.", NULL},
+    {"gifts", "redemptions", "", 0, 0, "member after csv", lty_cli_gifts_redemptions,
+     "gift redemptions", "", NULL},
+    {"gifts", "cancel", "REDEMPTION_ID", 1, 1, MUTATING, lty_cli_gifts_cancel,
+     "cancel a reservation: stock freed, points back into their lots", "", NULL},
     /* ---- certificates ---- */
     {"cert", "till", "STORE TILL", 2, 2, "out valid-days ca-dir", lty_cli_cert_till,
      "issue a till certificate bundle for STORE/TILL from the programme CA",

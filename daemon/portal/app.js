@@ -3,8 +3,10 @@
 // - "/" is the login form or, with a session, the dashboard with the member's figures already in
 //   it; this script adds the form's submission, the logout button and the pages below;
 // - the other pages are hash routes (#/history ...): an entry of PAGES (title, render) fills
-//   <main> from the member API. Coupons, gifts and "points to voucher" (issue 13) replace their
-//   placeholder render functions and call their /v1/member/<resource> routes through api().
+//   <main> from the member API. Coupons, gifts and "points to voucher" (issue 13) call
+//   /v1/member/coupons, /v1/member/vouchers, /v1/member/gifts and /v1/member/gift-redemptions
+//   through api(); each coupon is shown as a QR code the daemon renders
+//   (GET /v1/member/coupons/{campaign}/{serial}/qr, SVG).
 // The language is the page's (<html lang>, chosen by the daemon); the switch is a plain link
 // (/?lang=...) the daemon answers, so it works before this script arrives.
 'use strict';
@@ -128,9 +130,9 @@ function failed(error) {
 const PAGES = {
   dashboard: { title: 'nav.dashboard', render: renderDashboard },
   history: { title: 'nav.history', render: renderHistory },
-  coupons: { title: 'nav.coupons', render: renderSoon },
-  gifts: { title: 'nav.gifts', render: renderSoon },
-  convert: { title: 'nav.convert', render: renderSoon },
+  coupons: { title: 'nav.coupons', render: renderCoupons },
+  gifts: { title: 'nav.gifts', render: renderGifts },
+  convert: { title: 'nav.convert', render: renderConvert },
   lost: { title: 'nav.lost', render: renderLost },
   profile: { title: 'nav.profile', render: renderProfile },
 };
@@ -228,7 +230,8 @@ function chartFit(box, history) {
 
 async function renderHistory() {
   const history = await api('GET', '/v1/member/balance-history');
-  const kinds = ['sale', 'return', 'void', 'adjust', 'bonus', 'expire', 'topup'];
+  const kinds = ['sale', 'return', 'void', 'adjust', 'bonus', 'expire', 'topup', 'voucher', 'gift',
+    'gift_cancel'];
   const select = el('select', { id: 'kind' }, el('option', { value: '', text: t('hist.all') }),
     ...kinds.map((kind) => el('option', { value: kind, text: t('kind.' + kind) })));
   const body = el('tbody');
@@ -332,8 +335,82 @@ async function renderProfile() {
   page(t('prof.title'), el('p', { class: 'muted', text: profile.name }), form, pin);
 }
 
-async function renderSoon() {
-  page(t(PAGES[currentPage()].title), el('p', { class: 'muted', text: t('soon.text') }));
+// ---- Coupons, vouchers, gifts (issue 13) --------------------------------------------------------
+
+function couponTerms(coupon) {
+  const worth = coupon.kind === 'amount_off' ? t('cp.off', { amount: money(coupon.amount_off_cents) })
+    : coupon.kind === 'percent_off' ? t('cp.percent', { percent: coupon.percent_off })
+    : t('cp.free', { sku: coupon.free_sku });
+  const parts = [worth];
+  if (coupon.min_spend_cents > 0) parts.push(t('cp.min', { amount: money(coupon.min_spend_cents) }));
+  if (coupon.expires_at) parts.push(t('cp.until', { date: date(Date.parse(coupon.expires_at)) }));
+  return parts.join(' · ');
+}
+
+function couponList(id, coupons, withCode) {
+  if (coupons.length === 0) return el('p', { id, class: 'muted', text: t('cp.none') });
+  return el('ul', { id, class: 'coupons' }, ...coupons.map((coupon) => el('li', { class: 'card coupon' },
+    el('strong', { text: coupon.name }), el('p', { text: couponTerms(coupon) }),
+    withCode ? el('img', { class: 'qr', alt: t('cp.show'), width: 160, height: 160,
+      src: '/v1/member/coupons/' + coupon.campaign_id + '/' + coupon.serial + '/qr' }) : null,
+    withCode ? el('code', { class: 'code', text: coupon.code }) : null)));
+}
+
+async function renderCoupons() {
+  const wallet = await api('GET', '/v1/member/coupons');
+  page(t('cp.title'), el('h2', { text: t('cp.valid') }), couponList('coupons-valid', wallet.valid, true),
+    el('h2', { text: t('cp.used') }), couponList('coupons-used', wallet.used, false),
+    el('h2', { text: t('cp.expired') }), couponList('coupons-expired', wallet.expired, false));
+}
+
+async function renderConvert() {
+  const wallet = await api('GET', '/v1/member/coupons');
+  const list = el('ul', { id: 'offers' }, ...wallet.offers.map((offer) => el('li', { class: 'card' },
+    el('strong', { text: offer.name }), ' ',
+    el('button', { type: 'button', class: 'primary', 'data-offer': offer.offer_id,
+      text: t('cv.button', { points: number(offer.points_price) }), onclick: async () => {
+        try {
+          await api('POST', '/v1/member/vouchers', { offer_id: offer.offer_id });
+          status(t('cv.done'));
+          state.dashboard = null; // the points changed: "/" renders them afresh
+          location.hash = '#/coupons';
+        } catch (error) { failed(error); }
+      } }))));
+  page(t('cv.title'), el('p', { text: t('cv.intro') }), list);
+}
+
+function giftPrice(gift) {
+  return gift.cash_cents > 0 ? t('gf.cash', { points: number(gift.points_price), amount: money(gift.cash_cents) })
+    : t('gf.price', { points: number(gift.points_price) });
+}
+
+function redemptionState(redemption) {
+  if (redemption.status === 'reserved') return t('gf.reserved', { date: date(Date.parse(redemption.reserved_until)) });
+  if (redemption.status === 'cancelled') return t('gf.status_cancelled');
+  return t('gf.' + redemption.status);
+}
+
+async function renderGifts() {
+  const data = await api('GET', '/v1/member/gifts');
+  const names = {};
+  for (const gift of data.gifts) names[gift.gift_id] = gift.name;
+  const act = (method, path, body, done) => async () => {
+    try {
+      await api(method, path, body);
+      state.dashboard = null; // the points changed: "/" renders them afresh
+      await route();
+      status(t(done));
+    } catch (error) { failed(error); }
+  };
+  const catalogue = el('ul', { id: 'gifts' }, ...data.gifts.map((gift) => el('li', { class: 'card' },
+    el('strong', { text: gift.name }), el('p', { text: giftPrice(gift) + ' · ' + t('gf.stock', { count: number(gift.available) }) }),
+    gift.stock_mode === 'central' ? el('button', { type: 'button', class: 'primary', 'data-gift': gift.gift_id,
+      text: t('gf.redeem'), onclick: act('POST', '/v1/member/gift-redemptions', { gift_id: gift.gift_id }, 'gf.done') }) : null)));
+  const mine = el('ul', { id: 'redemptions' }, ...data.redemptions.map((redemption) => el('li', {},
+    el('span', { text: (names[redemption.gift_id] || '#' + redemption.gift_id) + ' · ' + redemptionState(redemption) + ' ' }),
+    redemption.status === 'reserved' ? el('button', { type: 'button', class: 'danger', 'data-redemption': redemption.redemption_id,
+      text: t('gf.cancel'), onclick: act('POST', '/v1/member/gift-redemptions/' + redemption.redemption_id + '/cancel', undefined, 'gf.cancelled') }) : null)));
+  page(t('gf.title'), catalogue, el('h2', { text: t('gf.mine') }), mine);
 }
 
 // ---- Login: the daemon's form, submitted here -------------------------------------------------

@@ -353,6 +353,26 @@ static int data_dir_check(const char *data_dir, const char *ca_cert)
     return 0;
 }
 
+/* The programme key that signs coupon codes (issue 13): made now if this data directory
+ * predates it, so an upgraded daemon issues codes without another step. */
+static int coupon_key_open(const char *data_dir, lty_crypto_key_t **key_out)
+{
+    char path[LTY_CONFIG_PATH_BYTES_MAX];
+    lty_config_path_resolve(data_dir, LTY_COUPON_KEY_FILE, path, sizeof(path));
+    int err = lty_crypto_key_load(path, key_out);
+    if (err == LTY_E_NOT_FOUND) {
+        err = lty_crypto_key_create(path);
+        if (err == 0) LTY_LOG(LTY_LOG_INFO, "msg=\"coupon signing key created\" path=%s", path);
+        if (err == 0) err = lty_crypto_key_load(path, key_out);
+    }
+    if (err != 0) {
+        LTY_LOG(LTY_LOG_ERR, "msg=\"DIR/%s unusable (mode 0600, a P-256 key)\" err=%s",
+                LTY_COUPON_KEY_FILE, lty_err_name(err));
+        return LTY_E_CONFIG;
+    }
+    return 0;
+}
+
 static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
 {
     static lty_programme_t programme; /* lives as long as the process */
@@ -391,6 +411,7 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
                 "(loyaltyctl init creates it)\"", LTY_PIN_PEPPER_FILE);
         err = LTY_E_CONFIG;
     }
+    if (err == 0) err = coupon_key_open(flags->data_dir, &api.coupon_key);
     lty_scheduler_t *scheduler = NULL; /* tier review, expiry sweep, birthday bonuses */
     if (err == 0) {
         lty_scheduler_options_t scheduler_options = {
@@ -450,6 +471,7 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
     lty_server_close(server);
     lty_api_portal_deinit(&api);
     lty_settings_cache_free_all(); /* every thread that cached settings has stopped */
+    lty_crypto_key_free(api.coupon_key);
     lty_store_close(store);
     LTY_LOG(LTY_LOG_INFO, "msg=\"stopped\" err=%s", lty_err_name(err));
     return err;

@@ -49,6 +49,7 @@ struct lty_scheduler_s {
     size_t birthday_count;
     size_t birthday_granted;
     uint64_t birthday_ids[LTY_BIRTHDAY_MEMBERS_PER_TXN_MAX];
+    size_t gifts_expired;      /* gift reservations the last run expired (issue 13) */
 };
 
 /* ---- The jobs (writer thread, child transaction) ------------------------------------------ */
@@ -69,6 +70,11 @@ static int review_apply_cb(lty_job_t *job, lty_store_txn_t *txn)
     int err = lty_settings_get(txn, &settings);
     if (err == 0) err = lty_ops_tier_review(txn, &scheduler->actor, &settings->programme,
                                             job->now_ms, &scheduler->review);
+    /* Gift reservations nobody collected free their stock and give the points back (issue 13);
+     * a sweep that expired its maximum leaves the rest to the next run. */
+    scheduler->gifts_expired = 0;
+    if (err == 0) err = lty_ops_gift_sweep(txn, job->now_ms, LTY_GIFT_SWEEP_PER_TXN_MAX,
+                                           &scheduler->gifts_expired);
     job->status = err == 0 ? 200 : 500;
     return err;
 }
@@ -147,6 +153,10 @@ static void tier_review_run(lty_scheduler_t *scheduler)
             (unsigned long long)scheduler->review.members_reviewed,
             (unsigned long long)(err == 0 ? scheduler->review.members_downgraded : 0),
             lty_err_name(err));
+    if (err == 0 && scheduler->gifts_expired > 0) {
+        LTY_LOG(LTY_LOG_INFO, "event=gift_reservations_expired count=%zu",
+                scheduler->gifts_expired);
+    }
 }
 
 static void expiry_sweep_run(lty_scheduler_t *scheduler)

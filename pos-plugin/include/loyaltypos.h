@@ -161,6 +161,21 @@ typedef enum lty_err {
     LTY_E_STAFF_NOT_FOUND = -233,
     LTY_E_RULE_NOT_FOUND = -234,
     LTY_E_RULE_ENDED = -235,
+    LTY_E_COUPON_NOT_FOUND = -236, /* coupons, vouchers and gifts (issue 13) */
+    LTY_E_COUPON_USED = -237,
+    LTY_E_COUPON_EXPIRED = -238,
+    LTY_E_COUPON_NOT_ELIGIBLE = -239,
+    LTY_E_COUPON_MIN_SPEND = -240,
+    LTY_E_COUPON_NOT_YOURS = -241,
+    LTY_E_CAMPAIGN_EXHAUSTED = -242,
+    LTY_E_OUT_OF_STOCK = -243,
+    LTY_E_CAMPAIGN_NOT_FOUND = -244,
+    LTY_E_GIFT_NOT_FOUND = -245,
+    LTY_E_OFFER_NOT_FOUND = -246,
+    LTY_E_REDEMPTION_NOT_FOUND = -247,
+    LTY_E_GIFT_NOT_AVAILABLE = -248,
+    LTY_E_REDEMPTION_CLOSED = -249,
+    LTY_E_CAMPAIGN_ENDED = -250,
     LTY_E_LOGIN_FAILED = -260,       /* member portal only: a till never sees these three */
     LTY_E_SESSION_EXPIRED = -261,
     LTY_E_CSRF_TOKEN_INVALID = -262,
@@ -365,6 +380,10 @@ typedef struct lty_sale_s {
     const char *staff_id;          /* public: the cashier paid commission on the sale, or NULL
                                     * ("" too); an unknown or deactivated one is refused with
                                     * LTY_E_STAFF_NOT_FOUND */
+    const char *const *coupons;    /* public (issue 13): coupon codes scanned, applied in order;
+                                    * NULL with coupons_count 0: none. See "Coupons" below for
+                                    * what happens offline. */
+    size_t coupons_count;          /* public: 0..8 */
 } lty_sale_t;
 
 /** One earning rule that changed a sale's points: the receipt's explanation. */
@@ -394,6 +413,12 @@ typedef struct lty_receipt_s {
     int64_t points_base;                    /* read-only: what the sale earns without rules */
     size_t rules_count;                     /* read-only */
     lty_rule_applied_t rules[LTY_CLIENT_RULES_MAX]; /* read-only: why it earns points_earned */
+    /* issue 13 */
+    int64_t total_cents;                    /* read-only: the basket after the coupons */
+    int64_t discount_cents;                 /* read-only: what the coupons took off */
+    size_t coupons_applied;                 /* read-only */
+    size_t coupon_conflicts;                /* read-only: offline coupons the daemon could not
+                                             * honour when the sale was forwarded */
 } lty_receipt_t;
 
 /**
@@ -432,6 +457,10 @@ typedef struct lty_quote_s {
     int64_t points_base;                    /* read-only: without rules */
     size_t rules_count;                     /* read-only */
     lty_rule_applied_t rules[LTY_CLIENT_RULES_MAX]; /* read-only */
+    /* issue 13: the sale's coupons, judged but not used */
+    int64_t total_cents;                    /* read-only: the basket after the coupons */
+    int64_t discount_cents;                 /* read-only: what the applicable coupons take off */
+    size_t coupons_applied;                 /* read-only: the others would refuse the sale */
 } lty_quote_t;
 
 /**
@@ -601,6 +630,118 @@ LTY_POS_API int lty_client_return_submit(lty_client_t *client, const lty_return_
  */
 LTY_POS_API int lty_client_void_submit(lty_client_t *client, int64_t sale_id,
                                        lty_return_receipt_t *receipt_out);
+
+/* ---- Coupons (issue 13) --------------------------------------------------------------------
+ *
+ * A coupon code is 127 characters (docs/coupons.md); the daemon judges it in the sale's own
+ * transaction. Offline, the library can check a code's signature and expiry with the
+ * programme's public key, which lty_client_keys_refresh() fetches and keeps in the queue
+ * directory (file programme-key, so it survives a restart).
+ *
+ * - With the key cached, every coupon of a sale is checked locally before any traffic: a
+ *   tampered, foreign or expired code is refused at once (LTY_E_COUPON_NOT_FOUND,
+ *   LTY_E_COUPON_EXPIRED), exactly as the daemon would refuse it.
+ * - Offline policy: a sale with coupons may be queued offline (options.offline_queue, no
+ *   points, no prepaid, no PIN, as any sale) only while the key is cached. When it is queued
+ *   and no byte of it had reached the daemon, its journaled body is marked "offline": when
+ *   forwarded, a coupon the daemon cannot honour (used meanwhile at another store, its
+ *   campaign paused or spent, not this member's...) is left out of the sale instead of
+ *   refusing it, and recorded as a conflict: counted in the forwarding (see
+ *   lty_client_conflicts_forwarded()) and listed for both stores' tills
+ *   (lty_client_coupon_conflicts()) and for the operator. Nothing is lost silently.
+ * - Without the key, a sale with coupons is never queued offline.
+ */
+
+#define LTY_CLIENT_COUPON_CODE_SIZE 128  /* 127 characters + NUL */
+#define LTY_CLIENT_COUPONS_PER_SALE_MAX 8
+
+/**
+ * Fetch the programme's public key (GET /v1/till/programme/keys) and keep it, in memory and in
+ * <queue_dir>/programme-key, for offline checks.
+ * @return 0, the network errors of lty_client_card_get(), LTY_E_BAD_RESPONSE, LTY_E_IO.
+ */
+LTY_POS_API int lty_client_keys_refresh(lty_client_t *client);
+
+/** True when a programme key is cached (refreshed now or in an earlier run). */
+LTY_POS_API bool lty_client_keys_cached(const lty_client_t *client);
+
+/** What an offline check learns from a code. */
+typedef struct lty_coupon_info_s {
+    int64_t campaign_id;                /* read-only */
+    uint64_t serial;                    /* read-only */
+    int64_t expires_ms;                 /* read-only: end of its last day; -1: no expiry */
+} lty_coupon_info_t;
+
+/**
+ * Check a code offline: its signature under the cached programme key and its expiry against
+ * the till's clock. Campaign terms, uses and owner are the daemon's to judge.
+ * @return 0, LTY_E_COUPON_NOT_FOUND (malformed, tampered, another programme's),
+ *         LTY_E_COUPON_EXPIRED, LTY_E_NOT_FOUND (no key cached), LTY_E_CLIENT_BUG.
+ */
+LTY_POS_API int lty_client_coupon_check(lty_client_t *client, const char *code,
+                                        lty_coupon_info_t *info_out);
+
+/** Conflicts the daemon reported in forwarding results (lty_client_queue_flush()) since
+ *  lty_client_init(). */
+LTY_POS_API size_t lty_client_conflicts_forwarded(const lty_client_t *client);
+
+/** A coupon accepted offline that the daemon could not honour, as the till route lists it. */
+typedef struct lty_coupon_conflict_s {
+    int64_t conflict_id;                        /* read-only */
+    int64_t campaign_id;                        /* read-only */
+    int err;                                    /* read-only: LTY_E_COUPON_USED, ... */
+    int64_t sale_id;                            /* read-only: the forwarded sale */
+    char store[LTY_CLIENT_STORE_SIZE];          /* read-only: where it was forwarded from */
+    char till[LTY_CLIENT_STORE_SIZE];           /* read-only */
+    int64_t first_sale_id;                      /* read-only: coupon_used: the use that won */
+    char first_store[LTY_CLIENT_STORE_SIZE];    /* read-only */
+    char first_till[LTY_CLIENT_STORE_SIZE];     /* read-only */
+} lty_coupon_conflict_t;
+
+/**
+ * The conflicts this till's store is on either side of (GET /v1/till/coupon-conflicts), after
+ * conflict id after (0: from the first), at most capacity.
+ * @return 0 with *count_out, the network errors, LTY_E_BAD_RESPONSE, LTY_E_CLIENT_BUG.
+ */
+LTY_POS_API int lty_client_coupon_conflicts(lty_client_t *client, int64_t after,
+                                            lty_coupon_conflict_t *conflicts_out,
+                                            size_t capacity, size_t *count_out);
+
+/* ---- Gifts (issue 13) --------------------------------------------------------------------- */
+
+/** The daemon's answer to a gift redemption or hand-over. */
+typedef struct lty_gift_receipt_s {
+    int64_t redemption_id;                     /* read-only: print it (or its QR) for the scan */
+    int64_t gift_id;                           /* read-only */
+    char status[LTY_CLIENT_SALE_STATUS_SIZE];  /* read-only: "reserved", "handed_over", ... */
+    char store[LTY_CLIENT_STORE_SIZE];         /* read-only: the stock reserved ("" central) */
+    int64_t points;                            /* read-only: debited */
+    int64_t cash_cents;                        /* read-only: to take at the till besides */
+    int64_t points_balance;                    /* read-only */
+    int64_t available;                         /* read-only: stock left */
+    bool replayed;                             /* read-only */
+    char idempotency_key[LTY_CLIENT_KEY_SIZE]; /* read-only */
+} lty_gift_receipt_t;
+
+/**
+ * Redeem the member's points for a gift from this store's stock (or the central stock):
+ * POST /v1/till/gift-redemptions. Never queued offline (points are checked now).
+ * @return 0, LTY_E_INVALID_CARD_NO, card refusals, LTY_E_GIFT_NOT_FOUND,
+ *         LTY_E_GIFT_NOT_AVAILABLE, LTY_E_OUT_OF_STOCK, LTY_E_INSUFFICIENT_POINTS,
+ *         LTY_E_REDEMPTION_BLOCKED, and the network and journal errors of
+ *         lty_client_sale_submit().
+ */
+LTY_POS_API int lty_client_gift_redeem(lty_client_t *client, const char *card_no,
+                                       int64_t gift_id, lty_gift_receipt_t *receipt_out);
+
+/**
+ * Hand a reserved gift over after scanning its redemption:
+ * POST /v1/till/gift-redemptions/{redemption_id}/hand-over.
+ * @return 0, LTY_E_REDEMPTION_NOT_FOUND, LTY_E_REDEMPTION_CLOSED, LTY_E_GIFT_NOT_AVAILABLE
+ *         (reserved at another store), network and journal errors; never queued offline.
+ */
+LTY_POS_API int lty_client_gift_hand_over(lty_client_t *client, int64_t redemption_id,
+                                          lty_gift_receipt_t *receipt_out);
 
 /* ---- Offline journal -------------------------------------------------------------------- */
 

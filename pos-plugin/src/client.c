@@ -13,9 +13,15 @@
 
 #include "lty/lty_assert.h"
 #include "lty/lty_card.h"
+#include "lty/lty_clock.h"
+#include "lty/lty_coupon_code.h"
+#include "lty/lty_crypto.h"
 #include "lty/lty_httpc.h"
+#include "lty/lty_json.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +32,8 @@
 #define PATH_TOPUPS "/v1/till/prepaid/topups"
 #define PATH_RETURNS "/v1/till/returns"
 #define PATH_QUOTES "/v1/till/sales/quote"
+#define PATH_GIFT_REDEMPTIONS "/v1/till/gift-redemptions"
+#define KEY_FILE "programme-key" /* the programme's public key, 130 hex digits (issue 13) */
 
 #define CLIENT_SERVERS_MAX 8
 
@@ -51,6 +59,9 @@ typedef struct client_impl_s {
     int last_status;
     char last_message[LTY_POS_MESSAGE_SIZE];
     char last_field[LTY_DIAG_FIELD_SIZE];
+    lty_crypto_key_t *coupon_key;   /* the programme's public key, or NULL (issue 13) */
+    char key_path[LTY_POS_FILE_PATH_BYTES_MAX + sizeof(KEY_FILE) + 2];
+    size_t conflicts_forwarded;     /* conflicts reported by forwarded sales since init */
 } client_impl_t;
 
 /* How one mutating request ended, seen from its journal entry. */
@@ -257,6 +268,60 @@ static void server_switch(client_impl_t *impl, const char *leader)
     (void)lty_httpc_target_set(&impl->httpc, target->host, target->port);
 }
 
+/* ---- The programme key (issue 13) ----------------------------------------------------------- */
+
+static bool key_hex_decode(const char *hex, uint8_t out[LTY_CRYPTO_PUBLIC_KEY_BYTES])
+{
+    for (size_t index = 0; index < LTY_CRYPTO_PUBLIC_KEY_BYTES; index++) {
+        unsigned value = 0;
+        for (int half = 0; half < 2; half++) {
+            char c = hex[2 * index + (size_t)half];
+            int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+            if (digit < 0) return false;
+            value = value << 4 | (unsigned)digit;
+        }
+        out[index] = (uint8_t)value;
+    }
+    return true;
+}
+
+/* A key kept by an earlier run; a missing or damaged file leaves the client without one. */
+static void key_cache_load(client_impl_t *impl)
+{
+    char hex[2 * LTY_CRYPTO_PUBLIC_KEY_BYTES + 1];
+    int fd = open(impl->key_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ssize_t got = read(fd, hex, sizeof(hex) - 1);
+    close(fd);
+    uint8_t point[LTY_CRYPTO_PUBLIC_KEY_BYTES];
+    lty_crypto_key_t *key = NULL;
+    if (got != (ssize_t)(sizeof(hex) - 1)) return;
+    hex[got] = '\0';
+    if (!key_hex_decode(hex, point) || lty_crypto_key_public_import(point, &key) != 0) {
+        lty__pos_log(&impl->log, LTY_CLIENT_LOG_WARN, "programme key file unusable; ignored");
+        return;
+    }
+    impl->coupon_key = key;
+}
+
+/* Keep the key for the next run: a temporary file, fsync, rename. */
+static int key_cache_store(client_impl_t *impl, const uint8_t point[LTY_CRYPTO_PUBLIC_KEY_BYTES])
+{
+    char hex[2 * LTY_CRYPTO_PUBLIC_KEY_BYTES + 1];
+    for (size_t index = 0; index < LTY_CRYPTO_PUBLIC_KEY_BYTES; index++) {
+        snprintf(hex + 2 * index, 3, "%02x", point[index]);
+    }
+    char temporary[sizeof(impl->key_path) + 4];
+    snprintf(temporary, sizeof(temporary), "%s.tmp", impl->key_path);
+    int fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return LTY_E_IO;
+    bool ok = write(fd, hex, sizeof(hex) - 1) == (ssize_t)(sizeof(hex) - 1) && fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+    ok = ok && rename(temporary, impl->key_path) == 0;
+    if (!ok) unlink(temporary);
+    return ok ? 0 : LTY_E_IO;
+}
+
 static int impl_open(client_impl_t *impl, const lty_client_options_t *options)
 {
     impl->offline_queue = options->offline_queue;
@@ -285,12 +350,17 @@ static int impl_open(client_impl_t *impl, const lty_client_options_t *options)
     };
     err = lty_httpc_init(&impl->httpc, &httpc_options);
     if (err != 0) return err;
-    return lty__pos_queue_open(&impl->queue, options->queue_dir, options->queue_entries_max,
-                               &impl->log);
+    err = lty__pos_queue_open(&impl->queue, options->queue_dir, options->queue_entries_max,
+                              &impl->log);
+    snprintf(impl->key_path, sizeof(impl->key_path), "%s/%s", options->queue_dir, KEY_FILE);
+    if (err == 0) key_cache_load(impl);
+    return err;
 }
 
 static void impl_close(client_impl_t *impl)
 {
+    lty_crypto_key_free(impl->coupon_key);
+    impl->coupon_key = NULL;
     lty__pos_queue_close(&impl->queue);
     lty_httpc_deinit(&impl->httpc);
     lty_buf_deinit(&impl->response.body);
@@ -515,6 +585,25 @@ int lty_client_sale_quote(lty_client_t *client, const lty_sale_t *sale, lty_quot
 
 /* ---- The journal ------------------------------------------------------------------------------ */
 
+/* A forwarded sale's answer names the coupons the daemon could not honour: count them, and
+ * say so in the log (the till reads them with lty_client_coupon_conflicts()). */
+static void conflicts_count(client_impl_t *impl)
+{
+    lty_receipt_t receipt;
+    memset(&receipt, 0, sizeof(receipt));
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    if (lty__pos_receipt_parse(impl->response.body.data, impl->response.body.size, &receipt,
+                               &diag) != 0 ||
+        receipt.coupon_conflicts == 0) {
+        return;
+    }
+    impl->conflicts_forwarded += receipt.coupon_conflicts;
+    lty__pos_log(&impl->log, LTY_CLIENT_LOG_WARN,
+                 "forwarded sale %lld: %zu coupon(s) accepted offline were not honoured",
+                 (long long)receipt.sale_id, receipt.coupon_conflicts);
+}
+
 /* Deliver pending entries oldest first, stopping before sequence stop_before (0: no stop). */
 static int flush_entries(client_impl_t *impl, uint64_t stop_before, size_t *delivered_out)
 {
@@ -539,6 +628,9 @@ static int flush_entries(client_impl_t *impl, uint64_t stop_before, size_t *deli
                   : lty__pos_queue_refuse(&impl->queue, sequence, impl->response.status,
                                           lty_err_code(error.err), error.message);
         if (err != 0) return error_set(impl, err, "", "journal update failed");
+        if (answer == ANSWER_APPLIED && strcmp(record.path, PATH_SALES) == 0) {
+            conflicts_count(impl); /* the forwarding result of a sale accepted offline */
+        }
         lty__pos_log(&impl->log, LTY_CLIENT_LOG_INFO,
                      "journal delivered sequence=%llu status=%d replayed=%d",
                      (unsigned long long)sequence, impl->response.status,
@@ -607,6 +699,7 @@ typedef struct mutation_s {
     const char *path;
     char label[LTY_POS_LABEL_SIZE];
     bool offline_eligible; /* may wait in the journal (no balance check needed at the till) */
+    bool mark_offline;     /* a sale with coupons: queued offline, its body says "offline" */
     char key[LTY_CLIENT_KEY_SIZE]; /* out: the key used */
     bool replayed;                 /* out */
 } mutation_t;
@@ -637,12 +730,37 @@ static int mutation_journal(client_impl_t *impl, mutation_t *mutation, uint64_t 
     return 0;
 }
 
+/* Rewrite a queued sale's journaled body with "offline":true (the body ends with its object's
+ * closing brace). A failure keeps the unmarked body: the sale is then judged as online. */
+static void offline_mark(client_impl_t *impl, uint64_t sequence)
+{
+    lty_buf_t *body = &impl->request_body;
+    static const char mark[] = ",\"offline\":true}";
+    if (body->size < 2 || body->data[body->size - 1] != '}' ||
+        body->size - 1 + sizeof(mark) - 1 > LTY_HTTP_BODY_BYTES_MAX) {
+        return;
+    }
+    body->size--;
+    lty_buf_append(body, mark, sizeof(mark) - 1);
+    int err = lty_buf_error(body) == 0 ? lty__pos_queue_rewrite(&impl->queue, sequence, body->data,
+                                                                body->size)
+                                       : LTY_E_NOMEM;
+    if (err != 0) {
+        lty__pos_log(&impl->log, LTY_CLIENT_LOG_WARN, "offline mark not written sequence=%llu",
+                     (unsigned long long)sequence);
+    }
+}
+
 /* The daemon did not act on it now. Keep it journaled when it may have acted earlier (in doubt)
  * or may wait offline; forget it when it certainly never arrived. */
 static int mutation_unanswered(client_impl_t *impl, const mutation_t *mutation,
                                uint64_t sequence, bool may_have_arrived, int err)
 {
     if (impl->offline_queue && mutation->offline_eligible) {
+        /* Coupons accepted on their signature: the daemon must know, when the sale arrives,
+         * that the goods already left (docs/coupons.md). Only a body that never reached it may
+         * change: its key was never used. */
+        if (mutation->mark_offline && !may_have_arrived) offline_mark(impl, sequence);
         lty__pos_log(&impl->log, LTY_CLIENT_LOG_WARN, "queued offline sequence=%llu cause=%s",
                      (unsigned long long)sequence, lty_err_name(err));
         return error_set(impl, LTY_E_QUEUED_OFFLINE, "", "%s (%s)",
@@ -756,6 +874,26 @@ static int mutation_answer(client_impl_t *impl, mutation_t *mutation, answer_kin
     return err != 0 ? applied_but_unreadable(impl, &diag) : 0;
 }
 
+/* With the programme key cached, a coupon that fails its signature or expiry is refused here,
+ * before any traffic or journal entry, as the daemon would refuse it. */
+static int sale_coupons_check(client_impl_t *impl, const lty_sale_t *sale)
+{
+    if (impl->coupon_key == NULL) return 0;
+    for (size_t index = 0; index < sale->coupons_count; index++) {
+        lty_coupon_code_t fields;
+        const char *code = sale->coupons[index];
+        int err = lty_coupon_code_check(impl->coupon_key, code,
+                                        strnlen(code, LTY_CLIENT_COUPON_CODE_SIZE),
+                                        lty_clock_now_ms(), &fields);
+        if (err != 0) {
+            char field[32];
+            snprintf(field, sizeof(field), "/coupons/%zu", index);
+            return error_set(impl, err, field, "%s (checked offline)", lty_strerror(err));
+        }
+    }
+    return 0;
+}
+
 int lty_client_sale_submit(lty_client_t *client, const lty_sale_t *sale,
                            lty_receipt_t *receipt_out)
 {
@@ -770,7 +908,13 @@ int lty_client_sale_submit(lty_client_t *client, const lty_sale_t *sale,
     int err = lty__pos_sale_render(sale, &impl->request_body, &diag);
     if (err != 0) return error_from_diag(impl, err, &diag);
 
-    mutation_t mutation = {.path = PATH_SALES, .offline_eligible = sale_offline_eligible(sale)};
+    err = sale_coupons_check(impl, sale);
+    if (err != 0) return err;
+    /* Coupons wait offline only when they could be checked here (docs/coupons.md). */
+    bool coupons_checked = sale->coupons_count == 0 || impl->coupon_key != NULL;
+    mutation_t mutation = {.path = PATH_SALES,
+                           .offline_eligible = sale_offline_eligible(sale) && coupons_checked,
+                           .mark_offline = sale->coupons_count > 0};
     snprintf(mutation.label, sizeof(mutation.label), "sale receipt %s", sale->receipt_no);
     return mutation_answer(impl, &mutation, ANSWER_SALE, receipt_out, receipt_out->idempotency_key,
                            &receipt_out->replayed);
@@ -903,4 +1047,167 @@ int lty_client_card_activate(lty_client_t *client, const lty_activation_t *activ
              card_tail(activation->card_no));
     return mutation_answer(impl, &mutation, ANSWER_ACTIVATION, receipt_out,
                            receipt_out->idempotency_key, &receipt_out->replayed);
+}
+
+/* ---- Coupons and gifts (issue 13) ---------------------------------------------------------- */
+
+int lty_client_keys_refresh(lty_client_t *client)
+{
+    client_impl_t *impl = impl_of(client);
+    if (impl == NULL) return LTY_E_CLIENT_BUG;
+    error_clear(impl);
+    bool in_doubt = false;
+    int err = exchange(impl, "GET", "/v1/till/programme/keys", NULL, NULL, 0, &in_doubt);
+    if (err != 0) return err;
+    if (impl->response.status != 200) {
+        lty__pos_error_t error;
+        return answer_error(impl, &error);
+    }
+    uint8_t point[LTY_CRYPTO_PUBLIC_KEY_BYTES];
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    err = response_json_require(impl, &diag);
+    if (err == 0) err = lty__pos_keys_parse(impl->response.body.data, impl->response.body.size,
+                                            point, &diag);
+    lty_crypto_key_t *key = NULL;
+    if (err == 0 && lty_crypto_key_public_import(point, &key) != 0) {
+        err = lty_diag_set(&diag, LTY_E_BAD_RESPONSE, "/keys/0/public_key", "not a P-256 point");
+    }
+    if (err != 0) return error_from_diag(impl, LTY_E_BAD_RESPONSE, &diag);
+    lty_crypto_key_free(impl->coupon_key);
+    impl->coupon_key = key;
+    err = key_cache_store(impl, point);
+    if (err != 0) return error_set(impl, err, "", "programme key not written to %s",
+                                   impl->key_path);
+    lty__pos_log(&impl->log, LTY_CLIENT_LOG_INFO, "programme key cached");
+    return 0;
+}
+
+bool lty_client_keys_cached(const lty_client_t *client)
+{
+    const client_impl_t *impl = impl_of(client);
+    return impl != NULL && impl->coupon_key != NULL;
+}
+
+int lty_client_coupon_check(lty_client_t *client, const char *code, lty_coupon_info_t *info_out)
+{
+    client_impl_t *impl = impl_of(client);
+    if (impl == NULL) return LTY_E_CLIENT_BUG;
+    error_clear(impl);
+    LTY_POS_CHECK(&impl->log, code != NULL);
+    LTY_POS_CHECK(&impl->log, info_out != NULL);
+    if (impl->coupon_key == NULL) {
+        return error_set(impl, LTY_E_NOT_FOUND, "", "no programme key cached: "
+                         "lty_client_keys_refresh() while online");
+    }
+    lty_coupon_code_t fields;
+    int err = lty_coupon_code_check(impl->coupon_key, code,
+                                    strnlen(code, LTY_CLIENT_COUPON_CODE_SIZE),
+                                    lty_clock_now_ms(), &fields);
+    if (err != 0) return error_set(impl, err, "", "%s", lty_strerror(err));
+    info_out->campaign_id = fields.campaign_id;
+    info_out->serial = fields.serial;
+    info_out->expires_ms = fields.expiry_day >= LTY_COUPON_EXPIRY_NONE
+                               ? -1
+                               : ((int64_t)fields.expiry_day + 1) * LTY_MS_PER_DAY - 1;
+    return 0;
+}
+
+size_t lty_client_conflicts_forwarded(const lty_client_t *client)
+{
+    const client_impl_t *impl = impl_of(client);
+    return impl != NULL ? impl->conflicts_forwarded : 0;
+}
+
+int lty_client_coupon_conflicts(lty_client_t *client, int64_t after,
+                                lty_coupon_conflict_t *conflicts_out, size_t capacity,
+                                size_t *count_out)
+{
+    client_impl_t *impl = impl_of(client);
+    if (impl == NULL) return LTY_E_CLIENT_BUG;
+    error_clear(impl);
+    LTY_POS_CHECK(&impl->log, conflicts_out != NULL && count_out != NULL);
+    LTY_POS_CHECK(&impl->log, capacity >= 1 && after >= 0 && after <= LTY_JSON_INT_MAX);
+    *count_out = 0;
+    char path[LTY_POS_PATH_SIZE];
+    snprintf(path, sizeof(path), "/v1/till/coupon-conflicts?after=%lld&limit=%zu",
+             (long long)after, capacity < LTY_COUPON_PAGE_MAX ? capacity : LTY_COUPON_PAGE_MAX);
+    bool in_doubt = false;
+    int err = exchange(impl, "GET", path, NULL, NULL, 0, &in_doubt);
+    if (err != 0) return err;
+    if (impl->response.status != 200) {
+        lty__pos_error_t error;
+        return answer_error(impl, &error);
+    }
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    err = response_json_require(impl, &diag);
+    if (err == 0) err = lty__pos_conflicts_parse(impl->response.body.data,
+                                                 impl->response.body.size, conflicts_out,
+                                                 capacity, count_out, &diag);
+    return err != 0 ? error_from_diag(impl, LTY_E_BAD_RESPONSE, &diag) : 0;
+}
+
+/* Submit the gift request rendered into impl->request_body, and read its receipt. */
+static int gift_submit(client_impl_t *impl, mutation_t *mutation, lty_gift_receipt_t *receipt_out)
+{
+    int err = mutation_submit(impl, mutation);
+    memcpy(receipt_out->idempotency_key, mutation->key, sizeof(receipt_out->idempotency_key));
+    if (err != 0) return err;
+    receipt_out->replayed = mutation->replayed;
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    err = response_json_require(impl, &diag);
+    if (err == 0) err = lty__pos_gift_receipt_parse(impl->response.body.data,
+                                                    impl->response.body.size, receipt_out, &diag);
+    return err != 0 ? applied_but_unreadable(impl, &diag) : 0;
+}
+
+int lty_client_gift_redeem(lty_client_t *client, const char *card_no, int64_t gift_id,
+                           lty_gift_receipt_t *receipt_out)
+{
+    client_impl_t *impl = impl_of(client);
+    if (impl == NULL) return LTY_E_CLIENT_BUG;
+    error_clear(impl);
+    LTY_POS_CHECK(&impl->log, card_no != NULL && receipt_out != NULL);
+    memset(receipt_out, 0, sizeof(*receipt_out));
+    if (lty_card_no_check(card_no, strnlen(card_no, LTY_CARD_NO_DIGITS_MAX + 1)) != 0) {
+        return error_set(impl, LTY_E_INVALID_CARD_NO, "/card_no", "%s",
+                         lty_strerror(LTY_E_INVALID_CARD_NO));
+    }
+    if (gift_id < 1 || gift_id > LTY_JSON_INT_MAX) {
+        return error_set(impl, LTY_E_INVALID_FIELD, "/gift_id", "must be positive");
+    }
+    lty_buf_reset(&impl->request_body);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, &impl->request_body);
+    lty_jw_object_begin(&writer);
+    lty_jw_kv_string(&writer, "card_no", card_no);
+    lty_jw_kv_int(&writer, "gift_id", gift_id);
+    lty_jw_object_end(&writer);
+    /* Points are checked and stock reserved now: never queued offline. */
+    mutation_t mutation = {.path = PATH_GIFT_REDEMPTIONS, .offline_eligible = false};
+    snprintf(mutation.label, sizeof(mutation.label), "gift %lld card ...%s", (long long)gift_id,
+             card_tail(card_no));
+    return gift_submit(impl, &mutation, receipt_out);
+}
+
+int lty_client_gift_hand_over(lty_client_t *client, int64_t redemption_id,
+                              lty_gift_receipt_t *receipt_out)
+{
+    client_impl_t *impl = impl_of(client);
+    if (impl == NULL) return LTY_E_CLIENT_BUG;
+    error_clear(impl);
+    LTY_POS_CHECK(&impl->log, receipt_out != NULL);
+    memset(receipt_out, 0, sizeof(*receipt_out));
+    if (redemption_id < 1 || redemption_id > LTY_JSON_INT_MAX) {
+        return error_set(impl, LTY_E_INVALID_FIELD, "/redemption_id", "must be positive");
+    }
+    char path[LTY_POS_PATH_SIZE];
+    snprintf(path, sizeof(path), PATH_GIFT_REDEMPTIONS "/%lld/hand-over", (long long)redemption_id);
+    lty_buf_reset(&impl->request_body); /* no body: the path names the redemption */
+    mutation_t mutation = {.path = path, .offline_eligible = false};
+    snprintf(mutation.label, sizeof(mutation.label), "gift hand-over %lld",
+             (long long)redemption_id);
+    return gift_submit(impl, &mutation, receipt_out);
 }

@@ -140,6 +140,23 @@ static bool given(const char *text)
     return text != NULL && text[0] != '\0';
 }
 
+/* Issue 13: 0..8 codes of 1..127 printable characters (the daemon judges their content). */
+static int coupons_check(const lty_sale_t *sale, lty_diag_t *diag)
+{
+    if (sale->coupons_count == 0) return 0;
+    if (sale->coupons == NULL || sale->coupons_count > LTY_COUPONS_PER_SALE_MAX) {
+        return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/coupons",
+                            "must be 1 to %d codes (NULL for none)", LTY_COUPONS_PER_SALE_MAX);
+    }
+    for (size_t index = 0; index < sale->coupons_count; index++) {
+        char field[LTY_DIAG_FIELD_SIZE];
+        snprintf(field, sizeof(field), "/coupons/%zu", index);
+        int err = text_check(sale->coupons[index], 1, LTY_CLIENT_COUPON_CODE_SIZE - 1, field, diag);
+        if (err != 0) return err;
+    }
+    return 0;
+}
+
 static int sale_check(const lty_sale_t *sale, bool quote, lty_diag_t *diag)
 {
     int err = card_no_check(sale->card_no, "/card_no", diag);
@@ -165,6 +182,7 @@ static int sale_check(const lty_sale_t *sale, bool quote, lty_diag_t *diag)
     }
     err = tenders_check(sale, diag);
     if (err == 0 && sale->pin != NULL && sale->pin[0] != '\0') err = pin_check(sale->pin, diag);
+    if (err == 0) err = coupons_check(sale, diag);
     return err;
 }
 
@@ -208,6 +226,14 @@ static int sale_body_render(const lty_sale_t *sale, bool quote, lty_buf_t *out, 
     }
     if (sale->pin != NULL && sale->pin[0] != '\0') lty_jw_kv_string(&writer, "pin", sale->pin);
     if (given(sale->staff_id)) lty_jw_kv_string(&writer, "staff_id", sale->staff_id);
+    if (sale->coupons_count > 0) {
+        lty_jw_key(&writer, "coupons");
+        lty_jw_array_begin(&writer);
+        for (size_t index = 0; index < sale->coupons_count; index++) {
+            lty_jw_string(&writer, sale->coupons[index]);
+        }
+        lty_jw_array_end(&writer);
+    }
     lty_jw_object_end(&writer);
     err = lty_buf_error(out);
     if (err != 0) return lty_diag_set(diag, LTY_E_REQUEST_TOO_LARGE, "", "sale body too large");
@@ -456,6 +482,39 @@ int lty__pos_card_parse(const char *body, size_t size, lty_card_info_t *card_out
     return 0;
 }
 
+/* Issue 13: the coupons' part of a sale's or a quote's answer (all optional: older daemons send
+ * none). applied_out counts the coupons marked "applied"; conflicts_out (NULL for a quote) the
+ * offline ones the daemon could not honour. */
+static int coupons_read(const lty_json_node_t *root, int64_t *total_out, int64_t *discount_out,
+                        size_t *applied_out, size_t *conflicts_out, lty_diag_t *diag)
+{
+    int64_t conflicts = 0;
+    const lty_json_node_t *coupons = NULL;
+    size_t count = 0;
+    int err = lty_json_get_int(root, "", "total_cents", false, 0, LTY_SALE_AMOUNT_CENTS_MAX,
+                               total_out, NULL, diag);
+    if (err == 0) err = lty_json_get_int(root, "", "discount_cents", false, 0,
+                                         LTY_SALE_AMOUNT_CENTS_MAX, discount_out, NULL, diag);
+    if (err == 0 && conflicts_out != NULL) {
+        err = lty_json_get_int(root, "", "coupon_conflicts", false, 0, LTY_COUPONS_PER_SALE_MAX,
+                               &conflicts, NULL, diag);
+        *conflicts_out = (size_t)conflicts;
+    }
+    if (err == 0) err = lty_json_get_array(root, "", "coupons", false, LTY_COUPONS_PER_SALE_MAX,
+                                           &coupons, &count, diag);
+    *applied_out = 0;
+    for (size_t index = 0; err == 0 && index < count; index++) {
+        char path[LTY_DIAG_FIELD_SIZE];
+        snprintf(path, sizeof(path), "/coupons/%zu", index);
+        const lty_json_node_t *item = lty_json_item(coupons, index);
+        bool applied = false;
+        err = lty_json_expect_object(item, path, diag);
+        if (err == 0) err = lty_json_get_bool(item, path, "applied", true, &applied, NULL, diag);
+        if (applied) (*applied_out)++;
+    }
+    return err;
+}
+
 _Static_assert(LTY_CLIENT_RULES_MAX == LTY_RULES_APPLIED_MAX + 1, "the daemon's rules fit");
 
 /* "points_base" and "rules_applied" of a sale or quote (optional: older daemons send none). */
@@ -516,6 +575,8 @@ int lty__pos_quote_parse(const char *body, size_t size, lty_quote_t *quote_out, 
         memcpy((char *)&quote + fields[index].offset, &value, sizeof(value));
     }
     if (err == 0) err = rules_read(root, &quote.points_base, quote.rules, &quote.rules_count, diag);
+    if (err == 0) err = coupons_read(root, &quote.total_cents, &quote.discount_cents,
+                                     &quote.coupons_applied, NULL, diag);
     lty_json_doc_free(doc);
     if (err != 0) return response_refused(diag);
     *quote_out = quote;
@@ -577,6 +638,8 @@ int lty__pos_receipt_parse(const char *body, size_t size, lty_receipt_t *receipt
         err = rules_read(root, &receipt.points_base, receipt.rules, &receipt.rules_count, diag);
     }
     receipt.points_confirmed = true;
+    if (err == 0) err = coupons_read(root, &receipt.total_cents, &receipt.discount_cents,
+                                     &receipt.coupons_applied, &receipt.coupon_conflicts, diag);
     lty_json_doc_free(doc);
     if (err != 0) return response_refused(diag);
     /* Keep the caller's fields that are not the daemon's to set (replayed, key). */
@@ -797,4 +860,133 @@ void lty__pos_leader_parse(const char *body, size_t size, char *out, size_t out_
     const char *leader = lty_json_node_string(lty_json_member(error, "leader"));
     if (leader != NULL) snprintf(out, out_size, "%s", leader);
     lty_json_doc_free(doc);
+}
+
+/* ---- Issue 13: programme key, gifts, conflicts ---------------------------------------------- */
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+int lty__pos_keys_parse(const char *body, size_t size, uint8_t public_key_out[65],
+                        lty_diag_t *diag)
+{
+    lty_json_doc_t *doc;
+    const lty_json_node_t *root = NULL;
+    int err = document_open(body, size, &doc, &root, diag);
+    if (err != 0) return err;
+    const lty_json_node_t *keys = NULL;
+    size_t count = 0;
+    char hex[2 * 65 + 1] = "";
+    err = lty_json_get_array(root, "", "keys", true, 8, &keys, &count, diag);
+    if (err == 0 && count < 1) err = lty_diag_set(diag, LTY_E_BAD_RESPONSE, "/keys", "no key");
+    if (err == 0) err = lty_json_get_string(lty_json_item(keys, 0), "/keys/0", "public_key", true,
+                                            130, 130, hex, sizeof(hex), NULL, diag);
+    lty_json_doc_free(doc);
+    for (size_t index = 0; err == 0 && index < 65; index++) {
+        int high = hex_value(hex[2 * index]), low = hex_value(hex[2 * index + 1]);
+        if (high < 0 || low < 0) {
+            err = lty_diag_set(diag, LTY_E_BAD_RESPONSE, "/keys/0/public_key", "not hex");
+        } else {
+            public_key_out[index] = (uint8_t)(high << 4 | low);
+        }
+    }
+    return err != 0 ? response_refused(diag) : 0;
+}
+
+int lty__pos_gift_receipt_parse(const char *body, size_t size, lty_gift_receipt_t *receipt_out,
+                                lty_diag_t *diag)
+{
+    lty_json_doc_t *doc;
+    const lty_json_node_t *root = NULL;
+    int err = document_open(body, size, &doc, &root, diag);
+    if (err != 0) return err;
+    lty_gift_receipt_t receipt;
+    memset(&receipt, 0, sizeof(receipt));
+    err = lty_json_get_int(root, "", "redemption_id", true, 1, LTY_JSON_INT_MAX,
+                           &receipt.redemption_id, NULL, diag);
+    if (err == 0) err = lty_json_get_int(root, "", "gift_id", true, 1, LTY_JSON_INT_MAX,
+                                         &receipt.gift_id, NULL, diag);
+    if (err == 0) err = lty_json_get_string(root, "", "status", true, 1,
+                                            sizeof(receipt.status) - 1, receipt.status,
+                                            sizeof(receipt.status), NULL, diag);
+    if (err == 0) err = lty_json_get_string(root, "", "store", true, 0, sizeof(receipt.store) - 1,
+                                            receipt.store, sizeof(receipt.store), NULL, diag);
+    if (err == 0) err = lty_json_get_int(root, "", "points", true, 1, LTY_POINTS_PER_TXN_MAX,
+                                         &receipt.points, NULL, diag);
+    if (err == 0) err = lty_json_get_int(root, "", "cash_cents", true, 0,
+                                         LTY_SALE_AMOUNT_CENTS_MAX, &receipt.cash_cents, NULL, diag);
+    if (err == 0) err = lty_json_get_int(root, "", "points_balance", true,
+                                         -LTY_POINTS_BALANCE_MAX, LTY_POINTS_BALANCE_MAX,
+                                         &receipt.points_balance, NULL, diag);
+    if (err == 0) err = lty_json_get_int(root, "", "available", true, 0, LTY_JSON_INT_MAX,
+                                         &receipt.available, NULL, diag);
+    lty_json_doc_free(doc);
+    if (err != 0) return response_refused(diag);
+    receipt.replayed = receipt_out->replayed;
+    memcpy(receipt.idempotency_key, receipt_out->idempotency_key, sizeof(receipt.idempotency_key));
+    *receipt_out = receipt;
+    return 0;
+}
+
+static int conflict_parse(const lty_json_node_t *item, lty_coupon_conflict_t *conflict,
+                          lty_diag_t *diag)
+{
+    char code[64] = "";
+    const lty_json_node_t *first = lty_json_member(item, "first_use");
+    memset(conflict, 0, sizeof(*conflict));
+    int err = lty_json_get_int(item, "/conflicts", "conflict_id", true, 1, LTY_JSON_INT_MAX,
+                               &conflict->conflict_id, NULL, diag);
+    if (err == 0) err = lty_json_get_int(item, "/conflicts", "campaign_id", true, 0,
+                                         LTY_JSON_INT_MAX, &conflict->campaign_id, NULL, diag);
+    if (err == 0) err = lty_json_get_int(item, "/conflicts", "sale_id", true, 1, LTY_JSON_INT_MAX,
+                                         &conflict->sale_id, NULL, diag);
+    if (err == 0) err = lty_json_get_string(item, "/conflicts", "error", true, 1, sizeof(code) - 1,
+                                            code, sizeof(code), NULL, diag);
+    if (err == 0) err = lty_json_get_string(item, "/conflicts", "store", true, 1,
+                                            sizeof(conflict->store) - 1, conflict->store,
+                                            sizeof(conflict->store), NULL, diag);
+    if (err == 0) err = lty_json_get_string(item, "/conflicts", "till", true, 1,
+                                            sizeof(conflict->till) - 1, conflict->till,
+                                            sizeof(conflict->till), NULL, diag);
+    if (err == 0 && first != NULL && lty_json_is_object(first)) {
+        err = lty_json_get_int(first, "/first_use", "sale_id", true, 1, LTY_JSON_INT_MAX,
+                               &conflict->first_sale_id, NULL, diag);
+        if (err == 0) err = lty_json_get_string(first, "/first_use", "store", true, 1,
+                                                sizeof(conflict->first_store) - 1,
+                                                conflict->first_store,
+                                                sizeof(conflict->first_store), NULL, diag);
+        if (err == 0) err = lty_json_get_string(first, "/first_use", "till", true, 1,
+                                                sizeof(conflict->first_till) - 1,
+                                                conflict->first_till,
+                                                sizeof(conflict->first_till), NULL, diag);
+    }
+    int code_err = lty_err_from_code(code);
+    conflict->err = code_err < 0 ? code_err : LTY_E_BAD_RESPONSE;
+    return err;
+}
+
+int lty__pos_conflicts_parse(const char *body, size_t size, lty_coupon_conflict_t *out,
+                             size_t capacity, size_t *count_out, lty_diag_t *diag)
+{
+    lty_json_doc_t *doc;
+    const lty_json_node_t *root = NULL;
+    int err = document_open(body, size, &doc, &root, diag);
+    if (err != 0) return err;
+    const lty_json_node_t *conflicts = NULL;
+    size_t count = 0;
+    err = lty_json_get_array(root, "", "conflicts", true, LTY_COUPON_PAGE_MAX, &conflicts, &count,
+                             diag);
+    size_t kept = 0;
+    for (size_t index = 0; err == 0 && index < count && kept < capacity; index++) {
+        err = conflict_parse(lty_json_item(conflicts, index), &out[kept], diag);
+        if (err == 0) kept++;
+    }
+    lty_json_doc_free(doc);
+    if (err != 0) return response_refused(diag);
+    *count_out = kept;
+    return 0;
 }

@@ -86,6 +86,13 @@ int lty__pos_topup_receipt_parse(const char *body, size_t size,
 void lty__pos_error_parse(const char *body, size_t size, int http_status,
                           lty__pos_error_t *error_out);
 lty_card_status_t lty__pos_card_status_decode(const char *word);
+/* Issue 13: the programme key (the first key's 65-byte point), gift receipts, conflicts. */
+int lty__pos_keys_parse(const char *body, size_t size, uint8_t public_key_out[65],
+                        lty_diag_t *diag);
+int lty__pos_gift_receipt_parse(const char *body, size_t size, lty_gift_receipt_t *receipt_out,
+                                lty_diag_t *diag);
+int lty__pos_conflicts_parse(const char *body, size_t size, lty_coupon_conflict_t *out,
+                             size_t capacity, size_t *count_out, lty_diag_t *diag);
 
 /* ---- Queue: the durable request journal -------------------------------------------------- */
 
@@ -145,6 +152,11 @@ int lty__pos_queue_append(lty__pos_queue_t *queue, const char *key, const char *
                           size_t body_size, uint64_t *sequence_out);
 /** Load pending entry index (0 = oldest). */
 int lty__pos_queue_load(lty__pos_queue_t *queue, size_t index, lty__pos_record_t *record_out);
+/** Replace a pending entry's body durably (same key, header and sequence; the index keeps the
+ *  digest of the body the caller submitted, so an identical resubmission still finds it).
+ *  Only for an entry no byte of which ever reached the daemon. */
+int lty__pos_queue_rewrite(lty__pos_queue_t *queue, uint64_t sequence, const void *body,
+                           size_t body_size);
 /** Remove a pending entry durably (after a definitive answer). */
 int lty__pos_queue_remove(lty__pos_queue_t *queue, uint64_t sequence);
 /** Move a pending entry to the refused list, with the daemon's answer, durably. */

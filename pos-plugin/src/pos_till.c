@@ -38,13 +38,18 @@ static void usage(FILE *out)
           "  card CARD_NO\n"
           "  sale --card CARD_NO --receipt NO --line sku,category,qty,amount_cents ...\n"
           "       [--redeem POINTS] [--tender prepaid|cash|bank_card:CENTS ...] [--pin PIN]\n"
-          "       [--staff STAFF_ID]\n"
+          "       [--staff STAFF_ID] [--coupon CODE ...]\n"
           "  quote (the sale's flags; --receipt optional): what the sale would earn, no effect\n"
           "  activate --card CARD_NO --phone PHONE [--name NAME] [--staff STAFF_ID]\n"
           "  topup --card CARD_NO --amount CENTS [--tender cash|bank_card] [--staff STAFF_ID]\n"
           "  pin set --card CARD_NO --pin PIN [--reset-code CODE]\n"
           "  return (--sale SALE_ID | --receipt NO [--store STORE]) [--line sku,qty ...]\n"
           "  void SALE_ID\n"
+          "  keys refresh                 fetch and cache the programme key (offline coupons)\n"
+          "  coupon check CODE            check a code offline (signature, expiry)\n"
+          "  conflicts [AFTER_ID]         coupons accepted offline and not honoured\n"
+          "  gift redeem --card CARD_NO --gift GIFT_ID\n"
+          "  gift hand-over REDEMPTION_ID\n"
           "  queue count | queue flush\n"
           "  refused list | refused remove SEQUENCE\n"
           "  help | quit\n",
@@ -173,9 +178,9 @@ static void receipt_print(const till_t *till, const lty_receipt_t *receipt, bool
                    receipt->idempotency_key);
         } else {
             printf("sale %" PRId64 " earned %" PRId64 " redeemed %" PRId64 " balance %" PRId64
-                   " prepaid_cents %" PRId64 "%s key %s\n",
+                   " prepaid_cents %" PRId64 " discount_cents %" PRId64 "%s key %s\n",
                    receipt->sale_id, receipt->points_earned, receipt->points_redeemed,
-                   receipt->points_balance, receipt->prepaid_cents,
+                   receipt->points_balance, receipt->prepaid_cents, receipt->discount_cents,
                    receipt->replayed ? " (replayed)" : "", receipt->idempotency_key);
             rules_print(till, NULL, receipt->rules, receipt->rules_count);
         }
@@ -197,6 +202,10 @@ static void receipt_print(const till_t *till, const lty_receipt_t *receipt, bool
         lty_jw_kv_bool(&writer, "replayed", receipt->replayed);
         lty_jw_kv_int(&writer, "points_base", receipt->points_base);
         rules_print(till, &writer, receipt->rules, receipt->rules_count);
+        lty_jw_kv_int(&writer, "total_cents", receipt->total_cents);
+        lty_jw_kv_int(&writer, "discount_cents", receipt->discount_cents);
+        lty_jw_kv_int(&writer, "coupons_applied", (int64_t)receipt->coupons_applied);
+        lty_jw_kv_int(&writer, "coupon_conflicts", (int64_t)receipt->coupon_conflicts);
     }
     lty_jw_kv_bool(&writer, "points_confirmed", receipt->points_confirmed);
     lty_jw_kv_string(&writer, "idempotency_key", receipt->idempotency_key);
@@ -273,6 +282,7 @@ static int sale_args_parse(int argc, char **argv, lty_sale_t *sale)
 {
     static lty_sale_line_t lines[ARGS_MAX];
     static lty_tender_t tenders[TENDERS_MAX];
+    static const char *coupons[LTY_CLIENT_COUPONS_PER_SALE_MAX];
     memset(sale, 0, sizeof(*sale));
     sale->lines = lines;
     for (int index = 1; index < argc; index++) {
@@ -295,11 +305,15 @@ static int sale_args_parse(int argc, char **argv, lty_sale_t *sale)
             sale->pin = value;
         } else if (strcmp(flag, "--staff") == 0) {
             sale->staff_id = value;
+        } else if (strcmp(flag, "--coupon") == 0) {
+            if (sale->coupons_count == LTY_CLIENT_COUPONS_PER_SALE_MAX) return EXIT_USAGE;
+            coupons[sale->coupons_count++] = value;
         } else {
             return EXIT_USAGE;
         }
     }
     if (sale->tenders_count > 0) sale->tenders = tenders;
+    if (sale->coupons_count > 0) sale->coupons = coupons;
     return sale->card_no == NULL || sale->lines_count == 0 ? EXIT_USAGE : EXIT_OK;
 }
 
@@ -332,6 +346,11 @@ static int cmd_quote(till_t *till, int argc, char **argv)
                " redeemable %" PRId64 "\n",
                quote.points_earned, quote.points_base, quote.points_balance,
                quote.points_redeemable);
+        if (sale.coupons_count > 0) {
+            printf("coupons %zu of %zu apply, discount %" PRId64 " total %" PRId64 "\n",
+                   quote.coupons_applied, sale.coupons_count, quote.discount_cents,
+                   quote.total_cents);
+        }
         rules_print(till, NULL, quote.rules, quote.rules_count);
         fflush(stdout);
         return EXIT_OK;
@@ -345,6 +364,9 @@ static int cmd_quote(till_t *till, int argc, char **argv)
     lty_jw_kv_int(&writer, "points_base", quote.points_base);
     lty_jw_kv_int(&writer, "points_balance", quote.points_balance);
     lty_jw_kv_int(&writer, "points_redeemable", quote.points_redeemable);
+    lty_jw_kv_int(&writer, "total_cents", quote.total_cents);
+    lty_jw_kv_int(&writer, "discount_cents", quote.discount_cents);
+    lty_jw_kv_int(&writer, "coupons_applied", (int64_t)quote.coupons_applied);
     rules_print(till, &writer, quote.rules, quote.rules_count);
     json_close(&buf, &writer);
     return EXIT_OK;
@@ -605,6 +627,102 @@ static int cmd_refused(till_t *till, int argc, char **argv)
     return EXIT_OK;
 }
 
+/* ---- Coupons and gifts (issue 13) ------------------------------------------------------------ */
+
+static int cmd_keys(till_t *till, int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[1], "refresh") != 0) return EXIT_USAGE;
+    int err = lty_client_keys_refresh(&till->client);
+    if (err != 0) return report_error(till, err);
+    count_print(till, "keys_cached", lty_client_keys_cached(&till->client) ? 1 : 0, NULL, 0);
+    return EXIT_OK;
+}
+
+static int cmd_coupon(till_t *till, int argc, char **argv)
+{
+    if (argc != 3 || strcmp(argv[1], "check") != 0) return EXIT_USAGE;
+    lty_coupon_info_t info;
+    int err = lty_client_coupon_check(&till->client, argv[2], &info);
+    if (err != 0) return report_error(till, err);
+    if (till->json) {
+        printf("{\"valid\":true,\"campaign_id\":%" PRId64 ",\"expires_ms\":%" PRId64 "}\n",
+               info.campaign_id, info.expires_ms);
+    } else {
+        printf("coupon valid offline: campaign %" PRId64 " expires_ms %" PRId64 "\n",
+               info.campaign_id, info.expires_ms);
+    }
+    fflush(stdout);
+    return EXIT_OK;
+}
+
+static int cmd_conflicts(till_t *till, int argc, char **argv)
+{
+    int64_t after = 0;
+    if (argc > 2 || (argc == 2 && !int_parse(argv[1], 0, INT64_MAX, &after))) return EXIT_USAGE;
+    static lty_coupon_conflict_t conflicts[100];
+    size_t count = 0;
+    int err = lty_client_coupon_conflicts(&till->client, after, conflicts, 100, &count);
+    if (err != 0) return report_error(till, err);
+    for (size_t index = 0; index < count; index++) {
+        const lty_coupon_conflict_t *conflict = &conflicts[index];
+        printf(till->json ? "{\"conflict_id\":%" PRId64 ",\"error\":\"%s\",\"sale_id\":%" PRId64
+                            ",\"store\":\"%s\",\"first_sale_id\":%" PRId64
+                            ",\"first_store\":\"%s\"}\n"
+                          : "conflict %" PRId64 " %s sale %" PRId64 " at %s; first used by sale %"
+                            PRId64 " at %s\n",
+               conflict->conflict_id, lty_client_err_name(conflict->err), conflict->sale_id,
+               conflict->store, conflict->first_sale_id, conflict->first_store);
+    }
+    count_print(till, "conflicts", count, "forwarded", lty_client_conflicts_forwarded(&till->client));
+    return EXIT_OK;
+}
+
+static void gift_receipt_print(const till_t *till, const lty_gift_receipt_t *receipt)
+{
+    if (!till->json) {
+        printf("gift redemption %" PRId64 " gift %" PRId64 " %s points %" PRId64 " cash_cents %"
+               PRId64 " balance %" PRId64 " available %" PRId64 "%s key %s\n",
+               receipt->redemption_id, receipt->gift_id, receipt->status, receipt->points,
+               receipt->cash_cents, receipt->points_balance, receipt->available,
+               receipt->replayed ? " (replayed)" : "", receipt->idempotency_key);
+        fflush(stdout);
+        return;
+    }
+    lty_buf_t buf;
+    lty_json_writer_t writer;
+    json_open(&buf, &writer);
+    lty_jw_kv_int(&writer, "redemption_id", receipt->redemption_id);
+    lty_jw_kv_int(&writer, "gift_id", receipt->gift_id);
+    lty_jw_kv_string(&writer, "status", receipt->status);
+    lty_jw_kv_string(&writer, "store", receipt->store);
+    lty_jw_kv_int(&writer, "points", receipt->points);
+    lty_jw_kv_int(&writer, "cash_cents", receipt->cash_cents);
+    lty_jw_kv_int(&writer, "points_balance", receipt->points_balance);
+    lty_jw_kv_int(&writer, "available", receipt->available);
+    lty_jw_kv_string(&writer, "idempotency_key", receipt->idempotency_key);
+    json_close(&buf, &writer);
+}
+
+static int cmd_gift(till_t *till, int argc, char **argv)
+{
+    lty_gift_receipt_t receipt;
+    int err = 0;
+    int64_t id = 0;
+    if (argc == 3 && strcmp(argv[1], "hand-over") == 0) {
+        if (!int_parse(argv[2], 1, INT64_MAX, &id)) return EXIT_USAGE;
+        err = lty_client_gift_hand_over(&till->client, id, &receipt);
+    } else if (argc == 6 && strcmp(argv[1], "redeem") == 0 && strcmp(argv[2], "--card") == 0 &&
+               strcmp(argv[4], "--gift") == 0) {
+        if (!int_parse(argv[5], 1, INT64_MAX, &id)) return EXIT_USAGE;
+        err = lty_client_gift_redeem(&till->client, argv[3], id, &receipt);
+    } else {
+        return EXIT_USAGE;
+    }
+    if (err != 0) return report_error(till, err);
+    gift_receipt_print(till, &receipt);
+    return EXIT_OK;
+}
+
 typedef struct command_s {
     const char *name;
     int (*run)(till_t *till, int argc, char **argv);
@@ -615,6 +733,8 @@ static const command_t commands[] = {
     {"quote", cmd_quote}, {"activate", cmd_activate},
     {"queue", cmd_queue}, {"refused", cmd_refused}, {"pin", cmd_pin},
     {"return", cmd_return}, {"void", cmd_void},
+    {"keys", cmd_keys},   {"coupon", cmd_coupon},   {"conflicts", cmd_conflicts},
+    {"gift", cmd_gift},
 };
 
 static int command_run(till_t *till, int argc, char **argv)

@@ -531,6 +531,27 @@ int lty__pos_queue_remove(lty__pos_queue_t *queue, uint64_t sequence)
     return 0;
 }
 
+int lty__pos_queue_rewrite(lty__pos_queue_t *queue, uint64_t sequence, const void *body,
+                           size_t body_size)
+{
+    LTY_POS_CHECK(queue->log, queue->pending != NULL);
+    LTY_POS_CHECK(queue->log, body != NULL && body_size <= LTY_HTTP_BODY_BYTES_MAX);
+    if (pending_position(queue, sequence) < 0) return LTY_E_NOT_FOUND;
+    lty__pos_record_t record;
+    int err = record_load(queue, queue->pending_fd, sequence, &record);
+    if (err != 0) return err;
+    char header[HEADER_BYTES_MAX];
+    size_t header_size = header_render(header, record.key, record.method, record.path,
+                                       record.label, record.created_ms, body_size);
+    int tail = snprintf(header + header_size, HEADER_BYTES_MAX - header_size, "body %zu\n",
+                        body_size);
+    LTY_POS_CHECK(queue->log, header_size > 0 && tail > 0);
+    header_size += (size_t)tail;
+    /* a temporary file renamed over the entry: a crash leaves the old body or the new one */
+    return file_write_durable(queue, queue->pending_fd, sequence, header, header_size, body,
+                              body_size);
+}
+
 int lty__pos_queue_refuse(lty__pos_queue_t *queue, uint64_t sequence, int http_status,
                           const char *code, const char *message)
 {

@@ -68,8 +68,9 @@ fx_member() {
         -H "Idempotency-Key: $(key)"
     FX=$(json .member_id)
 }
-fx_card() { # a new card of a new member
+fx_card() { # a new card of a new member (FX_MEMBER)
     fx_member
+    FX_MEMBER=$FX
     request op POST "/v1/admin/members/$FX/cards" "" -H "Idempotency-Key: $(key)"
     FX=$(json .card_no)
 }
@@ -118,6 +119,48 @@ fx_webhook() {
     WEBHOOK_CURSOR=$(json .cursor_seq)
 }
 
+# Coupons and gifts (issue 13): one campaign, voucher offer and gift (1 point each, a large
+# central stock) made on first use; fx_points gives a member points to spend on them;
+# fx_redemption reserves a unit of the gift for a member (REDEMPTION).
+MX_CAMPAIGN=""
+MX_OFFER=""
+MX_GIFT=""
+fx_campaign() {
+    [[ -n "$MX_CAMPAIGN" ]] && return
+    request op POST /v1/admin/coupon-campaigns \
+        '{"name":"Matrix","kind":"amount_off","amount_off_cents":100}' -H "Idempotency-Key: $(key)"
+    [[ "$STATUS" == 201 ]] || { fail "fixture: campaign: $STATUS"; return; }
+    MX_CAMPAIGN=$(json .campaign_id)
+}
+fx_offer() {
+    [[ -n "$MX_OFFER" ]] && return
+    fx_campaign
+    request op POST /v1/admin/coupon-offers "{\"campaign_id\":$MX_CAMPAIGN,\"points_price\":1}" \
+        -H "Idempotency-Key: $(key)"
+    [[ "$STATUS" == 201 ]] || { fail "fixture: offer: $STATUS"; return; }
+    MX_OFFER=$(json .offer_id)
+}
+fx_gift() {
+    [[ -n "$MX_GIFT" ]] && return
+    request op POST /v1/admin/gifts '{"name":"Matrix gift","points_price":1,"stock":1000}' \
+        -H "Idempotency-Key: $(key)"
+    [[ "$STATUS" == 201 ]] || { fail "fixture: gift: $STATUS"; return; }
+    MX_GIFT=$(json .gift_id)
+}
+fx_points() { # fx_points MEMBER_ID
+    request op POST /v1/admin/adjustments "{\"member_id\":$1,\"points\":10,\"reason\":\"matrix\"}" \
+        -H "Idempotency-Key: $(key)"
+    [[ "$STATUS" == 201 ]] || fail "fixture: points for member $1: $STATUS"
+}
+fx_redemption() { # fx_redemption MEMBER_ID
+    fx_gift
+    fx_points "$1"
+    request op POST "/v1/admin/members/$1/gift-redemptions" "{\"gift_id\":$MX_GIFT}" \
+        -H "Idempotency-Key: $(key)"
+    [[ "$STATUS" == 201 ]] || { fail "fixture: gift redemption: $STATUS"; return; }
+    REDEMPTION=$(json .redemption_id)
+}
+
 # fixture "METHOD PATH" PRINCIPAL: PATH_NOW and BODY_NOW for a request that is valid for that
 # route (any principal allowed to make it gets 2xx); routes without one use the placeholders as
 # they are: member 1, the demo card, sale 1, no body.
@@ -131,6 +174,11 @@ fixture() {
     PATH_NOW=${PATH_NOW//\{store_id\}/S001}
     PATH_NOW=${PATH_NOW//\{staff_id\}/E001}
     PATH_NOW=${PATH_NOW//\{rule_id\}/1}
+    PATH_NOW=${PATH_NOW//\{campaign_id\}/1}
+    PATH_NOW=${PATH_NOW//\{serial\}/1}
+    PATH_NOW=${PATH_NOW//\{offer_id\}/1}
+    PATH_NOW=${PATH_NOW//\{gift_id\}/1}
+    PATH_NOW=${PATH_NOW//\{redemption_id\}/1}
     BODY_NOW=""
     SESSION=""
     fresh
@@ -142,6 +190,23 @@ fixture() {
         "POST /v1/member/pin") BODY_NOW='{"pin":"2468","pin_new":"1357"}' ;;
         "POST /v1/member/cards/lost") BODY_NOW="{\"card_no\":\"$FX\"}" ;;
         "PATCH /v1/member/profile") BODY_NOW="{\"email\":\"member$SEQ@example.com\"}" ;;
+        "GET /v1/member/coupons/{campaign_id}/{serial}/qr")
+            fx_campaign
+            request op POST "/v1/admin/coupon-campaigns/$MX_CAMPAIGN/issues" \
+                "{\"member_ids\":[$FX_MEMBER]}" -H "Idempotency-Key: $(key)"
+            request op GET "/v1/admin/members/$FX_MEMBER/coupons"
+            PATH_NOW="/v1/member/coupons/$MX_CAMPAIGN/$(json '.coupons[0].serial')/qr" ;;
+        "POST /v1/member/vouchers")
+            fx_offer
+            fx_points "$FX_MEMBER"
+            BODY_NOW="{\"offer_id\":$MX_OFFER}" ;;
+        "POST /v1/member/gift-redemptions")
+            fx_gift
+            fx_points "$FX_MEMBER"
+            BODY_NOW="{\"gift_id\":$MX_GIFT}" ;;
+        "POST /v1/member/gift-redemptions/{redemption_id}/cancel")
+            fx_redemption "$FX_MEMBER"
+            PATH_NOW="/v1/member/gift-redemptions/$REDEMPTION/cancel" ;;
         esac
         return
     fi
@@ -225,6 +290,52 @@ fixture() {
         BODY_NOW="{\"member_ids\":[1],\"points\":1,\"reason\":\"matrix\",\
 \"bonus_key\":\"mx-$SEQ\"}" ;;
     "GET /v1/admin/reports/commission") PATH_NOW="${route#* }?from=$(date -u +%F)" ;;
+    "POST /v1/admin/coupon-campaigns")
+        BODY_NOW="{\"name\":\"Matrix $SEQ\",\"kind\":\"amount_off\",\"amount_off_cents\":100}" ;;
+    *" /v1/admin/coupon-campaigns/{campaign_id}")
+        fx_campaign
+        PATH_NOW="/v1/admin/coupon-campaigns/$MX_CAMPAIGN"
+        if [[ "$route" == PATCH* ]]; then BODY_NOW="{\"name\":\"Matrix $SEQ\"}"; fi ;;
+    "POST /v1/admin/coupon-campaigns/{campaign_id}/codes")
+        fx_campaign
+        PATH_NOW="/v1/admin/coupon-campaigns/$MX_CAMPAIGN/codes"
+        BODY_NOW='{"count":1}' ;;
+    "POST /v1/admin/coupon-campaigns/{campaign_id}/issues")
+        fx_campaign
+        PATH_NOW="/v1/admin/coupon-campaigns/$MX_CAMPAIGN/issues"
+        BODY_NOW='{"member_ids":[1]}' ;;
+    "POST /v1/admin/coupon-offers")
+        fx_campaign
+        BODY_NOW="{\"campaign_id\":$MX_CAMPAIGN,\"points_price\":1}" ;;
+    "PATCH /v1/admin/coupon-offers/{offer_id}")
+        fx_offer
+        PATH_NOW="/v1/admin/coupon-offers/$MX_OFFER"
+        BODY_NOW='{"points_price":1}' ;;
+    "POST /v1/admin/members/{member_id}/vouchers")
+        fx_offer
+        fx_points 1
+        BODY_NOW="{\"offer_id\":$MX_OFFER}" ;;
+    "POST /v1/till/vouchers")
+        fx_offer
+        fx_points 1
+        BODY_NOW="{\"card_no\":\"$DEMO_CARD\",\"offer_id\":$MX_OFFER}" ;;
+    "POST /v1/admin/gifts") BODY_NOW="{\"name\":\"Matrix $SEQ\",\"points_price\":1,\"stock\":1}" ;;
+    "GET /v1/admin/gifts/{gift_id}" | "PATCH /v1/admin/gifts/{gift_id}")
+        fx_gift
+        PATH_NOW="/v1/admin/gifts/$MX_GIFT"
+        if [[ "$route" == PATCH* ]]; then BODY_NOW='{"name":"Matrix gift"}'; fi ;;
+    "POST /v1/admin/members/{member_id}/gift-redemptions")
+        fx_gift
+        fx_points 1
+        BODY_NOW="{\"gift_id\":$MX_GIFT}" ;;
+    "POST /v1/till/gift-redemptions")
+        fx_gift
+        fx_points 1
+        BODY_NOW="{\"card_no\":\"$DEMO_CARD\",\"gift_id\":$MX_GIFT}" ;;
+    "POST /v1/admin/gift-redemptions/{redemption_id}/cancel" | "POST /v1/till/gift-redemptions/"*)
+        fx_redemption 1
+        PATH_NOW="${route#* }"
+        PATH_NOW=${PATH_NOW//\{redemption_id\}/$REDEMPTION} ;;
     esac
 }
 

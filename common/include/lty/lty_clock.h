@@ -25,5 +25,8 @@ int64_t lty_clock_offset_get(void);
 int64_t lty_clock_day(int64_t time_ms);
 /** Format time_ms as "YYYY-MM-DDTHH:MM:SS.mmmZ" into out (at least 25 bytes). */
 void lty_clock_format(int64_t time_ms, char *out, unsigned long out_size);
+/** Parse "YYYY-MM-DDTHH:MM:SSZ" or "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC, years 1970..9999, a real
+ *  date): 0 and *time_ms_out, or -1 for anything else. */
+int lty_clock_parse(const char *text, int64_t *time_ms_out);
 
 #endif

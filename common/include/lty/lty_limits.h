@@ -147,6 +147,16 @@
 #define LTY_BIRTHDAY_MEMBERS_PER_TXN_MAX 5000 /* birthday grants per writer job */
 #define LTY_COMMISSION_ROWS_MAX 1000  /* staff rows of one commission report */
 
+/* Coupons, vouchers and gifts (issue 13). */
+#define LTY_COUPONS_PER_SALE_MAX 8      /* codes one sale (or quote) may carry */
+#define LTY_COUPON_ISSUE_MAX 100        /* codes or members per issuing request (16 KiB answer) */
+#define LTY_COUPON_ISSUE_CLI_MAX 1000000 /* loyaltyctl coupons codes --count: requests of 100 */
+#define LTY_COUPON_ISSUE_KEY_BYTES_MAX 64
+#define LTY_COUPON_PAGE_MAX 100         /* campaigns, offers, gifts, coupons, conflicts per page */
+#define LTY_COUPON_PAGE_DEFAULT 50
+#define LTY_GIFT_STOCK_STORES_MAX 64    /* per-store stock entries one request may set */
+#define LTY_GIFT_SWEEP_PER_TXN_MAX 1000 /* expired reservations one sweep transaction frees */
+
 /* Writer and storage. */
 #define LTY_COMMIT_BATCH_MAX 256      /* jobs per durable commit */
 #define LTY_WRITER_QUEUE_MAX 16384    /* jobs waiting for the writer; beyond it: 503 */

@@ -44,7 +44,7 @@ static bool subject_part_valid(const char *text, size_t size_max)
     return text[0] != ' ' && text[size - 1] != ' ';
 }
 
-static int file_write_new(const char *path, const void *bytes, size_t size, mode_t mode)
+int lty__tls_file_write_new(const char *path, const void *bytes, size_t size, mode_t mode)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd < 0) {
@@ -212,10 +212,10 @@ static int cert_write(const cert_spec_t *spec, const char *cert_path, const char
     }
     if (err == 0) {
         const char *key_pem = (const char *)pem + CERT_PEM_BYTES_MAX;
-        err = file_write_new(key_path, key_pem, strlen(key_pem), 0600);
+        err = lty__tls_file_write_new(key_path, key_pem, strlen(key_pem), 0600);
     }
     if (err == 0) {
-        err = file_write_new(cert_path, pem, strlen((const char *)pem), 0644);
+        err = lty__tls_file_write_new(cert_path, pem, strlen((const char *)pem), 0644);
         if (err != 0) unlink(key_path);
     }
     if (pem != NULL) mbedtls_platform_zeroize(pem, 2 * CERT_PEM_BYTES_MAX);

@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define LTY_TLS_SERIAL_HEX_SIZE 41 /* 20 bytes in hex, plus NUL */
 
@@ -58,6 +59,12 @@ int lty__tls_random_ready(const lty_logger_t *logger);
 mbedtls_ctr_drbg_context *lty__tls_drbg(void);
 /** Log an mbedTLS failure with its code and text (WARN). logger NULL: the process log. */
 void lty__tls_log_mbedtls(const lty_logger_t *logger, const char *what, int mbedtls_rc);
+
+/* ---- tls_cert.c ------------------------------------------------------------------------- */
+
+/** Create path (O_EXCL) with bytes, fsync it: 0, LTY_E_EXISTS, LTY_E_IO (logged; a failed file
+ *  is removed). Key files get mode 0600. */
+int lty__tls_file_write_new(const char *path, const void *bytes, size_t size, mode_t mode);
 
 /* ---- tls_policy.c ----------------------------------------------------------------------- */
 

@@ -22,6 +22,7 @@
 
 #include "actor.h"
 #include "exchange.h"
+#include "lty/lty_crypto.h"
 #include "lty/lty_err.h"
 #include "lty/lty_json.h"
 #include "store.h"
@@ -77,6 +78,7 @@ struct lty_api_s {
     bool test_clock;                  /* public: --test-clock given */
     bool test_faults;                 /* public: --test-faults given (POST /v1/admin/faults) */
     uint8_t pin_pepper[32];           /* public: DIR/pin-pepper, loaded at start */
+    lty_crypto_key_t *coupon_key;     /* public: DIR/coupon-key.pem (issue 13), loaded at start */
     lty_api_portal_options_t portal;  /* public: set before lty_api_portal_init */
     lty_api_throttle_t *address_throttle; /* private: lty_api_portal_init */
     lty_api_security_t security[LTY_SECURITY_EVENTS_COUNT]; /* private: audit.c */
@@ -234,6 +236,24 @@ void lty_api_net_event_cb(void *userdata, const lty_net_event_t *event);
 void lty_api_security_flush(lty_api_t *api);
 /** "cert_refused", "throttled", ...: the name of an event kind. */
 const char *lty_api_security_event_name(lty_security_event_t event);
+
+/* ---- Coupons and gifts (issue 13: coupons.c, shared with gifts.c and sales.c) ------------- */
+
+typedef struct lty_ops_minted_s lty_ops_minted_t; /* domain: ops_coupons.h */
+/** An optional UTC time member "YYYY-MM-DDTHH:MM:SSZ" (null: present, 0). */
+int lty__api_time_parse(const lty_json_node_t *object, const char *key, bool *present_out,
+                        int64_t *time_ms_out, lty_diag_t *diag);
+/** Mint count codes of a campaign with the programme key (loop thread: ~1 ms each). 0,
+ *  LTY_E_UNAVAILABLE (no key, no randomness). */
+int lty__api_codes_mint(lty_api_t *api, uint64_t campaign_id, uint32_t expiry_day, size_t count,
+                        lty_ops_minted_t *minted);
+/** "expires_at": the end of a code's expiry day, or null. */
+void lty__api_expiry_render(lty_json_writer_t *writer, uint32_t expiry_day);
+/** The after and limit query parameters of a paged list (LTY_COUPON_PAGE_*). */
+int lty__api_page_query(const lty_exchange_t *exchange, uint64_t *after_out, size_t *limit_out,
+                        lty_diag_t *diag);
+/** "next_after": the cursor, or null at the end. */
+void lty__api_next_render(lty_json_writer_t *writer, uint64_t next_after);
 
 /* ---- Mutations (loop thread submits, writer thread applies) ---------------------------- */
 

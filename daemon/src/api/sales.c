@@ -118,6 +118,73 @@ static void sale_earning_render(lty_json_writer_t *writer, const lty_ops_sale_t 
     }
 }
 
+/* Issue 13: "coupons" (codes, applied in order) and "offline" (the till accepted them on their
+ * signature while it could not reach the daemon: docs/coupons.md). */
+static int sale_coupons_parse(const lty_json_node_t *root, lty_ops_sale_t *command,
+                              lty_diag_t *diag)
+{
+    const lty_json_node_t *coupons = NULL;
+    int err = lty_json_get_array(root, "", "coupons", false, LTY_COUPONS_PER_SALE_MAX, &coupons,
+                                 &command->coupons_count, diag);
+    for (size_t index = 0; err == 0 && index < command->coupons_count; index++) {
+        const char *code = lty_json_node_string(lty_json_item(coupons, index));
+        size_t size = code != NULL ? strnlen(code, LTY_COUPON_CODE_SIZE) : 0;
+        if (size == 0 || size > LTY_COUPON_CODE_CHARS) {
+            char field[32];
+            snprintf(field, sizeof(field), "/coupons/%zu", index);
+            err = lty_diag_set(diag, LTY_E_INVALID_FIELD, field, "a coupon code is a string of "
+                               "%d characters", LTY_COUPON_CODE_CHARS);
+            break;
+        }
+        /* a shorter code is not refused here: the sale answers coupon_not_found */
+        memcpy(command->coupons[index], code, size);
+        command->coupons[index][size] = '\0';
+    }
+    if (err == 0) err = lty_json_get_bool(root, "", "offline", false, &command->offline, NULL,
+                                          diag);
+    return err;
+}
+
+/* What a sale and its quote both say about the coupons: the total after them, the discount, and
+ * each coupon's effect. A refused coupon (an offline sale's, or any in a quote) says why; a sale
+ * names the conflict recorded for it. */
+static void sale_coupons_render(lty_json_writer_t *writer, const lty_ops_sale_t *command,
+                                bool sale, int64_t total_cents, const lty_ops_coupons_t *coupons)
+{
+    lty_jw_kv_int(writer, "total_cents", total_cents);
+    lty_jw_kv_int(writer, "discount_cents", coupons->discount_cents);
+    if (command->coupons_count == 0) return;
+    lty_jw_key(writer, "coupons");
+    lty_jw_array_begin(writer);
+    for (size_t index = 0; index < coupons->count; index++) {
+        const lty_ops_coupon_effect_t *effect = &coupons->effects[index];
+        lty_jw_object_begin(writer);
+        lty_jw_kv_string(writer, "code", effect->code);
+        lty_jw_kv_int(writer, "campaign_id", (int64_t)effect->campaign_id);
+        lty_jw_kv_string(writer, "name", effect->campaign_name);
+        lty_jw_kv_bool(writer, "applied", effect->err == 0);
+        lty_jw_kv_int(writer, "discount_cents", effect->discount_cents);
+        if (effect->err != 0) {
+            lty_jw_kv_string(writer, "error", lty_err_code(effect->err));
+            if (sale) lty_jw_kv_int(writer, "conflict_id", (int64_t)effect->conflict_id);
+            lty_jw_key(writer, "first_use");
+            if (effect->first_sale_id == 0) {
+                lty_jw_null(writer);
+            } else {
+                lty_jw_object_begin(writer);
+                lty_jw_kv_int(writer, "sale_id", (int64_t)effect->first_sale_id);
+                lty_jw_kv_string(writer, "store", effect->first_store);
+                lty_jw_kv_string(writer, "till", effect->first_till);
+                lty_api_render_time(writer, "at", effect->first_ms);
+                lty_jw_object_end(writer);
+            }
+        }
+        lty_jw_object_end(writer);
+    }
+    lty_jw_array_end(writer);
+    if (sale) lty_jw_kv_int(writer, "coupon_conflicts", (int64_t)coupons->conflicts_count);
+}
+
 static int sale_apply(lty_job_t *job, lty_store_txn_t *txn)
 {
     const lty_settings_t *settings = NULL;
@@ -151,6 +218,7 @@ static int sale_apply(lty_job_t *job, lty_store_txn_t *txn)
     lty_jw_kv_string(&writer, "tier", settings->programme.tiers[result.tier].name);
     lty_jw_kv_bool(&writer, "tier_upgraded", result.tier_upgraded);
     sale_earning_render(&writer, command, &result.rules, result.commission_cents);
+    sale_coupons_render(&writer, command, true, result.total_cents, &result.coupons);
     lty_jw_object_end(&writer);
     return lty_api_job_reply(job, 201);
 }
@@ -185,8 +253,9 @@ static int sale_line_parse(const lty_json_node_t *line, size_t index, lty_sale_l
 static int sale_parse(const lty_json_node_t *root, bool quote, lty_ops_sale_t *command,
                       lty_diag_t *diag)
 {
-    static const char *const keys[] = {"card_no", "receipt_no", "lines",   "redeem_points",
-                                       "tenders", "pin",        "staff_id", NULL};
+    static const char *const keys[] = {"card_no", "receipt_no", "lines",    "redeem_points",
+                                       "tenders", "pin",        "staff_id", "coupons",
+                                       "offline", NULL};
     int err = lty_json_keys_check(root, "", keys, diag);
     if (err == 0) {
         err = lty_json_get_string(root, "", "card_no", true, 1, LTY_CARD_NO_SIZE - 1,
@@ -221,6 +290,7 @@ static int sale_parse(const lty_json_node_t *root, bool quote, lty_ops_sale_t *c
     for (size_t index = 0; err == 0 && index < command->lines_count; index++) {
         err = sale_line_parse(lty_json_item(lines, index), index, &command->lines[index], diag);
     }
+    if (err == 0) err = sale_coupons_parse(root, command, diag);
     return err;
 }
 
@@ -260,6 +330,7 @@ static void quote_render(lty_json_writer_t *writer, const lty_programme_t *progr
     lty_jw_kv_int(writer, "redeem_cents_per_point", quote->redeem_cents_per_point);
     lty_jw_kv_string(writer, "tier", programme->tiers[quote->tier].name);
     sale_earning_render(writer, command, &quote->rules, quote->commission_cents);
+    sale_coupons_render(writer, command, false, quote->total_cents, &quote->coupons);
     lty_api_render_time(writer, "quoted_at", now_ms);
     lty_jw_object_end(writer);
 }
@@ -339,6 +410,7 @@ static void result_render(lty_json_writer_t *writer, const lty_ops_return_result
     lty_jw_object_end(writer);
     lty_jw_kv_int(writer, "points_refunded", result->points_refunded);
     lty_jw_kv_int(writer, "points_taken_back", result->points_taken_back);
+    lty_jw_kv_int(writer, "coupons_restored", (int64_t)result->coupons_restored);
     lty_jw_kv_string(writer, "sale_status", sale_status_name(result->sale_status));
     lty_api_render_balances(writer, result->points_balance, result->prepaid_cents);
     lty_jw_key(writer, "lines");

@@ -172,6 +172,9 @@ int lty_migrate_apply(lty_store_txn_t *txn)
     if (err == 0) err = lty_settings_stamp_bump(txn);
     if (err != 0) return err;
     LTY_LOG(LTY_LOG_INFO, "event=lots_indexed lots=%llu", (unsigned long long)indexed);
+    /* 8 -> 9 (issue 13: coupons and gifts): new databases and member-ledger parts, created empty
+     * at open; nothing to move. */
+    if (version < 9) LTY_LOG(LTY_LOG_INFO, "event=coupon_databases_added");
     err = lty_migrate_version_put(txn, LTY_SCHEMA_VERSION);
     if (err == 0) LTY_LOG(LTY_LOG_INFO, "migrated from=%u to=%u", version, LTY_SCHEMA_VERSION);
     return err;

@@ -28,7 +28,9 @@
 /* 8: the rules, staff and lots-by-expiry databases; every lot is indexed in
  * lots-by-expiry (the expiry sweep's way in); store records of version 2 and sale records of
  * version 3 decode the older versions; a settings stamp is written. */
-#define LTY_SCHEMA_VERSION 8u
+/* 9 (issue 13): coupon-campaigns .. gift-reservations, and the member-ledger parts 16..18
+ * (wallet, coupon uses per campaign, gift redemptions), all starting empty: no data step. */
+#define LTY_SCHEMA_VERSION 9u
 
 /** Read the stored version: 0, LTY_E_NOT_FOUND (never initialised), LTY_E_CORRUPT. */
 int lty_migrate_version_get(lty_store_txn_t *txn, uint32_t *version_out);

@@ -138,6 +138,9 @@ static int status_visit(lty_store_txn_t *txn, const lty_journal_entry_t *entry, 
         case LTY_ENTRY_ADJUST: status->points_adjusted += amount; break;
         case LTY_ENTRY_EXPIRE:
         case LTY_ENTRY_CLOSE: status->points_expired -= amount; break;
+        case LTY_ENTRY_VOUCHER: /* the rebate: points for a voucher or gift, and given back */
+        case LTY_ENTRY_GIFT:
+        case LTY_ENTRY_GIFT_CANCEL: status->points_redeemed -= amount; break;
         default: break;
         }
     }

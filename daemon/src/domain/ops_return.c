@@ -436,6 +436,11 @@ static int give_back(lty_store_txn_t *txn, const lty_actor_t *actor,
                    : all                  ? LTY_SALE_RETURNED
                                           : LTY_SALE_PARTLY_RETURNED;
     if (err == 0) err = sale_save(txn, sale);
+    /* issue 13: a sale given back whole restores its coupons that are still valid */
+    size_t coupons_restored = 0;
+    if (err == 0 && sale->status != LTY_SALE_PARTLY_RETURNED) {
+        err = lty_ops_coupons_restore(txn, now_ms, sale->sale_id, &coupons_restored);
+    }
     if (err == 0) err = lty__ops_tier_give_back(txn, sale->member_id, sale->created_ms,
                                                 eligible_given_back(programme, sale, before, after),
                                                 plan.points_taken_back);
@@ -443,6 +448,7 @@ static int give_back(lty_store_txn_t *txn, const lty_actor_t *actor,
     if (err == 0) err = lty__ops_balances_at(txn, sale->member_id, now_ms, &balances);
     if (err != 0) return err;
     result_fill(sale, &entry, &plan, result);
+    result->coupons_restored = coupons_restored;
     result->points_balance = balances.points_balance;
     result->prepaid_cents = balances.prepaid_cents;
     return 0;

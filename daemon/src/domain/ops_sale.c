@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* A till's sale: card and member checks, the points plan (ledger.c), the earning rules
- * (rules.c) and the staff member's commission, one journal entry with the redeem, earn and
- * commission postings, lots, cap usage, and the sale record indexed by store and receipt_no.
- * A quote runs the same reads and the same evaluation and writes nothing, so the sale that
- * follows earns what was quoted.
+/* A till's sale: card and member checks, the coupons (ops_coupon_sale.c), the points plan
+ * (ledger.c), the earning rules (rules.c) and the staff member's commission, one journal entry
+ * with the redeem, earn and commission postings, lots, cap usage, the coupons' uses, and the
+ * sale record indexed by store and receipt_no. A quote runs the same reads and the same
+ * evaluation and writes nothing, so the sale that follows earns what was quoted.
+ *
+ * Order (docs/coupons.md): the coupons come off the basket first, and everything after sees the
+ * basket as the member pays it: the points plan and redemption, the earning rules (their
+ * matches, thresholds and multipliers), the commission, the tenders, tier spend, and the sale
+ * record that returns refund from.
  *
  * Policies (docs/storage.md): a receipt_no is unique per store, so a second sale with the same
  * receipt_no at the same store is refused with LTY_E_EXISTS (retries of one request are the
@@ -93,6 +98,8 @@ typedef struct sale_work_s {
     const lty_rule_t *selected[LTY_RULES_APPLIED_MAX];
     lty_rules_usage_t usage[LTY_RULES_APPLIED_MAX];
     lty_rules_outcome_t rules;
+    lty_ops_coupons_t coupons;   /* each coupon's effect (none without coupons) */
+    lty_ops_sale_t net;          /* with coupons: the sale with its basket after them */
 } sale_work_t;
 
 static int sale_parties(lty_store_txn_t *txn, const lty_actor_t *actor, const char *card_no,
@@ -166,18 +173,45 @@ static int sale_rules(lty_store_txn_t *txn, const lty_actor_t *actor,
     return 0;
 }
 
-/* Every read and decision of a sale: card, store, member, receipt, points, tier, staff,
- * rules, commission. receipt_no "" (a quote) is not checked. */
+/* The sale's coupons come off its basket: the sale is copied into work->net (the command stays
+ * as received: a batch that is run again must find it unchanged) and *sale_io points at the copy.
+ * lenient (offline sales, quotes): a refused coupon is kept with its error and left out. */
+static int sale_coupons_plan(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
+                             bool lenient, const lty_ops_sale_t **sale_io, sale_work_t *work,
+                             lty_diag_t *diag)
+{
+    const lty_ops_sale_t *sale = *sale_io;
+    if (sale->coupons_count == 0) return 0;
+    if (work->card.member_id == 0) return LTY_E_CARD_NOT_ACTIVATED; /* refused before, anyway */
+    lty_ops_sale_t *net = &work->net;
+    memcpy(net, sale, offsetof(lty_ops_sale_t, lines));
+    memcpy(net->lines, sale->lines, sale->lines_count * sizeof(sale->lines[0]));
+    memcpy(net->staff_id, sale->staff_id, sizeof(*net) - offsetof(lty_ops_sale_t, staff_id));
+    const char(*codes)[LTY_COUPON_CODE_SIZE] = (const char(*)[LTY_COUPON_CODE_SIZE])net->coupons;
+    int err = lty_ops_coupons_plan(txn, actor->store, now_ms, work->card.member_id,
+                                   work->member.tier, codes, net->coupons_count, lenient,
+                                   net->lines, net->lines_count, &work->coupons, diag);
+    if (err == 0) *sale_io = net;
+    return err;
+}
+
+/* Every read and decision of a sale: card, store, member, receipt, coupons, points, tier, staff,
+ * rules, commission. receipt_no "" (a quote) is not checked. *sale_io is the basket after the
+ * coupons from then on. */
 static int sale_work_build(lty_store_txn_t *txn, const lty_actor_t *actor,
-                           const lty_settings_t *settings, int64_t now_ms,
-                           const lty_ops_sale_t *sale, sale_work_t *work, lty_diag_t *diag)
+                           const lty_settings_t *settings, int64_t now_ms, bool quote,
+                           const lty_ops_sale_t **sale_io, sale_work_t *work, lty_diag_t *diag)
 {
     const lty_programme_t *programme = &settings->programme;
-    memset(work, 0, sizeof(*work));
+    memset(work, 0, offsetof(sale_work_t, net));
+    const lty_ops_sale_t *sale = *sale_io;
     int err = sale_parties(txn, actor, sale->card_no, now_ms, work);
     if (err == 0 && sale->receipt_no[0] != '\0') {
         err = receipt_unused(txn, actor->store, sale->receipt_no, diag);
     }
+    if (err == 0) err = sale_coupons_plan(txn, actor, now_ms, quote || sale->offline, sale_io,
+                                          work, diag);
+    sale = *sale_io;
     int64_t total_cents = 0;
     if (err == 0) err = lty_ledger_basket_total(sale->lines, sale->lines_count, &total_cents);
     int64_t balance = 0;
@@ -325,7 +359,7 @@ static int usage_record(lty_store_txn_t *txn, const sale_work_t *work)
 /* The writes of a sale, after sale_work_build decided everything. */
 static int sale_write(lty_store_txn_t *txn, const lty_actor_t *actor,
                       const lty_programme_t *programme, int64_t now_ms, const lty_ops_sale_t *sale,
-                      const sale_work_t *work, lty_journal_entry_t *entry, lty_diag_t *diag)
+                      sale_work_t *work, lty_journal_entry_t *entry, lty_diag_t *diag)
 {
     uint64_t member_id = work->card.member_id;
     const lty_ledger_sale_plan_t *plan = &work->plan;
@@ -354,6 +388,10 @@ static int sale_write(lty_store_txn_t *txn, const lty_actor_t *actor,
                                    lty_programme_lot_expires_ms(programme, now_ms),
                                    entry->entry_id);
     }
+    if (err == 0 && work->coupons.count > 0) {
+        err = lty_ops_coupons_record(txn, actor, now_ms, entry->entry_id, member_id,
+                                     sale->offline, &work->coupons);
+    }
     if (err == 0) err = sale_record_store(txn, sale, entry, work, lots, lots_count);
     if (err == 0) err = usage_record(txn, work);
     return err;
@@ -370,7 +408,7 @@ int lty_ops_sale_ex(lty_store_txn_t *txn, const lty_actor_t *actor,
     static _Thread_local sale_work_t work;
     int err = sale_check(sale, diag);
     if (err == 0 && sale->receipt_no[0] == '\0') err = LTY_E_INVALID_FIELD;
-    if (err == 0) err = sale_work_build(txn, actor, settings, now_ms, sale, &work, diag);
+    if (err == 0) err = sale_work_build(txn, actor, settings, now_ms, false, &sale, &work, diag);
     lty_journal_entry_t entry;
     if (err == 0) err = sale_write(txn, actor, programme, now_ms, sale, &work, &entry, diag);
     lty_account_t prepaid;
@@ -394,6 +432,8 @@ int lty_ops_sale_ex(lty_store_txn_t *txn, const lty_actor_t *actor,
     result_out->tier_upgraded = tier_upgraded;
     result_out->rules = work.rules;
     result_out->commission_cents = work.commission_cents;
+    result_out->coupons = work.coupons;
+    result_out->total_cents = work.plan.total_cents;
     return 0;
 }
 
@@ -419,7 +459,7 @@ int lty_ops_sale_quote(lty_store_txn_t *txn, const lty_actor_t *actor,
     checked = *sale; /* sale_check wants a receipt_no; a quote may go without */
     if (checked.receipt_no[0] == '\0') memcpy(checked.receipt_no, "quote", sizeof("quote"));
     int err = sale_check(&checked, diag);
-    if (err == 0) err = sale_work_build(txn, actor, settings, now_ms, sale, &work, diag);
+    if (err == 0) err = sale_work_build(txn, actor, settings, now_ms, true, &sale, &work, diag);
     if (err == 0 && sale->tenders_count > 0) { /* the tenders add up, prepaid covers its part */
         lty_journal_entry_t scratch;
         memset(&scratch, 0, sizeof(scratch));
@@ -444,5 +484,7 @@ int lty_ops_sale_quote(lty_store_txn_t *txn, const lty_actor_t *actor,
                                                                 : programme->tiers_count - 1;
     quote_out->rules = work.rules;
     quote_out->commission_cents = work.commission_cents;
+    quote_out->coupons = work.coupons;
+    quote_out->total_cents = work.plan.total_cents;
     return 0;
 }

@@ -15,6 +15,7 @@
 #include "lty/lty_checked.h"
 #include "lty/lty_err.h"
 #include "records.h"
+#include "records_coupons.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -388,6 +389,9 @@ static int walk_member_ledger_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t 
     case LTY_PART_JOURNAL: return walk_journal_index_cb(verify, key, value);
     case LTY_PART_LOT: return walk_lots_cb(verify, key, value);
     case LTY_PART_SPEND: return lty__verify_spend_cb(verify, key, value);
+    case LTY_PART_COUPON: /* issue 13: wallet, uses per campaign, gift redemptions */
+    case LTY_PART_COUPON_USAGE:
+    case LTY_PART_GIFT: return lty__verify_coupon_part_cb(verify, key, value);
     case LTY_PART_RULE:  /* checked by verify_programme.c */
     case LTY_PART_BONUS: return 0;
     default:
@@ -536,6 +540,8 @@ int lty_verify_txn(lty_store_txn_t *txn, lty_verify_report_t *report_out)
     if (err == 0) err = lty__verify_returns(&verify);  /* verify_returns.c */
     if (err == 0) err = lty__verify_audit_chain(&verify); /* verify_audit.c */
     if (err == 0) err = lty__verify_programme(&verify); /* verify_programme.c */
+    if (err == 0) err = lty__verify_coupons(&verify);  /* verify_coupons.c */
+    lty__verify_coupons_free(&verify);
     lty_free(verify.sums);
     lty_free(verify.sale);
     if (err != 0) return err;

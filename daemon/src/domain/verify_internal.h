@@ -33,6 +33,7 @@ typedef struct verify_s {
     uint8_t audit_prev[LTY_AUDIT_HASH_BYTES]; /* verify_audit.c: the stored hash before */
     bool audit_prev_known;                    /* false after a record that does not decode */
     uint64_t audit_last_id;
+    struct lty__verify_coupons_s *coupons; /* verify_coupons.c's state (issue 13) */
 } verify_t;
 
 typedef int (*walk_cb)(verify_t *verify, lty_bytes_t key, lty_bytes_t value);
@@ -58,5 +59,11 @@ int lty__verify_returns(verify_t *verify);
 int lty__verify_audit_chain(verify_t *verify);
 /** The programme's checks: expiry, commission, rule caps, bonus grants (verify_programme.c). */
 int lty__verify_programme(verify_t *verify);
+/** A member-ledger record of the coupon parts (16..18), met in verify.c's walk. */
+int lty__verify_coupon_part_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value);
+/** Coupons, uses, campaigns' totals, vouchers, gift stock and redemptions (verify_coupons.c). */
+int lty__verify_coupons(verify_t *verify);
+/** Free what the coupon checks kept (idempotent). */
+void lty__verify_coupons_free(verify_t *verify);
 
 #endif

@@ -171,8 +171,11 @@ typedef enum lty_entry_kind {
     LTY_ENTRY_CLOSE = 8,      /* account close (forfeit, payout) */
     LTY_ENTRY_MIGRATION = 9,  /* opening balances of an imported member (member import) */
     LTY_ENTRY_COMMISSION = 10, /* staff commission for a card activation */
+    LTY_ENTRY_VOUCHER = 11,     /* points turned into a voucher (issue 13, the rebate) */
+    LTY_ENTRY_GIFT = 12,        /* points turned into a gift reservation */
+    LTY_ENTRY_GIFT_CANCEL = 13, /* a cancelled or expired gift reservation gives them back */
 } lty_entry_kind_t;
-#define LTY_ENTRY_KIND_LAST LTY_ENTRY_COMMISSION
+#define LTY_ENTRY_KIND_LAST LTY_ENTRY_GIFT_CANCEL
 
 bool lty_entry_kind_known(unsigned int kind);
 /** "sale", "adjust", "bonus", ...; "unknown" otherwise. */

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: MIT */
+/* loyaltyctl coupons and gifts (issue 13): thin commands over the admin API (docs/coupons.md).
+ * Terms are passed as the API's own JSON (`coupons create '{...}'`), so the CLI never lags
+ * behind the contract. `coupons codes --count N --out FILE.csv` pages: the daemon mints at most
+ * LTY_COUPON_ISSUE_MAX codes a request, request i carrying the idempotency key "<base>-<i>", so
+ * a re-run with the same --idempotency-key after a failure writes the same codes instead of
+ * minting new ones. The reports (`report coupons`, `report gifts`) are cmd_report.c's. */
+#include "cli.h"
+#include "lty/lty_json.h"
+#include "lty/lty_limits.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The positional id args[index], or a usage error. */
+static bool id_arg(const lty_cli_t *cli, int index, const char *name, uint64_t *id_out)
+{
+    if (index < cli->args_count && lty_cli_parse_id(cli->args[index], id_out)) return true;
+    lty_cli_usage_error(cli, "%s must be a positive integer", name);
+    return false;
+}
+
+/* GET prefix/id[suffix], printed. */
+static int get_id(const lty_cli_t *cli, const char *prefix, uint64_t id, const char *suffix)
+{
+    char path[160];
+    snprintf(path, sizeof(path), "%s/%" PRIu64 "%s", prefix, id, suffix);
+    return lty_cli_api_get(cli, path, NULL);
+}
+
+/* A changing request with a JSON text as its body (NULL: none), printed. */
+static int send_text(const lty_cli_t *cli, const char *method, const char *path, const char *text)
+{
+    if (text == NULL) return lty_cli_api_send(cli, method, path, NULL);
+    lty_buf_t body;
+    lty_buf_init(&body, LTY_HTTP_BODY_BYTES_MAX);
+    lty_buf_append_str(&body, text);
+    return lty_cli_api_send(cli, method, path, &body);
+}
+
+/* ---- Campaigns ------------------------------------------------------------------------------ */
+
+int lty_cli_coupons_create(lty_cli_t *cli)
+{
+    return send_text(cli, "POST", "/v1/admin/coupon-campaigns", cli->args[0]);
+}
+
+int lty_cli_coupons_list(lty_cli_t *cli)
+{
+    char path[160] = "/v1/admin/coupon-campaigns";
+    const char *after = lty_cli_opt(cli, LTY_OPT_AFTER);
+    const char *limit = lty_cli_opt(cli, LTY_OPT_LIMIT);
+    if (after != NULL) lty_cli_query_add(path, sizeof(path), "after", after);
+    if (limit != NULL) lty_cli_query_add(path, sizeof(path), "limit", limit);
+    lty_cli_call_t call = {.method = "GET", .path = path, .list_key = "campaigns"};
+    return lty_cli_api_call(cli, &call);
+}
+
+int lty_cli_coupons_show(lty_cli_t *cli)
+{
+    uint64_t campaign_id = 0;
+    if (!id_arg(cli, 0, "CAMPAIGN_ID", &campaign_id)) return LTY_CLI_EXIT_USAGE;
+    return get_id(cli, "/v1/admin/coupon-campaigns", campaign_id, "");
+}
+
+static int campaign_status_set(lty_cli_t *cli, const char *status)
+{
+    uint64_t campaign_id = 0;
+    if (!id_arg(cli, 0, "CAMPAIGN_ID", &campaign_id)) return LTY_CLI_EXIT_USAGE;
+    char path[96], body[64];
+    snprintf(path, sizeof(path), "/v1/admin/coupon-campaigns/%" PRIu64, campaign_id);
+    snprintf(body, sizeof(body), "{\"status\":\"%s\"}", status);
+    return send_text(cli, "PATCH", path, body);
+}
+
+int lty_cli_coupons_pause(lty_cli_t *cli)
+{
+    return campaign_status_set(cli, "paused");
+}
+
+int lty_cli_coupons_resume(lty_cli_t *cli)
+{
+    return campaign_status_set(cli, "active");
+}
+
+int lty_cli_coupons_end(lty_cli_t *cli)
+{
+    return campaign_status_set(cli, "ended");
+}
+
+/* One request of up to LTY_COUPON_ISSUE_MAX codes, appended to out as CSV lines. */
+static int codes_chunk(const lty_cli_t *cli, uint64_t campaign_id, const char *key,
+                       int64_t count, FILE *out)
+{
+    char path[96];
+    snprintf(path, sizeof(path), "/v1/admin/coupon-campaigns/%" PRIu64 "/codes", campaign_id);
+    lty_buf_t body, response;
+    lty_buf_init(&body, 64);
+    lty_buf_appendf(&body, "{\"count\":%" PRId64 "}", count);
+    lty_buf_init(&response, 32 * 1024);
+    lty_cli_call_t call = {.method = "POST", .path = path, .body = &body, .mutating = true,
+                           .idempotency_key = key, .response_out = &response};
+    int exit_code = lty_cli_api_call(cli, &call);
+    lty_json_doc_t *doc = NULL;
+    lty_diag_t diag;
+    if (exit_code == LTY_CLI_EXIT_OK &&
+        lty_json_parse(response.data, response.size, 8, &doc, &diag) != 0) {
+        exit_code = lty_cli_fail("coupons codes: the daemon's answer is not JSON");
+    }
+    const lty_json_node_t *root = doc != NULL ? lty_json_doc_root(doc) : NULL;
+    const lty_json_node_t *codes = root != NULL ? lty_json_member(root, "codes") : NULL;
+    const char *expires = root != NULL ? lty_json_node_string(lty_json_member(root, "expires_at"))
+                                       : NULL;
+    size_t found = codes != NULL ? lty_json_count(codes) : 0;
+    if (exit_code == LTY_CLI_EXIT_OK && found != (size_t)count) {
+        exit_code = lty_cli_fail("coupons codes: asked for %" PRId64 " codes, got %zu", count,
+                                 found);
+    }
+    for (size_t index = 0; exit_code == LTY_CLI_EXIT_OK && index < found; index++) {
+        const char *code = lty_json_node_string(lty_json_item(codes, index));
+        if (code == NULL || fprintf(out, "%s,%" PRIu64 ",%s\n", code, campaign_id,
+                                    expires != NULL ? expires : "") < 0) {
+            exit_code = lty_cli_fail("coupons codes: cannot write a code");
+        }
+    }
+    lty_json_doc_free(doc);
+    lty_buf_deinit(&response);
+    lty_buf_deinit(&body);
+    return exit_code;
+}
+
+int lty_cli_coupons_codes(lty_cli_t *cli)
+{
+    int64_t campaign = 0, count = 0;
+    int exit_code = lty_cli_opt_int(cli, LTY_OPT_CAMPAIGN, 1, UINT32_MAX, &campaign);
+    if (exit_code == LTY_CLI_EXIT_OK) {
+        exit_code = lty_cli_opt_int(cli, LTY_OPT_CARDS_COUNT, 1, LTY_COUPON_ISSUE_CLI_MAX, &count);
+    }
+    if (exit_code != LTY_CLI_EXIT_OK) return exit_code;
+    uint64_t campaign_id = (uint64_t)campaign;
+    if (cli->args_count == 1 && !id_arg(cli, 0, "CAMPAIGN_ID", &campaign_id)) {
+        return LTY_CLI_EXIT_USAGE;
+    }
+    if (campaign_id == 0) return lty_cli_usage_error(cli, "name the campaign");
+    char base[LTY_IDEMPOTENCY_KEY_BYTES_MAX - 8 + 1];
+    const char *given = lty_cli_opt(cli, LTY_OPT_IDEMPOTENCY_KEY);
+    if (given != NULL) {
+        snprintf(base, sizeof(base), "%s", given);
+    } else {
+        exit_code = lty_cli_key_new(cli, "", base, sizeof(base));
+        if (exit_code != LTY_CLI_EXIT_OK) return exit_code;
+    }
+    const char *path = lty_cli_opt(cli, LTY_OPT_OUT);
+    FILE *out = fopen(path, "w");
+    if (out == NULL) return lty_cli_fail("cannot create %s", path);
+    exit_code = fprintf(out, "code,campaign_id,expires_at\n") < 0 ? LTY_CLI_EXIT_FAILED
+                                                                  : LTY_CLI_EXIT_OK;
+    int64_t done = 0;
+    for (int64_t chunk = 0; exit_code == LTY_CLI_EXIT_OK && done < count; chunk++) {
+        int64_t size = count - done < LTY_COUPON_ISSUE_MAX ? count - done : LTY_COUPON_ISSUE_MAX;
+        char key[LTY_IDEMPOTENCY_KEY_BYTES_MAX + 32];
+        snprintf(key, sizeof(key), "%s-%" PRId64, base, chunk);
+        exit_code = codes_chunk(cli, campaign_id, key, size, out);
+        if (exit_code == LTY_CLI_EXIT_OK) done += size;
+    }
+    if (fclose(out) != 0 && exit_code == LTY_CLI_EXIT_OK) {
+        exit_code = lty_cli_fail("cannot write %s", path);
+    }
+    if (exit_code == LTY_CLI_EXIT_OK) {
+        printf("%" PRId64 " codes of campaign %" PRIu64 " written to %s\n", count, campaign_id,
+               path);
+    } else if (given == NULL) {
+        fprintf(stderr, "loyaltyctl: %" PRId64 " codes written; to finish without minting them "
+                        "again, re-run with --idempotency-key %s\n", done, base);
+    }
+    return exit_code;
+}
+
+int lty_cli_coupons_issue(lty_cli_t *cli)
+{
+    uint64_t campaign_id = 0;
+    if (!id_arg(cli, 0, "CAMPAIGN_ID", &campaign_id)) return LTY_CLI_EXIT_USAGE;
+    lty_buf_t body;
+    lty_buf_init(&body, 4096);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, &body);
+    lty_jw_object_begin(&writer);
+    lty_jw_key(&writer, "member_ids");
+    lty_jw_array_begin(&writer);
+    for (int index = 1; index < cli->args_count; index++) {
+        uint64_t member_id = 0;
+        if (!id_arg(cli, index, "MEMBER_ID", &member_id)) {
+            lty_buf_deinit(&body);
+            return LTY_CLI_EXIT_USAGE;
+        }
+        lty_jw_int(&writer, (int64_t)member_id);
+    }
+    lty_jw_array_end(&writer);
+    const char *issue_key = lty_cli_opt(cli, LTY_OPT_ISSUE_KEY);
+    if (issue_key != NULL) lty_jw_kv_string(&writer, "issue_key", issue_key);
+    lty_jw_object_end(&writer);
+    char path[96];
+    snprintf(path, sizeof(path), "/v1/admin/coupon-campaigns/%" PRIu64 "/issues", campaign_id);
+    return lty_cli_api_send(cli, "POST", path, &body);
+}
+
+int lty_cli_coupons_wallet(lty_cli_t *cli)
+{
+    uint64_t member_id = 0;
+    if (!id_arg(cli, 0, "MEMBER_ID", &member_id)) return LTY_CLI_EXIT_USAGE;
+    char path[96];
+    snprintf(path, sizeof(path), "/v1/admin/members/%" PRIu64 "/coupons", member_id);
+    lty_cli_call_t call = {.method = "GET", .path = path, .list_key = "coupons"};
+    return lty_cli_api_call(cli, &call);
+}
+
+int lty_cli_coupons_offer(lty_cli_t *cli)
+{
+    uint64_t campaign_id = 0, points = 0;
+    if (!id_arg(cli, 0, "CAMPAIGN_ID", &campaign_id) || !id_arg(cli, 1, "POINTS", &points)) {
+        return LTY_CLI_EXIT_USAGE;
+    }
+    lty_buf_t body;
+    lty_buf_init(&body, 1024);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, &body);
+    lty_jw_object_begin(&writer);
+    lty_jw_kv_int(&writer, "campaign_id", (int64_t)campaign_id);
+    lty_jw_kv_int(&writer, "points_price", (int64_t)points);
+    const char *name = lty_cli_opt(cli, LTY_OPT_NAME);
+    if (name != NULL) lty_jw_kv_string(&writer, "name", name);
+    lty_jw_object_end(&writer);
+    return lty_cli_api_send(cli, "POST", "/v1/admin/coupon-offers", &body);
+}
+
+int lty_cli_coupons_offers(lty_cli_t *cli)
+{
+    lty_cli_call_t call = {.method = "GET", .path = "/v1/admin/coupon-offers",
+                           .list_key = "offers"};
+    return lty_cli_api_call(cli, &call);
+}
+
+int lty_cli_coupons_voucher(lty_cli_t *cli)
+{
+    uint64_t member_id = 0, offer_id = 0;
+    if (!id_arg(cli, 0, "MEMBER_ID", &member_id) || !id_arg(cli, 1, "OFFER_ID", &offer_id)) {
+        return LTY_CLI_EXIT_USAGE;
+    }
+    char path[96], body[48];
+    snprintf(path, sizeof(path), "/v1/admin/members/%" PRIu64 "/vouchers", member_id);
+    snprintf(body, sizeof(body), "{\"offer_id\":%" PRIu64 "}", offer_id);
+    return send_text(cli, "POST", path, body);
+}
+
+int lty_cli_coupons_conflicts(lty_cli_t *cli)
+{
+    char path[128] = "/v1/admin/coupon-conflicts";
+    const char *store = lty_cli_opt(cli, LTY_OPT_STORE);
+    if (store != NULL) lty_cli_query_add(path, sizeof(path), "store", store);
+    lty_cli_call_t call = {.method = "GET", .path = path, .list_key = "conflicts"};
+    return lty_cli_api_call(cli, &call);
+}
+
+/* ---- Gifts ---------------------------------------------------------------------------------- */
+
+int lty_cli_gifts_create(lty_cli_t *cli)
+{
+    return send_text(cli, "POST", "/v1/admin/gifts", cli->args[0]);
+}
+
+int lty_cli_gifts_list(lty_cli_t *cli)
+{
+    lty_cli_call_t call = {.method = "GET", .path = "/v1/admin/gifts", .list_key = "gifts"};
+    return lty_cli_api_call(cli, &call);
+}
+
+int lty_cli_gifts_show(lty_cli_t *cli)
+{
+    uint64_t gift_id = 0;
+    if (!id_arg(cli, 0, "GIFT_ID", &gift_id)) return LTY_CLI_EXIT_USAGE;
+    return get_id(cli, "/v1/admin/gifts", gift_id, "");
+}
+
+int lty_cli_gifts_stock(lty_cli_t *cli)
+{
+    uint64_t gift_id = 0, units = 0;
+    if (!id_arg(cli, 0, "GIFT_ID", &gift_id) || !id_arg(cli, 1, "UNITS", &units)) {
+        return LTY_CLI_EXIT_USAGE;
+    }
+    lty_buf_t body;
+    lty_buf_init(&body, 256);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, &body);
+    lty_jw_object_begin(&writer);
+    const char *store = lty_cli_opt(cli, LTY_OPT_STORE);
+    if (store != NULL) { /* a per-store gift: that store's stock */
+        lty_jw_key(&writer, "store_stock");
+        lty_jw_array_begin(&writer);
+        lty_jw_object_begin(&writer);
+        lty_jw_kv_string(&writer, "store", store);
+        lty_jw_kv_int(&writer, "stock", (int64_t)units);
+        lty_jw_object_end(&writer);
+        lty_jw_array_end(&writer);
+    } else {
+        lty_jw_kv_int(&writer, "stock", (int64_t)units);
+    }
+    lty_jw_object_end(&writer);
+    char path[96];
+    snprintf(path, sizeof(path), "/v1/admin/gifts/%" PRIu64, gift_id);
+    return lty_cli_api_send(cli, "PATCH", path, &body);
+}
+
+int lty_cli_gifts_withdraw(lty_cli_t *cli)
+{
+    uint64_t gift_id = 0;
+    if (!id_arg(cli, 0, "GIFT_ID", &gift_id)) return LTY_CLI_EXIT_USAGE;
+    char path[96];
+    snprintf(path, sizeof(path), "/v1/admin/gifts/%" PRIu64, gift_id);
+    return send_text(cli, "PATCH", path, "{\"active\":false}");
+}
+
+int lty_cli_gifts_redeem(lty_cli_t *cli)
+{
+    uint64_t member_id = 0, gift_id = 0;
+    if (!id_arg(cli, 0, "MEMBER_ID", &member_id) || !id_arg(cli, 1, "GIFT_ID", &gift_id)) {
+        return LTY_CLI_EXIT_USAGE;
+    }
+    lty_buf_t body;
+    lty_buf_init(&body, 256);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, &body);
+    lty_jw_object_begin(&writer);
+    lty_jw_kv_int(&writer, "gift_id", (int64_t)gift_id);
+    const char *store = lty_cli_opt(cli, LTY_OPT_STORE);
+    if (store != NULL) lty_jw_kv_string(&writer, "store", store);
+    lty_jw_object_end(&writer);
+    char path[96];
+    snprintf(path, sizeof(path), "/v1/admin/members/%" PRIu64 "/gift-redemptions", member_id);
+    return lty_cli_api_send(cli, "POST", path, &body);
+}
+
+int lty_cli_gifts_redemptions(lty_cli_t *cli)
+{
+    char path[192] = "/v1/admin/gift-redemptions";
+    const char *after = lty_cli_opt(cli, LTY_OPT_AFTER);
+    const char *member = lty_cli_opt(cli, LTY_OPT_MEMBER);
+    if (after != NULL) lty_cli_query_add(path, sizeof(path), "after", after);
+    if (member != NULL) lty_cli_query_add(path, sizeof(path), "member_id", member);
+    lty_cli_call_t call = {.method = "GET", .path = path, .list_key = "redemptions"};
+    return lty_cli_api_call(cli, &call);
+}
+
+int lty_cli_gifts_cancel(lty_cli_t *cli)
+{
+    uint64_t redemption_id = 0;
+    if (!id_arg(cli, 0, "REDEMPTION_ID", &redemption_id)) return LTY_CLI_EXIT_USAGE;
+    char path[96];
+    snprintf(path, sizeof(path), "/v1/admin/gift-redemptions/%" PRIu64 "/cancel", redemption_id);
+    return send_text(cli, "POST", path, NULL);
+}
