@@ -32,7 +32,10 @@ static int get_id(const lty_cli_t *cli, const char *prefix, uint64_t id, const c
 /* A changing request with a JSON text as its body (NULL: none), printed. */
 static int send_text(const lty_cli_t *cli, const char *method, const char *path, const char *text)
 {
-    if (text == NULL) return lty_cli_api_send(cli, method, path, NULL);
+    if (text == NULL) {
+        lty_cli_call_t call = {.method = method, .path = path, .mutating = true};
+        return lty_cli_api_call(cli, &call);
+    }
     lty_buf_t body;
     lty_buf_init(&body, LTY_HTTP_BODY_BYTES_MAX);
     lty_buf_append_str(&body, text);

@@ -232,7 +232,7 @@ request op GET /v1/admin/coupon-campaigns/$PRINTED
 check "loyaltyctl coupons pause" test "$(json .status)" = "paused"
 "${CTL[@]}" report coupons >"$LTY_TMP/report.txt" 2>&1
 check "loyaltyctl report coupons lists the campaigns" \
-    grep -q "Printed 2 off *paused *150 *1 *1 *0  2.00" "$LTY_TMP/report.txt"
+    grep -Eq "^[0-9]+ +Printed 2 off +paused .* 150 +1 +2\.00 +1 +0 " "$LTY_TMP/report.txt"
 op_post /v1/admin/adjustments '{"member_id":1,"points":1000,"reason":"cli voucher"}'
 "${CTL[@]}" coupons voucher 1 "$OFFER" --json >"$LTY_TMP/cli.voucher" 2>&1
 check "loyaltyctl coupons voucher" test "$(jq -r .points_debited "$LTY_TMP/cli.voucher")" = "500"
