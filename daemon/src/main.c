@@ -354,19 +354,22 @@ static int data_dir_check(const char *data_dir, const char *ca_cert)
 }
 
 /* The programme key that signs coupon codes (issue 13): made now if this data directory
- * predates it, so an upgraded daemon issues codes without another step. */
-static int coupon_key_open(const char *data_dir, lty_crypto_key_t **key_out)
+ * predates it, so an upgraded daemon issues codes without another step. Not in replicated
+ * mode: every node must sign with the same key (tills cache one), so a node lacking it is
+ * refused; a follower made by `loyaltyctl backup` has it. */
+static int coupon_key_open(const char *data_dir, bool create, lty_crypto_key_t **key_out)
 {
     char path[LTY_CONFIG_PATH_BYTES_MAX];
     lty_config_path_resolve(data_dir, LTY_COUPON_KEY_FILE, path, sizeof(path));
     int err = lty_crypto_key_load(path, key_out);
-    if (err == LTY_E_NOT_FOUND) {
+    if (err == LTY_E_NOT_FOUND && create) {
         err = lty_crypto_key_create(path);
         if (err == 0) LTY_LOG(LTY_LOG_INFO, "msg=\"coupon signing key created\" path=%s", path);
         if (err == 0) err = lty_crypto_key_load(path, key_out);
     }
     if (err != 0) {
-        LTY_LOG(LTY_LOG_ERR, "msg=\"DIR/%s unusable (mode 0600, a P-256 key)\" err=%s",
+        LTY_LOG(LTY_LOG_ERR, "msg=\"DIR/%s missing or unusable (mode 0600, a P-256 key; "
+                "replicated nodes share it: copy it from another node)\" err=%s",
                 LTY_COUPON_KEY_FILE, lty_err_name(err));
         return LTY_E_CONFIG;
     }
@@ -411,7 +414,9 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
                 "(loyaltyctl init creates it)\"", LTY_PIN_PEPPER_FILE);
         err = LTY_E_CONFIG;
     }
-    if (err == 0) err = coupon_key_open(flags->data_dir, &api.coupon_key);
+    if (err == 0) {
+        err = coupon_key_open(flags->data_dir, !config->replication.enabled, &api.coupon_key);
+    }
     lty_scheduler_t *scheduler = NULL; /* tier review, expiry sweep, birthday bonuses */
     if (err == 0) {
         lty_scheduler_options_t scheduler_options = {
