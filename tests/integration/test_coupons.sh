@@ -6,8 +6,9 @@
 # coupon_not_eligible, coupon_min_spend, coupon_not_yours, campaign_exhausted, campaign_ended,
 # campaign_not_found, offer_not_found, insufficient_points) leaves the store unchanged, one code
 # raced from 16 connections is won exactly once, points become a voucher through an offer, a
-# returned sale gives its coupon back, pause and end, the public key, the report, and
-# loyaltyctl verify after each part.
+# returned sale gives its coupon back, pause and end, the public key, the report, coupons with
+# the earning rules (the rules earn on what was paid) and in the quote (judged, not used; a
+# refused one shown with its error), and loyaltyctl verify after each part.
 # Method: loyaltyd with --test-clock; curl as till and operator; the 16-way race with 16
 # background curls (16 connections) and `wait`; `loyaltyctl stats` digests around refusals.
 source "$LTY_SOURCE_DIR/tests/support/lib.sh"
@@ -207,6 +208,37 @@ check "a void restores it too" test "$STATUS/$(json .coupons_restored)" = "201/1
 request op GET /v1/admin/reports/coupons
 check "report: the campaign issued 9 (5 codes, 2 wallets, 2 vouchers), 4 live uses, 2 restored" \
     test "$(json '.campaigns[] | select(.campaign_id == '$CAMP') | "\(.issued_count)/\(.redeemed_count)/\(.restored_count)"')" = "9/4/2"
+lty_verify
+
+# ---- With the earning rules, and the quote ---------------------------------------------------------
+# The demo's rule "Double detergent" doubles the points of detergent lines. The coupon comes off
+# first, so the rule doubles the points of what the member pays; the quote shows the same and
+# uses nothing; a coupon the sale would refuse shows in the quote, left out, with its error.
+op_post /v1/admin/coupon-campaigns/$CAMP/codes '{"count":1}'
+RULE_CODE=$(json '.codes[0]')
+BASKET='"lines":[{"sku":"D","category":"detergent","qty":1,"amount_cents":3000}],"coupons":["'$RULE_CODE'"]'
+snapshot quote
+request till POST /v1/till/sales/quote '{"card_no":"'$DEMO_CARD'",'"$BASKET"'}'
+check "quote with a coupon -> 200, discount 500, total 2500, the coupon applicable"     test "$STATUS/$(json .discount_cents)/$(json .total_cents)/$(json '.coupons[0].applied')" = "200/500/2500/true"
+QUOTE_BASE=$(json .points_base)
+QUOTE_EARNED=$(json .points_earned)
+check "the rule doubles the points of 25.00, not of 30.00 ($QUOTE_BASE -> $QUOTE_EARNED)"     test "$QUOTE_EARNED/$(json '.rules_applied[0].name')" = "$((2 * QUOTE_BASE))/Double detergent"
+unchanged "a quote uses no coupon and changes nothing" quote
+request till POST /v1/till/sales '{"card_no":"'$DEMO_CARD'","receipt_no":"RULE-1",'"$BASKET"'}' \
+    -H "Idempotency-Key: $(key)"
+check "the sale earns what was quoted, with the discount" \
+    test "$STATUS/$(json .points_earned)/$(json .points_base)/$(json .discount_cents)" = "201/$QUOTE_EARNED/$QUOTE_BASE/500"
+RULE_SALE=$(json .sale_id)
+snapshot quote_used
+request till POST /v1/till/sales/quote '{"card_no":"'$DEMO_CARD'",'"$BASKET"'}'
+check "quote with the used code -> 200: applied false, coupon_used, the sale that used it" \
+    test "$STATUS/$(json '.coupons[0].applied')/$(json '.coupons[0].error')/$(json '.coupons[0].first_use.sale_id')" = "200/false/coupon_used/$RULE_SALE"
+check "... and the totals without it: no discount, points on 30.00" \
+    test "$(json .discount_cents)/$(json .total_cents)/$(( $(json .points_base) > QUOTE_BASE ))" = "0/3000/1"
+request till POST /v1/till/sales/quote '{"card_no":"'$DEMO_CARD'","lines":[{"sku":"D","qty":1,"amount_cents":3000}],"coupons":["'$TAMPERED'"]}'
+check "quote with a tampered code -> 200, left out as coupon_not_found" \
+    test "$STATUS/$(json '.coupons[0].applied')/$(json '.coupons[0].error')" = "200/false/coupon_not_found"
+unchanged "quotes with refused coupons change nothing" quote_used
 lty_verify
 
 # ---- loyaltyctl coupons and report ----------------------------------------------------------------
