@@ -212,7 +212,7 @@ member "$JAR2" GET "/v1/member/journal?limit=1&before=$NEXT" "" "$CSRF2"
 check "journal: the next page" test "$(json '.entries[0].kind')/$(json .next_before)" = "bonus/null"
 member "$JAR2" GET "/v1/member/journal?kind=bonus" "" "$CSRF2"
 check "journal: filtered by kind" test "$(json '[.entries[].kind] | join(",")')" = bonus
-member "$JAR2" GET "/v1/member/journal?kind=gift" "" "$CSRF2"
+member "$JAR2" GET "/v1/member/journal?kind=refund" "" "$CSRF2"
 expect_error "journal: an unknown kind" 400 invalid_query
 member "$JAR2" GET "/v1/member/journal?from=2001-01-01&to=2001-12-31" "" "$CSRF2"
 check "journal: filtered by date" test "$STATUS/$(json '.entries | length')" = "200/0"
