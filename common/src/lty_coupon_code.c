@@ -104,7 +104,9 @@ int lty_coupon_code_parse(const char *text, size_t size, lty_coupon_code_t *fiel
     if ((buffer & ((1u << bits) - 1u)) != 0) return LTY_E_COUPON_NOT_FOUND; /* padding */
     if (bytes[0] != LTY_COUPON_CODE_VERSION) return LTY_E_COUPON_NOT_FOUND;
     lty_coupon_code_t fields = {0};
-    for (int index = 0; index < 4; index++) fields.campaign_id = fields.campaign_id << 8 | bytes[1 + index];
+    for (int index = 0; index < 4; index++) {
+        fields.campaign_id = fields.campaign_id << 8 | bytes[1 + index];
+    }
     for (int index = 0; index < 8; index++) fields.serial = fields.serial << 8 | bytes[5 + index];
     fields.expiry_day = (uint32_t)bytes[13] << 8 | bytes[14];
     if (fields.campaign_id == 0 || fields.serial == 0) return LTY_E_COUPON_NOT_FOUND;

@@ -845,6 +845,7 @@ typedef enum answer_kind {
     ANSWER_RETURN,     /* lty_return_receipt_t */
     ANSWER_ACTIVATION, /* lty_activation_receipt_t */
     ANSWER_PIN_SET,    /* no receipt */
+    ANSWER_GIFT,       /* lty_gift_receipt_t */
 } answer_kind_t;
 
 /* Submit the mutation already rendered into impl->request_body and read its answer into receipt
@@ -869,6 +870,7 @@ static int mutation_answer(client_impl_t *impl, mutation_t *mutation, answer_kin
         case ANSWER_RETURN: err = lty__pos_return_receipt_parse(body, size, receipt, &diag); break;
         case ANSWER_ACTIVATION: err = lty__pos_activation_parse(body, size, receipt, &diag); break;
         case ANSWER_PIN_SET: err = lty__pos_pin_set_parse(body, size, &diag); break;
+        case ANSWER_GIFT: err = lty__pos_gift_receipt_parse(body, size, receipt, &diag); break;
         }
     }
     return err != 0 ? applied_but_unreadable(impl, &diag) : 0;
@@ -1151,16 +1153,8 @@ int lty_client_coupon_conflicts(lty_client_t *client, int64_t after,
 /* Submit the gift request rendered into impl->request_body, and read its receipt. */
 static int gift_submit(client_impl_t *impl, mutation_t *mutation, lty_gift_receipt_t *receipt_out)
 {
-    int err = mutation_submit(impl, mutation);
-    memcpy(receipt_out->idempotency_key, mutation->key, sizeof(receipt_out->idempotency_key));
-    if (err != 0) return err;
-    receipt_out->replayed = mutation->replayed;
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    err = response_json_require(impl, &diag);
-    if (err == 0) err = lty__pos_gift_receipt_parse(impl->response.body.data,
-                                                    impl->response.body.size, receipt_out, &diag);
-    return err != 0 ? applied_but_unreadable(impl, &diag) : 0;
+    return mutation_answer(impl, mutation, ANSWER_GIFT, receipt_out, receipt_out->idempotency_key,
+                           &receipt_out->replayed);
 }
 
 int lty_client_gift_redeem(lty_client_t *client, const char *card_no, int64_t gift_id,

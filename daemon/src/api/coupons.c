@@ -228,7 +228,8 @@ static int campaign_kind_parse(const lty_json_node_t *root, lty_campaign_t *camp
     int64_t value = 0;
     int err = lty_json_get_string(root, "", "kind", true, 1, sizeof(kind) - 1, kind, sizeof(kind),
                                   NULL, diag);
-    for (uint8_t index = LTY_COUPON_AMOUNT_OFF; err == 0 && index <= LTY_COUPON_FREE_ITEM; index++) {
+    for (uint8_t index = LTY_COUPON_AMOUNT_OFF; err == 0 && index <= LTY_COUPON_FREE_ITEM;
+         index++) {
         if (strcmp(kind, coupon_kind_names[index]) == 0) campaign->kind = index;
     }
     if (err == 0 && campaign->kind == 0) {
@@ -814,7 +815,7 @@ int lty_api_admin_offer_update(lty_api_t *api, lty_exchange_t *exchange,
     return lty_api_submit(api, exchange, offer_update_apply, patch, lty_free);
 }
 
-/* ---- Vouchers: points turned into a coupon ---------------------------------------------------- */
+/* ---- Vouchers: points turned into a coupon --------------------------------------------------- */
 
 static int voucher_apply(lty_job_t *job, lty_store_txn_t *txn)
 {
@@ -929,7 +930,7 @@ int lty_api_member_voucher_create(lty_api_t *api, lty_exchange_t *exchange,
     return voucher_submit(api, exchange, voucher);
 }
 
-/* ---- The programme's public key ---------------------------------------------------------------- */
+/* ---- The programme's public key -------------------------------------------------------------- */
 
 int lty_api_till_programme_keys(lty_api_t *api, lty_exchange_t *exchange,
                                 const lty_route_params_t *params)
@@ -1052,7 +1053,7 @@ int lty_api_till_coupon_conflicts(lty_api_t *api, lty_exchange_t *exchange,
     return conflicts_reply(api, exchange, lty_api_actor(exchange)->store);
 }
 
-/* ---- Wallets ----------------------------------------------------------------------------------- */
+/* ---- Wallets --------------------------------------------------------------------------------- */
 
 static const char *const coupon_state_names[] = {"", "valid", "used", "expired"};
 

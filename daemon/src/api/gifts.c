@@ -69,7 +69,7 @@ static void redemption_render(lty_json_writer_t *writer, const lty_gift_redempti
     lty_jw_object_end(writer);
 }
 
-/* ---- Gifts ------------------------------------------------------------------------------------- */
+/* ---- Gifts ----------------------------------------------------------------------------------- */
 
 /* "stock": units of the central stock, or "store_stock": [{"store","stock"}] per store. */
 static int stock_parse(const lty_json_node_t *root, bool required, lty_ops_gift_new_t *gift,
@@ -320,7 +320,7 @@ int lty_api_admin_gift_update(lty_api_t *api, lty_exchange_t *exchange,
     return lty_api_submit(api, exchange, gift_update_apply, patch, lty_free);
 }
 
-/* ---- Redemptions -------------------------------------------------------------------------------- */
+/* ---- Redemptions ----------------------------------------------------------------------------- */
 
 static void gift_result_render(lty_json_writer_t *writer, const lty_ops_gift_result_t *result)
 {
@@ -574,7 +574,7 @@ int lty_api_member_gifts(lty_api_t *api, lty_exchange_t *exchange,
     return lty_api_reply(exchange, 200);
 }
 
-/* ---- GET /v1/admin/reports/gifts?store= --------------------------------------------------------- */
+/* ---- GET /v1/admin/reports/gifts?store= ------------------------------------------------------ */
 
 int lty_api_admin_report_gifts(lty_api_t *api, lty_exchange_t *exchange,
                                const lty_route_params_t *params)

@@ -34,7 +34,9 @@ int64_t lty_coupon_discount(const lty_campaign_t *campaign, int64_t eligible_cen
     case LTY_COUPON_PERCENT_OFF:
         /* 1e10 * 100 fits int64_t: no overflow before the division */
         discount = eligible_cents * (int64_t)campaign->percent_off / 100;
-        if (campaign->cap_cents > 0 && discount > campaign->cap_cents) discount = campaign->cap_cents;
+        if (campaign->cap_cents > 0 && discount > campaign->cap_cents) {
+            discount = campaign->cap_cents;
+        }
         break;
     case LTY_COUPON_FREE_ITEM: discount = free_unit_cents; break;
     default: LTY_ASSERT(false && "campaign kind checked by its record"); break;

@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- Records in and out ------------------------------------------------------------------------ */
+/* ---- Records in and out ---------------------------------------------------------------------- */
 
 int lty__ops_campaign_put(lty_store_txn_t *txn, const lty_campaign_t *campaign)
 {
@@ -98,7 +98,7 @@ int lty_ops_offer_get(lty_store_txn_t *txn, uint64_t offer_id, lty_offer_t *offe
     return err;
 }
 
-/* ---- Campaigns ---------------------------------------------------------------------------------- */
+/* ---- Campaigns ------------------------------------------------------------------------------- */
 
 /* The checks of a new campaign, naming the field; the record check is the backstop. */
 static int campaign_terms_check(const lty_campaign_t *terms, lty_diag_t *diag)
@@ -278,7 +278,7 @@ int lty_ops_campaign_mint_terms(lty_store_txn_t *txn, uint64_t campaign_id, int6
     return 0;
 }
 
-/* ---- Issuing ------------------------------------------------------------------------------------ */
+/* ---- Issuing --------------------------------------------------------------------------------- */
 
 /* A new coupon from a minted code; the campaign's issued count follows. */
 static int coupon_store_new(lty_store_txn_t *txn, lty_campaign_t *campaign,
@@ -368,7 +368,8 @@ int lty_ops_coupons_issue(lty_store_txn_t *txn, const lty_actor_t *actor, int64_
                           lty_diag_t *diag)
 {
     LTY_ASSERT(txn != NULL && actor != NULL && issue != NULL && result_out != NULL);
-    LTY_ASSERT(issue->source == LTY_COUPON_SOURCE_MEMBER || issue->source == LTY_COUPON_SOURCE_CODES);
+    LTY_ASSERT(issue->source == LTY_COUPON_SOURCE_MEMBER ||
+               issue->source == LTY_COUPON_SOURCE_CODES);
     if (issue->count < 1 || issue->count > LTY_COUPON_ISSUE_MAX) {
         return lty_diag_set(diag, LTY_E_INVALID_FIELD, "/count", "1 to %d at a time",
                             LTY_COUPON_ISSUE_MAX);
@@ -399,7 +400,7 @@ int lty_ops_coupons_issue(lty_store_txn_t *txn, const lty_actor_t *actor, int64_
     return err;
 }
 
-/* ---- Offers and vouchers ------------------------------------------------------------------------ */
+/* ---- Offers and vouchers --------------------------------------------------------------------- */
 
 int lty_ops_offer_create(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
                          const lty_offer_t *terms, uint64_t *offer_id_out, lty_diag_t *diag)
@@ -590,7 +591,7 @@ int lty_ops_voucher_buy(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t 
     return err;
 }
 
-/* ---- Wallets ------------------------------------------------------------------------------------ */
+/* ---- Wallets --------------------------------------------------------------------------------- */
 
 /* The campaign of a wallet item, read once per page. */
 static int wallet_campaign(lty_store_txn_t *txn, lty_ops_wallet_t *wallet, uint64_t campaign_id,
@@ -683,7 +684,7 @@ int lty_ops_wallet(lty_store_txn_t *txn, uint64_t member_id, int64_t now_ms,
     return err == LTY_E_NOT_FOUND ? 0 : err;
 }
 
-/* ---- Conflicts ---------------------------------------------------------------------------------- */
+/* ---- Conflicts ------------------------------------------------------------------------------- */
 
 int lty_ops_coupon_conflicts(lty_store_txn_t *txn, const char *store, uint64_t after,
                              size_t limit, lty_ops_conflict_page_t *page_out)
@@ -714,7 +715,7 @@ int lty_ops_coupon_conflicts(lty_store_txn_t *txn, const char *store, uint64_t a
     return err == LTY_E_NOT_FOUND ? 0 : err;
 }
 
-/* ---- Demo data (loyaltyctl init --demo) -------------------------------------------------------- */
+/* ---- Demo data (loyaltyctl init --demo) ------------------------------------------------------ */
 
 /* Sign count codes of a campaign here: init is single-threaded and off the serving path. */
 static int demo_mint(lty_crypto_key_t *key, const lty_campaign_t *campaign, int64_t now_ms,

@@ -88,7 +88,7 @@ int lty_ops_campaign_update(lty_store_txn_t *txn, const lty_actor_t *actor, int6
                             const lty_ops_campaign_patch_t *patch, lty_campaign_t *campaign_out,
                             lty_diag_t *diag);
 
-/* ---- Issuing ----------------------------------------------------------------------------------- */
+/* ---- Issuing --------------------------------------------------------------------------------- */
 
 /** A code signed on a loop thread, ready to be stored. */
 typedef struct lty_ops_minted_s {
@@ -227,7 +227,7 @@ int lty_ops_wallet(lty_store_txn_t *txn, uint64_t member_id, int64_t now_ms,
                    uint64_t after_campaign, uint64_t after_serial, size_t limit,
                    lty_ops_wallet_t *wallet_out);
 
-/* ---- A sale's coupons (ops_coupon_sale.c) ------------------------------------------------------ */
+/* ---- A sale's coupons (ops_coupon_sale.c) ---------------------------------------------------- */
 
 typedef struct lty_ops_coupon_effect_s {
     char code[LTY_COUPON_CODE_SIZE];
@@ -404,7 +404,7 @@ typedef struct lty_ops_redemption_page_s {
 int lty_ops_gift_redemptions(lty_store_txn_t *txn, uint64_t member_id, uint8_t status,
                              uint64_t after, size_t limit, lty_ops_redemption_page_t *page_out);
 
-/* ---- Reports ---------------------------------------------------------------------------------- */
+/* ---- Reports --------------------------------------------------------------------------------- */
 
 #define LTY_OPS_REPORT_ROWS_MAX 1024
 
@@ -432,7 +432,7 @@ typedef struct lty_ops_gift_report_s {
 int lty_ops_gift_report(lty_store_txn_t *txn, const char *store,
                         lty_ops_gift_report_t *report_out);
 
-/* ---- Demo data ---------------------------------------------------------------------------------- */
+/* ---- Demo data ------------------------------------------------------------------------------- */
 
 #define LTY_OPS_DEMO_CODES 3
 

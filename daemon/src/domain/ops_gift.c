@@ -111,7 +111,7 @@ static int reservation_index(lty_store_txn_t *txn, const lty_gift_redemption_t *
     return err == LTY_E_NOT_FOUND ? LTY_E_CORRUPT : err;
 }
 
-/* ---- Gifts and stock -------------------------------------------------------------------------- */
+/* ---- Gifts and stock ------------------------------------------------------------------------- */
 
 static int stocks_add(lty_store_txn_t *txn, const lty_gift_t *gift, int64_t now_ms,
                       const lty_ops_gift_stock_set_t *stocks, size_t count, lty_diag_t *diag)
@@ -260,7 +260,7 @@ int lty_ops_gift_update(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t 
     return err;
 }
 
-/* ---- Redemptions ------------------------------------------------------------------------------ */
+/* ---- Redemptions ----------------------------------------------------------------------------- */
 
 /* The member's live redemptions of gift_id (reserved or handed over). */
 static int member_gift_count(lty_store_txn_t *txn, uint64_t member_id, uint64_t gift_id,
@@ -408,7 +408,7 @@ int lty_ops_gift_redeem(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t 
     return err;
 }
 
-/* ---- Hand-over, cancel, expiry ------------------------------------------------------------------ */
+/* ---- Hand-over, cancel, expiry --------------------------------------------------------------- */
 
 /* Close a live reservation: stock and index follow; a cancel or expiry gives the points back
  * into their lots in a GIFT_CANCEL entry. */
@@ -535,7 +535,8 @@ int lty_ops_gift_sweep(lty_store_txn_t *txn, int64_t now_ms, size_t limit, size_
         lty_store_cursor_close(cursor);
         if (err != 0 || (int64_t)expires > now_ms) break;
         err = redemption_load(txn, redemption_id, &redemption);
-        if (err == LTY_E_REDEMPTION_NOT_FOUND || (err == 0 && redemption.status != LTY_GIFT_RESERVED)) {
+        if (err == LTY_E_REDEMPTION_NOT_FOUND ||
+            (err == 0 && redemption.status != LTY_GIFT_RESERVED)) {
             err = LTY_E_CORRUPT;
         }
         if (err == 0) err = redemption_close(txn, &system, now_ms, &redemption, LTY_GIFT_EXPIRED,

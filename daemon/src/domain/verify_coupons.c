@@ -354,7 +354,7 @@ static void member_usage_check(verify_t *verify)
     }
 }
 
-/* ---- Gifts ------------------------------------------------------------------------------------- */
+/* ---- Gifts ----------------------------------------------------------------------------------- */
 
 typedef struct gift_sums_s {
     int64_t gift_points;         /* points of every redemption */

@@ -231,7 +231,7 @@ size_t lty_record_coupon_conflict_encode(const lty_coupon_conflict_t *conflict, 
                                          size_t out_size);
 int lty_record_coupon_conflict_decode(lty_bytes_t in, lty_coupon_conflict_t *conflict_out);
 
-/* ---- Gifts ------------------------------------------------------------------------------------ */
+/* ---- Gifts ----------------------------------------------------------------------------------- */
 
 typedef enum lty_gift_stock_mode {
     LTY_GIFT_STOCK_CENTRAL = 1,    /* one stock (store ""), handed over at any store */
@@ -313,7 +313,7 @@ size_t lty_record_gift_redemption_encode(const lty_gift_redemption_t *redemption
                                          size_t out_size);
 int lty_record_gift_redemption_decode(lty_bytes_t in, lty_gift_redemption_t *redemption_out);
 
-/* ---- Keys ------------------------------------------------------------------------------------- */
+/* ---- Keys ------------------------------------------------------------------------------------ */
 
 /** COUPONS: campaign_id u64 | serial u64. */
 void lty_key_coupon(lty_key_t *key_out, uint64_t campaign_id, uint64_t serial);
