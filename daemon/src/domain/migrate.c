@@ -175,6 +175,12 @@ int lty_migrate_apply(lty_store_txn_t *txn)
     /* 8 -> 9 (issue 13: coupons and gifts): new databases and member-ledger parts, created empty
      * at open; nothing to move. */
     if (version < 9) LTY_LOG(LTY_LOG_INFO, "event=coupon_databases_added");
+    /* schema 10: the analytics' purchase days, from the sale records (issue 16). */
+    uint64_t sales_read = 0;
+    if (version < 10) err = lty_ops_purchase_backfill(txn, &sales_read);
+    if (err != 0) return err;
+    if (version < 10) LTY_LOG(LTY_LOG_INFO, "event=purchase_days_built sales=%llu",
+                              (unsigned long long)sales_read);
     err = lty_migrate_version_put(txn, LTY_SCHEMA_VERSION);
     if (err == 0) LTY_LOG(LTY_LOG_INFO, "migrated from=%u to=%u", version, LTY_SCHEMA_VERSION);
     return err;

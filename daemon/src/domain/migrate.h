@@ -30,7 +30,10 @@
  * version 3 decode the older versions; a settings stamp is written. */
 /* 9 (issue 13): coupon-campaigns .. gift-reservations, and the member-ledger parts 16..18
  * (wallet, coupon uses per campaign, gift redemptions), all starting empty: no data step. */
-#define LTY_SCHEMA_VERSION 9u
+/* 10: analytics (issue 16): purchase-day records in member-ledger (part 7), built from the sale
+ * records; the segments, segment-runs, segment-run-members and segment-runs-by-key databases
+ * start empty. */
+#define LTY_SCHEMA_VERSION 10u
 
 /** Read the stored version: 0, LTY_E_NOT_FOUND (never initialised), LTY_E_CORRUPT. */
 int lty_migrate_version_get(lty_store_txn_t *txn, uint32_t *version_out);

@@ -1265,5 +1265,20 @@ typedef struct lty_ops_commission_report_s {
  *  row per staff member, sorted by staff_id. Allocate the report (~250 KiB). */
 int lty_ops_commission_report(lty_store_txn_t *txn, const char *store, int64_t from_ms,
                               int64_t to_ms, lty_ops_commission_report_t *report_out);
+/* ---- Purchase days (ops_purchase.c, issue 16): the analytics aggregate the writer keeps ---- */
+
+/** A sale of total_cents by member_id at store: one purchase more on the record of its UTC day
+ *  and store (records.h lty_purchase_day_t). */
+int lty__ops_purchase_add(lty_store_txn_t *txn, uint64_t member_id, int64_t created_ms,
+                          const char *store, int64_t total_cents);
+/** A return or void of sale gave back goods_cents; whole: nothing of the sale is left (returned
+ *  or voided), so its purchase no longer counts either. */
+int lty__ops_purchase_give_back(lty_store_txn_t *txn, const lty_sale_t *sale,
+                                int64_t goods_cents, bool whole);
+/** Delete every purchase-day record (before a rebuild). */
+int lty__ops_purchase_clear(lty_store_txn_t *txn);
+/** Migration to schema 6: build every purchase-day record from the sale records (their status
+ *  and returned quantities). Idempotent. *sales_out: sale records read. */
+int lty_ops_purchase_backfill(lty_store_txn_t *txn, uint64_t *sales_out);
 
 #endif

@@ -441,6 +441,8 @@ static int give_back(lty_store_txn_t *txn, const lty_actor_t *actor,
     if (err == 0 && sale->status != LTY_SALE_PARTLY_RETURNED) {
         err = lty_ops_coupons_restore(txn, now_ms, sale->sale_id, &coupons_restored);
     }
+    if (err == 0) err = lty__ops_purchase_give_back(txn, sale, plan.value,
+                                                    sale->status != LTY_SALE_PARTLY_RETURNED);
     if (err == 0) err = lty__ops_tier_give_back(txn, sale->member_id, sale->created_ms,
                                                 eligible_given_back(programme, sale, before, after),
                                                 plan.points_taken_back);

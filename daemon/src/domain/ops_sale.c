@@ -420,6 +420,8 @@ int lty_ops_sale_ex(lty_store_txn_t *txn, const lty_actor_t *actor,
     if (err == 0) err = lty__ops_tier_sale(txn, actor, programme, now_ms, work.card.member_id,
                                            work.plan.eligible_cents, work.plan.points_earned,
                                            &tier, &tier_upgraded);
+    if (err == 0) err = lty__ops_purchase_add(txn, work.card.member_id, entry.created_ms,
+                                              actor->store, work.plan.total_cents); /* issue 16 */
     if (err != 0) return err;
     memset(result_out, 0, sizeof(*result_out));
     result_out->sale_id = entry.entry_id;

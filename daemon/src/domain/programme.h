@@ -16,6 +16,7 @@
 #ifndef LTY_PROGRAMME_H
 #define LTY_PROGRAMME_H
 
+#include "analytics.h"
 #include "lty/lty_buf.h"
 #include "lty/lty_err.h"
 #include "lty/lty_limits.h"
@@ -96,6 +97,8 @@ struct lty_programme_s {
     int64_t commission_card_cents;       /* per card a staff member activates */
     int64_t commission_topup_cents;      /* per top-up a staff member takes */
     int64_t birthday_bonus_points;       /* once a year on the member's birthday; 0 = off */
+    /* analytics (issue 16): JSON "analytics", parsed and checked in analytics.c */
+    lty_analytics_settings_t analytics;
 };
 
 /** Fill the demo programme (also the defaults for absent JSON keys). */

@@ -394,6 +394,7 @@ static int walk_member_ledger_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t 
     case LTY_PART_GIFT: return lty__verify_coupon_part_cb(verify, key, value);
     case LTY_PART_RULE:  /* checked by verify_programme.c */
     case LTY_PART_BONUS: return 0;
+    case LTY_PART_PURCHASE: return lty__verify_purchase_day_cb(verify, key, value); /* issue 16 */
     default:
         lty__verify_problem(verify, "member-ledger: member %" PRIu64 " has a record of unknown part %u",
                 member_id, (unsigned int)((const uint8_t *)key.data)[8]);
@@ -474,12 +475,14 @@ static int walk_sales_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value)
         lty__verify_problem(verify, "sale %" PRIu64 ": record does not decode", sale_id);
         return 0;
     }
+    int err = lty__verify_purchase_sale(verify, sale); /* issue 16 */
+    if (err != 0) return err;
     lty_key_t entry_key;
     lty_key_id(&entry_key, sale_id);
     lty_bytes_t entry_value;
     bool found = false;
     lty_journal_entry_t entry;
-    int err = lty__verify_exists(verify, LTY_DB_JOURNAL, &entry_key, &entry_value, &found);
+    err = lty__verify_exists(verify, LTY_DB_JOURNAL, &entry_key, &entry_value, &found);
     if (err == 0 && (!found || lty_record_entry_decode(entry_value, &entry) != 0 ||
                      entry.kind != LTY_ENTRY_SALE || entry.member_id != sale->member_id)) {
         lty__verify_problem(verify, "sale %" PRIu64 ": its journal entry is missing or is not this sale",
@@ -542,6 +545,8 @@ int lty_verify_txn(lty_store_txn_t *txn, lty_verify_report_t *report_out)
     if (err == 0) err = lty__verify_programme(&verify); /* verify_programme.c */
     if (err == 0) err = lty__verify_coupons(&verify);  /* verify_coupons.c */
     lty__verify_coupons_free(&verify);
+    if (err == 0) lty__verify_purchases(&verify);      /* verify_analytics.c */
+    lty__verify_purchases_free(&verify);
     lty_free(verify.sums);
     lty_free(verify.sale);
     if (err != 0) return err;

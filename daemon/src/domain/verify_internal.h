@@ -21,6 +21,8 @@ typedef struct sum_s {
     uint64_t entries_count;
 } sum_t;
 
+typedef struct lty_verify_purchases_s lty_verify_purchases_t; /* verify_analytics.c */
+
 typedef struct verify_s {
     lty_store_txn_t *txn;
     lty_verify_report_t *report;
@@ -34,6 +36,7 @@ typedef struct verify_s {
     bool audit_prev_known;                    /* false after a record that does not decode */
     uint64_t audit_last_id;
     struct lty__verify_coupons_s *coupons; /* verify_coupons.c's state (issue 13) */
+    lty_verify_purchases_t *purchases; /* per member purchase sums (issue 16), or NULL */
 } verify_t;
 
 typedef int (*walk_cb)(verify_t *verify, lty_bytes_t key, lty_bytes_t value);
@@ -65,5 +68,12 @@ int lty__verify_coupon_part_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t va
 int lty__verify_coupons(verify_t *verify);
 /** Free what the coupon checks kept (idempotent). */
 void lty__verify_coupons_free(verify_t *verify);
+
+/* Purchase days (verify_analytics.c, issue 16): a sale's share, a purchase-day record's, the
+ * comparison of the two per member, and the table's release. */
+int lty__verify_purchase_sale(verify_t *verify, const lty_sale_t *sale);
+int lty__verify_purchase_day_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value);
+void lty__verify_purchases(verify_t *verify);
+void lty__verify_purchases_free(verify_t *verify);
 
 #endif

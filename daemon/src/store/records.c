@@ -894,7 +894,7 @@ void lty_key_member_entry(lty_key_t *key_out, uint64_t member_id, uint64_t entry
 void lty_key_member_part(lty_key_t *key_out, uint64_t member_id, lty_member_part_t part)
 {
     LTY_ASSERT(key_out != NULL);
-    LTY_ASSERT(part >= LTY_PART_ACCOUNT && part <= LTY_PART_BONUS);
+    LTY_ASSERT(part >= LTY_PART_ACCOUNT && part <= LTY_PART_PURCHASE);
     key_out->size = 0;
     key_u64(key_out, member_id);
     key_out->data[key_out->size++] = (uint8_t)part;
@@ -1773,4 +1773,275 @@ int lty_record_webhook_delivery_decode(lty_bytes_t in, lty_webhook_delivery_t *d
     delivery_out->outcome = in_u8(&reader);
     in_str(&reader, delivery_out->detail, LTY_WEBHOOK_DETAIL_BYTES_MAX);
     return in_finish(&reader, reader.ok && lty_record_webhook_delivery_valid(delivery_out));
+/* ---- Analytics (issue 16): purchase days, segments and their runs ------------------------ */
+
+bool lty_record_purchase_day_valid(const lty_purchase_day_t *day)
+{
+    LTY_ASSERT(day != NULL);
+    LTY_ASSERT(LTY_SALE_AMOUNT_CENTS_MAX > 0);
+    if (day->member_id == 0 || !text_nonempty_fits(day->store, LTY_STORE_ID_BYTES_MAX)) {
+        return false;
+    }
+    return day->sales_cents >= 0;
+}
+
+void lty_key_purchase_day(lty_key_t *key_out, uint64_t member_id, uint32_t day,
+                          const char *store)
+{
+    LTY_ASSERT(member_id != 0 && store != NULL);
+    LTY_ASSERT(store[0] != '\0' && strlen(store) <= LTY_STORE_ID_BYTES_MAX);
+    lty_key_member_part(key_out, member_id, LTY_PART_PURCHASE);
+    lty_record_u32_encode(day, key_out->data + key_out->size);
+    key_out->size += 4;
+    key_text(key_out, store);
+}
+
+size_t lty_record_purchase_day_encode(const lty_purchase_day_t *day, uint8_t *out,
+                                      size_t out_size)
+{
+    LTY_ASSERT(lty_record_purchase_day_valid(day));
+    LTY_ASSERT(out_size >= LTY_RECORD_PURCHASE_DAY_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, (lty_record_tag_t)LTY_RECORD_TAG_PURCHASE_DAY,
+               LTY_PURCHASE_DAY_VERSION);
+    out_u32(&writer, day->purchases);
+    out_i64(&writer, day->sales_cents);
+    LTY_ASSERT(writer.size == LTY_RECORD_PURCHASE_DAY_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_purchase_day_decode(lty_bytes_t key, lty_bytes_t value,
+                                   lty_purchase_day_t *day_out)
+{
+    LTY_ASSERT(day_out != NULL);
+    memset(day_out, 0, sizeof(*day_out));
+    const uint8_t *bytes = key.data;
+    size_t store_size = key.size > LTY_MEMBER_PART_PREFIX_BYTES + 4
+                            ? key.size - LTY_MEMBER_PART_PREFIX_BYTES - 4
+                            : 0;
+    if (bytes == NULL || store_size == 0 || store_size > LTY_STORE_ID_BYTES_MAX ||
+        bytes[8] != LTY_PART_PURCHASE || !lty_key_u64_at(key, 0, &day_out->member_id)) {
+        return LTY_E_CORRUPT;
+    }
+    rec_in_t day_reader = {.data = bytes + LTY_MEMBER_PART_PREFIX_BYTES, .size = 4, .ok = true};
+    day_out->day = in_u32(&day_reader);
+    memcpy(day_out->store, bytes + LTY_MEMBER_PART_PREFIX_BYTES + 4, store_size);
+    day_out->store[store_size] = '\0';
+    if (strlen(day_out->store) != store_size) return LTY_E_CORRUPT; /* an embedded NUL */
+    rec_in_t reader;
+    (void)in_header(&reader, value, (lty_record_tag_t)LTY_RECORD_TAG_PURCHASE_DAY,
+                    LTY_PURCHASE_DAY_VERSION);
+    day_out->purchases = in_u32(&reader);
+    day_out->sales_cents = in_i64(&reader);
+    return in_finish(&reader, reader.ok && lty_record_purchase_day_valid(day_out));
+}
+
+static bool segment_filter_valid(const lty_segment_filter_t *filter)
+{
+    LTY_ASSERT(filter != NULL);
+    LTY_ASSERT(LTY_TIERS_MAX <= 32);
+    if (filter->tier_mask >> LTY_TIERS_MAX != 0) return false;
+    if (!text_fits(filter->home_store, LTY_STORE_ID_BYTES_MAX)) return false;
+    if (filter->spend_given > 1 || filter->birthday_month > 12) return false;
+    if (filter->spend_given && (filter->spend_min_cents < 0 ||
+                                filter->spend_max_cents < filter->spend_min_cents)) {
+        return false;
+    }
+    if (!text_fits(filter->category, LTY_CATEGORY_BYTES_MAX)) return false;
+    if ((filter->category[0] != '\0') != (filter->category_days > 0)) return false;
+    return filter->window_days <= 36500 && filter->category_days <= 36500;
+}
+
+bool lty_record_segment_valid(const lty_segment_t *segment)
+{
+    LTY_ASSERT(segment != NULL);
+    if (segment->segment_id == 0 || !time_ok(segment->created_ms)) return false;
+    if (!text_nonempty_fits(segment->name, LTY_SEGMENT_NAME_BYTES_MAX)) return false;
+    if (!text_fits(segment->principal, LTY_PRINCIPAL_BYTES_MAX)) return false;
+    return segment_filter_valid(&segment->filter);
+}
+
+size_t lty_record_segment_encode(const lty_segment_t *segment, uint8_t *out, size_t out_size)
+{
+    LTY_ASSERT(lty_record_segment_valid(segment));
+    LTY_ASSERT(out_size >= LTY_RECORD_SEGMENT_BYTES_MAX);
+    rec_out_t writer;
+    const lty_segment_filter_t *filter = &segment->filter;
+    out_header(&writer, out, out_size, (lty_record_tag_t)LTY_RECORD_TAG_SEGMENT,
+               LTY_SEGMENT_VERSION);
+    out_u64(&writer, segment->segment_id);
+    out_i64(&writer, segment->created_ms);
+    out_str(&writer, segment->name, LTY_SEGMENT_NAME_BYTES_MAX);
+    out_str(&writer, segment->principal, LTY_PRINCIPAL_BYTES_MAX);
+    out_u32(&writer, filter->rfm_mask);
+    out_u32(&writer, filter->stage_mask);
+    out_u32(&writer, filter->tier_mask);
+    out_str(&writer, filter->home_store, LTY_STORE_ID_BYTES_MAX);
+    out_u8(&writer, filter->spend_given);
+    out_i64(&writer, filter->spend_min_cents);
+    out_i64(&writer, filter->spend_max_cents);
+    out_u32(&writer, filter->window_days);
+    out_u8(&writer, filter->birthday_month);
+    out_str(&writer, filter->category, LTY_CATEGORY_BYTES_MAX);
+    out_u32(&writer, filter->category_days);
+    out_u32(&writer, filter->consent_mask);
+    LTY_ASSERT(writer.size <= LTY_RECORD_SEGMENT_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_segment_decode(lty_bytes_t in, lty_segment_t *segment_out)
+{
+    LTY_ASSERT(segment_out != NULL);
+    rec_in_t reader;
+    memset(segment_out, 0, sizeof(*segment_out));
+    lty_segment_filter_t *filter = &segment_out->filter;
+    (void)in_header(&reader, in, (lty_record_tag_t)LTY_RECORD_TAG_SEGMENT, LTY_SEGMENT_VERSION);
+    segment_out->segment_id = in_u64(&reader);
+    segment_out->created_ms = in_i64(&reader);
+    in_str(&reader, segment_out->name, LTY_SEGMENT_NAME_BYTES_MAX);
+    in_str(&reader, segment_out->principal, LTY_PRINCIPAL_BYTES_MAX);
+    filter->rfm_mask = in_u32(&reader);
+    filter->stage_mask = in_u32(&reader);
+    filter->tier_mask = in_u32(&reader);
+    in_str(&reader, filter->home_store, LTY_STORE_ID_BYTES_MAX);
+    filter->spend_given = in_u8(&reader);
+    filter->spend_min_cents = in_i64(&reader);
+    filter->spend_max_cents = in_i64(&reader);
+    filter->window_days = in_u32(&reader);
+    filter->birthday_month = in_u8(&reader);
+    in_str(&reader, filter->category, LTY_CATEGORY_BYTES_MAX);
+    filter->category_days = in_u32(&reader);
+    filter->consent_mask = in_u32(&reader);
+    return in_finish(&reader, reader.ok && lty_record_segment_valid(segment_out));
+}
+
+bool lty_record_segment_run_valid(const lty_segment_run_t *run)
+{
+    LTY_ASSERT(run != NULL);
+    if (run->run_id == 0 || run->segment_id == 0 || !time_ok(run->created_ms)) return false;
+    if (run->action != LTY_RUN_ACTION_BONUS && run->action != LTY_RUN_ACTION_COUPON) return false;
+    if (run->state < LTY_RUN_RECORDING || run->state > LTY_RUN_DONE || run->marketing > 1) {
+        return false;
+    }
+    if (run->holdout_percent > LTY_RUN_HOLDOUT_PERCENT_MAX) return false;
+    if ((run->state == LTY_RUN_DONE) != (run->finished_ms != 0)) return false;
+    if (!text_fits(run->principal, LTY_PRINCIPAL_BYTES_MAX) ||
+        !text_nonempty_fits(run->key, LTY_RUN_KEY_BYTES_MAX) ||
+        !text_fits(run->reason, LTY_REASON_BYTES_MAX) ||
+        !text_fits(run->ref, LTY_RUN_REF_BYTES_MAX)) {
+        return false;
+    }
+    if (run->action == LTY_RUN_ACTION_BONUS &&
+        (run->points <= 0 || run->points > LTY_POINTS_PER_TXN_MAX || run->reason[0] == '\0')) {
+        return false;
+    }
+    if (run->recorded_count > run->members_count) return false;
+    if (run->state != LTY_RUN_RECORDING && run->recorded_count != run->members_count) return false;
+    uint64_t placed = run->holdout_count + run->skipped_count + run->granted_count;
+    return placed >= run->holdout_count && placed <= run->recorded_count;
+}
+
+size_t lty_record_segment_run_encode(const lty_segment_run_t *run, uint8_t *out,
+                                     size_t out_size)
+{
+    LTY_ASSERT(lty_record_segment_run_valid(run));
+    LTY_ASSERT(out_size >= LTY_RECORD_SEGMENT_RUN_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, (lty_record_tag_t)LTY_RECORD_TAG_SEGMENT_RUN,
+               LTY_SEGMENT_RUN_VERSION);
+    out_u64(&writer, run->run_id);
+    out_u64(&writer, run->segment_id);
+    out_u8(&writer, run->action);
+    out_u8(&writer, run->state);
+    out_u8(&writer, run->marketing);
+    out_u32(&writer, run->holdout_percent);
+    out_i64(&writer, run->created_ms);
+    out_i64(&writer, run->finished_ms);
+    out_str(&writer, run->principal, LTY_PRINCIPAL_BYTES_MAX);
+    out_str(&writer, run->key, LTY_RUN_KEY_BYTES_MAX);
+    out_i64(&writer, run->points);
+    out_str(&writer, run->reason, LTY_REASON_BYTES_MAX);
+    out_str(&writer, run->ref, LTY_RUN_REF_BYTES_MAX);
+    out_u64(&writer, run->members_count);
+    out_u64(&writer, run->recorded_count);
+    out_u64(&writer, run->holdout_count);
+    out_u64(&writer, run->skipped_count);
+    out_u64(&writer, run->granted_count);
+    LTY_ASSERT(writer.size <= LTY_RECORD_SEGMENT_RUN_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_segment_run_decode(lty_bytes_t in, lty_segment_run_t *run_out)
+{
+    LTY_ASSERT(run_out != NULL);
+    rec_in_t reader;
+    memset(run_out, 0, sizeof(*run_out));
+    (void)in_header(&reader, in, (lty_record_tag_t)LTY_RECORD_TAG_SEGMENT_RUN,
+                    LTY_SEGMENT_RUN_VERSION);
+    run_out->run_id = in_u64(&reader);
+    run_out->segment_id = in_u64(&reader);
+    run_out->action = in_u8(&reader);
+    run_out->state = in_u8(&reader);
+    run_out->marketing = in_u8(&reader);
+    run_out->holdout_percent = in_u32(&reader);
+    run_out->created_ms = in_i64(&reader);
+    run_out->finished_ms = in_i64(&reader);
+    in_str(&reader, run_out->principal, LTY_PRINCIPAL_BYTES_MAX);
+    in_str(&reader, run_out->key, LTY_RUN_KEY_BYTES_MAX);
+    run_out->points = in_i64(&reader);
+    in_str(&reader, run_out->reason, LTY_REASON_BYTES_MAX);
+    in_str(&reader, run_out->ref, LTY_RUN_REF_BYTES_MAX);
+    run_out->members_count = in_u64(&reader);
+    run_out->recorded_count = in_u64(&reader);
+    run_out->holdout_count = in_u64(&reader);
+    run_out->skipped_count = in_u64(&reader);
+    run_out->granted_count = in_u64(&reader);
+    return in_finish(&reader, reader.ok && lty_record_segment_run_valid(run_out));
+}
+
+bool lty_record_run_member_valid(const lty_run_member_t *member)
+{
+    LTY_ASSERT(member != NULL);
+    if (member->state < LTY_RUN_MEMBER_PENDING || member->state > LTY_RUN_MEMBER_CLOSED) {
+        return false;
+    }
+    if ((member->state == LTY_RUN_MEMBER_GRANTED) != (member->result_id != 0)) return false;
+    return time_ok(member->changed_ms);
+}
+
+size_t lty_record_run_member_encode(const lty_run_member_t *member, uint8_t *out,
+                                    size_t out_size)
+{
+    LTY_ASSERT(lty_record_run_member_valid(member));
+    LTY_ASSERT(out_size >= LTY_RECORD_RUN_MEMBER_BYTES_MAX);
+    rec_out_t writer;
+    out_header(&writer, out, out_size, (lty_record_tag_t)LTY_RECORD_TAG_RUN_MEMBER,
+               LTY_RUN_MEMBER_VERSION);
+    out_u8(&writer, member->state);
+    out_u64(&writer, member->result_id);
+    out_i64(&writer, member->changed_ms);
+    LTY_ASSERT(writer.size == LTY_RECORD_RUN_MEMBER_BYTES_MAX);
+    return writer.size;
+}
+
+int lty_record_run_member_decode(lty_bytes_t in, lty_run_member_t *member_out)
+{
+    LTY_ASSERT(member_out != NULL);
+    rec_in_t reader;
+    memset(member_out, 0, sizeof(*member_out));
+    (void)in_header(&reader, in, (lty_record_tag_t)LTY_RECORD_TAG_RUN_MEMBER,
+                    LTY_RUN_MEMBER_VERSION);
+    member_out->state = in_u8(&reader);
+    member_out->result_id = in_u64(&reader);
+    member_out->changed_ms = in_i64(&reader);
+    return in_finish(&reader, reader.ok && lty_record_run_member_valid(member_out));
+}
+
+void lty_key_run_by_key(lty_key_t *key_out, uint64_t segment_id, const char *key)
+{
+    LTY_ASSERT(key_out != NULL && key != NULL);
+    LTY_ASSERT(segment_id != 0 && key[0] != '\0' && strlen(key) <= LTY_RUN_KEY_BYTES_MAX);
+    key_out->size = 0;
+    key_u64(key_out, segment_id);
+    key_text(key_out, key);
 }

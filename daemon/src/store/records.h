@@ -522,6 +522,7 @@ typedef enum lty_member_part {
     LTY_PART_RULE = 5,    /* | rule_id u64 | day u64 (local day + 1; 0 = the whole campaign)
                            *   -> rule usage */
     LTY_PART_BONUS = 6,   /* | bonus key bytes -> bonus grant */
+    LTY_PART_PURCHASE = 7, /* | day u32 | store bytes -> purchase day (issue 16, analytics) */
 } lty_member_part_t;
 #define LTY_MEMBER_PART_PREFIX_BYTES 9
 
@@ -783,6 +784,151 @@ bool lty_record_webhook_delivery_valid(const lty_webhook_delivery_t *delivery);
 size_t lty_record_webhook_delivery_encode(const lty_webhook_delivery_t *delivery, uint8_t *out,
                                           size_t out_size);
 int lty_record_webhook_delivery_decode(lty_bytes_t in, lty_webhook_delivery_t *delivery_out);
+/* ---- Analytics (issue 16, schema 10): purchase days, segments and their runs -------------- */
+
+/* Tags numbered from 70 (the programme's records take 50.., the coupons' 60..). */
+#define LTY_RECORD_TAG_PURCHASE_DAY 70
+#define LTY_RECORD_TAG_SEGMENT 71
+#define LTY_RECORD_TAG_SEGMENT_RUN 72
+#define LTY_RECORD_TAG_RUN_MEMBER 73
+
+#define LTY_PURCHASE_DAY_VERSION 1
+/** A member's purchases of one UTC day at one store, kept by the writer beside the member's other
+ *  ledger records (MEMBER_LEDGER member_id | PURCHASE | day u32 | store bytes): a sale adds to the
+ *  record of its day and store, a return or void takes the goods value back from the record of
+ *  the sale it returns (and the purchase, once nothing of it is left). The analytics reports read
+ *  only these, never the journal. The key holds member_id, day and store; the value the rest. */
+typedef struct lty_purchase_day_s {
+    uint64_t member_id;                      /* >= 1 (key) */
+    uint32_t day;                            /* days since 1970-01-01 UTC (key) */
+    char store[LTY_STORE_ID_BYTES_MAX + 1];  /* 1.. bytes (key) */
+    uint32_t purchases;                      /* sales not wholly returned or voided */
+    int64_t sales_cents;                     /* their totals less the goods returned, >= 0 */
+} lty_purchase_day_t;
+#define LTY_RECORD_PURCHASE_DAY_BYTES_MAX (2 + 4 + 8)
+#define LTY_KEY_PURCHASE_DAY_BYTES_MAX (LTY_MEMBER_PART_PREFIX_BYTES + 4 + LTY_STORE_ID_BYTES_MAX)
+
+bool lty_record_purchase_day_valid(const lty_purchase_day_t *day);
+/** Encode the value (the key: lty_key_purchase_day). */
+size_t lty_record_purchase_day_encode(const lty_purchase_day_t *day, uint8_t *out,
+                                      size_t out_size);
+/** Decode a record from its MEMBER_LEDGER key and value: 0 or LTY_E_CORRUPT. */
+int lty_record_purchase_day_decode(lty_bytes_t key, lty_bytes_t value,
+                                   lty_purchase_day_t *day_out);
+/** MEMBER_LEDGER: member_id | PURCHASE | day u32 | store. */
+void lty_key_purchase_day(lty_key_t *key_out, uint64_t member_id, uint32_t day,
+                          const char *store);
+
+#define LTY_SEGMENT_NAME_BYTES_MAX 64
+#define LTY_SEGMENT_VERSION 1
+/** What a saved segment selects (every given criterion must hold; 0 or "" = any). The masks'
+ *  bits are the analytics enums (domain/analytics.h: RFM segment, lifecycle stage) and the tier
+ *  index; consent bits are LTY_CONSENT_* (all of those given are needed). */
+typedef struct lty_segment_filter_s {
+    uint32_t rfm_mask;                            /* bit per RFM segment */
+    uint32_t stage_mask;                          /* bit per lifecycle stage */
+    uint32_t tier_mask;                           /* bit per tier index (< LTY_TIERS_MAX) */
+    char home_store[LTY_STORE_ID_BYTES_MAX + 1];  /* the member's preferred store */
+    uint8_t spend_given;                          /* 1: spend range applies */
+    int64_t spend_min_cents;                      /* net member sales within window_days */
+    int64_t spend_max_cents;                      /* >= spend_min_cents */
+    uint32_t window_days;                         /* RFM and spend window; 0 = the programme's */
+    uint8_t birthday_month;                       /* 1..12, 0 = any */
+    char category[LTY_CATEGORY_BYTES_MAX + 1];    /* bought (and kept) within category_days */
+    uint32_t category_days;                       /* 1.. when category is given */
+    uint32_t consent_mask;                        /* LTY_CONSENT_* bits needed */
+} lty_segment_filter_t;
+
+/** A saved segment: a name over a filter, evaluated when it is read (SEGMENTS: id u64). */
+typedef struct lty_segment_s {
+    uint64_t segment_id;                          /* >= 1 */
+    int64_t created_ms;
+    char name[LTY_SEGMENT_NAME_BYTES_MAX + 1];    /* 1.. bytes */
+    char principal[LTY_PRINCIPAL_BYTES_MAX + 1];  /* who saved it */
+    lty_segment_filter_t filter;
+} lty_segment_t;
+#define LTY_RECORD_SEGMENT_BYTES_MAX                                                           \
+    (2 + 8 + 8 + LTY_RECORD_STR(LTY_SEGMENT_NAME_BYTES_MAX) +                                  \
+     LTY_RECORD_STR(LTY_PRINCIPAL_BYTES_MAX) + 3 * 4 + LTY_RECORD_STR(LTY_STORE_ID_BYTES_MAX) + \
+     1 + 2 * 8 + 4 + 1 + LTY_RECORD_STR(LTY_CATEGORY_BYTES_MAX) + 4 + 4)
+
+bool lty_record_segment_valid(const lty_segment_t *segment);
+size_t lty_record_segment_encode(const lty_segment_t *segment, uint8_t *out, size_t out_size);
+int lty_record_segment_decode(lty_bytes_t in, lty_segment_t *segment_out);
+
+/** What a run does to each targeted member. Numbers are on-disk format. */
+typedef enum lty_run_action {
+    LTY_RUN_ACTION_BONUS = 1,  /* a bonus of points (a BONUS journal entry) */
+    LTY_RUN_ACTION_COUPON = 2, /* a coupon issue (issue 13) */
+} lty_run_action_t;
+
+typedef enum lty_run_state {
+    LTY_RUN_RECORDING = 1, /* the snapshot's members are being written */
+    LTY_RUN_GRANTING = 2,  /* every member is recorded; pending ones are being granted */
+    LTY_RUN_DONE = 3,
+} lty_run_state_t;
+
+#define LTY_RUN_KEY_BYTES_MAX LTY_IDEMPOTENCY_KEY_BYTES_MAX
+#define LTY_RUN_REF_BYTES_MAX 64
+#define LTY_SEGMENT_RUN_VERSION 1
+/** One targeting of a segment: its members as of one snapshot, each granted exactly once
+ *  (SEGMENT_RUNS: run_id u64; SEGMENT_RUNS_BY_KEY: segment_id u64 | key -> run_id). */
+typedef struct lty_segment_run_s {
+    uint64_t run_id;                              /* >= 1 */
+    uint64_t segment_id;                          /* >= 1 */
+    uint8_t action;                               /* lty_run_action_t */
+    uint8_t state;                                /* lty_run_state_t */
+    uint8_t marketing;                            /* 1: only members with a consent */
+    uint32_t holdout_percent;                     /* 0..LTY_RUN_HOLDOUT_PERCENT_MAX */
+    int64_t created_ms;
+    int64_t finished_ms;                          /* 0 until DONE */
+    char principal[LTY_PRINCIPAL_BYTES_MAX + 1];
+    char key[LTY_RUN_KEY_BYTES_MAX + 1];          /* the request's Idempotency-Key */
+    int64_t points;                               /* bonus: points per member */
+    char reason[LTY_REASON_BYTES_MAX + 1];        /* bonus: the journal entry's reason */
+    char ref[LTY_RUN_REF_BYTES_MAX + 1];          /* coupon: the coupon side's offer id */
+    uint64_t members_count;                       /* in the snapshot */
+    uint64_t recorded_count;                      /* of them written so far */
+    uint64_t holdout_count;                       /* kept out to measure uplift */
+    uint64_t skipped_count;                       /* no consent, or closed by grant time */
+    uint64_t granted_count;                       /* granted so far */
+} lty_segment_run_t;
+#define LTY_RUN_HOLDOUT_PERCENT_MAX 50
+#define LTY_RECORD_SEGMENT_RUN_BYTES_MAX                                                       \
+    (2 + 8 + 8 + 3 + 4 + 8 + 8 + LTY_RECORD_STR(LTY_PRINCIPAL_BYTES_MAX) +                     \
+     LTY_RECORD_STR(LTY_RUN_KEY_BYTES_MAX) + 8 + LTY_RECORD_STR(LTY_REASON_BYTES_MAX) +         \
+     LTY_RECORD_STR(LTY_RUN_REF_BYTES_MAX) + 5 * 8)
+_Static_assert(LTY_RECORD_SEGMENT_RUN_BYTES_MAX <= LTY_RECORD_SMALL_BYTES_MAX, "run fits");
+
+bool lty_record_segment_run_valid(const lty_segment_run_t *run);
+size_t lty_record_segment_run_encode(const lty_segment_run_t *run, uint8_t *out,
+                                     size_t out_size);
+int lty_record_segment_run_decode(lty_bytes_t in, lty_segment_run_t *run_out);
+
+/** A member's place in a run. Numbers are on-disk format. */
+typedef enum lty_run_member_state {
+    LTY_RUN_MEMBER_PENDING = 1,
+    LTY_RUN_MEMBER_GRANTED = 2,
+    LTY_RUN_MEMBER_HOLDOUT = 3,      /* kept out on purpose (uplift against them) */
+    LTY_RUN_MEMBER_NO_CONSENT = 4,   /* a marketing run and no consent: never granted */
+    LTY_RUN_MEMBER_CLOSED = 5,       /* the account was closed by grant time */
+} lty_run_member_state_t;
+
+#define LTY_RUN_MEMBER_VERSION 1
+/** SEGMENT_RUN_MEMBERS: run_id u64 | member_id u64 -> this. */
+typedef struct lty_run_member_s {
+    uint8_t state;                   /* lty_run_member_state_t */
+    uint64_t result_id;              /* GRANTED: the bonus entry id or the coupon's id */
+    int64_t changed_ms;
+} lty_run_member_t;
+#define LTY_RECORD_RUN_MEMBER_BYTES_MAX (2 + 1 + 8 + 8)
+
+bool lty_record_run_member_valid(const lty_run_member_t *member);
+size_t lty_record_run_member_encode(const lty_run_member_t *member, uint8_t *out,
+                                    size_t out_size);
+int lty_record_run_member_decode(lty_bytes_t in, lty_run_member_t *member_out);
+/** SEGMENT_RUNS_BY_KEY: segment_id u64 | key bytes (1..LTY_RUN_KEY_BYTES_MAX). */
+void lty_key_run_by_key(lty_key_t *key_out, uint64_t segment_id, const char *key);
 
 /* ---- Staff, earning rules, rule usage, bonus grants, the lot expiry index ------------------ */
 
