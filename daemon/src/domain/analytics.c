@@ -6,6 +6,7 @@
 #include "analytics.h"
 #include "ledger.h"
 #include "lty/lty_assert.h"
+#include "lty/lty_clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -400,6 +401,30 @@ void lty_analytics_pareto(lty_analytics_sales_t *items, size_t count, uint32_t t
         pareto_out->last_top_member_id = items[pareto_out->top_members - 1].member_id;
     }
     pareto_out->top_share_bp = lty_analytics_share_bp(pareto_out->top_sales_cents, total);
+}
+
+/* ---- Calendar ----------------------------------------------------------------------------- */
+
+uint64_t lty_analytics_month_of_day(int64_t day)
+{
+    LTY_ASSERT(day >= 0);
+    return lty_ledger_month_index(day * LTY_MS_PER_DAY);
+}
+
+int64_t lty_analytics_month_first_day(uint64_t month)
+{
+    LTY_ASSERT(month < UINT64_C(12) * 10000);
+    /* Days from a civil date (proleptic Gregorian; H. Hinnant's algorithm), day 1 of the month. */
+    int64_t year = 1970 + (int64_t)(month / 12);
+    int64_t month_of_year = (int64_t)(month % 12) + 1;
+    year -= month_of_year <= 2;
+    int64_t era = year / 400;
+    int64_t year_of_era = year - era * 400;
+    int64_t day_of_year = (153 * (month_of_year + (month_of_year > 2 ? -3 : 9)) + 2) / 5;
+    int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    int64_t days = era * 146097 + day_of_era - 719468;
+    LTY_ASSERT(lty_analytics_month_of_day(days) == month);
+    return days;
 }
 
 /* ---- Sales -------------------------------------------------------------------------------- */

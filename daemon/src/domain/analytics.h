@@ -184,6 +184,13 @@ void lty_analytics_pareto(lty_analytics_sales_t *items, size_t count, uint32_t t
 /** floor(part * 10000 / whole) without overflow for 0 <= part <= whole; 0 when whole is 0. */
 int64_t lty_analytics_share_bp(int64_t part, int64_t whole);
 
+/* ---- Calendar -------------------------------------------------------------------------- */
+
+/** The month (months since 1970-01, UTC) a day (since 1970-01-01) falls in. */
+uint64_t lty_analytics_month_of_day(int64_t day);
+/** The first day (since 1970-01-01) of a month (since 1970-01). */
+int64_t lty_analytics_month_first_day(uint64_t month);
+
 /* ---- Sales --------------------------------------------------------------------------- */
 
 /** The goods value a sale still holds: its total less what its returns took back (0 once it

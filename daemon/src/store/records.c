@@ -1967,6 +1967,7 @@ size_t lty_record_segment_run_encode(const lty_segment_run_t *run, uint8_t *out,
     out_u64(&writer, run->holdout_count);
     out_u64(&writer, run->skipped_count);
     out_u64(&writer, run->granted_count);
+    out_u64(&writer, run->grant_next);
     LTY_ASSERT(writer.size <= LTY_RECORD_SEGMENT_RUN_BYTES_MAX);
     return writer.size;
 }
@@ -1996,13 +1997,14 @@ int lty_record_segment_run_decode(lty_bytes_t in, lty_segment_run_t *run_out)
     run_out->holdout_count = in_u64(&reader);
     run_out->skipped_count = in_u64(&reader);
     run_out->granted_count = in_u64(&reader);
+    run_out->grant_next = in_u64(&reader);
     return in_finish(&reader, reader.ok && lty_record_segment_run_valid(run_out));
 }
 
 bool lty_record_run_member_valid(const lty_run_member_t *member)
 {
     LTY_ASSERT(member != NULL);
-    if (member->state < LTY_RUN_MEMBER_PENDING || member->state > LTY_RUN_MEMBER_CLOSED) {
+    if (member->state < LTY_RUN_MEMBER_PENDING || member->state > LTY_RUN_MEMBER_REFUSED) {
         return false;
     }
     if ((member->state == LTY_RUN_MEMBER_GRANTED) != (member->result_id != 0)) return false;

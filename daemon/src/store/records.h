@@ -892,12 +892,13 @@ typedef struct lty_segment_run_s {
     uint64_t holdout_count;                       /* kept out to measure uplift */
     uint64_t skipped_count;                       /* no consent, or closed by grant time */
     uint64_t granted_count;                       /* granted so far */
+    uint64_t grant_next;                          /* the member id the next grant step starts at */
 } lty_segment_run_t;
 #define LTY_RUN_HOLDOUT_PERCENT_MAX 50
 #define LTY_RECORD_SEGMENT_RUN_BYTES_MAX                                                       \
     (2 + 8 + 8 + 3 + 4 + 8 + 8 + LTY_RECORD_STR(LTY_PRINCIPAL_BYTES_MAX) +                     \
      LTY_RECORD_STR(LTY_RUN_KEY_BYTES_MAX) + 8 + LTY_RECORD_STR(LTY_REASON_BYTES_MAX) +         \
-     LTY_RECORD_STR(LTY_RUN_REF_BYTES_MAX) + 5 * 8)
+     LTY_RECORD_STR(LTY_RUN_REF_BYTES_MAX) + 6 * 8)
 _Static_assert(LTY_RECORD_SEGMENT_RUN_BYTES_MAX <= LTY_RECORD_SMALL_BYTES_MAX, "run fits");
 
 bool lty_record_segment_run_valid(const lty_segment_run_t *run);
@@ -912,6 +913,7 @@ typedef enum lty_run_member_state {
     LTY_RUN_MEMBER_HOLDOUT = 3,      /* kept out on purpose (uplift against them) */
     LTY_RUN_MEMBER_NO_CONSENT = 4,   /* a marketing run and no consent: never granted */
     LTY_RUN_MEMBER_CLOSED = 5,       /* the account was closed by grant time */
+    LTY_RUN_MEMBER_REFUSED = 6,      /* the grant would break a limit (points balance) */
 } lty_run_member_state_t;
 
 #define LTY_RUN_MEMBER_VERSION 1
