@@ -2,6 +2,7 @@
 /* loyaltyd: flags and configuration, then the start-up order (store -> schema check ->
  * programme -> writer -> network) and the reverse shutdown order. main() comes first; the
  * helpers it calls follow in the order they run. */
+#include "analytics_worker.h"
 #include "api.h"
 #include "config.h"
 #include "lty/lty_assert.h"
@@ -417,6 +418,7 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
     if (err == 0) {
         err = coupon_key_open(flags->data_dir, !config->replication.enabled, &api.coupon_key);
     }
+    if (err == 0) err = lty_api_analytics_start(&api); /* reports and segment runs (issue 16) */
     lty_scheduler_t *scheduler = NULL; /* tier review, expiry sweep, birthday bonuses */
     if (err == 0) {
         lty_scheduler_options_t scheduler_options = {
@@ -470,6 +472,7 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
      * flight needs the writer. */
     lty_scheduler_stop(scheduler);
     lty_webhooks_stop(webhooks); /* its attempt in flight records through the writer */
+    lty_api_analytics_stop(&api); /* before the writer: a run's step in flight needs it */
     lty_api_security_flush(&api); /* the counts of suppressed security events */
     lty_writer_stop(writer);
     lty_repl_stop(repl); /* after the writer: it publishes until its last batch */

@@ -82,6 +82,7 @@ struct lty_api_s {
     lty_api_portal_options_t portal;  /* public: set before lty_api_portal_init */
     lty_api_throttle_t *address_throttle; /* private: lty_api_portal_init */
     lty_api_security_t security[LTY_SECURITY_EVENTS_COUNT]; /* private: audit.c */
+    struct lty_api_workers_s *workers;    /* private: analytics_worker.c (issue 16) */
 };
 
 /** Allocate the portal's per-address login throttle. 0 or LTY_E_NOMEM. */
