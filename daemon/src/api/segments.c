@@ -437,7 +437,16 @@ static int run_create_apply_cb(lty_job_t *job, lty_store_txn_t *txn)
     int err = lty_ops_run_create(txn, lty_api_job_actor(job), job->now_ms, command->segment_id,
                                  &command->run_new, command->ids_count, &run, &created);
     if (err != 0) return lty_api_job_refuse(job, err, NULL);
-    if (created && run.state != LTY_RUN_DONE && command->ids != NULL) {
+    if (created && run.state != LTY_RUN_DONE && command->ids_count <= LTY_RUN_STEP_MEMBERS_MAX) {
+        /* A small run is one step's work: recorded and granted in this transaction, so the
+         * answer shows it done. */
+        err = lty_ops_run_record(txn, job->now_ms, run.run_id, command->ids, command->ids_count,
+                                 &run);
+        if (err == 0) err = lty_ops_run_grant(txn, lty_api_job_actor(job), api->programme,
+                                              job->now_ms, run.run_id, LTY_RUN_STEP_MEMBERS_MAX,
+                                              NULL, NULL, &run);
+        if (err != 0) return lty_api_job_refuse(job, err, NULL);
+    } else if (created && run.state != LTY_RUN_DONE && command->ids != NULL) {
         /* Its steps are jobs of later batches: this one commits first (or fails, and the first
          * step then finds no run and stops). */
         lty__api_run_drive(api, run.run_id, command->ids, command->ids_count);

@@ -313,7 +313,7 @@ int lty_ops_analytics_uplift(lty_store_t *store, uint64_t run_id, int64_t days,
     int err = lty_store_read_begin(store, &txn);
     if (err == 0) err = lty_ops_run_get(txn, run_id, &uplift_out->run);
     lty_store_txn_abort(txn);
-    uint64_t next_member = 0;
+    uint64_t next_member = 1; /* member ids start at 1 */
     bool done = false;
     while (err == 0 && !done) err = uplift_slice(store, uplift_out, &next_member, &done);
     if (err != 0) return err;

@@ -232,7 +232,7 @@ static int pending_read(lty_store_txn_t *txn, const lty_segment_run_t *run, size
     lty_store_cursor_t *cursor = NULL;
     int err = lty_store_cursor_open(txn, LTY_DB_SEGMENT_RUN_MEMBERS, &cursor);
     lty_key_t start;
-    lty_key_member_entry(&start, run->run_id, run->grant_next);
+    lty_key_member_entry(&start, run->run_id, run->grant_next > 0 ? run->grant_next : 1);
     lty_bytes_t key = {0}, value = {0};
     size_t count = 0;
     if (err == 0) err = lty_store_cursor_seek(cursor, LTY_SEEK_RANGE, lty_key_bytes(&start), &key,
@@ -249,6 +249,10 @@ static int pending_read(lty_store_txn_t *txn, const lty_segment_run_t *run, size
         if (err == 0) states[count++] = state.state;
         if (err == 0) err = lty_store_cursor_seek(cursor, LTY_SEEK_NEXT, (lty_bytes_t){0}, &key,
                                                   &value);
+    }
+    uint64_t next_run = 0; /* a full read may have reached the run's last member exactly */
+    if (err == 0 && (!lty_key_u64_at(key, 0, &next_run) || next_run != run->run_id)) {
+        err = LTY_E_NOT_FOUND;
     }
     lty_store_cursor_close(cursor);
     *count_out = count;
