@@ -85,10 +85,12 @@ int lty_ops_run_create(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t n
     LTY_ASSERT(run_out != NULL && created_out != NULL);
     *created_out = false;
     lty_segment_t segment;
-    int err = lty_ops_segment_get(txn, segment_id, &segment);
-    if (err == 0) err = lty_ops_run_find(txn, segment_id, run_new->key, run_out);
+    int err = run_new_check(run_new);
+    if (err == 0) err = lty_ops_segment_get(txn, segment_id, &segment);
+    if (err != 0) return err;
+    err = lty_ops_run_find(txn, segment_id, run_new->key, run_out);
     if (err != LTY_E_NOT_FOUND) return err; /* 0: the run of this key, as it is */
-    err = run_new_check(run_new);
+    err = 0;
     lty_segment_run_t run = {.segment_id = segment_id, .action = run_new->action,
                              .state = LTY_RUN_RECORDING, .marketing = run_new->marketing,
                              .holdout_percent = run_new->holdout_percent, .created_ms = now_ms,
