@@ -77,6 +77,11 @@
     X(FROM, "from", true, "YYYY-MM-DD", false, "first UTC day of the period")                   \
     X(TO, "to", true, "YYYY-MM-DD", false, "last UTC day of the period (included)")             \
     X(HTML, "html", true, "FILE", false, "write a self-contained HTML report with charts")      \
+    X(AS_OF, "as-of", true, "YYYY-MM-DD", false, "the UTC day a report judges (default today)") \
+    X(WINDOW_DAYS, "window-days", true, "N", false, "the RFM window in days (default the "       \
+      "programme's)")                                                                           \
+    X(TOP_PERCENT, "top-percent", true, "N", false, "the best N% of members (default 20)")     \
+    X(MONTHS, "months", true, "N", false, "months of a report, 1..24 (default 12)")            \
     X(REJECTS, "rejects", true, "FILE", false,                                                  \
       "write the rejected rows there, each with a reason column (default FILE.rejects.csv)")    \
     X(BATCH, "batch", true, "N", false, "members per request, 1..500 (default 500)")            \

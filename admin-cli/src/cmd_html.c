@@ -47,6 +47,19 @@ static void value_text(const lty_json_node_t *node, const char *key, char *out, 
     }
 }
 
+/* The member named key of item, or of item's object member when key is "object.member". */
+static const lty_json_node_t *member_at(const lty_json_node_t *item, const char *key)
+{
+    const char *dot = strchr(key, '.');
+    if (dot == NULL) return lty_json_member(item, key);
+    char outer[64];
+    size_t size = (size_t)(dot - key);
+    if (size >= sizeof(outer)) return NULL;
+    memcpy(outer, key, size);
+    outer[size] = '\0';
+    return lty_json_member(lty_json_member(item, outer), dot + 1);
+}
+
 static void chart_write(FILE *out, const lty_json_node_t *root, const lty_cli_chart_t *chart)
 {
     const lty_json_node_t *list = lty_json_member(root, chart->list);
@@ -55,7 +68,7 @@ static void chart_write(FILE *out, const lty_json_node_t *root, const lty_cli_ch
     int64_t max = 1;
     for (size_t index = 0; index < count; index++) {
         int64_t value = 0;
-        lty_json_node_int(lty_json_member(lty_json_item(list, index), chart->value), &value);
+        lty_json_node_int(member_at(lty_json_item(list, index), chart->value), &value);
         if (value > max) max = value;
     }
     int height = (int)count * (BAR_HEIGHT + 6) + 10;
@@ -70,7 +83,7 @@ static void chart_write(FILE *out, const lty_json_node_t *root, const lty_cli_ch
         char label[128], text[64];
         value_text(lty_json_member(item, chart->label), chart->label, label, sizeof(label));
         int64_t value = 0;
-        lty_json_node_int(lty_json_member(item, chart->value), &value);
+        lty_json_node_int(member_at(item, chart->value), &value);
         if (chart->money) lty_cli_money_format(value, text, sizeof(text));
         else snprintf(text, sizeof(text), "%" PRId64, value);
         int width = value > 0 ? (int)((double)value / (double)max * bar_room) : 0;

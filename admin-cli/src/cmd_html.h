@@ -15,7 +15,7 @@
 typedef struct lty_cli_chart_s {
     const char *list;  /* the array member of the document ("by_tier"); NULL ends the charts */
     const char *label; /* the bar's label member ("tier") */
-    const char *value; /* the bar's integer member ("points_value_cents") */
+    const char *value; /* the bar's integer member ("points_value_cents"; "a.b" one level down) */
     const char *title;
     bool money;        /* value is in minor units */
 } lty_cli_chart_t;
@@ -26,6 +26,7 @@ typedef struct lty_cli_report_s {
     const char *list_key; /* what --csv prints */
     lty_cli_chart_t charts[LTY_CLI_REPORT_CHARTS_MAX];
     int (*table_cb)(const lty_cli_t *cli, const lty_buf_t *response); /* NULL: generic */
+    const char *base;     /* NULL: /v1/admin/reports/; "/v1/admin/analytics/" (issue 16) */
 } lty_cli_report_t;
 
 /**

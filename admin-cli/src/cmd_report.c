@@ -133,51 +133,87 @@ static int settlement_print(const lty_cli_t *cli, const lty_buf_t *response)
     return report_print(response);
 }
 
+#define ANALYTICS "/v1/admin/analytics/"
+
 /* The reports: name, path, the list --csv prints, the charts of --html, an own table. */
 static const lty_cli_report_t reports[] = {
     {"settlement", "Settlement", "rows",
      {{"rows", "date", "points_earned", "points earned per store, till and day", false},
       {"rows", "date", "sales_cash_cents", "cash taken at sales", true}},
-     settlement_print},
+     settlement_print, NULL},
     {"liability", "Points liability", "by_tier",
      {{"by_tier", "tier", "points_value_cents", "points liability by tier", true},
       {"by_store", "store", "points_value_cents", "points liability by store (where earned)", true},
       {"expiring", "within_days", "points", "points expiring within 30, 60, 90 days", false}},
-     NULL},
+     NULL, NULL},
     {"breakage", "Breakage", "months",
      {{"months", "month", "points_issued", "points issued per month", false},
       {"months", "month", "points_breakage", "points expired or forfeited per month", false}},
-     NULL},
+     NULL, NULL},
     {"commission", "Staff commission", "rows",
      {{"rows", "staff_id", "net_cents", "net commission per staff member", true},
       {"rows", "staff_id", "sales_cents", "sales named to each staff member", true}},
-     NULL},
+     NULL, NULL},
     {"coupons", "Coupon campaigns", "campaigns",
      {{"campaigns", "name", "discount_cents", "discount given per campaign", true},
       {"campaigns", "name", "redeemed_count", "coupons redeemed per campaign", false}},
-     NULL},
+     NULL, NULL},
     {"gifts", "Gift stock", "rows",
      {{"rows", "name", "available", "gifts available", false},
       {"rows", "name", "handed_over", "gifts handed over", false}},
-     NULL},
+     NULL, NULL},
     {"prepaid-float", "Prepaid float", "by_tier",
      {{"by_tier", "tier", "prepaid_cents", "prepaid held by tier", true},
       {"accounts", "account", "balance_cents", "the accounts behind the float", true}},
-     NULL},
+     NULL, NULL},
+    /* issue 16: the analytics reports (docs/analytics.md), under /v1/admin/analytics/ */
+    {"rfm", "RFM segments", "segments",
+     {{"segments", "name", "members", "members per RFM segment", false}},
+     NULL, ANALYTICS},
+    {"pareto", "Pareto: the best members' share of member sales", "curve",
+     {{"curve", "members_percent", "share_bp", "share of sales (basis points) by best decile",
+       false}},
+     NULL, ANALYTICS},
+    {"lifecycle", "Lifecycle stages", "months",
+     {{"months", "month", "stages.active", "active members at each month's end", false},
+      {"months", "month", "stages.lapsed", "lapsed members at each month's end", false}},
+     NULL, ANALYTICS},
+    {"churn", "Churn risk, ranked", "members",
+     {{"members", "member_id", "risk_percent", "gap in % of the member's median interval",
+       false}},
+     NULL, ANALYTICS},
+    {"health", "Programme health", "points",
+     {{"points", "month", "liability_points", "points liability at each month's end", false},
+      {"points", "month", "issued", "points issued per month", false},
+      {"tiers", "name", "members", "members per tier", false}},
+     NULL, ANALYTICS},
 };
 
 /* Query values are put in the URL encoded; dates and stores are checked by the daemon. */
-static int report_path(const lty_cli_t *cli, const char *name, char *path, size_t size)
+static int report_path(const lty_cli_t *cli, const lty_cli_report_t *report, char *path,
+                       size_t size)
 {
-    snprintf(path, size, "/v1/admin/reports/%s", name);
+    snprintf(path, size, "%s%s", report->base != NULL ? report->base : "/v1/admin/reports/",
+             report->name);
     const char *from = lty_cli_opt(cli, LTY_OPT_FROM);
     if (from != NULL && !query_value_plain(from)) return lty_cli_usage_error(cli, "bad --from");
     if (from != NULL) lty_cli_query_add(path, size, "from", from);
     const char *to = lty_cli_opt(cli, LTY_OPT_TO);
     if (to != NULL) lty_cli_query_add(path, size, "to", to);
-    else if (from != NULL) lty_cli_query_add(path, size, "to", from);
+    else if (from != NULL && report->base == NULL) lty_cli_query_add(path, size, "to", from);
     const char *store = lty_cli_opt(cli, LTY_OPT_STORE);
     if (store != NULL) lty_cli_query_add(path, size, "store", store);
+    /* the analytics reports' own parameters (issue 16): passed on, checked by the daemon */
+    static const struct {
+        lty_cli_option_t option;
+        const char *name;
+    } passed[] = {{LTY_OPT_AS_OF, "as_of"}, {LTY_OPT_WINDOW_DAYS, "window_days"},
+                  {LTY_OPT_TOP_PERCENT, "top_percent"}, {LTY_OPT_MONTHS, "months"},
+                  {LTY_OPT_LIMIT, "limit"}};
+    for (size_t index = 0; index < sizeof(passed) / sizeof(passed[0]); index++) {
+        const char *value = lty_cli_opt(cli, passed[index].option);
+        if (value != NULL) lty_cli_query_add(path, size, passed[index].name, value);
+    }
     return LTY_CLI_EXIT_OK;
 }
 
@@ -194,7 +230,7 @@ int lty_cli_report(lty_cli_t *cli)
         return lty_cli_usage_error(cli, "--html excludes --json and --csv");
     }
     char path[512];
-    int exit_code = report_path(cli, report->name, path, sizeof(path));
+    int exit_code = report_path(cli, report, path, sizeof(path));
     if (exit_code != LTY_CLI_EXIT_OK) return exit_code;
     lty_buf_t response;
     lty_buf_init(&response, 8 * 1024 * 1024);

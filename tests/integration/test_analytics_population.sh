@@ -86,6 +86,32 @@ check "rfm/members: member 1 is lost with R 1 F 1 M 1, 20 days, one purchase of 
     test "$(json '.members[0] | "\(.member_id)/\(.r)\(.f)\(.m)/\(.recency_days)/\(.frequency)/\(.monetary_cents)"')" \
     = "${MEMBER[1]}/111/20/1/1000"
 
+# ---- loyaltyctl report: table, --json, --csv, --html ------------------------------------------
+CTL=("$LOYALTYCTL" --data "$LTY_DATA" --host 127.0.0.1 --port "$LTY_PORT")
+request op GET "/v1/admin/analytics/rfm?as_of=$AS_OF"
+out=$("${CTL[@]}" report rfm --as-of "$AS_OF" --json)
+check "loyaltyctl report rfm --json: the API's document" \
+    test "$(jq -c .segments <<<"$out")" = "$(jq -c .segments <<<"$BODY")"
+out=$("${CTL[@]}" report rfm --as-of "$AS_OF" --csv)
+check "loyaltyctl report rfm --csv: a header and a line per segment" \
+    test "$(head -1 <<<"$out")/$(grep -c . <<<"$out")/$(grep '^champions,' <<<"$out")" = \
+    "name,members/8/champions,8"
+out=$("${CTL[@]}" report rfm --as-of "$AS_OF")
+check "loyaltyctl report rfm: a table with the summary" grep -q "members_scored *20" <<<"$out"
+"${CTL[@]}" report pareto --from "$(day_text $((AS_OF_REL - 364)))" --to "$AS_OF" \
+    --html "$LTY_TMP/pareto.html" >/dev/null
+check "loyaltyctl report pareto --html: a self-contained page with an SVG chart" \
+    grep -q '<svg.*' "$LTY_TMP/pareto.html"
+check "the page shows the top share (4787 bp) and no script or external resource" \
+    test "$(grep -c '4787' "$LTY_TMP/pareto.html")" -ge 1 -a \
+    "$(grep -ci '<script\|src=' "$LTY_TMP/pareto.html")" = 0
+for name in lifecycle churn health; do
+    "${CTL[@]}" report "$name" --as-of "$AS_OF" --csv >"$LTY_TMP/$name.csv"
+    check "loyaltyctl report $name --csv answers" test -s "$LTY_TMP/$name.csv"
+done
+"${CTL[@]}" report pareto --top-percent 0 >/dev/null 2>&1
+check "loyaltyctl report refused by the daemon (top-percent 0): exit 1" test $? = 1
+
 # ---- Pareto -------------------------------------------------------------------------------------
 FROM=$(day_text $((AS_OF_REL - 364)))
 request op GET "/v1/admin/analytics/pareto?from=$FROM&to=$AS_OF&top_percent=20"
