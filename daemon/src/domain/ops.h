@@ -1277,7 +1277,7 @@ int lty__ops_purchase_give_back(lty_store_txn_t *txn, const lty_sale_t *sale,
                                 int64_t goods_cents, bool whole);
 /** Delete every purchase-day record (before a rebuild). */
 int lty__ops_purchase_clear(lty_store_txn_t *txn);
-/** Migration to schema 6: build every purchase-day record from the sale records (their status
+/** Migration to schema 10: build every purchase-day record from the sale records (their status
  *  and returned quantities). Idempotent. *sales_out: sale records read. */
 int lty_ops_purchase_backfill(lty_store_txn_t *txn, uint64_t *sales_out);
 

@@ -8,7 +8,7 @@
  * The record sits under the member's prefix in member-ledger (records.h), beside the accounts,
  * journal index, lots and spend month a sale writes anyway: one small get and put in a leaf page
  * the commit writes already. Also here: building the records of an older store from its sale
- * records (migration to schema 6). Not here: what the reports make of them (ops_analytics.c). */
+ * records (migration to schema 10). Not here: what the reports make of them (ops_analytics.c). */
 #include "analytics.h"
 #include "lty/lty_assert.h"
 #include "lty/lty_checked.h"
