@@ -425,6 +425,105 @@ static void test_keys_sort_numerically_and_by_expiry(void **state)
     assert_false(lty_key_u64_at(lty_key_bytes(&high), 9, &value));
 }
 
+
+/* ---- Issue 16: purchase days, segments, runs ---------------------------------------------- */
+
+static void test_purchase_day_round_trip_and_key(void **state)
+{
+    (void)state;
+    lty_purchase_day_t day = {.member_id = 42, .day = 20600, .purchases = 3, .sales_cents = 12345};
+    fill(day.store, LTY_STORE_ID_BYTES_MAX, 's');
+    lty_key_t key;
+    lty_key_purchase_day(&key, 42, 20600, day.store);
+    assert_int_equal(key.size, LTY_KEY_PURCHASE_DAY_BYTES_MAX);
+    size_t size = lty_record_purchase_day_encode(&day, buffer, sizeof(buffer));
+    assert_int_equal(size, LTY_RECORD_PURCHASE_DAY_BYTES_MAX);
+    lty_purchase_day_t decoded;
+    assert_int_equal(lty_record_purchase_day_decode(lty_key_bytes(&key),
+                                                    (lty_bytes_t){buffer, size}, &decoded),
+                     0);
+    assert_int_equal(decoded.member_id, 42);
+    assert_int_equal(decoded.day, 20600);
+    assert_string_equal(decoded.store, day.store);
+    assert_int_equal(decoded.purchases, 3);
+    assert_int_equal(decoded.sales_cents, 12345);
+    for (size_t cut = 0; cut < size; cut++) {
+        assert_int_equal(lty_record_purchase_day_decode(lty_key_bytes(&key),
+                                                        (lty_bytes_t){buffer, cut}, &decoded),
+                         LTY_E_CORRUPT);
+    }
+    lty_key_t short_key = key;
+    short_key.size = LTY_MEMBER_PART_PREFIX_BYTES + 4; /* no store */
+    assert_int_equal(lty_record_purchase_day_decode(lty_key_bytes(&short_key),
+                                                    (lty_bytes_t){buffer, size}, &decoded),
+                     LTY_E_CORRUPT);
+    key.data[key.size - 1] = '\0'; /* a NUL in the store */
+    assert_int_equal(lty_record_purchase_day_decode(lty_key_bytes(&key),
+                                                    (lty_bytes_t){buffer, size}, &decoded),
+                     LTY_E_CORRUPT);
+    day.sales_cents = -1;
+    expect_assert_failure(lty_record_purchase_day_encode(&day, buffer, sizeof(buffer)));
+    /* Days sort after the member's spend months and in day order. */
+    lty_key_t later, month;
+    lty_key_purchase_day(&later, 42, 20601, "A");
+    lty_key_purchase_day(&key, 42, 20600, "ZZZ");
+    lty_key_spend_month(&month, 42, 99999);
+    assert_true(memcmp(month.data, key.data, LTY_MEMBER_PART_PREFIX_BYTES) < 0);
+    assert_true(memcmp(key.data, later.data, LTY_MEMBER_PART_PREFIX_BYTES + 4) < 0);
+}
+
+static void test_segment_and_run_round_trip(void **state)
+{
+    (void)state;
+    lty_segment_t segment = {.segment_id = 7, .created_ms = 99,
+                             .filter = {.rfm_mask = 3, .stage_mask = 2, .tier_mask = 5,
+                                        .spend_given = 1, .spend_min_cents = 10,
+                                        .spend_max_cents = 20, .window_days = 90,
+                                        .birthday_month = 12, .category_days = 30,
+                                        .consent_mask = 1}};
+    fill(segment.name, LTY_SEGMENT_NAME_BYTES_MAX, 'g');
+    fill(segment.principal, LTY_PRINCIPAL_BYTES_MAX, 'p');
+    fill(segment.filter.home_store, LTY_STORE_ID_BYTES_MAX, 'h');
+    fill(segment.filter.category, LTY_CATEGORY_BYTES_MAX, 'c');
+    size_t size = lty_record_segment_encode(&segment, buffer, sizeof(buffer));
+    assert_int_equal(size, LTY_RECORD_SEGMENT_BYTES_MAX);
+    static lty_segment_t decoded;
+    assert_int_equal(lty_record_segment_decode((lty_bytes_t){buffer, size}, &decoded), 0);
+    REENCODED_EQUAL(lty_record_segment_encode, &decoded, size);
+    EXPECT_TRUNCATIONS_CORRUPT(lty_record_segment_decode, lty_segment_t, size);
+
+    lty_segment_run_t run = {.run_id = 3, .segment_id = 7, .action = LTY_RUN_ACTION_BONUS,
+                             .state = LTY_RUN_DONE, .marketing = 1, .holdout_percent = 50,
+                             .created_ms = 5, .finished_ms = 6, .points = 100,
+                             .members_count = 10, .recorded_count = 10, .holdout_count = 2,
+                             .skipped_count = 3, .granted_count = 5, .grant_next = 11};
+    fill(run.principal, LTY_PRINCIPAL_BYTES_MAX, 'p');
+    fill(run.key, LTY_RUN_KEY_BYTES_MAX, 'k');
+    fill(run.reason, LTY_REASON_BYTES_MAX, 'r');
+    fill(run.ref, LTY_RUN_REF_BYTES_MAX, 'f');
+    size = lty_record_segment_run_encode(&run, buffer, sizeof(buffer));
+    assert_int_equal(size, LTY_RECORD_SEGMENT_RUN_BYTES_MAX);
+    static lty_segment_run_t run_decoded;
+    assert_int_equal(lty_record_segment_run_decode((lty_bytes_t){buffer, size}, &run_decoded), 0);
+    REENCODED_EQUAL(lty_record_segment_run_encode, &run_decoded, size);
+    EXPECT_TRUNCATIONS_CORRUPT(lty_record_segment_run_decode, lty_segment_run_t, size);
+    run.granted_count = 6; /* more placed than recorded */
+    assert_false(lty_record_segment_run_valid(&run));
+    run.granted_count = 5;
+    run.finished_ms = 0; /* done without a finish time */
+    assert_false(lty_record_segment_run_valid(&run));
+
+    lty_run_member_t member = {.state = LTY_RUN_MEMBER_GRANTED, .result_id = 9, .changed_ms = 1};
+    size = lty_record_run_member_encode(&member, buffer, sizeof(buffer));
+    assert_int_equal(size, LTY_RECORD_RUN_MEMBER_BYTES_MAX);
+    lty_run_member_t member_decoded;
+    assert_int_equal(lty_record_run_member_decode((lty_bytes_t){buffer, size}, &member_decoded), 0);
+    assert_int_equal(member_decoded.result_id, 9);
+    EXPECT_TRUNCATIONS_CORRUPT(lty_record_run_member_decode, lty_run_member_t, size);
+    member.result_id = 0; /* granted without a result */
+    assert_false(lty_record_run_member_valid(&member));
+}
+
 static void test_enum_names(void **state)
 {
     (void)state;
@@ -616,6 +715,8 @@ int main(void)
         cmocka_unit_test(test_garbage_never_decodes_as_a_valid_lot_or_account),
         cmocka_unit_test(test_meta_counters_need_exact_sizes),
         cmocka_unit_test(test_keys_sort_numerically_and_by_expiry),
+        cmocka_unit_test(test_purchase_day_round_trip_and_key),
+        cmocka_unit_test(test_segment_and_run_round_trip),
         cmocka_unit_test(test_enum_names),
         cmocka_unit_test(test_programme_records_round_trip),
         cmocka_unit_test(test_store_v1_and_sale_v2_still_decode),
