@@ -446,7 +446,7 @@ static int run_create_apply_cb(lty_job_t *job, lty_store_txn_t *txn)
                                               job->now_ms, run.run_id, LTY_RUN_STEP_MEMBERS_MAX,
                                               NULL, NULL, &run);
         if (err != 0) return lty_api_job_refuse(job, err, NULL);
-    } else if (created && run.state != LTY_RUN_DONE && command->ids != NULL) {
+    } else if (created && run.state != LTY_RUN_DONE && command->ids != NULL && !job->dry_run) {
         /* Its steps are jobs of later batches: this one commits first (or fails, and the first
          * step then finds no run and stops). */
         lty__api_run_drive(api, run.run_id, command->ids, command->ids_count);
