@@ -215,6 +215,32 @@ int member_close(uint64_t member_id, int64_t now_ms, lty_ops_close_result_t *res
                                             NULL));
 }
 
+/* Large (~60 KiB each): static, one return at a time. */
+static lty_ops_return_t return_request;
+static lty_ops_return_result_t return_result;
+
+int sale_give_back(const lty_actor_t *actor, uint64_t sale_id, const char *sku, uint32_t qty,
+                   int64_t now_ms)
+{
+    memset(&return_request, 0, sizeof(return_request));
+    return_request.sale_id = sale_id;
+    if (sku != NULL) {
+        return_request.lines_count = 1;
+        snprintf(return_request.lines[0].sku, sizeof(return_request.lines[0].sku), "%s", sku);
+        return_request.lines[0].qty = qty;
+    }
+    lty_store_txn_t *txn = write_begin();
+    return finish(txn, lty_ops_return(txn, actor, &programme, now_ms, &return_request,
+                                      &return_result, NULL));
+}
+
+lty_actor_t till_actor_at(const char *store_id)
+{
+    lty_actor_t actor = till_actor;
+    snprintf(actor.store, sizeof(actor.store), "%s", store_id);
+    return actor;
+}
+
 lty_ops_member_view_t member_view;
 
 int64_t points_of(uint64_t member_id)

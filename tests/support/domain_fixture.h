@@ -55,6 +55,12 @@ int sale(const char *card_no, const char *receipt_no, int64_t total_cents, int64
 void adjust_many(uint64_t member_id, int64_t count, int64_t step_ms);
 /** A cash top-up at till_actor. */
 int topup(const char *card_no, int64_t amount_cents, int64_t now_ms, lty_ops_balances_t *result_out);
+/** Return qty units of sku (sku NULL: everything left) of sale_id at actor's till, in its own
+ *  transaction (issue 16's tests). */
+int sale_give_back(const lty_actor_t *actor, uint64_t sale_id, const char *sku, uint32_t qty,
+                   int64_t now_ms);
+/** till_actor, at another store. */
+lty_actor_t till_actor_at(const char *store_id);
 /** Close a member account at head office, cash payout, no erasure. */
 int member_close(uint64_t member_id, int64_t now_ms, lty_ops_close_result_t *result_out);
 int64_t points_of(uint64_t member_id);

@@ -103,6 +103,21 @@ static int query_as_of(lty_api_t *api, const lty_exchange_t *exchange, analytics
     return err;
 }
 
+/* The handlers of reports that take as_of (default today) and one bounded count. */
+static int as_of_and_count(lty_exchange_t *exchange, lty_api_t *api, const char *name, int64_t max,
+                           int64_t fallback, bool months, lty_api_work_cb work_cb)
+{
+    analytics_query_t *query = query_new();
+    if (query == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    int err = query_date(exchange, "as_of", lty_clock_day(lty_clock_now_ms()), &query->as_of_day,
+                         &diag);
+    if (err == 0) err = query_int(exchange, name, 1, max, fallback,
+                                  months ? &query->months : &query->limit, &diag);
+    return queue_or_refuse(api, exchange, query, err, &diag, work_cb);
+}
+
 /* ---- RFM ----------------------------------------------------------------------------------- */
 
 static void rfm_counts_render(lty_json_writer_t *writer, const lty_analytics_rfm_t *rfm)
@@ -389,15 +404,8 @@ int lty_api_admin_analytics_lifecycle(lty_api_t *api, lty_exchange_t *exchange,
                                       const lty_route_params_t *params)
 {
     (void)params;
-    analytics_query_t *query = query_new();
-    if (query == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    int err = query_date(exchange, "as_of", lty_clock_day(lty_clock_now_ms()), &query->as_of_day,
-                         &diag);
-    if (err == 0) err = query_int(exchange, "months", 1, LTY_ANALYTICS_MONTHS_MAX, 12,
-                                  &query->months, &diag);
-    return queue_or_refuse(api, exchange, query, err, &diag, lifecycle_work_cb);
+    return as_of_and_count(exchange, api, "months", LTY_ANALYTICS_MONTHS_MAX, 12, true,
+                           lifecycle_work_cb);
 }
 
 /* ---- Churn --------------------------------------------------------------------------------- */
@@ -446,15 +454,8 @@ int lty_api_admin_analytics_churn(lty_api_t *api, lty_exchange_t *exchange,
                                   const lty_route_params_t *params)
 {
     (void)params;
-    analytics_query_t *query = query_new();
-    if (query == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    int err = query_date(exchange, "as_of", lty_clock_day(lty_clock_now_ms()), &query->as_of_day,
-                         &diag);
-    if (err == 0) err = query_int(exchange, "limit", 1, LTY_ANALYTICS_CHURN_ROWS_MAX,
-                                  ANALYTICS_PAGE_DEFAULT, &query->limit, &diag);
-    return queue_or_refuse(api, exchange, query, err, &diag, churn_work_cb);
+    return as_of_and_count(exchange, api, "limit", LTY_ANALYTICS_CHURN_ROWS_MAX,
+                           ANALYTICS_PAGE_DEFAULT, false, churn_work_cb);
 }
 
 /* ---- Health and uplift (rendered in analytics_health.c) ---------------------------------- */
@@ -480,15 +481,8 @@ int lty_api_admin_analytics_health(lty_api_t *api, lty_exchange_t *exchange,
                                    const lty_route_params_t *params)
 {
     (void)params;
-    analytics_query_t *query = query_new();
-    if (query == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    int err = query_date(exchange, "as_of", lty_clock_day(lty_clock_now_ms()), &query->as_of_day,
-                         &diag);
-    if (err == 0) err = query_int(exchange, "months", 1, LTY_ANALYTICS_MONTHS_MAX, 12,
-                                  &query->months, &diag);
-    return queue_or_refuse(api, exchange, query, err, &diag, health_work_cb);
+    return as_of_and_count(exchange, api, "months", LTY_ANALYTICS_MONTHS_MAX, 12, true,
+                           health_work_cb);
 }
 
 static int uplift_work_cb(lty_api_t *api, lty_exchange_t *exchange, void *command)

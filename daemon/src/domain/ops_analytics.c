@@ -25,18 +25,25 @@ typedef struct walk_s {
     bool done;
 } walk_t;
 
+int lty__ops_analytics_reserve(void **items, size_t *capacity, size_t count, size_t item_size)
+{
+    LTY_ASSERT(items != NULL && capacity != NULL && item_size > 0);
+    if (count <= *capacity) return 0;
+    size_t grown = *capacity == 0 ? 1024 : *capacity * 2;
+    while (grown < count) grown *= 2;
+    uint8_t *bigger = lty_alloc(grown * item_size);
+    if (bigger == NULL) return LTY_E_NOMEM;
+    if (*capacity > 0) memcpy(bigger, *items, *capacity * item_size);
+    lty_free(*items);
+    *items = bigger;
+    *capacity = grown;
+    return 0;
+}
+
 static int days_reserve(walk_t *walk, size_t count)
 {
-    if (count <= walk->days_capacity) return 0;
-    size_t capacity = walk->days_capacity == 0 ? 256 : walk->days_capacity * 2;
-    while (capacity < count) capacity *= 2;
-    lty_analytics_day_t *days = lty_alloc(capacity * sizeof(*days));
-    if (days == NULL) return LTY_E_NOMEM;
-    if (walk->days_capacity > 0) memcpy(days, walk->days, walk->days_capacity * sizeof(*days));
-    lty_free(walk->days);
-    walk->days = days;
-    walk->days_capacity = capacity;
-    return 0;
+    return lty__ops_analytics_reserve((void **)&walk->days, &walk->days_capacity, count,
+                                      sizeof(*walk->days));
 }
 
 /* Read member_id's purchase days with cursor (a member-ledger cursor of the slice's txn). */
@@ -165,15 +172,9 @@ static int rfm_member_cb(void *userdata, const lty_member_t *member,
         rfm->members_without_purchase++;
         return 0;
     }
-    if (rfm->members_scored == walk->capacity) {
-        size_t capacity = walk->capacity == 0 ? 1024 : walk->capacity * 2;
-        lty_analytics_rfm_member_t *members = lty_alloc(capacity * sizeof(*members));
-        if (members == NULL) return LTY_E_NOMEM;
-        if (walk->capacity > 0) memcpy(members, rfm->members, walk->capacity * sizeof(*members));
-        lty_free(rfm->members);
-        rfm->members = members;
-        walk->capacity = capacity;
-    }
+    int err = lty__ops_analytics_reserve((void **)&rfm->members, &walk->capacity,
+                                         rfm->members_scored + 1, sizeof(*rfm->members));
+    if (err != 0) return err;
     lty_analytics_rfm_member_t *row = &rfm->members[rfm->members_scored++];
     memset(row, 0, sizeof(*row));
     row->member_id = member->member_id;
@@ -278,15 +279,9 @@ static int pareto_member_cb(void *userdata, const lty_member_t *member,
     window_sums(days, days_count, walk->query->from_day, walk->query->to_day, walk->query->store,
                 &purchases, &cents);
     if (cents <= 0) return 0;
-    if (walk->count == walk->capacity) {
-        size_t capacity = walk->capacity == 0 ? 1024 : walk->capacity * 2;
-        lty_analytics_sales_t *items = lty_alloc(capacity * sizeof(*items));
-        if (items == NULL) return LTY_E_NOMEM;
-        if (walk->capacity > 0) memcpy(items, walk->items, walk->capacity * sizeof(*items));
-        lty_free(walk->items);
-        walk->items = items;
-        walk->capacity = capacity;
-    }
+    int err = lty__ops_analytics_reserve((void **)&walk->items, &walk->capacity, walk->count + 1,
+                                         sizeof(*walk->items));
+    if (err != 0) return err;
     walk->items[walk->count++] = (lty_analytics_sales_t){.member_id = member->member_id,
                                                         .sales_cents = cents};
     return 0;
@@ -382,15 +377,9 @@ typedef struct churn_walk_s {
 
 static int churn_row_add(churn_walk_t *walk, const lty_analytics_churn_row_t *row)
 {
-    if (walk->count == walk->capacity) {
-        size_t capacity = walk->capacity == 0 ? 1024 : walk->capacity * 2;
-        lty_analytics_churn_row_t *rows = lty_alloc(capacity * sizeof(*rows));
-        if (rows == NULL) return LTY_E_NOMEM;
-        if (walk->capacity > 0) memcpy(rows, walk->rows, walk->capacity * sizeof(*rows));
-        lty_free(walk->rows);
-        walk->rows = rows;
-        walk->capacity = capacity;
-    }
+    int err = lty__ops_analytics_reserve((void **)&walk->rows, &walk->capacity, walk->count + 1,
+                                         sizeof(*walk->rows));
+    if (err != 0) return err;
     walk->rows[walk->count++] = *row;
     return 0;
 }

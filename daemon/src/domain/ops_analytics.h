@@ -53,6 +53,10 @@ typedef struct lty_analytics_day_s {
 typedef int (*lty_analytics_member_cb)(void *userdata, const lty_member_t *member,
                                        const lty_analytics_day_t *days, size_t days_count);
 
+/** Make room for count items of item_size in the growable array *items (capacity *capacity,
+ *  doubled as needed; lty_free it). 0 or LTY_E_NOMEM (the array is left as it was). */
+int lty__ops_analytics_reserve(void **items, size_t *capacity, size_t count, size_t item_size);
+
 /** Walk every member with their purchase days, in slices (see Caveats). 0 or the first error
  *  (a record that does not decode: LTY_E_CORRUPT; LTY_E_NOMEM). */
 int lty_ops_analytics_walk(lty_store_t *store, lty_analytics_member_cb member_cb, void *userdata);

@@ -132,15 +132,9 @@ typedef struct ids_s {
 
 static int ids_add(ids_t *ids, uint64_t id)
 {
-    if (ids->count == ids->capacity) {
-        size_t capacity = ids->capacity == 0 ? 1024 : ids->capacity * 2;
-        uint64_t *grown = lty_alloc(capacity * sizeof(*grown));
-        if (grown == NULL) return LTY_E_NOMEM;
-        if (ids->capacity > 0) memcpy(grown, ids->ids, ids->capacity * sizeof(*grown));
-        lty_free(ids->ids);
-        ids->ids = grown;
-        ids->capacity = capacity;
-    }
+    int err = lty__ops_analytics_reserve((void **)&ids->ids, &ids->capacity, ids->count + 1,
+                                         sizeof(*ids->ids));
+    if (err != 0) return err;
     ids->ids[ids->count++] = id;
     return 0;
 }

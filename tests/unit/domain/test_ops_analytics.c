@@ -24,22 +24,9 @@
 
 static uint64_t ids[5];
 static lty_card_t cards[5];
-static lty_ops_return_t request;
-static lty_ops_return_result_t returned;
-
 static void give_back(uint64_t sale_id, const char *sku, uint32_t qty, int64_t now_ms)
 {
-    memset(&request, 0, sizeof(request));
-    request.sale_id = sale_id;
-    if (sku != NULL) {
-        request.lines_count = 1;
-        snprintf(request.lines[0].sku, sizeof(request.lines[0].sku), "%s", sku);
-        request.lines[0].qty = qty;
-    }
-    lty_store_txn_t *txn = write_begin();
-    assert_int_equal(finish(txn, lty_ops_return(txn, &till_actor, &programme, now_ms, &request,
-                                                &returned, NULL)),
-                     0);
+    assert_int_equal(sale_give_back(&till_actor, sale_id, sku, qty, now_ms), 0);
 }
 
 /* Five members, each with a card; member 0 has an sms consent. Histories (days from NOW):

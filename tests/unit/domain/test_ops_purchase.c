@@ -23,7 +23,6 @@
 
 #include <cmocka.h>
 
-static lty_ops_return_t request;
 static lty_ops_return_result_t result;
 
 /* The record of (member, day of at_ms, store): false when there is none. */
@@ -51,19 +50,6 @@ static void day_expect(uint64_t member_id, int64_t at_ms, const char *store_id, 
     assert_string_equal(day.store, store_id);
 }
 
-static int give_back(const lty_actor_t *actor, uint64_t sale_id, const char *sku, uint32_t qty)
-{
-    memset(&request, 0, sizeof(request));
-    request.sale_id = sale_id;
-    if (sku != NULL) {
-        request.lines_count = 1;
-        snprintf(request.lines[0].sku, sizeof(request.lines[0].sku), "%s", sku);
-        request.lines[0].qty = qty;
-    }
-    lty_store_txn_t *txn = write_begin();
-    return finish(txn, lty_ops_return(txn, actor, &programme, NOW + DAY, &request, &result, NULL));
-}
-
 static void test_purchase_sales_add_up_per_day_and_store(void **state)
 {
     (void)state;
@@ -78,8 +64,7 @@ static void test_purchase_sales_add_up_per_day_and_store(void **state)
     day_expect(member_id, NOW, "S001", 2, 4001);
     assert_int_equal(sale(card.card_no, "R3", 0, 0, NOW + DAY, &sold), 0); /* a zero basket */
     day_expect(member_id, NOW + DAY, "S001", 1, 0);
-    lty_actor_t other = till_actor; /* the second store's till */
-    snprintf(other.store, sizeof(other.store), "S002");
+    lty_actor_t other = till_actor_at("S002");
     sale_request_fill(card.card_no, "R1", 500, 0);
     lty_store_txn_t *txn = write_begin();
     assert_int_equal(finish(txn, lty_ops_sale(txn, &other, &programme, NOW, &sale_request, &sold,
@@ -99,13 +84,12 @@ static void test_purchase_returns_net_out_of_the_sale_they_return(void **state)
     lty_ops_sale_result_t sold;
     assert_int_equal(sale(card.card_no, "R1", 3000, 0, NOW, &sold), 0);
     /* One of three units of the second line (1500 for 3): 500 back, the purchase stays. */
-    assert_int_equal(give_back(&till_actor, sold.sale_id, "6909876543210", 1), 0);
+    assert_int_equal(sale_give_back(&till_actor, sold.sale_id, "6909876543210", 1, NOW + DAY), 0);
     day_expect(member_id, NOW, "S001", 1, 2500);
     assert_false(day_of(member_id, NOW + DAY, "S001", &(lty_purchase_day_t){0})); /* not today's */
     /* The rest, returned at the other store: nothing of the sale is left, nor its purchase. */
-    lty_actor_t other = till_actor;
-    snprintf(other.store, sizeof(other.store), "S002");
-    assert_int_equal(give_back(&other, sold.sale_id, NULL, 0), 0);
+    lty_actor_t other = till_actor_at("S002");
+    assert_int_equal(sale_give_back(&other, sold.sale_id, NULL, 0, NOW + DAY), 0);
     day_expect(member_id, NOW, "S001", 0, 0);
     assert_false(day_of(member_id, NOW, "S002", &(lty_purchase_day_t){0}));
     assert_sound();
@@ -137,10 +121,10 @@ static void test_purchase_rebuild_gives_the_same_records(void **state)
     member_with_card("+8613800138002", &other_id, &other_card);
     lty_ops_sale_result_t sold;
     assert_int_equal(sale(card.card_no, "R1", 3000, 0, NOW, &sold), 0);
-    assert_int_equal(give_back(&till_actor, sold.sale_id, "6909876543210", 2), 0);
+    assert_int_equal(sale_give_back(&till_actor, sold.sale_id, "6909876543210", 2, NOW + DAY), 0);
     assert_int_equal(sale(card.card_no, "R2", 999, 0, NOW + 3 * DAY, &sold), 0);
     assert_int_equal(sale(other_card.card_no, "R3", 12345, 0, NOW + 40 * DAY, &sold), 0);
-    assert_int_equal(give_back(&till_actor, sold.sale_id, NULL, 0), 0);
+    assert_int_equal(sale_give_back(&till_actor, sold.sale_id, NULL, 0, NOW + DAY), 0);
     store_digest_t before = store_digest();
 
     lty_store_txn_t *txn = write_begin();
