@@ -135,9 +135,12 @@ const lty_analytics_rfm_t *lty__api_rfm_cached(lty_api_t *api, int64_t as_of_day
     LTY_ASSERT(pthread_equal(pthread_self(), worker->thread));
     lty_store_stats_t stats;
     lty_store_stats(api->store, &stats);
+    /* The generation is commits + 1, so 0 never names a result: it means "no snapshot". */
+    uint64_t generation = stats.commits + 1;
     bool same = worker->rfm_valid && worker->rfm.as_of_day == as_of_day &&
                 worker->rfm.window_days == window_days;
-    if (same && (worker->rfm_commits == stats.commits || snapshot == worker->rfm_commits)) {
+    if (same && (worker->rfm_commits == generation ||
+                 (snapshot != 0 && snapshot == worker->rfm_commits))) {
         *snapshot_out = worker->rfm_commits;
         *err_out = 0;
         return &worker->rfm;
@@ -148,7 +151,7 @@ const lty_analytics_rfm_t *lty__api_rfm_cached(lty_api_t *api, int64_t as_of_day
                                      window_days, &worker->rfm);
     if (*err_out != 0) return NULL;
     worker->rfm_valid = true;
-    worker->rfm_commits = stats.commits; /* read before: a commit meanwhile makes it stale */
+    worker->rfm_commits = generation; /* read before: a commit meanwhile makes it stale */
     *snapshot_out = worker->rfm_commits;
     return &worker->rfm;
 }
