@@ -10,11 +10,11 @@
  * member would take minutes, and a shared salt is harmless in benchmark data.
  *
  * With --purchases P (issue 16, the analytics benchmark) it then writes a purchase history:
- * about P sales per member over the 730 days before now. Each sale is written directly with the ledger's own plumbing (journal entry with its
- * earn postings, lot, sale record, receipt index, purchase day) rather than through
- * lty_ops_sale, so twenty million take minutes, not hours; the store still verifies. The days a
- * member buys on are a deterministic hash of member and day, so reruns give the same store.
- * Histories are written member by member (gen_histories says why).
+ * about P sales per member over the 730 days before now. Each sale is written directly with the
+ * ledger's own plumbing (journal entry with its earn postings, lot, sale record, receipt index,
+ * purchase day) rather than through lty_ops_sale, so twenty million take minutes, not hours; the
+ * store still verifies. The days a member buys on are a deterministic hash of member and day, so
+ * reruns give the same store. Histories are written member by member (gen_histories says why).
  *
  * Owns: nothing the daemon uses; a benchmark tool. Run it while the daemon is stopped. */
 #include "lty/lty_assert.h"

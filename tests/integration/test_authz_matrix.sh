@@ -160,6 +160,27 @@ fx_redemption() { # fx_redemption MEMBER_ID
     [[ "$STATUS" == 201 ]] || { fail "fixture: gift redemption: $STATUS"; return; }
     REDEMPTION=$(json .redemption_id)
 }
+# fx_segment: one saved segment for the walk (made once) that selects nobody (a home store no
+# member has): SEGMENT_ID; its runs are done in their own answer and grant nothing, so no thread
+# writes after them. fx_run: one run of it (made once): RUN_ID.
+SEGMENT_ID=""
+RUN_ID=""
+SEGMENT_BODY='{"name":"matrix","filter":{"home_store":"S999"}}'
+RUN_BODY='{"action":"bonus","points":1,"reason":"authorization matrix"}'
+fx_segment() {
+    [[ -n "$SEGMENT_ID" ]] && return
+    request op POST /v1/admin/segments "$SEGMENT_BODY" -H "Idempotency-Key: $(key)"
+    [[ "$STATUS" == 201 ]] || { fail "fixture: segment: $STATUS"; return; }
+    SEGMENT_ID=$(json .segment_id)
+}
+fx_run() {
+    fx_segment
+    [[ -n "$RUN_ID" ]] && return
+    request op POST "/v1/admin/segments/$SEGMENT_ID/runs" "$RUN_BODY" -H "Idempotency-Key: $(key)"
+    [[ "$STATUS" == 201 && "$(json .state)" == done ]] ||
+        { fail "fixture: segment run: $STATUS $(json .state)"; return; }
+    RUN_ID=$(json .run_id)
+}
 
 # fixture "METHOD PATH" PRINCIPAL: PATH_NOW and BODY_NOW for a request that is valid for that
 # route (any principal allowed to make it gets 2xx); routes without one use the placeholders as
@@ -179,6 +200,8 @@ fixture() {
     PATH_NOW=${PATH_NOW//\{offer_id\}/1}
     PATH_NOW=${PATH_NOW//\{gift_id\}/1}
     PATH_NOW=${PATH_NOW//\{redemption_id\}/1}
+    PATH_NOW=${PATH_NOW//\{segment_id\}/1}
+    PATH_NOW=${PATH_NOW//\{run_id\}/1}
     BODY_NOW=""
     SESSION=""
     fresh
@@ -256,6 +279,19 @@ fixture() {
     "POST /v1/admin/faults") BODY_NOW='{"commit_failures":0}' ;;
     "GET /v1/admin/audit") PATH_NOW="/v1/admin/audit?limit=5" ;;
     "GET /v1/admin/events") PATH_NOW="/v1/admin/events?limit=5" ;;
+    "GET /v1/admin/analytics/uplift")
+        fx_run
+        PATH_NOW="/v1/admin/analytics/uplift?run_id=$RUN_ID" ;;
+    "POST /v1/admin/segments") BODY_NOW=$SEGMENT_BODY ;;
+    "GET /v1/admin/segments/{segment_id}"*)
+        fx_run
+        PATH_NOW=${route#* }
+        PATH_NOW=${PATH_NOW//\{segment_id\}/$SEGMENT_ID}
+        PATH_NOW=${PATH_NOW//\{run_id\}/$RUN_ID} ;;
+    "POST /v1/admin/segments/{segment_id}/runs")
+        fx_segment
+        PATH_NOW="/v1/admin/segments/$SEGMENT_ID/runs"
+        BODY_NOW=$RUN_BODY ;;
     "POST /v1/admin/webhooks") BODY_NOW='{"url":"http://127.0.0.1:9/matrix","event_types":["*"]}' ;;
     "GET /v1/admin/webhooks/{subscription_id}/"* | "POST /v1/admin/webhooks/{subscription_id}/replay")
         fx_webhook

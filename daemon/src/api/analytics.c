@@ -147,7 +147,8 @@ static void rfm_counts_render(lty_json_writer_t *writer, const lty_analytics_rfm
     lty_jw_array_begin(writer);
     for (size_t r = 0; r < LTY_ANALYTICS_SCORE_MAX; r++) {
         lty_jw_array_begin(writer);
-        for (size_t f = 0; f < LTY_ANALYTICS_SCORE_MAX; f++) lty_jw_int(writer, (int64_t)rfm->grid[r][f]);
+        for (size_t f = 0; f < LTY_ANALYTICS_SCORE_MAX; f++)
+            lty_jw_int(writer, (int64_t)rfm->grid[r][f]);
         lty_jw_array_end(writer);
     }
     lty_jw_array_end(writer);

@@ -182,7 +182,8 @@ static void filter_render(lty_json_writer_t *writer, const lty_programme_t *prog
         lty_jw_kv_int(writer, "spend_max_cents", filter->spend_max_cents);
     }
     if (filter->window_days != 0) lty_jw_kv_int(writer, "window_days", filter->window_days);
-    if (filter->birthday_month != 0) lty_jw_kv_int(writer, "birthday_month", filter->birthday_month);
+    if (filter->birthday_month != 0)
+        lty_jw_kv_int(writer, "birthday_month", filter->birthday_month);
     if (filter->category[0] != '\0') {
         lty_jw_kv_string(writer, "category", filter->category);
         lty_jw_kv_int(writer, "category_days", filter->category_days);

@@ -123,8 +123,8 @@ static int range_parse(const lty_json_node_t *rule, const char *path, const char
              values[index] <= LTY_ANALYTICS_SCORE_MAX;
     }
     if (!ok || values[0] > values[1]) {
-        return lty_diag_set(diag, LTY_E_CONFIG, path, "%s/%s is [min, max] with 1 <= min <= max <= 5",
-                            path, key);
+        return lty_diag_set(diag, LTY_E_CONFIG, path,
+                            "%s/%s is [min, max] with 1 <= min <= max <= 5", path, key);
     }
     *low = (uint8_t)values[0];
     *high = (uint8_t)values[1];
@@ -139,7 +139,8 @@ static int rules_parse(const lty_json_node_t *object, lty_analytics_settings_t *
                                         "hibernating", NULL};
     const lty_json_node_t *segments = NULL;
     if (lty_json_get_object(object, "/analytics", "segments", false, &segments, diag) != 0 ||
-        (segments != NULL && lty_json_keys_check(segments, "/analytics/segments", names, diag) != 0)) {
+        (segments != NULL &&
+         lty_json_keys_check(segments, "/analytics/segments", names, diag) != 0)) {
         return LTY_E_CONFIG;
     }
     for (size_t index = 0; segments != NULL && names[index] != NULL; index++) {
@@ -159,8 +160,8 @@ static int rules_parse(const lty_json_node_t *object, lty_analytics_settings_t *
     return 0;
 }
 
-int lty_analytics_settings_parse(const lty_json_node_t *object, lty_analytics_settings_t *settings_io,
-                                 lty_diag_t *diag)
+int lty_analytics_settings_parse(const lty_json_node_t *object,
+                                 lty_analytics_settings_t *settings_io, lty_diag_t *diag)
 {
     LTY_ASSERT(object != NULL && settings_io != NULL);
     static const char *const keys[] = {"rfm_window_days", "segments", "stage_new_days",
@@ -393,8 +394,9 @@ void lty_analytics_pareto(lty_analytics_sales_t *items, size_t count, uint32_t t
             point++;
         }
         if (index == count) break;
-        running = running > INT64_MAX / 2 - items[index].sales_cents ? INT64_MAX / 2
-                                                                    : running + items[index].sales_cents;
+        running = running > INT64_MAX / 2 - items[index].sales_cents
+                      ? INT64_MAX / 2
+                      : running + items[index].sales_cents;
     }
     LTY_ASSERT(point == LTY_ANALYTICS_CURVE_POINTS);
     if (pareto_out->top_members > 0) {

@@ -101,8 +101,8 @@ void lty_analytics_settings_demo(lty_analytics_settings_t *settings_out);
 bool lty_analytics_settings_valid(const lty_analytics_settings_t *settings);
 /** Parse the "analytics" object strictly over settings_io (absent keys keep their value).
  *  0 or LTY_E_CONFIG with the diag naming the field ("/analytics/..."). */
-int lty_analytics_settings_parse(const lty_json_node_t *object, lty_analytics_settings_t *settings_io,
-                                 lty_diag_t *diag);
+int lty_analytics_settings_parse(const lty_json_node_t *object,
+                                 lty_analytics_settings_t *settings_io, lty_diag_t *diag);
 /** Render settings as the value of the key "analytics" (the caller wrote the key). */
 void lty_analytics_settings_render(const lty_analytics_settings_t *settings,
                                    lty_json_writer_t *writer);
@@ -142,7 +142,7 @@ typedef struct lty_analytics_life_s {
 lty_stage_t lty_analytics_stage(const lty_analytics_settings_t *settings,
                                 const lty_analytics_life_t *life, int64_t day);
 
-/** The lower median of the gaps between consecutive days (sorted ascending, distinct, count >= 2). */
+/** The lower median of the gaps between consecutive days (sorted, distinct, count >= 2). */
 int64_t lty_analytics_median_interval(const uint32_t *days, size_t count);
 
 /** Churn risk on as_of_day of a member with purchase days days[0..count) (sorted ascending,

@@ -427,7 +427,8 @@ int lty_ops_analytics_churn(lty_store_t *store, const lty_analytics_settings_t *
     churn_out->as_of_day = as_of_day;
     churn_walk_t walk = {.settings = settings, .churn = churn_out};
     walk.days = lty_alloc(LTY_ANALYTICS_MEMBER_DAYS_MAX * sizeof(*walk.days));
-    int err = walk.days == NULL ? LTY_E_NOMEM : lty_ops_analytics_walk(store, churn_member_cb, &walk);
+    int err =
+        walk.days == NULL ? LTY_E_NOMEM : lty_ops_analytics_walk(store, churn_member_cb, &walk);
     if (err == 0) {
         qsort(walk.rows, walk.count, sizeof(*walk.rows), churn_compare);
         churn_out->rows_count = walk.count < rows_max ? walk.count : rows_max;

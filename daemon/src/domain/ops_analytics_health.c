@@ -338,7 +338,8 @@ static int health_runs(lty_store_t *store, lty_analytics_health_t *health, int64
     int err = lty_store_read_begin(store, &txn);
     if (err == 0) err = lty_store_cursor_open(txn, LTY_DB_SEGMENT_RUNS, &cursor);
     lty_bytes_t key = {0}, value = {0};
-    if (err == 0) err = lty_store_cursor_seek(cursor, LTY_SEEK_LAST, (lty_bytes_t){0}, &key, &value);
+    if (err == 0)
+        err = lty_store_cursor_seek(cursor, LTY_SEEK_LAST, (lty_bytes_t){0}, &key, &value);
     while (err == 0 && count < LTY_ANALYTICS_RUNS_MAX) {
         lty_segment_run_t run;
         err = lty_record_segment_run_decode(value, &run);

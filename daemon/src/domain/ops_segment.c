@@ -204,7 +204,8 @@ static int segment_member_cb(void *userdata, const lty_member_t *member,
                                 : (filter->stage_mask & (1u << stage)) == 0) {
         return 0;
     }
-    if (filter->spend_given && (cents < filter->spend_min_cents || cents > filter->spend_max_cents)) {
+    if (filter->spend_given &&
+        (cents < filter->spend_min_cents || cents > filter->spend_max_cents)) {
         return 0;
     }
     if (walk->rfm != NULL) {
@@ -297,7 +298,8 @@ static int category_buyers(lty_store_t *store, const char *category, int64_t fro
     qsort(ids->ids, ids->count, sizeof(*ids->ids), id_compare);
     size_t unique = 0;
     for (size_t index = 0; index < ids->count; index++) {
-        if (unique == 0 || ids->ids[unique - 1] != ids->ids[index]) ids->ids[unique++] = ids->ids[index];
+        if (unique == 0 || ids->ids[unique - 1] != ids->ids[index])
+            ids->ids[unique++] = ids->ids[index];
     }
     ids->count = unique;
     return err;

@@ -273,7 +273,8 @@ int lty_ops_run_grant(lty_store_txn_t *txn, const lty_actor_t *actor,
     static _Thread_local uint8_t states[LTY_RUN_STEP_MEMBERS_MAX];
     lty_segment_run_t run;
     int err = lty_ops_run_get(txn, run_id, &run);
-    if (err == 0 && run.state != LTY_RUN_GRANTING) err = run.state == LTY_RUN_DONE ? 1 : LTY_E_INVALID_FIELD;
+    if (err == 0 && run.state != LTY_RUN_GRANTING)
+        err = run.state == LTY_RUN_DONE ? 1 : LTY_E_INVALID_FIELD;
     if (err == 1) {
         *run_out = run; /* done already: a step retried after its commit grants nobody */
         return 0;

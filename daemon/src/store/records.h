@@ -784,6 +784,7 @@ bool lty_record_webhook_delivery_valid(const lty_webhook_delivery_t *delivery);
 size_t lty_record_webhook_delivery_encode(const lty_webhook_delivery_t *delivery, uint8_t *out,
                                           size_t out_size);
 int lty_record_webhook_delivery_decode(lty_bytes_t in, lty_webhook_delivery_t *delivery_out);
+
 /* ---- Analytics (issue 16, schema 10): purchase days, segments and their runs -------------- */
 
 /* Tags numbered from 70 (the programme's records take 50.., the coupons' 60..). */

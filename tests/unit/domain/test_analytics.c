@@ -231,15 +231,16 @@ static void test_pareto_counts_and_ceilings(void **state)
     assert_int_equal(pareto.top_members, 1); /* ceil(0.01) */
     assert_int_equal(pareto.top_share_bp, 10000);
     lty_analytics_sales_t items[21];
-    for (size_t index = 0; index < 21; index++) items[index] = (lty_analytics_sales_t){index + 1, 10};
+    for (size_t index = 0; index < 21; index++)
+        items[index] = (lty_analytics_sales_t){index + 1, 10};
     lty_analytics_pareto(items, 21, 20, &pareto);
     assert_int_equal(pareto.top_members, 5); /* ceil(4.2) */
     assert_int_equal(pareto.top_share_bp, 2380); /* 50 of 210 */
     assert_int_equal(pareto.last_top_member_id, 5);
     expect_assert_failure(lty_analytics_pareto(items, 21, 0, &pareto));
     assert_int_equal(lty_analytics_share_bp(1, 3), 3333);
-    assert_int_equal(lty_analytics_share_bp(INT64_C(4000000000000000000), INT64_C(4000000000000000000)),
-                     10000);
+    assert_int_equal(
+        lty_analytics_share_bp(INT64_C(4000000000000000000), INT64_C(4000000000000000000)), 10000);
 }
 
 /* ---- Sales and the calendar ------------------------------------------------------------------ */

@@ -78,7 +78,8 @@ static void test_rfm_nets_returns_and_leaves_out_closed_members(void **state)
     (void)state;
     histories();
     lty_analytics_rfm_t rfm;
-    assert_int_equal(lty_ops_analytics_rfm(store, &programme.analytics, today_plus(30), 365, &rfm), 0);
+    assert_int_equal(lty_ops_analytics_rfm(store, &programme.analytics, today_plus(30), 365, &rfm),
+                     0);
     assert_int_equal(rfm.members_scored, 3);           /* 0, 2, 3 */
     assert_int_equal(rfm.members_without_purchase, 1); /* 1: its returns cancel its purchase */
     const lty_analytics_rfm_member_t *row = lty_ops_analytics_rfm_find(&rfm, ids[0]);
