@@ -12,6 +12,7 @@
 #include "lty/lty_clock.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -186,18 +187,31 @@ int lty_ops_run_record(lty_store_txn_t *txn, int64_t now_ms, uint64_t run_id,
     return err;
 }
 
-/* The default grant: a BONUS entry of run->points with run->reason. */
+/* The default grant: the programme's bonus operation (ops_bonus.c) under the key
+ * "segment-run:<run_id>", so a member gets the run's bonus once however often a step is
+ * retried: a BONUS entry of run->points with run->reason, a lot by the programme's expiry
+ * policy, the member's grant record. Closed members were skipped before. */
 static int bonus_grant(lty_store_txn_t *txn, const lty_actor_t *actor,
                        const lty_programme_t *programme, const lty_segment_run_t *run,
                        const lty_member_t *member, int64_t now_ms, uint64_t *result_id_out)
 {
-    lty_ops_adjust_t adjust = {.member_id = member->member_id, .points = run->points,
-                               .bonus = true};
-    memcpy(adjust.reason, run->reason, sizeof(adjust.reason));
-    lty_ops_adjust_result_t result;
-    int err = lty_ops_adjust(txn, actor, programme, now_ms, &adjust, &result, NULL);
-    if (err == 0) *result_id_out = result.entry_id;
-    return err;
+    static _Thread_local lty_ops_bonus_t bonus; /* room for LTY_BONUS_MEMBERS_MAX ids */
+    static _Thread_local lty_ops_bonus_result_t result;
+    memset(&bonus, 0, offsetof(lty_ops_bonus_t, member_ids));
+    snprintf(bonus.bonus_key, sizeof(bonus.bonus_key), "segment-run:%" PRIu64, run->run_id);
+    bonus.points = run->points;
+    memcpy(bonus.reason, run->reason, sizeof(bonus.reason));
+    bonus.members_count = 1;
+    bonus.member_ids[0] = member->member_id;
+    int err = lty_ops_bonus_grant(txn, actor, programme, now_ms, &bonus, &result, NULL);
+    if (err != 0) return err;
+    LTY_ASSERT(result.members_count == 1);
+    uint8_t outcome = result.members[0].outcome;
+    if (outcome != LTY_OPS_BONUS_GRANTED && outcome != LTY_OPS_BONUS_ALREADY_GRANTED) {
+        return LTY_E_CORRUPT; /* the member was loaded open in this transaction */
+    }
+    *result_id_out = result.members[0].entry_id;
+    return 0;
 }
 
 /* The state a pending member ends in now, granting when they may be reached. */
