@@ -128,6 +128,26 @@ request op GET "/v1/admin/analytics/churn?as_of=$AS_OF&limit=3"
 check "churn: members 3-14 at risk, member 3 first (gap 18 days = 900% of 2)" \
     test "$(json '"\(.members_at_risk)/\(.members[0].member_id)/\(.members[0].gap_days)/\(.members[0].risk_percent)/\(.members[1].member_id)"')" \
     = "12/${MEMBER[3]}/18/900/${MEMBER[4]}"
+# The thresholds are a key of the versioned programme (PUT /v1/admin/programme, issue 12): live
+# for the next report; a bad value is 422 naming it and changes nothing.
+programme_put() { # programme_put JQ_FILTER: PUT the programme as GET shows it, changed
+    request op GET /v1/admin/programme
+    request op PUT /v1/admin/programme "$(jq -c "$1" <<<"$BODY")" -H "Idempotency-Key: $(key)"
+}
+programme_put '.analytics.churn_factor_percent = 1000'
+check "PUT programme: churn factor 1000% (200)" \
+    test "$STATUS/$(json .analytics.churn_factor_percent)" = "200/1000"
+request op GET "/v1/admin/analytics/churn?as_of=$AS_OF&limit=3"
+check "churn at 10x: member 3 (900%) no longer at risk, the next report says so" \
+    test "$(json .factor_percent)/$(json "[.members[].member_id] | index(${MEMBER[3]})")" = "1000/null"
+snapshot thresholds
+programme_put '.analytics.churn_factor_percent = 50'
+expect_error "a churn factor under 100%" 422 invalid_field
+check "the refusal names /analytics/churn_factor_percent" \
+    test "$(json .error.field)" = "/analytics/churn_factor_percent"
+unchanged "the refused PUT changes nothing" thresholds
+programme_put '.analytics.churn_factor_percent = 300'
+check "PUT programme: churn factor back to 300%" test "$STATUS" = 200
 request op GET "/v1/admin/analytics/lifecycle?as_of=$AS_OF&months=3"
 check "lifecycle: 20 active, the 6 demo members lapsed" \
     test "$(json '.stages | "\(.new)/\(.active)/\(.lapsing)/\(.lapsed)/\(.closed)"')" = "0/20/0/6/0"

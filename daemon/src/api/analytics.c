@@ -98,7 +98,7 @@ static int query_as_of(lty_api_t *api, const lty_exchange_t *exchange, analytics
                          diag);
     if (err == 0) {
         err = query_int(exchange, "window_days", 1, LTY_ANALYTICS_DAYS_MAX,
-                        api->programme->analytics.rfm_window_days, &query->window_days, diag);
+                        lty__api_programme_now(api)->analytics.rfm_window_days, &query->window_days, diag);
     }
     return err;
 }
@@ -378,7 +378,7 @@ static int lifecycle_work_cb(lty_api_t *api, lty_exchange_t *exchange, void *com
     lty_analytics_lifecycle_t *lifecycle = lty_alloc(sizeof(*lifecycle));
     int err = lifecycle == NULL ? LTY_E_NOMEM
                                 : lty_ops_analytics_lifecycle(api->store,
-                                                              &api->programme->analytics,
+                                                              &lty__api_programme_now(api)->analytics,
                                                               query->as_of_day,
                                                               (size_t)query->months, lifecycle);
     if (err != 0) {
@@ -416,7 +416,7 @@ static int churn_work_cb(lty_api_t *api, lty_exchange_t *exchange, void *command
     const analytics_query_t *query = command;
     lty_analytics_churn_t *churn = lty_alloc(sizeof(*churn));
     int err = churn == NULL ? LTY_E_NOMEM
-                            : lty_ops_analytics_churn(api->store, &api->programme->analytics,
+                            : lty_ops_analytics_churn(api->store, &lty__api_programme_now(api)->analytics,
                                                       query->as_of_day, (size_t)query->limit,
                                                       churn);
     if (err != 0) {
@@ -427,8 +427,9 @@ static int churn_work_cb(lty_api_t *api, lty_exchange_t *exchange, void *command
     lty_jw_init(&writer, &exchange->response.body);
     lty_jw_object_begin(&writer);
     date_render(&writer, "as_of", churn->as_of_day);
-    lty_jw_kv_int(&writer, "factor_percent", api->programme->analytics.churn_factor_percent);
-    lty_jw_kv_int(&writer, "purchase_days_min", api->programme->analytics.churn_purchase_days_min);
+    const lty_analytics_settings_t *settings = &lty__api_programme_now(api)->analytics;
+    lty_jw_kv_int(&writer, "factor_percent", settings->churn_factor_percent);
+    lty_jw_kv_int(&writer, "purchase_days_min", settings->churn_purchase_days_min);
     lty_jw_kv_int(&writer, "members_checked", (int64_t)churn->members_checked);
     lty_jw_kv_int(&writer, "members_at_risk", (int64_t)churn->members_at_risk);
     lty_jw_key(&writer, "members");
@@ -464,15 +465,16 @@ int lty_api_admin_analytics_churn(lty_api_t *api, lty_exchange_t *exchange,
 static int health_work_cb(lty_api_t *api, lty_exchange_t *exchange, void *command)
 {
     const analytics_query_t *query = command;
+    const lty_programme_t *programme = lty__api_programme_now(api);
     lty_analytics_health_t *health = lty_alloc(sizeof(*health));
     int err = health == NULL ? LTY_E_NOMEM
-                             : lty_ops_analytics_health(api->store, api->programme,
+                             : lty_ops_analytics_health(api->store, programme,
                                                         query->as_of_day, (size_t)query->months,
                                                         health);
     if (err == 0) {
         lty_json_writer_t writer;
         lty_jw_init(&writer, &exchange->response.body);
-        lty__api_health_render(&writer, api->programme, health);
+        lty__api_health_render(&writer, programme, health);
     }
     lty_free(health);
     return err == 0 ? lty_api_reply(exchange, 200) : lty_api_reply_error(exchange, err, NULL);
@@ -515,6 +517,6 @@ int lty_api_admin_analytics_uplift(lty_api_t *api, lty_exchange_t *exchange,
         err = lty_diag_set(&diag, LTY_E_INVALID_QUERY, "run_id", "run_id is required");
     }
     if (err == 0) err = query_int(exchange, "days", 1, LTY_ANALYTICS_DAYS_MAX,
-                                  api->programme->analytics.uplift_days, &query->days, &diag);
+                                  lty__api_programme_now(api)->analytics.uplift_days, &query->days, &diag);
     return queue_or_refuse(api, exchange, query, err, &diag, uplift_work_cb);
 }

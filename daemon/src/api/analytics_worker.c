@@ -10,6 +10,7 @@
 #include "lty/lty_clock.h"
 #include "lty/lty_log.h"
 #include "ops_analytics.h"
+#include "settings.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -147,13 +148,31 @@ const lty_analytics_rfm_t *lty__api_rfm_cached(lty_api_t *api, int64_t as_of_day
     }
     lty_ops_analytics_rfm_free(&worker->rfm);
     worker->rfm_valid = false;
-    *err_out = lty_ops_analytics_rfm(api->store, &api->programme->analytics, as_of_day,
+    *err_out = lty_ops_analytics_rfm(api->store, &lty__api_programme_now(api)->analytics, as_of_day,
                                      window_days, &worker->rfm);
     if (*err_out != 0) return NULL;
     worker->rfm_valid = true;
     worker->rfm_commits = generation; /* read before: a commit meanwhile makes it stale */
     *snapshot_out = worker->rfm_commits;
     return &worker->rfm;
+}
+
+const lty_programme_t *lty__api_programme_now(lty_api_t *api)
+{
+    LTY_ASSERT(api != NULL && api->programme != NULL);
+    static _Thread_local lty_programme_t programme;
+    lty_store_txn_t *txn = NULL;
+    const lty_settings_t *settings = NULL;
+    int err = lty_store_read_begin(api->store, &txn);
+    if (err == 0) err = lty_settings_get(txn, &settings);
+    if (err == 0) programme = settings->programme;
+    if (txn != NULL) lty_store_txn_abort(txn);
+    if (err != 0) {
+        LTY_LOG(LTY_LOG_WARN, "event=settings_unreadable err=%d (the programme of the start)",
+                err);
+        return api->programme;
+    }
+    return &programme;
 }
 
 /* ---- The run driver ----------------------------------------------------------------------- */
@@ -174,7 +193,9 @@ static int grant_apply_cb(lty_job_t *job, lty_store_txn_t *txn)
     lty_actor_t actor = {.role = LTY_ROLE_NONE}; /* the operator who made the run */
     snprintf(actor.principal, sizeof(actor.principal), "%s", err == 0 ? run.principal : "");
     job->status = 200;
-    if (err == 0) err = lty_ops_run_grant(txn, &actor, worker->api->programme, job->now_ms,
+    const lty_settings_t *settings = NULL; /* those of this transaction (issue 12) */
+    if (err == 0) err = lty_settings_get(txn, &settings);
+    if (err == 0) err = lty_ops_run_grant(txn, &actor, &settings->programme, job->now_ms,
                                           worker->step_run_id, LTY_RUN_STEP_MEMBERS_MAX, NULL,
                                           NULL, &worker->step_run);
     return err;

@@ -57,6 +57,12 @@ const struct lty_analytics_rfm_s *lty__api_rfm_cached(lty_api_t *api, int64_t as
                                                       int64_t window_days, uint64_t snapshot,
                                                       uint64_t *snapshot_out, int *err_out);
 
+/** The programme in force now (issue 12's settings: a PUT of the programme, its "analytics"
+ *  included, is live for the next report as for every other request), read through this
+ *  thread's settings cache in a read transaction of its own. Valid until this thread calls it
+ *  again. On a store error it logs and answers the programme loaded at start. */
+const lty_programme_t *lty__api_programme_now(lty_api_t *api);
+
 struct lty_analytics_health_s;
 struct lty_analytics_uplift_s;
 /** The JSON of a health report and of a run's uplift (analytics_health.c). */

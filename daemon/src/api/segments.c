@@ -15,6 +15,7 @@
 #include "lty/lty_clock.h"
 #include "ops_analytics.h"
 #include "programme.h"
+#include "settings.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -216,16 +217,18 @@ typedef struct segment_command_s {
 static int segment_create_apply_cb(lty_job_t *job, lty_store_txn_t *txn)
 {
     const segment_command_t *command = lty_api_job_command(job);
-    lty_api_t *api = lty_api_job_api(job);
     lty_segment_t segment;
     lty_diag_t diag;
     lty_diag_clear(&diag);
     int err = lty_ops_segment_create(txn, lty_api_job_actor(job), job->now_ms, command->name,
                                      &command->filter, &segment, &diag);
     if (err != 0) return lty_api_job_refuse(job, err, &diag);
+    const lty_settings_t *settings = NULL; /* the tier names of this transaction */
+    err = lty_api_job_settings(job, txn, &settings);
+    if (err != 0) return err;
     lty_json_writer_t writer;
     lty_jw_init(&writer, job->body);
-    segment_render(&writer, api->programme, &segment);
+    segment_render(&writer, &settings->programme, &segment);
     return lty_api_job_reply(job, 201);
 }
 
@@ -245,7 +248,7 @@ int lty_api_admin_segment_create(lty_api_t *api, lty_exchange_t *exchange,
                                             command->name, sizeof(command->name), NULL, &diag);
     const lty_json_node_t *filter = NULL;
     if (err == 0) err = lty_json_get_object(root, "", "filter", true, &filter, &diag);
-    if (err == 0) err = filter_parse(api->programme, filter, &command->filter, &diag);
+    if (err == 0) err = filter_parse(lty__api_programme_now(api), filter, &command->filter, &diag);
     lty_json_doc_free(doc);
     if (err != 0) {
         lty_free(command);
@@ -277,8 +280,9 @@ int lty_api_admin_segment_list(lty_api_t *api, lty_exchange_t *exchange,
         lty_jw_object_begin(&writer);
         lty_jw_key(&writer, "segments");
         lty_jw_array_begin(&writer);
+        const lty_programme_t *programme = lty__api_programme_now(api);
         for (size_t index = 0; index < page->segments_count; index++) {
-            segment_render(&writer, api->programme, &page->segments[index]);
+            segment_render(&writer, programme, &page->segments[index]);
         }
         lty_jw_array_end(&writer);
         lty_jw_kv_int(&writer, "next_after", (int64_t)page->next_after);
@@ -309,7 +313,7 @@ int lty_api_admin_segment_get(lty_api_t *api, lty_exchange_t *exchange,
     if (err != 0) return lty_api_reply_error(exchange, err, NULL);
     lty_json_writer_t writer;
     lty_jw_init(&writer, &exchange->response.body);
-    segment_render(&writer, api->programme, &segment);
+    segment_render(&writer, lty__api_programme_now(api), &segment);
     return lty_api_reply(exchange, 200);
 }
 
@@ -327,7 +331,7 @@ static int segment_members_work_cb(lty_api_t *api, lty_exchange_t *exchange, voi
     const members_command_t *query = command;
     uint64_t *ids = NULL;
     size_t count = 0;
-    int err = lty_ops_segment_members(api->store, &api->programme->analytics,
+    int err = lty_ops_segment_members(api->store, &lty__api_programme_now(api)->analytics,
                                       &query->segment.filter, query->as_of_day, &ids, &count);
     if (err != 0) return lty_api_reply_error(exchange, err, NULL);
     char as_of[40];
@@ -441,9 +445,12 @@ static int run_create_apply_cb(lty_job_t *job, lty_store_txn_t *txn)
     if (created && run.state != LTY_RUN_DONE && command->ids_count <= LTY_RUN_STEP_MEMBERS_MAX) {
         /* A small run is one step's work: recorded and granted in this transaction, so the
          * answer shows it done. */
+        const lty_settings_t *settings = NULL; /* the programme of this transaction */
+        err = lty_api_job_settings(job, txn, &settings);
+        if (err != 0) return err;
         err = lty_ops_run_record(txn, job->now_ms, run.run_id, command->ids, command->ids_count,
                                  &run);
-        if (err == 0) err = lty_ops_run_grant(txn, lty_api_job_actor(job), api->programme,
+        if (err == 0) err = lty_ops_run_grant(txn, lty_api_job_actor(job), &settings->programme,
                                               job->now_ms, run.run_id, LTY_RUN_STEP_MEMBERS_MAX,
                                               NULL, NULL, &run);
         if (err != 0) return lty_api_job_refuse(job, err, NULL);
@@ -473,7 +480,7 @@ static int run_work_cb(lty_api_t *api, lty_exchange_t *exchange, void *pointer)
     lty_store_txn_abort(txn);
     if (err != 0) return lty_api_reply_error(exchange, err, NULL);
     if (found == LTY_E_NOT_FOUND) { /* a new run: its snapshot, as of now */
-        err = lty_ops_segment_members(api->store, &api->programme->analytics, &segment.filter,
+        err = lty_ops_segment_members(api->store, &lty__api_programme_now(api)->analytics, &segment.filter,
                                       lty_clock_day(lty_clock_now_ms()), &command->ids,
                                       &command->ids_count);
     }
