@@ -194,6 +194,37 @@ check "health: 26 members in the base tier, one campaign, three months" \
 check "health: points issued in the last month include the 400 of the run" \
     test "$(json '.points[-1].issued')" -ge 400
 
+# ---- a coupon run: issue 13's coupon issue to the same champions ------------------------------
+coupons_of() { request op GET "/v1/admin/members/$1/coupons"; json '.coupons | length'; }
+request op POST /v1/admin/coupon-campaigns \
+    '{"name":"Champions","kind":"amount_off","amount_off_cents":500}' -H "Idempotency-Key: $(key)"
+CAMPAIGN=$(json .campaign_id)
+check "a coupon campaign (201)" test "$STATUS" = 201
+snapshot coupon
+request op POST "/v1/admin/segments/$SEGMENT/runs" '{"action":"coupon","campaign_id":999}' \
+    -H "Idempotency-Key: $(key)"
+expect_error "a coupon run of a missing campaign" 404 campaign_not_found
+unchanged "the refused coupon run issues nothing" coupon
+request op POST "/v1/admin/segments/$SEGMENT/runs" '{"action":"coupon","campaign_id":1,"points":5}' \
+    -H "Idempotency-Key: $(key)"
+expect_error "a coupon run with points" 422 invalid_field
+COUPON_KEY=$(key)
+COUPON_BODY='{"action":"coupon","campaign_id":'$CAMPAIGN'}'
+request op POST "/v1/admin/segments/$SEGMENT/runs" "$COUPON_BODY" -H "Idempotency-Key: $COUPON_KEY"
+COUPON_RUN=$(json .run_id)
+check "coupon run: 8 members, 4 issued, 4 skipped without consent, done (201)" \
+    test "$STATUS/$(json .members)/$(json .granted)/$(json .skipped)/$(json .state)/$(json .campaign_id)" \
+    = "201/8/4/4/done/$CAMPAIGN"
+request op GET "/v1/admin/members/${MEMBER[13]}/coupons"
+check "a champion with consent has the campaign's coupon" \
+    test "$(json '.coupons | length')/$(json '.coupons[0].campaign_id')" = "1/$CAMPAIGN"
+check "a champion without consent has none" test "$(coupons_of "${MEMBER[17]}")" = 0
+snapshot coupon_run
+request op POST "/v1/admin/segments/$SEGMENT/runs" "$COUPON_BODY" -H "Idempotency-Key: $COUPON_KEY"
+check "the same coupon run again is a replay" test "$STATUS/$(json .run_id)" = "201/$COUPON_RUN"
+unchanged "the replayed coupon run issues nobody a second coupon" coupon_run
+check "still one coupon for the champion" test "$(coupons_of "${MEMBER[13]}")" = 1
+
 # ---- a return nets out of the purchase it returns ------------------------------------------------
 clock_to $((AS_OF_REL - 1))
 request till POST /v1/till/returns '{"receipt_no":"A1-0"}' -H "Idempotency-Key: $(key)"

@@ -160,6 +160,7 @@ fx_redemption() { # fx_redemption MEMBER_ID
     [[ "$STATUS" == 201 ]] || { fail "fixture: gift redemption: $STATUS"; return; }
     REDEMPTION=$(json .redemption_id)
 }
+
 # fx_segment: one saved segment for the walk (made once) that selects nobody (a home store no
 # member has): SEGMENT_ID; its runs are done in their own answer and grant nothing, so no thread
 # writes after them. fx_run: one run of it (made once): RUN_ID.

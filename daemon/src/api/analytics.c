@@ -97,8 +97,9 @@ static int query_as_of(lty_api_t *api, const lty_exchange_t *exchange, analytics
     int err = query_date(exchange, "as_of", lty_clock_day(lty_clock_now_ms()), &query->as_of_day,
                          diag);
     if (err == 0) {
-        err = query_int(exchange, "window_days", 1, LTY_ANALYTICS_DAYS_MAX,
-                        lty__api_programme_now(api)->analytics.rfm_window_days, &query->window_days, diag);
+        int64_t window_default = lty__api_programme_now(api)->analytics.rfm_window_days;
+        err = query_int(exchange, "window_days", 1, LTY_ANALYTICS_DAYS_MAX, window_default,
+                        &query->window_days, diag);
     }
     return err;
 }
@@ -375,10 +376,10 @@ static void lifecycle_month_render(lty_json_writer_t *writer,
 static int lifecycle_work_cb(lty_api_t *api, lty_exchange_t *exchange, void *command)
 {
     const analytics_query_t *query = command;
+    const lty_analytics_settings_t settings = lty__api_programme_now(api)->analytics;
     lty_analytics_lifecycle_t *lifecycle = lty_alloc(sizeof(*lifecycle));
     int err = lifecycle == NULL ? LTY_E_NOMEM
-                                : lty_ops_analytics_lifecycle(api->store,
-                                                              &lty__api_programme_now(api)->analytics,
+                                : lty_ops_analytics_lifecycle(api->store, &settings,
                                                               query->as_of_day,
                                                               (size_t)query->months, lifecycle);
     if (err != 0) {
@@ -414,11 +415,11 @@ int lty_api_admin_analytics_lifecycle(lty_api_t *api, lty_exchange_t *exchange,
 static int churn_work_cb(lty_api_t *api, lty_exchange_t *exchange, void *command)
 {
     const analytics_query_t *query = command;
+    const lty_analytics_settings_t settings = lty__api_programme_now(api)->analytics;
     lty_analytics_churn_t *churn = lty_alloc(sizeof(*churn));
     int err = churn == NULL ? LTY_E_NOMEM
-                            : lty_ops_analytics_churn(api->store, &lty__api_programme_now(api)->analytics,
-                                                      query->as_of_day, (size_t)query->limit,
-                                                      churn);
+                            : lty_ops_analytics_churn(api->store, &settings, query->as_of_day,
+                                                      (size_t)query->limit, churn);
     if (err != 0) {
         lty_free(churn);
         return lty_api_reply_error(exchange, err, NULL);
@@ -427,9 +428,8 @@ static int churn_work_cb(lty_api_t *api, lty_exchange_t *exchange, void *command
     lty_jw_init(&writer, &exchange->response.body);
     lty_jw_object_begin(&writer);
     date_render(&writer, "as_of", churn->as_of_day);
-    const lty_analytics_settings_t *settings = &lty__api_programme_now(api)->analytics;
-    lty_jw_kv_int(&writer, "factor_percent", settings->churn_factor_percent);
-    lty_jw_kv_int(&writer, "purchase_days_min", settings->churn_purchase_days_min);
+    lty_jw_kv_int(&writer, "factor_percent", settings.churn_factor_percent);
+    lty_jw_kv_int(&writer, "purchase_days_min", settings.churn_purchase_days_min);
     lty_jw_kv_int(&writer, "members_checked", (int64_t)churn->members_checked);
     lty_jw_kv_int(&writer, "members_at_risk", (int64_t)churn->members_at_risk);
     lty_jw_key(&writer, "members");
@@ -516,7 +516,8 @@ int lty_api_admin_analytics_uplift(lty_api_t *api, lty_exchange_t *exchange,
     if (err == 0 && !present) {
         err = lty_diag_set(&diag, LTY_E_INVALID_QUERY, "run_id", "run_id is required");
     }
-    if (err == 0) err = query_int(exchange, "days", 1, LTY_ANALYTICS_DAYS_MAX,
-                                  lty__api_programme_now(api)->analytics.uplift_days, &query->days, &diag);
+    int64_t days_default = lty__api_programme_now(api)->analytics.uplift_days;
+    if (err == 0) err = query_int(exchange, "days", 1, LTY_ANALYTICS_DAYS_MAX, days_default,
+                                  &query->days, &diag);
     return queue_or_refuse(api, exchange, query, err, &diag, uplift_work_cb);
 }

@@ -10,11 +10,14 @@
 #include "lty/lty_clock.h"
 #include "lty/lty_log.h"
 #include "ops_analytics.h"
+#include "ops_coupons.h"
 #include "settings.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define RUNS_RESUMED_MAX 64 /* unfinished runs looked for at start */
@@ -51,6 +54,7 @@ typedef struct worker_s {
     const uint64_t *step_ids;
     size_t step_count;
     lty_segment_run_t step_run;
+    lty_api_run_coupons_t step_coupons;  /* a coupon run's codes for the step */
     /* the report worker's cached RFM */
     lty_analytics_rfm_t rfm;
     bool rfm_valid;
@@ -175,6 +179,71 @@ const lty_programme_t *lty__api_programme_now(lty_api_t *api)
     return &programme;
 }
 
+/* ---- Coupon runs -------------------------------------------------------------------------- */
+
+uint64_t lty__api_run_campaign(const lty_segment_run_t *run)
+{
+    LTY_ASSERT(run != NULL);
+    char *end = NULL;
+    unsigned long long campaign_id = strtoull(run->ref, &end, 10);
+    if (run->ref[0] < '1' || run->ref[0] > '9' || end == NULL || *end != '\0' ||
+        campaign_id > UINT32_MAX) {
+        return 0;
+    }
+    return (uint64_t)campaign_id;
+}
+
+int lty__api_run_coupons_mint(lty_api_t *api, uint64_t campaign_id, size_t count,
+                              lty_api_run_coupons_t *coupons_out)
+{
+    LTY_ASSERT(api != NULL && coupons_out != NULL && count <= LTY_RUN_STEP_MEMBERS_MAX);
+    memset(coupons_out, 0, sizeof(*coupons_out));
+    if (campaign_id == 0 || campaign_id > UINT32_MAX) return LTY_E_CAMPAIGN_NOT_FOUND;
+    uint32_t expiry_day = 0;
+    lty_store_txn_t *txn = NULL;
+    int err = lty_store_read_begin(api->store, &txn);
+    if (err == 0) err = lty_ops_campaign_mint_terms(txn, campaign_id, lty_clock_now_ms(),
+                                                    &expiry_day);
+    if (txn != NULL) lty_store_txn_abort(txn);
+    if (err != 0 || count == 0) return err;
+    coupons_out->minted = lty_calloc(count, sizeof(*coupons_out->minted));
+    if (coupons_out->minted == NULL) return LTY_E_NOMEM;
+    err = lty__api_codes_mint(api, campaign_id, expiry_day, count, coupons_out->minted);
+    if (err != 0) {
+        lty__api_run_coupons_free(coupons_out);
+        return err;
+    }
+    coupons_out->count = count;
+    return 0;
+}
+
+void lty__api_run_coupons_free(lty_api_run_coupons_t *coupons)
+{
+    if (coupons == NULL) return;
+    lty_free(coupons->minted);
+    memset(coupons, 0, sizeof(*coupons));
+}
+
+int lty__api_run_coupon_grant(void *userdata, lty_store_txn_t *txn, const lty_segment_run_t *run,
+                              const lty_member_t *member, int64_t now_ms,
+                              uint64_t *result_id_out)
+{
+    lty_api_run_coupons_t *coupons = userdata;
+    LTY_ASSERT(coupons != NULL && coupons->actor != NULL && run != NULL && member != NULL);
+    if (coupons->used == coupons->count) return LTY_E_UNAVAILABLE; /* the next step mints more */
+    static _Thread_local lty_ops_issue_t issue; /* room for LTY_COUPON_ISSUE_MAX */
+    static _Thread_local lty_ops_issue_result_t result;
+    issue.campaign_id = lty__api_run_campaign(run);
+    issue.source = LTY_COUPON_SOURCE_MEMBER;
+    issue.count = 1;
+    issue.member_ids[0] = member->member_id;
+    snprintf(issue.issue_key, sizeof(issue.issue_key), "segment-run:%" PRIu64, run->run_id);
+    issue.minted[0] = coupons->minted[coupons->used++];
+    int err = lty_ops_coupons_issue(txn, coupons->actor, now_ms, &issue, &result, NULL);
+    if (err == 0) *result_id_out = result.issued[0].coupon.serial;
+    return err;
+}
+
 /* ---- The run driver ----------------------------------------------------------------------- */
 
 static int record_apply_cb(lty_job_t *job, lty_store_txn_t *txn)
@@ -195,9 +264,15 @@ static int grant_apply_cb(lty_job_t *job, lty_store_txn_t *txn)
     job->status = 200;
     const lty_settings_t *settings = NULL; /* those of this transaction (issue 12) */
     if (err == 0) err = lty_settings_get(txn, &settings);
+    bool coupon = err == 0 && run.action == LTY_RUN_ACTION_COUPON;
+    worker->step_coupons.actor = &actor;
+    worker->step_coupons.used = 0; /* a retried step hands the same codes out again */
     if (err == 0) err = lty_ops_run_grant(txn, &actor, &settings->programme, job->now_ms,
-                                          worker->step_run_id, LTY_RUN_STEP_MEMBERS_MAX, NULL,
-                                          NULL, &worker->step_run);
+                                          worker->step_run_id, LTY_RUN_STEP_MEMBERS_MAX,
+                                          coupon ? lty__api_run_coupon_grant : NULL,
+                                          coupon ? &worker->step_coupons : NULL,
+                                          &worker->step_run);
+    worker->step_coupons.actor = NULL;
     return err;
 }
 
@@ -247,6 +322,28 @@ static bool worker_stopping(worker_t *worker)
     return stopping;
 }
 
+/* Before a grant step of a coupon run: as many codes as it may grant (its members not yet
+ * granted, skipped or held out, at most a step's); none for a bonus run. */
+static int step_coupons_mint(worker_t *worker)
+{
+    lty_segment_run_t run;
+    lty_store_txn_t *txn = NULL;
+    int err = lty_store_read_begin(worker->api->store, &txn);
+    if (err == 0) err = lty_ops_run_get(txn, worker->step_run_id, &run);
+    if (txn != NULL) lty_store_txn_abort(txn);
+    if (err != 0 || run.action != LTY_RUN_ACTION_COUPON) return err;
+    uint64_t settled = run.granted_count + run.skipped_count + run.holdout_count;
+    uint64_t left = run.members_count > settled ? run.members_count - settled : 0;
+    size_t count = left < LTY_RUN_STEP_MEMBERS_MAX ? (size_t)left : LTY_RUN_STEP_MEMBERS_MAX;
+    err = lty__api_run_coupons_mint(worker->api, lty__api_run_campaign(&run), count,
+                                    &worker->step_coupons);
+    if (err != 0) {
+        LTY_LOG(LTY_LOG_WARN, "event=segment_run_coupons run=%llu err=%s",
+                (unsigned long long)worker->step_run_id, lty_err_name(err));
+    }
+    return err;
+}
+
 static void run_drive(worker_t *worker, const task_t *task)
 {
     worker->step_run_id = task->run_id;
@@ -261,7 +358,9 @@ static void run_drive(worker_t *worker, const task_t *task)
     }
     bool done = false; /* a run of nobody is DONE when created and never driven */
     while (err == 0 && !done && !worker_stopping(worker)) {
-        err = step_run(worker, grant_apply_cb);
+        err = step_coupons_mint(worker); /* a coupon run's codes, signed here */
+        if (err == 0) err = step_run(worker, grant_apply_cb);
+        lty__api_run_coupons_free(&worker->step_coupons);
         done = err == 0 && worker->step_run.state == LTY_RUN_DONE;
     }
     if (done) {

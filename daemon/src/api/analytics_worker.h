@@ -21,6 +21,7 @@
 #define LTY_API_ANALYTICS_WORKER_H
 
 #include "api.h"
+#include "ops_analytics.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -62,6 +63,40 @@ const struct lty_analytics_rfm_s *lty__api_rfm_cached(lty_api_t *api, int64_t as
  *  thread's settings cache in a read transaction of its own. Valid until this thread calls it
  *  again. On a store error it logs and answers the programme loaded at start. */
 const lty_programme_t *lty__api_programme_now(lty_api_t *api);
+
+/* ---- Coupon runs (issue 13's coupon issue, driven by a segment run) ---------------------- */
+
+struct lty_ops_minted_s;
+/** The coupon codes of one grant step of a coupon run: minted and signed before the step's
+ *  writer job (signing never runs on the writer), handed out one per member granted. */
+typedef struct lty_api_run_coupons_s {
+    const lty_actor_t *actor;          /* the issues are audited as the run's operator */
+    struct lty_ops_minted_s *minted;   /* count codes (lty_alloc), or NULL */
+    size_t count;
+    size_t used;
+} lty_api_run_coupons_t;
+
+/** The campaign a coupon run issues (its ref): 0 when the ref is not one. */
+uint64_t lty__api_run_campaign(const lty_segment_run_t *run);
+/**
+ * Check that campaign_id may issue now and mint count (0..LTY_RUN_STEP_MEMBERS_MAX) of its codes
+ * on this thread (a read transaction of its own). Release with lty__api_run_coupons_free.
+ * @return 0, LTY_E_CAMPAIGN_NOT_FOUND, LTY_E_CAMPAIGN_ENDED, LTY_E_UNAVAILABLE (no programme
+ *         key), LTY_E_NOMEM.
+ */
+int lty__api_run_coupons_mint(lty_api_t *api, uint64_t campaign_id, size_t count,
+                              lty_api_run_coupons_t *coupons_out);
+/** Free the codes (the struct itself is the caller's). NULL accepted. */
+void lty__api_run_coupons_free(lty_api_run_coupons_t *coupons);
+/**
+ * The lty_run_grant_cb of a coupon run (userdata: lty_api_run_coupons_t): one coupon of the
+ * run's campaign into the member's wallet under the issue key "segment-run:<run_id>", so a
+ * member gets it once however often a step is retried (lty_ops_coupons_issue); *result_id_out
+ * is the coupon's serial. LTY_E_UNAVAILABLE when the step's codes ran out.
+ */
+int lty__api_run_coupon_grant(void *userdata, lty_store_txn_t *txn, const lty_segment_run_t *run,
+                              const lty_member_t *member, int64_t now_ms,
+                              uint64_t *result_id_out);
 
 struct lty_analytics_health_s;
 struct lty_analytics_uplift_s;

@@ -398,6 +398,7 @@ typedef struct run_command_s {
     lty_ops_run_new_t run_new;
     uint64_t *ids;               /* the snapshot, until handed to the run driver */
     size_t ids_count;
+    lty_api_run_coupons_t coupons; /* a small coupon run's codes, minted on the report worker */
 } run_command_t;
 
 static void run_command_free(void *pointer)
@@ -405,6 +406,7 @@ static void run_command_free(void *pointer)
     run_command_t *command = pointer;
     if (command == NULL) return;
     lty_free(command->ids);
+    lty__api_run_coupons_free(&command->coupons);
     lty_free(command);
 }
 
@@ -420,7 +422,11 @@ static void run_render(lty_json_writer_t *writer, const lty_segment_run_t *run)
     lty_jw_kv_string(writer, "state", states[run->state]);
     lty_jw_kv_string(writer, "created", created);
     lty_jw_kv_string(writer, "created_by", run->principal);
-    lty_jw_kv_int(writer, "points", run->points);
+    if (run->action == LTY_RUN_ACTION_COUPON) {
+        lty_jw_kv_int(writer, "campaign_id", (int64_t)lty__api_run_campaign(run));
+    } else {
+        lty_jw_kv_int(writer, "points", run->points);
+    }
     lty_jw_kv_string(writer, "reason", run->reason);
     lty_jw_kv_bool(writer, "marketing", run->marketing != 0);
     lty_jw_kv_int(writer, "holdout_percent", run->holdout_percent);
@@ -450,9 +456,13 @@ static int run_create_apply_cb(lty_job_t *job, lty_store_txn_t *txn)
         if (err != 0) return err;
         err = lty_ops_run_record(txn, job->now_ms, run.run_id, command->ids, command->ids_count,
                                  &run);
+        bool coupon = run.action == LTY_RUN_ACTION_COUPON;
+        command->coupons.actor = lty_api_job_actor(job);
+        command->coupons.used = 0; /* a batch applied again hands the same codes out again */
         if (err == 0) err = lty_ops_run_grant(txn, lty_api_job_actor(job), &settings->programme,
                                               job->now_ms, run.run_id, LTY_RUN_STEP_MEMBERS_MAX,
-                                              NULL, NULL, &run);
+                                              coupon ? lty__api_run_coupon_grant : NULL,
+                                              coupon ? &command->coupons : NULL, &run);
         if (err != 0) return lty_api_job_refuse(job, err, NULL);
     } else if (created && run.state != LTY_RUN_DONE && command->ids != NULL && !job->dry_run) {
         /* Its steps are jobs of later batches: this one commits first (or fails, and the first
@@ -480,9 +490,19 @@ static int run_work_cb(lty_api_t *api, lty_exchange_t *exchange, void *pointer)
     lty_store_txn_abort(txn);
     if (err != 0) return lty_api_reply_error(exchange, err, NULL);
     if (found == LTY_E_NOT_FOUND) { /* a new run: its snapshot, as of now */
-        err = lty_ops_segment_members(api->store, &lty__api_programme_now(api)->analytics, &segment.filter,
-                                      lty_clock_day(lty_clock_now_ms()), &command->ids,
-                                      &command->ids_count);
+        err = lty_ops_segment_members(api->store, &lty__api_programme_now(api)->analytics,
+                                      &segment.filter, lty_clock_day(lty_clock_now_ms()),
+                                      &command->ids, &command->ids_count);
+    }
+    if (err == 0 && found == LTY_E_NOT_FOUND &&
+        command->run_new.action == LTY_RUN_ACTION_COUPON) {
+        /* The campaign may issue; a run of one step gets its codes now (signed here, never on
+         * the writer); a larger one per step, on the run driver. */
+        size_t count = command->ids_count <= LTY_RUN_STEP_MEMBERS_MAX ? command->ids_count : 0;
+        lty_segment_run_t probe = {0};
+        memcpy(probe.ref, command->run_new.ref, sizeof(probe.ref));
+        err = lty__api_run_coupons_mint(api, lty__api_run_campaign(&probe), count,
+                                        &command->coupons);
     }
     if (err != 0) return lty_api_reply_error(exchange, err, NULL);
     return lty_api_submit(api, exchange, run_create_apply_cb, command, run_command_free);
@@ -491,26 +511,36 @@ static int run_work_cb(lty_api_t *api, lty_exchange_t *exchange, void *pointer)
 static int run_body_parse(const lty_json_node_t *root, lty_ops_run_new_t *run_new,
                           lty_diag_t *diag)
 {
-    static const char *const keys[] = {"action", "points", "reason", "holdout_percent",
-                                       "marketing", NULL};
+    static const char *const keys[] = {"action",    "points",   "campaign_id", "reason",
+                                       "holdout_percent", "marketing", NULL};
     char action[16] = "";
-    int64_t holdout = 0;
-    bool marketing = true;
+    int64_t holdout = 0, campaign_id = 0;
+    bool marketing = true, coupon = false;
     int err = lty_json_keys_check(root, "", keys, diag);
     if (err == 0) err = lty_json_get_string(root, "", "action", true, 1, 15, action,
                                             sizeof(action), NULL, diag);
-    if (err == 0 && strcmp(action, "bonus") != 0) {
-        err = lty_diag_set(diag, LTY_E_INVALID_FIELD, "/action",
-                           "action is bonus (coupon issues come with issue 13)");
+    if (err == 0) {
+        coupon = strcmp(action, "coupon") == 0;
+        if (!coupon && strcmp(action, "bonus") != 0) {
+            err = lty_diag_set(diag, LTY_E_INVALID_FIELD, "/action", "action is bonus or coupon");
+        }
     }
-    run_new->action = LTY_RUN_ACTION_BONUS;
-    if (err == 0) err = lty_json_get_int(root, "", "points", true, 1, LTY_POINTS_PER_TXN_MAX,
+    run_new->action = coupon ? LTY_RUN_ACTION_COUPON : LTY_RUN_ACTION_BONUS;
+    /* A bonus: points and a reason; a coupon: one of campaign_id's coupons (issue 13). */
+    if (err == 0) err = lty_json_get_int(root, "", "points", !coupon, 1, LTY_POINTS_PER_TXN_MAX,
                                          &run_new->points, NULL, diag);
-    if (err == 0) err = lty_json_get_string(root, "", "reason", true, 1, LTY_REASON_BYTES_MAX,
+    if (err == 0) err = lty_json_get_int(root, "", "campaign_id", coupon, 1, UINT32_MAX,
+                                         &campaign_id, NULL, diag);
+    if (err == 0 && (coupon ? run_new->points != 0 : campaign_id != 0)) {
+        err = lty_diag_set(diag, LTY_E_INVALID_FIELD, coupon ? "/points" : "/campaign_id",
+                           "a %s run takes no %s", action, coupon ? "points" : "campaign_id");
+    }
+    if (err == 0) err = lty_json_get_string(root, "", "reason", !coupon, 1, LTY_REASON_BYTES_MAX,
                                             run_new->reason, sizeof(run_new->reason), NULL, diag);
     if (err == 0) err = lty_json_get_int(root, "", "holdout_percent", false, 0,
                                          LTY_RUN_HOLDOUT_PERCENT_MAX, &holdout, NULL, diag);
     if (err == 0) err = lty_json_get_bool(root, "", "marketing", false, &marketing, NULL, diag);
+    if (coupon) snprintf(run_new->ref, sizeof(run_new->ref), "%" PRId64, campaign_id);
     run_new->holdout_percent = (uint32_t)holdout;
     run_new->marketing = marketing;
     return err;
