@@ -76,16 +76,24 @@ static void test_purchase_sales_add_up_per_day_and_store(void **state)
     assert_sound();
 }
 
-static void test_purchase_returns_net_out_of_the_sale_they_return(void **state)
+/* A member whose sale of 30.00 (R1, today) had one of three units of its second line (1500 for
+ * 3) returned the next day: 500 back, the purchase stays. */
+static uint64_t member_with_partly_returned_sale(lty_ops_sale_result_t *sold_out)
 {
-    (void)state;
     uint64_t member_id = 0;
     lty_card_t card;
     member_with_card("+8613800138001", &member_id, &card);
+    assert_int_equal(sale(card.card_no, "R1", 3000, 0, NOW, sold_out), 0);
+    assert_int_equal(sale_give_back(&till_actor, sold_out->sale_id, "6909876543210", 1, NOW + DAY),
+                     0);
+    return member_id;
+}
+
+static void test_purchase_returns_net_out_of_the_sale_they_return(void **state)
+{
+    (void)state;
     lty_ops_sale_result_t sold;
-    assert_int_equal(sale(card.card_no, "R1", 3000, 0, NOW, &sold), 0);
-    /* One of three units of the second line (1500 for 3): 500 back, the purchase stays. */
-    assert_int_equal(sale_give_back(&till_actor, sold.sale_id, "6909876543210", 1, NOW + DAY), 0);
+    uint64_t member_id = member_with_partly_returned_sale(&sold);
     day_expect(member_id, NOW, "S001", 1, 2500);
     assert_false(day_of(member_id, NOW + DAY, "S001", &(lty_purchase_day_t){0})); /* not today's */
     /* The rest, the next day (a till takes back only its own store's sales): nothing of the sale
@@ -145,12 +153,8 @@ static void test_purchase_rebuild_gives_the_same_records(void **state)
 static void test_purchase_schema9_store_migrates_to_the_same_records(void **state)
 {
     (void)state;
-    uint64_t member_id = 0;
-    lty_card_t card;
-    member_with_card("+8613800138001", &member_id, &card);
     lty_ops_sale_result_t sold;
-    assert_int_equal(sale(card.card_no, "R1", 3000, 0, NOW, &sold), 0);
-    assert_int_equal(sale_give_back(&till_actor, sold.sale_id, "6909876543210", 1, NOW + DAY), 0);
+    uint64_t member_id = member_with_partly_returned_sale(&sold);
 
     lty_store_txn_t *txn = write_begin();
     int err = lty__ops_purchase_clear(txn);
