@@ -148,6 +148,12 @@ check "the refusal names /analytics/churn_factor_percent" \
 unchanged "the refused PUT changes nothing" thresholds
 programme_put '.analytics.churn_factor_percent = 300'
 check "PUT programme: churn factor back to 300%" test "$STATUS" = 200
+audit_all
+CHANGE=$(jq -r '[.[] | select(.action == "programme.update" and .target == "programme:analytics")]
+    | .[0] | "\(.old_value | contains("\"churn_factor_percent\":300,"))/\(.new_value
+    | contains("\"churn_factor_percent\":1000,"))"' "$LTY_TMP/audit.json")
+check "the audit trail has the change of the analytics key, old and new ($CHANGE)" \
+    test "$CHANGE" = "true/true"
 request op GET "/v1/admin/analytics/lifecycle?as_of=$AS_OF&months=3"
 check "lifecycle: 20 active, the 6 demo members lapsed" \
     test "$(json '.stages | "\(.new)/\(.active)/\(.lapsing)/\(.lapsed)/\(.closed)"')" = "0/20/0/6/0"

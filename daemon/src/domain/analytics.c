@@ -220,6 +220,14 @@ void lty_analytics_settings_render(const lty_analytics_settings_t *settings,
     LTY_ASSERT(writer != NULL);
     lty_jw_object_begin(writer);
     lty_jw_kv_int(writer, "rfm_window_days", settings->rfm_window_days);
+    lty_jw_kv_int(writer, "stage_new_days", settings->stage_new_days);
+    lty_jw_kv_int(writer, "stage_active_days", settings->stage_active_days);
+    lty_jw_kv_int(writer, "stage_lapsing_days", settings->stage_lapsing_days);
+    lty_jw_kv_int(writer, "churn_factor_percent", settings->churn_factor_percent);
+    lty_jw_kv_int(writer, "churn_purchase_days_min", settings->churn_purchase_days_min);
+    lty_jw_kv_int(writer, "uplift_days", settings->uplift_days);
+    /* The segment rules last: an audit record's old and new values (256 bytes) keep the
+     * thresholds above whole. */
     lty_jw_key(writer, "segments");
     lty_jw_object_begin(writer);
     for (size_t index = 0; index < LTY_RFM_SEGMENTS_COUNT; index++) {
@@ -233,12 +241,6 @@ void lty_analytics_settings_render(const lty_analytics_settings_t *settings,
         lty_jw_object_end(writer);
     }
     lty_jw_object_end(writer);
-    lty_jw_kv_int(writer, "stage_new_days", settings->stage_new_days);
-    lty_jw_kv_int(writer, "stage_active_days", settings->stage_active_days);
-    lty_jw_kv_int(writer, "stage_lapsing_days", settings->stage_lapsing_days);
-    lty_jw_kv_int(writer, "churn_factor_percent", settings->churn_factor_percent);
-    lty_jw_kv_int(writer, "churn_purchase_days_min", settings->churn_purchase_days_min);
-    lty_jw_kv_int(writer, "uplift_days", settings->uplift_days);
     lty_jw_object_end(writer);
 }
 
