@@ -174,6 +174,29 @@ int lty_api_query_int(const lty_exchange_t *exchange, const char *name, int64_t 
  *  default limit_default). 0, or LTY_E_INVALID_QUERY with the diag filled. */
 int lty_api_query_page(const lty_exchange_t *exchange, int64_t limit_default, int64_t limit_max,
                        int64_t *after_out, int64_t *limit_out, lty_diag_t *diag);
+/** One kind of paged list (lty_api_page_reply): {key:[items...], "next_after"}. */
+typedef struct lty_api_page_list_s {
+    const char *key;       /* the array's name: "campaigns" */
+    size_t page_size;      /* bytes of the page read_cb fills (allocated per request) */
+    int64_t limit_default; /* limit when the query names none */
+    int64_t limit_max;     /* the largest limit a query may ask */
+    /* Read up to limit items above after into page, in a read transaction: 0 with the number
+     * read in *count_out and the next cursor (0 at the end) in *next_after_out, or an error. */
+    int (*read_cb)(lty_store_txn_t *txn, const void *context, uint64_t after, size_t limit,
+                   void *page, size_t *count_out, uint64_t *next_after_out);
+    /* Render the page's item index (below the count read_cb gave). */
+    void (*item_render_cb)(lty_json_writer_t *writer, const void *page, size_t index,
+                           const void *context);
+} lty_api_page_list_t;
+/** Read a page of list (context goes to its callbacks) and write its members key:[...] and
+ *  "next_after" into the object being written; nothing is written on error. 0, LTY_E_NOMEM,
+ *  or read_cb's error. */
+int lty_api_page_write(lty_api_t *api, lty_json_writer_t *writer, const lty_api_page_list_t *list,
+                       const void *context, uint64_t after, size_t limit);
+/** A paged list's whole reply: after and limit from the query (lty_api_query_page, refused
+ *  with its diag), then 200 {key:[...], "next_after"}, or the read's error. */
+int lty_api_page_reply(lty_api_t *api, lty_exchange_t *exchange, const lty_api_page_list_t *list,
+                       const void *context);
 /** Query parameter as a string (percent-decoded) into out. */
 int lty_api_query_string(const lty_exchange_t *exchange, const char *name, char *out,
                          size_t out_size, bool *present_out, lty_diag_t *diag);
@@ -250,11 +273,6 @@ int lty__api_codes_mint(lty_api_t *api, uint64_t campaign_id, uint32_t expiry_da
                         lty_ops_minted_t *minted);
 /** "expires_at": the end of a code's expiry day, or null. */
 void lty__api_expiry_render(lty_json_writer_t *writer, uint32_t expiry_day);
-/** The after and limit query parameters of a paged list (LTY_COUPON_PAGE_*). */
-int lty__api_page_query(const lty_exchange_t *exchange, uint64_t *after_out, size_t *limit_out,
-                        lty_diag_t *diag);
-/** "next_after": the cursor, or null at the end. */
-void lty__api_next_render(lty_json_writer_t *writer, uint64_t next_after);
 
 /* ---- Mutations (loop thread submits, writer thread applies) ---------------------------- */
 

@@ -370,64 +370,34 @@ int lty_api_admin_campaign_get(lty_api_t *api, lty_exchange_t *exchange,
     return lty_api_reply(exchange, 200);
 }
 
-/* after and limit of a paged list. */
-int lty__api_page_query(const lty_exchange_t *exchange, uint64_t *after_out, size_t *limit_out,
-                      lty_diag_t *diag)
+static int campaign_page_read(lty_store_txn_t *txn, const void *context, uint64_t after,
+                              size_t limit, void *page, size_t *count_out,
+                              uint64_t *next_after_out)
 {
-    int64_t after = 0, limit = LTY_COUPON_PAGE_DEFAULT;
-    int err = lty_api_query_int(exchange, "after", 0, LTY_JSON_INT_MAX, &after, NULL, diag);
-    if (err == 0) err = lty_api_query_int(exchange, "limit", 1, LTY_COUPON_PAGE_MAX, &limit,
-                                          NULL, diag);
-    *after_out = (uint64_t)after;
-    *limit_out = (size_t)limit;
+    (void)context;
+    lty_ops_campaign_page_t *campaigns = page;
+    int err = lty_ops_campaign_list(txn, after, limit, campaigns);
+    *count_out = campaigns->campaigns_count;
+    *next_after_out = campaigns->next_after;
     return err;
 }
 
-void lty__api_next_render(lty_json_writer_t *writer, uint64_t next_after)
+/* context: the programme. */
+static void campaign_item_render(lty_json_writer_t *writer, const void *page, size_t index,
+                                 const void *context)
 {
-    lty_jw_key(writer, "next_after");
-    if (next_after == 0) {
-        lty_jw_null(writer);
-    } else {
-        lty_jw_int(writer, (int64_t)next_after);
-    }
+    const lty_ops_campaign_page_t *campaigns = page;
+    campaign_render(writer, &campaigns->campaigns[index], context);
 }
 
-static void campaign_page_render(lty_json_writer_t *writer, const lty_ops_campaign_page_t *page,
-                                 const lty_programme_t *programme)
-{
-    lty_jw_object_begin(writer);
-    lty_jw_key(writer, "campaigns");
-    lty_jw_array_begin(writer);
-    for (size_t index = 0; index < page->campaigns_count; index++) {
-        campaign_render(writer, &page->campaigns[index], programme);
-    }
-    lty_jw_array_end(writer);
-    lty__api_next_render(writer, page->next_after);
-    lty_jw_object_end(writer);
-}
+static const lty_api_page_list_t campaign_list = {
+    .key = "campaigns", .page_size = sizeof(lty_ops_campaign_page_t),
+    .limit_default = LTY_COUPON_PAGE_DEFAULT, .limit_max = LTY_COUPON_PAGE_MAX,
+    .read_cb = campaign_page_read, .item_render_cb = campaign_item_render};
 
 static int campaign_page_reply(lty_api_t *api, lty_exchange_t *exchange)
 {
-    uint64_t after = 0;
-    size_t limit = 0;
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    int err = lty__api_page_query(exchange, &after, &limit, &diag);
-    if (err != 0) return lty_api_reply_error(exchange, err, &diag);
-    lty_ops_campaign_page_t *page = lty_alloc(sizeof(*page));
-    if (page == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
-    lty_store_txn_t *txn = NULL;
-    err = lty_store_read_begin(api->store, &txn);
-    if (err == 0) err = lty_ops_campaign_list(txn, after, limit, page);
-    lty_store_txn_abort(txn);
-    if (err == 0) {
-        lty_json_writer_t writer;
-        lty_jw_init(&writer, &exchange->response.body);
-        campaign_page_render(&writer, page, api->programme);
-    }
-    lty_free(page);
-    return err == 0 ? lty_api_reply(exchange, 200) : lty_api_reply_error(exchange, err, NULL);
+    return lty_api_page_reply(api, exchange, &campaign_list, api->programme);
 }
 
 int lty_api_admin_campaign_list(lty_api_t *api, lty_exchange_t *exchange,
@@ -736,30 +706,37 @@ static int offer_page_read(lty_api_t *api, uint64_t after, size_t limit, bool ac
     return err;
 }
 
+/* context: true for the active offers only. */
+static int offer_list_read(lty_store_txn_t *txn, const void *context, uint64_t after,
+                           size_t limit, void *page, size_t *count_out, uint64_t *next_after_out)
+{
+    lty_ops_offer_page_t *offers = page;
+    int err = lty_ops_offer_list(txn, after, limit, *(const bool *)context, offers);
+    *count_out = offers->offers_count;
+    *next_after_out = offers->next_after;
+    return err;
+}
+
+static void offer_item_render(lty_json_writer_t *writer, const void *page, size_t index,
+                              const void *context)
+{
+    (void)context;
+    const lty_ops_offer_page_t *offers = page;
+    offer_render(writer, &offers->offers[index]);
+}
+
+static const lty_api_page_list_t offer_list = {
+    .key = "offers", .page_size = sizeof(lty_ops_offer_page_t),
+    .limit_default = LTY_COUPON_PAGE_DEFAULT, .limit_max = LTY_COUPON_PAGE_MAX,
+    .read_cb = offer_list_read, .item_render_cb = offer_item_render};
+
 int lty_api_admin_offer_list(lty_api_t *api, lty_exchange_t *exchange,
                              const lty_route_params_t *params)
 {
     (void)params;
     LTY_ASSERT(api != NULL && exchange != NULL);
-    uint64_t after = 0;
-    size_t limit = 0;
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    int err = lty__api_page_query(exchange, &after, &limit, &diag);
-    if (err != 0) return lty_api_reply_error(exchange, err, &diag);
-    lty_ops_offer_page_t *page = lty_alloc(sizeof(*page));
-    if (page == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
-    err = offer_page_read(api, after, limit, false, page);
-    if (err == 0) {
-        lty_json_writer_t writer;
-        lty_jw_init(&writer, &exchange->response.body);
-        lty_jw_object_begin(&writer);
-        offers_render(&writer, page);
-        lty__api_next_render(&writer, page->next_after);
-        lty_jw_object_end(&writer);
-    }
-    lty_free(page);
-    return err == 0 ? lty_api_reply(exchange, 200) : lty_api_reply_error(exchange, err, NULL);
+    static const bool active_only = false;
+    return lty_api_page_reply(api, exchange, &offer_list, &active_only);
 }
 
 typedef struct offer_patch_s {
@@ -1000,35 +977,34 @@ static void conflict_render(lty_json_writer_t *writer, const lty_coupon_conflict
     lty_jw_object_end(writer);
 }
 
+/* context: the store ("" = all). */
+static int conflict_list_read(lty_store_txn_t *txn, const void *context, uint64_t after,
+                              size_t limit, void *page, size_t *count_out,
+                              uint64_t *next_after_out)
+{
+    lty_ops_conflict_page_t *conflicts = page;
+    int err = lty_ops_coupon_conflicts(txn, context, after, limit, conflicts);
+    *count_out = conflicts->conflicts_count;
+    *next_after_out = conflicts->next_after;
+    return err;
+}
+
+static void conflict_item_render(lty_json_writer_t *writer, const void *page, size_t index,
+                                 const void *context)
+{
+    (void)context;
+    const lty_ops_conflict_page_t *conflicts = page;
+    conflict_render(writer, &conflicts->conflicts[index]);
+}
+
+static const lty_api_page_list_t conflict_list = {
+    .key = "conflicts", .page_size = sizeof(lty_ops_conflict_page_t),
+    .limit_default = LTY_COUPON_PAGE_DEFAULT, .limit_max = LTY_COUPON_PAGE_MAX,
+    .read_cb = conflict_list_read, .item_render_cb = conflict_item_render};
+
 static int conflicts_reply(lty_api_t *api, lty_exchange_t *exchange, const char *store)
 {
-    uint64_t after = 0;
-    size_t limit = 0;
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    int err = lty__api_page_query(exchange, &after, &limit, &diag);
-    if (err != 0) return lty_api_reply_error(exchange, err, &diag);
-    lty_ops_conflict_page_t *page = lty_alloc(sizeof(*page));
-    if (page == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
-    lty_store_txn_t *txn = NULL;
-    err = lty_store_read_begin(api->store, &txn);
-    if (err == 0) err = lty_ops_coupon_conflicts(txn, store, after, limit, page);
-    lty_store_txn_abort(txn);
-    if (err == 0) {
-        lty_json_writer_t writer;
-        lty_jw_init(&writer, &exchange->response.body);
-        lty_jw_object_begin(&writer);
-        lty_jw_key(&writer, "conflicts");
-        lty_jw_array_begin(&writer);
-        for (size_t index = 0; index < page->conflicts_count; index++) {
-            conflict_render(&writer, &page->conflicts[index]);
-        }
-        lty_jw_array_end(&writer);
-        lty__api_next_render(&writer, page->next_after);
-        lty_jw_object_end(&writer);
-    }
-    lty_free(page);
-    return err == 0 ? lty_api_reply(exchange, 200) : lty_api_reply_error(exchange, err, NULL);
+    return lty_api_page_reply(api, exchange, &conflict_list, store);
 }
 
 int lty_api_admin_coupon_conflicts(lty_api_t *api, lty_exchange_t *exchange,

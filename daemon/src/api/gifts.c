@@ -224,36 +224,34 @@ int lty_api_admin_gift_get(lty_api_t *api, lty_exchange_t *exchange,
     return err == 0 ? lty_api_reply(exchange, 200) : lty_api_reply_error(exchange, err, NULL);
 }
 
+/* context: true for the gifts on offer only (active and within their validity now). */
+static int gift_list_read(lty_store_txn_t *txn, const void *context, uint64_t after,
+                          size_t limit, void *page, size_t *count_out, uint64_t *next_after_out)
+{
+    lty_ops_gift_page_t *gifts = page;
+    int err = lty_ops_gift_list(txn, after, limit, *(const bool *)context, lty_clock_now_ms(),
+                                gifts);
+    *count_out = gifts->gifts_count;
+    *next_after_out = gifts->next_after;
+    return err;
+}
+
+static void gift_item_render(lty_json_writer_t *writer, const void *page, size_t index,
+                             const void *context)
+{
+    (void)context;
+    const lty_ops_gift_page_t *gifts = page;
+    gift_render(writer, &gifts->gifts[index]);
+}
+
+static const lty_api_page_list_t gift_list = {
+    .key = "gifts", .page_size = sizeof(lty_ops_gift_page_t),
+    .limit_default = LTY_COUPON_PAGE_DEFAULT, .limit_max = LTY_COUPON_PAGE_MAX,
+    .read_cb = gift_list_read, .item_render_cb = gift_item_render};
+
 static int gift_page_reply(lty_api_t *api, lty_exchange_t *exchange, bool offered_only)
 {
-    uint64_t after = 0;
-    size_t limit = 0;
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    int err = lty__api_page_query(exchange, &after, &limit, &diag);
-    if (err != 0) return lty_api_reply_error(exchange, err, &diag);
-    lty_ops_gift_page_t *page = lty_alloc(sizeof(*page));
-    if (page == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);
-    lty_store_txn_t *txn = NULL;
-    err = lty_store_read_begin(api->store, &txn);
-    if (err == 0) err = lty_ops_gift_list(txn, after, limit, offered_only, lty_clock_now_ms(),
-                                          page);
-    lty_store_txn_abort(txn);
-    if (err == 0) {
-        lty_json_writer_t writer;
-        lty_jw_init(&writer, &exchange->response.body);
-        lty_jw_object_begin(&writer);
-        lty_jw_key(&writer, "gifts");
-        lty_jw_array_begin(&writer);
-        for (size_t index = 0; index < page->gifts_count; index++) {
-            gift_render(&writer, &page->gifts[index]);
-        }
-        lty_jw_array_end(&writer);
-        lty__api_next_render(&writer, page->next_after);
-        lty_jw_object_end(&writer);
-    }
-    lty_free(page);
-    return err == 0 ? lty_api_reply(exchange, 200) : lty_api_reply_error(exchange, err, NULL);
+    return lty_api_page_reply(api, exchange, &gift_list, &offered_only);
 }
 
 int lty_api_admin_gift_list(lty_api_t *api, lty_exchange_t *exchange,
@@ -483,39 +481,58 @@ int lty_api_member_gift_cancel(lty_api_t *api, lty_exchange_t *exchange,
     return redemption_submit(api, exchange, params, false, lty_api_actor(exchange)->member_id);
 }
 
-/* A page of redemptions (member 0 = all) as {"redemptions":[...], "next_after"}. */
-static int redemptions_render(lty_api_t *api, lty_json_writer_t *writer, uint64_t member_id,
-                              uint8_t status, uint64_t after, size_t limit)
+/* A page of redemptions with its records. */
+typedef struct redemption_page_s {
+    lty_ops_redemption_page_t page;
+    lty_gift_redemption_t records[LTY_COUPON_PAGE_MAX];
+} redemption_page_t;
+
+/* Whose redemptions (member 0 = all), in which status (0 = any). */
+typedef struct redemption_filter_s {
+    uint64_t member_id;
+    uint8_t status;
+} redemption_filter_t;
+
+static int redemption_list_read(lty_store_txn_t *txn, const void *context, uint64_t after,
+                                size_t limit, void *page, size_t *count_out,
+                                uint64_t *next_after_out)
 {
-    static _Thread_local lty_gift_redemption_t records[LTY_COUPON_PAGE_MAX];
-    lty_ops_redemption_page_t page = {.redemptions = records};
-    lty_store_txn_t *txn = NULL;
-    int err = lty_store_read_begin(api->store, &txn);
-    if (err == 0) err = lty_ops_gift_redemptions(txn, member_id, status, after, limit, &page);
-    lty_store_txn_abort(txn);
-    if (err != 0) return err;
-    lty_jw_key(writer, "redemptions");
-    lty_jw_array_begin(writer);
-    for (size_t index = 0; index < page.redemptions_count; index++) {
-        redemption_render(writer, &records[index], NULL);
-    }
-    lty_jw_array_end(writer);
-    lty__api_next_render(writer, page.next_after);
-    return 0;
+    const redemption_filter_t *filter = context;
+    redemption_page_t *redemptions = page;
+    redemptions->page = (lty_ops_redemption_page_t){.redemptions = redemptions->records};
+    int err = lty_ops_gift_redemptions(txn, filter->member_id, filter->status, after, limit,
+                                       &redemptions->page);
+    *count_out = redemptions->page.redemptions_count;
+    *next_after_out = redemptions->page.next_after;
+    return err;
 }
+
+static void redemption_item_render(lty_json_writer_t *writer, const void *page, size_t index,
+                                   const void *context)
+{
+    (void)context;
+    const redemption_page_t *redemptions = page;
+    redemption_render(writer, &redemptions->records[index], NULL);
+}
+
+/* {"redemptions":[...], "next_after"} */
+static const lty_api_page_list_t redemption_list = {
+    .key = "redemptions", .page_size = sizeof(redemption_page_t),
+    .limit_default = LTY_COUPON_PAGE_DEFAULT, .limit_max = LTY_COUPON_PAGE_MAX,
+    .read_cb = redemption_list_read, .item_render_cb = redemption_item_render};
 
 int lty_api_admin_gift_redemptions(lty_api_t *api, lty_exchange_t *exchange,
                                    const lty_route_params_t *params)
 {
     (void)params;
     LTY_ASSERT(api != NULL && exchange != NULL);
-    uint64_t after = 0;
-    size_t limit = 0;
+    int64_t after = 0, limit = 0;
     int64_t member_id = 0;
     char status[16] = "";
     lty_diag_t diag;
     lty_diag_clear(&diag);
-    int err = lty__api_page_query(exchange, &after, &limit, &diag);
+    int err = lty_api_query_page(exchange, LTY_COUPON_PAGE_DEFAULT, LTY_COUPON_PAGE_MAX, &after,
+                                 &limit, &diag);
     if (err == 0) err = lty_api_query_int(exchange, "member_id", 1, LTY_JSON_INT_MAX, &member_id,
                                           NULL, &diag);
     if (err == 0) err = lty_api_query_string(exchange, "status", status, sizeof(status), NULL,
@@ -532,7 +549,9 @@ int lty_api_admin_gift_redemptions(lty_api_t *api, lty_exchange_t *exchange,
     lty_json_writer_t writer;
     lty_jw_init(&writer, &exchange->response.body);
     lty_jw_object_begin(&writer);
-    err = redemptions_render(api, &writer, (uint64_t)member_id, status_value, after, limit);
+    redemption_filter_t filter = {.member_id = (uint64_t)member_id, .status = status_value};
+    err = lty_api_page_write(api, &writer, &redemption_list, &filter, (uint64_t)after,
+                             (size_t)limit);
     lty_jw_object_end(&writer);
     if (err != 0) {
         lty_buf_reset(&exchange->response.body);
@@ -564,8 +583,9 @@ int lty_api_member_gifts(lty_api_t *api, lty_exchange_t *exchange,
     }
     lty_jw_array_end(&writer);
     lty_free(page);
-    if (err == 0) err = redemptions_render(api, &writer, lty_api_actor(exchange)->member_id, 0,
-                                           0, LTY_COUPON_PAGE_MAX);
+    redemption_filter_t filter = {.member_id = lty_api_actor(exchange)->member_id};
+    if (err == 0) err = lty_api_page_write(api, &writer, &redemption_list, &filter, 0,
+                                           LTY_COUPON_PAGE_MAX);
     lty_jw_object_end(&writer);
     if (err != 0) {
         lty_buf_reset(&exchange->response.body);

@@ -6,6 +6,7 @@
  *
  * Not here: which routes exist and who may call them (dispatch.c). */
 #include "api.h"
+#include "render.h"
 #include "calendar.h"
 #include "lty/lty_assert.h"
 
@@ -237,4 +238,52 @@ int lty_api_query_page(const lty_exchange_t *exchange, int64_t limit_default, in
     int err = lty_api_query_int(exchange, "after", 0, LTY_JSON_INT_MAX, after_out, NULL, diag);
     if (err == 0) err = lty_api_query_int(exchange, "limit", 1, limit_max, limit_out, NULL, diag);
     return err;
+}
+
+int lty_api_page_write(lty_api_t *api, lty_json_writer_t *writer, const lty_api_page_list_t *list,
+                       const void *context, uint64_t after, size_t limit)
+{
+    LTY_ASSERT(api != NULL && writer != NULL && list != NULL);
+    LTY_ASSERT(list->read_cb != NULL && list->item_render_cb != NULL);
+    void *page = lty_alloc(list->page_size);
+    if (page == NULL) return LTY_E_NOMEM;
+    size_t count = 0;
+    uint64_t next_after = 0;
+    lty_store_txn_t *txn = NULL;
+    int err = lty_store_read_begin(api->store, &txn);
+    if (err == 0) err = list->read_cb(txn, context, after, limit, page, &count, &next_after);
+    lty_store_txn_abort(txn);
+    if (err == 0) {
+        lty_jw_key(writer, list->key);
+        lty_jw_array_begin(writer);
+        for (size_t index = 0; index < count; index++) {
+            list->item_render_cb(writer, page, index, context);
+        }
+        lty_jw_array_end(writer);
+        lty_api_render_next_after(writer, next_after);
+    }
+    lty_free(page);
+    return err;
+}
+
+int lty_api_page_reply(lty_api_t *api, lty_exchange_t *exchange, const lty_api_page_list_t *list,
+                       const void *context)
+{
+    LTY_ASSERT(api != NULL && exchange != NULL && list != NULL);
+    int64_t after = 0, limit = 0;
+    lty_diag_t diag;
+    lty_diag_clear(&diag);
+    int err = lty_api_query_page(exchange, list->limit_default, list->limit_max, &after, &limit,
+                                 &diag);
+    if (err != 0) return lty_api_reply_error(exchange, err, &diag);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, &exchange->response.body);
+    lty_jw_object_begin(&writer);
+    err = lty_api_page_write(api, &writer, list, context, (uint64_t)after, (size_t)limit);
+    lty_jw_object_end(&writer);
+    if (err != 0) {
+        lty_buf_reset(&exchange->response.body);
+        return lty_api_reply_error(exchange, err, NULL);
+    }
+    return lty_api_reply(exchange, 200);
 }
