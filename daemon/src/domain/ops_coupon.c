@@ -24,33 +24,48 @@
 
 /* ---- Records in and out ---------------------------------------------------------------------- */
 
+int lty__ops_record_get(lty_store_txn_t *txn, lty_db_t db, uint64_t id, int not_found,
+                        lty_bytes_t *value_out)
+{
+    LTY_ASSERT(txn != NULL && value_out != NULL && not_found < 0);
+    if (id == 0) return not_found;
+    lty_key_t key;
+    lty_key_id(&key, id);
+    int err = lty_store_get(txn, db, lty_key_bytes(&key), value_out);
+    return err == LTY_E_NOT_FOUND ? not_found : err;
+}
+
+int lty__ops_record_put(lty_store_txn_t *txn, lty_db_t db, uint64_t id, const uint8_t *data,
+                        size_t size)
+{
+    LTY_ASSERT(txn != NULL && data != NULL);
+    lty_key_t key;
+    lty_key_id(&key, id);
+    return lty_store_put(txn, db, lty_key_bytes(&key), (lty_bytes_t){.data = data, .size = size});
+}
+
 int lty__ops_campaign_put(lty_store_txn_t *txn, const lty_campaign_t *campaign)
 {
     LTY_ASSERT(txn != NULL && campaign != NULL);
     uint8_t buffer[LTY_RECORD_CAMPAIGN_BYTES_MAX];
     size_t size = lty_record_campaign_encode(campaign, buffer, sizeof(buffer));
-    lty_key_t key;
-    lty_key_id(&key, campaign->campaign_id);
-    return lty_store_put(txn, LTY_DB_COUPON_CAMPAIGNS, lty_key_bytes(&key),
-                         (lty_bytes_t){.data = buffer, .size = size});
+    return lty__ops_record_put(txn, LTY_DB_COUPON_CAMPAIGNS, campaign->campaign_id, buffer, size);
 }
 
 int lty_ops_campaign_get(lty_store_txn_t *txn, uint64_t campaign_id, lty_campaign_t *campaign_out)
 {
     LTY_ASSERT(txn != NULL && campaign_out != NULL);
-    if (campaign_id == 0) return LTY_E_CAMPAIGN_NOT_FOUND;
-    lty_key_t key;
-    lty_key_id(&key, campaign_id);
     lty_bytes_t value;
-    int err = lty_store_get(txn, LTY_DB_COUPON_CAMPAIGNS, lty_key_bytes(&key), &value);
-    if (err == LTY_E_NOT_FOUND) return LTY_E_CAMPAIGN_NOT_FOUND;
+    int err = lty__ops_record_get(txn, LTY_DB_COUPON_CAMPAIGNS, campaign_id,
+                                  LTY_E_CAMPAIGN_NOT_FOUND, &value);
     if (err == 0) err = lty_record_campaign_decode(value, campaign_out);
     if (err == 0 && campaign_out->campaign_id != campaign_id) err = LTY_E_CORRUPT;
     return err;
 }
 
-static int coupon_put(lty_store_txn_t *txn, const lty_coupon_t *coupon, bool insert)
+int lty__ops_coupon_put(lty_store_txn_t *txn, const lty_coupon_t *coupon, bool insert)
 {
+    LTY_ASSERT(txn != NULL && coupon != NULL);
     uint8_t buffer[LTY_RECORD_COUPON_BYTES_MAX];
     size_t size = lty_record_coupon_encode(coupon, buffer, sizeof(buffer));
     lty_key_t key;
@@ -60,9 +75,10 @@ static int coupon_put(lty_store_txn_t *txn, const lty_coupon_t *coupon, bool ins
                   : lty_store_put(txn, LTY_DB_COUPONS, lty_key_bytes(&key), value);
 }
 
-static int coupon_get(lty_store_txn_t *txn, uint64_t campaign_id, uint64_t serial,
-                      lty_coupon_t *coupon_out)
+int lty__ops_coupon_get(lty_store_txn_t *txn, uint64_t campaign_id, uint64_t serial,
+                        lty_coupon_t *coupon_out)
 {
+    LTY_ASSERT(txn != NULL && coupon_out != NULL);
     lty_key_t key;
     lty_key_coupon(&key, campaign_id, serial);
     lty_bytes_t value;
@@ -78,21 +94,15 @@ static int offer_put(lty_store_txn_t *txn, const lty_offer_t *offer)
 {
     uint8_t buffer[LTY_RECORD_OFFER_BYTES_MAX];
     size_t size = lty_record_offer_encode(offer, buffer, sizeof(buffer));
-    lty_key_t key;
-    lty_key_id(&key, offer->offer_id);
-    return lty_store_put(txn, LTY_DB_COUPON_OFFERS, lty_key_bytes(&key),
-                         (lty_bytes_t){.data = buffer, .size = size});
+    return lty__ops_record_put(txn, LTY_DB_COUPON_OFFERS, offer->offer_id, buffer, size);
 }
 
 int lty_ops_offer_get(lty_store_txn_t *txn, uint64_t offer_id, lty_offer_t *offer_out)
 {
     LTY_ASSERT(txn != NULL && offer_out != NULL);
-    if (offer_id == 0) return LTY_E_OFFER_NOT_FOUND;
-    lty_key_t key;
-    lty_key_id(&key, offer_id);
     lty_bytes_t value;
-    int err = lty_store_get(txn, LTY_DB_COUPON_OFFERS, lty_key_bytes(&key), &value);
-    if (err == LTY_E_NOT_FOUND) return LTY_E_OFFER_NOT_FOUND;
+    int err = lty__ops_record_get(txn, LTY_DB_COUPON_OFFERS, offer_id, LTY_E_OFFER_NOT_FOUND,
+                                  &value);
     if (err == 0) err = lty_record_offer_decode(value, offer_out);
     if (err == 0 && offer_out->offer_id != offer_id) err = LTY_E_CORRUPT;
     return err;
@@ -295,7 +305,7 @@ static int coupon_store_new(lty_store_txn_t *txn, lty_campaign_t *campaign,
     memcpy(coupon.signature, minted->signature, sizeof(coupon.signature));
     *coupon_out = coupon;
     if (source == LTY_COUPON_SOURCE_VOUCHER) return 0; /* stored once the entry exists */
-    int err = coupon_put(txn, &coupon, true);
+    int err = lty__ops_coupon_put(txn, &coupon, true);
     if (err == 0 && member_id != 0) {
         lty_key_t key;
         lty_key_member_coupon(&key, member_id, coupon.campaign_id, coupon.serial);
@@ -317,7 +327,7 @@ static int grant_find(lty_store_txn_t *txn, uint64_t campaign_id, const char *is
     int err = lty_store_get(txn, LTY_DB_COUPON_GRANTS, lty_key_bytes(&key), &value);
     if (err == LTY_E_NOT_FOUND) return 0;
     if (err == 0) err = lty_record_u64_decode(value, &serial);
-    if (err == 0) err = coupon_get(txn, campaign_id, serial, coupon_out);
+    if (err == 0) err = lty__ops_coupon_get(txn, campaign_id, serial, coupon_out);
     if (err == LTY_E_NOT_FOUND) err = LTY_E_CORRUPT;
     *found_out = err == 0;
     return err;
@@ -575,7 +585,7 @@ int lty_ops_voucher_buy(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t 
         coupon->offer_id = offer->offer_id;
         coupon->entry_id = entry.entry_id;
         coupon->points = offer->points_price;
-        err = coupon_put(txn, coupon, true);
+        err = lty__ops_coupon_put(txn, coupon, true);
     }
     if (err == 0) {
         lty_key_t key;
@@ -635,7 +645,7 @@ static int wallet_item_add(lty_store_txn_t *txn, lty_ops_wallet_t *wallet, lty_b
         return LTY_E_CORRUPT;
     }
     lty_ops_wallet_item_t *item = &wallet->items[wallet->items_count];
-    int err = coupon_get(txn, campaign_id, serial, &item->coupon);
+    int err = lty__ops_coupon_get(txn, campaign_id, serial, &item->coupon);
     if (err == LTY_E_NOT_FOUND) err = LTY_E_CORRUPT;
     const lty_campaign_t *campaign = NULL;
     if (err == 0) err = wallet_campaign(txn, wallet, campaign_id, &campaign);

@@ -31,12 +31,8 @@ static int coupon_resolve(lty_store_txn_t *txn, const char *code, lty_coupon_t *
     uint8_t bytes[LTY_COUPON_CODE_BYTES];
     int err = lty_coupon_code_parse(code, strnlen(code, LTY_COUPON_CODE_SIZE), &fields, bytes);
     if (err != 0) return err;
-    lty_key_t key;
-    lty_key_coupon(&key, fields.campaign_id, fields.serial);
-    lty_bytes_t value;
-    err = lty_store_get(txn, LTY_DB_COUPONS, lty_key_bytes(&key), &value);
+    err = lty__ops_coupon_get(txn, fields.campaign_id, fields.serial, coupon_out);
     if (err == LTY_E_NOT_FOUND) return LTY_E_COUPON_NOT_FOUND;
-    if (err == 0) err = lty_record_coupon_decode(value, coupon_out);
     if (err != 0) return err;
     /* Every byte of the code must be the issued one's: the signature and the expiry day. */
     uint8_t differ = (uint8_t)(coupon_out->expiry_day != fields.expiry_day);
@@ -77,17 +73,27 @@ static int member_usage_add(lty_store_txn_t *txn, uint64_t member_id, uint64_t c
                          (lty_bytes_t){.data = bytes, .size = sizeof(bytes)});
 }
 
+/* The use of a coupon by a sale: 0, LTY_E_NOT_FOUND, or a store or decoding error. */
+static int use_get(lty_store_txn_t *txn, uint64_t sale_id, uint64_t campaign_id, uint64_t serial,
+                   lty_coupon_use_t *use_out)
+{
+    lty_key_t key;
+    lty_key_coupon_use(&key, sale_id, campaign_id, serial);
+    lty_bytes_t value;
+    int err = lty_store_get(txn, LTY_DB_COUPON_USES, lty_key_bytes(&key), &value);
+    return err == 0 ? lty_record_coupon_use_decode(value, use_out) : err;
+}
+
 /* The live use that took a coupon (for an offline conflict's report): its latest. */
 static void first_use_find(lty_store_txn_t *txn, const lty_coupon_t *coupon,
                            lty_ops_coupon_effect_t *effect)
 {
     if (coupon->last_sale_id == 0) return;
-    lty_key_t key;
-    lty_key_coupon_use(&key, coupon->last_sale_id, coupon->campaign_id, coupon->serial);
-    lty_bytes_t value;
     lty_coupon_use_t use;
-    if (lty_store_get(txn, LTY_DB_COUPON_USES, lty_key_bytes(&key), &value) != 0) return;
-    if (lty_record_coupon_use_decode(value, &use) != 0 || use.restored_ms != 0) return;
+    if (use_get(txn, coupon->last_sale_id, coupon->campaign_id, coupon->serial, &use) != 0 ||
+        use.restored_ms != 0) {
+        return;
+    }
     effect->first_sale_id = use.sale_id;
     memcpy(effect->first_store, use.store, sizeof(effect->first_store));
     memcpy(effect->first_till, use.till, sizeof(effect->first_till));
@@ -181,22 +187,15 @@ int lty_ops_coupons_plan(lty_store_txn_t *txn, const char *store, int64_t now_ms
 static int coupon_uses_add(lty_store_txn_t *txn, uint64_t campaign_id, uint64_t serial, int delta,
                            uint64_t sale_id)
 {
-    lty_key_t key;
-    lty_key_coupon(&key, campaign_id, serial);
-    lty_bytes_t value;
     lty_coupon_t coupon;
-    int err = lty_store_get(txn, LTY_DB_COUPONS, lty_key_bytes(&key), &value);
-    if (err == 0) err = lty_record_coupon_decode(value, &coupon);
+    int err = lty__ops_coupon_get(txn, campaign_id, serial, &coupon);
     if (err == LTY_E_NOT_FOUND || (err == 0 && delta < 0 && coupon.uses_count == 0)) {
         return LTY_E_CORRUPT;
     }
     if (err != 0) return err;
     coupon.uses_count = delta < 0 ? coupon.uses_count - 1 : coupon.uses_count + 1;
     if (delta > 0) coupon.last_sale_id = sale_id;
-    uint8_t buffer[LTY_RECORD_COUPON_BYTES_MAX];
-    size_t size = lty_record_coupon_encode(&coupon, buffer, sizeof(buffer));
-    return lty_store_put(txn, LTY_DB_COUPONS, lty_key_bytes(&key),
-                         (lty_bytes_t){.data = buffer, .size = size});
+    return lty__ops_coupon_put(txn, &coupon, false);
 }
 
 static int use_put(lty_store_txn_t *txn, const lty_coupon_use_t *use)
@@ -314,18 +313,12 @@ static int sale_uses_load(lty_store_txn_t *txn, uint64_t sale_id, sale_use_t *us
 static int use_restore(lty_store_txn_t *txn, int64_t now_ms, uint64_t sale_id,
                        const sale_use_t *ref, bool *campaign_all_restored)
 {
-    lty_key_t key;
-    lty_key_coupon_use(&key, sale_id, ref->campaign_id, ref->serial);
-    lty_bytes_t value;
     lty_coupon_use_t use;
-    int err = lty_store_get(txn, LTY_DB_COUPON_USES, lty_key_bytes(&key), &value);
+    int err = use_get(txn, sale_id, ref->campaign_id, ref->serial, &use);
     if (err == LTY_E_NOT_FOUND) err = LTY_E_CORRUPT;
-    if (err == 0) err = lty_record_coupon_use_decode(value, &use);
     static _Thread_local lty_campaign_t campaign;
     lty_coupon_t coupon;
-    lty_key_coupon(&key, ref->campaign_id, ref->serial);
-    if (err == 0) err = lty_store_get(txn, LTY_DB_COUPONS, lty_key_bytes(&key), &value);
-    if (err == 0) err = lty_record_coupon_decode(value, &coupon);
+    if (err == 0) err = lty__ops_coupon_get(txn, ref->campaign_id, ref->serial, &coupon);
     if (err == 0) err = lty_ops_campaign_get(txn, ref->campaign_id, &campaign);
     if (err != 0) return err == LTY_E_NOT_FOUND ? LTY_E_CORRUPT : err;
     if (use.restored_ms != 0) return 0;

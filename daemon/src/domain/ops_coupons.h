@@ -49,6 +49,18 @@ int lty_ops_campaign_create(lty_store_txn_t *txn, const lty_actor_t *actor, int6
  *  ops_store.c). 0, LTY_E_STORE_NOT_FOUND (diag names path), LTY_E_CORRUPT. */
 int lty__ops_store_named(lty_store_txn_t *txn, const char *store_id, const char *path,
                          lty_diag_t *diag);
+/** The stored value of a record kept under its id in db (campaigns, offers, gifts,
+ *  redemptions): 0, not_found (id 0 or no record), or a store error. */
+int lty__ops_record_get(lty_store_txn_t *txn, lty_db_t db, uint64_t id, int not_found,
+                        lty_bytes_t *value_out);
+/** Store data[0..size) as the record under id in db, overwriting. */
+int lty__ops_record_put(lty_store_txn_t *txn, lty_db_t db, uint64_t id, const uint8_t *data,
+                        size_t size);
+/** Write a coupon record: insert (LTY_E_EXISTS when its serial is taken) or overwrite. */
+int lty__ops_coupon_put(lty_store_txn_t *txn, const lty_coupon_t *coupon, bool insert);
+/** A coupon record: 0, LTY_E_NOT_FOUND, LTY_E_CORRUPT (stored under another key). */
+int lty__ops_coupon_get(lty_store_txn_t *txn, uint64_t campaign_id, uint64_t serial,
+                        lty_coupon_t *coupon_out);
 /** Overwrite a campaign record (valid, asserted by its encoder). */
 int lty__ops_campaign_put(lty_store_txn_t *txn, const lty_campaign_t *campaign);
 /** @return 0, LTY_E_CAMPAIGN_NOT_FOUND, LTY_E_CORRUPT. */

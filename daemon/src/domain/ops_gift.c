@@ -25,20 +25,13 @@ static int gift_put(lty_store_txn_t *txn, const lty_gift_t *gift)
 {
     uint8_t buffer[LTY_RECORD_GIFT_BYTES_MAX];
     size_t size = lty_record_gift_encode(gift, buffer, sizeof(buffer));
-    lty_key_t key;
-    lty_key_id(&key, gift->gift_id);
-    return lty_store_put(txn, LTY_DB_GIFTS, lty_key_bytes(&key),
-                         (lty_bytes_t){.data = buffer, .size = size});
+    return lty__ops_record_put(txn, LTY_DB_GIFTS, gift->gift_id, buffer, size);
 }
 
 static int gift_load(lty_store_txn_t *txn, uint64_t gift_id, lty_gift_t *gift_out)
 {
-    if (gift_id == 0) return LTY_E_GIFT_NOT_FOUND;
-    lty_key_t key;
-    lty_key_id(&key, gift_id);
     lty_bytes_t value;
-    int err = lty_store_get(txn, LTY_DB_GIFTS, lty_key_bytes(&key), &value);
-    if (err == LTY_E_NOT_FOUND) return LTY_E_GIFT_NOT_FOUND;
+    int err = lty__ops_record_get(txn, LTY_DB_GIFTS, gift_id, LTY_E_GIFT_NOT_FOUND, &value);
     if (err == 0) err = lty_record_gift_decode(value, gift_out);
     if (err == 0 && gift_out->gift_id != gift_id) err = LTY_E_CORRUPT;
     return err;
@@ -78,21 +71,16 @@ static int redemption_put(lty_store_txn_t *txn, const lty_gift_redemption_t *red
 {
     static _Thread_local uint8_t buffer[LTY_RECORD_GIFT_REDEMPTION_BYTES_MAX];
     size_t size = lty_record_gift_redemption_encode(redemption, buffer, sizeof(buffer));
-    lty_key_t key;
-    lty_key_id(&key, redemption->redemption_id);
-    return lty_store_put(txn, LTY_DB_GIFT_REDEMPTIONS, lty_key_bytes(&key),
-                         (lty_bytes_t){.data = buffer, .size = size});
+    return lty__ops_record_put(txn, LTY_DB_GIFT_REDEMPTIONS, redemption->redemption_id, buffer,
+                               size);
 }
 
 static int redemption_load(lty_store_txn_t *txn, uint64_t redemption_id,
                            lty_gift_redemption_t *redemption_out)
 {
-    if (redemption_id == 0) return LTY_E_REDEMPTION_NOT_FOUND;
-    lty_key_t key;
-    lty_key_id(&key, redemption_id);
     lty_bytes_t value;
-    int err = lty_store_get(txn, LTY_DB_GIFT_REDEMPTIONS, lty_key_bytes(&key), &value);
-    if (err == LTY_E_NOT_FOUND) return LTY_E_REDEMPTION_NOT_FOUND;
+    int err = lty__ops_record_get(txn, LTY_DB_GIFT_REDEMPTIONS, redemption_id,
+                                  LTY_E_REDEMPTION_NOT_FOUND, &value);
     if (err == 0) err = lty_record_gift_redemption_decode(value, redemption_out);
     if (err == 0 && redemption_out->redemption_id != redemption_id) err = LTY_E_CORRUPT;
     return err;
