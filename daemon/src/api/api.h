@@ -205,6 +205,10 @@ int lty_api_query_string(const lty_exchange_t *exchange, const char *name, char 
  *  it), or 1 when the error reply is made (the handler then returns LTY_API_DONE). */
 int lty_api_body_optional(lty_exchange_t *exchange, const char *const *keys,
                           lty_json_doc_t **doc_out);
+/** The id in path parameter 0: true, or false after replying not_found (the resource's own
+ *  LTY_E_*_NOT_FOUND: a malformed id names nothing). */
+bool lty_api_id_param(lty_exchange_t *exchange, const lty_route_params_t *params, int not_found,
+                      uint64_t *id_out);
 /** The member id in path parameter 0: true, or false after replying 404 member_not_found
  *  (a malformed id names no member). */
 bool lty_api_member_id_param(lty_exchange_t *exchange, const lty_route_params_t *params,

@@ -275,9 +275,12 @@ static int campaign_limits_parse(const lty_json_node_t *root, lty_campaign_t *ca
     return err;
 }
 
-static int campaign_parse(const lty_json_node_t *root, const lty_programme_t *programme,
-                          lty_campaign_t *campaign, lty_diag_t *diag)
+/* A new campaign's terms into command (lty_campaign_t); context: the programme. */
+static int campaign_parse(const lty_json_node_t *root, void *command, const void *context,
+                          lty_diag_t *diag)
 {
+    lty_campaign_t *campaign = command;
+    const lty_programme_t *programme = context;
     static const char *const keys[] = {
         "name", "kind", "amount_off_cents", "percent_off", "cap_cents", "free_sku",
         "min_spend_cents", "eligible", "valid_from", "valid_to", "stores", "tiers",
@@ -327,29 +330,15 @@ int lty_api_admin_campaign_create(lty_api_t *api, lty_exchange_t *exchange,
 {
     (void)params;
     LTY_ASSERT(api != NULL && exchange != NULL);
-    lty_json_doc_t *doc = NULL;
-    if (lty_api_body_parse(exchange, &doc) != 0) return LTY_API_DONE;
-    lty_campaign_t *command = lty_calloc(1, sizeof(*command));
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    int err = command != NULL ? campaign_parse(lty_json_doc_root(doc), api->programme, command,
-                                               &diag)
-                              : LTY_E_NOMEM;
-    lty_json_doc_free(doc);
-    if (err != 0) {
-        lty_free(command);
-        return lty_api_reply_error(exchange, err, &diag);
-    }
-    return lty_api_submit(api, exchange, campaign_create_apply, command, lty_free);
+    return lty_api_body_submit(api, exchange, sizeof(lty_campaign_t), campaign_parse,
+                               api->programme, campaign_create_apply);
 }
 
 /* The campaign id of path parameter 0, or a 404 reply. */
 static bool campaign_id_param(lty_exchange_t *exchange, const lty_route_params_t *params,
                               uint64_t *campaign_id_out)
 {
-    if (lty_api_parse_id(params->values[0], campaign_id_out) == 0) return true;
-    lty_api_reply_error(exchange, LTY_E_CAMPAIGN_NOT_FOUND, NULL);
-    return false;
+    return lty_api_id_param(exchange, params, LTY_E_CAMPAIGN_NOT_FOUND, campaign_id_out);
 }
 
 int lty_api_admin_campaign_get(lty_api_t *api, lty_exchange_t *exchange,
@@ -432,9 +421,12 @@ static int campaign_update_apply(lty_job_t *job, lty_store_txn_t *txn)
     return lty_api_job_reply(job, 200);
 }
 
-static int campaign_patch_parse(const lty_json_node_t *root, lty_ops_campaign_patch_t *patch,
+/* A campaign's changes into command (lty_ops_campaign_patch_t); context: the campaign id. */
+static int campaign_patch_parse(const lty_json_node_t *root, void *command, const void *context,
                                 lty_diag_t *diag)
 {
+    lty_ops_campaign_patch_t *patch = command;
+    patch->campaign_id = *(const uint64_t *)context;
     static const char *const keys[] = {"status", "name", "valid_to", "budget_cents",
                                        "redemptions_max", "per_member_limit", NULL};
     char status[16] = "";
@@ -483,20 +475,8 @@ int lty_api_admin_campaign_update(lty_api_t *api, lty_exchange_t *exchange,
     LTY_ASSERT(api != NULL && params != NULL);
     uint64_t campaign_id = 0;
     if (!campaign_id_param(exchange, params, &campaign_id)) return LTY_API_DONE;
-    lty_json_doc_t *doc = NULL;
-    if (lty_api_body_parse(exchange, &doc) != 0) return LTY_API_DONE;
-    lty_ops_campaign_patch_t *patch = lty_calloc(1, sizeof(*patch));
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    int err = patch != NULL ? campaign_patch_parse(lty_json_doc_root(doc), patch, &diag)
-                            : LTY_E_NOMEM;
-    lty_json_doc_free(doc);
-    if (err != 0) {
-        lty_free(patch);
-        return lty_api_reply_error(exchange, err, &diag);
-    }
-    patch->campaign_id = campaign_id;
-    return lty_api_submit(api, exchange, campaign_update_apply, patch, lty_free);
+    return lty_api_body_submit(api, exchange, sizeof(lty_ops_campaign_patch_t),
+                               campaign_patch_parse, &campaign_id, campaign_update_apply);
 }
 
 /* ---- Issuing: printable codes and wallets --------------------------------------------------- */
@@ -665,35 +645,34 @@ static int offer_create_apply(lty_job_t *job, lty_store_txn_t *txn)
     return lty_api_job_reply(job, 201);
 }
 
+/* A new offer's terms into command (lty_offer_t). */
+static int offer_parse(const lty_json_node_t *root, void *command, const void *context,
+                       lty_diag_t *diag)
+{
+    (void)context;
+    static const char *const keys[] = {"campaign_id", "points_price", "name", NULL};
+    lty_offer_t *offer = command;
+    int64_t campaign_id = 0;
+    int err = lty_json_keys_check(root, "", keys, diag);
+    if (err == 0) err = lty_json_get_int(root, "", "campaign_id", true, 1, UINT32_MAX,
+                                         &campaign_id, NULL, diag);
+    if (err == 0) err = lty_json_get_int(root, "", "points_price", true, 1,
+                                         LTY_POINTS_PER_TXN_MAX, &offer->points_price, NULL,
+                                         diag);
+    if (err == 0) err = lty_json_get_string(root, "", "name", false, 1,
+                                            LTY_CAMPAIGN_NAME_BYTES_MAX, offer->name,
+                                            sizeof(offer->name), NULL, diag);
+    offer->campaign_id = (uint64_t)campaign_id;
+    return err;
+}
+
 int lty_api_admin_offer_create(lty_api_t *api, lty_exchange_t *exchange,
                                const lty_route_params_t *params)
 {
     (void)params;
     LTY_ASSERT(api != NULL && exchange != NULL);
-    lty_json_doc_t *doc = NULL;
-    if (lty_api_body_parse(exchange, &doc) != 0) return LTY_API_DONE;
-    static const char *const keys[] = {"campaign_id", "points_price", "name", NULL};
-    const lty_json_node_t *root = lty_json_doc_root(doc);
-    lty_offer_t *offer = lty_calloc(1, sizeof(*offer));
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    int64_t campaign_id = 0;
-    int err = offer != NULL ? lty_json_keys_check(root, "", keys, &diag) : LTY_E_NOMEM;
-    if (err == 0) err = lty_json_get_int(root, "", "campaign_id", true, 1, UINT32_MAX,
-                                         &campaign_id, NULL, &diag);
-    if (err == 0) err = lty_json_get_int(root, "", "points_price", true, 1,
-                                         LTY_POINTS_PER_TXN_MAX, &offer->points_price, NULL,
-                                         &diag);
-    if (err == 0) err = lty_json_get_string(root, "", "name", false, 1,
-                                            LTY_CAMPAIGN_NAME_BYTES_MAX, offer->name,
-                                            sizeof(offer->name), NULL, &diag);
-    lty_json_doc_free(doc);
-    if (err != 0) {
-        lty_free(offer);
-        return lty_api_reply_error(exchange, err, &diag);
-    }
-    offer->campaign_id = (uint64_t)campaign_id;
-    return lty_api_submit(api, exchange, offer_create_apply, offer, lty_free);
+    return lty_api_body_submit(api, exchange, sizeof(lty_offer_t), offer_parse, NULL,
+                               offer_create_apply);
 }
 
 static int offer_page_read(lty_api_t *api, uint64_t after, size_t limit, bool active_only,
@@ -760,36 +739,34 @@ static int offer_update_apply(lty_job_t *job, lty_store_txn_t *txn)
     return lty_api_job_reply(job, 200);
 }
 
+/* An offer's changes into command (offer_patch_t); context: the offer id. */
+static int offer_patch_parse(const lty_json_node_t *root, void *command, const void *context,
+                             lty_diag_t *diag)
+{
+    static const char *const keys[] = {"active", "points_price", NULL};
+    offer_patch_t *patch = command;
+    bool active = false, active_given = false;
+    int err = lty_json_keys_check(root, "", keys, diag);
+    if (err == 0) err = lty_json_get_bool(root, "", "active", false, &active, &active_given,
+                                          diag);
+    if (err == 0) err = lty_json_get_int(root, "", "points_price", false, 1,
+                                         LTY_POINTS_PER_TXN_MAX, &patch->points_price, NULL,
+                                         diag);
+    patch->offer_id = *(const uint64_t *)context;
+    patch->active = active_given ? (int)active : -1;
+    return err;
+}
+
 int lty_api_admin_offer_update(lty_api_t *api, lty_exchange_t *exchange,
                                const lty_route_params_t *params)
 {
     LTY_ASSERT(api != NULL && params != NULL);
     uint64_t offer_id = 0;
-    if (lty_api_parse_id(params->values[0], &offer_id) != 0) {
-        return lty_api_reply_error(exchange, LTY_E_OFFER_NOT_FOUND, NULL);
+    if (!lty_api_id_param(exchange, params, LTY_E_OFFER_NOT_FOUND, &offer_id)) {
+        return LTY_API_DONE;
     }
-    lty_json_doc_t *doc = NULL;
-    if (lty_api_body_parse(exchange, &doc) != 0) return LTY_API_DONE;
-    static const char *const keys[] = {"active", "points_price", NULL};
-    const lty_json_node_t *root = lty_json_doc_root(doc);
-    offer_patch_t *patch = lty_calloc(1, sizeof(*patch));
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    bool active = false, active_given = false;
-    int err = patch != NULL ? lty_json_keys_check(root, "", keys, &diag) : LTY_E_NOMEM;
-    if (err == 0) err = lty_json_get_bool(root, "", "active", false, &active, &active_given,
-                                          &diag);
-    if (err == 0) err = lty_json_get_int(root, "", "points_price", false, 1,
-                                         LTY_POINTS_PER_TXN_MAX, &patch->points_price, NULL,
-                                         &diag);
-    lty_json_doc_free(doc);
-    if (err != 0) {
-        lty_free(patch);
-        return lty_api_reply_error(exchange, err, &diag);
-    }
-    patch->offer_id = offer_id;
-    patch->active = active_given ? (int)active : -1;
-    return lty_api_submit(api, exchange, offer_update_apply, patch, lty_free);
+    return lty_api_body_submit(api, exchange, sizeof(offer_patch_t), offer_patch_parse,
+                               &offer_id, offer_update_apply);
 }
 
 /* ---- Vouchers: points turned into a coupon --------------------------------------------------- */

@@ -162,45 +162,42 @@ static int gift_create_apply(lty_job_t *job, lty_store_txn_t *txn)
     return lty_api_job_reply(job, 201);
 }
 
+/* A new gift's terms and stock into command (lty_ops_gift_new_t). */
+static int gift_new_parse(const lty_json_node_t *root, void *command, const void *context,
+                          lty_diag_t *diag)
+{
+    (void)context;
+    static const char *const keys[] = {"name", "points_price", "cash_cents", "stock",
+                                       "store_stock", "valid_from", "valid_to",
+                                       "per_member_limit", "reservation_days", NULL};
+    lty_ops_gift_new_t *gift = command;
+    bool per_store = false, present = false;
+    int64_t days = 14;
+    int err = lty_json_keys_check(root, "", keys, diag);
+    if (err == 0) err = gift_terms_parse(root, &gift->terms, NULL, diag);
+    if (err == 0) err = lty__api_time_parse(root, "valid_from", &present,
+                                            &gift->terms.valid_from_ms, diag);
+    if (err == 0) err = lty_json_get_int(root, "", "reservation_days", false, 1,
+                                         LTY_GIFT_RESERVATION_DAYS_MAX, &days, NULL, diag);
+    if (err == 0) err = stock_parse(root, true, gift, &per_store, diag);
+    gift->terms.reservation_days = (uint32_t)days;
+    gift->terms.stock_mode = per_store ? LTY_GIFT_STOCK_PER_STORE : LTY_GIFT_STOCK_CENTRAL;
+    return err;
+}
+
 int lty_api_admin_gift_create(lty_api_t *api, lty_exchange_t *exchange,
                               const lty_route_params_t *params)
 {
     (void)params;
     LTY_ASSERT(api != NULL && exchange != NULL);
-    lty_json_doc_t *doc = NULL;
-    if (lty_api_body_parse(exchange, &doc) != 0) return LTY_API_DONE;
-    static const char *const keys[] = {"name", "points_price", "cash_cents", "stock",
-                                       "store_stock", "valid_from", "valid_to",
-                                       "per_member_limit", "reservation_days", NULL};
-    const lty_json_node_t *root = lty_json_doc_root(doc);
-    lty_ops_gift_new_t *gift = lty_calloc(1, sizeof(*gift));
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    bool per_store = false, present = false;
-    int64_t days = 14;
-    int err = gift != NULL ? lty_json_keys_check(root, "", keys, &diag) : LTY_E_NOMEM;
-    if (err == 0) err = gift_terms_parse(root, &gift->terms, NULL, &diag);
-    if (err == 0) err = lty__api_time_parse(root, "valid_from", &present,
-                                            &gift->terms.valid_from_ms, &diag);
-    if (err == 0) err = lty_json_get_int(root, "", "reservation_days", false, 1,
-                                         LTY_GIFT_RESERVATION_DAYS_MAX, &days, NULL, &diag);
-    if (err == 0) err = stock_parse(root, true, gift, &per_store, &diag);
-    lty_json_doc_free(doc);
-    if (err != 0) {
-        lty_free(gift);
-        return lty_api_reply_error(exchange, err, &diag);
-    }
-    gift->terms.reservation_days = (uint32_t)days;
-    gift->terms.stock_mode = per_store ? LTY_GIFT_STOCK_PER_STORE : LTY_GIFT_STOCK_CENTRAL;
-    return lty_api_submit(api, exchange, gift_create_apply, gift, lty_free);
+    return lty_api_body_submit(api, exchange, sizeof(lty_ops_gift_new_t), gift_new_parse, NULL,
+                               gift_create_apply);
 }
 
 static bool gift_id_param(lty_exchange_t *exchange, const lty_route_params_t *params,
                           uint64_t *gift_id_out)
 {
-    if (lty_api_parse_id(params->values[0], gift_id_out) == 0) return true;
-    lty_api_reply_error(exchange, LTY_E_GIFT_NOT_FOUND, NULL);
-    return false;
+    return lty_api_id_param(exchange, params, LTY_E_GIFT_NOT_FOUND, gift_id_out);
 }
 
 int lty_api_admin_gift_get(lty_api_t *api, lty_exchange_t *exchange,
@@ -283,39 +280,37 @@ static int gift_update_apply(lty_job_t *job, lty_store_txn_t *txn)
     return lty_api_job_reply(job, 200);
 }
 
+/* A gift's changes into command (lty_ops_gift_patch_t); context: the gift id. */
+static int gift_patch_parse(const lty_json_node_t *root, void *command, const void *context,
+                            lty_diag_t *diag)
+{
+    static const char *const keys[] = {"name", "points_price", "cash_cents", "active",
+                                       "valid_to", "per_member_limit", "stock", "store_stock",
+                                       NULL};
+    lty_ops_gift_patch_t *patch = command;
+    static _Thread_local lty_ops_gift_new_t stocks;
+    bool per_store = false;
+    int err = lty_json_keys_check(root, "", keys, diag);
+    if (err == 0) err = gift_terms_parse(root, &patch->values, &patch->fields, diag);
+    memset(&stocks, 0, sizeof(stocks));
+    if (err == 0) err = stock_parse(root, false, &stocks, &per_store, diag);
+    if (err == 0 && patch->fields == 0 && stocks.stocks_count == 0) {
+        err = lty_diag_set(diag, LTY_E_INVALID_FIELD, "", "nothing to change");
+    }
+    patch->gift_id = *(const uint64_t *)context;
+    patch->stocks_count = stocks.stocks_count;
+    memcpy(patch->stocks, stocks.stocks, sizeof(patch->stocks));
+    return err;
+}
+
 int lty_api_admin_gift_update(lty_api_t *api, lty_exchange_t *exchange,
                               const lty_route_params_t *params)
 {
     LTY_ASSERT(api != NULL && params != NULL);
     uint64_t gift_id = 0;
     if (!gift_id_param(exchange, params, &gift_id)) return LTY_API_DONE;
-    lty_json_doc_t *doc = NULL;
-    if (lty_api_body_parse(exchange, &doc) != 0) return LTY_API_DONE;
-    static const char *const keys[] = {"name", "points_price", "cash_cents", "active",
-                                       "valid_to", "per_member_limit", "stock", "store_stock",
-                                       NULL};
-    const lty_json_node_t *root = lty_json_doc_root(doc);
-    lty_ops_gift_patch_t *patch = lty_calloc(1, sizeof(*patch));
-    static _Thread_local lty_ops_gift_new_t stocks;
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
-    bool per_store = false;
-    int err = patch != NULL ? lty_json_keys_check(root, "", keys, &diag) : LTY_E_NOMEM;
-    if (err == 0) err = gift_terms_parse(root, &patch->values, &patch->fields, &diag);
-    memset(&stocks, 0, sizeof(stocks));
-    if (err == 0) err = stock_parse(root, false, &stocks, &per_store, &diag);
-    lty_json_doc_free(doc);
-    if (err == 0 && patch->fields == 0 && stocks.stocks_count == 0) {
-        err = lty_diag_set(&diag, LTY_E_INVALID_FIELD, "", "nothing to change");
-    }
-    if (err != 0) {
-        lty_free(patch);
-        return lty_api_reply_error(exchange, err, &diag);
-    }
-    patch->gift_id = gift_id;
-    patch->stocks_count = stocks.stocks_count;
-    memcpy(patch->stocks, stocks.stocks, sizeof(patch->stocks));
-    return lty_api_submit(api, exchange, gift_update_apply, patch, lty_free);
+    return lty_api_body_submit(api, exchange, sizeof(lty_ops_gift_patch_t), gift_patch_parse,
+                               &gift_id, gift_update_apply);
 }
 
 /* ---- Redemptions ----------------------------------------------------------------------------- */
@@ -353,41 +348,46 @@ static int redeem_apply(lty_job_t *job, lty_store_txn_t *txn)
     return lty_api_job_reply(job, 201);
 }
 
-/* {"gift_id", "card_no" (till) | "store" (operator, portal: per-store gifts)}. */
-static int redeem_submit(lty_api_t *api, lty_exchange_t *exchange, bool till, uint64_t member_id)
+/* Who redeems: a till (by card) or the operator or portal (for member_id). */
+typedef struct redeem_context_s {
+    bool till;
+    uint64_t member_id;
+} redeem_context_t;
+
+/* {"gift_id", "card_no" (till) | "store" (operator, portal: per-store gifts)} into command
+ * (lty_ops_gift_redeem_t); context: a redeem_context_t. */
+static int redeem_parse(const lty_json_node_t *root, void *command, const void *context,
+                        lty_diag_t *diag)
 {
-    lty_json_doc_t *doc = NULL;
-    if (lty_api_body_parse(exchange, &doc) != 0) return LTY_API_DONE;
     static const char *const till_keys[] = {"card_no", "gift_id", NULL};
     static const char *const keys[] = {"gift_id", "store", NULL};
-    const lty_json_node_t *root = lty_json_doc_root(doc);
-    lty_ops_gift_redeem_t *redeem = lty_calloc(1, sizeof(*redeem));
-    lty_diag_t diag;
-    lty_diag_clear(&diag);
+    const redeem_context_t *by = context;
+    lty_ops_gift_redeem_t *redeem = command;
     int64_t gift_id = 0;
-    int err = redeem != NULL ? lty_json_keys_check(root, "", till ? till_keys : keys, &diag)
-                             : LTY_E_NOMEM;
+    int err = lty_json_keys_check(root, "", by->till ? till_keys : keys, diag);
     if (err == 0) err = lty_json_get_int(root, "", "gift_id", true, 1, LTY_JSON_INT_MAX, &gift_id,
-                                         NULL, &diag);
-    if (err == 0 && till) {
+                                         NULL, diag);
+    if (err == 0 && by->till) {
         err = lty_json_get_string(root, "", "card_no", true, 1, LTY_CARD_NO_DIGITS_MAX,
-                                  redeem->card_no, sizeof(redeem->card_no), NULL, &diag);
+                                  redeem->card_no, sizeof(redeem->card_no), NULL, diag);
         if (err == 0 && lty_card_no_check(redeem->card_no, strlen(redeem->card_no)) != 0) {
-            err = lty_diag_set(&diag, LTY_E_INVALID_CARD_NO, "/card_no",
+            err = lty_diag_set(diag, LTY_E_INVALID_CARD_NO, "/card_no",
                                "a card number is 12 to 19 digits with a check digit");
         }
     }
-    if (err == 0 && !till) err = lty_json_get_string(root, "", "store", false, 1,
-                                                     LTY_STORE_ID_BYTES_MAX, redeem->store,
-                                                     sizeof(redeem->store), NULL, &diag);
-    lty_json_doc_free(doc);
-    if (err != 0) {
-        lty_free(redeem);
-        return lty_api_reply_error(exchange, err, &diag);
-    }
+    if (err == 0 && !by->till) err = lty_json_get_string(root, "", "store", false, 1,
+                                                         LTY_STORE_ID_BYTES_MAX, redeem->store,
+                                                         sizeof(redeem->store), NULL, diag);
     redeem->gift_id = (uint64_t)gift_id;
-    redeem->member_id = member_id;
-    return lty_api_submit(api, exchange, redeem_apply, redeem, lty_free);
+    redeem->member_id = by->member_id;
+    return err;
+}
+
+static int redeem_submit(lty_api_t *api, lty_exchange_t *exchange, bool till, uint64_t member_id)
+{
+    redeem_context_t by = {.till = till, .member_id = member_id};
+    return lty_api_body_submit(api, exchange, sizeof(lty_ops_gift_redeem_t), redeem_parse, &by,
+                               redeem_apply);
 }
 
 int lty_api_admin_gift_redeem(lty_api_t *api, lty_exchange_t *exchange,
@@ -447,8 +447,8 @@ static int redemption_submit(lty_api_t *api, lty_exchange_t *exchange,
     if (lty_api_body_optional(exchange, keys, &doc) != 0) return LTY_API_DONE;
     lty_json_doc_free(doc);
     uint64_t redemption_id = 0;
-    if (lty_api_parse_id(params->values[0], &redemption_id) != 0) {
-        return lty_api_reply_error(exchange, LTY_E_REDEMPTION_NOT_FOUND, NULL);
+    if (!lty_api_id_param(exchange, params, LTY_E_REDEMPTION_NOT_FOUND, &redemption_id)) {
+        return LTY_API_DONE;
     }
     redemption_command_t *command = lty_calloc(1, sizeof(*command));
     if (command == NULL) return lty_api_reply_error(exchange, LTY_E_NOMEM, NULL);

@@ -211,14 +211,20 @@ int lty_api_parse_id(const char *text, uint64_t *id_out)
     return 0;
 }
 
+bool lty_api_id_param(lty_exchange_t *exchange, const lty_route_params_t *params, int not_found,
+                      uint64_t *id_out)
+{
+    LTY_ASSERT(params != NULL);
+    LTY_ASSERT(params->count >= 1 && not_found < 0);
+    if (lty_api_parse_id(params->values[0], id_out) == 0) return true;
+    lty_api_reply_error(exchange, not_found, NULL);
+    return false;
+}
+
 bool lty_api_member_id_param(lty_exchange_t *exchange, const lty_route_params_t *params,
                              uint64_t *member_id_out)
 {
-    LTY_ASSERT(params != NULL);
-    LTY_ASSERT(params->count >= 1);
-    if (lty_api_parse_id(params->values[0], member_id_out) == 0) return true;
-    lty_api_reply_error(exchange, LTY_E_MEMBER_NOT_FOUND, NULL);
-    return false;
+    return lty_api_id_param(exchange, params, LTY_E_MEMBER_NOT_FOUND, member_id_out);
 }
 
 /* Days since 1970-01-01 of a valid "YYYY-MM-DD" (1970..9999), else -1 (calendar.c). */
