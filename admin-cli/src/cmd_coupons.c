@@ -21,14 +21,6 @@ static bool id_arg(const lty_cli_t *cli, int index, const char *name, uint64_t *
     return false;
 }
 
-/* GET prefix/id[suffix], printed. */
-static int get_id(const lty_cli_t *cli, const char *prefix, uint64_t id, const char *suffix)
-{
-    char path[160];
-    snprintf(path, sizeof(path), "%s/%" PRIu64 "%s", prefix, id, suffix);
-    return lty_cli_api_get(cli, path, NULL);
-}
-
 /* A changing request with a JSON text as its body (NULL: none), printed. */
 static int send_text(const lty_cli_t *cli, const char *method, const char *path, const char *text)
 {
@@ -42,6 +34,91 @@ static int send_text(const lty_cli_t *cli, const char *method, const char *path,
     return lty_cli_api_send(cli, method, path, &body);
 }
 
+/* ---- The table: lists, and requests about one id -------------------------------------------- */
+
+#define LIST_QUERY_MAX 2 /* the query parameters a list takes at the most */
+
+/* A list read with GET path, the options given passed on as query parameters (in this order),
+ * printed with list_key naming its array. */
+typedef struct list_s {
+    const char *path;
+    const char *list_key;
+    struct {
+        lty_cli_option_t option;
+        const char *name;       /* NULL: no more */
+    } query[LIST_QUERY_MAX];
+} list_t;
+
+enum { LIST_CAMPAIGNS, LIST_OFFERS, LIST_CONFLICTS, LIST_GIFTS, LIST_REDEMPTIONS };
+
+static const list_t lists[] = {
+    [LIST_CAMPAIGNS] = {.path = "/v1/admin/coupon-campaigns", .list_key = "campaigns",
+                        .query = {{LTY_OPT_AFTER, "after"}, {LTY_OPT_LIMIT, "limit"}}},
+    [LIST_OFFERS] = {.path = "/v1/admin/coupon-offers", .list_key = "offers"},
+    [LIST_CONFLICTS] = {.path = "/v1/admin/coupon-conflicts", .list_key = "conflicts",
+                        .query = {{LTY_OPT_STORE, "store"}}},
+    [LIST_GIFTS] = {.path = "/v1/admin/gifts", .list_key = "gifts"},
+    [LIST_REDEMPTIONS] = {.path = "/v1/admin/gift-redemptions", .list_key = "redemptions",
+                          .query = {{LTY_OPT_AFTER, "after"}, {LTY_OPT_MEMBER, "member_id"}}},
+};
+
+static int list_get(const lty_cli_t *cli, const list_t *list)
+{
+    char path[192];
+    snprintf(path, sizeof(path), "%s", list->path);
+    for (size_t index = 0; index < LIST_QUERY_MAX && list->query[index].name != NULL; index++) {
+        const char *value = lty_cli_opt(cli, list->query[index].option);
+        if (value != NULL) lty_cli_query_add(path, sizeof(path), list->query[index].name, value);
+    }
+    lty_cli_call_t call = {.method = "GET", .path = path, .list_key = list->list_key};
+    return lty_cli_api_call(cli, &call);
+}
+
+/* A request about the id in args[0]: method prefix/ID[suffix] with a fixed JSON body (NULL:
+ * none), printed (list_key names the array of a list). */
+typedef struct id_call_s {
+    const char *method;
+    const char *id_name;    /* "CAMPAIGN_ID": the usage error's word */
+    const char *prefix;
+    const char *suffix;
+    const char *body;
+    const char *list_key;
+} id_call_t;
+
+enum {
+    CALL_CAMPAIGN_SHOW, CALL_CAMPAIGN_PAUSE, CALL_CAMPAIGN_RESUME, CALL_CAMPAIGN_END,
+    CALL_WALLET, CALL_GIFT_SHOW, CALL_GIFT_WITHDRAW, CALL_REDEMPTION_CANCEL
+};
+
+#define CAMPAIGNS_PATH "/v1/admin/coupon-campaigns/"
+static const id_call_t id_calls[] = {
+    [CALL_CAMPAIGN_SHOW] = {"GET", "CAMPAIGN_ID", CAMPAIGNS_PATH, "", NULL, NULL},
+    [CALL_CAMPAIGN_PAUSE] = {"PATCH", "CAMPAIGN_ID", CAMPAIGNS_PATH, "",
+                             "{\"status\":\"paused\"}", NULL},
+    [CALL_CAMPAIGN_RESUME] = {"PATCH", "CAMPAIGN_ID", CAMPAIGNS_PATH, "",
+                              "{\"status\":\"active\"}", NULL},
+    [CALL_CAMPAIGN_END] = {"PATCH", "CAMPAIGN_ID", CAMPAIGNS_PATH, "",
+                           "{\"status\":\"ended\"}", NULL},
+    [CALL_WALLET] = {"GET", "MEMBER_ID", "/v1/admin/members/", "/coupons", NULL, "coupons"},
+    [CALL_GIFT_SHOW] = {"GET", "GIFT_ID", "/v1/admin/gifts/", "", NULL, NULL},
+    [CALL_GIFT_WITHDRAW] = {"PATCH", "GIFT_ID", "/v1/admin/gifts/", "", "{\"active\":false}",
+                            NULL},
+    [CALL_REDEMPTION_CANCEL] = {"POST", "REDEMPTION_ID", "/v1/admin/gift-redemptions/",
+                                "/cancel", NULL, NULL},
+};
+#undef CAMPAIGNS_PATH
+
+static int id_call(const lty_cli_t *cli, const id_call_t *call)
+{
+    uint64_t id = 0;
+    if (!id_arg(cli, 0, call->id_name, &id)) return LTY_CLI_EXIT_USAGE;
+    char path[160];
+    snprintf(path, sizeof(path), "%s%" PRIu64 "%s", call->prefix, id, call->suffix);
+    if (strcmp(call->method, "GET") != 0) return send_text(cli, call->method, path, call->body);
+    lty_cli_call_t get = {.method = "GET", .path = path, .list_key = call->list_key};
+    return lty_cli_api_call(cli, &get);
+}
+
 /* ---- Campaigns ------------------------------------------------------------------------------ */
 
 int lty_cli_coupons_create(lty_cli_t *cli)
@@ -51,45 +128,27 @@ int lty_cli_coupons_create(lty_cli_t *cli)
 
 int lty_cli_coupons_list(lty_cli_t *cli)
 {
-    char path[160] = "/v1/admin/coupon-campaigns";
-    const char *after = lty_cli_opt(cli, LTY_OPT_AFTER);
-    const char *limit = lty_cli_opt(cli, LTY_OPT_LIMIT);
-    if (after != NULL) lty_cli_query_add(path, sizeof(path), "after", after);
-    if (limit != NULL) lty_cli_query_add(path, sizeof(path), "limit", limit);
-    lty_cli_call_t call = {.method = "GET", .path = path, .list_key = "campaigns"};
-    return lty_cli_api_call(cli, &call);
+    return list_get(cli, &lists[LIST_CAMPAIGNS]);
 }
 
 int lty_cli_coupons_show(lty_cli_t *cli)
 {
-    uint64_t campaign_id = 0;
-    if (!id_arg(cli, 0, "CAMPAIGN_ID", &campaign_id)) return LTY_CLI_EXIT_USAGE;
-    return get_id(cli, "/v1/admin/coupon-campaigns", campaign_id, "");
-}
-
-static int campaign_status_set(lty_cli_t *cli, const char *status)
-{
-    uint64_t campaign_id = 0;
-    if (!id_arg(cli, 0, "CAMPAIGN_ID", &campaign_id)) return LTY_CLI_EXIT_USAGE;
-    char path[96], body[64];
-    snprintf(path, sizeof(path), "/v1/admin/coupon-campaigns/%" PRIu64, campaign_id);
-    snprintf(body, sizeof(body), "{\"status\":\"%s\"}", status);
-    return send_text(cli, "PATCH", path, body);
+    return id_call(cli, &id_calls[CALL_CAMPAIGN_SHOW]);
 }
 
 int lty_cli_coupons_pause(lty_cli_t *cli)
 {
-    return campaign_status_set(cli, "paused");
+    return id_call(cli, &id_calls[CALL_CAMPAIGN_PAUSE]);
 }
 
 int lty_cli_coupons_resume(lty_cli_t *cli)
 {
-    return campaign_status_set(cli, "active");
+    return id_call(cli, &id_calls[CALL_CAMPAIGN_RESUME]);
 }
 
 int lty_cli_coupons_end(lty_cli_t *cli)
 {
-    return campaign_status_set(cli, "ended");
+    return id_call(cli, &id_calls[CALL_CAMPAIGN_END]);
 }
 
 /* One request of up to LTY_COUPON_ISSUE_MAX codes, appended to out as CSV lines. */
@@ -210,12 +269,7 @@ int lty_cli_coupons_issue(lty_cli_t *cli)
 
 int lty_cli_coupons_wallet(lty_cli_t *cli)
 {
-    uint64_t member_id = 0;
-    if (!id_arg(cli, 0, "MEMBER_ID", &member_id)) return LTY_CLI_EXIT_USAGE;
-    char path[96];
-    snprintf(path, sizeof(path), "/v1/admin/members/%" PRIu64 "/coupons", member_id);
-    lty_cli_call_t call = {.method = "GET", .path = path, .list_key = "coupons"};
-    return lty_cli_api_call(cli, &call);
+    return id_call(cli, &id_calls[CALL_WALLET]);
 }
 
 int lty_cli_coupons_offer(lty_cli_t *cli)
@@ -239,9 +293,7 @@ int lty_cli_coupons_offer(lty_cli_t *cli)
 
 int lty_cli_coupons_offers(lty_cli_t *cli)
 {
-    lty_cli_call_t call = {.method = "GET", .path = "/v1/admin/coupon-offers",
-                           .list_key = "offers"};
-    return lty_cli_api_call(cli, &call);
+    return list_get(cli, &lists[LIST_OFFERS]);
 }
 
 int lty_cli_coupons_voucher(lty_cli_t *cli)
@@ -258,11 +310,7 @@ int lty_cli_coupons_voucher(lty_cli_t *cli)
 
 int lty_cli_coupons_conflicts(lty_cli_t *cli)
 {
-    char path[128] = "/v1/admin/coupon-conflicts";
-    const char *store = lty_cli_opt(cli, LTY_OPT_STORE);
-    if (store != NULL) lty_cli_query_add(path, sizeof(path), "store", store);
-    lty_cli_call_t call = {.method = "GET", .path = path, .list_key = "conflicts"};
-    return lty_cli_api_call(cli, &call);
+    return list_get(cli, &lists[LIST_CONFLICTS]);
 }
 
 /* ---- Gifts ---------------------------------------------------------------------------------- */
@@ -274,15 +322,12 @@ int lty_cli_gifts_create(lty_cli_t *cli)
 
 int lty_cli_gifts_list(lty_cli_t *cli)
 {
-    lty_cli_call_t call = {.method = "GET", .path = "/v1/admin/gifts", .list_key = "gifts"};
-    return lty_cli_api_call(cli, &call);
+    return list_get(cli, &lists[LIST_GIFTS]);
 }
 
 int lty_cli_gifts_show(lty_cli_t *cli)
 {
-    uint64_t gift_id = 0;
-    if (!id_arg(cli, 0, "GIFT_ID", &gift_id)) return LTY_CLI_EXIT_USAGE;
-    return get_id(cli, "/v1/admin/gifts", gift_id, "");
+    return id_call(cli, &id_calls[CALL_GIFT_SHOW]);
 }
 
 int lty_cli_gifts_stock(lty_cli_t *cli)
@@ -316,11 +361,7 @@ int lty_cli_gifts_stock(lty_cli_t *cli)
 
 int lty_cli_gifts_withdraw(lty_cli_t *cli)
 {
-    uint64_t gift_id = 0;
-    if (!id_arg(cli, 0, "GIFT_ID", &gift_id)) return LTY_CLI_EXIT_USAGE;
-    char path[96];
-    snprintf(path, sizeof(path), "/v1/admin/gifts/%" PRIu64, gift_id);
-    return send_text(cli, "PATCH", path, "{\"active\":false}");
+    return id_call(cli, &id_calls[CALL_GIFT_WITHDRAW]);
 }
 
 int lty_cli_gifts_redeem(lty_cli_t *cli)
@@ -345,20 +386,10 @@ int lty_cli_gifts_redeem(lty_cli_t *cli)
 
 int lty_cli_gifts_redemptions(lty_cli_t *cli)
 {
-    char path[192] = "/v1/admin/gift-redemptions";
-    const char *after = lty_cli_opt(cli, LTY_OPT_AFTER);
-    const char *member = lty_cli_opt(cli, LTY_OPT_MEMBER);
-    if (after != NULL) lty_cli_query_add(path, sizeof(path), "after", after);
-    if (member != NULL) lty_cli_query_add(path, sizeof(path), "member_id", member);
-    lty_cli_call_t call = {.method = "GET", .path = path, .list_key = "redemptions"};
-    return lty_cli_api_call(cli, &call);
+    return list_get(cli, &lists[LIST_REDEMPTIONS]);
 }
 
 int lty_cli_gifts_cancel(lty_cli_t *cli)
 {
-    uint64_t redemption_id = 0;
-    if (!id_arg(cli, 0, "REDEMPTION_ID", &redemption_id)) return LTY_CLI_EXIT_USAGE;
-    char path[96];
-    snprintf(path, sizeof(path), "/v1/admin/gift-redemptions/%" PRIu64 "/cancel", redemption_id);
-    return send_text(cli, "POST", path, NULL);
+    return id_call(cli, &id_calls[CALL_REDEMPTION_CANCEL]);
 }
