@@ -44,6 +44,39 @@ int lty__ops_record_put(lty_store_txn_t *txn, lty_db_t db, uint64_t id, const ui
     return lty_store_put(txn, db, lty_key_bytes(&key), (lty_bytes_t){.data = data, .size = size});
 }
 
+int lty__ops_record_page(lty_store_txn_t *txn, lty_db_t db, uint64_t after, size_t limit,
+                         void *page, const void *context, lty__ops_record_keep_cb keep_cb,
+                         size_t *count_out, uint64_t *next_after_out)
+{
+    LTY_ASSERT(txn != NULL && page != NULL && keep_cb != NULL);
+    LTY_ASSERT(count_out != NULL && next_after_out != NULL);
+    if (limit < 1 || limit > LTY_COUPON_PAGE_MAX) return LTY_E_INVALID_FIELD;
+    *count_out = 0;
+    *next_after_out = 0;
+    lty_store_cursor_t *cursor = NULL;
+    int err = lty_store_cursor_open(txn, db, &cursor);
+    if (err != 0) return err;
+    lty_key_t start;
+    lty_key_id(&start, after == UINT64_MAX ? after : after + 1);
+    lty_bytes_t key = {0}, value = {0};
+    uint64_t last_id = 0;
+    err = lty_store_cursor_seek(cursor, LTY_SEEK_RANGE, lty_key_bytes(&start), &key, &value);
+    while (err == 0 && *count_out < limit) {
+        bool kept = false;
+        uint64_t id = 0;
+        err = keep_cb(value, page, *count_out, context, &kept, &id);
+        if (err != 0) break;
+        if (kept) {
+            (*count_out)++;
+            last_id = id;
+        }
+        err = lty_store_cursor_seek(cursor, LTY_SEEK_NEXT, (lty_bytes_t){0}, &key, &value);
+    }
+    if (err == 0) *next_after_out = last_id;
+    lty_store_cursor_close(cursor);
+    return err == LTY_E_NOT_FOUND ? 0 : err;
+}
+
 int lty__ops_campaign_put(lty_store_txn_t *txn, const lty_campaign_t *campaign)
 {
     LTY_ASSERT(txn != NULL && campaign != NULL);
@@ -196,30 +229,24 @@ int lty_ops_campaign_create(lty_store_txn_t *txn, const lty_actor_t *actor, int6
     return err;
 }
 
+static int campaign_keep(lty_bytes_t value, void *page, size_t index, const void *context,
+                         bool *kept_out, uint64_t *id_out)
+{
+    (void)context;
+    lty_campaign_t *campaign = &((lty_ops_campaign_page_t *)page)->campaigns[index];
+    int err = lty_record_campaign_decode(value, campaign);
+    *kept_out = true;
+    *id_out = campaign->campaign_id;
+    return err;
+}
+
 int lty_ops_campaign_list(lty_store_txn_t *txn, uint64_t after, size_t limit,
                           lty_ops_campaign_page_t *page_out)
 {
     LTY_ASSERT(txn != NULL && page_out != NULL);
-    if (limit < 1 || limit > LTY_COUPON_PAGE_MAX) return LTY_E_INVALID_FIELD;
-    page_out->campaigns_count = 0;
-    page_out->next_after = 0;
-    lty_store_cursor_t *cursor = NULL;
-    int err = lty_store_cursor_open(txn, LTY_DB_COUPON_CAMPAIGNS, &cursor);
-    if (err != 0) return err;
-    lty_key_t start;
-    lty_key_id(&start, after == UINT64_MAX ? after : after + 1);
-    lty_bytes_t key = {0}, value = {0};
-    err = lty_store_cursor_seek(cursor, LTY_SEEK_RANGE, lty_key_bytes(&start), &key, &value);
-    while (err == 0 && page_out->campaigns_count < limit) {
-        lty_campaign_t *campaign = &page_out->campaigns[page_out->campaigns_count];
-        err = lty_record_campaign_decode(value, campaign);
-        if (err != 0) break;
-        page_out->campaigns_count++;
-        err = lty_store_cursor_seek(cursor, LTY_SEEK_NEXT, (lty_bytes_t){0}, &key, &value);
-    }
-    if (err == 0) page_out->next_after = page_out->campaigns[limit - 1].campaign_id;
-    lty_store_cursor_close(cursor);
-    return err == LTY_E_NOT_FOUND ? 0 : err;
+    return lty__ops_record_page(txn, LTY_DB_COUPON_CAMPAIGNS, after, limit, page_out, NULL,
+                                campaign_keep, &page_out->campaigns_count,
+                                &page_out->next_after);
 }
 
 static int campaign_patch_apply(const lty_ops_campaign_patch_t *patch, lty_campaign_t *campaign,
@@ -442,30 +469,23 @@ int lty_ops_offer_create(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t
     return err;
 }
 
+/* context: true to keep the active offers only. */
+static int offer_keep(lty_bytes_t value, void *page, size_t index, const void *context,
+                      bool *kept_out, uint64_t *id_out)
+{
+    lty_offer_t *offer = &((lty_ops_offer_page_t *)page)->offers[index];
+    int err = lty_record_offer_decode(value, offer);
+    *kept_out = !*(const bool *)context || offer->active;
+    *id_out = offer->offer_id;
+    return err;
+}
+
 int lty_ops_offer_list(lty_store_txn_t *txn, uint64_t after, size_t limit, bool active_only,
                        lty_ops_offer_page_t *page_out)
 {
     LTY_ASSERT(txn != NULL && page_out != NULL);
-    if (limit < 1 || limit > LTY_COUPON_PAGE_MAX) return LTY_E_INVALID_FIELD;
-    page_out->offers_count = 0;
-    page_out->next_after = 0;
-    lty_store_cursor_t *cursor = NULL;
-    int err = lty_store_cursor_open(txn, LTY_DB_COUPON_OFFERS, &cursor);
-    if (err != 0) return err;
-    lty_key_t start;
-    lty_key_id(&start, after == UINT64_MAX ? after : after + 1);
-    lty_bytes_t key = {0}, value = {0};
-    err = lty_store_cursor_seek(cursor, LTY_SEEK_RANGE, lty_key_bytes(&start), &key, &value);
-    while (err == 0 && page_out->offers_count < limit) {
-        lty_offer_t *offer = &page_out->offers[page_out->offers_count];
-        err = lty_record_offer_decode(value, offer);
-        if (err != 0) break;
-        if (!active_only || offer->active) page_out->offers_count++;
-        err = lty_store_cursor_seek(cursor, LTY_SEEK_NEXT, (lty_bytes_t){0}, &key, &value);
-    }
-    if (err == 0) page_out->next_after = page_out->offers[limit - 1].offer_id;
-    lty_store_cursor_close(cursor);
-    return err == LTY_E_NOT_FOUND ? 0 : err;
+    return lty__ops_record_page(txn, LTY_DB_COUPON_OFFERS, after, limit, page_out, &active_only,
+                                offer_keep, &page_out->offers_count, &page_out->next_after);
 }
 
 int lty_ops_offer_update(lty_store_txn_t *txn, const lty_actor_t *actor, int64_t now_ms,
@@ -696,33 +716,26 @@ int lty_ops_wallet(lty_store_txn_t *txn, uint64_t member_id, int64_t now_ms,
 
 /* ---- Conflicts ------------------------------------------------------------------------------- */
 
+/* context: the store ("" = every conflict; else those where it is either side). */
+static int conflict_keep(lty_bytes_t value, void *page, size_t index, const void *context,
+                         bool *kept_out, uint64_t *id_out)
+{
+    const char *store = context;
+    lty_coupon_conflict_t *conflict = &((lty_ops_conflict_page_t *)page)->conflicts[index];
+    int err = lty_record_coupon_conflict_decode(value, conflict);
+    *kept_out = store[0] == '\0' || strcmp(conflict->store, store) == 0 ||
+                strcmp(conflict->first_store, store) == 0;
+    *id_out = conflict->conflict_id;
+    return err;
+}
+
 int lty_ops_coupon_conflicts(lty_store_txn_t *txn, const char *store, uint64_t after,
                              size_t limit, lty_ops_conflict_page_t *page_out)
 {
     LTY_ASSERT(txn != NULL && store != NULL && page_out != NULL);
-    if (limit < 1 || limit > LTY_COUPON_PAGE_MAX) return LTY_E_INVALID_FIELD;
-    page_out->conflicts_count = 0;
-    page_out->next_after = 0;
-    lty_store_cursor_t *cursor = NULL;
-    int err = lty_store_cursor_open(txn, LTY_DB_COUPON_CONFLICTS, &cursor);
-    if (err != 0) return err;
-    lty_key_t start;
-    lty_key_id(&start, after == UINT64_MAX ? after : after + 1);
-    lty_bytes_t key = {0}, value = {0};
-    err = lty_store_cursor_seek(cursor, LTY_SEEK_RANGE, lty_key_bytes(&start), &key, &value);
-    while (err == 0 && page_out->conflicts_count < limit) {
-        lty_coupon_conflict_t *conflict = &page_out->conflicts[page_out->conflicts_count];
-        err = lty_record_coupon_conflict_decode(value, conflict);
-        if (err != 0) break;
-        if (store[0] == '\0' || strcmp(conflict->store, store) == 0 ||
-            strcmp(conflict->first_store, store) == 0) {
-            page_out->conflicts_count++;
-        }
-        err = lty_store_cursor_seek(cursor, LTY_SEEK_NEXT, (lty_bytes_t){0}, &key, &value);
-    }
-    if (err == 0) page_out->next_after = page_out->conflicts[limit - 1].conflict_id;
-    lty_store_cursor_close(cursor);
-    return err == LTY_E_NOT_FOUND ? 0 : err;
+    return lty__ops_record_page(txn, LTY_DB_COUPON_CONFLICTS, after, limit, page_out, store,
+                                conflict_keep, &page_out->conflicts_count,
+                                &page_out->next_after);
 }
 
 /* ---- Demo data (loyaltyctl init --demo) ------------------------------------------------------ */

@@ -56,6 +56,17 @@ int lty__ops_record_get(lty_store_txn_t *txn, lty_db_t db, uint64_t id, int not_
 /** Store data[0..size) as the record under id in db, overwriting. */
 int lty__ops_record_put(lty_store_txn_t *txn, lty_db_t db, uint64_t id, const uint8_t *data,
                         size_t size);
+/** Reads one record of a page (lty__ops_record_page): decode value into item index of page,
+ *  say in *kept_out whether the page keeps it (a filter) and give its id in *id_out. */
+typedef int (*lty__ops_record_keep_cb)(lty_bytes_t value, void *page, size_t index,
+                                       const void *context, bool *kept_out, uint64_t *id_out);
+/** A page of the records kept under their id in db, in id order from the first id above after,
+ *  until limit are kept or the records end: *count_out kept, *next_after_out the id of the last
+ *  when the page is full (0: no more). 0, LTY_E_INVALID_FIELD (limit outside
+ *  1..LTY_COUPON_PAGE_MAX), or a store or keep_cb error. */
+int lty__ops_record_page(lty_store_txn_t *txn, lty_db_t db, uint64_t after, size_t limit,
+                         void *page, const void *context, lty__ops_record_keep_cb keep_cb,
+                         size_t *count_out, uint64_t *next_after_out);
 /** Write a coupon record: insert (LTY_E_EXISTS when its serial is taken) or overwrite. */
 int lty__ops_coupon_put(lty_store_txn_t *txn, const lty_coupon_t *coupon, bool insert);
 /** A coupon record: 0, LTY_E_NOT_FOUND, LTY_E_CORRUPT (stored under another key). */

@@ -534,32 +534,35 @@ int lty_ops_gift_sweep(lty_store_txn_t *txn, int64_t now_ms, size_t limit, size_
     return err == LTY_E_NOT_FOUND ? 0 : err;
 }
 
+/* Whose redemptions (member 0 = all), in which status (0 = any). */
+typedef struct redemption_filter_s {
+    uint64_t member_id;
+    uint8_t status;
+} redemption_filter_t;
+
+static int redemption_keep(lty_bytes_t value, void *page, size_t index, const void *context,
+                           bool *kept_out, uint64_t *id_out)
+{
+    const redemption_filter_t *filter = context;
+    lty_ops_redemption_page_t *redemptions = page;
+    lty_gift_redemption_t *redemption = &redemptions->redemptions[index];
+    int err = lty_record_gift_redemption_decode(value, redemption);
+    *kept_out = err == 0 &&
+                (filter->member_id == 0 || redemption->member_id == filter->member_id) &&
+                (filter->status == 0 || redemption->status == filter->status);
+    if (*kept_out) redemptions->ids[index] = redemption->redemption_id;
+    *id_out = redemption->redemption_id;
+    return err;
+}
+
 int lty_ops_gift_redemptions(lty_store_txn_t *txn, uint64_t member_id, uint8_t status,
                              uint64_t after, size_t limit, lty_ops_redemption_page_t *page_out)
 {
     LTY_ASSERT(txn != NULL && page_out != NULL && page_out->redemptions != NULL);
-    if (limit < 1 || limit > LTY_COUPON_PAGE_MAX) return LTY_E_INVALID_FIELD;
-    page_out->redemptions_count = 0;
-    page_out->next_after = 0;
-    lty_store_cursor_t *cursor = NULL;
-    int err = lty_store_cursor_open(txn, LTY_DB_GIFT_REDEMPTIONS, &cursor);
-    if (err != 0) return err;
-    lty_key_t start;
-    lty_key_id(&start, after == UINT64_MAX ? after : after + 1);
-    lty_bytes_t key = {0}, value = {0};
-    err = lty_store_cursor_seek(cursor, LTY_SEEK_RANGE, lty_key_bytes(&start), &key, &value);
-    while (err == 0 && page_out->redemptions_count < limit) {
-        lty_gift_redemption_t *redemption = &page_out->redemptions[page_out->redemptions_count];
-        err = lty_record_gift_redemption_decode(value, redemption);
-        if (err != 0) break;
-        bool wanted = (member_id == 0 || redemption->member_id == member_id) &&
-                      (status == 0 || redemption->status == status);
-        if (wanted) page_out->ids[page_out->redemptions_count++] = redemption->redemption_id;
-        err = lty_store_cursor_seek(cursor, LTY_SEEK_NEXT, (lty_bytes_t){0}, &key, &value);
-    }
-    if (err == 0) page_out->next_after = page_out->ids[limit - 1];
-    lty_store_cursor_close(cursor);
-    return err == LTY_E_NOT_FOUND ? 0 : err;
+    redemption_filter_t filter = {.member_id = member_id, .status = status};
+    return lty__ops_record_page(txn, LTY_DB_GIFT_REDEMPTIONS, after, limit, page_out, &filter,
+                                redemption_keep, &page_out->redemptions_count,
+                                &page_out->next_after);
 }
 
 /* ---- Report ---------------------------------------------------------------------------------- */
