@@ -119,6 +119,58 @@ static int id_call(const lty_cli_t *cli, const id_call_t *call)
     return lty_cli_api_call(cli, &get);
 }
 
+/* A POST naming two ids (args[0] and args[1]): to prefix/ID0/suffix (suffix NULL: to prefix
+ * alone), with the body {keys[0]: ID0 (when named), keys[1]: ID1, option_key: the option (when
+ * given)} in a buffer of body_size bytes (a longer option is a usage error). */
+typedef struct pair_call_s {
+    const char *id_names[2];
+    const char *prefix;
+    const char *suffix;
+    const char *keys[2];
+    lty_cli_option_t option;
+    const char *option_key; /* NULL: the body takes no option */
+    size_t body_size;
+} pair_call_t;
+
+enum { PAIR_OFFER, PAIR_VOUCHER, PAIR_REDEEM };
+
+static const pair_call_t pair_calls[] = {
+    [PAIR_OFFER] = {{"CAMPAIGN_ID", "POINTS"}, "/v1/admin/coupon-offers", NULL,
+                    {"campaign_id", "points_price"}, LTY_OPT_NAME, "name", 1024},
+    [PAIR_VOUCHER] = {.id_names = {"MEMBER_ID", "OFFER_ID"}, .prefix = "/v1/admin/members/",
+                      .suffix = "/vouchers", .keys = {NULL, "offer_id"}, .body_size = 64},
+    [PAIR_REDEEM] = {{"MEMBER_ID", "GIFT_ID"}, "/v1/admin/members/", "/gift-redemptions",
+                     {NULL, "gift_id"}, LTY_OPT_STORE, "store", 256},
+};
+
+static int pair_call(const lty_cli_t *cli, const pair_call_t *call)
+{
+    uint64_t ids[2] = {0, 0};
+    if (!id_arg(cli, 0, call->id_names[0], &ids[0]) ||
+        !id_arg(cli, 1, call->id_names[1], &ids[1])) {
+        return LTY_CLI_EXIT_USAGE;
+    }
+    char path[96];
+    if (call->suffix == NULL) {
+        snprintf(path, sizeof(path), "%s", call->prefix);
+    } else {
+        snprintf(path, sizeof(path), "%s%" PRIu64 "%s", call->prefix, ids[0], call->suffix);
+    }
+    lty_buf_t body;
+    lty_buf_init(&body, call->body_size);
+    lty_json_writer_t writer;
+    lty_jw_init(&writer, &body);
+    lty_jw_object_begin(&writer);
+    for (size_t index = 0; index < 2; index++) {
+        if (call->keys[index] == NULL) continue;
+        lty_jw_kv_int(&writer, call->keys[index], (int64_t)ids[index]);
+    }
+    const char *value = call->option_key != NULL ? lty_cli_opt(cli, call->option) : NULL;
+    if (value != NULL) lty_jw_kv_string(&writer, call->option_key, value);
+    lty_jw_object_end(&writer);
+    return lty_cli_api_send(cli, "POST", path, &body);
+}
+
 /* ---- Campaigns ------------------------------------------------------------------------------ */
 
 int lty_cli_coupons_create(lty_cli_t *cli)
@@ -274,21 +326,7 @@ int lty_cli_coupons_wallet(lty_cli_t *cli)
 
 int lty_cli_coupons_offer(lty_cli_t *cli)
 {
-    uint64_t campaign_id = 0, points = 0;
-    if (!id_arg(cli, 0, "CAMPAIGN_ID", &campaign_id) || !id_arg(cli, 1, "POINTS", &points)) {
-        return LTY_CLI_EXIT_USAGE;
-    }
-    lty_buf_t body;
-    lty_buf_init(&body, 1024);
-    lty_json_writer_t writer;
-    lty_jw_init(&writer, &body);
-    lty_jw_object_begin(&writer);
-    lty_jw_kv_int(&writer, "campaign_id", (int64_t)campaign_id);
-    lty_jw_kv_int(&writer, "points_price", (int64_t)points);
-    const char *name = lty_cli_opt(cli, LTY_OPT_NAME);
-    if (name != NULL) lty_jw_kv_string(&writer, "name", name);
-    lty_jw_object_end(&writer);
-    return lty_cli_api_send(cli, "POST", "/v1/admin/coupon-offers", &body);
+    return pair_call(cli, &pair_calls[PAIR_OFFER]);
 }
 
 int lty_cli_coupons_offers(lty_cli_t *cli)
@@ -298,14 +336,7 @@ int lty_cli_coupons_offers(lty_cli_t *cli)
 
 int lty_cli_coupons_voucher(lty_cli_t *cli)
 {
-    uint64_t member_id = 0, offer_id = 0;
-    if (!id_arg(cli, 0, "MEMBER_ID", &member_id) || !id_arg(cli, 1, "OFFER_ID", &offer_id)) {
-        return LTY_CLI_EXIT_USAGE;
-    }
-    char path[96], body[48];
-    snprintf(path, sizeof(path), "/v1/admin/members/%" PRIu64 "/vouchers", member_id);
-    snprintf(body, sizeof(body), "{\"offer_id\":%" PRIu64 "}", offer_id);
-    return send_text(cli, "POST", path, body);
+    return pair_call(cli, &pair_calls[PAIR_VOUCHER]);
 }
 
 int lty_cli_coupons_conflicts(lty_cli_t *cli)
@@ -366,22 +397,7 @@ int lty_cli_gifts_withdraw(lty_cli_t *cli)
 
 int lty_cli_gifts_redeem(lty_cli_t *cli)
 {
-    uint64_t member_id = 0, gift_id = 0;
-    if (!id_arg(cli, 0, "MEMBER_ID", &member_id) || !id_arg(cli, 1, "GIFT_ID", &gift_id)) {
-        return LTY_CLI_EXIT_USAGE;
-    }
-    lty_buf_t body;
-    lty_buf_init(&body, 256);
-    lty_json_writer_t writer;
-    lty_jw_init(&writer, &body);
-    lty_jw_object_begin(&writer);
-    lty_jw_kv_int(&writer, "gift_id", (int64_t)gift_id);
-    const char *store = lty_cli_opt(cli, LTY_OPT_STORE);
-    if (store != NULL) lty_jw_kv_string(&writer, "store", store);
-    lty_jw_object_end(&writer);
-    char path[96];
-    snprintf(path, sizeof(path), "/v1/admin/members/%" PRIu64 "/gift-redemptions", member_id);
-    return lty_cli_api_send(cli, "POST", path, &body);
+    return pair_call(cli, &pair_calls[PAIR_REDEEM]);
 }
 
 int lty_cli_gifts_redemptions(lty_cli_t *cli)
