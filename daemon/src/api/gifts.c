@@ -101,7 +101,7 @@ static int stock_parse(const lty_json_node_t *root, bool required, lty_ops_gift_
     for (size_t index = 0; err == 0 && index < gift->stocks_count; index++) {
         const lty_json_node_t *item = lty_json_item(stores, index);
         lty_ops_gift_stock_set_t *set = &gift->stocks[index];
-        char path[32];
+        char path[40]; /* "/store_stock/" and any size_t */
         snprintf(path, sizeof(path), "/store_stock/%zu", index);
         err = lty_json_keys_check(item, path, keys, diag);
         if (err == 0) err = lty_json_get_string(item, path, "store", true, 1,

@@ -68,7 +68,7 @@ static void encode(const uint8_t bytes[LTY_COUPON_CODE_BYTES], char out[LTY_COUP
         unsigned value = 0;
         for (int part = 0; part < 5; part++, bit++) {
             unsigned one = bit < LTY_COUPON_CODE_BYTES * 8
-                               ? (bytes[bit / 8] >> (7 - bit % 8)) & 1u
+                               ? ((unsigned)bytes[bit / 8] >> (7 - bit % 8)) & 1u
                                : 0;
             value = value << 1 | one;
         }
