@@ -9,7 +9,7 @@
  * pepper, as the daemon would) and that record is stored for each of them: one argon2 run per
  * member would take minutes, and a shared salt is harmless in benchmark data.
  *
- * With --purchases P (issue 16, the analytics benchmark) it then writes a purchase history:
+ * With --purchases P (the analytics benchmark) it then writes a purchase history:
  * about P sales per member over the 730 days before now. Each sale is written directly with the
  * ledger's own plumbing (journal entry with its earn postings, lot, sale record, receipt index,
  * purchase day) rather than through lty_ops_sale, so twenty million take minutes, not hours; the
@@ -177,7 +177,7 @@ static int gen_run(gen_t *gen)
 }
 
 
-/* ---- Purchase histories (issue 16) ----------------------------------------------------------- */
+/* ---- Purchase histories ---------------------------------------------------------------------- */
 
 static uint64_t mix(uint64_t value)
 {

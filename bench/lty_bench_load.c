@@ -49,7 +49,7 @@ typedef enum load_workload {
     LOAD_RECONNECT,
     LOAD_IDLE,
     LOAD_PORTAL,
-    LOAD_COUPONS, /* sales that each carry one coupon code (issue 13) */
+    LOAD_COUPONS, /* sales that each carry one coupon code */
 } load_workload_t;
 
 typedef struct load_s {

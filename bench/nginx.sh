@@ -1,7 +1,7 @@
 # bench/nginx.sh: the static ceiling for bench/run (sourced). nginx (Debian nginx-light) on
 # 127.0.0.1 and a free port serving a 200-byte JSON over TLS 1.2 with keep-alive, with the
 # daemon's own certificate and cipher family (ECDHE-ECDSA, AES-128-GCM); measured with
-# wrk -t2 -c64 (the ceiling) and with lty-load (the same driver as loyaltyd's
+# wrk -t2 -c64 (the ceiling the look-up goal names) and with lty-load (the same driver as loyaltyd's
 # look-ups). Stopped by PID.
 
 nginx_start() {

@@ -1,4 +1,4 @@
-# bench/portal.sh: the member portal under till load, for bench/run (sourced; issue 14).
+# bench/portal.sh: the member portal under till load, for bench/run (sourced).
 # PORTAL_SESSIONS members (lty-bench-gen --pins gave them the PIN) log in on the portal's
 # listener, then read their dashboard page and GET /v1/member/me over PORTAL_CONNECTIONS
 # keep-alive connections, while another lty-load runs the 64-connection sales workload. The tills'

@@ -278,7 +278,7 @@ int lty_cli_daemon_health(lty_cli_t *cli);
 int lty_cli_daemon_reload(lty_cli_t *cli);
 /* cmd_report.c */
 int lty_cli_report(lty_cli_t *cli);
-/* cmd_coupons.c (issue 13) */
+/* cmd_coupons.c */
 int lty_cli_coupons_create(lty_cli_t *cli);
 int lty_cli_coupons_list(lty_cli_t *cli);
 int lty_cli_coupons_show(lty_cli_t *cli);

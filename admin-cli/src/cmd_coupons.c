@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* loyaltyctl coupons and gifts (issue 13): thin commands over the admin API (docs/coupons.md).
+/* loyaltyctl coupons and gifts: thin commands over the admin API (docs/coupons.md).
  * Terms are passed as the API's own JSON (`coupons create '{...}'`), so the CLI never lags
  * behind the contract. `coupons codes --count N --out FILE.csv` pages: the daemon mints at most
  * LTY_COUPON_ISSUE_MAX codes a request, request i carrying the idempotency key "<base>-<i>", so

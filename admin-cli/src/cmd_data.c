@@ -171,7 +171,7 @@ static int coupon_key_create(const char *dir)
     return lty_crypto_key_create(path);
 }
 
-static lty_ops_demo_coupons_t demo_coupons; /* issue 13: the tour's coupons and gift */
+static lty_ops_demo_coupons_t demo_coupons; /* the tour's coupons and gift */
 
 /* The demo's campaign, voucher offer, printable codes and gift, signed with DIR's key. */
 static int demo_coupons_seed(const char *dir, lty_store_txn_t *txn, const lty_ops_demo_t *demo)
@@ -288,7 +288,7 @@ int lty_cli_init(lty_cli_t *cli)
     int err = credentials_create(cli, dir, ca_dir);
     if (err == 0) err = lty_config_write(conf, &config);
     if (err == 0) err = lty_ops_pin_pepper_create(dir); /* the PIN secret, outside LMDB */
-    if (err == 0) err = coupon_key_create(dir);        /* signs coupon codes (issue 13) */
+    if (err == 0) err = coupon_key_create(dir);        /* signs coupon codes */
     if (err == 0) err = ledger_create(cli, dir, &demo);
     if (err != 0) {
         /* Leave nothing half-made: remove what this run created. */

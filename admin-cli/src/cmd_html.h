@@ -26,7 +26,7 @@ typedef struct lty_cli_report_s {
     const char *list_key; /* what --csv prints */
     lty_cli_chart_t charts[LTY_CLI_REPORT_CHARTS_MAX];
     int (*table_cb)(const lty_cli_t *cli, const lty_buf_t *response); /* NULL: generic */
-    const char *base;     /* NULL: /v1/admin/reports/; "/v1/admin/analytics/" (issue 16) */
+    const char *base;     /* NULL: /v1/admin/reports/; "/v1/admin/analytics/" */
 } lty_cli_report_t;
 
 /**

@@ -166,7 +166,7 @@ static const lty_cli_report_t reports[] = {
      {{"by_tier", "tier", "prepaid_cents", "prepaid held by tier", true},
       {"accounts", "account", "balance_cents", "the accounts behind the float", true}},
      NULL, NULL},
-    /* issue 16: the analytics reports (docs/analytics.md), under /v1/admin/analytics/ */
+    /* the analytics reports (docs/analytics.md), under /v1/admin/analytics/ */
     {"rfm", "RFM segments", "segments",
      {{"segments", "name", "members", "members per RFM segment", false}},
      NULL, ANALYTICS},
@@ -203,7 +203,7 @@ static int report_path(const lty_cli_t *cli, const lty_cli_report_t *report, cha
     else if (from != NULL && report->base == NULL) lty_cli_query_add(path, size, "to", from);
     const char *store = lty_cli_opt(cli, LTY_OPT_STORE);
     if (store != NULL) lty_cli_query_add(path, size, "store", store);
-    /* the analytics reports' own parameters (issue 16): passed on, checked by the daemon */
+    /* the analytics reports' own parameters: passed on, checked by the daemon */
     static const struct {
         lty_cli_option_t option;
         const char *name;

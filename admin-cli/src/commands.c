@@ -111,7 +111,7 @@ const lty_cli_command_t lty_cli_commands[] = {
     {"report", "prepaid-float", "", 0, 0, "csv html", lty_cli_report,
      "prepaid money held for members, by tier, and the cash accounts behind it",
      "The float is what the programme owes members in prepaid balances.", NULL},
-    /* issue 16: the analytics reports (docs/analytics.md) */
+    /* the analytics reports (docs/analytics.md) */
     {"report", "rfm", "", 0, 0, "as-of window-days csv html", lty_cli_report,
      "members per RFM segment: recency, frequency and money scored 1-5 by quintile",
      "Open members with a purchase; returns net out of the purchases they return.", NULL},
@@ -199,7 +199,7 @@ const lty_cli_command_t lty_cli_commands[] = {
      "gift stock and redemptions per gift and store",
      "Per gift and stock (central, or a store's): units added, reserved, handed over and "
      "available; redemptions, cancelled and expired ones.", NULL},
-    /* ---- coupons and vouchers (issue 13, cmd_coupons.c) ---- */
+    /* ---- coupons and vouchers (cmd_coupons.c) ---- */
     {"coupons", "create", "JSON", 1, 1, MUTATING, lty_cli_coupons_create,
      "create a coupon campaign from its terms",
      "JSON is the campaign as the API takes it, e.g. '{\"name\":\"Spring 5 off\",\"kind\":"
@@ -237,7 +237,7 @@ const lty_cli_command_t lty_cli_commands[] = {
      "coupons accepted offline that could not be honoured when the sale was forwarded",
      "Each names the code's campaign, the refusal, the forwarded sale and, for coupon_used, the "
      "use that won; --store lists those a store is on either side of.", NULL},
-    /* ---- gifts (issue 13, cmd_coupons.c) ---- */
+    /* ---- gifts (cmd_coupons.c) ---- */
     {"gifts", "create", "JSON", 1, 1, MUTATING, lty_cli_gifts_create,
      "add a gift to the catalogue",
      "JSON as the API takes it, e.g. '{\"name\":\"Tea towel\",\"points_price\":300,"

@@ -3,7 +3,7 @@
 // - "/" is the login form or, with a session, the dashboard with the member's figures already in
 //   it; this script adds the form's submission, the logout button and the pages below;
 // - the other pages are hash routes (#/history ...): an entry of PAGES (title, render) fills
-//   <main> from the member API. Coupons, gifts and "points to voucher" (issue 13) call
+//   <main> from the member API. Coupons, gifts and "points to voucher" call
 //   /v1/member/coupons, /v1/member/vouchers, /v1/member/gifts and /v1/member/gift-redemptions
 //   through api(); each coupon is shown as a QR code the daemon renders
 //   (GET /v1/member/coupons/{campaign}/{serial}/qr, SVG).
@@ -335,7 +335,7 @@ async function renderProfile() {
   page(t('prof.title'), el('p', { class: 'muted', text: profile.name }), form, pin);
 }
 
-// ---- Coupons, vouchers, gifts (issue 13) --------------------------------------------------------
+// ---- Coupons, vouchers, gifts -------------------------------------------------------------------
 
 function couponTerms(coupon) {
   const worth = coupon.kind === 'amount_off' ? t('cp.off', { amount: money(coupon.amount_off_cents) })

@@ -354,7 +354,7 @@ static int data_dir_check(const char *data_dir, const char *ca_cert)
     return 0;
 }
 
-/* The programme key that signs coupon codes (issue 13): made now if this data directory
+/* The programme key that signs coupon codes: made now if this data directory
  * predates it, so an upgraded daemon issues codes without another step. Not in replicated
  * mode: every node must sign with the same key (tills cache one), so a node lacking it is
  * refused; a follower made by `loyaltyctl backup` has it. */
@@ -418,7 +418,7 @@ static int daemon_run(const daemon_flags_t *flags, lty_config_t *config)
     if (err == 0) {
         err = coupon_key_open(flags->data_dir, !config->replication.enabled, &api.coupon_key);
     }
-    if (err == 0) err = lty_api_analytics_start(&api); /* reports and segment runs (issue 16) */
+    if (err == 0) err = lty_api_analytics_start(&api); /* reports and segment runs */
     lty_scheduler_t *scheduler = NULL; /* tier review, expiry sweep, birthday bonuses */
     if (err == 0) {
         lty_scheduler_options_t scheduler_options = {

@@ -49,7 +49,7 @@ struct lty_scheduler_s {
     size_t birthday_count;
     size_t birthday_granted;
     uint64_t birthday_ids[LTY_BIRTHDAY_MEMBERS_PER_TXN_MAX];
-    size_t gifts_expired;      /* gift reservations the last run expired (issue 13) */
+    size_t gifts_expired;      /* gift reservations the last run expired */
 };
 
 /* ---- The jobs (writer thread, child transaction) ------------------------------------------ */
@@ -70,7 +70,7 @@ static int review_apply_cb(lty_job_t *job, lty_store_txn_t *txn)
     int err = lty_settings_get(txn, &settings);
     if (err == 0) err = lty_ops_tier_review(txn, &scheduler->actor, &settings->programme,
                                             job->now_ms, &scheduler->review);
-    /* Gift reservations nobody collected free their stock and give the points back (issue 13);
+    /* Gift reservations nobody collected free their stock and give the points back;
      * a sweep that expired its maximum leaves the rest to the next run. */
     scheduler->gifts_expired = 0;
     if (err == 0) err = lty_ops_gift_sweep(txn, job->now_ms, LTY_GIFT_SWEEP_PER_TXN_MAX,

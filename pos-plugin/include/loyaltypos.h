@@ -161,7 +161,7 @@ typedef enum lty_err {
     LTY_E_STAFF_NOT_FOUND = -233,
     LTY_E_RULE_NOT_FOUND = -234,
     LTY_E_RULE_ENDED = -235,
-    LTY_E_COUPON_NOT_FOUND = -236, /* coupons, vouchers and gifts (issue 13) */
+    LTY_E_COUPON_NOT_FOUND = -236, /* coupons, vouchers and gifts */
     LTY_E_COUPON_USED = -237,
     LTY_E_COUPON_EXPIRED = -238,
     LTY_E_COUPON_NOT_ELIGIBLE = -239,
@@ -380,7 +380,7 @@ typedef struct lty_sale_s {
     const char *staff_id;          /* public: the cashier paid commission on the sale, or NULL
                                     * ("" too); an unknown or deactivated one is refused with
                                     * LTY_E_STAFF_NOT_FOUND */
-    const char *const *coupons;    /* public (issue 13): coupon codes scanned, applied in order;
+    const char *const *coupons;    /* public: coupon codes scanned, applied in order;
                                     * NULL with coupons_count 0: none. See "Coupons" below for
                                     * what happens offline. */
     size_t coupons_count;          /* public: 0..8 */
@@ -413,7 +413,7 @@ typedef struct lty_receipt_s {
     int64_t points_base;                    /* read-only: what the sale earns without rules */
     size_t rules_count;                     /* read-only */
     lty_rule_applied_t rules[LTY_CLIENT_RULES_MAX]; /* read-only: why it earns points_earned */
-    /* issue 13 */
+    /* coupons */
     int64_t total_cents;                    /* read-only: the basket after the coupons */
     int64_t discount_cents;                 /* read-only: what the coupons took off */
     size_t coupons_applied;                 /* read-only */
@@ -457,7 +457,7 @@ typedef struct lty_quote_s {
     int64_t points_base;                    /* read-only: without rules */
     size_t rules_count;                     /* read-only */
     lty_rule_applied_t rules[LTY_CLIENT_RULES_MAX]; /* read-only */
-    /* issue 13: the sale's coupons, judged but not used */
+    /* the sale's coupons, judged but not used */
     int64_t total_cents;                    /* read-only: the basket after the coupons */
     int64_t discount_cents;                 /* read-only: what the applicable coupons take off */
     size_t coupons_applied;                 /* read-only: the others would refuse the sale */
@@ -631,7 +631,7 @@ LTY_POS_API int lty_client_return_submit(lty_client_t *client, const lty_return_
 LTY_POS_API int lty_client_void_submit(lty_client_t *client, int64_t sale_id,
                                        lty_return_receipt_t *receipt_out);
 
-/* ---- Coupons (issue 13) --------------------------------------------------------------------
+/* ---- Coupons -------------------------------------------------------------------------------
  *
  * A coupon code is 127 characters (docs/coupons.md); the daemon judges it in the sale's own
  * transaction. Offline, the library can check a code's signature and expiry with the
@@ -707,7 +707,7 @@ LTY_POS_API int lty_client_coupon_conflicts(lty_client_t *client, int64_t after,
                                             lty_coupon_conflict_t *conflicts_out,
                                             size_t capacity, size_t *count_out);
 
-/* ---- Gifts (issue 13) --------------------------------------------------------------------- */
+/* ---- Gifts -------------------------------------------------------------------------------- */
 
 /** The daemon's answer to a gift redemption or hand-over. */
 typedef struct lty_gift_receipt_s {

@@ -33,7 +33,7 @@
 #define PATH_RETURNS "/v1/till/returns"
 #define PATH_QUOTES "/v1/till/sales/quote"
 #define PATH_GIFT_REDEMPTIONS "/v1/till/gift-redemptions"
-#define KEY_FILE "programme-key" /* the programme's public key, 130 hex digits (issue 13) */
+#define KEY_FILE "programme-key" /* the programme's public key, 130 hex digits */
 
 #define CLIENT_SERVERS_MAX 8
 
@@ -59,7 +59,7 @@ typedef struct client_impl_s {
     int last_status;
     char last_message[LTY_POS_MESSAGE_SIZE];
     char last_field[LTY_DIAG_FIELD_SIZE];
-    lty_crypto_key_t *coupon_key;   /* the programme's public key, or NULL (issue 13) */
+    lty_crypto_key_t *coupon_key;   /* the programme's public key, or NULL */
     char key_path[LTY_POS_FILE_PATH_BYTES_MAX + sizeof(KEY_FILE) + 2];
     size_t conflicts_forwarded;     /* conflicts reported by forwarded sales since init */
 } client_impl_t;
@@ -268,7 +268,7 @@ static void server_switch(client_impl_t *impl, const char *leader)
     (void)lty_httpc_target_set(&impl->httpc, target->host, target->port);
 }
 
-/* ---- The programme key (issue 13) ----------------------------------------------------------- */
+/* ---- The programme key ---------------------------------------------------------------------- */
 
 static bool key_hex_decode(const char *hex, uint8_t out[LTY_CRYPTO_PUBLIC_KEY_BYTES])
 {
@@ -1051,7 +1051,7 @@ int lty_client_card_activate(lty_client_t *client, const lty_activation_t *activ
                            receipt_out->idempotency_key, &receipt_out->replayed);
 }
 
-/* ---- Coupons and gifts (issue 13) ---------------------------------------------------------- */
+/* ---- Coupons and gifts --------------------------------------------------------------------- */
 
 int lty_client_keys_refresh(lty_client_t *client)
 {

@@ -140,7 +140,7 @@ static bool given(const char *text)
     return text != NULL && text[0] != '\0';
 }
 
-/* Issue 13: 0..8 codes of 1..127 printable characters (the daemon judges their content). */
+/* Coupon codes: 0..8 of 1..127 printable characters (the daemon judges their content). */
 static int coupons_check(const lty_sale_t *sale, lty_diag_t *diag)
 {
     if (sale->coupons_count == 0) return 0;
@@ -482,7 +482,7 @@ int lty__pos_card_parse(const char *body, size_t size, lty_card_info_t *card_out
     return 0;
 }
 
-/* Issue 13: the coupons' part of a sale's or a quote's answer (all optional: older daemons send
+/* The coupons' part of a sale's or a quote's answer (all optional: older daemons send
  * none). applied_out counts the coupons marked "applied"; conflicts_out (NULL for a quote) the
  * offline ones the daemon could not honour. */
 static int coupons_read(const lty_json_node_t *root, int64_t *total_out, int64_t *discount_out,
@@ -862,7 +862,7 @@ void lty__pos_leader_parse(const char *body, size_t size, char *out, size_t out_
     lty_json_doc_free(doc);
 }
 
-/* ---- Issue 13: programme key, gifts, conflicts ---------------------------------------------- */
+/* ---- Coupons: programme key, gifts, conflicts ----------------------------------------------- */
 
 static int hex_value(char c)
 {

@@ -86,7 +86,7 @@ int lty__pos_topup_receipt_parse(const char *body, size_t size,
 void lty__pos_error_parse(const char *body, size_t size, int http_status,
                           lty__pos_error_t *error_out);
 lty_card_status_t lty__pos_card_status_decode(const char *word);
-/* Issue 13: the programme key (the first key's 65-byte point), gift receipts, conflicts. */
+/* Coupons: the programme key (the first key's 65-byte point), gift receipts, conflicts. */
 int lty__pos_keys_parse(const char *body, size_t size, uint8_t public_key_out[65],
                         lty_diag_t *diag);
 int lty__pos_gift_receipt_parse(const char *body, size_t size, lty_gift_receipt_t *receipt_out,

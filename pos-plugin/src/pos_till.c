@@ -627,7 +627,7 @@ static int cmd_refused(till_t *till, int argc, char **argv)
     return EXIT_OK;
 }
 
-/* ---- Coupons and gifts (issue 13) ------------------------------------------------------------ */
+/* ---- Coupons and gifts ----------------------------------------------------------------------- */
 
 static int cmd_keys(till_t *till, int argc, char **argv)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* tests/crash/crash_driver.c: the crash test (issue 6). It owns a real loyaltyd on a demo data
+/* tests/crash/crash_driver.c: the crash test. It owns a real loyaltyd on a demo data
  * directory, runs a mixed till and operator workload over many TLS connections, SIGKILLs the
  * daemon at random moments (after a random number of acknowledgements), restarts it on the
  * same port, and finally proves:

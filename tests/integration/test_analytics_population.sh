@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Goal: the analytics of issue 16 on a generated population with known answers. Twenty members
+# Goal: the customer analytics on a generated population with known answers. Twenty members
 # k = 1..20 buy k times, 10.00 * k each time, every second day, the last one 21 - k days before
 # as_of; the six demo members never buy. So R, F and M all rank the members by k: scores are
 # 1 + floor((k - 1) / 4), the segments champions 8 (k 13-20), loyal 4 (9-12), hibernating 4
@@ -128,7 +128,7 @@ request op GET "/v1/admin/analytics/churn?as_of=$AS_OF&limit=3"
 check "churn: members 3-14 at risk, member 3 first (gap 18 days = 900% of 2)" \
     test "$(json '"\(.members_at_risk)/\(.members[0].member_id)/\(.members[0].gap_days)/\(.members[0].risk_percent)/\(.members[1].member_id)"')" \
     = "12/${MEMBER[3]}/18/900/${MEMBER[4]}"
-# The thresholds are a key of the versioned programme (PUT /v1/admin/programme, issue 12): live
+# The thresholds are a key of the versioned programme (PUT /v1/admin/programme): live
 # for the next report; a bad value is 422 naming it and changes nothing.
 programme_put() { # programme_put JQ_FILTER: PUT the programme as GET shows it, changed
     request op GET /v1/admin/programme
@@ -200,7 +200,7 @@ check "health: 26 members in the base tier, one campaign, three months" \
 check "health: points issued in the last month include the 400 of the run" \
     test "$(json '.points[-1].issued')" -ge 400
 
-# ---- a coupon run: issue 13's coupon issue to the same champions ------------------------------
+# ---- a coupon run: a coupon issue to the same champions ---------------------------------------
 coupons_of() { request op GET "/v1/admin/members/$1/coupons"; json '.coupons | length'; }
 request op POST /v1/admin/coupon-campaigns \
     '{"name":"Champions","kind":"amount_off","amount_off_cents":500}' -H "Idempotency-Key: $(key)"

@@ -119,7 +119,7 @@ fx_webhook() {
     WEBHOOK_CURSOR=$(json .cursor_seq)
 }
 
-# Coupons and gifts (issue 13): one campaign, voucher offer and gift (1 point each, a large
+# Coupons and gifts: one campaign, voucher offer and gift (1 point each, a large
 # central stock) made on first use; fx_points gives a member points to spend on them;
 # fx_redemption reserves a unit of the gift for a member (REDEMPTION).
 MX_CAMPAIGN=""

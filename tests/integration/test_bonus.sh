@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Goal: bonuses (issue 12): a bonus is granted once per member per key, so a re-run (with a new
+# Goal: bonuses: a bonus is granted once per member per key, so a re-run (with a new
 # request, as after a crash) applies nothing twice; unknown members are reported, not refused;
 # expires_at sets the lot's last day; bad requests are 422 naming the field and change nothing;
 # loyaltyctl bonus grant sends a large list in chunks with progress and its rerun grants

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Goal: a card's life (issue 4): printed batches never reusing a number, activation at the till
+# Goal: a card's life: printed batches never reusing a number, activation at the till
 # on the first scan (new or existing member), lost, replacement (old number blocked for ever,
 # balance carried over), expiry and extension with the controllable clock, and family cards
 # sharing one balance under concurrent sales. Each refusal leaves the store unchanged.
@@ -123,7 +123,7 @@ expect_error "extend by 0 days" 422 invalid_field
 request op POST "/v1/admin/cards/$REPL/extend" '{"days":365}' -H "Idempotency-Key: $(key)"
 check "extend by 365 days (200)" test "$STATUS/$(json .days)/$(json .card_status)" = "200/365/active"
 sale "$REPL" E-2 1000
-# The 180 points were earned 1100 days ago and their lots expired after 730 (issue 12): the
+# The 180 points were earned 1100 days ago and their lots expired after 730: the
 # balance counts only the 10 just earned.
 check "the extended card sells again (balance 10: the old lots expired)" \
     test "$STATUS/$(json .points_balance)" = "201/10"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Goal: staff commission (issue 12): a sale, a card activation and a top-up naming a staff
+# Goal: staff commission: a sale, a card activation and a top-up naming a staff
 # member pay commission into that staff member's commission-payable account in the same journal
 # entry (or its own for an activation); an unknown or deactivated staff member is 422
 # staff_not_found and changes nothing; a return claws back the commission of the returned lines

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Goal: coupons over real TLS (issue 13). A campaign is created, printable codes and wallet
+# Goal: coupons over real TLS. A campaign is created, printable codes and wallet
 # coupons are issued (once per member per issue key), a coupon comes off a sale's basket in the
 # sale's own transaction (discount_cents, each coupon's effect, points earned on what was paid),
 # every refusal (coupon_not_found for an unknown or tampered code, coupon_used, coupon_expired,

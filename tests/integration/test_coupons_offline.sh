@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Goal: offline coupon acceptance (issue 13). A till caches the programme key, loses its link,
+# Goal: offline coupon acceptance. A till caches the programme key, loses its link,
 # checks a coupon by its signature and expiry and queues the sale; meanwhile another store's
 # till uses the same code online. When the first till forwards its queue, the daemon records the
 # sale without that coupon, records a conflict, and says so in the forwarding result; both

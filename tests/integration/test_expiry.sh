@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Goal: points expiry (issue 12): lots are spent soonest-expiring first; a lot past its expiry
+# Goal: points expiry: lots are spent soonest-expiring first; a lot past its expiry
 # is never spent nor counted in a look-up, and a spend beyond what is left is 409
 # insufficient_points with the store unchanged; the sweep posts one expire entry per member and
 # lot, once, however often it runs (twice in a row, and again after a restart); the scheduler

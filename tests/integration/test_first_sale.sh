@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Goal: a retailer's first sale on a data directory made without --demo (issue 12): init, an
+# Goal: a retailer's first sale on a data directory made without --demo: init, an
 # operator, a till certificate, a member and a card; the till's first sale is 404
 # store_not_found until `loyaltyctl store add` registers its store, then it sells; pos-till
 # quotes before it sells (quote = sale), activates a printed card for a staff member, and a

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Goal: the gift catalogue over real TLS (issue 13). A gift is created with central stock, a
+# Goal: the gift catalogue over real TLS. A gift is created with central stock, a
 # till redeems it (points debited and stock reserved in one transaction), the reservation is
 # handed over at a till or cancelled with the points back in the lots they came from, a stock
 # of 10 raced by 50 concurrent redemptions serves exactly 10 and debits points exactly 10 times,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Goal: every issue-2 endpoint works end to end over real TLS with client certificates, and
+# Goal: every ledger endpoint works end to end over real TLS with client certificates, and
 # money and points are counted exactly once: idempotent replays (also of refusals), keys scoped
 # per principal, journal paging, earning and redemption arithmetic.
 # Method: a fresh demo data directory, the real daemon on a run-time port, curl for every call,

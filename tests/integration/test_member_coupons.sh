@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Goal: the member portal's coupons, vouchers and gifts (issue 13): a member sees their coupons
+# Goal: the member portal's coupons, vouchers and gifts: a member sees their coupons
 # apart by state (valid, used, expired) with terms and expiry, each as a QR code (SVG) that only
 # they can fetch; converts points into a voucher; redeems a gift and cancels the reservation
 # (points back); cannot cancel another member's; the pages' routes need the session and the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Goal: member profiles (issue 4): enrolment with every profile field, update with validation,
+# Goal: member profiles: enrolment with every profile field, update with validation,
 # the unique phone, search by phone / card / name prefix with paging, and an audit record with
 # old and new value for every change. Every refusal leaves the store unchanged.
 # Method: the real daemon over TLS, curl, loyaltyctl stats snapshots, loyaltyctl verify at the end.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Goal: the member portal's listener and member API keep their contract (issue 14): "/" is the
+# Goal: the member portal's listener and member API keep their contract: "/" is the
 # login form or, with a session, the dashboard with the member's figures in the HTML (escaped,
 # in the language of ?lang=, the saved cookie or Accept-Language, never stored); the assets are
 # built in (ETag, gzip, cache policy, CSP); login by card or phone with the member's

@@ -1,5 +1,5 @@
 /* tests/integration/test_pos_cycle.c
- * Goal: the till SDK's issue-3 operations work against the real daemon over mutual TLS: a
+ * Goal: the till SDK's prepaid operations work against the real daemon over mutual TLS: a
  * top-up, a sale paid with prepaid below the PIN threshold, setting a PIN, a sale above the
  * threshold refused without the PIN and with a wrong one then accepted with the right one, a
  * partial return (by receipt number) then a full return (by sale id) and a third refused, a

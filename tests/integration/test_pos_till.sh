@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Goal: pos-till, the terminal till, drives the real daemon: one-shot card look-up and sale with
 # JSON output, a refusal with exit code 1, a usage error with exit code 2, line mode on stdin
-# as a cashier would type it, and the issue-3 commands (pin set, sale --tender --pin, return,
+# as a cashier would type it, and the prepaid commands (pin set, sale --tender --pin, return,
 # void).
 # Method: the real daemon over TLS; pos-till with the demo till credential; verify at the end.
 source "$LTY_SOURCE_DIR/tests/support/lib.sh"
@@ -26,7 +26,7 @@ check "pos-till line mode: two answers, the sale earned 10" \
 request till GET "/v1/till/cards/$DEMO_CARD"
 check "the daemon agrees: 1043 points" test "$(json .points)" = 1043
 
-# ---- Issue 3: prepaid tender with a PIN, return, void --------------------------------------
+# ---- Prepaid tender with a PIN, return, void -----------------------------------------------
 OUT=$("$POS_TILL" "${TILL_ARGS[@]}" topup --card "$DEMO_CARD" --amount 50000)
 check "pos-till topup 500.00" test "$(jq -r .prepaid_cents <<<"$OUT")" = 50000
 OUT=$("$POS_TILL" "${TILL_ARGS[@]}" pin set --card "$DEMO_CARD" --pin 4821)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Goal: the programme's settings and its earning rules run a real programme (issue 12): a quote
+# Goal: the programme's settings and its earning rules run a real programme: a quote
 # earns what the sale then earns, with rules_applied explaining the receipt; a PUT of the
 # programme and a rule change are live for the next request without restart; a stale version is
 # 409 version_conflict and bad settings or malformed rules are 422 naming the field, each

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Goal: tiers (issue 4) on the demo programme (Member / Silver 10,000.00 / Gold / Platinum on
+# Goal: tiers on the demo programme (Member / Silver 10,000.00 / Gold / Platinum on
 # rolling 12-month eligible spend; Silver earns 1.25x): the till look-up shows the tier and what
 # the next one still needs, the qualifying sale upgrades at once (and still earns at the old
 # rate), the next sale earns with the multiplier, the review keeps the tier inside the grace

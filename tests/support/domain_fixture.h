@@ -56,7 +56,7 @@ void adjust_many(uint64_t member_id, int64_t count, int64_t step_ms);
 /** A cash top-up at till_actor. */
 int topup(const char *card_no, int64_t amount_cents, int64_t now_ms, lty_ops_balances_t *result_out);
 /** Return qty units of sku (sku NULL: everything left) of sale_id at actor's till, in its own
- *  transaction (issue 16's tests). */
+ *  transaction (the analytics tests). */
 int sale_give_back(const lty_actor_t *actor, uint64_t sale_id, const char *sku, uint32_t qty,
                    int64_t now_ms);
 /** till_actor, at another store. */

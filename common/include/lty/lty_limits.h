@@ -118,7 +118,7 @@
 #define LTY_TIER_HISTORY_MAX 100      /* tier changes shown per request (newest first) */
 #define LTY_TIER_REVIEW_MEMBERS_MAX 1000000 /* members one review transaction may visit */
 
-/* Member portal (issue 14). */
+/* Member portal. */
 #define LTY_MEMBER_ENTRIES_WALK_MAX 100000 /* journal entries one portal read may visit */
 #define LTY_JOURNAL_SCAN_MAX 2000         /* entries a filtered journal page scans at most */
 #define LTY_BALANCE_HISTORY_POINTS_MAX 400 /* points of a balance-history answer */
@@ -127,7 +127,7 @@
 #define LTY_PORTAL_SWEEP_PER_LOGIN 8      /* due sessions/throttle records a login deletes */
 #define LTY_SESSION_TOKEN_BYTES 32        /* random bytes of a session token (hex in the cookie) */
 #define LTY_ADDRESS_THROTTLE_SLOTS 4096   /* client addresses the login throttle remembers */
-/* Programme, earning rules, stores and staff, bonuses, expiry (issue 12). */
+/* Programme, earning rules, stores and staff, bonuses, expiry. */
 #define LTY_RULES_LIVE_MAX 128        /* active and paused rules at one time (ended: unlimited) */
 #define LTY_RULE_NAME_BYTES_MAX 64
 #define LTY_RULE_SKUS_MAX 32          /* SKUs one rule matches */
@@ -147,7 +147,7 @@
 #define LTY_BIRTHDAY_MEMBERS_PER_TXN_MAX 5000 /* birthday grants per writer job */
 #define LTY_COMMISSION_ROWS_MAX 1000  /* staff rows of one commission report */
 
-/* Coupons, vouchers and gifts (issue 13). */
+/* Coupons, vouchers and gifts. */
 #define LTY_COUPONS_PER_SALE_MAX 8      /* codes one sale (or quote) may carry */
 #define LTY_COUPON_ISSUE_MAX 100        /* codes or members per issuing request (16 KiB answer) */
 #define LTY_COUPON_ISSUE_CLI_MAX 1000000 /* loyaltyctl coupons codes --count: requests of 100 */

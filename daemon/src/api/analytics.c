@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Analytics report handlers (issue 16): GET /v1/admin/analytics/{rfm, rfm/members, pareto,
+/* Analytics report handlers: GET /v1/admin/analytics/{rfm, rfm/members, pareto,
  * lifecycle, churn, health, uplift}. Each parses its query on the loop thread (400
  * invalid_query naming the parameter), then hands the work to the report worker
  * (analytics_worker.h), which computes it from the purchase-day records and renders the answer

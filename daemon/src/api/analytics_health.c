@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The JSON of the programme health report and of a campaign's uplift (issue 16): rendered here,
+/* The JSON of the programme health report and of a campaign's uplift: rendered here,
  * computed in domain/ops_analytics_health.c, requested through analytics.c. Shares and changes
  * are integers in basis points (1/10000). */
 #include "analytics_worker.h"

@@ -262,7 +262,7 @@ static int grant_apply_cb(lty_job_t *job, lty_store_txn_t *txn)
     lty_actor_t actor = {.role = LTY_ROLE_NONE}; /* the operator who made the run */
     snprintf(actor.principal, sizeof(actor.principal), "%s", err == 0 ? run.principal : "");
     job->status = 200;
-    const lty_settings_t *settings = NULL; /* those of this transaction (issue 12) */
+    const lty_settings_t *settings = NULL; /* those of this transaction */
     if (err == 0) err = lty_settings_get(txn, &settings);
     bool coupon = err == 0 && run.action == LTY_RUN_ACTION_COUPON;
     worker->step_coupons.actor = &actor;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file analytics_worker.h
- * The analytics workers of the API layer (issue 16): two threads beside the loops and the
+ * The analytics workers of the API layer: two threads beside the loops and the
  * writer, so that reading the whole membership never runs on a loop thread (a loop serves a
  * share of the tills) nor on the writer (which commits their sales).
  *
@@ -58,13 +58,13 @@ const struct lty_analytics_rfm_s *lty__api_rfm_cached(lty_api_t *api, int64_t as
                                                       int64_t window_days, uint64_t snapshot,
                                                       uint64_t *snapshot_out, int *err_out);
 
-/** The programme in force now (issue 12's settings: a PUT of the programme, its "analytics"
+/** The programme in force now (the programme's settings: a PUT of the programme, its "analytics"
  *  included, is live for the next report as for every other request), read through this
  *  thread's settings cache in a read transaction of its own. Valid until this thread calls it
  *  again. On a store error it logs and answers the programme loaded at start. */
 const lty_programme_t *lty__api_programme_now(lty_api_t *api);
 
-/* ---- Coupon runs (issue 13's coupon issue, driven by a segment run) ---------------------- */
+/* ---- Coupon runs (a coupon issue, driven by a segment run) -------------------------------- */
 
 struct lty_ops_minted_s;
 /** The coupon codes of one grant step of a coupon run: minted and signed before the step's

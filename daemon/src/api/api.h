@@ -78,11 +78,11 @@ struct lty_api_s {
     bool test_clock;                  /* public: --test-clock given */
     bool test_faults;                 /* public: --test-faults given (POST /v1/admin/faults) */
     uint8_t pin_pepper[32];           /* public: DIR/pin-pepper, loaded at start */
-    lty_crypto_key_t *coupon_key;     /* public: DIR/coupon-key.pem (issue 13), loaded at start */
+    lty_crypto_key_t *coupon_key;     /* public: DIR/coupon-key.pem, loaded at start */
     lty_api_portal_options_t portal;  /* public: set before lty_api_portal_init */
     lty_api_throttle_t *address_throttle; /* private: lty_api_portal_init */
     lty_api_security_t security[LTY_SECURITY_EVENTS_COUNT]; /* private: audit.c */
-    struct lty_api_workers_s *workers;    /* private: analytics_worker.c (issue 16) */
+    struct lty_api_workers_s *workers;    /* private: analytics_worker.c */
 };
 
 /** Allocate the portal's per-address login throttle. 0 or LTY_E_NOMEM. */
@@ -153,7 +153,7 @@ int lty_api_reply(lty_exchange_t *exchange, int status);
 #define LTY_QR_TEXT_BYTES_MAX 256 /* a coupon or voucher code, or a URL naming one */
 /** Append text as a QR code (level M, quiet zone of 4 modules) in SVG to out: 0,
  *  LTY_E_INVALID_FIELD (empty or longer than LTY_QR_TEXT_BYTES_MAX), LTY_E_NOMEM. For the
- *  coupon and voucher pages (issue 13), served as image/svg+xml. */
+ *  coupon and voucher pages, served as image/svg+xml. */
 int lty_api_qr_svg_render(lty_buf_t *out, const char *text);
 
 /* ---- Decoding -------------------------------------------------------------------------- */
@@ -265,7 +265,7 @@ void lty_api_security_flush(lty_api_t *api);
 /** "cert_refused", "throttled", ...: the name of an event kind. */
 const char *lty_api_security_event_name(lty_security_event_t event);
 
-/* ---- Coupons and gifts (issue 13: coupons.c, shared with gifts.c and sales.c) ------------- */
+/* ---- Coupons and gifts (coupons.c, shared with gifts.c and sales.c) ----------------------- */
 
 typedef struct lty_ops_minted_s lty_ops_minted_t; /* domain: ops_coupons.h */
 /** An optional UTC time member "YYYY-MM-DDTHH:MM:SSZ" (null: present, 0). */

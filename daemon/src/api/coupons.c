@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Coupon handlers (issue 13; docs/coupons.md): campaigns, printable codes, issuing into wallets,
+/* Coupon handlers (docs/coupons.md): campaigns, printable codes, issuing into wallets,
  * voucher offers and vouchers (operator, till and portal), the programme's public key for
  * offline checks, the conflicts of offline acceptance, wallets, and the campaign report.
  *

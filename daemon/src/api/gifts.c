@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Gift catalogue handlers (issue 13; docs/coupons.md): gifts and their stock for operators,
+/* Gift catalogue handlers (docs/coupons.md): gifts and their stock for operators,
  * redemptions by an operator, a till or the member on the portal, hand-over at a till (a scan
  * of the redemption), cancellation, and the stock report. What a redemption does is
  * ops_gift.c's; this file parses, submits and renders. */

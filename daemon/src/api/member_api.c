@@ -4,7 +4,7 @@
  * CSRF token); a handler reads or changes the session's member only, never one named in the
  * request. Reads run in a read transaction on this loop thread and never wait for the writer.
  *
- * The pattern for the routes still to come (coupons, gifts, vouchers: issue 13): a row in
+ * The pattern for the routes still to come (coupons, gifts, vouchers): a row in
  * schema/routes.def with realm MEMBER, a handler here (or in member_<resource>.c) that takes the
  * member id from lty_api_actor(exchange)->member_id, and a page module in daemon/portal/app.js. */
 #include "api.h"

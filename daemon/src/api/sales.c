@@ -118,7 +118,7 @@ static void sale_earning_render(lty_json_writer_t *writer, const lty_ops_sale_t 
     }
 }
 
-/* Issue 13: "coupons" (codes, applied in order) and "offline" (the till accepted them on their
+/* "coupons" (codes, applied in order) and "offline" (the till accepted them on their
  * signature while it could not reach the daemon: docs/coupons.md). */
 static int sale_coupons_parse(const lty_json_node_t *root, lty_ops_sale_t *command,
                               lty_diag_t *diag)

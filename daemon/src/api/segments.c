@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Segment handlers (issue 16): POST/GET /v1/admin/segments, GET /v1/admin/segments/{id},
+/* Segment handlers: POST/GET /v1/admin/segments, GET /v1/admin/segments/{id},
  * GET /v1/admin/segments/{id}/members, POST /v1/admin/segments/{id}/runs (a bonus to the
  * segment's members as of one snapshot) and GET /v1/admin/segments/{id}/runs/{run_id}.
  *
@@ -526,7 +526,7 @@ static int run_body_parse(const lty_json_node_t *root, lty_ops_run_new_t *run_ne
         }
     }
     run_new->action = coupon ? LTY_RUN_ACTION_COUPON : LTY_RUN_ACTION_BONUS;
-    /* A bonus: points and a reason; a coupon: one of campaign_id's coupons (issue 13). */
+    /* A bonus: points and a reason; a coupon: one of campaign_id's coupons. */
     if (err == 0) err = lty_json_get_int(root, "", "points", !coupon, 1, LTY_POINTS_PER_TXN_MAX,
                                          &run_new->points, NULL, diag);
     if (err == 0) err = lty_json_get_int(root, "", "campaign_id", coupon, 1, UINT32_MAX,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file analytics.h
- * Pure rules of the customer analytics (issue 16): RFM quintile scores and named segments, the
+ * Pure rules of the customer analytics: RFM quintile scores and named segments, the
  * lifecycle stage of a member on a day, churn risk from a member's own rhythm of purchases, and
  * the Pareto share of the best members. Also the analytics thresholds of the programme settings
  * (the "analytics" object of the programme JSON: parse, render, defaults, ranges).

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file coupon.h
- * What a coupon does to a basket: the pure rules of issue 13. Whether a coupon may be used
+ * What a coupon does to a basket: the pure rules of coupons. Whether a coupon may be used
  * now (owner, uses, expiry, campaign state, store, tier, per-member limit, totals), which lines
  * it applies to, how much it takes off, and how that discount is spread over the lines.
  *

@@ -172,10 +172,10 @@ int lty_migrate_apply(lty_store_txn_t *txn)
     if (err == 0) err = lty_settings_stamp_bump(txn);
     if (err != 0) return err;
     LTY_LOG(LTY_LOG_INFO, "event=lots_indexed lots=%llu", (unsigned long long)indexed);
-    /* 8 -> 9 (issue 13: coupons and gifts): new databases and member-ledger parts, created empty
+    /* 8 -> 9 (coupons and gifts): new databases and member-ledger parts, created empty
      * at open; nothing to move. */
     if (version < 9) LTY_LOG(LTY_LOG_INFO, "event=coupon_databases_added");
-    /* schema 10: the analytics' purchase days, from the sale records (issue 16). */
+    /* schema 10: the analytics' purchase days, from the sale records. */
     uint64_t sales_read = 0;
     if (version < 10) err = lty_ops_purchase_backfill(txn, &sales_read);
     if (err != 0) return err;

@@ -28,9 +28,9 @@
 /* 8: the rules, staff and lots-by-expiry databases; every lot is indexed in
  * lots-by-expiry (the expiry sweep's way in); store records of version 2 and sale records of
  * version 3 decode the older versions; a settings stamp is written. */
-/* 9 (issue 13): coupon-campaigns .. gift-reservations, and the member-ledger parts 16..18
+/* 9 (coupons and gifts): coupon-campaigns .. gift-reservations, and the member-ledger parts 16..18
  * (wallet, coupon uses per campaign, gift redemptions), all starting empty: no data step. */
-/* 10: analytics (issue 16): purchase-day records in member-ledger (part 7), built from the sale
+/* 10 (analytics): purchase-day records in member-ledger (part 7), built from the sale
  * records; the segments, segment-runs, segment-run-members and segment-runs-by-key databases
  * start empty. */
 #define LTY_SCHEMA_VERSION 10u

@@ -174,7 +174,7 @@ typedef struct lty_ops_sale_s {
     size_t lines_count;                            /* 1..LTY_BASKET_LINES_MAX */
     lty_sale_line_t lines[LTY_BASKET_LINES_MAX];   /* qty_returned ignored */
     char staff_id[LTY_STAFF_ID_BYTES_MAX + 1];     /* "" or an active staff member */
-    /* issue 13: the sale's coupons (ops_sale.c copies the fields after lines from staff_id on) */
+    /* the sale's coupons (ops_sale.c copies the fields after lines from staff_id on) */
     bool offline;                                  /* the till accepted the coupons offline */
     size_t coupons_count;                          /* 0..LTY_COUPONS_PER_SALE_MAX */
     char coupons[LTY_COUPONS_PER_SALE_MAX][LTY_COUPON_CODE_SIZE];
@@ -191,7 +191,7 @@ typedef struct lty_ops_sale_result_s {
     bool tier_upgraded;          /* this sale lifted the member to it */
     lty_rules_outcome_t rules;   /* points without rules, and what each rule changed */
     int64_t commission_cents;    /* paid to the staff member named (0 without one) */
-    lty_ops_coupons_t coupons;   /* issue 13: each coupon's effect; coupons.discount_cents */
+    lty_ops_coupons_t coupons;   /* each coupon's effect; coupons.discount_cents */
     int64_t total_cents;         /* the basket after the coupons */
 } lty_ops_sale_result_t;
 
@@ -204,7 +204,7 @@ typedef struct lty_ops_sale_result_s {
  *         LTY_E_ACCOUNT_CLOSED, LTY_E_STORE_NOT_FOUND, LTY_E_REDEEM_EXCEEDS_BASKET,
  *         LTY_E_INSUFFICIENT_POINTS, LTY_E_REDEMPTION_BLOCKED, LTY_E_POINTS_LIMIT,
  *         LTY_E_EXISTS (this store already recorded this receipt_no), and the coupon refusals of
- *         lty_ops_coupons_plan() (issue 13: coupons come off the basket first, and are
+ *         lty_ops_coupons_plan() (coupons come off the basket first, and are
  *         recorded in the same transaction).
  */
 int lty_ops_sale(lty_store_txn_t *txn, const lty_actor_t *actor,
@@ -349,7 +349,7 @@ typedef struct lty_ops_return_result_s {
     int64_t points_balance;
     int64_t prepaid_cents;
     uint32_t qty_returned;                     /* units that came back with this return */
-    size_t coupons_restored;                   /* issue 13: coupons usable again (whole sale) */
+    size_t coupons_restored;                   /* coupons usable again (whole sale) */
     char receipt_no[LTY_RECEIPT_NO_BYTES_MAX + 1];
     char store[LTY_STORE_ID_BYTES_MAX + 1];    /* the sale's store */
     size_t lines_count;                        /* the sale's lines after the return */
@@ -1265,7 +1265,7 @@ typedef struct lty_ops_commission_report_s {
  *  row per staff member, sorted by staff_id. Allocate the report (~250 KiB). */
 int lty_ops_commission_report(lty_store_txn_t *txn, const char *store, int64_t from_ms,
                               int64_t to_ms, lty_ops_commission_report_t *report_out);
-/* ---- Purchase days (ops_purchase.c, issue 16): the analytics aggregate the writer keeps ---- */
+/* ---- Purchase days (ops_purchase.c): the analytics aggregate the writer keeps ---- */
 
 /** A sale of total_cents by member_id at store: one purchase more on the record of its UTC day
  *  and store (records.h lty_purchase_day_t). */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file ops_analytics.h
- * The analytics reports and segments of issue 16 over the store: RFM, Pareto, lifecycle, churn,
+ * The customer analytics' reports and segments over the store: RFM, Pareto, lifecycle, churn,
  * programme health and campaign uplift (ops_analytics.c, ops_analytics_health.c), saved segments
  * and the runs that target them (ops_segment.c).
  *

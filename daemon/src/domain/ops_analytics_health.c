@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Programme health (issue 16): active members and enrolment per store and month, points issued,
+/* Programme health: active members and enrolment per store and month, points issued,
  * redeemed, expired and adjusted per month with the liability at each month's end, the tier
  * distribution, and the uplift of the campaigns (segment runs) of the period; and the uplift of
  * one run: the net sales of its targeted members in the uplift_days from its day against the

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file ops_coupons.h
- * Domain operations of issue 13 over a store transaction: coupon campaigns, issuing coupons
+ * Coupon and gift operations over a store transaction: coupon campaigns, issuing coupons
  * (into wallets, as printable codes, as vouchers bought with points), coupons on a sale and
  * their restoring on return, the conflicts of offline acceptance, the gift catalogue with its
  * stock and redemptions, and the reports. Same contract as ops.h (Caveats there): writes run in

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* What the member portal reads about one member (issue 14): the status a serious programme
+/* What the member portal reads about one member: the status a serious programme
  * shows (balances, points expiring soon, totals earned, redeemed and expired, purchases), the
  * journal filtered by kind and date in cursor pages, and the points balance over time. All of
  * it is recomputed from the member's own journal and lots in the caller's read transaction, so

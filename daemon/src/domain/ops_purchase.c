@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Purchase days (issue 16): the aggregate the writer keeps per member so the analytics reports
+/* Purchase days: the aggregate the writer keeps per member so the analytics reports
  * never read the journal. A sale adds one purchase and its total to the record of its UTC day and
  * store; a return or void takes the goods value back from the record of the sale it returns, and
  * the purchase itself once the sale is wholly returned or voided. So a member whose returns

@@ -436,7 +436,7 @@ static int give_back(lty_store_txn_t *txn, const lty_actor_t *actor,
                    : all                  ? LTY_SALE_RETURNED
                                           : LTY_SALE_PARTLY_RETURNED;
     if (err == 0) err = sale_save(txn, sale);
-    /* issue 13: a sale given back whole restores its coupons that are still valid */
+    /* a sale given back whole restores its coupons that are still valid */
     size_t coupons_restored = 0;
     if (err == 0 && sale->status != LTY_SALE_PARTLY_RETURNED) {
         err = lty_ops_coupons_restore(txn, now_ms, sale->sale_id, &coupons_restored);

@@ -421,7 +421,7 @@ int lty_ops_sale_ex(lty_store_txn_t *txn, const lty_actor_t *actor,
                                            work.plan.eligible_cents, work.plan.points_earned,
                                            &tier, &tier_upgraded);
     if (err == 0) err = lty__ops_purchase_add(txn, work.card.member_id, entry.created_ms,
-                                              actor->store, work.plan.total_cents); /* issue 16 */
+                                              actor->store, work.plan.total_cents);
     if (err != 0) return err;
     memset(result_out, 0, sizeof(*result_out));
     result_out->sale_id = entry.entry_id;

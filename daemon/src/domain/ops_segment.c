@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Segments as targets (issue 16): saved filters over RFM segment, lifecycle stage, tier, home
+/* Segments as targets: saved filters over RFM segment, lifecycle stage, tier, home
  * store, spend, birthday month, a category bought in a window and consent; the members a
  * segment selects on a day; and runs, which take a segment's members as of one snapshot and
  * grant each exactly once.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Runs (issue 16): a segment's members as of one snapshot, granted a bonus (or a coupon, issue
- * 13, through the same steps) each exactly once. See ops_segment.c for why a run is made in
+/* Runs: a segment's members as of one snapshot, granted a bonus (or a coupon,
+ * through the same steps) each exactly once. See ops_segment.c for why a run is made in
  * steps; this file owns the run and run-member records and the three steps: create (under the
  * request's key: a second request with it finds the first run and adds nobody), record (the
  * snapshot's members, with consent and the holdout decided), grant (pending members, in member

@@ -305,7 +305,7 @@ void lty_programme_demo(lty_programme_t *programme_out)
     programme_out->commission_card_cents = 200;
     programme_out->commission_topup_cents = 100;
     programme_out->birthday_bonus_points = 100;
-    lty_analytics_settings_demo(&programme_out->analytics); /* issue 16 */
+    lty_analytics_settings_demo(&programme_out->analytics);
     LTY_ASSERT(lty_programme_valid(programme_out));
 }
 
@@ -326,7 +326,7 @@ bool lty_programme_valid(const lty_programme_t *programme)
     LTY_ASSERT(FIELDS_COUNT > 0);
     if (programme->minor_unit < 0 || programme->minor_unit > MINOR_UNIT_MAX) return false;
     if (!tiers_valid(programme) || !enums_valid(programme)) return false;
-    if (!lty_analytics_settings_valid(&programme->analytics)) return false; /* issue 16 */
+    if (!lty_analytics_settings_valid(&programme->analytics)) return false;
     const char *base = (const char *)programme;
     for (size_t index = 0; index < FIELDS_COUNT; index++) {
         const field_t *field = &fields[index];
@@ -398,7 +398,7 @@ const char *const lty_programme_keys[] = {"currency",
                                           "commission_card_cents",
                                           "commission_topup_cents",
                                           "birthday_bonus_points",
-                                          "analytics", /* issue 16: analytics.c */
+                                          "analytics", /* analytics.c */
                                           NULL};
 /* A key per table field, plus minor_unit, tier_basis, tiers, the three enums, analytics (issue
  * 16) and the NULL. */
@@ -422,7 +422,7 @@ static int root_parse(const lty_json_node_t *root, lty_programme_t *out, lty_dia
     }
     if (enums_parse(root, out, diag) != 0) return LTY_E_CONFIG;
     int err = tiers_parse(root, out, diag);
-    const lty_json_node_t *analytics = lty_json_member(root, "analytics"); /* issue 16 */
+    const lty_json_node_t *analytics = lty_json_member(root, "analytics");
     if (err == 0 && analytics != NULL) {
         err = lty_analytics_settings_parse(analytics, &out->analytics, diag);
     }
@@ -477,7 +477,7 @@ static void members_render(const lty_programme_t *programme, lty_json_writer_t *
     }
     enums_render(programme, writer, only);
     tiers_render(programme, writer, only);
-    if (wanted(only, "analytics")) { /* issue 16 */
+    if (wanted(only, "analytics")) {
         lty_jw_key(writer, "analytics");
         lty_analytics_settings_render(&programme->analytics, writer);
     }

@@ -97,7 +97,7 @@ struct lty_programme_s {
     int64_t commission_card_cents;       /* per card a staff member activates */
     int64_t commission_topup_cents;      /* per top-up a staff member takes */
     int64_t birthday_bonus_points;       /* once a year on the member's birthday; 0 = off */
-    /* analytics (issue 16): JSON "analytics", parsed and checked in analytics.c */
+    /* analytics: JSON "analytics", parsed and checked in analytics.c */
     lty_analytics_settings_t analytics;
 };
 

@@ -389,12 +389,12 @@ static int walk_member_ledger_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t 
     case LTY_PART_JOURNAL: return walk_journal_index_cb(verify, key, value);
     case LTY_PART_LOT: return walk_lots_cb(verify, key, value);
     case LTY_PART_SPEND: return lty__verify_spend_cb(verify, key, value);
-    case LTY_PART_COUPON: /* issue 13: wallet, uses per campaign, gift redemptions */
+    case LTY_PART_COUPON: /* wallet, uses per campaign, gift redemptions */
     case LTY_PART_COUPON_USAGE:
     case LTY_PART_GIFT: return lty__verify_coupon_part_cb(verify, key, value);
     case LTY_PART_RULE:  /* checked by verify_programme.c */
     case LTY_PART_BONUS: return 0;
-    case LTY_PART_PURCHASE: return lty__verify_purchase_day_cb(verify, key, value); /* issue 16 */
+    case LTY_PART_PURCHASE: return lty__verify_purchase_day_cb(verify, key, value);
     default:
         lty__verify_problem(verify, "member-ledger: member %" PRIu64 " has a record of unknown part %u",
                 member_id, (unsigned int)((const uint8_t *)key.data)[8]);
@@ -475,7 +475,7 @@ static int walk_sales_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value)
         lty__verify_problem(verify, "sale %" PRIu64 ": record does not decode", sale_id);
         return 0;
     }
-    int err = lty__verify_purchase_sale(verify, sale); /* issue 16 */
+    int err = lty__verify_purchase_sale(verify, sale);
     if (err != 0) return err;
     lty_key_t entry_key;
     lty_key_id(&entry_key, sale_id);

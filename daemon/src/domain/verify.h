@@ -12,7 +12,7 @@
  * index agrees with members; sales name existing sale entries and SALES_BY_RECEIPT agrees;
  * schema 4: member records are only in MEMBER_LEDGER (the databases it replaced stay empty);
  * schema 7: the audit records form an unbroken hash chain (the first broken record is named);
- * issue 16: each member's purchase-day records add up to their sale records (purchases that
+ * schema 10: each member's purchase-day records add up to their sale records (purchases that
  * still count, net cents).
  *
  * Owns: the checks and the report. Allocates a working table (freed before return); it is a

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The verifier's check of the analytics aggregate (issue 16): for every member, the purchase-day
+/* The verifier's check of the analytics aggregate: for every member, the purchase-day
  * records (member-ledger part 7) add up to what the sale records say, purchases counted (sales
  * not wholly returned or voided) and net cents (totals less the goods returned). The sums are
  * kept per member in a table of their own, filled from both walks and compared at the end; it is

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The verifier's coupon and gift checks (issue 13), run by lty_verify_txn after the journal:
+/* The verifier's coupon and gift checks, run by lty_verify_txn after the journal:
  *
  * - each coupon is used at most as often as its campaign allows (single use: once), and its
  *   use count equals its live uses; every use names an existing coupon and sale; a coupon's

@@ -35,8 +35,8 @@ typedef struct verify_s {
     uint8_t audit_prev[LTY_AUDIT_HASH_BYTES]; /* verify_audit.c: the stored hash before */
     bool audit_prev_known;                    /* false after a record that does not decode */
     uint64_t audit_last_id;
-    struct lty__verify_coupons_s *coupons; /* verify_coupons.c's state (issue 13) */
-    lty_verify_purchases_t *purchases; /* per member purchase sums (issue 16), or NULL */
+    struct lty__verify_coupons_s *coupons; /* verify_coupons.c's state */
+    lty_verify_purchases_t *purchases; /* per member purchase sums, or NULL */
 } verify_t;
 
 typedef int (*walk_cb)(verify_t *verify, lty_bytes_t key, lty_bytes_t value);
@@ -69,7 +69,7 @@ int lty__verify_coupons(verify_t *verify);
 /** Free what the coupon checks kept (idempotent). */
 void lty__verify_coupons_free(verify_t *verify);
 
-/* Purchase days (verify_analytics.c, issue 16): a sale's share, a purchase-day record's, the
+/* Purchase days (verify_analytics.c): a sale's share, a purchase-day record's, the
  * comparison of the two per member, and the table's release. */
 int lty__verify_purchase_sale(verify_t *verify, const lty_sale_t *sale);
 int lty__verify_purchase_day_cb(verify_t *verify, lty_bytes_t key, lty_bytes_t value);

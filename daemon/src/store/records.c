@@ -1775,7 +1775,7 @@ int lty_record_webhook_delivery_decode(lty_bytes_t in, lty_webhook_delivery_t *d
     return in_finish(&reader, reader.ok && lty_record_webhook_delivery_valid(delivery_out));
 }
 
-/* ---- Analytics (issue 16): purchase days, segments and their runs ------------------------ */
+/* ---- Analytics: purchase days, segments and their runs ----------------------------------- */
 
 bool lty_record_purchase_day_valid(const lty_purchase_day_t *day)
 {

@@ -171,7 +171,7 @@ typedef enum lty_entry_kind {
     LTY_ENTRY_CLOSE = 8,      /* account close (forfeit, payout) */
     LTY_ENTRY_MIGRATION = 9,  /* opening balances of an imported member (member import) */
     LTY_ENTRY_COMMISSION = 10, /* staff commission for a card activation */
-    LTY_ENTRY_VOUCHER = 11,     /* points turned into a voucher (issue 13, the rebate) */
+    LTY_ENTRY_VOUCHER = 11,     /* points turned into a voucher (the rebate) */
     LTY_ENTRY_GIFT = 12,        /* points turned into a gift reservation */
     LTY_ENTRY_GIFT_CANCEL = 13, /* a cancelled or expired gift reservation gives them back */
 } lty_entry_kind_t;
@@ -522,7 +522,7 @@ typedef enum lty_member_part {
     LTY_PART_RULE = 5,    /* | rule_id u64 | day u64 (local day + 1; 0 = the whole campaign)
                            *   -> rule usage */
     LTY_PART_BONUS = 6,   /* | bonus key bytes -> bonus grant */
-    LTY_PART_PURCHASE = 7, /* | day u32 | store bytes -> purchase day (issue 16, analytics) */
+    LTY_PART_PURCHASE = 7, /* | day u32 | store bytes -> purchase day (analytics) */
 } lty_member_part_t;
 #define LTY_MEMBER_PART_PREFIX_BYTES 9
 
@@ -785,7 +785,7 @@ size_t lty_record_webhook_delivery_encode(const lty_webhook_delivery_t *delivery
                                           size_t out_size);
 int lty_record_webhook_delivery_decode(lty_bytes_t in, lty_webhook_delivery_t *delivery_out);
 
-/* ---- Analytics (issue 16, schema 10): purchase days, segments and their runs -------------- */
+/* ---- Analytics (schema 10): purchase days, segments and their runs ------------------------ */
 
 /* Tags numbered from 70 (the programme's records take 50.., the coupons' 60..). */
 #define LTY_RECORD_TAG_PURCHASE_DAY 70
@@ -860,7 +860,7 @@ int lty_record_segment_decode(lty_bytes_t in, lty_segment_t *segment_out);
 /** What a run does to each targeted member. Numbers are on-disk format. */
 typedef enum lty_run_action {
     LTY_RUN_ACTION_BONUS = 1,  /* a bonus of points (a BONUS journal entry) */
-    LTY_RUN_ACTION_COUPON = 2, /* a coupon issue (issue 13) */
+    LTY_RUN_ACTION_COUPON = 2, /* a coupon issue */
 } lty_run_action_t;
 
 typedef enum lty_run_state {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file records_coupons.h
- * The records of coupons, vouchers and the gift catalogue (issue 13, schema 6): campaigns, the
+ * The records of coupons, vouchers and the gift catalogue (schema 6): campaigns, the
  * coupons issued under them, their uses, voucher offers, gifts with their stock and
  * redemptions, and the conflicts of codes used twice while a till was offline. Same rules as
  * records.h (tag and version first, big-endian integers, strings as u16 length + bytes,

@@ -1,5 +1,5 @@
 /* tests/unit/domain/test_analytics.c
- * Goal: the pure rules of issue 16 (domain/analytics.c) hold on hand-built figures: quintile
+ * Goal: the pure analytics rules (domain/analytics.c) hold on hand-built figures: quintile
  * scores with ties sharing the score of their first place, the named segments with every rule at
  * and just past its bounds, lifecycle stages at exactly their thresholds, churn risk from the
  * member's own median interval (one-purchase members, too few purchase days, the factor's bound),

@@ -1,5 +1,5 @@
 /* tests/unit/daemon/test_ledger_tier.c
- * Goal: the pure tier rules (issue 4): UTC month indexes at month and year edges, the tier for a
+ * Goal: the pure tier rules: UTC month indexes at month and year edges, the tier for a
  * qualifying value at each threshold and one short of it, the earning multiplier (rounding
  * down, limits, refusal leaves the plan unchanged), the review's grace rule (never raises a
  * tier), the next tier and its missing amount, and the programme's tier validation.

@@ -1,5 +1,5 @@
 /* tests/unit/daemon/test_migrate_member_indexes.c
- * Goal: a store from before issue 4 (members and audit records but empty members-by-name and
+ * Goal: an older store (members and audit records but empty members-by-name and
  * audit-by-member) is migrated to a sound store whose indexes find every member and audit
  * record; running the backfill twice changes nothing.
  * Method: build a store with the ops, empty the two indexes and set an older schema version by
@@ -68,7 +68,7 @@ static void test_old_store_gets_its_indexes(void **state)
         uint64_t member_id = 0;
         assert_int_equal(lty_ops_member_create(txn, &actor, NOW, &member_new, &member_id, NULL), 0);
     }
-    /* Make it look like a store from before issue 4. */
+    /* Make it look like a store from before the member indexes. */
     db_empty(txn, LTY_DB_MEMBERS_BY_NAME);
     db_empty(txn, LTY_DB_AUDIT_BY_MEMBER);
     assert_int_equal(lty_migrate_version_put(txn, LTY_SCHEMA_VERSION - 1), 0);

@@ -1,5 +1,5 @@
 /* tests/unit/domain/test_ops_purchase.c
- * Goal: the purchase-day records (ops_purchase.c, the analytics aggregate of issue 16) follow
+ * Goal: the purchase-day records (ops_purchase.c, the analytics aggregate) follow
  * every sale, return and void: a sale adds one purchase and its total to the record of its UTC
  * day and store; a return takes the goods value back from the record of the sale it returns
  * (on the day of the sale), and the purchase once nothing of the sale is left; a void takes both;

@@ -150,7 +150,7 @@ static void test_missing_index_and_garbage_record_are_named(void **state)
     assert_true(report.problems_total >= 2);
 }
 
-/* Issue 5 (schema 4): a record left in a database member-ledger replaced, a member-ledger
+/* Schema 4: a record left in a database member-ledger replaced, a member-ledger
  * record of an unknown part, and a member account stored in ACCOUNTS are all named. */
 static void test_member_ledger_misplacements_are_named(void **state)
 {
@@ -179,7 +179,7 @@ static void test_member_ledger_misplacements_are_named(void **state)
     assert_true(report_mentions("account member-points/1: stored under another key"));
 }
 
-/* Issue 3: a closed member still holding points, and a return record with no entry behind
+/* Prepaid: a closed member still holding points, and a return record with no entry behind
  * it pointing at a sale that was never returned, are both named. */
 static void test_closed_member_and_stray_return_are_named(void **state)
 {

@@ -426,7 +426,7 @@ static void test_keys_sort_numerically_and_by_expiry(void **state)
 }
 
 
-/* ---- Issue 16: purchase days, segments, runs ---------------------------------------------- */
+/* ---- Analytics: purchase days, segments, runs --------------------------------------------- */
 
 static void test_purchase_day_round_trip_and_key(void **state)
 {

@@ -144,7 +144,7 @@ static void test_store_reopen_keeps_committed_data(void **state)
     lty_store_close(NULL); /* NULL accepted */
 }
 
-/* Issue 5: the page-cache warm-up runs beside writes and reads, and close stops and joins it
+/* The page-cache warm-up runs beside writes and reads, and close stops and joins it
  * whether or not it has finished (ASan/TSan-clean); the data is untouched by it. */
 static void test_store_cache_warm_runs_beside_writes_and_close_joins_it(void **state)
 {
