@@ -17,6 +17,7 @@
 #include "lty/lty_assert.h"
 #include "lty/lty_clock.h"
 #include "lty/lty_crypto.h"
+#include "lty/lty_sort.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -330,7 +331,7 @@ static int dir_scan(lty__pos_queue_t *queue, int dir_fd, uint64_t *sequences, si
         sequences[count++] = sequence;
     }
     closedir(dir);
-    qsort(sequences, count, sizeof(sequences[0]), sequence_compare);
+    lty_sort(sequences, count, sizeof(sequences[0]), sequence_compare);
     *count_out = count;
     return err;
 }
@@ -581,7 +582,7 @@ int lty__pos_queue_refuse(lty__pos_queue_t *queue, uint64_t sequence, int http_s
                              record.body, record.body_size);
     if (err != 0) return err;
     queue->refused[queue->refused_count++] = sequence; /* sequences only grow: stays sorted */
-    qsort(queue->refused, queue->refused_count, sizeof(queue->refused[0]), sequence_compare);
+    lty_sort(queue->refused, queue->refused_count, sizeof(queue->refused[0]), sequence_compare);
     err = file_unlink_durable(queue, queue->pending_fd, sequence);
     if (err != 0) return err;
     pending_drop(queue, (size_t)position);

@@ -189,12 +189,15 @@ metric_wait() {
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$LTY_PID/status"; }
 
 # check_rss_growth NAME START_KIB MAX_MIB: the daemon's VmRSS grew less than MAX_MIB since
-# START_KIB. Under AddressSanitizer freed memory sits in its quarantine (256 MiB by default) and
-# every allocation carries shadow memory, so the bound there is the quarantine plus MAX_MIB.
+# START_KIB. Under AddressSanitizer freed memory sits in its quarantine (256 MiB by default),
+# every allocation carries redzones and shadow memory, and its allocator keeps freed pages (no
+# malloc_trim): after a flood of ~4,700 connections it held 350 MiB more with three loop
+# threads. There the bound is 512 MiB plus MAX_MIB, a guard against a gross leak only; the
+# normal build's run of the same test checks that memory really goes back.
 check_rss_growth() {
     local end max_kib=$(($3 * 1024))
     end=$(rss_kib)
-    [[ "${LTY_SANITIZED:-0}" == 1 ]] && max_kib=$((max_kib + 262144))
+    [[ "${LTY_SANITIZED:-0}" == 1 ]] && max_kib=$((max_kib + 524288))
     check "$1: VmRSS $2 KiB -> $end KiB (growth < $((max_kib / 1024)) MiB)" \
         test $((end - $2)) -lt "$max_kib"
 }

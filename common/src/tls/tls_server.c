@@ -7,6 +7,7 @@
 
 #include "lty/lty_assert.h"
 #include "lty/lty_err.h"
+#include "lty/lty_sort.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -83,7 +84,7 @@ static int server_revoked_load(lty_tls_server_t *server, const char *path)
     }
     fclose(file);
     if (err == 0 && server->revoked_count > 1) {
-        qsort(server->revoked, server->revoked_count, sizeof(server->revoked[0]), serial_compare);
+        lty_sort(server->revoked, server->revoked_count, sizeof(server->revoked[0]), serial_compare);
     }
     return err;
 }

@@ -7,6 +7,7 @@
 #include "ledger.h"
 #include "lty/lty_assert.h"
 #include "lty/lty_clock.h"
+#include "lty/lty_sort.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,7 +267,7 @@ void lty_analytics_scores(const int64_t *values, size_t count, bool lower_is_bet
     for (size_t index = 0; index < count; index++) {
         scratch[index] = (lty_analytics_rank_t){.value = values[index], .index = (uint32_t)index};
     }
-    qsort(scratch, count, sizeof(*scratch), lower_is_better ? rank_compare_desc : rank_compare_asc);
+    lty_sort(scratch, count, sizeof(*scratch), lower_is_better ? rank_compare_desc : rank_compare_asc);
     size_t worse = 0; /* members before the current group: strictly worse */
     for (size_t index = 0; index < count; index++) {
         if (index > 0 && scratch[index].value != scratch[index - 1].value) worse = index;
@@ -327,7 +328,7 @@ int64_t lty_analytics_median_interval(const uint32_t *days, size_t count)
         LTY_ASSERT(days[index] > days[index - 1]);
         gaps[gaps_count++] = (int64_t)days[index] - (int64_t)days[index - 1];
     }
-    qsort(gaps, gaps_count, sizeof(gaps[0]), gap_compare);
+    lty_sort(gaps, gaps_count, sizeof(gaps[0]), gap_compare);
     return gaps[(gaps_count - 1) / 2];
 }
 
@@ -374,7 +375,7 @@ void lty_analytics_pareto(lty_analytics_sales_t *items, size_t count, uint32_t t
     LTY_ASSERT(count == 0 || items != NULL);
     LTY_ASSERT(top_percent >= 1 && top_percent <= 100 && pareto_out != NULL);
     memset(pareto_out, 0, sizeof(*pareto_out));
-    qsort(items, count, sizeof(*items), sales_compare);
+    lty_sort(items, count, sizeof(*items), sales_compare);
     int64_t total = 0;
     for (size_t index = 0; index < count; index++) {
         LTY_ASSERT(items[index].sales_cents > 0);

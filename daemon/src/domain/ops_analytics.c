@@ -12,6 +12,7 @@
 #include "lty/lty_assert.h"
 #include "lty/lty_clock.h"
 #include "lty/lty_log.h"
+#include "lty/lty_sort.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -430,7 +431,7 @@ int lty_ops_analytics_churn(lty_store_t *store, const lty_analytics_settings_t *
     int err =
         walk.days == NULL ? LTY_E_NOMEM : lty_ops_analytics_walk(store, churn_member_cb, &walk);
     if (err == 0) {
-        qsort(walk.rows, walk.count, sizeof(*walk.rows), churn_compare);
+        lty_sort(walk.rows, walk.count, sizeof(*walk.rows), churn_compare);
         churn_out->rows_count = walk.count < rows_max ? walk.count : rows_max;
         if (churn_out->rows_count > 0) {
             memcpy(churn_out->rows, walk.rows, churn_out->rows_count * sizeof(*walk.rows));

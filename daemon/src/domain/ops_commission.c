@@ -7,6 +7,7 @@
  * the journal exactly, as the settlement does (ops_settlement.c). Not here: the commission rules
  * (ops_sale.c, ops_return.c, ops_card_life.c, ops_prepaid.c post them). */
 #include "lty/lty_assert.h"
+#include "lty/lty_sort.h"
 #include "ops.h"
 
 #include <stdlib.h>
@@ -56,7 +57,7 @@ static int rows_load(lty_store_txn_t *txn, lty_ops_commission_report_t *report,
                                                   &value);
     }
     lty_store_cursor_close(cursor);
-    qsort(slots, report->rows_count, sizeof(slots[0]), slot_compare);
+    lty_sort(slots, report->rows_count, sizeof(slots[0]), slot_compare);
     return err == LTY_E_NOT_FOUND ? 0 : err;
 }
 

@@ -15,6 +15,7 @@
 #include "ops_analytics.h"
 #include "lty/lty_assert.h"
 #include "lty/lty_clock.h"
+#include "lty/lty_sort.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -295,7 +296,7 @@ static int category_buyers(lty_store_t *store, const char *category, int64_t fro
     }
     lty_store_txn_abort(txn);
     lty_free(sale);
-    qsort(ids->ids, ids->count, sizeof(*ids->ids), id_compare);
+    lty_sort(ids->ids, ids->count, sizeof(*ids->ids), id_compare);
     size_t unique = 0;
     for (size_t index = 0; index < ids->count; index++) {
         if (unique == 0 || ids->ids[unique - 1] != ids->ids[index])

@@ -16,6 +16,7 @@
  * member-ledger walk (verify.c hands them over through lty__verify_coupon_part_cb). */
 #include "lty/lty_assert.h"
 #include "lty/lty_err.h"
+#include "lty/lty_sort.h"
 #include "records_coupons.h"
 #include "verify_internal.h"
 
@@ -175,7 +176,7 @@ static int coupon_count_compare(const void *left, const void *right)
 /* Sort the counts and fold each coupon's into one entry. */
 static void coupon_counts_fold(void)
 {
-    qsort(coupon_counts, coupon_counts_count, sizeof(coupon_count_t), coupon_count_compare);
+    lty_sort(coupon_counts, coupon_counts_count, sizeof(coupon_count_t), coupon_count_compare);
     size_t folded = 0;
     for (size_t index = 0; index < coupon_counts_count; index++) {
         if (folded > 0 &&
@@ -324,7 +325,7 @@ static void campaign_totals_check(verify_t *verify)
 static void member_usage_check(verify_t *verify)
 {
     struct lty__verify_coupons_s *state = verify->coupons;
-    qsort(state->counted, state->counted_count, sizeof(usage_t), usage_compare);
+    lty_sort(state->counted, state->counted_count, sizeof(usage_t), usage_compare);
     size_t merged = 0; /* fold counted runs into (member, campaign, uses) in place */
     for (size_t index = 0; index < state->counted_count; index++) {
         if (merged > 0 && usage_compare(&state->counted[merged - 1], &state->counted[index]) == 0) {
