@@ -109,7 +109,18 @@
     X(CAMPAIGN, "campaign", true, "ID", false, "coupon campaign id")                            \
     X(MEMBER, "member", true, "ID", false, "member id")                                         \
     X(ISSUE_KEY, "issue-key", true, "KEY", false,                                               \
-      "issue once per member under this key: a re-run gives each member the coupon they have")
+      "issue once per member under this key: a re-run gives each member the coupon they have") \
+    X(BONUS, "bonus", true, "POINTS", false, "a bonus run: POINTS points to each member")        \
+    X(COUPON, "coupon", true, "CAMPAIGN_ID", false,                                             \
+      "a coupon run: one coupon of the campaign to each member")                                \
+    X(HOLDOUT, "holdout", true, "PERCENT", false,                                               \
+      "hold PERCENT% of the members out (0-50): recorded, never granted, to measure uplift")    \
+    X(SERVICE, "service", false, NULL, false,                                                   \
+      "not a marketing run: members without any consent are granted too")                       \
+    X(TYPES, "types", true, "TYPE,...", false,                                                  \
+      "event types, comma-separated (points.earned, sale.returned, ...), or '*' for all")       \
+    X(AFTER_SEQ, "after-seq", true, "SEQ", false,                                               \
+      "the event sequence to start after (0: the whole journal)")
 
 typedef enum lty_cli_option {
 #define LTY_CLI_OPTION_ENUM(id, name, value, metavar, global, help) LTY_OPT_##id,
@@ -321,9 +332,40 @@ int lty_cli_rules_list(lty_cli_t *cli);
 int lty_cli_rules_status(lty_cli_t *cli);
 int lty_cli_bonus_grant(lty_cli_t *cli);
 int lty_cli_expiry_sweep(lty_cli_t *cli);
+/* cmd_segments.c */
+/** A GET of a path template whose "{}" take the ids args[0], args[1] in turn, with query
+ *  parameters from options; printed (list_key names the list --csv prints). */
+typedef struct lty_cli_read_s {
+    const char *path;        /* "/v1/admin/segments/{}/runs/{}" */
+    const char *id_names[2]; /* the usage error's word for each "{}" ("SEGMENT_ID") */
+    const char *list_key;
+    struct {
+        lty_cli_option_t option;
+        const char *name;    /* the query parameter; NULL: no more */
+        int64_t min, max;    /* an integer within [min, max]; max 0: a text passed on */
+    } query[3];
+} lty_cli_read_t;
+int lty_cli_read(const lty_cli_t *cli, const lty_cli_read_t *read);
+int lty_cli_segment_create(lty_cli_t *cli);
+int lty_cli_segment_list(lty_cli_t *cli);
+int lty_cli_segment_show(lty_cli_t *cli);
+int lty_cli_segment_members(lty_cli_t *cli);
+int lty_cli_segment_run(lty_cli_t *cli);
+int lty_cli_segment_run_show(lty_cli_t *cli);
+/* cmd_events.c */
+int lty_cli_events_list(lty_cli_t *cli);
+int lty_cli_webhook_add(lty_cli_t *cli);
+int lty_cli_webhook_list(lty_cli_t *cli);
+int lty_cli_webhook_deliveries(lty_cli_t *cli);
+int lty_cli_webhook_dead_letters(lty_cli_t *cli);
+int lty_cli_webhook_replay(lty_cli_t *cli);
 /** Read the whole file at path (at most size_max bytes) into out: LTY_CLI_EXIT_OK, or
  *  LTY_CLI_EXIT_FAILED after saying why (cmd_programme.c; the rule and member files too). */
 int lty_cli_file_read(const char *path, size_t size_max, lty_buf_t *out);
+/** Send method path with the file args[0] (at most size_max bytes) as its body, and print the
+ *  answer: the JSON-file commands (programme set, rules add, segment create). */
+int lty_cli_file_send(const lty_cli_t *cli, const char *method, const char *path,
+                      size_t size_max);
 /** Send method with a JSON object of strings: pairs is key, value, key, value, ..., NULL (a NULL
  *  value leaves its key out); the answer is printed (cmd_store.c). */
 int lty_cli_api_send_strings(const lty_cli_t *cli, const char *method, const char *path,

@@ -36,14 +36,20 @@ int lty_cli_programme_show(lty_cli_t *cli)
     return lty_cli_api_get(cli, "/v1/admin/programme", NULL);
 }
 
-int lty_cli_programme_set(lty_cli_t *cli)
+int lty_cli_file_send(const lty_cli_t *cli, const char *method, const char *path,
+                      size_t size_max)
 {
     lty_buf_t body;
-    lty_buf_init(&body, PROGRAMME_FILE_BYTES_MAX + 4096);
-    int exit_code = lty_cli_file_read(cli->args[0], PROGRAMME_FILE_BYTES_MAX, &body);
+    lty_buf_init(&body, size_max + 4096);
+    int exit_code = lty_cli_file_read(cli->args[0], size_max, &body);
     if (exit_code != LTY_CLI_EXIT_OK) {
         lty_buf_deinit(&body);
         return exit_code;
     }
-    return lty_cli_api_send(cli, "PUT", "/v1/admin/programme", &body);
+    return lty_cli_api_send(cli, method, path, &body);
+}
+
+int lty_cli_programme_set(lty_cli_t *cli)
+{
+    return lty_cli_file_send(cli, "PUT", "/v1/admin/programme", PROGRAMME_FILE_BYTES_MAX);
 }

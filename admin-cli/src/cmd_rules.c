@@ -12,14 +12,7 @@
 
 int lty_cli_rules_add(lty_cli_t *cli)
 {
-    lty_buf_t body;
-    lty_buf_init(&body, RULE_FILE_BYTES_MAX + 4096);
-    int exit_code = lty_cli_file_read(cli->args[0], RULE_FILE_BYTES_MAX, &body);
-    if (exit_code != LTY_CLI_EXIT_OK) {
-        lty_buf_deinit(&body);
-        return exit_code;
-    }
-    return lty_cli_api_send(cli, "POST", "/v1/admin/rules", &body);
+    return lty_cli_file_send(cli, "POST", "/v1/admin/rules", RULE_FILE_BYTES_MAX);
 }
 
 int lty_cli_rules_list(lty_cli_t *cli)

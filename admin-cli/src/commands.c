@@ -257,6 +257,56 @@ const lty_cli_command_t lty_cli_commands[] = {
      "gift redemptions", "", NULL},
     {"gifts", "cancel", "REDEMPTION_ID", 1, 1, MUTATING, lty_cli_gifts_cancel,
      "cancel a reservation: stock freed, points back into their lots", "", NULL},
+    /* ---- segments and their runs (cmd_segments.c, docs/analytics.md) ---- */
+    {"segment", "create", "FILE", 1, 1, MUTATING, lty_cli_segment_create,
+     "save a segment: a name and a member filter, from a JSON file",
+     "FILE is the segment as the API takes it, e.g. {\"name\":\"champions\",\"filter\":"
+     "{\"rfm_segments\":[\"champions\"]}}: rfm_segments, stages, tiers, home_store, "
+     "spend_min_cents, spend_max_cents, window_days, birthday_month, category, category_days, "
+     "consent; every criterion given must hold. Refused with invalid_field naming the key.",
+     NULL},
+    {"segment", "list", "", 0, 0, "after limit csv", lty_cli_segment_list,
+     "the saved segments with their filters", "Pages with --after (the next_after printed).",
+     NULL},
+    {"segment", "show", "SEGMENT_ID", 1, 1, "", lty_cli_segment_show,
+     "one segment and its filter", "Refused with not_found for an unknown segment.", NULL},
+    {"segment", "members", "SEGMENT_ID", 1, 1, "after limit as-of csv", lty_cli_segment_members,
+     "the member ids the segment holds now (or --as-of a day)",
+     "The filter is evaluated when read; members_count is the whole segment, members one page "
+     "of ids (--limit, default 100; the next page --after the next_after printed).", NULL},
+    {"segment", "run", "SEGMENT_ID", 1, 1, "bonus coupon reason holdout service " MONEY,
+     lty_cli_segment_run, "grant a bonus (--bonus, --reason) or a coupon (--coupon) to a segment",
+     "Takes the segment's members as of now and grants each once: a marketing run (the "
+     "default; --service: not one) skips members without any consent; --holdout keeps a share "
+     "out to measure uplift. Up to 1,000 members the answer shows the run done, a larger one "
+     "goes on in steps (segment run-show). The same command sent again with its "
+     "--idempotency-key (logged in ctl-keys.log) finds the same run and grants nobody twice.",
+     NULL},
+    {"segment", "run-show", "SEGMENT_ID RUN_ID", 2, 2, "", lty_cli_segment_run_show,
+     "a run's state and counts: members, recorded, held out, skipped, granted", "", NULL},
+    /* ---- the event feed and webhooks (cmd_events.c, docs/replication.md) ---- */
+    {"events", "list", "", 0, 0, "after limit csv", lty_cli_events_list,
+     "the journal as events, in sequence order",
+     "Each event: seq, type (points.earned, prepaid.topped_up, ...), member_id, created_at and "
+     "the journal entry. Page with --after the next_after printed (more says whether the "
+     "journal holds more); --limit 1..200, default 100.", NULL},
+    {"webhook", "add", "URL", 1, 1, "types! after-seq " MUTATING, lty_cli_webhook_add,
+     "subscribe an http:// URL to event types; prints the signing secret once",
+     "Every event of the --types given ('*': all) after --after-seq (default: from now) is "
+     "POSTed to URL, signed with HMAC-SHA256 under the secret printed here and never again. "
+     "Refused with invalid_field for a URL that is not http:// or a malformed type.", NULL},
+    {"webhook", "list", "", 0, 0, "csv", lty_cli_webhook_list,
+     "the subscriptions with their cursor, failures and dead letters", "", NULL},
+    {"webhook", "deliveries", "SUBSCRIPTION_ID", 1, 1, "csv", lty_cli_webhook_deliveries,
+     "a subscription's delivery attempts, newest first",
+     "Each attempt's sequence, outcome (delivered, failed, dead), HTTP status and detail.",
+     NULL},
+    {"webhook", "dead-letters", "SUBSCRIPTION_ID", 1, 1, "csv", lty_cli_webhook_dead_letters,
+     "the events a subscription gave up on after its attempts", "", NULL},
+    {"webhook", "replay", "SUBSCRIPTION_ID", 1, 1, "after-seq! " MUTATING,
+     lty_cli_webhook_replay, "send a subscription's events after --after-seq again",
+     "Moves the subscription's cursor back to --after-seq; receivers must accept an event "
+     "twice (deliveries are at least once).", NULL},
     /* ---- certificates ---- */
     {"cert", "till", "STORE TILL", 2, 2, "out valid-days ca-dir", lty_cli_cert_till,
      "issue a till certificate bundle for STORE/TILL from the programme CA",

@@ -208,8 +208,24 @@ static const lty_json_node_t *list_find(const lty_json_node_t *root, const char 
     return NULL;
 }
 
+/* A list of scalars (a segment's member ids): one column, named after the list. */
+static bool csv_scalars_print(const lty_json_node_t *array)
+{
+    size_t rows = lty_json_count(array);
+    if (rows == 0 || lty_json_is_object(lty_json_item(array, 0))) return false;
+    const char *name = lty_json_node_key(array);
+    lty_cli_csv_field(stdout, name != NULL ? name : "value", true);
+    char cell[CELL_SIZE];
+    for (size_t row = 0; row < rows; row++) {
+        if (!lty_json_node_scalar_text(lty_json_item(array, row), cell, sizeof(cell))) cell[0] = 0;
+        lty_cli_csv_field(stdout, cell, true);
+    }
+    return true;
+}
+
 static void csv_print(const lty_json_node_t *array)
 {
+    if (csv_scalars_print(array)) return;
     columns_t columns;
     columns_of(&columns, array);
     size_t rows = lty_json_count(array);

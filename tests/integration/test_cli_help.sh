@@ -59,6 +59,8 @@ complete_words() { # complete_words WORD... : what the completion offers for the
              _loyaltyctl; printf "%s\n" "${COMPREPLY[@]}"' _ "$COMPLETION" "$@"
 }
 check "completion: the nouns" bash -c "grep -qx member <<<\"\$0\" && grep -qx report <<<\"\$0\"" "$(complete_words loyaltyctl "")"
+check "completion: the segment, events and webhook nouns" bash -c "grep -qx segment <<<\"\$0\" && grep -qx events <<<\"\$0\" && grep -qx webhook <<<\"\$0\"" "$(complete_words loyaltyctl "")"
+check "completion: a webhook's verbs" bash -c "grep -qx dead-letters <<<\"\$0\"" "$(complete_words loyaltyctl webhook "")"
 check "completion: the verbs of a noun" bash -c "grep -qx import <<<\"\$0\"" "$(complete_words loyaltyctl member "")"
 check "completion: the options of a command" bash -c "grep -qx -- --rejects <<<\"\$0\"" "$(complete_words loyaltyctl member import --)"
 
