@@ -76,7 +76,8 @@ enum { READ_LIST, READ_SHOW, READ_MEMBERS, READ_RUN };
 
 static const lty_cli_read_t reads[] = {
     [READ_LIST] = {.path = "/v1/admin/segments", .list_key = "segments",
-                   .query = {{LTY_OPT_AFTER, "after", 0, ID_MAX}, {LTY_OPT_LIMIT, "limit", 1, 100}}},
+                   .query = {{LTY_OPT_AFTER, "after", 0, ID_MAX},
+                             {LTY_OPT_LIMIT, "limit", 1, 100}}},
     [READ_SHOW] = {.path = "/v1/admin/segments/{}", .id_names = {"SEGMENT_ID"}},
     [READ_MEMBERS] = {.path = "/v1/admin/segments/{}/members", .id_names = {"SEGMENT_ID"},
                       .list_key = "members",
