@@ -217,7 +217,8 @@ bool lty_cli_flag(const lty_cli_t *cli, lty_cli_option_t option)
 }
 
 /* "loyaltyctl: " + the message + a newline, on stderr. */
-static void message_print(const char *format, va_list args)
+__attribute__((format(printf, 1, 0))) static void message_print(const char *format,
+                                                                va_list args)
 {
     fputs("loyaltyctl: ", stderr);
     vfprintf(stderr, format, args);

@@ -526,8 +526,10 @@ void lty_http_next(lty_http_t *http)
  * value, so no callback can tell. RFC 9112 5.2 lets a server refuse folding, and a proxy in
  * front may join the lines differently: look at the raw head bytes ourselves and refuse any
  * header line that starts with a space or tab. Stops at the blank line ending the head, so
- * body bytes are never scanned. Returns false on a fold. */
-static bool head_scan(head_scan_t *scan, const char *data, size_t size)
+ * body bytes are never scanned. Returns the index of the fold's first byte, or size when the
+ * bytes hold none: the parser is fed only the bytes before a fold, so an error it finds there
+ * wins, whichever way TCP cut the bytes (fuzz_http compares both feedings). */
+static size_t head_scan(head_scan_t *scan, const char *data, size_t size)
 {
     for (size_t index = 0; index < size && !scan->done; index++) {
         char c = data[index];
@@ -540,12 +542,12 @@ static bool head_scan(head_scan_t *scan, const char *data, size_t size)
             scan->line_has_bytes = false;
         } else if (c != '\r') {
             if (!scan->line_has_bytes && scan->lines > 0 && (c == ' ' || c == '\t')) {
-                return false;
+                return index;
             }
             scan->line_has_bytes = true;
         }
     }
-    return true;
+    return size;
 }
 
 /* Maps the parser's refusal to ours, keeping an error a callback recorded first. */
@@ -581,18 +583,22 @@ int lty_http_parse(lty_http_t *http, lty_request_t *request, const char *data, s
         if (in_headers && chunk > LTY_HTTP_HEADER_BYTES_MAX - http->header_bytes) {
             chunk = LTY_HTTP_HEADER_BYTES_MAX - http->header_bytes;
         }
-        if (!http->scan.done && !head_scan(&http->scan, data + consumed, chunk)) {
-            http_fail(http, LTY_E_BAD_REQUEST, 400, "obsolete line folding in a header");
-            return http->err;
-        }
+        size_t fold_at = http->scan.done ? chunk : head_scan(&http->scan, data + consumed, chunk);
+        bool fold = fold_at < chunk;
+        chunk = fold_at;
         size_t used = 0;
-        int status = lty_http1_execute(http->parser, data + consumed, chunk, &used);
+        int status = chunk == 0 ? LTY_HTTP1_MORE
+                                : lty_http1_execute(http->parser, data + consumed, chunk, &used);
         if (status == LTY_HTTP1_PAUSED) {
             LTY_ASSERT(http->complete); /* only on_message_complete pauses */
             *consumed_out = consumed + used;
             return LTY_HTTP_REQUEST;
         }
         if (status != LTY_HTTP1_MORE) return parse_error(http);
+        if (fold) {
+            http_fail(http, LTY_E_BAD_REQUEST, 400, "obsolete line folding in a header");
+            return http->err;
+        }
         consumed += chunk;
         *consumed_out = consumed;
         if (in_headers && !http->headers_done) {
