@@ -20,6 +20,7 @@
 #include "lty/lty_err.h"
 #include "lty/lty_limits.h"
 #include "lty/lty_log.h"
+#include "lty/lty_thread.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,9 +31,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #define SERVER_LISTEN_BACKLOG 511
@@ -283,9 +282,7 @@ static void loop_signal_cb(uv_signal_t *handle, int signal_number)
 static void loop_thread(void *argument)
 {
     lty__loop_t *loop = argument;
-    /* Linux: a thread's nice value is its own (setpriority on its thread id). */
-    if (loop->portal_only && setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
-                                         SERVER_PORTAL_NICE) != 0) {
+    if (loop->portal_only && lty_thread_nice(SERVER_PORTAL_NICE) != 0) {
         LTY_LOG(LTY_LOG_WARN, "err=INTERNAL what=portal_loop_priority errno=%d", errno);
     }
     int rc = uv_run(&loop->loop, UV_RUN_DEFAULT);
